@@ -1,0 +1,200 @@
+//! What exists before the first migration, per platform. Project-written
+//! models, not dumps: only what rules and name resolution need.
+
+mod postgres;
+mod supabase;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{
+    ArgMode, Catalog, Column, Constraint, ConstraintKind, Function, FunctionArg, FunctionKind, Ident, Origin, Platform,
+    QualifiedName, RelKind, Schema, Table, TypeName, Volatility,
+};
+
+/// The catalog a migration history starts from.
+pub fn catalog(platform: Platform) -> Catalog {
+    let mut cat = Catalog::empty(platform);
+    postgres::add(&mut cat);
+    if platform == Platform::Supabase {
+        supabase::add(&mut cat);
+    }
+    cat
+}
+
+/// Schemas PostgreSQL resolves unqualified names through, after pg_catalog,
+/// when a migration has not set its own search_path.
+pub fn default_search_path(platform: Platform) -> Vec<Ident> {
+    match platform {
+        // The Supabase CLI's role search_path is "$user", public, extensions.
+        Platform::Supabase => vec![Ident::new("public"), Ident::new("extensions")],
+        Platform::Postgres => vec![Ident::new("public")],
+    }
+}
+
+/// Schemas a platform manages for itself; migrations should leave them alone.
+pub fn platform_schemas(platform: Platform) -> &'static [&'static str] {
+    match platform {
+        Platform::Supabase => supabase::MANAGED_SCHEMAS,
+        Platform::Postgres => &[],
+    }
+}
+
+/// Functions and types an extension brings, for name resolution.
+pub fn extension_objects(extension: &str) -> (&'static [&'static str], &'static [&'static str]) {
+    match extension {
+        "pgcrypto" => (
+            &["gen_random_bytes", "crypt", "gen_salt", "digest", "hmac", "encrypt", "decrypt", "pgp_sym_encrypt", "pgp_sym_decrypt", "armor", "dearmor"],
+            &[],
+        ),
+        "uuid-ossp" => (&["uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v3", "uuid_generate_v4", "uuid_generate_v5", "uuid_nil"], &[]),
+        "citext" => (&["citext_eq", "citext_larger"], &["citext"]),
+        "pg_trgm" => (&["similarity", "word_similarity", "show_trgm"], &[]),
+        "vector" => (&["cosine_distance", "l2_distance", "inner_product", "vector_dims"], &["vector", "halfvec", "sparsevec"]),
+        "postgis" => (&["st_distance", "st_makepoint", "st_setsrid", "st_dwithin"], &["geometry", "geography"]),
+        "hstore" => (&["akeys", "avals", "hstore_to_json"], &["hstore"]),
+        "ltree" => (&["subltree", "nlevel"], &["ltree", "lquery"]),
+        "moddatetime" => (&["moddatetime"], &[]),
+        "pg_net" => (&["http_get", "http_post"], &[]),
+        "pg_cron" => (&["schedule", "unschedule"], &[]),
+        "unaccent" => (&["unaccent"], &[]),
+        _ => (&[], &[]),
+    }
+}
+
+/// Adds an extension's known objects into `schema` (at CREATE EXTENSION or in a baseline).
+pub fn add_extension_objects(cat: &mut Catalog, extension: &str, schema: &Ident, origin: Origin) {
+    let (functions, types) = extension_objects(extension);
+    for f in functions {
+        let mut func = function(schema.as_str(), f, &[], "void");
+        func.extension_owned = true;
+        func.origin = origin;
+        func.language = Ident::new("c");
+        cat.functions.entry(func.name.clone()).or_default().push(func);
+    }
+    for t in types {
+        let name = QualifiedName::new(schema.clone(), Ident::new(*t));
+        cat.types.insert(name.clone(), super::TypeDef { name, kind: super::TypeKind::Opaque, origin });
+    }
+}
+
+fn schema(cat: &mut Catalog, name: &str, platform_managed: bool, create_grantees: &[&str]) {
+    cat.schemas.insert(
+        Ident::new(name),
+        Schema {
+            name: Ident::new(name),
+            platform_managed,
+            create_grantees: create_grantees.iter().map(|g| Ident::new(*g)).collect(),
+            origin: Origin::Baseline,
+        },
+    );
+}
+
+fn column(name: &str, ty: &str, not_null: bool) -> Column {
+    Column {
+        name: Ident::new(name),
+        ty: if let Some(internal) = super::types::builtin(ty) {
+            TypeName::builtin(internal)
+        } else {
+            TypeName {
+                name: QualifiedName::new("pg_catalog", ty),
+                mods: Vec::new(),
+                array_dims: 0,
+                unqualified: true,
+            }
+        },
+        not_null,
+        default: None,
+        identity: false,
+        origin: Origin::Baseline,
+    }
+}
+
+fn table(cat: &mut Catalog, schema: &str, name: &str, columns: Vec<Column>, pk: &str, rls: bool) {
+    let qn = QualifiedName::new(schema, name);
+    let constraints = vec![Constraint {
+        name: Ident::new(format!("{name}_pkey")),
+        kind: ConstraintKind::PrimaryKey { columns: vec![Ident::new(pk)] },
+        not_valid: false,
+        origin: Origin::Baseline,
+    }];
+    let indexes = vec![super::Index {
+        name: Ident::new(format!("{name}_pkey")),
+        method: Ident::new("btree"),
+        elems: vec![super::IndexElem { key: super::IndexKey::Column(Ident::new(pk)), opclass: None, descending: false }],
+        include: Vec::new(),
+        unique: true,
+        predicate: None,
+        is_valid: true,
+        concurrently: false,
+        constraint_backed: true,
+        origin: Origin::Baseline,
+    }];
+    cat.tables.insert(
+        qn.clone(),
+        Table {
+            name: qn,
+            kind: RelKind::Table,
+            columns,
+            constraints,
+            indexes,
+            triggers: Vec::new(),
+            policies: Vec::new(),
+            rls_enabled: rls,
+            rls_forced: false,
+            rls_origin: None,
+            partition_of: None,
+            extension_owned: false,
+            origin: Origin::Baseline,
+        },
+    );
+}
+
+fn function(schema: &str, name: &str, args: &[&str], returns: &str) -> Function {
+    Function {
+        name: QualifiedName::new(schema, name),
+        kind: FunctionKind::Function,
+        args: args
+            .iter()
+            .map(|a| FunctionArg { name: None, ty: TypeName::builtin(a), mode: ArgMode::In, has_default: false })
+            .collect(),
+        returns: Some(TypeName::builtin(returns)),
+        returns_set: false,
+        language: Ident::new("sql"),
+        volatility: Volatility::Stable,
+        security_definer: false,
+        leakproof: false,
+        config: BTreeMap::new(),
+        body: None,
+        body_span: None,
+        execute_grantees: BTreeSet::from([Ident::new("public")]),
+        extension_owned: false,
+        origin: Origin::Baseline,
+    }
+}
+
+fn add_function(cat: &mut Catalog, f: Function) {
+    cat.functions.entry(f.name.clone()).or_default().push(f);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn supabase_has_auth_and_storage() {
+        let cat = catalog(Platform::Supabase);
+        assert!(cat.table(&QualifiedName::new("auth", "users")).is_some());
+        assert!(cat.function_exists(&QualifiedName::new("auth", "uid")));
+        assert!(cat.function_exists(&QualifiedName::new("storage", "foldername")));
+        assert!(cat.roles.contains(&Ident::new("anon")));
+        assert!(cat.is_platform_schema(&Ident::new("auth")));
+        assert!(!cat.is_platform_schema(&Ident::new("public")));
+    }
+
+    #[test]
+    fn plain_postgres_has_no_supabase_objects() {
+        let cat = catalog(Platform::Postgres);
+        assert!(cat.table(&QualifiedName::new("auth", "users")).is_none());
+        assert!(cat.schemas.contains_key(&Ident::new("public")));
+    }
+}

@@ -1,0 +1,98 @@
+//! Names as PostgreSQL sees them: already folded (unquoted names lowercased by
+//! the parser, quoted names kept), compared exactly.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// One identifier, as PostgreSQL stores it in the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Ident(String);
+
+impl Ident {
+    /// An identifier exactly as stored (pg_query has already folded it).
+    pub fn new(name: impl Into<String>) -> Self {
+        Ident(name.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether PostgreSQL would print this name without quotes.
+    fn is_plain(&self) -> bool {
+        let mut chars = self.0.chars();
+        let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+        first_ok
+            && self.0.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+            && !super::keywords::is_reserved(&self.0)
+    }
+}
+
+impl fmt::Display for Ident {
+    /// Prints the name the way PostgreSQL's `quote_ident` would.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_plain() {
+            f.write_str(&self.0)
+        } else {
+            write!(f, "\"{}\"", self.0.replace('"', "\"\""))
+        }
+    }
+}
+
+impl From<&str> for Ident {
+    fn from(s: &str) -> Self {
+        Ident::new(s)
+    }
+}
+
+/// A schema-qualified name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct QualifiedName {
+    pub schema: Ident,
+    pub name: Ident,
+}
+
+impl QualifiedName {
+    pub fn new(schema: impl Into<Ident>, name: impl Into<Ident>) -> Self {
+        QualifiedName { schema: schema.into(), name: name.into() }
+    }
+}
+
+impl From<String> for Ident {
+    fn from(s: String) -> Self {
+        Ident(s)
+    }
+}
+
+impl fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+impl Serialize for QualifiedName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_only_when_postgres_would() {
+        assert_eq!(Ident::new("messages").to_string(), "messages");
+        assert_eq!(Ident::new("Messages").to_string(), "\"Messages\"");
+        assert_eq!(Ident::new("user").to_string(), "\"user\"");
+        assert_eq!(Ident::new("a\"b").to_string(), "\"a\"\"b\"");
+        assert_eq!(QualifiedName::new("public", "my table").to_string(), "public.\"my table\"");
+    }
+
+    #[test]
+    fn quoted_and_unquoted_names_differ() {
+        assert_ne!(Ident::new("Users"), Ident::new("users"));
+    }
+}

@@ -1,0 +1,460 @@
+//! The schema model every source fills and every rule reads.
+//!
+//! `source::migrations` builds it by replaying migration files, a live source
+//! will build it from pg_catalog; rules never know which. Where an object came
+//! from is data ([`Origin`]).
+
+pub mod baseline;
+pub mod ident;
+pub mod resolve;
+mod keywords;
+pub mod types;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use ident::{Ident, QualifiedName};
+use pg_query::protobuf::Node;
+pub use types::TypeName;
+
+/// Index of a source file in the lint run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// Where an object or fact came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The platform model: present before the first migration.
+    Baseline,
+    /// Declared in a migration file, at this span.
+    Migration(Span),
+    /// Read from a live database.
+    Live,
+}
+
+impl Origin {
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            Origin::Migration(span) => Some(*span),
+            _ => None,
+        }
+    }
+
+    pub fn is_baseline(&self) -> bool {
+        matches!(self, Origin::Baseline)
+    }
+}
+
+/// Which platform the schema runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    Supabase,
+    Postgres,
+}
+
+/// A parsed SQL expression (policy condition, CHECK, index predicate, default).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub node: Box<Node>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schema {
+    pub name: Ident,
+    /// Managed by the platform (auth, storage, ...): user migrations should not own objects there.
+    pub platform_managed: bool,
+    /// Roles granted CREATE on the schema (PUBLIC as `public`).
+    pub create_grantees: BTreeSet<Ident>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelKind {
+    Table,
+    Partitioned,
+    Foreign,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub name: QualifiedName,
+    pub kind: RelKind,
+    pub columns: Vec<Column>,
+    pub constraints: Vec<Constraint>,
+    pub indexes: Vec<Index>,
+    pub triggers: Vec<Trigger>,
+    pub policies: Vec<Policy>,
+    pub rls_enabled: bool,
+    pub rls_forced: bool,
+    /// Where row level security was last enabled or disabled.
+    pub rls_origin: Option<Origin>,
+    /// A partition of another table (`PARTITION OF`).
+    pub partition_of: Option<QualifiedName>,
+    /// Owned by an extension (rules skip these).
+    pub extension_owned: bool,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: Ident,
+    pub ty: TypeName,
+    pub not_null: bool,
+    pub default: Option<Expr>,
+    pub identity: bool,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FkAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignKey {
+    pub columns: Vec<Ident>,
+    pub ref_table: QualifiedName,
+    /// Empty when the statement names no columns: the referenced table's primary key.
+    pub ref_columns: Vec<Ident>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+    /// ON DELETE was written out (not left at the NO ACTION default).
+    pub on_delete_explicit: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConstraintKind {
+    PrimaryKey { columns: Vec<Ident> },
+    Unique { columns: Vec<Ident>, nulls_not_distinct: bool },
+    ForeignKey(ForeignKey),
+    Check { expr: Option<Expr> },
+    Exclusion,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Constraint {
+    pub name: Ident,
+    pub kind: ConstraintKind,
+    /// Added with NOT VALID and not validated since.
+    pub not_valid: bool,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndexKey {
+    Column(Ident),
+    Expression(Expr),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexElem {
+    pub key: IndexKey,
+    pub opclass: Option<QualifiedName>,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Index {
+    pub name: Ident,
+    pub method: Ident,
+    pub elems: Vec<IndexElem>,
+    pub include: Vec<Ident>,
+    pub unique: bool,
+    pub predicate: Option<Expr>,
+    /// False for an index left invalid by a failed CREATE INDEX CONCURRENTLY (live only).
+    pub is_valid: bool,
+    pub concurrently: bool,
+    /// Backs a PRIMARY KEY or UNIQUE constraint rather than a CREATE INDEX.
+    pub constraint_backed: bool,
+    pub origin: Origin,
+}
+
+impl Index {
+    /// The plain columns among the first `n` keys, or None if one of them is an expression.
+    pub fn leading_columns(&self, n: usize) -> Option<Vec<&Ident>> {
+        if self.elems.len() < n {
+            return None;
+        }
+        self.elems
+            .iter()
+            .take(n)
+            .map(|e| match &e.key {
+                IndexKey::Column(c) => Some(c),
+                IndexKey::Expression(_) => None,
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TriggerEvent {
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trigger {
+    pub name: Ident,
+    pub function: QualifiedName,
+    pub before: bool,
+    pub instead_of: bool,
+    pub for_each_row: bool,
+    pub events: Vec<TriggerEvent>,
+    /// `UPDATE OF col, ...`; empty means any column.
+    pub update_columns: Vec<Ident>,
+    pub when: Option<Expr>,
+    pub enabled: bool,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PolicyCommand {
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub name: Ident,
+    pub command: PolicyCommand,
+    pub permissive: bool,
+    /// Roles the policy applies to; `public` when the statement had no TO clause.
+    pub roles: Vec<Ident>,
+    /// The statement named its roles with TO.
+    pub roles_explicit: bool,
+    pub using: Option<Expr>,
+    pub with_check: Option<Expr>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    pub name: QualifiedName,
+    pub materialized: bool,
+    pub security_invoker: bool,
+    pub security_barrier: bool,
+    pub query: Option<Node>,
+    pub columns: Vec<Ident>,
+    pub indexes: Vec<Index>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionKind {
+    Function,
+    Procedure,
+    Aggregate,
+    Window,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Volatility {
+    Immutable,
+    Stable,
+    Volatile,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionArg {
+    pub name: Option<Ident>,
+    pub ty: TypeName,
+    /// IN / OUT / INOUT / VARIADIC / TABLE column.
+    pub mode: ArgMode,
+    pub has_default: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgMode {
+    In,
+    Out,
+    InOut,
+    Variadic,
+    Table,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    pub name: QualifiedName,
+    pub kind: FunctionKind,
+    pub args: Vec<FunctionArg>,
+    pub returns: Option<TypeName>,
+    pub returns_set: bool,
+    pub language: Ident,
+    pub volatility: Volatility,
+    pub security_definer: bool,
+    pub leakproof: bool,
+    /// `SET name = value` clauses (lowercased names; value as written, comma-joined).
+    pub config: BTreeMap<String, String>,
+    /// The body (`AS '...'`) or the BEGIN ATOMIC text; None for C functions.
+    pub body: Option<String>,
+    /// Span of the body string inside its file, for locating findings in it.
+    pub body_span: Option<Span>,
+    /// Roles granted EXECUTE, `public` for PUBLIC.
+    pub execute_grantees: BTreeSet<Ident>,
+    pub extension_owned: bool,
+    pub origin: Origin,
+}
+
+impl Function {
+    /// The input argument types, which identify an overload.
+    pub fn signature(&self) -> Vec<&TypeName> {
+        self.args
+            .iter()
+            .filter(|a| matches!(a.mode, ArgMode::In | ArgMode::InOut | ArgMode::Variadic))
+            .map(|a| &a.ty)
+            .collect()
+    }
+
+    pub fn returns_trigger(&self) -> bool {
+        self.returns.as_ref().is_some_and(|t| t.is_builtin() && t.name.name.as_str() == "trigger")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    Enum { labels: Vec<String> },
+    Domain { base: TypeName, has_check: bool },
+    Composite,
+    Range,
+    /// Provided by an extension or the platform, details not modeled.
+    Opaque,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    pub name: QualifiedName,
+    pub kind: TypeKind,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extension {
+    pub name: Ident,
+    pub schema: Ident,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sequence {
+    pub name: QualifiedName,
+    pub origin: Origin,
+}
+
+/// Object kinds in ALTER DEFAULT PRIVILEGES.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DefaultObjectKind {
+    Tables,
+    Sequences,
+    Functions,
+    Types,
+    Schemas,
+}
+
+/// One `ALTER DEFAULT PRIVILEGES [IN SCHEMA s] GRANT ... TO role` fact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DefaultPrivilege {
+    pub schema: Option<Ident>,
+    pub kind: DefaultObjectKind,
+    pub grantee: Ident,
+    pub privileges: BTreeSet<String>,
+    pub origin: Origin,
+}
+
+/// The whole schema.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub platform: Platform,
+    pub schemas: BTreeMap<Ident, Schema>,
+    pub tables: BTreeMap<QualifiedName, Table>,
+    pub views: BTreeMap<QualifiedName, View>,
+    /// Overloads by name.
+    pub functions: BTreeMap<QualifiedName, Vec<Function>>,
+    pub types: BTreeMap<QualifiedName, TypeDef>,
+    pub sequences: BTreeMap<QualifiedName, Sequence>,
+    pub extensions: BTreeMap<Ident, Extension>,
+    pub roles: BTreeSet<Ident>,
+    pub default_privileges: Vec<DefaultPrivilege>,
+    /// Schemas the API serves; RLS and privilege rules guard these.
+    pub exposed_schemas: BTreeSet<Ident>,
+}
+
+impl Catalog {
+    /// An empty catalog (no baseline at all).
+    pub fn empty(platform: Platform) -> Self {
+        Catalog {
+            platform,
+            schemas: BTreeMap::new(),
+            tables: BTreeMap::new(),
+            views: BTreeMap::new(),
+            functions: BTreeMap::new(),
+            types: BTreeMap::new(),
+            sequences: BTreeMap::new(),
+            extensions: BTreeMap::new(),
+            roles: BTreeSet::new(),
+            default_privileges: Vec::new(),
+            exposed_schemas: BTreeSet::new(),
+        }
+    }
+
+    /// Tables a project owns: not from the baseline, not extension-owned, not in a platform schema.
+    pub fn user_tables(&self) -> impl Iterator<Item = &Table> {
+        self.tables.values().filter(|t| !t.origin.is_baseline() && !t.extension_owned && !self.is_platform_schema(&t.name.schema))
+    }
+
+    pub fn user_functions(&self) -> impl Iterator<Item = &Function> {
+        self.functions
+            .values()
+            .flatten()
+            .filter(|f| !f.origin.is_baseline() && !f.extension_owned)
+    }
+
+    pub fn is_platform_schema(&self, schema: &Ident) -> bool {
+        self.schemas.get(schema).is_some_and(|s| s.platform_managed)
+    }
+
+    pub fn is_exposed(&self, schema: &Ident) -> bool {
+        self.exposed_schemas.contains(schema)
+    }
+
+    pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
+        self.tables.get(name)
+    }
+
+    pub fn table_mut(&mut self, name: &QualifiedName) -> Option<&mut Table> {
+        self.tables.get_mut(name)
+    }
+
+    /// Whether a relation (table, view, materialized view, sequence) of this name exists.
+    pub fn relation_exists(&self, name: &QualifiedName) -> bool {
+        self.tables.contains_key(name) || self.views.contains_key(name) || self.sequences.contains_key(name)
+    }
+
+    pub fn function_exists(&self, name: &QualifiedName) -> bool {
+        self.functions.get(name).is_some_and(|v| !v.is_empty())
+    }
+
+    pub fn type_exists(&self, name: &QualifiedName) -> bool {
+        self.types.contains_key(name)
+            || (name.schema.as_str() == "pg_catalog" && types::builtin(name.name.as_str()).is_some())
+            // Every table and view also defines a composite type of its name.
+            || self.tables.contains_key(name)
+            || self.views.contains_key(name)
+    }
+}

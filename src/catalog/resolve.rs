@@ -1,0 +1,66 @@
+//! Name resolution as PostgreSQL does it: explicit schema, or the search_path.
+
+use super::{Catalog, Ident, QualifiedName};
+
+/// The schema an unqualified CREATE lands in: the first existing schema on the path.
+pub fn creation_schema(cat: &Catalog, search_path: &[Ident]) -> Ident {
+    search_path
+        .iter()
+        .find(|s| cat.schemas.contains_key(*s))
+        .or_else(|| search_path.first())
+        .cloned()
+        .unwrap_or_else(|| Ident::new("public"))
+}
+
+/// The name an object being created gets.
+pub fn for_create(cat: &Catalog, search_path: &[Ident], schema: Option<&str>, name: &str) -> QualifiedName {
+    match schema {
+        Some(s) => QualifiedName::new(s, name),
+        None => QualifiedName::new(creation_schema(cat, search_path), Ident::new(name)),
+    }
+}
+
+fn lookup(
+    search_path: &[Ident],
+    schema: Option<&str>,
+    name: &str,
+    exists: impl Fn(&QualifiedName) -> bool,
+) -> Result<QualifiedName, QualifiedName> {
+    if let Some(s) = schema {
+        let qn = QualifiedName::new(s, name);
+        return if exists(&qn) { Ok(qn) } else { Err(qn) };
+    }
+    let pg_catalog = Ident::new("pg_catalog");
+    for s in std::iter::once(&pg_catalog).chain(search_path) {
+        let qn = QualifiedName::new(s.clone(), Ident::new(name));
+        if exists(&qn) {
+            return Ok(qn);
+        }
+    }
+    let first = search_path.first().cloned().unwrap_or_else(|| Ident::new("public"));
+    Err(QualifiedName::new(first, Ident::new(name)))
+}
+
+/// A table, view or sequence. `Err` carries the name it would have had.
+pub fn relation(cat: &Catalog, search_path: &[Ident], schema: Option<&str>, name: &str) -> Result<QualifiedName, QualifiedName> {
+    lookup(search_path, schema, name, |qn| cat.relation_exists(qn))
+}
+
+pub fn table(cat: &Catalog, search_path: &[Ident], schema: Option<&str>, name: &str) -> Result<QualifiedName, QualifiedName> {
+    lookup(search_path, schema, name, |qn| cat.tables.contains_key(qn))
+}
+
+pub fn function(cat: &Catalog, search_path: &[Ident], schema: Option<&str>, name: &str) -> Result<QualifiedName, QualifiedName> {
+    lookup(search_path, schema, name, |qn| cat.function_exists(qn))
+}
+
+/// A user-defined type (enum, domain, composite, extension type), unqualified.
+pub fn user_type_schema(cat: &Catalog, search_path: &[Ident], name: &str) -> Option<Ident> {
+    search_path
+        .iter()
+        .find(|s| {
+            let qn = QualifiedName::new((*s).clone(), Ident::new(name));
+            cat.types.contains_key(&qn) || cat.tables.contains_key(&qn) || cat.views.contains_key(&qn)
+        })
+        .cloned()
+}

@@ -1,0 +1,228 @@
+//! `pgvet.yaml`: which rules run, at which severity, on which platform.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::catalog::Platform;
+use crate::report::Severity;
+use crate::rules::{self, Rule};
+
+pub const FILE_NAME: &str = "pgvet.yaml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config `{path}`: {reason}")]
+    Read { path: PathBuf, reason: String },
+    #[error("config `{path}`: {reason}")]
+    Invalid { path: String, reason: String },
+    #[error("config `{path}`: unknown rule `{id}` in `{key}`{hint}")]
+    UnknownRule { path: String, key: String, id: String, hint: String },
+}
+
+/// A rule's configured level: a severity, or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    Error,
+    Warning,
+    Info,
+    Off,
+}
+
+/// The file as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    platform: Option<Platform>,
+    exposed_schemas: Option<Vec<String>>,
+    select: Option<Vec<String>>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    rules: BTreeMap<String, RuleLevel>,
+    #[serde(default)]
+    assume_exists: Vec<String>,
+}
+
+/// Effective settings for a run.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// None: autodetect (Supabase when a `supabase/config.toml` is found).
+    pub platform: Option<Platform>,
+    /// None: from `supabase/config.toml` `[api] schemas`, else `[public]`.
+    pub exposed_schemas: Option<Vec<String>>,
+    /// Only these rules (ids); None = every default-enabled rule.
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    pub levels: BTreeMap<String, RuleLevel>,
+    /// Objects created outside migrations (`schema.name`), for `undefined-object`.
+    pub assume_exists: Vec<String>,
+    /// The file this came from, for messages.
+    pub source: Option<PathBuf>,
+}
+
+impl Config {
+    /// Reads and checks a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Read { path: path.to_path_buf(), reason: e.to_string() })?;
+        Self::parse(&text, &path.display().to_string()).map(|mut c| {
+            c.source = Some(path.to_path_buf());
+            c
+        })
+    }
+
+    pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = if text.trim().is_empty() {
+            RawConfig::default()
+        } else {
+            serde_norway::from_str(text).map_err(|e| ConfigError::Invalid { path: name.to_string(), reason: e.to_string() })?
+        };
+        let cfg = Config {
+            platform: raw.platform,
+            exposed_schemas: raw.exposed_schemas,
+            select: raw.select,
+            ignore: raw.ignore,
+            levels: raw.rules,
+            assume_exists: raw.assume_exists,
+            source: None,
+        };
+        cfg.check_rule_ids(name)?;
+        Ok(cfg)
+    }
+
+    /// Every rule id named anywhere must exist (aliases included).
+    pub fn check_rule_ids(&self, name: &str) -> Result<(), ConfigError> {
+        let named = self
+            .select
+            .iter()
+            .flatten()
+            .map(|id| ("select", id))
+            .chain(self.ignore.iter().map(|id| ("ignore", id)))
+            .chain(self.levels.keys().map(|id| ("rules", id)));
+        for (key, id) in named {
+            if rules::find(id).is_none() {
+                return Err(ConfigError::UnknownRule {
+                    path: name.to_string(),
+                    key: key.to_string(),
+                    id: id.clone(),
+                    hint: did_you_mean(id),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The severity a rule runs at, or None when it does not run.
+    pub fn severity_for(&self, rule: &Rule) -> Option<Severity> {
+        let names = |list: &[String]| list.iter().any(|id| rules::find(id).is_some_and(|r| r.id() == rule.id()));
+        if names(&self.ignore) {
+            return None;
+        }
+        let level = self.levels.iter().find(|(id, _)| rules::find(id).is_some_and(|r| r.id() == rule.id())).map(|(_, l)| *l);
+        let selected = match &self.select {
+            Some(list) => names(list),
+            None => rule.doc.default_enabled || level.is_some_and(|l| l != RuleLevel::Off),
+        };
+        if !selected {
+            return None;
+        }
+        match level {
+            Some(RuleLevel::Off) => None,
+            Some(RuleLevel::Error) => Some(Severity::Error),
+            Some(RuleLevel::Warning) => Some(Severity::Warning),
+            Some(RuleLevel::Info) => Some(Severity::Info),
+            None => Some(rule.doc.severity),
+        }
+    }
+}
+
+/// `pgvet.yaml` in `start` or the nearest ancestor that has one.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    start.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
+}
+
+fn did_you_mean(id: &str) -> String {
+    let best = rules::all()
+        .iter()
+        .map(|r| (edit_distance(id, r.id()), r.id()))
+        .min()
+        .filter(|(d, _)| *d <= 3);
+    best.map(|(_, r)| format!(" (did you mean `{r}`?)")).unwrap_or_default()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            cur.push(sub.min(del).min(ins));
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+/// A Supabase project's `config.toml` near the migrations or the cwd.
+pub fn find_supabase_config(starts: &[PathBuf]) -> Option<PathBuf> {
+    for start in starts {
+        let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.clone());
+        for dir in start.ancestors() {
+            let nested = dir.join("supabase").join("config.toml");
+            if nested.is_file() {
+                return Some(nested);
+            }
+            if dir.file_name().is_some_and(|n| n == "supabase") && dir.join("config.toml").is_file() {
+                return Some(dir.join("config.toml"));
+            }
+        }
+    }
+    None
+}
+
+/// `[api] schemas` from a Supabase `config.toml`.
+pub fn supabase_api_schemas(path: &Path) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let doc: toml::Table = text.parse().ok()?;
+    let schemas = doc.get("api")?.get("schemas")?.as_array()?;
+    Some(schemas.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_is_an_error_naming_it() {
+        let err = Config::parse("selekt: [fk-missing-index]", "pgvet.yaml").unwrap_err().to_string();
+        assert!(err.contains("selekt"), "{err}");
+    }
+
+    #[test]
+    fn unknown_rule_suggests_the_closest() {
+        let err = Config::parse("ignore: [fk-missing-indx]", "pgvet.yaml").unwrap_err().to_string();
+        assert!(err.contains("did you mean `fk-missing-index`"), "{err}");
+    }
+
+    #[test]
+    fn severity_override_and_off() {
+        let cfg = Config::parse("rules:\n  fk-missing-index: error\n  rls-disabled: off\n", "x").unwrap();
+        let fk = rules::find("fk-missing-index").unwrap();
+        let rls = rules::find("rls-disabled").unwrap();
+        assert_eq!(cfg.severity_for(fk), Some(Severity::Error));
+        assert_eq!(cfg.severity_for(rls), None);
+    }
+
+    #[test]
+    fn select_runs_only_the_named_rules() {
+        let cfg = Config::parse("select: [rls-disabled]", "x").unwrap();
+        assert!(cfg.severity_for(rules::find("rls-disabled").unwrap()).is_some());
+        assert!(cfg.severity_for(rules::find("fk-missing-index").unwrap()).is_none());
+    }
+}

@@ -1,0 +1,215 @@
+//! The `pgvet` command line: parses arguments, runs, maps the outcome to an exit code.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use pgvet::config::{self, Config};
+use pgvet::report::{self, Severity};
+use pgvet::rules;
+
+#[derive(Parser)]
+#[command(name = "pgvet", version, about = "PostgreSQL / Supabase schema linter")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Replay migration files into one schema and report problems.
+    Lint(LintArgs),
+    /// List every rule: id, severity, category, title.
+    Rules {
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Show a rule's rationale, examples and fix.
+    Explain {
+        /// Rule id (or alias).
+        rule: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct LintArgs {
+    /// Migration files or directories (a directory = its *.sql files in name order).
+    /// Default: the first of supabase/migrations, migrations, db/migrations.
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    fail_on: FailOn,
+    /// Run only these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
+    /// Do not run these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Config file (default: pgvet.yaml in the current directory or above).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+/// How a run ended; the process exit code follows from it.
+enum Outcome {
+    Clean,
+    Findings,
+    Failed,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(Outcome::Clean) => ExitCode::from(0),
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Ok(Outcome::Failed) => ExitCode::from(2),
+        Err(e) => {
+            eprintln!("pgvet: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<Outcome> {
+    match cli.command {
+        Command::Lint(args) => lint(args),
+        Command::Rules { format } => {
+            print_rules(format)?;
+            Ok(Outcome::Clean)
+        }
+        Command::Explain { rule } => {
+            let Some(rule) = rules::find(&rule) else {
+                bail!("unknown rule `{rule}`; `pgvet rules` lists them");
+            };
+            write_stdout(&explain(rule))?;
+            Ok(Outcome::Clean)
+        }
+    }
+}
+
+fn lint(args: LintArgs) -> Result<Outcome> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let config_path = args.config.clone().or_else(|| config::discover(&cwd));
+    let mut cfg = match &config_path {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    if !args.select.is_empty() {
+        cfg.select = Some(args.select.clone());
+    }
+    cfg.ignore.extend(args.ignore.iter().cloned());
+    cfg.check_rule_ids("command line")?;
+
+    let paths = if args.paths.is_empty() {
+        match pgvet::source::migrations::files::autodetect(&cwd) {
+            Some(dir) => vec![dir],
+            None => bail!(
+                "no migrations found: pass a path, or run where one of {} exists",
+                pgvet::source::migrations::files::DEFAULT_DIRS.join(", ")
+            ),
+        }
+    } else {
+        args.paths.clone()
+    };
+    let settings = pgvet::Settings::resolve(&cfg, &paths, &cwd);
+    let report = pgvet::lint(&paths, &cfg, &settings);
+
+    let out = match args.format {
+        Format::Json => report::json::render(&report),
+        Format::Human => report::human::render(&report, use_color()),
+    };
+    write_stdout(&out)?;
+
+    if !report.errors.is_empty() {
+        return Ok(Outcome::Failed);
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    let failing = matches!((threshold, report.max_severity()), (Some(t), Some(max)) if max >= t);
+    Ok(if failing { Outcome::Findings } else { Outcome::Clean })
+}
+
+/// Color only on a terminal, and never when NO_COLOR is set (no-color.org).
+fn use_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn write_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`pgvet rules | head`) is not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to stdout"),
+    }
+}
+
+fn print_rules(format: Format) -> Result<()> {
+    let all = rules::all();
+    let out = match format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = all
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id(), "severity": r.doc.severity, "category": r.doc.category,
+                        "kind": format!("{:?}", r.doc.kind).to_lowercase(), "title": r.doc.title,
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&list)? + "\n"
+        }
+        Format::Human => {
+            let width = all.iter().map(|r| r.id().len()).max().unwrap_or(0);
+            let mut s = String::new();
+            for r in all {
+                s.push_str(&format!(
+                    "{:<width$}  {:<7}  {:<9}  {}\n",
+                    r.id(),
+                    r.doc.severity.as_str(),
+                    r.doc.category,
+                    r.doc.title
+                ));
+            }
+            s
+        }
+    };
+    write_stdout(&out)
+}
+
+fn explain(rule: &rules::Rule) -> String {
+    let d = &rule.doc;
+    let indent = |s: &str| s.trim_end().lines().map(|l| format!("    {l}\n")).collect::<String>();
+    let mut s = format!("{} — {}\n\n", d.id, d.title);
+    s.push_str(&format!("severity: {}   category: {}   kind: {:?}\n\n", d.severity.as_str(), d.category, d.kind));
+    s.push_str(&format!("{}\n\n{}\n", d.summary.trim(), d.rationale.trim()));
+    s.push_str(&format!("\nBad:\n{}\nGood:\n{}\nFix:\n{}", indent(&d.bad), indent(&d.good), indent(&d.fix)));
+    if !d.references.is_empty() {
+        s.push_str(&format!("\nReferences:\n{}", d.references.iter().map(|r| format!("    {r}\n")).collect::<String>()));
+    }
+    s
+}

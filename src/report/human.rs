@@ -1,0 +1,80 @@
+//! Human output: colored severity, `file:line:col`, a code frame, a help line.
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+use super::{Finding, Report, Severity, SourceFile};
+
+/// Renders the report. `color` chooses ANSI styling (the caller decides from
+/// the terminal and NO_COLOR).
+pub fn render(report: &Report, color: bool) -> String {
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let mut out = String::new();
+    for e in &report.errors {
+        let position = match (e.line, e.column) {
+            (Some(l), Some(c)) => format!(":{l}:{c}"),
+            (Some(l), None) => format!(":{l}"),
+            _ => String::new(),
+        };
+        let title = format!("{}{}: {}", e.file, position, e.message);
+        out.push_str(&renderer.render(&[Group::with_title(Level::ERROR.primary_title(title))]).to_string());
+        out.push_str("\n\n");
+    }
+    for f in &report.findings {
+        out.push_str(&render_finding(&renderer, f, report));
+        out.push_str("\n\n");
+    }
+    out.push_str(&summary_line(report));
+    out.push('\n');
+    out
+}
+
+fn level(sev: Severity) -> Level<'static> {
+    match sev {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Info => Level::INFO,
+    }
+}
+
+fn render_finding(renderer: &Renderer, f: &Finding, report: &Report) -> String {
+    let title = level(f.severity).primary_title(f.message.as_str()).id(f.rule);
+    let source = f.span.and_then(|s| report.sources.get(s.file.0 as usize).map(|src| (s, src)));
+    let help = Group::with_title(Level::HELP.secondary_title(f.help.as_str()));
+    let first = match (source, &f.location) {
+        (Some((span, src)), Some(loc)) => match frame(src, span.start as usize, span.end as usize, loc.line) {
+            Some((text, range)) => {
+                title.element(Snippet::source(text).line_start(loc.line as usize).path(src.path.as_str()).annotation(
+                    AnnotationKind::Primary.span(range).label(format!("in `{}`", f.object)),
+                ))
+            }
+            None => title.element(annotate_snippets::Origin::path(src.path.as_str()).line(loc.line as usize)),
+        },
+        // Live findings have no location: name the object instead.
+        _ => title.element(annotate_snippets::Origin::path(f.object.as_str())),
+    };
+    renderer.render(&[first, help]).to_string()
+}
+
+/// The first line of the span, and the highlighted range within it.
+fn frame(src: &SourceFile, start: usize, end: usize, line: u32) -> Option<(&str, std::ops::Range<usize>)> {
+    let (line_start, line_end) = src.lines.line_range(&src.text, line)?;
+    let text = src.text.get(line_start..line_end)?;
+    let from = start.saturating_sub(line_start).min(text.len());
+    let to = end.min(line_end).saturating_sub(line_start).max(from + 1).min(text.len().max(from + 1));
+    Some((text, from..to))
+}
+
+pub fn summary_line(report: &Report) -> String {
+    let count = |sev| report.findings.iter().filter(|f| f.severity == sev).count();
+    let s = &report.summary;
+    format!(
+        "{} files, {} statements: {} findings ({} errors, {} warnings, {} info), {} input errors",
+        s.files,
+        s.statements,
+        s.findings,
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+        s.errors
+    )
+}

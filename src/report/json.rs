@@ -1,0 +1,20 @@
+//! The JSON format. Its shape is a published interface: change it only by adding.
+
+use serde::Serialize;
+
+use super::{Finding, InputError, Report, Summary};
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    findings: &'a [Finding],
+    errors: &'a [InputError],
+    summary: &'a Summary,
+}
+
+pub fn render(report: &Report) -> String {
+    let doc = JsonReport { version: 1, findings: &report.findings, errors: &report.errors, summary: &report.summary };
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    out.push('\n');
+    out
+}

@@ -1,0 +1,134 @@
+//! Findings and the finished report; formatters live in the submodules.
+
+pub mod human;
+pub mod json;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{FileId, Span};
+use crate::source::migrations::line_index::LineIndex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A resolved position: 1-based lines and columns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub object: String,
+    pub location: Option<Location>,
+    pub help: String,
+    /// Where in the sources, before resolution to a [`Location`].
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+/// Input pgvet could not use: unreadable file, invalid UTF-8, SQL that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputError {
+    pub file: String,
+    pub line: Option<u32>,
+    #[serde(skip)]
+    pub column: Option<u32>,
+    pub message: String,
+}
+
+impl InputError {
+    pub fn file(path: &Path, message: String) -> Self {
+        InputError { file: path.display().to_string(), line: None, column: None, message }
+    }
+}
+
+/// One source file of a lint run, kept for code frames.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub id: FileId,
+    pub path: String,
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+impl SourceFile {
+    pub fn new(id: FileId, path: String, text: String) -> Self {
+        let lines = LineIndex::new(&text);
+        SourceFile { id, path, text, lines }
+    }
+
+    pub fn location(&self, span: Span) -> Location {
+        let (line, column) = self.lines.position(&self.text, span.start as usize);
+        let (end_line, end_column) = self.lines.position(&self.text, span.end as usize);
+        Location { file: self.path.clone(), line, column, end_line, end_column }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub statements: usize,
+    pub findings: usize,
+    pub errors: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<InputError>,
+    pub sources: Vec<SourceFile>,
+    pub summary: Summary,
+}
+
+impl Report {
+    /// Fills locations from spans and sorts findings by file, line, rule.
+    pub fn finish(&mut self) {
+        for f in &mut self.findings {
+            if let Some(span) = f.span {
+                f.location = self.sources.get(span.file.0 as usize).map(|src| src.location(span));
+            }
+        }
+        let file_order = |f: &Finding| f.span.map_or(u32::MAX, |s| s.file.0);
+        self.findings.sort_by(|a, b| {
+            (file_order(a), a.location.as_ref().map(|l| (l.line, l.column)), a.rule, &a.object, &a.message).cmp(&(
+                file_order(b),
+                b.location.as_ref().map(|l| (l.line, l.column)),
+                b.rule,
+                &b.object,
+                &b.message,
+            ))
+        });
+        self.findings.dedup();
+        self.summary.findings = self.findings.len();
+        self.summary.errors = self.errors.len();
+    }
+
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}

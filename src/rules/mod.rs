@@ -1,0 +1,276 @@
+//! The rule engine: schema rules run on the final catalog, statement rules on
+//! each statement with the catalog as it stood just before it.
+//!
+//! Rules are found by build.rs: one file per rule in `src/rules/<category>/`,
+//! documented and exemplified in `rules/<rule-id>.yaml`.
+
+pub mod support;
+
+use std::collections::BTreeMap;
+use std::fmt::Display;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::catalog::{Catalog, Ident, Span};
+use crate::report::{Finding, Severity};
+use crate::source::migrations::split::Statement;
+
+#[allow(clippy::all)]
+mod registry {
+    use super::{RuleEntry, RuleImpl};
+    include!(concat!(env!("OUT_DIR"), "/registry.rs"));
+}
+
+/// A rule that reads the finished catalog (lint and audit).
+pub trait SchemaRule: Sync {
+    fn check(&self, cx: &mut SchemaCtx<'_>);
+}
+
+/// A rule that reads one statement and the catalog before it (lint only).
+pub trait StatementRule: Sync {
+    fn check(&self, cx: &mut StmtCtx<'_>);
+}
+
+pub enum RuleImpl {
+    Schema(&'static dyn SchemaRule),
+    Statement(&'static dyn StatementRule),
+}
+
+pub struct RuleEntry {
+    pub id: &'static str,
+    pub yaml: &'static str,
+    pub imp: RuleImpl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleKind {
+    Schema,
+    Statement,
+}
+
+/// `rules/<id>.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    pub id: String,
+    pub title: String,
+    pub category: String,
+    pub kind: RuleKind,
+    pub severity: Severity,
+    #[serde(default = "yes")]
+    pub default_enabled: bool,
+    pub summary: String,
+    pub rationale: String,
+    pub help: String,
+    pub bad: String,
+    pub good: String,
+    pub fix: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+    #[serde(default)]
+    pub related: BTreeMap<String, Option<String>>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A rule with its parsed documentation.
+pub struct Rule {
+    pub entry: &'static RuleEntry,
+    pub doc: RuleDoc,
+}
+
+impl Rule {
+    pub fn id(&self) -> &'static str {
+        self.entry.id
+    }
+}
+
+/// Every rule, in id order. The YAML is parsed once, on first use; a broken
+/// YAML is a bug caught by the test suite, reported here as a placeholder doc.
+pub fn all() -> &'static [Rule] {
+    static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        let mut rules: Vec<Rule> = registry::RULES
+            .iter()
+            .map(|entry| Rule { entry, doc: parse_doc(entry).unwrap_or_else(|e| broken_doc(entry, &e)) })
+            .collect();
+        rules.sort_by_key(|r| r.entry.id);
+        rules
+    })
+}
+
+pub fn parse_doc(entry: &RuleEntry) -> Result<RuleDoc, String> {
+    serde_norway::from_str(entry.yaml).map_err(|e| e.to_string())
+}
+
+fn broken_doc(entry: &RuleEntry, error: &str) -> RuleDoc {
+    RuleDoc {
+        id: entry.id.to_string(),
+        title: format!("(rules/{}.yaml does not parse: {error})", entry.id),
+        category: String::new(),
+        kind: match entry.imp {
+            RuleImpl::Schema(_) => RuleKind::Schema,
+            RuleImpl::Statement(_) => RuleKind::Statement,
+        },
+        severity: Severity::Error,
+        default_enabled: true,
+        summary: String::new(),
+        rationale: String::new(),
+        help: String::new(),
+        bad: String::new(),
+        good: String::new(),
+        fix: String::new(),
+        references: Vec::new(),
+        related: BTreeMap::new(),
+        aliases: Vec::new(),
+    }
+}
+
+/// A rule id or one of its aliases.
+pub fn find(id: &str) -> Option<&'static Rule> {
+    all().iter().find(|r| r.id() == id || r.doc.aliases.iter().any(|a| a == id))
+}
+
+/// Where findings go, stamped with the running rule's id, severity and help.
+struct Sink<'a> {
+    rule: &'static Rule,
+    severity: Severity,
+    findings: &'a mut Vec<Finding>,
+}
+
+impl Sink<'_> {
+    fn report(&mut self, object: &dyn Display, span: Option<Span>, message: String) {
+        self.findings.push(Finding {
+            rule: self.rule.id(),
+            severity: self.severity,
+            message,
+            object: object.to_string(),
+            location: None,
+            help: self.rule.doc.help.trim().to_string(),
+            span,
+        });
+    }
+}
+
+pub struct SchemaCtx<'a> {
+    pub catalog: &'a Catalog,
+    sink: Sink<'a>,
+}
+
+impl SchemaCtx<'_> {
+    /// Reports a finding about `object` (a schema-qualified table, function,
+    /// view, schema or extension), located at `span` when it has one.
+    pub fn report(&mut self, object: &dyn Display, span: Option<Span>, message: String) {
+        self.sink.report(object, span, message);
+    }
+}
+
+pub struct StmtCtx<'a> {
+    /// The catalog as it stood just before this statement.
+    pub catalog: &'a Catalog,
+    /// The session's search_path at this statement (pg_catalog implicit).
+    pub search_path: &'a [Ident],
+    pub stmt: &'a Statement,
+    /// Names declared in config as existing outside the migrations.
+    pub assume_exists: &'a [String],
+    sink: Sink<'a>,
+}
+
+impl StmtCtx<'_> {
+    pub fn report(&mut self, object: &dyn Display, span: Option<Span>, message: String) {
+        self.sink.report(object, span, message);
+    }
+}
+
+/// The rules a run uses, with their effective severities.
+pub struct Engine {
+    schema: Vec<(&'static Rule, &'static dyn SchemaRule, Severity)>,
+    statement: Vec<(&'static Rule, &'static dyn StatementRule, Severity)>,
+    assume_exists: Vec<String>,
+}
+
+impl Engine {
+    pub fn new(cfg: &crate::config::Config) -> Self {
+        let mut engine = Engine { schema: Vec::new(), statement: Vec::new(), assume_exists: cfg.assume_exists.clone() };
+        for rule in all() {
+            let Some(severity) = cfg.severity_for(rule) else { continue };
+            match rule.entry.imp {
+                RuleImpl::Schema(imp) => engine.schema.push((rule, imp, severity)),
+                RuleImpl::Statement(imp) => engine.statement.push((rule, imp, severity)),
+            }
+        }
+        engine
+    }
+
+    pub fn check_statement(&self, catalog: &Catalog, search_path: &[Ident], stmt: &Statement, findings: &mut Vec<Finding>) {
+        for (rule, imp, severity) in &self.statement {
+            let mut cx = StmtCtx {
+                catalog,
+                search_path,
+                stmt,
+                assume_exists: &self.assume_exists,
+                sink: Sink { rule, severity: *severity, findings },
+            };
+            imp.check(&mut cx);
+        }
+    }
+
+    pub fn check_schema(&self, catalog: &Catalog, findings: &mut Vec<Finding>) {
+        for (rule, imp, severity) in &self.schema {
+            let mut cx = SchemaCtx { catalog, sink: Sink { rule, severity: *severity, findings } };
+            imp.check(&mut cx);
+        }
+    }
+}
+
+/// Helpers for rule unit tests: lint a snippet on the Supabase platform with one rule.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::config::Config;
+
+    fn run(rule: &str, sql: &str, extra_config: &str) -> Vec<String> {
+        let mut cfg = Config::parse(extra_config, "test").expect("test config");
+        cfg.select = Some(vec![rule.to_string()]);
+        let mut settings = crate::test_support::supabase();
+        if let Some(schemas) = &cfg.exposed_schemas {
+            settings.exposed_schemas.clone_from(schemas);
+        }
+        let report = crate::lint_sources(vec![("test.sql".to_string(), sql.to_string())], &cfg, &settings);
+        assert!(report.errors.is_empty(), "test SQL does not parse: {:?}", report.errors);
+        report
+            .findings
+            .iter()
+            .map(|f| {
+                let at = f.location.as_ref().map_or("-".to_string(), |l| format!("{}:{}:{}", l.file, l.line, l.column));
+                format!("{at} {} [{}] {}", f.rule, f.object, f.message)
+            })
+            .collect()
+    }
+
+    /// Fails unless `rule` fires; returns the findings, one per line.
+    pub fn fires(rule: &str, sql: &str) -> String {
+        fires_with(rule, sql, "")
+    }
+
+    pub fn fires_with(rule: &str, sql: &str, config: &str) -> String {
+        let found = run(rule, sql, config);
+        assert!(!found.is_empty(), "expected `{rule}` to fire on:\n{sql}");
+        found.join("\n")
+    }
+
+    /// Fails if `rule` fires.
+    pub fn quiet(rule: &str, sql: &str) {
+        quiet_with(rule, sql, "");
+    }
+
+    pub fn quiet_with(rule: &str, sql: &str, config: &str) {
+        let found = run(rule, sql, config);
+        assert!(found.is_empty(), "expected `{rule}` to stay quiet on:\n{sql}\nbut got:\n{}", found.join("\n"));
+    }
+}

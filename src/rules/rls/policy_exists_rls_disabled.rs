@@ -1,0 +1,41 @@
+//! Policies on a table whose RLS is off, so they do nothing. Docs: rules/policy-exists-rls-disabled.yaml.
+
+use crate::rules::{SchemaCtx, SchemaRule};
+
+pub struct PolicyExistsRlsDisabled;
+
+impl SchemaRule for PolicyExistsRlsDisabled {
+    fn check(&self, cx: &mut SchemaCtx<'_>) {
+        for t in cx.catalog.user_tables().filter(|t| !t.rls_enabled) {
+            for p in &t.policies {
+                cx.report(
+                    &t.name,
+                    p.origin.span(),
+                    format!("policy `{}` on `{}` has no effect: row level security is not enabled", p.name, t.name),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{fires, quiet};
+
+    #[test]
+    fn policy_without_enable_fires_per_policy() {
+        let out = fires(
+            "policy-exists-rls-disabled",
+            "create table public.t (id int primary key, owner uuid);\ncreate policy a on public.t for select to authenticated using (owner = auth.uid());\ncreate policy b on public.t for delete to authenticated using (owner = auth.uid());",
+        );
+        assert!(out.contains("`a`") && out.contains("`b`"), "{out}");
+    }
+
+    #[test]
+    fn enabled_before_or_after_the_policy_is_quiet() {
+        quiet(
+            "policy-exists-rls-disabled",
+            "create table public.t (id int primary key);\ncreate policy a on public.t for select to authenticated using (true);\nalter table public.t enable row level security;",
+        );
+    }
+}

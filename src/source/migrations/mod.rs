@@ -1,0 +1,10 @@
+//! The static source: migration files replayed into a catalog.
+
+mod ast;
+pub mod files;
+pub mod line_index;
+pub mod pgffi;
+pub mod replay;
+pub mod split;
+
+pub use ast::{descendants, split_name, strings};

@@ -1,0 +1,242 @@
+//! Functions, procedures, aggregates, triggers.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use pg_query::protobuf::{self as pb, FunctionParameterMode as Mode};
+use pg_query::NodeEnum;
+
+use super::{ast, expr, Replayer};
+use crate::catalog::{
+    ArgMode, DefaultObjectKind, Function, FunctionArg, FunctionKind, Ident, QualifiedName, Span, Trigger,
+    TriggerEvent, TypeName, Volatility,
+};
+use crate::source::migrations::split::Statement;
+
+impl Replayer {
+    pub(super) fn create_function(&mut self, s: &pb::CreateFunctionStmt, stmt: &Statement) {
+        let Some((schema, name)) = ast::split_name(&s.funcname) else { return };
+        let qn = crate::catalog::resolve::for_create(&self.catalog, &self.search_path, schema.as_deref(), &name);
+        let args: Vec<FunctionArg> = s
+            .parameters
+            .iter()
+            .filter_map(|p| match &p.node {
+                Some(NodeEnum::FunctionParameter(p)) => Some(self.function_arg(p)),
+                _ => None,
+            })
+            .collect();
+        let mut f = Function {
+            name: qn.clone(),
+            kind: if s.is_procedure { FunctionKind::Procedure } else { FunctionKind::Function },
+            args,
+            returns: s.return_type.as_ref().map(|t| self.type_name(t)),
+            returns_set: s.return_type.as_ref().is_some_and(|t| t.setof),
+            language: Ident::new("sql"),
+            volatility: Volatility::Volatile,
+            security_definer: false,
+            leakproof: false,
+            config: BTreeMap::new(),
+            body: None,
+            body_span: None,
+            execute_grantees: self.default_grantees(&qn.schema),
+            extension_owned: false,
+            origin: Self::origin(stmt),
+        };
+        for d in ast::def_elems(&s.options) {
+            apply_function_option(&mut f, d, stmt);
+        }
+        if s.sql_body.is_some() {
+            f.body = Some("BEGIN ATOMIC".to_string());
+        }
+        let overloads = self.catalog.functions.entry(qn).or_default();
+        let signature: Vec<TypeName> = f.signature().into_iter().cloned().collect();
+        match overloads.iter_mut().find(|o| o.signature().into_iter().eq(signature.iter())) {
+            // CREATE OR REPLACE keeps the owner and privileges of the old function.
+            Some(old) => {
+                f.execute_grantees = std::mem::take(&mut old.execute_grantees);
+                *old = f;
+            }
+            None => overloads.push(f),
+        }
+    }
+
+    fn function_arg(&self, p: &pb::FunctionParameter) -> FunctionArg {
+        let mode = match Mode::try_from(p.mode) {
+            Ok(Mode::FuncParamOut) => ArgMode::Out,
+            Ok(Mode::FuncParamInout) => ArgMode::InOut,
+            Ok(Mode::FuncParamVariadic) => ArgMode::Variadic,
+            Ok(Mode::FuncParamTable) => ArgMode::Table,
+            _ => ArgMode::In,
+        };
+        FunctionArg {
+            name: (!p.name.is_empty()).then(|| Ident::new(p.name.clone())),
+            ty: p.arg_type.as_ref().map_or_else(|| TypeName::builtin("unknown"), |t| self.type_name(t)),
+            mode,
+            has_default: p.defexpr.is_some(),
+        }
+    }
+
+    /// EXECUTE goes to PUBLIC, plus whatever default privileges grant in the schema.
+    fn default_grantees(&self, schema: &Ident) -> BTreeSet<Ident> {
+        let mut grantees = BTreeSet::from([Ident::new("public")]);
+        for dp in &self.catalog.default_privileges {
+            let applies = dp.kind == DefaultObjectKind::Functions && dp.schema.as_ref().is_none_or(|s| s == schema);
+            if applies && (dp.privileges.contains("ALL") || dp.privileges.contains("EXECUTE")) {
+                grantees.insert(dp.grantee.clone());
+            }
+        }
+        grantees
+    }
+
+    pub(super) fn alter_function(&mut self, s: &pb::AlterFunctionStmt, stmt: &Statement) {
+        let Some(func) = &s.func else { return };
+        let targets = self.matching_functions(func);
+        for (name, idx) in targets {
+            let Some(f) = self.catalog.functions.get_mut(&name).and_then(|v| v.get_mut(idx)) else { continue };
+            for d in ast::def_elems(&s.actions) {
+                apply_function_option(f, d, stmt);
+            }
+        }
+    }
+
+    /// Overloads an `ObjectWithArgs` names: all of them when no argument list was given.
+    pub(super) fn matching_functions(&self, func: &pb::ObjectWithArgs) -> Vec<(QualifiedName, usize)> {
+        let Some((schema, name)) = ast::split_name(&func.objname) else { return Vec::new() };
+        let Ok(qn) = crate::catalog::resolve::function(&self.catalog, &self.search_path, schema.as_deref(), &name) else {
+            return Vec::new();
+        };
+        let wanted: Vec<TypeName> = func
+            .objargs
+            .iter()
+            .filter_map(|a| match &a.node {
+                Some(NodeEnum::TypeName(t)) => Some(self.type_name(t)),
+                _ => None,
+            })
+            .collect();
+        let overloads = self.catalog.functions.get(&qn).map(Vec::as_slice).unwrap_or_default();
+        overloads
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| func.args_unspecified || f.signature().into_iter().eq(wanted.iter()))
+            .map(|(i, _)| (qn.clone(), i))
+            .collect()
+    }
+
+    /// CREATE AGGREGATE (other DEFINE kinds are not modeled).
+    pub(super) fn define(&mut self, s: &pb::DefineStmt, stmt: &Statement) {
+        if pb::ObjectType::try_from(s.kind) != Ok(pb::ObjectType::ObjectAggregate) {
+            return;
+        }
+        let Some((schema, name)) = ast::split_name(&s.defnames) else { return };
+        let qn = crate::catalog::resolve::for_create(&self.catalog, &self.search_path, schema.as_deref(), &name);
+        let f = Function {
+            name: qn.clone(),
+            kind: FunctionKind::Aggregate,
+            args: Vec::new(),
+            returns: None,
+            returns_set: false,
+            language: Ident::new("internal"),
+            volatility: Volatility::Immutable,
+            security_definer: false,
+            leakproof: false,
+            config: BTreeMap::new(),
+            body: None,
+            body_span: None,
+            execute_grantees: self.default_grantees(&qn.schema),
+            extension_owned: false,
+            origin: Self::origin(stmt),
+        };
+        self.catalog.functions.entry(qn).or_default().push(f);
+    }
+
+    pub(super) fn create_trigger(&mut self, s: &pb::CreateTrigStmt, stmt: &Statement) {
+        let Some(rv) = &s.relation else { return };
+        let Some(table) = self.find_table(rv) else { return };
+        let Some(function) = self.function_ref(&s.funcname) else { return };
+        // Bits of pg_trigger.tgtype, as CREATE TRIGGER's parse tree carries them.
+        const BEFORE: i32 = 1 << 1;
+        const INSERT: i32 = 1 << 2;
+        const DELETE: i32 = 1 << 3;
+        const UPDATE: i32 = 1 << 4;
+        const TRUNCATE: i32 = 1 << 5;
+        const INSTEAD: i32 = 1 << 6;
+        let events = [(INSERT, TriggerEvent::Insert), (UPDATE, TriggerEvent::Update), (DELETE, TriggerEvent::Delete), (TRUNCATE, TriggerEvent::Truncate)]
+            .into_iter()
+            .filter(|(bit, _)| s.events & bit != 0)
+            .map(|(_, e)| e)
+            .collect();
+        let trigger = Trigger {
+            name: Ident::new(s.trigname.clone()),
+            function,
+            before: s.timing & BEFORE != 0,
+            instead_of: s.timing & INSTEAD != 0,
+            for_each_row: s.row,
+            events,
+            update_columns: ast::strings(&s.columns).into_iter().map(Ident::new).collect(),
+            when: expr(&s.when_clause),
+            enabled: true,
+            origin: Self::origin(stmt),
+        };
+        let Some(t) = self.catalog.tables.get_mut(&table) else { return };
+        t.triggers.retain(|old| old.name != trigger.name);
+        t.triggers.push(trigger);
+    }
+}
+
+fn apply_function_option(f: &mut Function, d: &pb::DefElem, stmt: &Statement) {
+    match d.defname.as_str() {
+        "language" => {
+            if let Some(l) = ast::def_arg_text(d) {
+                f.language = Ident::new(l.to_ascii_lowercase());
+            }
+        }
+        "security" => f.security_definer = ast::def_arg_text(d).is_some_and(|v| super::table::is_true(&v)),
+        "leakproof" => f.leakproof = ast::def_arg_text(d).is_some_and(|v| super::table::is_true(&v)),
+        "window" => f.kind = FunctionKind::Window,
+        "volatility" => {
+            f.volatility = match ast::def_arg_text(d).as_deref() {
+                Some("immutable") => Volatility::Immutable,
+                Some("stable") => Volatility::Stable,
+                _ => Volatility::Volatile,
+            }
+        }
+        "as" => {
+            // `AS 'body'` or, for C functions, `AS 'file', 'symbol'`.
+            if let Some(NodeEnum::List(list)) = d.arg.as_deref().and_then(|a| a.node.as_ref()) {
+                if list.items.len() == 1 {
+                    f.body = list.items.first().and_then(ast::const_text);
+                    f.body_span = u32::try_from(d.location).ok().map(|loc| Span {
+                        file: stmt.span.file,
+                        start: stmt.base + loc,
+                        end: stmt.span.end,
+                    });
+                }
+            }
+        }
+        "set" => {
+            if let Some(NodeEnum::VariableSetStmt(v)) = d.arg.as_deref().and_then(|a| a.node.as_ref()) {
+                apply_set(&mut f.config, v);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `SET name = value` / `RESET name` in a function definition or ALTER FUNCTION.
+fn apply_set(config: &mut BTreeMap<String, String>, v: &pb::VariableSetStmt) {
+    use pb::VariableSetKind as K;
+    let name = v.name.to_ascii_lowercase();
+    match K::try_from(v.kind) {
+        Ok(K::VarSetValue) => {
+            let values: Vec<String> = v.args.iter().filter_map(ast::const_text).collect();
+            config.insert(name, values.join(", "));
+        }
+        Ok(K::VarSetCurrent) => {
+            config.insert(name, "FROM CURRENT".to_string());
+        }
+        Ok(K::VarReset) | Ok(K::VarSetDefault) => {
+            config.remove(&name);
+        }
+        Ok(K::VarResetAll) => config.clear(),
+        _ => {}
+    }
+}

@@ -1,0 +1,523 @@
+//! Renames, drops, types, extensions, schemas, privileges, session settings.
+
+use std::collections::BTreeSet;
+
+use pg_query::protobuf::{self as pb, ObjectType as Ot};
+use pg_query::NodeEnum;
+
+use super::{ast, role_name, Replayer};
+use crate::catalog::{
+    baseline, resolve, DefaultObjectKind, DefaultPrivilege, Extension, Ident, QualifiedName, Schema, TypeDef, TypeKind,
+};
+use crate::source::migrations::split::Statement;
+
+impl Replayer {
+    pub(super) fn rename(&mut self, s: &pb::RenameStmt, _stmt: &Statement) {
+        let new = Ident::new(s.newname.clone());
+        let ty = Ot::try_from(s.rename_type);
+        match ty {
+            Ok(Ot::ObjectTable) | Ok(Ot::ObjectView) | Ok(Ot::ObjectMatview) | Ok(Ot::ObjectSequence) | Ok(Ot::ObjectForeignTable) => {
+                let Some(rv) = &s.relation else { return };
+                let (schema, name) = ast::range_var_name(rv);
+                let Ok(old) = resolve::relation(&self.catalog, &self.search_path, schema.as_deref(), &name) else { return };
+                let renamed = QualifiedName::new(old.schema.clone(), new);
+                self.move_relation(&old, renamed);
+            }
+            Ok(Ot::ObjectColumn) => {
+                let Some(name) = s.relation.as_ref().and_then(|rv| self.find_table(rv)) else { return };
+                let old = Ident::new(s.subname.clone());
+                let Some(table) = self.catalog.tables.get_mut(&name) else { return };
+                rename_column(table, &old, &new);
+                // Foreign keys elsewhere that point at the renamed column.
+                for other in self.catalog.tables.values_mut() {
+                    for c in &mut other.constraints {
+                        if let crate::catalog::ConstraintKind::ForeignKey(fk) = &mut c.kind {
+                            if fk.ref_table == name {
+                                rename_in(&mut fk.ref_columns, &old, &new);
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(Ot::ObjectTabconstraint) => {
+                let Some(name) = s.relation.as_ref().and_then(|rv| self.find_table(rv)) else { return };
+                let Some(table) = self.catalog.tables.get_mut(&name) else { return };
+                for c in table.constraints.iter_mut().filter(|c| c.name.as_str() == s.subname) {
+                    c.name = new.clone();
+                }
+            }
+            Ok(Ot::ObjectIndex) => {
+                let Some(rv) = &s.relation else { return };
+                let (schema, name) = ast::range_var_name(rv);
+                let schema = schema.map(Ident::new);
+                for t in self.catalog.tables.values_mut() {
+                    if schema.as_ref().is_some_and(|s| s != &t.name.schema) {
+                        continue;
+                    }
+                    for ix in t.indexes.iter_mut().filter(|ix| ix.name.as_str() == name) {
+                        ix.name = new.clone();
+                    }
+                }
+            }
+            Ok(Ot::ObjectPolicy) | Ok(Ot::ObjectTrigger) => {
+                let Some(name) = s.relation.as_ref().and_then(|rv| self.find_table(rv)) else { return };
+                let Some(table) = self.catalog.tables.get_mut(&name) else { return };
+                if ty == Ok(Ot::ObjectPolicy) {
+                    for p in table.policies.iter_mut().filter(|p| p.name.as_str() == s.subname) {
+                        p.name = new.clone();
+                    }
+                } else {
+                    for t in table.triggers.iter_mut().filter(|t| t.name.as_str() == s.subname) {
+                        t.name = new.clone();
+                    }
+                }
+            }
+            Ok(Ot::ObjectFunction) | Ok(Ot::ObjectProcedure) | Ok(Ot::ObjectRoutine) => {
+                let Some(NodeEnum::ObjectWithArgs(func)) = s.object.as_deref().and_then(|o| o.node.as_ref()) else { return };
+                for (name, idx) in self.matching_functions(func).into_iter().rev() {
+                    let Some(overloads) = self.catalog.functions.get_mut(&name) else { continue };
+                    if idx < overloads.len() {
+                        let mut f = overloads.remove(idx);
+                        f.name = QualifiedName::new(name.schema.clone(), new.clone());
+                        self.catalog.functions.entry(f.name.clone()).or_default().push(f);
+                    }
+                }
+            }
+            Ok(Ot::ObjectSchema) => {
+                let old = Ident::new(s.subname.clone());
+                if let Some(mut schema) = self.catalog.schemas.remove(&old) {
+                    schema.name = new.clone();
+                    self.catalog.schemas.insert(new.clone(), schema);
+                    let moved: Vec<QualifiedName> =
+                        self.catalog.tables.keys().chain(self.catalog.views.keys()).filter(|q| q.schema == old).cloned().collect();
+                    for q in moved {
+                        self.move_relation(&q, QualifiedName::new(new.clone(), q.name.clone()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Renames or moves a table/view/sequence, keeping foreign keys pointing at it.
+    pub(super) fn move_relation(&mut self, old: &QualifiedName, new: QualifiedName) {
+        if let Some(mut t) = self.catalog.tables.remove(old) {
+            t.name = new.clone();
+            self.catalog.tables.insert(new.clone(), t);
+            for other in self.catalog.tables.values_mut() {
+                for c in &mut other.constraints {
+                    if let crate::catalog::ConstraintKind::ForeignKey(fk) = &mut c.kind {
+                        if &fk.ref_table == old {
+                            fk.ref_table = new.clone();
+                        }
+                    }
+                }
+            }
+        } else if let Some(mut v) = self.catalog.views.remove(old) {
+            v.name = new.clone();
+            self.catalog.views.insert(new, v);
+        } else if let Some(mut s) = self.catalog.sequences.remove(old) {
+            s.name = new.clone();
+            self.catalog.sequences.insert(new, s);
+        }
+    }
+
+    pub(super) fn set_schema(&mut self, s: &pb::AlterObjectSchemaStmt) {
+        let Some(rv) = &s.relation else { return };
+        let (schema, name) = ast::range_var_name(rv);
+        if let Ok(old) = resolve::relation(&self.catalog, &self.search_path, schema.as_deref(), &name) {
+            let new = QualifiedName::new(Ident::new(s.newschema.clone()), old.name.clone());
+            self.move_relation(&old, new);
+        }
+    }
+
+    pub(super) fn drop(&mut self, s: &pb::DropStmt) {
+        let ty = Ot::try_from(s.remove_type);
+        for obj in &s.objects {
+            let Some(node) = &obj.node else { continue };
+            match (ty, node) {
+                (Ok(Ot::ObjectTable) | Ok(Ot::ObjectView) | Ok(Ot::ObjectMatview) | Ok(Ot::ObjectSequence) | Ok(Ot::ObjectForeignTable), NodeEnum::List(l)) => {
+                    let Some((schema, name)) = ast::split_name(&l.items) else { continue };
+                    let Ok(qn) = resolve::relation(&self.catalog, &self.search_path, schema.as_deref(), &name) else { continue };
+                    self.drop_relation(&qn);
+                }
+                (Ok(Ot::ObjectIndex), NodeEnum::List(l)) => {
+                    let Some((schema, name)) = ast::split_name(&l.items) else { continue };
+                    let schema = schema.map(Ident::new);
+                    let search = self.search_path.clone();
+                    for t in self.catalog.tables.values_mut() {
+                        let visible = match &schema {
+                            Some(s) => s == &t.name.schema,
+                            None => search.contains(&t.name.schema),
+                        };
+                        if visible {
+                            t.indexes.retain(|ix| ix.name.as_str() != name);
+                        }
+                    }
+                }
+                (Ok(Ot::ObjectFunction) | Ok(Ot::ObjectProcedure) | Ok(Ot::ObjectRoutine) | Ok(Ot::ObjectAggregate), NodeEnum::ObjectWithArgs(func)) => {
+                    for (name, idx) in self.matching_functions(func).into_iter().rev() {
+                        if let Some(overloads) = self.catalog.functions.get_mut(&name) {
+                            if idx < overloads.len() {
+                                overloads.remove(idx);
+                            }
+                            if overloads.is_empty() {
+                                self.catalog.functions.remove(&name);
+                            }
+                        }
+                    }
+                }
+                (Ok(Ot::ObjectTrigger) | Ok(Ot::ObjectPolicy), NodeEnum::List(l)) => {
+                    let mut parts = ast::strings(&l.items);
+                    let Some(object) = parts.pop() else { continue };
+                    let Some(relname) = parts.pop() else { continue };
+                    let schema = parts.pop();
+                    let Ok(qn) = resolve::table(&self.catalog, &self.search_path, schema.as_deref(), &relname) else { continue };
+                    let Some(t) = self.catalog.tables.get_mut(&qn) else { continue };
+                    if ty == Ok(Ot::ObjectTrigger) {
+                        t.triggers.retain(|tr| tr.name.as_str() != object);
+                    } else {
+                        t.policies.retain(|p| p.name.as_str() != object);
+                    }
+                }
+                (Ok(Ot::ObjectType) | Ok(Ot::ObjectDomain), NodeEnum::TypeName(tn)) => {
+                    let ty = self.type_name(tn);
+                    self.catalog.types.remove(&ty.name);
+                }
+                (Ok(Ot::ObjectSchema), NodeEnum::String(name)) => {
+                    let schema = Ident::new(name.sval.clone());
+                    self.catalog.schemas.remove(&schema);
+                    let doomed: Vec<QualifiedName> =
+                        self.catalog.tables.keys().chain(self.catalog.views.keys()).filter(|q| q.schema == schema).cloned().collect();
+                    for q in doomed {
+                        self.drop_relation(&q);
+                    }
+                    self.catalog.functions.retain(|q, _| q.schema != schema);
+                    self.catalog.types.retain(|q, _| q.schema != schema);
+                }
+                (Ok(Ot::ObjectExtension), NodeEnum::String(name)) => {
+                    if let Some(ext) = self.catalog.extensions.remove(&Ident::new(name.sval.clone())) {
+                        let (functions, types) = baseline::extension_objects(ext.name.as_str());
+                        for f in functions {
+                            self.catalog.functions.remove(&QualifiedName::new(ext.schema.clone(), Ident::new(*f)));
+                        }
+                        for t in types {
+                            self.catalog.types.remove(&QualifiedName::new(ext.schema.clone(), Ident::new(*t)));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn drop_relation(&mut self, qn: &QualifiedName) {
+        if self.catalog.tables.remove(qn).is_some() {
+            // DROP ... CASCADE removes foreign keys pointing at it (without
+            // CASCADE, PostgreSQL refuses while they exist).
+            for t in self.catalog.tables.values_mut() {
+                t.constraints.retain(|c| !matches!(&c.kind, crate::catalog::ConstraintKind::ForeignKey(fk) if &fk.ref_table == qn));
+            }
+        } else if self.catalog.views.remove(qn).is_none() {
+            self.catalog.sequences.remove(qn);
+        }
+    }
+
+    fn type_name_for_create(&self, names: &[pb::Node]) -> Option<QualifiedName> {
+        let (schema, name) = ast::split_name(names)?;
+        Some(resolve::for_create(&self.catalog, &self.search_path, schema.as_deref(), &name))
+    }
+
+    pub(super) fn create_enum(&mut self, s: &pb::CreateEnumStmt, stmt: &Statement) {
+        let Some(name) = self.type_name_for_create(&s.type_name) else { return };
+        let labels = ast::strings(&s.vals);
+        self.catalog.types.insert(name.clone(), TypeDef { name, kind: TypeKind::Enum { labels }, origin: Self::origin(stmt) });
+    }
+
+    pub(super) fn alter_enum(&mut self, s: &pb::AlterEnumStmt) {
+        let Some((schema, name)) = ast::split_name(&s.type_name) else { return };
+        let schema = match schema {
+            Some(s) => Ident::new(s),
+            None => match resolve::user_type_schema(&self.catalog, &self.search_path, &name) {
+                Some(s) => s,
+                None => return,
+            },
+        };
+        let qn = QualifiedName::new(schema, Ident::new(name));
+        if let Some(TypeDef { kind: TypeKind::Enum { labels }, .. }) = self.catalog.types.get_mut(&qn) {
+            if !s.old_val.is_empty() {
+                for l in labels.iter_mut().filter(|l| **l == s.old_val) {
+                    l.clone_from(&s.new_val);
+                }
+            } else if !labels.contains(&s.new_val) {
+                labels.push(s.new_val.clone());
+            }
+        }
+    }
+
+    pub(super) fn create_domain(&mut self, s: &pb::CreateDomainStmt, stmt: &Statement) {
+        let Some(name) = self.type_name_for_create(&s.domainname) else { return };
+        let Some(base) = s.type_name.as_ref().map(|t| self.type_name(t)) else { return };
+        let has_check = s.constraints.iter().any(|c| {
+            matches!(&c.node, Some(NodeEnum::Constraint(c)) if c.contype == pb::ConstrType::ConstrCheck as i32)
+        });
+        self.catalog.types.insert(name.clone(), TypeDef { name, kind: TypeKind::Domain { base, has_check }, origin: Self::origin(stmt) });
+    }
+
+    pub(super) fn create_composite(&mut self, s: &pb::CompositeTypeStmt, stmt: &Statement) {
+        let Some(rv) = &s.typevar else { return };
+        let name = self.name_for_create(rv);
+        self.catalog.types.insert(name.clone(), TypeDef { name, kind: TypeKind::Composite, origin: Self::origin(stmt) });
+    }
+
+    pub(super) fn create_range(&mut self, s: &pb::CreateRangeStmt, stmt: &Statement) {
+        let Some(name) = self.type_name_for_create(&s.type_name) else { return };
+        self.catalog.types.insert(name.clone(), TypeDef { name, kind: TypeKind::Range, origin: Self::origin(stmt) });
+    }
+
+    pub(super) fn create_extension(&mut self, s: &pb::CreateExtensionStmt, stmt: &Statement) {
+        let name = Ident::new(s.extname.clone());
+        if self.catalog.extensions.contains_key(&name) {
+            return;
+        }
+        let schema = ast::def_elems(&s.options)
+            .find(|d| d.defname == "schema")
+            .and_then(ast::def_arg_text)
+            .map(Ident::new)
+            .unwrap_or_else(|| resolve::creation_schema(&self.catalog, &self.search_path));
+        // Extensions that bring a schema of their own.
+        let own_schema = match s.extname.as_str() {
+            "pg_net" => Some("net"),
+            "pg_cron" => Some("cron"),
+            _ => None,
+        };
+        if let Some(own) = own_schema {
+            self.ensure_schema(own, stmt);
+        }
+        let objects_in = own_schema.map(Ident::new).unwrap_or_else(|| schema.clone());
+        baseline::add_extension_objects(&mut self.catalog, &s.extname, &objects_in, Self::origin(stmt));
+        self.catalog.extensions.insert(name.clone(), Extension { name, schema, origin: Self::origin(stmt) });
+    }
+
+    fn ensure_schema(&mut self, name: &str, stmt: &Statement) -> Ident {
+        let ident = Ident::new(name);
+        let managed = baseline::platform_schemas(self.catalog.platform).contains(&name);
+        self.catalog.schemas.entry(ident.clone()).or_insert_with(|| Schema {
+            name: ident.clone(),
+            platform_managed: managed,
+            create_grantees: BTreeSet::new(),
+            origin: Self::origin(stmt),
+        });
+        ident
+    }
+
+    pub(super) fn create_schema(&mut self, s: &pb::CreateSchemaStmt, stmt: &Statement) -> Ident {
+        let name = if s.schemaname.is_empty() {
+            s.authrole.as_ref().map(|r| r.rolename.clone()).unwrap_or_default()
+        } else {
+            s.schemaname.clone()
+        };
+        self.ensure_schema(&name, stmt)
+    }
+
+    pub(super) fn grant(&mut self, s: &pb::GrantStmt) {
+        let grantees: Vec<Ident> = s.grantees.iter().filter_map(role_name).collect();
+        let privs: Vec<String> = s
+            .privileges
+            .iter()
+            .filter_map(|p| match &p.node {
+                Some(NodeEnum::AccessPriv(a)) => Some(a.priv_name.to_ascii_lowercase()),
+                _ => None,
+            })
+            .collect();
+        // An empty privilege list is ALL.
+        let has = |p: &str| privs.is_empty() || privs.iter().any(|x| x == p || x == "all");
+        let all_in_schema = s.targtype == pb::GrantTargetType::AclTargetAllInSchema as i32;
+        match Ot::try_from(s.objtype) {
+            Ok(Ot::ObjectFunction) | Ok(Ot::ObjectProcedure) | Ok(Ot::ObjectRoutine) if has("execute") => {
+                let targets: Vec<(QualifiedName, usize)> = if all_in_schema {
+                    let schemas: Vec<Ident> = ast::strings(&s.objects).into_iter().map(Ident::new).collect();
+                    self.catalog
+                        .functions
+                        .iter()
+                        .filter(|(q, _)| schemas.contains(&q.schema))
+                        .flat_map(|(q, v)| (0..v.len()).map(move |i| (q.clone(), i)))
+                        .collect()
+                } else {
+                    s.objects
+                        .iter()
+                        .filter_map(|o| match &o.node {
+                            Some(NodeEnum::ObjectWithArgs(f)) => Some(self.matching_functions(f)),
+                            _ => None,
+                        })
+                        .flatten()
+                        .collect()
+                };
+                for (name, idx) in targets {
+                    let Some(f) = self.catalog.functions.get_mut(&name).and_then(|v| v.get_mut(idx)) else { continue };
+                    for g in &grantees {
+                        if s.is_grant {
+                            f.execute_grantees.insert(g.clone());
+                        } else {
+                            f.execute_grantees.remove(g);
+                        }
+                    }
+                }
+            }
+            Ok(Ot::ObjectSchema) if has("create") => {
+                for schema in ast::strings(&s.objects) {
+                    let Some(sc) = self.catalog.schemas.get_mut(&Ident::new(schema)) else { continue };
+                    for g in &grantees {
+                        if s.is_grant {
+                            sc.create_grantees.insert(g.clone());
+                        } else {
+                            sc.create_grantees.remove(g);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn alter_default_privileges(&mut self, s: &pb::AlterDefaultPrivilegesStmt, stmt: &Statement) {
+        let Some(action) = &s.action else { return };
+        let schemas: Vec<Option<Ident>> = {
+            let named: Vec<Option<Ident>> = ast::def_elems(&s.options)
+                .filter(|d| d.defname == "schemas")
+                .flat_map(|d| match d.arg.as_deref().and_then(|a| a.node.as_ref()) {
+                    Some(NodeEnum::List(l)) => ast::strings(&l.items),
+                    _ => Vec::new(),
+                })
+                .map(|s| Some(Ident::new(s)))
+                .collect();
+            if named.is_empty() {
+                vec![None]
+            } else {
+                named
+            }
+        };
+        let kind = match Ot::try_from(action.objtype) {
+            Ok(Ot::ObjectTable) => DefaultObjectKind::Tables,
+            Ok(Ot::ObjectSequence) => DefaultObjectKind::Sequences,
+            Ok(Ot::ObjectFunction) | Ok(Ot::ObjectProcedure) | Ok(Ot::ObjectRoutine) => DefaultObjectKind::Functions,
+            Ok(Ot::ObjectType) | Ok(Ot::ObjectDomain) => DefaultObjectKind::Types,
+            Ok(Ot::ObjectSchema) => DefaultObjectKind::Schemas,
+            _ => return,
+        };
+        let privs: BTreeSet<String> = if action.privileges.is_empty() {
+            BTreeSet::from(["ALL".to_string()])
+        } else {
+            action
+                .privileges
+                .iter()
+                .filter_map(|p| match &p.node {
+                    Some(NodeEnum::AccessPriv(a)) => Some(a.priv_name.to_ascii_uppercase()),
+                    _ => None,
+                })
+                .collect()
+        };
+        for grantee in action.grantees.iter().filter_map(role_name) {
+            for schema in &schemas {
+                let same = |dp: &DefaultPrivilege| dp.schema == *schema && dp.kind == kind && dp.grantee == grantee;
+                if action.is_grant {
+                    self.catalog.default_privileges.push(DefaultPrivilege {
+                        schema: schema.clone(),
+                        kind,
+                        grantee: grantee.clone(),
+                        privileges: privs.clone(),
+                        origin: Self::origin(stmt),
+                    });
+                } else {
+                    // REVOKE removes the named privileges (ALL removes every one).
+                    for dp in self.catalog.default_privileges.iter_mut().filter(|dp| same(dp)) {
+                        if privs.contains("ALL") {
+                            dp.privileges.clear();
+                        } else {
+                            dp.privileges.retain(|p| !privs.contains(p) && p != "ALL");
+                        }
+                    }
+                    self.catalog.default_privileges.retain(|dp| !dp.privileges.is_empty());
+                }
+            }
+        }
+    }
+
+    pub(super) fn set_variable(&mut self, s: &pb::VariableSetStmt) {
+        if s.name != "search_path" {
+            return;
+        }
+        use pb::VariableSetKind as K;
+        match K::try_from(s.kind) {
+            Ok(K::VarSetValue) => {
+                let values: Vec<String> = s.args.iter().filter_map(ast::const_text).collect();
+                self.search_path = parse_search_path(&values.join(","));
+            }
+            Ok(K::VarSetDefault) | Ok(K::VarReset) | Ok(K::VarResetAll) => {
+                self.search_path = baseline::default_search_path(self.catalog.platform);
+            }
+            _ => {}
+        }
+    }
+
+    /// pg_dump's `SELECT pg_catalog.set_config('search_path', '', false)`.
+    pub(super) fn select_set_config(&mut self, s: &pb::SelectStmt) {
+        for target in &s.target_list {
+            let Some(NodeEnum::ResTarget(rt)) = &target.node else { continue };
+            let Some(NodeEnum::FuncCall(call)) = rt.val.as_deref().and_then(|v| v.node.as_ref()) else { continue };
+            if ast::split_name(&call.funcname).map(|(_, n)| n).as_deref() != Some("set_config") {
+                continue;
+            }
+            let args: Vec<Option<String>> = call.args.iter().map(ast::const_text).collect();
+            if let [Some(name), Some(value), ..] = args.as_slice() {
+                if name == "search_path" {
+                    self.search_path = parse_search_path(value);
+                }
+            }
+        }
+    }
+}
+
+fn rename_column(table: &mut crate::catalog::Table, old: &Ident, new: &Ident) {
+    for c in table.columns.iter_mut().filter(|c| &c.name == old) {
+        c.name = new.clone();
+    }
+    for c in &mut table.constraints {
+        match &mut c.kind {
+            crate::catalog::ConstraintKind::PrimaryKey { columns } | crate::catalog::ConstraintKind::Unique { columns, .. } => {
+                rename_in(columns, old, new)
+            }
+            crate::catalog::ConstraintKind::ForeignKey(fk) => {
+                rename_in(&mut fk.columns, old, new);
+                if fk.ref_table == table.name {
+                    rename_in(&mut fk.ref_columns, old, new);
+                }
+            }
+            _ => {}
+        }
+    }
+    for ix in &mut table.indexes {
+        for e in &mut ix.elems {
+            if e.key == crate::catalog::IndexKey::Column(old.clone()) {
+                e.key = crate::catalog::IndexKey::Column(new.clone());
+            }
+        }
+        rename_in(&mut ix.include, old, new);
+    }
+}
+
+fn rename_in(list: &mut [Ident], old: &Ident, new: &Ident) {
+    for c in list.iter_mut().filter(|c| *c == old) {
+        *c = new.clone();
+    }
+}
+
+/// `"$user", public, extensions` -> [public, extensions].
+fn parse_search_path(value: &str) -> Vec<Ident> {
+    value
+        .split(',')
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty() && *s != "\"$user\"" && *s != "$user")
+        .map(|s| Ident::new(s.trim_matches('"')))
+        .collect()
+}

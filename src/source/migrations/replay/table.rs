@@ -1,0 +1,502 @@
+//! Tables, columns, constraints, indexes, views.
+
+use pg_query::protobuf::{self as pb, AlterTableType as At, ConstrType};
+use pg_query::NodeEnum;
+
+use super::{ast, expr, Replayer};
+use crate::catalog::{
+    types, Column, Constraint, ConstraintKind, FkAction, ForeignKey, Ident, Index, IndexElem, IndexKey, QualifiedName,
+    RelKind, Sequence, Table, View,
+};
+use crate::source::migrations::split::Statement;
+
+impl Replayer {
+    pub(super) fn create_table(&mut self, s: &pb::CreateStmt, stmt: &Statement) {
+        let Some(rv) = &s.relation else { return };
+        let name = self.name_for_create(rv);
+        if self.catalog.tables.contains_key(&name) {
+            // CREATE TABLE IF NOT EXISTS on an existing table changes nothing;
+            // a plain duplicate fails in PostgreSQL and changes nothing either.
+            return;
+        }
+        let kind = if s.partspec.is_some() { RelKind::Partitioned } else { RelKind::Table };
+        let partition_of = s
+            .partbound
+            .as_ref()
+            .and(s.inh_relations.first())
+            .and_then(|n| match &n.node {
+                Some(NodeEnum::RangeVar(rv)) => Some(self.table_ref(rv)),
+                _ => None,
+            });
+        let mut table = Table {
+            name: name.clone(),
+            kind,
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            indexes: Vec::new(),
+            triggers: Vec::new(),
+            policies: Vec::new(),
+            rls_enabled: false,
+            rls_forced: false,
+            rls_origin: None,
+            partition_of,
+            extension_owned: false,
+            origin: Self::origin(stmt),
+        };
+        for elt in &s.table_elts {
+            match &elt.node {
+                Some(NodeEnum::ColumnDef(c)) => self.add_column(&mut table, c, stmt),
+                Some(NodeEnum::Constraint(c)) => self.add_constraint(&mut table, c, None, stmt),
+                Some(NodeEnum::TableLikeClause(like)) => {
+                    if let Some(src) = like.relation.as_ref().and_then(|rv| self.find_table(rv)) {
+                        if let Some(src) = self.catalog.tables.get(&src) {
+                            table.columns.extend(src.columns.iter().cloned());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for c in &s.constraints {
+            if let Some(NodeEnum::Constraint(c)) = &c.node {
+                self.add_constraint(&mut table, c, None, stmt);
+            }
+        }
+        self.catalog.tables.insert(name, table);
+    }
+
+    fn add_column(&mut self, table: &mut Table, c: &pb::ColumnDef, stmt: &Statement) {
+        let Some(tn) = &c.type_name else { return };
+        let written = ast::strings(&tn.names).last().cloned().unwrap_or_default();
+        let name = Ident::new(c.colname.clone());
+        let mut column = Column {
+            name: name.clone(),
+            ty: self.type_name(tn),
+            not_null: c.is_not_null,
+            default: expr(&c.raw_default),
+            identity: !c.identity.is_empty(),
+            origin: Self::origin_at(stmt, c.location),
+        };
+        if types::is_serial(&written) {
+            column.not_null = true;
+            let seq = QualifiedName::new(table.name.schema.clone(), Ident::new(format!("{}_{}_seq", table.name.name.as_str(), c.colname)));
+            self.catalog.sequences.insert(seq.clone(), Sequence { name: seq, origin: Self::origin(stmt) });
+        }
+        table.columns.retain(|col| col.name != name);
+        table.columns.push(column);
+        for con in &c.constraints {
+            if let Some(NodeEnum::Constraint(con)) = &con.node {
+                self.add_constraint(table, con, Some(&name), stmt);
+            }
+        }
+    }
+
+    /// Adds a column or table constraint. `column` is set for column constraints.
+    fn add_constraint(&mut self, table: &mut Table, c: &pb::Constraint, column: Option<&Ident>, stmt: &Statement) {
+        let keys = |list: &[pb::Node]| -> Vec<Ident> {
+            let named: Vec<Ident> = ast::strings(list).into_iter().map(Ident::new).collect();
+            match (named.is_empty(), column) {
+                (true, Some(col)) => vec![col.clone()],
+                _ => named,
+            }
+        };
+        let origin = Self::origin_at(stmt, c.location);
+        let set_col = |table: &mut Table, f: &dyn Fn(&mut Column)| {
+            if let Some(col) = column.and_then(|n| table.columns.iter_mut().find(|c| &c.name == n)) {
+                f(col);
+            }
+        };
+        let kind = match ConstrType::try_from(c.contype) {
+            Ok(ConstrType::ConstrNotnull) => {
+                set_col(table, &|col| col.not_null = true);
+                if let (None, Some(name)) = (column, ast::strings(&c.keys).first()) {
+                    if let Some(col) = table.columns.iter_mut().find(|col| col.name.as_str() == name) {
+                        col.not_null = true;
+                    }
+                }
+                return;
+            }
+            Ok(ConstrType::ConstrNull) => {
+                set_col(table, &|col| col.not_null = false);
+                return;
+            }
+            Ok(ConstrType::ConstrDefault) => {
+                let default = expr(&c.raw_expr);
+                set_col(table, &|col| col.default = default.clone());
+                return;
+            }
+            Ok(ConstrType::ConstrIdentity) => {
+                set_col(table, &|col| {
+                    col.identity = true;
+                    col.not_null = true;
+                });
+                return;
+            }
+            Ok(ConstrType::ConstrGenerated) => return,
+            Ok(ConstrType::ConstrPrimary) => {
+                let columns = keys(&c.keys);
+                for col in table.columns.iter_mut().filter(|col| columns.contains(&col.name)) {
+                    col.not_null = true;
+                }
+                ConstraintKind::PrimaryKey { columns }
+            }
+            Ok(ConstrType::ConstrUnique) => {
+                ConstraintKind::Unique { columns: keys(&c.keys), nulls_not_distinct: c.nulls_not_distinct }
+            }
+            Ok(ConstrType::ConstrForeign) => {
+                let Some(pk) = &c.pktable else { return };
+                // A self-reference names the table being created.
+                let (schema, relname) = ast::range_var_name(pk);
+                let ref_table = if relname == table.name.name.as_str()
+                    && schema.as_deref().is_none_or(|s| s == table.name.schema.as_str())
+                {
+                    table.name.clone()
+                } else {
+                    self.table_ref(pk)
+                };
+                let on_delete = fk_action(&c.fk_del_action);
+                ConstraintKind::ForeignKey(ForeignKey {
+                    columns: keys(&c.fk_attrs),
+                    ref_table,
+                    ref_columns: ast::strings(&c.pk_attrs).into_iter().map(Ident::new).collect(),
+                    on_delete,
+                    on_update: fk_action(&c.fk_upd_action),
+                    // The parse tree cannot tell a written ON DELETE NO ACTION from the default.
+                    on_delete_explicit: on_delete != FkAction::NoAction,
+                })
+            }
+            Ok(ConstrType::ConstrCheck) => ConstraintKind::Check { expr: expr(&c.raw_expr) },
+            Ok(ConstrType::ConstrExclusion) => ConstraintKind::Exclusion,
+            _ => return,
+        };
+        let name = if c.conname.is_empty() { default_constraint_name(table, &kind, column) } else { Ident::new(c.conname.clone()) };
+        // PRIMARY KEY and UNIQUE are backed by a btree index of the constraint's name.
+        let index_columns = match &kind {
+            ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } => Some(columns.clone()),
+            _ => None,
+        };
+        if let Some(columns) = index_columns {
+            let using_index = (!c.indexname.is_empty()).then(|| Ident::new(c.indexname.clone()));
+            match using_index.and_then(|n| table.indexes.iter_mut().find(|ix| ix.name == n)) {
+                Some(ix) => ix.constraint_backed = true,
+                None => table.indexes.push(Index {
+                    name: name.clone(),
+                    method: Ident::new("btree"),
+                    elems: columns
+                        .into_iter()
+                        .map(|c| IndexElem { key: IndexKey::Column(c), opclass: None, descending: false })
+                        .collect(),
+                    include: ast::strings(&c.including).into_iter().map(Ident::new).collect(),
+                    unique: true,
+                    predicate: None,
+                    is_valid: true,
+                    concurrently: false,
+                    constraint_backed: true,
+                    origin,
+                }),
+            }
+        }
+        table.constraints.push(Constraint { name, kind, not_valid: c.skip_validation, origin });
+    }
+
+    pub(super) fn alter_table(&mut self, s: &pb::AlterTableStmt, stmt: &Statement) {
+        let Some(rv) = &s.relation else { return };
+        if pb::ObjectType::try_from(s.objtype) == Ok(pb::ObjectType::ObjectView)
+            || pb::ObjectType::try_from(s.objtype) == Ok(pb::ObjectType::ObjectMatview)
+        {
+            return self.alter_view(rv, &s.cmds);
+        }
+        let Some(name) = self.find_table(rv) else { return };
+        let Some(mut table) = self.catalog.tables.remove(&name) else { return };
+        for cmd in &s.cmds {
+            if let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node {
+                self.alter_table_cmd(&mut table, cmd, stmt);
+            }
+        }
+        self.catalog.tables.insert(name, table);
+    }
+
+    fn alter_table_cmd(&mut self, table: &mut Table, cmd: &pb::AlterTableCmd, stmt: &Statement) {
+        let col_name = Ident::new(cmd.name.clone());
+        let column = |table: &mut Table| -> Option<usize> { table.columns.iter().position(|c| c.name == col_name) };
+        match At::try_from(cmd.subtype) {
+            Ok(At::AtAddColumn) => {
+                if let Some(NodeEnum::ColumnDef(c)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+                    let exists = table.columns.iter().any(|col| col.name.as_str() == c.colname);
+                    if !(exists && cmd.missing_ok) {
+                        self.add_column(table, c, stmt);
+                    }
+                }
+            }
+            Ok(At::AtDropColumn) => {
+                table.columns.retain(|c| c.name != col_name);
+                // PostgreSQL drops indexes and constraints that use the column.
+                table.indexes.retain(|ix| !ix.elems.iter().any(|e| e.key == IndexKey::Column(col_name.clone())));
+                table.constraints.retain(|c| !constraint_columns(&c.kind).contains(&&col_name));
+            }
+            Ok(At::AtColumnDefault) => {
+                if let Some(i) = column(table) {
+                    if let Some(col) = table.columns.get_mut(i) {
+                        col.default = expr(&cmd.def);
+                    }
+                }
+            }
+            Ok(At::AtSetNotNull) | Ok(At::AtDropNotNull) => {
+                let set = At::try_from(cmd.subtype) == Ok(At::AtSetNotNull);
+                if let Some(col) = column(table).and_then(|i| table.columns.get_mut(i)) {
+                    col.not_null = set;
+                }
+            }
+            Ok(At::AtAlterColumnType) => {
+                if let Some(NodeEnum::ColumnDef(c)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+                    if let Some(tn) = &c.type_name {
+                        let ty = self.type_name(tn);
+                        if let Some(col) = column(table).and_then(|i| table.columns.get_mut(i)) {
+                            col.ty = ty;
+                        }
+                    }
+                }
+            }
+            Ok(At::AtAddIdentity) => {
+                if let Some(col) = column(table).and_then(|i| table.columns.get_mut(i)) {
+                    col.identity = true;
+                    col.not_null = true;
+                }
+            }
+            Ok(At::AtDropIdentity) => {
+                if let Some(col) = column(table).and_then(|i| table.columns.get_mut(i)) {
+                    col.identity = false;
+                }
+            }
+            Ok(At::AtAddConstraint) | Ok(At::AtAddIndexConstraint) => {
+                if let Some(NodeEnum::Constraint(c)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+                    self.add_constraint(table, c, None, stmt);
+                }
+            }
+            Ok(At::AtDropConstraint) => {
+                table.constraints.retain(|c| c.name != col_name);
+                table.indexes.retain(|ix| !(ix.constraint_backed && ix.name == col_name));
+            }
+            Ok(At::AtValidateConstraint) => {
+                for c in table.constraints.iter_mut().filter(|c| c.name == col_name) {
+                    c.not_valid = false;
+                }
+            }
+            Ok(At::AtEnableRowSecurity) | Ok(At::AtDisableRowSecurity) => {
+                table.rls_enabled = At::try_from(cmd.subtype) == Ok(At::AtEnableRowSecurity);
+                table.rls_origin = Some(Self::origin(stmt));
+            }
+            Ok(At::AtForceRowSecurity) => table.rls_forced = true,
+            Ok(At::AtNoForceRowSecurity) => table.rls_forced = false,
+            Ok(At::AtEnableTrig) | Ok(At::AtEnableAlwaysTrig) | Ok(At::AtEnableReplicaTrig) | Ok(At::AtDisableTrig) => {
+                let enabled = At::try_from(cmd.subtype) != Ok(At::AtDisableTrig);
+                for t in table.triggers.iter_mut().filter(|t| t.name == col_name) {
+                    t.enabled = enabled;
+                }
+            }
+            Ok(At::AtEnableTrigAll) | Ok(At::AtEnableTrigUser) | Ok(At::AtDisableTrigAll) | Ok(At::AtDisableTrigUser) => {
+                let enabled = matches!(At::try_from(cmd.subtype), Ok(At::AtEnableTrigAll) | Ok(At::AtEnableTrigUser));
+                for t in &mut table.triggers {
+                    t.enabled = enabled;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn alter_view(&mut self, rv: &pb::RangeVar, cmds: &[pb::Node]) {
+        let (schema, name) = ast::range_var_name(rv);
+        let Ok(qn) = crate::catalog::resolve::relation(&self.catalog, &self.search_path, schema.as_deref(), &name) else {
+            return;
+        };
+        let Some(view) = self.catalog.views.get_mut(&qn) else { return };
+        for cmd in cmds {
+            let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else { continue };
+            let reset = At::try_from(cmd.subtype) == Ok(At::AtResetRelOptions);
+            if At::try_from(cmd.subtype) == Ok(At::AtSetRelOptions) || reset {
+                if let Some(NodeEnum::List(list)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+                    apply_view_options(view, &list.items, reset);
+                }
+            }
+        }
+    }
+
+    pub(super) fn create_index(&mut self, s: &pb::IndexStmt, stmt: &Statement) {
+        let Some(rv) = &s.relation else { return };
+        let (schema, relname) = ast::range_var_name(rv);
+        let Ok(on) = crate::catalog::resolve::relation(&self.catalog, &self.search_path, schema.as_deref(), &relname) else {
+            return;
+        };
+        let elems: Vec<IndexElem> = s
+            .index_params
+            .iter()
+            .filter_map(|p| match &p.node {
+                Some(NodeEnum::IndexElem(e)) => Some(index_elem(e)),
+                _ => None,
+            })
+            .collect();
+        let name = if s.idxname.is_empty() {
+            let cols: Vec<&str> = elems
+                .iter()
+                .map(|e| match &e.key {
+                    IndexKey::Column(c) => c.as_str(),
+                    IndexKey::Expression(_) => "expr",
+                })
+                .collect();
+            Ident::new(format!("{}_{}_idx", on.name.as_str(), cols.join("_")))
+        } else {
+            Ident::new(s.idxname.clone())
+        };
+        let index = Index {
+            name: name.clone(),
+            method: Ident::new(if s.access_method.is_empty() { "btree".to_string() } else { s.access_method.clone() }),
+            elems,
+            include: s
+                .index_including_params
+                .iter()
+                .filter_map(|p| match &p.node {
+                    Some(NodeEnum::IndexElem(e)) => Some(Ident::new(e.name.clone())),
+                    _ => None,
+                })
+                .collect(),
+            unique: s.unique,
+            predicate: expr(&s.where_clause),
+            is_valid: true,
+            concurrently: s.concurrent,
+            constraint_backed: false,
+            origin: Self::origin(stmt),
+        };
+        let indexes = if let Some(t) = self.catalog.tables.get_mut(&on) {
+            &mut t.indexes
+        } else if let Some(v) = self.catalog.views.get_mut(&on) {
+            &mut v.indexes
+        } else {
+            return;
+        };
+        if indexes.iter().any(|ix| ix.name == name) {
+            return; // IF NOT EXISTS, or a duplicate PostgreSQL would reject
+        }
+        indexes.push(index);
+    }
+
+    pub(super) fn create_view(&mut self, s: &pb::ViewStmt, stmt: &Statement) {
+        let Some(rv) = &s.view else { return };
+        let name = self.name_for_create(rv);
+        let mut view = View {
+            name: name.clone(),
+            materialized: false,
+            security_invoker: false,
+            security_barrier: false,
+            query: s.query.as_deref().cloned(),
+            columns: ast::strings(&s.aliases).into_iter().map(Ident::new).collect(),
+            indexes: Vec::new(),
+            origin: Self::origin(stmt),
+        };
+        apply_view_options(&mut view, &s.options, false);
+        self.catalog.views.insert(name, view);
+    }
+
+    pub(super) fn create_table_as(&mut self, s: &pb::CreateTableAsStmt, stmt: &Statement) {
+        let Some(rv) = s.into.as_ref().and_then(|i| i.rel.as_ref()) else { return };
+        let name = self.name_for_create(rv);
+        if pb::ObjectType::try_from(s.objtype) == Ok(pb::ObjectType::ObjectMatview) {
+            if self.catalog.views.contains_key(&name) {
+                return;
+            }
+            let view = View {
+                name: name.clone(),
+                materialized: true,
+                security_invoker: false,
+                security_barrier: false,
+                query: s.query.as_deref().cloned(),
+                columns: s.into.as_ref().map(|i| ast::strings(&i.col_names)).unwrap_or_default().into_iter().map(Ident::new).collect(),
+                indexes: Vec::new(),
+                origin: Self::origin(stmt),
+            };
+            self.catalog.views.insert(name, view);
+        } else if let std::collections::btree_map::Entry::Vacant(slot) = self.catalog.tables.entry(name.clone()) {
+            // CREATE TABLE AS: the columns come from a query pgvet does not evaluate.
+            slot.insert(Table {
+                name: name.clone(),
+                kind: RelKind::Table,
+                columns: Vec::new(),
+                constraints: Vec::new(),
+                indexes: Vec::new(),
+                triggers: Vec::new(),
+                policies: Vec::new(),
+                rls_enabled: false,
+                rls_forced: false,
+                rls_origin: None,
+                partition_of: None,
+                extension_owned: false,
+                origin: Self::origin(stmt),
+            });
+        }
+    }
+
+    pub(super) fn create_sequence(&mut self, s: &pb::CreateSeqStmt, stmt: &Statement) {
+        let Some(rv) = &s.sequence else { return };
+        let name = self.name_for_create(rv);
+        self.catalog.sequences.entry(name.clone()).or_insert(Sequence { name, origin: Self::origin(stmt) });
+    }
+}
+
+fn apply_view_options(view: &mut View, options: &[pb::Node], reset: bool) {
+    for d in ast::def_elems(options) {
+        let on = !reset && ast::def_arg_text(d).is_none_or(|v| is_true(&v));
+        match d.defname.as_str() {
+            "security_invoker" => view.security_invoker = on,
+            "security_barrier" => view.security_barrier = on,
+            _ => {}
+        }
+    }
+}
+
+/// PostgreSQL's spellings of a true boolean option.
+pub(super) fn is_true(v: &str) -> bool {
+    matches!(v.to_ascii_lowercase().as_str(), "true" | "on" | "1" | "yes" | "t" | "y")
+}
+
+fn index_elem(e: &pb::IndexElem) -> IndexElem {
+    let key = match &e.expr {
+        Some(x) => IndexKey::Expression(crate::catalog::Expr { node: x.clone() }),
+        None => IndexKey::Column(Ident::new(e.name.clone())),
+    };
+    let opclass = ast::split_name(&e.opclass).map(|(s, n)| QualifiedName::new(s.unwrap_or_else(|| "pg_catalog".into()), n));
+    IndexElem { key, opclass, descending: e.ordering == pb::SortByDir::SortbyDesc as i32 }
+}
+
+fn fk_action(code: &str) -> FkAction {
+    match code {
+        "r" => FkAction::Restrict,
+        "c" => FkAction::Cascade,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+/// The columns a constraint is about.
+pub(super) fn constraint_columns(kind: &ConstraintKind) -> Vec<&Ident> {
+    match kind {
+        ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } => columns.iter().collect(),
+        ConstraintKind::ForeignKey(fk) => fk.columns.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// PostgreSQL's generated constraint names (`<table>_<cols>_fkey`, ...).
+fn default_constraint_name(table: &Table, kind: &ConstraintKind, column: Option<&Ident>) -> Ident {
+    let t = table.name.name.as_str();
+    let cols = |c: &[Ident]| c.iter().map(Ident::as_str).collect::<Vec<_>>().join("_");
+    Ident::new(match kind {
+        ConstraintKind::PrimaryKey { .. } => format!("{t}_pkey"),
+        ConstraintKind::Unique { columns, .. } => format!("{t}_{}_key", cols(columns)),
+        ConstraintKind::ForeignKey(fk) => format!("{t}_{}_fkey", cols(&fk.columns)),
+        ConstraintKind::Check { .. } => match column {
+            Some(c) => format!("{t}_{}_check", c.as_str()),
+            None => format!("{t}_check"),
+        },
+        ConstraintKind::Exclusion => format!("{t}_excl"),
+    })
+}

@@ -1,0 +1,192 @@
+//! SQL text -> statements with spans, using PostgreSQL's own scanner and parser.
+
+use pg_query::NodeEnum;
+
+use super::pgffi;
+use crate::catalog::{FileId, Span};
+
+/// One parsed top-level statement.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// The statement: first token to last token, without the `;`.
+    pub span: Span,
+    /// File offset that node `location`s are relative to.
+    pub base: u32,
+    pub node: NodeEnum,
+}
+
+impl Statement {
+    /// A span from a node `location` (relative to the parsed text; -1 = unknown),
+    /// falling back to the statement.
+    pub fn span_at(&self, location: i32) -> Span {
+        match u32::try_from(location) {
+            Ok(loc) if self.base + loc < self.span.end => {
+                Span { file: self.span.file, start: self.base + loc, end: self.span.end }
+            }
+            _ => self.span,
+        }
+    }
+}
+
+/// A statement PostgreSQL rejected.
+#[derive(Debug, Clone)]
+pub struct ParseError {
+    pub file: FileId,
+    pub offset: u32,
+    pub message: String,
+}
+
+/// Splits and parses a whole file. Statements that do not parse become errors;
+/// the others are still returned.
+pub fn parse_file(file: FileId, text: &str) -> (Vec<Statement>, Vec<ParseError>) {
+    let ranges = match pgffi::split(text) {
+        Ok(ranges) => with_gaps(text, ranges),
+        Err(e) => {
+            let offset = e.offset.unwrap_or(0);
+            return (Vec::new(), vec![ParseError { file, offset: to_u32(offset), message: e.message }]);
+        }
+    };
+    let mut statements = Vec::with_capacity(ranges.len());
+    let mut errors = Vec::new();
+    for (start, end) in ranges {
+        let Some(piece) = text.get(start..end) else { continue };
+        let Some(first) = first_token(piece) else { continue };
+        match pgffi::parse(piece) {
+            Ok(result) => {
+                for raw in result.stmts {
+                    if let Some(node) = raw.stmt.and_then(|n| n.node) {
+                        statements.push(Statement {
+                            span: Span { file, start: to_u32(start + first), end: to_u32(trim_end(text, start + first, end)) },
+                            base: to_u32(start),
+                            node,
+                        });
+                    }
+                }
+            }
+            Err(e) => errors.push(ParseError {
+                file,
+                offset: to_u32(start + e.offset.unwrap_or(first)),
+                message: e.message,
+            }),
+        }
+    }
+    (statements, errors)
+}
+
+/// The scanner split silently drops text it cannot tokenize into a statement
+/// (`select 1; asdf; select 2` yields two statements). Any such gap that holds
+/// more than whitespace and comments is returned as a statement of its own,
+/// so that the parser reports it instead of pgvet skipping it.
+fn with_gaps(text: &str, ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(ranges.len());
+    let mut pos = 0;
+    for (start, end) in ranges {
+        if start > pos {
+            push_gap(text, pos, start, &mut out);
+        }
+        out.push((start, end));
+        pos = end;
+    }
+    if pos < text.len() {
+        push_gap(text, pos, text.len(), &mut out);
+    }
+    out
+}
+
+fn push_gap(text: &str, from: usize, to: usize, out: &mut Vec<(usize, usize)>) {
+    let Some(gap) = text.get(from..to) else { return };
+    for piece in gap.split(';') {
+        if first_token(piece).is_some() {
+            let start = piece.as_ptr() as usize - text.as_ptr() as usize;
+            out.push((start, start + piece.len()));
+        }
+    }
+}
+
+/// Byte offset of the first token after whitespace and comments, if any.
+pub fn first_token(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c.is_ascii_whitespace() {
+            i += 1;
+        } else if c == b'-' && b.get(i + 1) == Some(&b'-') {
+            while b.get(i).is_some_and(|&c| c != b'\n' && c != b'\r') {
+                i += 1;
+            }
+        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            // Block comments nest in PostgreSQL.
+            let mut depth = 0usize;
+            while i < b.len() {
+                if b.get(i) == Some(&b'/') && b.get(i + 1) == Some(&b'*') {
+                    depth += 1;
+                    i += 2;
+                } else if b.get(i) == Some(&b'*') && b.get(i + 1) == Some(&b'/') {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+        } else if c == b';' {
+            i += 1;
+        } else {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// End of the statement without trailing whitespace.
+fn trim_end(text: &str, start: usize, end: usize) -> usize {
+    let trimmed = text.get(start..end).map_or(0, |s| s.trim_end().len());
+    start + trimmed
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const F: FileId = FileId(0);
+
+    #[test]
+    fn statements_keep_their_spans() {
+        let sql = "-- header\ncreate table a (id int);\n\n  select 1;";
+        let (stmts, errors) = parse_file(F, sql);
+        assert!(errors.is_empty());
+        let texts: Vec<&str> = stmts.iter().map(|s| &sql[s.span.start as usize..s.span.end as usize]).collect();
+        assert_eq!(texts, vec!["create table a (id int)", "select 1"]);
+    }
+
+    #[test]
+    fn garbage_between_statements_is_reported_not_skipped() {
+        let sql = "select 1; asdf; select 2;";
+        let (stmts, errors) = parse_file(F, sql);
+        assert_eq!(stmts.len(), 2);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].offset, 10);
+    }
+
+    #[test]
+    fn a_bad_statement_does_not_hide_the_others() {
+        let sql = "create table a (id int);\ncreate tabel b (id int);\ncreate table c (id int);";
+        let (stmts, errors) = parse_file(F, sql);
+        assert_eq!(stmts.len(), 2);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("syntax error"));
+        assert_eq!(&sql[errors[0].offset as usize..errors[0].offset as usize + 5], "tabel");
+    }
+
+    #[test]
+    fn comment_only_file_has_no_statements() {
+        let (stmts, errors) = parse_file(F, "-- nothing\n/* here /* nested */ */\n");
+        assert!(stmts.is_empty() && errors.is_empty());
+    }
+}

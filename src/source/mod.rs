@@ -1,0 +1,3 @@
+//! Sources that fill the catalog.
+
+pub mod migrations;

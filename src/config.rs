@@ -18,7 +18,12 @@ pub enum ConfigError {
     #[error("config `{path}`: {reason}")]
     Invalid { path: String, reason: String },
     #[error("config `{path}`: unknown rule `{id}` in `{key}`{hint}")]
-    UnknownRule { path: String, key: String, id: String, hint: String },
+    UnknownRule {
+        path: String,
+        key: String,
+        id: String,
+        hint: String,
+    },
 }
 
 /// A rule's configured level: a severity, or off.
@@ -66,8 +71,10 @@ pub struct Config {
 impl Config {
     /// Reads and checks a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::Read { path: path.to_path_buf(), reason: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         Self::parse(&text, &path.display().to_string()).map(|mut c| {
             c.source = Some(path.to_path_buf());
             c
@@ -78,7 +85,10 @@ impl Config {
         let raw: RawConfig = if text.trim().is_empty() {
             RawConfig::default()
         } else {
-            serde_norway::from_str(text).map_err(|e| ConfigError::Invalid { path: name.to_string(), reason: e.to_string() })?
+            serde_norway::from_str(text).map_err(|e| ConfigError::Invalid {
+                path: name.to_string(),
+                reason: e.to_string(),
+            })?
         };
         let cfg = Config {
             platform: raw.platform,
@@ -117,11 +127,18 @@ impl Config {
 
     /// The severity a rule runs at, or None when it does not run.
     pub fn severity_for(&self, rule: &Rule) -> Option<Severity> {
-        let names = |list: &[String]| list.iter().any(|id| rules::find(id).is_some_and(|r| r.id() == rule.id()));
+        let names = |list: &[String]| {
+            list.iter()
+                .any(|id| rules::find(id).is_some_and(|r| r.id() == rule.id()))
+        };
         if names(&self.ignore) {
             return None;
         }
-        let level = self.levels.iter().find(|(id, _)| rules::find(id).is_some_and(|r| r.id() == rule.id())).map(|(_, l)| *l);
+        let level = self
+            .levels
+            .iter()
+            .find(|(id, _)| rules::find(id).is_some_and(|r| r.id() == rule.id()))
+            .map(|(_, l)| *l);
         let selected = match &self.select {
             Some(list) => names(list),
             None => rule.doc.default_enabled || level.is_some_and(|l| l != RuleLevel::Off),
@@ -141,7 +158,10 @@ impl Config {
 
 /// `pgvet.yaml` in `start` or the nearest ancestor that has one.
 pub fn discover(start: &Path) -> Option<PathBuf> {
-    start.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
+    start
+        .ancestors()
+        .map(|d| d.join(FILE_NAME))
+        .find(|p| p.is_file())
 }
 
 fn did_you_mean(id: &str) -> String {
@@ -150,7 +170,8 @@ fn did_you_mean(id: &str) -> String {
         .map(|r| (edit_distance(id, r.id()), r.id()))
         .min()
         .filter(|(d, _)| *d <= 3);
-    best.map(|(_, r)| format!(" (did you mean `{r}`?)")).unwrap_or_default()
+    best.map(|(_, r)| format!(" (did you mean `{r}`?)"))
+        .unwrap_or_default()
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -178,7 +199,8 @@ pub fn find_supabase_config(starts: &[PathBuf]) -> Option<PathBuf> {
             if nested.is_file() {
                 return Some(nested);
             }
-            if dir.file_name().is_some_and(|n| n == "supabase") && dir.join("config.toml").is_file() {
+            if dir.file_name().is_some_and(|n| n == "supabase") && dir.join("config.toml").is_file()
+            {
                 return Some(dir.join("config.toml"));
             }
         }
@@ -191,7 +213,12 @@ pub fn supabase_api_schemas(path: &Path) -> Option<Vec<String>> {
     let text = std::fs::read_to_string(path).ok()?;
     let doc: toml::Table = text.parse().ok()?;
     let schemas = doc.get("api")?.get("schemas")?.as_array()?;
-    Some(schemas.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+    Some(
+        schemas
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -200,19 +227,27 @@ mod tests {
 
     #[test]
     fn unknown_key_is_an_error_naming_it() {
-        let err = Config::parse("selekt: [fk-missing-index]", "pgvet.yaml").unwrap_err().to_string();
+        let err = Config::parse("selekt: [fk-missing-index]", "pgvet.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("selekt"), "{err}");
     }
 
     #[test]
     fn unknown_rule_suggests_the_closest() {
-        let err = Config::parse("ignore: [fk-missing-indx]", "pgvet.yaml").unwrap_err().to_string();
+        let err = Config::parse("ignore: [fk-missing-indx]", "pgvet.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("did you mean `fk-missing-index`"), "{err}");
     }
 
     #[test]
     fn severity_override_and_off() {
-        let cfg = Config::parse("rules:\n  fk-missing-index: error\n  rls-disabled: off\n", "x").unwrap();
+        let cfg = Config::parse(
+            "rules:\n  fk-missing-index: error\n  rls-disabled: off\n",
+            "x",
+        )
+        .unwrap();
         let fk = rules::find("fk-missing-index").unwrap();
         let rls = rules::find("rls-disabled").unwrap();
         assert_eq!(cfg.severity_for(fk), Some(Severity::Error));
@@ -222,7 +257,11 @@ mod tests {
     #[test]
     fn select_runs_only_the_named_rules() {
         let cfg = Config::parse("select: [rls-disabled]", "x").unwrap();
-        assert!(cfg.severity_for(rules::find("rls-disabled").unwrap()).is_some());
-        assert!(cfg.severity_for(rules::find("fk-missing-index").unwrap()).is_none());
+        assert!(cfg
+            .severity_for(rules::find("rls-disabled").unwrap())
+            .is_some());
+        assert!(cfg
+            .severity_for(rules::find("fk-missing-index").unwrap())
+            .is_none());
     }
 }

@@ -3,7 +3,15 @@
 //! sources -> one catalog -> rules -> findings -> reporters. [`lint`] replays
 //! migration files into a [`catalog::Catalog`] and runs every enabled rule.
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 
 pub mod catalog;
 pub mod config;
@@ -34,23 +42,37 @@ impl Settings {
         let mut starts: Vec<PathBuf> = paths.to_vec();
         starts.push(cwd.to_path_buf());
         let supabase_config = config::find_supabase_config(&starts);
-        let platform = cfg.platform.unwrap_or(if supabase_config.is_some() { Platform::Supabase } else { Platform::Postgres });
+        let platform = cfg.platform.unwrap_or(if supabase_config.is_some() {
+            Platform::Supabase
+        } else {
+            Platform::Postgres
+        });
         let exposed_schemas = cfg
             .exposed_schemas
             .clone()
-            .or_else(|| supabase_config.as_deref().and_then(config::supabase_api_schemas))
+            .or_else(|| {
+                supabase_config
+                    .as_deref()
+                    .and_then(config::supabase_api_schemas)
+            })
             .unwrap_or_else(|| vec!["public".to_string()]);
-        Settings { platform, exposed_schemas }
+        Settings {
+            platform,
+            exposed_schemas,
+        }
     }
 }
 
 /// Lints migration files and directories (a directory = its `*.sql` in name order).
 pub fn lint(paths: &[PathBuf], cfg: &Config, settings: &Settings) -> Report {
     let (files, mut errors) = files::collect(paths);
-    let texts: Vec<(PathBuf, Result<String, InputError>)> = files.into_par_iter().map(|p| {
-        let text = files::read(&p);
-        (p, text)
-    }).collect();
+    let texts: Vec<(PathBuf, Result<String, InputError>)> = files
+        .into_par_iter()
+        .map(|p| {
+            let text = files::read(&p);
+            (p, text)
+        })
+        .collect();
     let mut inputs = Vec::with_capacity(texts.len());
     for (path, text) in texts {
         match text {
@@ -70,14 +92,22 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
     let sources: Vec<SourceFile> = inputs
         .into_iter()
         .enumerate()
-        .map(|(i, (path, text))| SourceFile::new(FileId(u32::try_from(i).unwrap_or(u32::MAX)), path, text))
+        .map(|(i, (path, text))| {
+            SourceFile::new(FileId(u32::try_from(i).unwrap_or(u32::MAX)), path, text)
+        })
         .collect();
     // Parsing is the expensive part and independent per file; replay is ordered.
-    let parsed: Vec<(Vec<split::Statement>, Vec<split::ParseError>)> =
-        sources.par_iter().map(|src| split::parse_file(src.id, &src.text)).collect();
+    let parsed: Vec<(Vec<split::Statement>, Vec<split::ParseError>)> = sources
+        .par_iter()
+        .map(|src| split::parse_file(src.id, &src.text))
+        .collect();
 
     let mut cat = baseline::catalog(settings.platform);
-    cat.exposed_schemas = settings.exposed_schemas.iter().map(|s| Ident::new(s.clone())).collect();
+    cat.exposed_schemas = settings
+        .exposed_schemas
+        .iter()
+        .map(|s| Ident::new(s.clone()))
+        .collect();
     let engine = rules::Engine::new(cfg);
     let mut replayer = Replayer::new(cat);
     let mut findings = Vec::new();
@@ -87,17 +117,32 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
         replayer.start_file();
         statements += stmts.len();
         for stmt in &stmts {
-            engine.check_statement(&replayer.catalog, &replayer.search_path, stmt, &mut findings);
+            engine.check_statement(
+                &replayer.catalog,
+                &replayer.search_path,
+                stmt,
+                &mut findings,
+            );
             replayer.apply(stmt);
         }
         for e in parse_errors {
             let (line, column) = src.lines.position(&src.text, e.offset as usize);
-            errors.push(InputError { file: src.path.clone(), line: Some(line), column: Some(column), message: e.message });
+            errors.push(InputError {
+                file: src.path.clone(),
+                line: Some(line),
+                column: Some(column),
+                message: e.message,
+            });
         }
     }
     engine.check_schema(&replayer.catalog, &mut findings);
 
-    let mut report = Report { findings, errors, sources, ..Report::default() };
+    let mut report = Report {
+        findings,
+        errors,
+        sources,
+        ..Report::default()
+    };
     report.summary.files = report.sources.len();
     report.summary.statements = statements;
     report.finish();
@@ -108,6 +153,9 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
 pub(crate) mod test_support {
     /// Settings for examples and unit tests: Supabase, public exposed.
     pub fn supabase() -> super::Settings {
-        super::Settings { platform: super::Platform::Supabase, exposed_schemas: vec!["public".to_string()] }
+        super::Settings {
+            platform: super::Platform::Supabase,
+            exposed_schemas: vec!["public".to_string()],
+        }
     }
 }

@@ -1,6 +1,11 @@
 //! The `pgvet` command line: parses arguments, runs, maps the outcome to an exit code.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -151,7 +156,11 @@ fn lint(args: LintArgs) -> Result<Outcome> {
         FailOn::Never => None,
     };
     let failing = matches!((threshold, report.max_severity()), (Some(t), Some(max)) if max >= t);
-    Ok(if failing { Outcome::Findings } else { Outcome::Clean })
+    Ok(if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
 }
 
 /// Color only on a terminal, and never when NO_COLOR is set (no-color.org).
@@ -203,13 +212,34 @@ fn print_rules(format: Format) -> Result<()> {
 
 fn explain(rule: &rules::Rule) -> String {
     let d = &rule.doc;
-    let indent = |s: &str| s.trim_end().lines().map(|l| format!("    {l}\n")).collect::<String>();
+    let indent = |s: &str| {
+        s.trim_end()
+            .lines()
+            .map(|l| format!("    {l}\n"))
+            .collect::<String>()
+    };
     let mut s = format!("{} — {}\n\n", d.id, d.title);
-    s.push_str(&format!("severity: {}   category: {}   kind: {:?}\n\n", d.severity.as_str(), d.category, d.kind));
+    s.push_str(&format!(
+        "severity: {}   category: {}   kind: {:?}\n\n",
+        d.severity.as_str(),
+        d.category,
+        d.kind
+    ));
     s.push_str(&format!("{}\n\n{}\n", d.summary.trim(), d.rationale.trim()));
-    s.push_str(&format!("\nBad:\n{}\nGood:\n{}\nFix:\n{}", indent(&d.bad), indent(&d.good), indent(&d.fix)));
+    s.push_str(&format!(
+        "\nBad:\n{}\nGood:\n{}\nFix:\n{}",
+        indent(&d.bad),
+        indent(&d.good),
+        indent(&d.fix)
+    ));
     if !d.references.is_empty() {
-        s.push_str(&format!("\nReferences:\n{}", d.references.iter().map(|r| format!("    {r}\n")).collect::<String>()));
+        s.push_str(&format!(
+            "\nReferences:\n{}",
+            d.references
+                .iter()
+                .map(|r| format!("    {r}\n"))
+                .collect::<String>()
+        ));
     }
     s
 }

@@ -38,7 +38,10 @@ fn tmp() -> tempfile::TempDir {
 fn clean_migrations_exit_0() {
     let d = tmp();
     write(d.path(), "m/001.sql", CLEAN);
-    let o = pgvet(d.path(), &["lint", "--select", "table-without-primary-key", "m"]);
+    let o = pgvet(
+        d.path(),
+        &["lint", "--select", "table-without-primary-key", "m"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
 }
 
@@ -57,13 +60,26 @@ fn findings_exit_1_and_fail_on_controls_it() {
 #[test]
 fn unparseable_sql_exits_2_names_file_line_column_and_other_files_still_lint() {
     let d = tmp();
-    write(d.path(), "m/001_bad.sql", "create table ok (id int primary key);\n\ncreate tabel broken (id int);\n");
+    write(
+        d.path(),
+        "m/001_bad.sql",
+        "create table ok (id int primary key);\n\ncreate tabel broken (id int);\n",
+    );
     write(d.path(), "m/002_next.sql", WARNS);
-    let o = pgvet(d.path(), &["lint", "--select", "table-without-primary-key", "m"]);
+    let o = pgvet(
+        d.path(),
+        &["lint", "--select", "table-without-primary-key", "m"],
+    );
     assert_eq!(o.status.code(), Some(2));
     let out = stdout(&o);
-    assert!(out.contains("m/001_bad.sql:3:8: syntax error at or near \"tabel\""), "{out}");
-    assert!(out.contains("table `public.t` has no primary key"), "other file not linted:\n{out}");
+    assert!(
+        out.contains("m/001_bad.sql:3:8: syntax error at or near \"tabel\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("table `public.t` has no primary key"),
+        "other file not linted:\n{out}"
+    );
 }
 
 #[test]
@@ -72,7 +88,11 @@ fn empty_directory_exits_2() {
     std::fs::create_dir(d.path().join("empty")).unwrap();
     let o = pgvet(d.path(), &["lint", "empty"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stdout(&o).contains("no .sql files in directory `empty`"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("no .sql files in directory `empty`"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -83,23 +103,42 @@ fn missing_path_exits_2_and_still_lints_the_rest() {
     assert_eq!(o.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["errors"][0]["file"], "nope.sql");
-    assert!(v["errors"][0]["message"].as_str().unwrap().contains("no such file"));
-    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "table-without-primary-key"));
+    assert!(v["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no such file"));
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "table-without-primary-key"));
 }
 
 #[test]
 fn non_utf8_file_exits_2_with_its_position() {
     let d = tmp();
-    std::fs::write(d.path().join("latin1.sql"), b"-- caf\xe9\ncreate table t (id int primary key);\n").unwrap();
+    std::fs::write(
+        d.path().join("latin1.sql"),
+        b"-- caf\xe9\ncreate table t (id int primary key);\n",
+    )
+    .unwrap();
     let o = pgvet(d.path(), &["lint", "latin1.sql"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stdout(&o).contains("latin1.sql:1:7: file is not valid UTF-8"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("latin1.sql:1:7: file is not valid UTF-8"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
 fn unterminated_dollar_quote_is_an_error_not_a_panic() {
     let d = tmp();
-    write(d.path(), "f.sql", "create function f() returns int as $$ select 1;\n");
+    write(
+        d.path(),
+        "f.sql",
+        "create function f() returns int as $$ select 1;\n",
+    );
     let o = pgvet(d.path(), &["lint", "f.sql"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stdout(&o).contains("f.sql:1:"), "{}", stdout(&o));
@@ -109,22 +148,45 @@ fn unterminated_dollar_quote_is_an_error_not_a_panic() {
 #[test]
 fn json_has_the_published_shape() {
     let d = tmp();
-    write(d.path(), "a.sql", "create table t (id int);\ncreate tabel x ();\n");
-    let o = pgvet(d.path(), &["lint", "--format", "json", "--select", "table-without-primary-key", "a.sql"]);
+    write(
+        d.path(),
+        "a.sql",
+        "create table t (id int);\ncreate tabel x ();\n",
+    );
+    let o = pgvet(
+        d.path(),
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--select",
+            "table-without-primary-key",
+            "a.sql",
+        ],
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(v["version"], 1);
     assert_eq!(keys(&v), ["errors", "findings", "summary", "version"]);
     let f = &v["findings"][0];
-    assert_eq!(keys(f), ["help", "location", "message", "object", "rule", "severity"]);
-    assert_eq!(keys(&f["location"]), ["column", "end_column", "end_line", "file", "line"]);
+    assert_eq!(
+        keys(f),
+        ["help", "location", "message", "object", "rule", "severity"]
+    );
+    assert_eq!(
+        keys(&f["location"]),
+        ["column", "end_column", "end_line", "file", "line"]
+    );
     assert_eq!(f["rule"], "table-without-primary-key");
     assert_eq!(f["severity"], "warning");
     assert_eq!(f["object"], "public.t");
     assert_eq!(f["location"]["line"], 1);
     assert_eq!(keys(&v["errors"][0]), ["file", "line", "message"]);
     assert_eq!(v["errors"][0]["line"], 2);
-    assert_eq!(keys(&v["summary"]), ["errors", "files", "findings", "statements"]);
+    assert_eq!(
+        keys(&v["summary"]),
+        ["errors", "files", "findings", "statements"]
+    );
     assert_eq!(v["summary"]["statements"], 1);
 }
 
@@ -132,12 +194,24 @@ fn json_has_the_published_shape() {
 fn human_output_has_frame_and_help_and_no_color_when_piped() {
     let d = tmp();
     write(d.path(), "a.sql", WARNS);
-    let o = pgvet(d.path(), &["lint", "--select", "table-without-primary-key", "a.sql"]);
+    let o = pgvet(
+        d.path(),
+        &["lint", "--select", "table-without-primary-key", "a.sql"],
+    );
     let out = stdout(&o);
-    assert!(!out.contains('\u{1b}'), "color escape codes in piped output:\n{out}");
-    assert!(out.contains("warning[table-without-primary-key]: table `public.t` has no primary key"), "{out}");
+    assert!(
+        !out.contains('\u{1b}'),
+        "color escape codes in piped output:\n{out}"
+    );
+    assert!(
+        out.contains("warning[table-without-primary-key]: table `public.t` has no primary key"),
+        "{out}"
+    );
     assert!(out.contains("a.sql:1:1"), "{out}");
-    assert!(out.contains("create table t (id bigint);"), "no code frame:\n{out}");
+    assert!(
+        out.contains("create table t (id bigint);"),
+        "no code frame:\n{out}"
+    );
     assert!(out.contains("help:"), "{out}");
     assert!(out.contains("1 files, 1 statements: 1 findings"), "{out}");
 }
@@ -145,13 +219,26 @@ fn human_output_has_frame_and_help_and_no_color_when_piped() {
 #[test]
 fn no_path_autodetects_supabase_migrations() {
     let d = tmp();
-    write(d.path(), "supabase/config.toml", "[api]\nschemas = [\"public\"]\n");
-    write(d.path(), "supabase/migrations/20250101000000_init.sql", "create table public.t (id uuid primary key references auth.users);\n");
+    write(
+        d.path(),
+        "supabase/config.toml",
+        "[api]\nschemas = [\"public\"]\n",
+    );
+    write(
+        d.path(),
+        "supabase/migrations/20250101000000_init.sql",
+        "create table public.t (id uuid primary key references auth.users);\n",
+    );
     let o = pgvet(d.path(), &["lint", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     // auth.users exists only on the Supabase platform, detected from config.toml.
     assert!(v["errors"].as_array().unwrap().is_empty(), "{v}");
-    let rules: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
     assert!(rules.contains(&"rls-disabled"), "{rules:?}");
     assert!(!rules.contains(&"undefined-object"), "{rules:?}");
 }
@@ -167,9 +254,16 @@ fn no_path_and_no_migrations_dir_is_a_usage_error() {
 #[test]
 fn config_file_is_found_upward_and_applied() {
     let d = tmp();
-    write(d.path(), "pgvet.yaml", "rules:\n  table-without-primary-key: error\nselect: [table-without-primary-key]\n");
+    write(
+        d.path(),
+        "pgvet.yaml",
+        "rules:\n  table-without-primary-key: error\nselect: [table-without-primary-key]\n",
+    );
     write(d.path(), "sub/m/001.sql", WARNS);
-    let o = pgvet(&d.path().join("sub"), &["lint", "--format", "json", "--fail-on", "error", "m"]);
+    let o = pgvet(
+        &d.path().join("sub"),
+        &["lint", "--format", "json", "--fail-on", "error", "m"],
+    );
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["findings"][0]["severity"], "error");
@@ -191,7 +285,11 @@ fn unknown_rule_on_the_command_line_exits_2() {
     write(d.path(), "a.sql", CLEAN);
     let o = pgvet(d.path(), &["lint", "--ignore", "rls-disabld", "a.sql"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("did you mean `rls-disabled`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("did you mean `rls-disabled`"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -205,7 +303,15 @@ fn rules_lists_every_rule_and_explain_shows_docs() {
     let o = pgvet(Path::new("."), &["rules"]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
-    for id in ["fk-missing-index", "security-definer-search-path", "rls-disabled", "rls-enabled-no-policy", "policy-exists-rls-disabled", "table-without-primary-key", "undefined-object"] {
+    for id in [
+        "fk-missing-index",
+        "security-definer-search-path",
+        "rls-disabled",
+        "rls-enabled-no-policy",
+        "policy-exists-rls-disabled",
+        "table-without-primary-key",
+        "undefined-object",
+    ] {
         assert!(out.contains(id), "{id} missing from:\n{out}");
     }
     let o = pgvet(Path::new("."), &["explain", "fk-missing-index"]);
@@ -214,5 +320,10 @@ fn rules_lists_every_rule_and_explain_shows_docs() {
     for section in ["Bad:", "Good:", "Fix:", "severity: warning"] {
         assert!(out.contains(section), "{section} missing from:\n{out}");
     }
-    assert_eq!(pgvet(Path::new("."), &["explain", "no-such-rule"]).status.code(), Some(2));
+    assert_eq!(
+        pgvet(Path::new("."), &["explain", "no-such-rule"])
+            .status
+            .code(),
+        Some(2)
+    );
 }

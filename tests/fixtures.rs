@@ -23,15 +23,31 @@ fn seeds() -> Vec<PathBuf> {
 /// `-- expect: a, b` at the end of a line: rules a and b fire on that line.
 fn expectations(dir: &Path) -> BTreeSet<Expectation> {
     let mut out = BTreeSet::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     files.sort();
-    for file in files.into_iter().filter(|f| f.extension().is_some_and(|e| e == "sql")) {
+    for file in files
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "sql"))
+    {
         let text = std::fs::read_to_string(&file).unwrap();
         for (i, line) in text.lines().enumerate() {
             if let Some((_, rules)) = line.split_once("-- expect:") {
                 for rule in rules.split(',').map(str::trim).filter(|r| !r.is_empty()) {
-                    assert!(pgvet::rules::find(rule).is_some(), "{}:{}: unknown rule `{rule}`", file.display(), i + 1);
-                    out.insert((file.display().to_string(), u32::try_from(i + 1).unwrap(), rule.to_string()));
+                    assert!(
+                        pgvet::rules::find(rule).is_some(),
+                        "{}:{}: unknown rule `{rule}`",
+                        file.display(),
+                        i + 1
+                    );
+                    out.insert((
+                        file.display().to_string(),
+                        u32::try_from(i + 1).unwrap(),
+                        rule.to_string(),
+                    ));
                 }
             }
         }
@@ -43,14 +59,23 @@ fn lint(dir: &Path) -> pgvet::report::Report {
     let cfg = Config::default();
     let paths = vec![dir.to_path_buf()];
     let settings = pgvet::Settings::resolve(&cfg, &paths, Path::new("."));
-    assert_eq!(settings.platform, pgvet::catalog::Platform::Supabase, "fixtures/supabase/config.toml not detected");
+    assert_eq!(
+        settings.platform,
+        pgvet::catalog::Platform::Supabase,
+        "fixtures/supabase/config.toml not detected"
+    );
     pgvet::lint(&paths, &cfg, &settings)
 }
 
 fn check(seed: &Path, variant: &str) {
     let dir = seed.join(variant);
     let report = lint(&dir);
-    assert!(report.errors.is_empty(), "{}: input errors {:?}", dir.display(), report.errors);
+    assert!(
+        report.errors.is_empty(),
+        "{}: input errors {:?}",
+        dir.display(),
+        report.errors
+    );
     let actual: BTreeSet<Expectation> = report
         .findings
         .iter()
@@ -68,7 +93,11 @@ fn check(seed: &Path, variant: &str) {
         dir.display()
     );
     if variant == "fixed" {
-        assert!(report.findings.is_empty(), "{} must lint clean", dir.display());
+        assert!(
+            report.findings.is_empty(),
+            "{} must lint clean",
+            dir.display()
+        );
     }
     let name = format!("{}_{variant}", seed.file_name().unwrap().to_string_lossy());
     insta::assert_snapshot!(name, pgvet::report::json::render(&report));
@@ -96,6 +125,12 @@ fn fixed_fixtures_are_clean() {
 #[test]
 fn broken_fixtures_expect_something() {
     // Guards against a fixture whose annotations were lost: the seeds all describe bugs.
-    let total: usize = seeds().iter().map(|s| expectations(&s.join("broken")).len()).sum();
-    assert!(total >= 10, "only {total} expected findings across the broken fixtures");
+    let total: usize = seeds()
+        .iter()
+        .map(|s| expectations(&s.join("broken")).len())
+        .sum();
+    assert!(
+        total >= 10,
+        "only {total} expected findings across the broken fixtures"
+    );
 }

@@ -7,24 +7,45 @@ use pgvet::rules::{self, RuleImpl, RuleKind};
 use pgvet::Settings;
 
 fn lint_one(rule: &str, sql: &str) -> pgvet::report::Report {
-    let cfg = Config { select: Some(vec![rule.to_string()]), ..Config::default() };
-    let settings = Settings { platform: Platform::Supabase, exposed_schemas: vec!["public".into()] };
-    pgvet::lint_sources(vec![(format!("{rule}.sql"), sql.to_string())], &cfg, &settings)
+    let cfg = Config {
+        select: Some(vec![rule.to_string()]),
+        ..Config::default()
+    };
+    let settings = Settings {
+        platform: Platform::Supabase,
+        exposed_schemas: vec!["public".into()],
+    };
+    pgvet::lint_sources(
+        vec![(format!("{rule}.sql"), sql.to_string())],
+        &cfg,
+        &settings,
+    )
 }
 
 #[test]
 fn every_yaml_parses_and_matches_its_rule() {
     assert!(!rules::all().is_empty());
     for rule in rules::all() {
-        let doc = rules::parse_doc(rule.entry).unwrap_or_else(|e| panic!("rules/{}.yaml: {e}", rule.id()));
+        let doc = rules::parse_doc(rule.entry)
+            .unwrap_or_else(|e| panic!("rules/{}.yaml: {e}", rule.id()));
         assert_eq!(doc.id, rule.id());
         let kind = match rule.entry.imp {
             RuleImpl::Schema(_) => RuleKind::Schema,
             RuleImpl::Statement(_) => RuleKind::Statement,
         };
         assert_eq!(doc.kind, kind, "rules/{}.yaml: kind", rule.id());
-        for (field, text) in [("title", &doc.title), ("summary", &doc.summary), ("rationale", &doc.rationale), ("help", &doc.help), ("fix", &doc.fix)] {
-            assert!(!text.trim().is_empty(), "rules/{}.yaml: `{field}` is empty", rule.id());
+        for (field, text) in [
+            ("title", &doc.title),
+            ("summary", &doc.summary),
+            ("rationale", &doc.rationale),
+            ("help", &doc.help),
+            ("fix", &doc.fix),
+        ] {
+            assert!(
+                !text.trim().is_empty(),
+                "rules/{}.yaml: `{field}` is empty",
+                rule.id()
+            );
         }
     }
 }
@@ -33,7 +54,12 @@ fn every_yaml_parses_and_matches_its_rule() {
 fn bad_examples_fire_their_rule() {
     for rule in rules::all() {
         let report = lint_one(rule.id(), &rule.doc.bad);
-        assert!(report.errors.is_empty(), "{}: bad example does not parse: {:?}", rule.id(), report.errors);
+        assert!(
+            report.errors.is_empty(),
+            "{}: bad example does not parse: {:?}",
+            rule.id(),
+            report.errors
+        );
         assert!(
             report.findings.iter().any(|f| f.rule == rule.id()),
             "{}: bad example does not fire:\n{}",
@@ -47,20 +73,49 @@ fn bad_examples_fire_their_rule() {
 fn good_examples_do_not_fire_their_rule() {
     for rule in rules::all() {
         let report = lint_one(rule.id(), &rule.doc.good);
-        assert!(report.errors.is_empty(), "{}: good example does not parse: {:?}", rule.id(), report.errors);
-        let fired: Vec<&String> = report.findings.iter().filter(|f| f.rule == rule.id()).map(|f| &f.message).collect();
-        assert!(fired.is_empty(), "{}: good example fires: {fired:?}", rule.id());
+        assert!(
+            report.errors.is_empty(),
+            "{}: good example does not parse: {:?}",
+            rule.id(),
+            report.errors
+        );
+        let fired: Vec<&String> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == rule.id())
+            .map(|f| &f.message)
+            .collect();
+        assert!(
+            fired.is_empty(),
+            "{}: good example fires: {fired:?}",
+            rule.id()
+        );
     }
 }
 
 #[test]
 fn good_examples_are_clean_of_every_rule() {
     // A good example teaches the whole fix, so no other rule should object either.
-    let settings = Settings { platform: Platform::Supabase, exposed_schemas: vec!["public".into()] };
+    let settings = Settings {
+        platform: Platform::Supabase,
+        exposed_schemas: vec!["public".into()],
+    };
     for rule in rules::all() {
-        let report = pgvet::lint_sources(vec![("good.sql".into(), rule.doc.good.clone())], &Config::default(), &settings);
-        let fired: Vec<String> = report.findings.iter().map(|f| format!("{}: {}", f.rule, f.message)).collect();
-        assert!(fired.is_empty(), "{}: good example triggers other rules: {fired:#?}", rule.id());
+        let report = pgvet::lint_sources(
+            vec![("good.sql".into(), rule.doc.good.clone())],
+            &Config::default(),
+            &settings,
+        );
+        let fired: Vec<String> = report
+            .findings
+            .iter()
+            .map(|f| format!("{}: {}", f.rule, f.message))
+            .collect();
+        assert!(
+            fired.is_empty(),
+            "{}: good example triggers other rules: {fired:#?}",
+            rule.id()
+        );
     }
 }
 
@@ -70,11 +125,35 @@ fn messages_follow_the_style() {
     for rule in rules::all() {
         for f in lint_one(rule.id(), &rule.doc.bad).findings {
             let first = f.message.chars().next().unwrap_or(' ');
-            assert!(!first.is_ascii_uppercase(), "{}: message starts uppercase: {}", rule.id(), f.message);
-            assert!(!f.message.ends_with('.'), "{}: message ends with a period: {}", rule.id(), f.message);
-            assert!(f.message.contains('`'), "{}: message names no object: {}", rule.id(), f.message);
-            assert!(f.object.contains('.'), "{}: object is not schema-qualified: {}", rule.id(), f.object);
-            assert!(f.location.is_some(), "{}: lint finding without location", rule.id());
+            assert!(
+                !first.is_ascii_uppercase(),
+                "{}: message starts uppercase: {}",
+                rule.id(),
+                f.message
+            );
+            assert!(
+                !f.message.ends_with('.'),
+                "{}: message ends with a period: {}",
+                rule.id(),
+                f.message
+            );
+            assert!(
+                f.message.contains('`'),
+                "{}: message names no object: {}",
+                rule.id(),
+                f.message
+            );
+            assert!(
+                f.object.contains('.'),
+                "{}: object is not schema-qualified: {}",
+                rule.id(),
+                f.object
+            );
+            assert!(
+                f.location.is_some(),
+                "{}: lint finding without location",
+                rule.id()
+            );
         }
     }
 }

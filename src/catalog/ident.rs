@@ -23,9 +23,14 @@ impl Ident {
     /// Whether PostgreSQL would print this name without quotes.
     fn is_plain(&self) -> bool {
         let mut chars = self.0.chars();
-        let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
         first_ok
-            && self.0.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+            && self
+                .0
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
             && !super::keywords::is_reserved(&self.0)
     }
 }
@@ -56,7 +61,10 @@ pub struct QualifiedName {
 
 impl QualifiedName {
     pub fn new(schema: impl Into<Ident>, name: impl Into<Ident>) -> Self {
-        QualifiedName { schema: schema.into(), name: name.into() }
+        QualifiedName {
+            schema: schema.into(),
+            name: name.into(),
+        }
     }
 }
 
@@ -88,7 +96,10 @@ mod tests {
         assert_eq!(Ident::new("Messages").to_string(), "\"Messages\"");
         assert_eq!(Ident::new("user").to_string(), "\"user\"");
         assert_eq!(Ident::new("a\"b").to_string(), "\"a\"\"b\"");
-        assert_eq!(QualifiedName::new("public", "my table").to_string(), "public.\"my table\"");
+        assert_eq!(
+            QualifiedName::new("public", "my table").to_string(),
+            "public.\"my table\""
+        );
     }
 
     #[test]

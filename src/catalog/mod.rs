@@ -6,8 +6,8 @@
 
 pub mod baseline;
 pub mod ident;
-pub mod resolve;
 mod keywords;
+pub mod resolve;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -136,10 +136,17 @@ pub struct ForeignKey {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConstraintKind {
-    PrimaryKey { columns: Vec<Ident> },
-    Unique { columns: Vec<Ident>, nulls_not_distinct: bool },
+    PrimaryKey {
+        columns: Vec<Ident>,
+    },
+    Unique {
+        columns: Vec<Ident>,
+        nulls_not_distinct: bool,
+    },
     ForeignKey(ForeignKey),
-    Check { expr: Option<Expr> },
+    Check {
+        expr: Option<Expr>,
+    },
     Exclusion,
 }
 
@@ -323,14 +330,21 @@ impl Function {
     }
 
     pub fn returns_trigger(&self) -> bool {
-        self.returns.as_ref().is_some_and(|t| t.is_builtin() && t.name.name.as_str() == "trigger")
+        self.returns
+            .as_ref()
+            .is_some_and(|t| t.is_builtin() && t.name.name.as_str() == "trigger")
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeKind {
-    Enum { labels: Vec<String> },
-    Domain { base: TypeName, has_check: bool },
+    Enum {
+        labels: Vec<String>,
+    },
+    Domain {
+        base: TypeName,
+        has_check: bool,
+    },
     Composite,
     Range,
     /// Provided by an extension or the platform, details not modeled.
@@ -415,7 +429,11 @@ impl Catalog {
 
     /// Tables a project owns: not from the baseline, not extension-owned, not in a platform schema.
     pub fn user_tables(&self) -> impl Iterator<Item = &Table> {
-        self.tables.values().filter(|t| !t.origin.is_baseline() && !t.extension_owned && !self.is_platform_schema(&t.name.schema))
+        self.tables.values().filter(|t| {
+            !t.origin.is_baseline()
+                && !t.extension_owned
+                && !self.is_platform_schema(&t.name.schema)
+        })
     }
 
     pub fn user_functions(&self) -> impl Iterator<Item = &Function> {
@@ -443,7 +461,9 @@ impl Catalog {
 
     /// Whether a relation (table, view, materialized view, sequence) of this name exists.
     pub fn relation_exists(&self, name: &QualifiedName) -> bool {
-        self.tables.contains_key(name) || self.views.contains_key(name) || self.sequences.contains_key(name)
+        self.tables.contains_key(name)
+            || self.views.contains_key(name)
+            || self.sequences.contains_key(name)
     }
 
     pub fn function_exists(&self, name: &QualifiedName) -> bool {

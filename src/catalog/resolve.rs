@@ -13,7 +13,12 @@ pub fn creation_schema(cat: &Catalog, search_path: &[Ident]) -> Ident {
 }
 
 /// The name an object being created gets.
-pub fn for_create(cat: &Catalog, search_path: &[Ident], schema: Option<&str>, name: &str) -> QualifiedName {
+pub fn for_create(
+    cat: &Catalog,
+    search_path: &[Ident],
+    schema: Option<&str>,
+    name: &str,
+) -> QualifiedName {
     match schema {
         Some(s) => QualifiedName::new(s, name),
         None => QualifiedName::new(creation_schema(cat, search_path), Ident::new(name)),
@@ -37,20 +42,38 @@ fn lookup(
             return Ok(qn);
         }
     }
-    let first = search_path.first().cloned().unwrap_or_else(|| Ident::new("public"));
+    let first = search_path
+        .first()
+        .cloned()
+        .unwrap_or_else(|| Ident::new("public"));
     Err(QualifiedName::new(first, Ident::new(name)))
 }
 
 /// A table, view or sequence. `Err` carries the name it would have had.
-pub fn relation(cat: &Catalog, search_path: &[Ident], schema: Option<&str>, name: &str) -> Result<QualifiedName, QualifiedName> {
+pub fn relation(
+    cat: &Catalog,
+    search_path: &[Ident],
+    schema: Option<&str>,
+    name: &str,
+) -> Result<QualifiedName, QualifiedName> {
     lookup(search_path, schema, name, |qn| cat.relation_exists(qn))
 }
 
-pub fn table(cat: &Catalog, search_path: &[Ident], schema: Option<&str>, name: &str) -> Result<QualifiedName, QualifiedName> {
+pub fn table(
+    cat: &Catalog,
+    search_path: &[Ident],
+    schema: Option<&str>,
+    name: &str,
+) -> Result<QualifiedName, QualifiedName> {
     lookup(search_path, schema, name, |qn| cat.tables.contains_key(qn))
 }
 
-pub fn function(cat: &Catalog, search_path: &[Ident], schema: Option<&str>, name: &str) -> Result<QualifiedName, QualifiedName> {
+pub fn function(
+    cat: &Catalog,
+    search_path: &[Ident],
+    schema: Option<&str>,
+    name: &str,
+) -> Result<QualifiedName, QualifiedName> {
     lookup(search_path, schema, name, |qn| cat.function_exists(qn))
 }
 
@@ -60,7 +83,9 @@ pub fn user_type_schema(cat: &Catalog, search_path: &[Ident], name: &str) -> Opt
         .iter()
         .find(|s| {
             let qn = QualifiedName::new((*s).clone(), Ident::new(name));
-            cat.types.contains_key(&qn) || cat.tables.contains_key(&qn) || cat.views.contains_key(&qn)
+            cat.types.contains_key(&qn)
+                || cat.tables.contains_key(&qn)
+                || cat.views.contains_key(&qn)
         })
         .cloned()
 }

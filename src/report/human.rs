@@ -7,7 +7,11 @@ use super::{Finding, Report, Severity, SourceFile};
 /// Renders the report. `color` chooses ANSI styling (the caller decides from
 /// the terminal and NO_COLOR).
 pub fn render(report: &Report, color: bool) -> String {
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let mut out = String::new();
     for e in &report.errors {
         let position = match (e.line, e.column) {
@@ -16,7 +20,11 @@ pub fn render(report: &Report, color: bool) -> String {
             _ => String::new(),
         };
         let title = format!("{}{}: {}", e.file, position, e.message);
-        out.push_str(&renderer.render(&[Group::with_title(Level::ERROR.primary_title(title))]).to_string());
+        out.push_str(
+            &renderer
+                .render(&[Group::with_title(Level::ERROR.primary_title(title))])
+                .to_string(),
+        );
         out.push_str("\n\n");
     }
     for f in &report.findings {
@@ -37,18 +45,31 @@ fn level(sev: Severity) -> Level<'static> {
 }
 
 fn render_finding(renderer: &Renderer, f: &Finding, report: &Report) -> String {
-    let title = level(f.severity).primary_title(f.message.as_str()).id(f.rule);
-    let source = f.span.and_then(|s| report.sources.get(s.file.0 as usize).map(|src| (s, src)));
+    let title = level(f.severity)
+        .primary_title(f.message.as_str())
+        .id(f.rule);
+    let source = f
+        .span
+        .and_then(|s| report.sources.get(s.file.0 as usize).map(|src| (s, src)));
     let help = Group::with_title(Level::HELP.secondary_title(f.help.as_str()));
     let first = match (source, &f.location) {
-        (Some((span, src)), Some(loc)) => match frame(src, span.start as usize, span.end as usize, loc.line) {
-            Some((text, range)) => {
-                title.element(Snippet::source(text).line_start(loc.line as usize).path(src.path.as_str()).annotation(
-                    AnnotationKind::Primary.span(range).label(format!("in `{}`", f.object)),
-                ))
+        (Some((span, src)), Some(loc)) => {
+            match frame(src, span.start as usize, span.end as usize, loc.line) {
+                Some((text, range)) => title.element(
+                    Snippet::source(text)
+                        .line_start(loc.line as usize)
+                        .path(src.path.as_str())
+                        .annotation(
+                            AnnotationKind::Primary
+                                .span(range)
+                                .label(format!("in `{}`", f.object)),
+                        ),
+                ),
+                None => title.element(
+                    annotate_snippets::Origin::path(src.path.as_str()).line(loc.line as usize),
+                ),
             }
-            None => title.element(annotate_snippets::Origin::path(src.path.as_str()).line(loc.line as usize)),
-        },
+        }
         // Live findings have no location: name the object instead.
         _ => title.element(annotate_snippets::Origin::path(f.object.as_str())),
     };
@@ -56,11 +77,20 @@ fn render_finding(renderer: &Renderer, f: &Finding, report: &Report) -> String {
 }
 
 /// The first line of the span, and the highlighted range within it.
-fn frame(src: &SourceFile, start: usize, end: usize, line: u32) -> Option<(&str, std::ops::Range<usize>)> {
+fn frame(
+    src: &SourceFile,
+    start: usize,
+    end: usize,
+    line: u32,
+) -> Option<(&str, std::ops::Range<usize>)> {
     let (line_start, line_end) = src.lines.line_range(&src.text, line)?;
     let text = src.text.get(line_start..line_end)?;
     let from = start.saturating_sub(line_start).min(text.len());
-    let to = end.min(line_end).saturating_sub(line_start).max(from + 1).min(text.len().max(from + 1));
+    let to = end
+        .min(line_end)
+        .saturating_sub(line_start)
+        .max(from + 1)
+        .min(text.len().max(from + 1));
     Some((text, from..to))
 }
 

@@ -13,8 +13,14 @@ struct JsonReport<'a> {
 }
 
 pub fn render(report: &Report) -> String {
-    let doc = JsonReport { version: 1, findings: &report.findings, errors: &report.errors, summary: &report.summary };
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    let doc = JsonReport {
+        version: 1,
+        findings: &report.findings,
+        errors: &report.errors,
+        summary: &report.summary,
+    };
+    let mut out =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     out.push('\n');
     out
 }

@@ -63,7 +63,12 @@ pub struct InputError {
 
 impl InputError {
     pub fn file(path: &Path, message: String) -> Self {
-        InputError { file: path.display().to_string(), line: None, column: None, message }
+        InputError {
+            file: path.display().to_string(),
+            line: None,
+            column: None,
+            message,
+        }
     }
 }
 
@@ -79,13 +84,24 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(id: FileId, path: String, text: String) -> Self {
         let lines = LineIndex::new(&text);
-        SourceFile { id, path, text, lines }
+        SourceFile {
+            id,
+            path,
+            text,
+            lines,
+        }
     }
 
     pub fn location(&self, span: Span) -> Location {
         let (line, column) = self.lines.position(&self.text, span.start as usize);
         let (end_line, end_column) = self.lines.position(&self.text, span.end as usize);
-        Location { file: self.path.clone(), line, column, end_line, end_column }
+        Location {
+            file: self.path.clone(),
+            line,
+            column,
+            end_line,
+            end_column,
+        }
     }
 }
 
@@ -110,18 +126,28 @@ impl Report {
     pub fn finish(&mut self) {
         for f in &mut self.findings {
             if let Some(span) = f.span {
-                f.location = self.sources.get(span.file.0 as usize).map(|src| src.location(span));
+                f.location = self
+                    .sources
+                    .get(span.file.0 as usize)
+                    .map(|src| src.location(span));
             }
         }
         let file_order = |f: &Finding| f.span.map_or(u32::MAX, |s| s.file.0);
         self.findings.sort_by(|a, b| {
-            (file_order(a), a.location.as_ref().map(|l| (l.line, l.column)), a.rule, &a.object, &a.message).cmp(&(
-                file_order(b),
-                b.location.as_ref().map(|l| (l.line, l.column)),
-                b.rule,
-                &b.object,
-                &b.message,
-            ))
+            (
+                file_order(a),
+                a.location.as_ref().map(|l| (l.line, l.column)),
+                a.rule,
+                &a.object,
+                &a.message,
+            )
+                .cmp(&(
+                    file_order(b),
+                    b.location.as_ref().map(|l| (l.line, l.column)),
+                    b.rule,
+                    &b.object,
+                    &b.message,
+                ))
         });
         self.findings.dedup();
         self.summary.findings = self.findings.len();

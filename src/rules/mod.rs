@@ -98,7 +98,10 @@ pub fn all() -> &'static [Rule] {
     RULES.get_or_init(|| {
         let mut rules: Vec<Rule> = registry::RULES
             .iter()
-            .map(|entry| Rule { entry, doc: parse_doc(entry).unwrap_or_else(|e| broken_doc(entry, &e)) })
+            .map(|entry| Rule {
+                entry,
+                doc: parse_doc(entry).unwrap_or_else(|e| broken_doc(entry, &e)),
+            })
             .collect();
         rules.sort_by_key(|r| r.entry.id);
         rules
@@ -134,7 +137,9 @@ fn broken_doc(entry: &RuleEntry, error: &str) -> RuleDoc {
 
 /// A rule id or one of its aliases.
 pub fn find(id: &str) -> Option<&'static Rule> {
-    all().iter().find(|r| r.id() == id || r.doc.aliases.iter().any(|a| a == id))
+    all()
+        .iter()
+        .find(|r| r.id() == id || r.doc.aliases.iter().any(|a| a == id))
 }
 
 /// Where findings go, stamped with the running rule's id, severity and help.
@@ -197,9 +202,15 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(cfg: &crate::config::Config) -> Self {
-        let mut engine = Engine { schema: Vec::new(), statement: Vec::new(), assume_exists: cfg.assume_exists.clone() };
+        let mut engine = Engine {
+            schema: Vec::new(),
+            statement: Vec::new(),
+            assume_exists: cfg.assume_exists.clone(),
+        };
         for rule in all() {
-            let Some(severity) = cfg.severity_for(rule) else { continue };
+            let Some(severity) = cfg.severity_for(rule) else {
+                continue;
+            };
             match rule.entry.imp {
                 RuleImpl::Schema(imp) => engine.schema.push((rule, imp, severity)),
                 RuleImpl::Statement(imp) => engine.statement.push((rule, imp, severity)),
@@ -208,14 +219,24 @@ impl Engine {
         engine
     }
 
-    pub fn check_statement(&self, catalog: &Catalog, search_path: &[Ident], stmt: &Statement, findings: &mut Vec<Finding>) {
+    pub fn check_statement(
+        &self,
+        catalog: &Catalog,
+        search_path: &[Ident],
+        stmt: &Statement,
+        findings: &mut Vec<Finding>,
+    ) {
         for (rule, imp, severity) in &self.statement {
             let mut cx = StmtCtx {
                 catalog,
                 search_path,
                 stmt,
                 assume_exists: &self.assume_exists,
-                sink: Sink { rule, severity: *severity, findings },
+                sink: Sink {
+                    rule,
+                    severity: *severity,
+                    findings,
+                },
             };
             imp.check(&mut cx);
         }
@@ -223,7 +244,14 @@ impl Engine {
 
     pub fn check_schema(&self, catalog: &Catalog, findings: &mut Vec<Finding>) {
         for (rule, imp, severity) in &self.schema {
-            let mut cx = SchemaCtx { catalog, sink: Sink { rule, severity: *severity, findings } };
+            let mut cx = SchemaCtx {
+                catalog,
+                sink: Sink {
+                    rule,
+                    severity: *severity,
+                    findings,
+                },
+            };
             imp.check(&mut cx);
         }
     }
@@ -241,13 +269,23 @@ pub(crate) mod testing {
         if let Some(schemas) = &cfg.exposed_schemas {
             settings.exposed_schemas.clone_from(schemas);
         }
-        let report = crate::lint_sources(vec![("test.sql".to_string(), sql.to_string())], &cfg, &settings);
-        assert!(report.errors.is_empty(), "test SQL does not parse: {:?}", report.errors);
+        let report = crate::lint_sources(
+            vec![("test.sql".to_string(), sql.to_string())],
+            &cfg,
+            &settings,
+        );
+        assert!(
+            report.errors.is_empty(),
+            "test SQL does not parse: {:?}",
+            report.errors
+        );
         report
             .findings
             .iter()
             .map(|f| {
-                let at = f.location.as_ref().map_or("-".to_string(), |l| format!("{}:{}:{}", l.file, l.line, l.column));
+                let at = f.location.as_ref().map_or("-".to_string(), |l| {
+                    format!("{}:{}:{}", l.file, l.line, l.column)
+                });
                 format!("{at} {} [{}] {}", f.rule, f.object, f.message)
             })
             .collect()
@@ -271,6 +309,10 @@ pub(crate) mod testing {
 
     pub fn quiet_with(rule: &str, sql: &str, config: &str) {
         let found = run(rule, sql, config);
-        assert!(found.is_empty(), "expected `{rule}` to stay quiet on:\n{sql}\nbut got:\n{}", found.join("\n"));
+        assert!(
+            found.is_empty(),
+            "expected `{rule}` to stay quiet on:\n{sql}\nbut got:\n{}",
+            found.join("\n")
+        );
     }
 }

@@ -2,7 +2,9 @@
 
 use pg_query::NodeEnum;
 
-use crate::catalog::{resolve, Catalog, ConstraintKind, ForeignKey, Ident, Index, QualifiedName, RelKind, Table};
+use crate::catalog::{
+    resolve, Catalog, ConstraintKind, ForeignKey, Ident, Index, QualifiedName, RelKind, Table,
+};
 use crate::source::migrations::{split::Statement, split_name};
 
 /// Whether `ix` lets PostgreSQL find the child rows of `fk` without a scan:
@@ -13,14 +15,18 @@ pub fn index_serves_fk(ix: &Index, fk: &ForeignKey) -> bool {
     ix.is_valid
         && ix.predicate.is_none()
         && ix.method.as_str() == "btree"
-        && ix.leading_columns(fk.columns.len()).is_some_and(|lead| same_set(&lead, &fk.columns))
+        && ix
+            .leading_columns(fk.columns.len())
+            .is_some_and(|lead| same_set(&lead, &fk.columns))
 }
 
 fn same_set(a: &[&Ident], b: &[Ident]) -> bool {
     a.len() == b.len() && a.iter().all(|x| b.contains(x)) && b.iter().all(|x| a.contains(&x))
 }
 
-pub fn foreign_keys(table: &Table) -> impl Iterator<Item = (&crate::catalog::Constraint, &ForeignKey)> {
+pub fn foreign_keys(
+    table: &Table,
+) -> impl Iterator<Item = (&crate::catalog::Constraint, &ForeignKey)> {
     table.constraints.iter().filter_map(|c| match &c.kind {
         ConstraintKind::ForeignKey(fk) => Some((c, fk)),
         _ => None,
@@ -28,16 +34,24 @@ pub fn foreign_keys(table: &Table) -> impl Iterator<Item = (&crate::catalog::Con
 }
 
 pub fn has_primary_key(table: &Table) -> bool {
-    table.constraints.iter().any(|c| matches!(c.kind, ConstraintKind::PrimaryKey { .. }))
+    table
+        .constraints
+        .iter()
+        .any(|c| matches!(c.kind, ConstraintKind::PrimaryKey { .. }))
 }
 
 /// Tables the API can reach: user tables (or partitioned tables) in an exposed schema.
 pub fn exposed_tables(cat: &Catalog) -> impl Iterator<Item = &Table> {
-    cat.user_tables().filter(|t| cat.is_exposed(&t.name.schema) && t.kind != RelKind::Foreign)
+    cat.user_tables()
+        .filter(|t| cat.is_exposed(&t.name.schema) && t.kind != RelKind::Foreign)
 }
 
 /// The object a statement is about, for naming it in findings.
-pub fn statement_subject(cat: &Catalog, search_path: &[Ident], stmt: &Statement) -> Option<QualifiedName> {
+pub fn statement_subject(
+    cat: &Catalog,
+    search_path: &[Ident],
+    stmt: &Statement,
+) -> Option<QualifiedName> {
     let rel = |rv: &pg_query::protobuf::RangeVar| {
         let schema = (!rv.schemaname.is_empty()).then_some(rv.schemaname.as_str());
         match resolve::relation(cat, search_path, schema, &rv.relname) {
@@ -46,7 +60,12 @@ pub fn statement_subject(cat: &Catalog, search_path: &[Ident], stmt: &Statement)
     };
     let func = |names: &[pg_query::protobuf::Node]| {
         let (schema, name) = split_name(names)?;
-        Some(resolve::for_create(cat, search_path, schema.as_deref(), &name))
+        Some(resolve::for_create(
+            cat,
+            search_path,
+            schema.as_deref(),
+            &name,
+        ))
     };
     match &stmt.node {
         NodeEnum::CreateStmt(s) => s.relation.as_ref().map(rel),

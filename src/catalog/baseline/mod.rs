@@ -7,8 +7,8 @@ mod supabase;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
-    ArgMode, Catalog, Column, Constraint, ConstraintKind, Function, FunctionArg, FunctionKind, Ident, Origin, Platform,
-    QualifiedName, RelKind, Schema, Table, TypeName, Volatility,
+    ArgMode, Catalog, Column, Constraint, ConstraintKind, Function, FunctionArg, FunctionKind,
+    Ident, Origin, Platform, QualifiedName, RelKind, Schema, Table, TypeName, Volatility,
 };
 
 /// The catalog a migration history starts from.
@@ -43,14 +43,47 @@ pub fn platform_schemas(platform: Platform) -> &'static [&'static str] {
 pub fn extension_objects(extension: &str) -> (&'static [&'static str], &'static [&'static str]) {
     match extension {
         "pgcrypto" => (
-            &["gen_random_bytes", "crypt", "gen_salt", "digest", "hmac", "encrypt", "decrypt", "pgp_sym_encrypt", "pgp_sym_decrypt", "armor", "dearmor"],
+            &[
+                "gen_random_bytes",
+                "crypt",
+                "gen_salt",
+                "digest",
+                "hmac",
+                "encrypt",
+                "decrypt",
+                "pgp_sym_encrypt",
+                "pgp_sym_decrypt",
+                "armor",
+                "dearmor",
+            ],
             &[],
         ),
-        "uuid-ossp" => (&["uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v3", "uuid_generate_v4", "uuid_generate_v5", "uuid_nil"], &[]),
+        "uuid-ossp" => (
+            &[
+                "uuid_generate_v1",
+                "uuid_generate_v1mc",
+                "uuid_generate_v3",
+                "uuid_generate_v4",
+                "uuid_generate_v5",
+                "uuid_nil",
+            ],
+            &[],
+        ),
         "citext" => (&["citext_eq", "citext_larger"], &["citext"]),
         "pg_trgm" => (&["similarity", "word_similarity", "show_trgm"], &[]),
-        "vector" => (&["cosine_distance", "l2_distance", "inner_product", "vector_dims"], &["vector", "halfvec", "sparsevec"]),
-        "postgis" => (&["st_distance", "st_makepoint", "st_setsrid", "st_dwithin"], &["geometry", "geography"]),
+        "vector" => (
+            &[
+                "cosine_distance",
+                "l2_distance",
+                "inner_product",
+                "vector_dims",
+            ],
+            &["vector", "halfvec", "sparsevec"],
+        ),
+        "postgis" => (
+            &["st_distance", "st_makepoint", "st_setsrid", "st_dwithin"],
+            &["geometry", "geography"],
+        ),
         "hstore" => (&["akeys", "avals", "hstore_to_json"], &["hstore"]),
         "ltree" => (&["subltree", "nlevel"], &["ltree", "lquery"]),
         "moddatetime" => (&["moddatetime"], &[]),
@@ -69,11 +102,21 @@ pub fn add_extension_objects(cat: &mut Catalog, extension: &str, schema: &Ident,
         func.extension_owned = true;
         func.origin = origin;
         func.language = Ident::new("c");
-        cat.functions.entry(func.name.clone()).or_default().push(func);
+        cat.functions
+            .entry(func.name.clone())
+            .or_default()
+            .push(func);
     }
     for t in types {
         let name = QualifiedName::new(schema.clone(), Ident::new(*t));
-        cat.types.insert(name.clone(), super::TypeDef { name, kind: super::TypeKind::Opaque, origin });
+        cat.types.insert(
+            name.clone(),
+            super::TypeDef {
+                name,
+                kind: super::TypeKind::Opaque,
+                origin,
+            },
+        );
     }
 }
 
@@ -113,14 +156,20 @@ fn table(cat: &mut Catalog, schema: &str, name: &str, columns: Vec<Column>, pk: 
     let qn = QualifiedName::new(schema, name);
     let constraints = vec![Constraint {
         name: Ident::new(format!("{name}_pkey")),
-        kind: ConstraintKind::PrimaryKey { columns: vec![Ident::new(pk)] },
+        kind: ConstraintKind::PrimaryKey {
+            columns: vec![Ident::new(pk)],
+        },
         not_valid: false,
         origin: Origin::Baseline,
     }];
     let indexes = vec![super::Index {
         name: Ident::new(format!("{name}_pkey")),
         method: Ident::new("btree"),
-        elems: vec![super::IndexElem { key: super::IndexKey::Column(Ident::new(pk)), opclass: None, descending: false }],
+        elems: vec![super::IndexElem {
+            key: super::IndexKey::Column(Ident::new(pk)),
+            opclass: None,
+            descending: false,
+        }],
         include: Vec::new(),
         unique: true,
         predicate: None,
@@ -155,7 +204,12 @@ fn function(schema: &str, name: &str, args: &[&str], returns: &str) -> Function 
         kind: FunctionKind::Function,
         args: args
             .iter()
-            .map(|a| FunctionArg { name: None, ty: TypeName::builtin(a), mode: ArgMode::In, has_default: false })
+            .map(|a| FunctionArg {
+                name: None,
+                ty: TypeName::builtin(a),
+                mode: ArgMode::In,
+                has_default: false,
+            })
             .collect(),
         returns: Some(TypeName::builtin(returns)),
         returns_set: false,

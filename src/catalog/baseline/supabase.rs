@@ -39,7 +39,12 @@ pub(super) fn add(cat: &mut Catalog) {
         schema(cat, name, true, &[]);
     }
     // Supabase keeps the pre-15 default for public: the API roles may use it.
-    schema(cat, "public", false, &["postgres", "anon", "authenticated", "service_role"]);
+    schema(
+        cat,
+        "public",
+        false,
+        &["postgres", "anon", "authenticated", "service_role"],
+    );
 
     for role in [
         "anon",
@@ -142,13 +147,21 @@ pub(super) fn add(cat: &mut Catalog) {
         let schema = Ident::new(*ext_schema);
         cat.extensions.insert(
             Ident::new(*ext),
-            Extension { name: Ident::new(*ext), schema: schema.clone(), origin: Origin::Baseline },
+            Extension {
+                name: Ident::new(*ext),
+                schema: schema.clone(),
+                origin: Origin::Baseline,
+            },
         );
         add_extension_objects(cat, ext, &schema, Origin::Baseline);
     }
 
     // Supabase's default privileges: the API roles get everything new in public.
-    for kind in [DefaultObjectKind::Tables, DefaultObjectKind::Sequences, DefaultObjectKind::Functions] {
+    for kind in [
+        DefaultObjectKind::Tables,
+        DefaultObjectKind::Sequences,
+        DefaultObjectKind::Functions,
+    ] {
         for grantee in ["anon", "authenticated", "service_role"] {
             cat.default_privileges.push(DefaultPrivilege {
                 schema: Some(Ident::new("public")),

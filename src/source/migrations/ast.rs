@@ -44,7 +44,13 @@ pub fn const_text(node: &Node) -> Option<String> {
             a_const::Val::Bsval(b) => Some(b.bsval.clone()),
         },
         NodeEnum::TypeName(t) => strings(&t.names).last().cloned(),
-        NodeEnum::List(l) => Some(l.items.iter().filter_map(const_text).collect::<Vec<_>>().join(", ")),
+        NodeEnum::List(l) => Some(
+            l.items
+                .iter()
+                .filter_map(const_text)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         _ => None,
     }
 }
@@ -70,18 +76,29 @@ pub fn type_name(t: &pb::TypeName, resolve: impl Fn(&str) -> Option<Ident>) -> T
         [n] => (None, n.as_str()),
         [] => (None, "unknown"),
     };
-    let mods = t.typmods.iter().filter_map(|m| const_text(m)?.parse().ok()).collect();
+    let mods = t
+        .typmods
+        .iter()
+        .filter_map(|m| const_text(m)?.parse().ok())
+        .collect();
     let array_dims = u32::try_from(t.array_bounds.len()).unwrap_or(u32::MAX);
     let unqualified = schema.is_none();
     let qualified = match schema {
-        Some("pg_catalog") => QualifiedName::new("pg_catalog", types::builtin(name).unwrap_or(name)),
+        Some("pg_catalog") => {
+            QualifiedName::new("pg_catalog", types::builtin(name).unwrap_or(name))
+        }
         Some(s) => QualifiedName::new(s, name),
         None => match resolve(name) {
             Some(s) => QualifiedName::new(s, name),
             None => QualifiedName::new("pg_catalog", types::builtin(name).unwrap_or(name)),
         },
     };
-    TypeName { name: qualified, mods, array_dims, unqualified }
+    TypeName {
+        name: qualified,
+        mods,
+        array_dims,
+        unqualified,
+    }
 }
 
 /// Every node below (and including) `node`, depth-first.

@@ -15,15 +15,20 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
     let mut errors = Vec::new();
     for path in paths {
         match std::fs::metadata(path) {
-            Err(e) => errors.push(InputError::file(path, format!("cannot read `{}`: {}", path.display(), io_reason(&e)))),
+            Err(e) => errors.push(InputError::file(
+                path,
+                format!("cannot read `{}`: {}", path.display(), io_reason(&e)),
+            )),
             Ok(meta) if meta.is_dir() => match sql_files_in(path) {
-                Ok(found) if found.is_empty() => {
-                    errors.push(InputError::file(path, format!("no .sql files in directory `{}`", path.display())))
-                }
+                Ok(found) if found.is_empty() => errors.push(InputError::file(
+                    path,
+                    format!("no .sql files in directory `{}`", path.display()),
+                )),
                 Ok(found) => files.extend(found),
-                Err(e) => {
-                    errors.push(InputError::file(path, format!("cannot list `{}`: {}", path.display(), io_reason(&e))))
-                }
+                Err(e) => errors.push(InputError::file(
+                    path,
+                    format!("cannot list `{}`: {}", path.display(), io_reason(&e)),
+                )),
             },
             Ok(_) => files.push(path.clone()),
         }
@@ -35,7 +40,9 @@ fn sql_files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        let is_sql = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("sql"));
+        let is_sql = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
         if is_sql && path.is_file() {
             found.push(path);
         }
@@ -47,14 +54,21 @@ fn sql_files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// The first default migrations directory that exists under `cwd`.
 pub fn autodetect(cwd: &Path) -> Option<PathBuf> {
-    DEFAULT_DIRS.iter().map(|d| cwd.join(d)).find(|p| p.is_dir())
+    DEFAULT_DIRS
+        .iter()
+        .map(|d| cwd.join(d))
+        .find(|p| p.is_dir())
 }
 
 /// Reads a file as UTF-8 text. A byte-order mark is blanked with spaces so
 /// that byte offsets stay those of the file.
 pub fn read(path: &Path) -> Result<String, InputError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| InputError::file(path, format!("cannot read `{}`: {}", path.display(), io_reason(&e))))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        InputError::file(
+            path,
+            format!("cannot read `{}`: {}", path.display(), io_reason(&e)),
+        )
+    })?;
     match String::from_utf8(bytes) {
         Ok(mut text) => {
             if text.starts_with('\u{feff}') {

@@ -53,7 +53,10 @@ struct PgQueryPlpgsqlParseResult {
 }
 
 extern "C" {
-    fn pg_query_parse_protobuf_opts(input: *const c_char, opts: c_int) -> PgQueryProtobufParseResult;
+    fn pg_query_parse_protobuf_opts(
+        input: *const c_char,
+        opts: c_int,
+    ) -> PgQueryProtobufParseResult;
     fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
     fn pg_query_split_with_scanner(input: *const c_char) -> PgQuerySplitResult;
     fn pg_query_free_split_result(result: PgQuerySplitResult);
@@ -71,7 +74,10 @@ pub struct PgError {
 
 impl PgError {
     fn plain(message: impl Into<String>) -> Self {
-        PgError { message: message.into(), offset: None }
+        PgError {
+            message: message.into(),
+            offset: None,
+        }
     }
 }
 
@@ -99,7 +105,10 @@ unsafe fn read_error(err: *const PgQueryError, input: &str) -> Option<PgError> {
 
 /// PostgreSQL counts its error cursor in characters, not bytes.
 fn char_pos_to_byte(input: &str, chars: usize) -> usize {
-    input.char_indices().nth(chars).map_or(input.len(), |(i, _)| i)
+    input
+        .char_indices()
+        .nth(chars)
+        .map_or(input.len(), |(i, _)| i)
 }
 
 fn c_string(input: &str) -> Result<CString, PgError> {
@@ -127,7 +136,9 @@ pub fn split(sql: &str) -> Result<Vec<(usize, usize)>, PgError> {
                 if stmt.is_null() {
                     continue;
                 }
-                let start = usize::try_from((*stmt).stmt_location).unwrap_or(0).min(sql.len());
+                let start = usize::try_from((*stmt).stmt_location)
+                    .unwrap_or(0)
+                    .min(sql.len());
                 let len = usize::try_from((*stmt).stmt_len).unwrap_or(0);
                 ranges.push((start, (start + len).min(sql.len())));
             }
@@ -150,7 +161,10 @@ pub fn parse(sql: &str) -> Result<pg_query::protobuf::ParseResult, PgError> {
         } else if result.parse_tree.data.is_null() {
             Ok(pg_query::protobuf::ParseResult::default())
         } else {
-            let data = std::slice::from_raw_parts(result.parse_tree.data as *const u8, result.parse_tree.len);
+            let data = std::slice::from_raw_parts(
+                result.parse_tree.data as *const u8,
+                result.parse_tree.len,
+            );
             pg_query::protobuf::ParseResult::decode(data)
                 .map_err(|e| PgError::plain(format!("could not decode the parse tree: {e}")))
         };
@@ -176,15 +190,20 @@ pub fn parse_plpgsql(create_function_sql: &str) -> Result<serde_json::Value, PgE
         } else if result.plpgsql_funcs.is_null() {
             Err(PgError::plain("libpg_query returned no PL/pgSQL tree"))
         } else {
-            Ok(CStr::from_ptr(result.plpgsql_funcs).to_string_lossy().into_owned())
+            Ok(CStr::from_ptr(result.plpgsql_funcs)
+                .to_string_lossy()
+                .into_owned())
         };
         pg_query_free_plpgsql_parse_result(result);
         out
     }?;
     match serde_json::from_str(&raw) {
         Ok(value) => Ok(value),
-        Err(first) => serde_json::from_str(&repair_plpgsql_json(&raw))
-            .map_err(|_| PgError::plain(format!("libpg_query returned invalid PL/pgSQL JSON: {first}"))),
+        Err(first) => serde_json::from_str(&repair_plpgsql_json(&raw)).map_err(|_| {
+            PgError::plain(format!(
+                "libpg_query returned invalid PL/pgSQL JSON: {first}"
+            ))
+        }),
     }
 }
 
@@ -253,7 +272,11 @@ mod tests {
     #[test]
     fn split_gives_statement_ranges() {
         let sql = "select 1; select 'a;b';\nselect 3";
-        let parts: Vec<&str> = split(sql).unwrap().into_iter().map(|(s, e)| &sql[s..e]).collect();
+        let parts: Vec<&str> = split(sql)
+            .unwrap()
+            .into_iter()
+            .map(|(s, e)| &sql[s..e])
+            .collect();
         assert_eq!(parts, vec!["select 1", " select 'a;b'", "\nselect 3"]);
     }
 

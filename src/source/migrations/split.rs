@@ -20,9 +20,11 @@ impl Statement {
     /// falling back to the statement.
     pub fn span_at(&self, location: i32) -> Span {
         match u32::try_from(location) {
-            Ok(loc) if self.base + loc < self.span.end => {
-                Span { file: self.span.file, start: self.base + loc, end: self.span.end }
-            }
+            Ok(loc) if self.base + loc < self.span.end => Span {
+                file: self.span.file,
+                start: self.base + loc,
+                end: self.span.end,
+            },
             _ => self.span,
         }
     }
@@ -43,20 +45,35 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Statement>, Vec<ParseError>)
         Ok(ranges) => with_gaps(text, ranges),
         Err(e) => {
             let offset = e.offset.unwrap_or(0);
-            return (Vec::new(), vec![ParseError { file, offset: to_u32(offset), message: e.message }]);
+            return (
+                Vec::new(),
+                vec![ParseError {
+                    file,
+                    offset: to_u32(offset),
+                    message: e.message,
+                }],
+            );
         }
     };
     let mut statements = Vec::with_capacity(ranges.len());
     let mut errors = Vec::new();
     for (start, end) in ranges {
-        let Some(piece) = text.get(start..end) else { continue };
-        let Some(first) = first_token(piece) else { continue };
+        let Some(piece) = text.get(start..end) else {
+            continue;
+        };
+        let Some(first) = first_token(piece) else {
+            continue;
+        };
         match pgffi::parse(piece) {
             Ok(result) => {
                 for raw in result.stmts {
                     if let Some(node) = raw.stmt.and_then(|n| n.node) {
                         statements.push(Statement {
-                            span: Span { file, start: to_u32(start + first), end: to_u32(trim_end(text, start + first, end)) },
+                            span: Span {
+                                file,
+                                start: to_u32(start + first),
+                                end: to_u32(trim_end(text, start + first, end)),
+                            },
                             base: to_u32(start),
                             node,
                         });
@@ -94,7 +111,9 @@ fn with_gaps(text: &str, ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 }
 
 fn push_gap(text: &str, from: usize, to: usize, out: &mut Vec<(usize, usize)>) {
-    let Some(gap) = text.get(from..to) else { return };
+    let Some(gap) = text.get(from..to) else {
+        return;
+    };
     for piece in gap.split(';') {
         if first_token(piece).is_some() {
             let start = piece.as_ptr() as usize - text.as_ptr() as usize;
@@ -161,7 +180,10 @@ mod tests {
         let sql = "-- header\ncreate table a (id int);\n\n  select 1;";
         let (stmts, errors) = parse_file(F, sql);
         assert!(errors.is_empty());
-        let texts: Vec<&str> = stmts.iter().map(|s| &sql[s.span.start as usize..s.span.end as usize]).collect();
+        let texts: Vec<&str> = stmts
+            .iter()
+            .map(|s| &sql[s.span.start as usize..s.span.end as usize])
+            .collect();
         assert_eq!(texts, vec!["create table a (id int)", "select 1"]);
     }
 
@@ -181,7 +203,10 @@ mod tests {
         assert_eq!(stmts.len(), 2);
         assert_eq!(errors.len(), 1);
         assert!(errors[0].message.contains("syntax error"));
-        assert_eq!(&sql[errors[0].offset as usize..errors[0].offset as usize + 5], "tabel");
+        assert_eq!(
+            &sql[errors[0].offset as usize..errors[0].offset as usize + 5],
+            "tabel"
+        );
     }
 
     #[test]

@@ -7,15 +7,22 @@ use pg_query::NodeEnum;
 
 use super::{ast, expr, Replayer};
 use crate::catalog::{
-    ArgMode, DefaultObjectKind, Function, FunctionArg, FunctionKind, Ident, QualifiedName, Span, Trigger,
-    TriggerEvent, TypeName, Volatility,
+    ArgMode, DefaultObjectKind, Function, FunctionArg, FunctionKind, Ident, QualifiedName, Span,
+    Trigger, TriggerEvent, TypeName, Volatility,
 };
 use crate::source::migrations::split::Statement;
 
 impl Replayer {
     pub(super) fn create_function(&mut self, s: &pb::CreateFunctionStmt, stmt: &Statement) {
-        let Some((schema, name)) = ast::split_name(&s.funcname) else { return };
-        let qn = crate::catalog::resolve::for_create(&self.catalog, &self.search_path, schema.as_deref(), &name);
+        let Some((schema, name)) = ast::split_name(&s.funcname) else {
+            return;
+        };
+        let qn = crate::catalog::resolve::for_create(
+            &self.catalog,
+            &self.search_path,
+            schema.as_deref(),
+            &name,
+        );
         let args: Vec<FunctionArg> = s
             .parameters
             .iter()
@@ -26,7 +33,11 @@ impl Replayer {
             .collect();
         let mut f = Function {
             name: qn.clone(),
-            kind: if s.is_procedure { FunctionKind::Procedure } else { FunctionKind::Function },
+            kind: if s.is_procedure {
+                FunctionKind::Procedure
+            } else {
+                FunctionKind::Function
+            },
             args,
             returns: s.return_type.as_ref().map(|t| self.type_name(t)),
             returns_set: s.return_type.as_ref().is_some_and(|t| t.setof),
@@ -49,7 +60,10 @@ impl Replayer {
         }
         let overloads = self.catalog.functions.entry(qn).or_default();
         let signature: Vec<TypeName> = f.signature().into_iter().cloned().collect();
-        match overloads.iter_mut().find(|o| o.signature().into_iter().eq(signature.iter())) {
+        match overloads
+            .iter_mut()
+            .find(|o| o.signature().into_iter().eq(signature.iter()))
+        {
             // CREATE OR REPLACE keeps the owner and privileges of the old function.
             Some(old) => {
                 f.execute_grantees = std::mem::take(&mut old.execute_grantees);
@@ -69,7 +83,10 @@ impl Replayer {
         };
         FunctionArg {
             name: (!p.name.is_empty()).then(|| Ident::new(p.name.clone())),
-            ty: p.arg_type.as_ref().map_or_else(|| TypeName::builtin("unknown"), |t| self.type_name(t)),
+            ty: p
+                .arg_type
+                .as_ref()
+                .map_or_else(|| TypeName::builtin("unknown"), |t| self.type_name(t)),
             mode,
             has_default: p.defexpr.is_some(),
         }
@@ -79,7 +96,8 @@ impl Replayer {
     fn default_grantees(&self, schema: &Ident) -> BTreeSet<Ident> {
         let mut grantees = BTreeSet::from([Ident::new("public")]);
         for dp in &self.catalog.default_privileges {
-            let applies = dp.kind == DefaultObjectKind::Functions && dp.schema.as_ref().is_none_or(|s| s == schema);
+            let applies = dp.kind == DefaultObjectKind::Functions
+                && dp.schema.as_ref().is_none_or(|s| s == schema);
             if applies && (dp.privileges.contains("ALL") || dp.privileges.contains("EXECUTE")) {
                 grantees.insert(dp.grantee.clone());
             }
@@ -91,7 +109,14 @@ impl Replayer {
         let Some(func) = &s.func else { return };
         let targets = self.matching_functions(func);
         for (name, idx) in targets {
-            let Some(f) = self.catalog.functions.get_mut(&name).and_then(|v| v.get_mut(idx)) else { continue };
+            let Some(f) = self
+                .catalog
+                .functions
+                .get_mut(&name)
+                .and_then(|v| v.get_mut(idx))
+            else {
+                continue;
+            };
             for d in ast::def_elems(&s.actions) {
                 apply_function_option(f, d, stmt);
             }
@@ -99,9 +124,19 @@ impl Replayer {
     }
 
     /// Overloads an `ObjectWithArgs` names: all of them when no argument list was given.
-    pub(super) fn matching_functions(&self, func: &pb::ObjectWithArgs) -> Vec<(QualifiedName, usize)> {
-        let Some((schema, name)) = ast::split_name(&func.objname) else { return Vec::new() };
-        let Ok(qn) = crate::catalog::resolve::function(&self.catalog, &self.search_path, schema.as_deref(), &name) else {
+    pub(super) fn matching_functions(
+        &self,
+        func: &pb::ObjectWithArgs,
+    ) -> Vec<(QualifiedName, usize)> {
+        let Some((schema, name)) = ast::split_name(&func.objname) else {
+            return Vec::new();
+        };
+        let Ok(qn) = crate::catalog::resolve::function(
+            &self.catalog,
+            &self.search_path,
+            schema.as_deref(),
+            &name,
+        ) else {
             return Vec::new();
         };
         let wanted: Vec<TypeName> = func
@@ -112,7 +147,12 @@ impl Replayer {
                 _ => None,
             })
             .collect();
-        let overloads = self.catalog.functions.get(&qn).map(Vec::as_slice).unwrap_or_default();
+        let overloads = self
+            .catalog
+            .functions
+            .get(&qn)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         overloads
             .iter()
             .enumerate()
@@ -126,8 +166,15 @@ impl Replayer {
         if pb::ObjectType::try_from(s.kind) != Ok(pb::ObjectType::ObjectAggregate) {
             return;
         }
-        let Some((schema, name)) = ast::split_name(&s.defnames) else { return };
-        let qn = crate::catalog::resolve::for_create(&self.catalog, &self.search_path, schema.as_deref(), &name);
+        let Some((schema, name)) = ast::split_name(&s.defnames) else {
+            return;
+        };
+        let qn = crate::catalog::resolve::for_create(
+            &self.catalog,
+            &self.search_path,
+            schema.as_deref(),
+            &name,
+        );
         let f = Function {
             name: qn.clone(),
             kind: FunctionKind::Aggregate,
@@ -150,8 +197,12 @@ impl Replayer {
 
     pub(super) fn create_trigger(&mut self, s: &pb::CreateTrigStmt, stmt: &Statement) {
         let Some(rv) = &s.relation else { return };
-        let Some(table) = self.find_table(rv) else { return };
-        let Some(function) = self.function_ref(&s.funcname) else { return };
+        let Some(table) = self.find_table(rv) else {
+            return;
+        };
+        let Some(function) = self.function_ref(&s.funcname) else {
+            return;
+        };
         // Bits of pg_trigger.tgtype, as CREATE TRIGGER's parse tree carries them.
         const BEFORE: i32 = 1 << 1;
         const INSERT: i32 = 1 << 2;
@@ -159,11 +210,16 @@ impl Replayer {
         const UPDATE: i32 = 1 << 4;
         const TRUNCATE: i32 = 1 << 5;
         const INSTEAD: i32 = 1 << 6;
-        let events = [(INSERT, TriggerEvent::Insert), (UPDATE, TriggerEvent::Update), (DELETE, TriggerEvent::Delete), (TRUNCATE, TriggerEvent::Truncate)]
-            .into_iter()
-            .filter(|(bit, _)| s.events & bit != 0)
-            .map(|(_, e)| e)
-            .collect();
+        let events = [
+            (INSERT, TriggerEvent::Insert),
+            (UPDATE, TriggerEvent::Update),
+            (DELETE, TriggerEvent::Delete),
+            (TRUNCATE, TriggerEvent::Truncate),
+        ]
+        .into_iter()
+        .filter(|(bit, _)| s.events & bit != 0)
+        .map(|(_, e)| e)
+        .collect();
         let trigger = Trigger {
             name: Ident::new(s.trigname.clone()),
             function,
@@ -171,12 +227,17 @@ impl Replayer {
             instead_of: s.timing & INSTEAD != 0,
             for_each_row: s.row,
             events,
-            update_columns: ast::strings(&s.columns).into_iter().map(Ident::new).collect(),
+            update_columns: ast::strings(&s.columns)
+                .into_iter()
+                .map(Ident::new)
+                .collect(),
             when: expr(&s.when_clause),
             enabled: true,
             origin: Self::origin(stmt),
         };
-        let Some(t) = self.catalog.tables.get_mut(&table) else { return };
+        let Some(t) = self.catalog.tables.get_mut(&table) else {
+            return;
+        };
         t.triggers.retain(|old| old.name != trigger.name);
         t.triggers.push(trigger);
     }
@@ -189,8 +250,12 @@ fn apply_function_option(f: &mut Function, d: &pb::DefElem, stmt: &Statement) {
                 f.language = Ident::new(l.to_ascii_lowercase());
             }
         }
-        "security" => f.security_definer = ast::def_arg_text(d).is_some_and(|v| super::table::is_true(&v)),
-        "leakproof" => f.leakproof = ast::def_arg_text(d).is_some_and(|v| super::table::is_true(&v)),
+        "security" => {
+            f.security_definer = ast::def_arg_text(d).is_some_and(|v| super::table::is_true(&v))
+        }
+        "leakproof" => {
+            f.leakproof = ast::def_arg_text(d).is_some_and(|v| super::table::is_true(&v))
+        }
         "window" => f.kind = FunctionKind::Window,
         "volatility" => {
             f.volatility = match ast::def_arg_text(d).as_deref() {
@@ -213,7 +278,9 @@ fn apply_function_option(f: &mut Function, d: &pb::DefElem, stmt: &Statement) {
             }
         }
         "set" => {
-            if let Some(NodeEnum::VariableSetStmt(v)) = d.arg.as_deref().and_then(|a| a.node.as_ref()) {
+            if let Some(NodeEnum::VariableSetStmt(v)) =
+                d.arg.as_deref().and_then(|a| a.node.as_ref())
+            {
                 apply_set(&mut f.config, v);
             }
         }

@@ -7,7 +7,8 @@ use pg_query::NodeEnum;
 
 use super::{ast, role_name, Replayer};
 use crate::catalog::{
-    baseline, resolve, DefaultObjectKind, DefaultPrivilege, Extension, Ident, QualifiedName, Schema, TypeDef, TypeKind,
+    baseline, resolve, DefaultObjectKind, DefaultPrivilege, Extension, Ident, QualifiedName,
+    Schema, TypeDef, TypeKind,
 };
 use crate::source::migrations::split::Statement;
 
@@ -16,17 +17,29 @@ impl Replayer {
         let new = Ident::new(s.newname.clone());
         let ty = Ot::try_from(s.rename_type);
         match ty {
-            Ok(Ot::ObjectTable) | Ok(Ot::ObjectView) | Ok(Ot::ObjectMatview) | Ok(Ot::ObjectSequence) | Ok(Ot::ObjectForeignTable) => {
+            Ok(Ot::ObjectTable)
+            | Ok(Ot::ObjectView)
+            | Ok(Ot::ObjectMatview)
+            | Ok(Ot::ObjectSequence)
+            | Ok(Ot::ObjectForeignTable) => {
                 let Some(rv) = &s.relation else { return };
                 let (schema, name) = ast::range_var_name(rv);
-                let Ok(old) = resolve::relation(&self.catalog, &self.search_path, schema.as_deref(), &name) else { return };
+                let Ok(old) =
+                    resolve::relation(&self.catalog, &self.search_path, schema.as_deref(), &name)
+                else {
+                    return;
+                };
                 let renamed = QualifiedName::new(old.schema.clone(), new);
                 self.move_relation(&old, renamed);
             }
             Ok(Ot::ObjectColumn) => {
-                let Some(name) = s.relation.as_ref().and_then(|rv| self.find_table(rv)) else { return };
+                let Some(name) = s.relation.as_ref().and_then(|rv| self.find_table(rv)) else {
+                    return;
+                };
                 let old = Ident::new(s.subname.clone());
-                let Some(table) = self.catalog.tables.get_mut(&name) else { return };
+                let Some(table) = self.catalog.tables.get_mut(&name) else {
+                    return;
+                };
                 rename_column(table, &old, &new);
                 // Foreign keys elsewhere that point at the renamed column.
                 for other in self.catalog.tables.values_mut() {
@@ -40,9 +53,17 @@ impl Replayer {
                 }
             }
             Ok(Ot::ObjectTabconstraint) => {
-                let Some(name) = s.relation.as_ref().and_then(|rv| self.find_table(rv)) else { return };
-                let Some(table) = self.catalog.tables.get_mut(&name) else { return };
-                for c in table.constraints.iter_mut().filter(|c| c.name.as_str() == s.subname) {
+                let Some(name) = s.relation.as_ref().and_then(|rv| self.find_table(rv)) else {
+                    return;
+                };
+                let Some(table) = self.catalog.tables.get_mut(&name) else {
+                    return;
+                };
+                for c in table
+                    .constraints
+                    .iter_mut()
+                    .filter(|c| c.name.as_str() == s.subname)
+                {
                     c.name = new.clone();
                 }
             }
@@ -60,26 +81,48 @@ impl Replayer {
                 }
             }
             Ok(Ot::ObjectPolicy) | Ok(Ot::ObjectTrigger) => {
-                let Some(name) = s.relation.as_ref().and_then(|rv| self.find_table(rv)) else { return };
-                let Some(table) = self.catalog.tables.get_mut(&name) else { return };
+                let Some(name) = s.relation.as_ref().and_then(|rv| self.find_table(rv)) else {
+                    return;
+                };
+                let Some(table) = self.catalog.tables.get_mut(&name) else {
+                    return;
+                };
                 if ty == Ok(Ot::ObjectPolicy) {
-                    for p in table.policies.iter_mut().filter(|p| p.name.as_str() == s.subname) {
+                    for p in table
+                        .policies
+                        .iter_mut()
+                        .filter(|p| p.name.as_str() == s.subname)
+                    {
                         p.name = new.clone();
                     }
                 } else {
-                    for t in table.triggers.iter_mut().filter(|t| t.name.as_str() == s.subname) {
+                    for t in table
+                        .triggers
+                        .iter_mut()
+                        .filter(|t| t.name.as_str() == s.subname)
+                    {
                         t.name = new.clone();
                     }
                 }
             }
             Ok(Ot::ObjectFunction) | Ok(Ot::ObjectProcedure) | Ok(Ot::ObjectRoutine) => {
-                let Some(NodeEnum::ObjectWithArgs(func)) = s.object.as_deref().and_then(|o| o.node.as_ref()) else { return };
+                let Some(NodeEnum::ObjectWithArgs(func)) =
+                    s.object.as_deref().and_then(|o| o.node.as_ref())
+                else {
+                    return;
+                };
                 for (name, idx) in self.matching_functions(func).into_iter().rev() {
-                    let Some(overloads) = self.catalog.functions.get_mut(&name) else { continue };
+                    let Some(overloads) = self.catalog.functions.get_mut(&name) else {
+                        continue;
+                    };
                     if idx < overloads.len() {
                         let mut f = overloads.remove(idx);
                         f.name = QualifiedName::new(name.schema.clone(), new.clone());
-                        self.catalog.functions.entry(f.name.clone()).or_default().push(f);
+                        self.catalog
+                            .functions
+                            .entry(f.name.clone())
+                            .or_default()
+                            .push(f);
                     }
                 }
             }
@@ -88,8 +131,14 @@ impl Replayer {
                 if let Some(mut schema) = self.catalog.schemas.remove(&old) {
                     schema.name = new.clone();
                     self.catalog.schemas.insert(new.clone(), schema);
-                    let moved: Vec<QualifiedName> =
-                        self.catalog.tables.keys().chain(self.catalog.views.keys()).filter(|q| q.schema == old).cloned().collect();
+                    let moved: Vec<QualifiedName> = self
+                        .catalog
+                        .tables
+                        .keys()
+                        .chain(self.catalog.views.keys())
+                        .filter(|q| q.schema == old)
+                        .cloned()
+                        .collect();
                     for q in moved {
                         self.move_relation(&q, QualifiedName::new(new.clone(), q.name.clone()));
                     }
@@ -125,7 +174,9 @@ impl Replayer {
     pub(super) fn set_schema(&mut self, s: &pb::AlterObjectSchemaStmt) {
         let Some(rv) = &s.relation else { return };
         let (schema, name) = ast::range_var_name(rv);
-        if let Ok(old) = resolve::relation(&self.catalog, &self.search_path, schema.as_deref(), &name) {
+        if let Ok(old) =
+            resolve::relation(&self.catalog, &self.search_path, schema.as_deref(), &name)
+        {
             let new = QualifiedName::new(Ident::new(s.newschema.clone()), old.name.clone());
             self.move_relation(&old, new);
         }
@@ -136,13 +187,31 @@ impl Replayer {
         for obj in &s.objects {
             let Some(node) = &obj.node else { continue };
             match (ty, node) {
-                (Ok(Ot::ObjectTable) | Ok(Ot::ObjectView) | Ok(Ot::ObjectMatview) | Ok(Ot::ObjectSequence) | Ok(Ot::ObjectForeignTable), NodeEnum::List(l)) => {
-                    let Some((schema, name)) = ast::split_name(&l.items) else { continue };
-                    let Ok(qn) = resolve::relation(&self.catalog, &self.search_path, schema.as_deref(), &name) else { continue };
+                (
+                    Ok(Ot::ObjectTable)
+                    | Ok(Ot::ObjectView)
+                    | Ok(Ot::ObjectMatview)
+                    | Ok(Ot::ObjectSequence)
+                    | Ok(Ot::ObjectForeignTable),
+                    NodeEnum::List(l),
+                ) => {
+                    let Some((schema, name)) = ast::split_name(&l.items) else {
+                        continue;
+                    };
+                    let Ok(qn) = resolve::relation(
+                        &self.catalog,
+                        &self.search_path,
+                        schema.as_deref(),
+                        &name,
+                    ) else {
+                        continue;
+                    };
                     self.drop_relation(&qn);
                 }
                 (Ok(Ot::ObjectIndex), NodeEnum::List(l)) => {
-                    let Some((schema, name)) = ast::split_name(&l.items) else { continue };
+                    let Some((schema, name)) = ast::split_name(&l.items) else {
+                        continue;
+                    };
                     let schema = schema.map(Ident::new);
                     let search = self.search_path.clone();
                     for t in self.catalog.tables.values_mut() {
@@ -155,7 +224,13 @@ impl Replayer {
                         }
                     }
                 }
-                (Ok(Ot::ObjectFunction) | Ok(Ot::ObjectProcedure) | Ok(Ot::ObjectRoutine) | Ok(Ot::ObjectAggregate), NodeEnum::ObjectWithArgs(func)) => {
+                (
+                    Ok(Ot::ObjectFunction)
+                    | Ok(Ot::ObjectProcedure)
+                    | Ok(Ot::ObjectRoutine)
+                    | Ok(Ot::ObjectAggregate),
+                    NodeEnum::ObjectWithArgs(func),
+                ) => {
                     for (name, idx) in self.matching_functions(func).into_iter().rev() {
                         if let Some(overloads) = self.catalog.functions.get_mut(&name) {
                             if idx < overloads.len() {
@@ -172,8 +247,17 @@ impl Replayer {
                     let Some(object) = parts.pop() else { continue };
                     let Some(relname) = parts.pop() else { continue };
                     let schema = parts.pop();
-                    let Ok(qn) = resolve::table(&self.catalog, &self.search_path, schema.as_deref(), &relname) else { continue };
-                    let Some(t) = self.catalog.tables.get_mut(&qn) else { continue };
+                    let Ok(qn) = resolve::table(
+                        &self.catalog,
+                        &self.search_path,
+                        schema.as_deref(),
+                        &relname,
+                    ) else {
+                        continue;
+                    };
+                    let Some(t) = self.catalog.tables.get_mut(&qn) else {
+                        continue;
+                    };
                     if ty == Ok(Ot::ObjectTrigger) {
                         t.triggers.retain(|tr| tr.name.as_str() != object);
                     } else {
@@ -187,8 +271,14 @@ impl Replayer {
                 (Ok(Ot::ObjectSchema), NodeEnum::String(name)) => {
                     let schema = Ident::new(name.sval.clone());
                     self.catalog.schemas.remove(&schema);
-                    let doomed: Vec<QualifiedName> =
-                        self.catalog.tables.keys().chain(self.catalog.views.keys()).filter(|q| q.schema == schema).cloned().collect();
+                    let doomed: Vec<QualifiedName> = self
+                        .catalog
+                        .tables
+                        .keys()
+                        .chain(self.catalog.views.keys())
+                        .filter(|q| q.schema == schema)
+                        .cloned()
+                        .collect();
                     for q in doomed {
                         self.drop_relation(&q);
                     }
@@ -196,13 +286,21 @@ impl Replayer {
                     self.catalog.types.retain(|q, _| q.schema != schema);
                 }
                 (Ok(Ot::ObjectExtension), NodeEnum::String(name)) => {
-                    if let Some(ext) = self.catalog.extensions.remove(&Ident::new(name.sval.clone())) {
+                    if let Some(ext) = self
+                        .catalog
+                        .extensions
+                        .remove(&Ident::new(name.sval.clone()))
+                    {
                         let (functions, types) = baseline::extension_objects(ext.name.as_str());
                         for f in functions {
-                            self.catalog.functions.remove(&QualifiedName::new(ext.schema.clone(), Ident::new(*f)));
+                            self.catalog
+                                .functions
+                                .remove(&QualifiedName::new(ext.schema.clone(), Ident::new(*f)));
                         }
                         for t in types {
-                            self.catalog.types.remove(&QualifiedName::new(ext.schema.clone(), Ident::new(*t)));
+                            self.catalog
+                                .types
+                                .remove(&QualifiedName::new(ext.schema.clone(), Ident::new(*t)));
                         }
                     }
                 }
@@ -225,17 +323,33 @@ impl Replayer {
 
     fn type_name_for_create(&self, names: &[pb::Node]) -> Option<QualifiedName> {
         let (schema, name) = ast::split_name(names)?;
-        Some(resolve::for_create(&self.catalog, &self.search_path, schema.as_deref(), &name))
+        Some(resolve::for_create(
+            &self.catalog,
+            &self.search_path,
+            schema.as_deref(),
+            &name,
+        ))
     }
 
     pub(super) fn create_enum(&mut self, s: &pb::CreateEnumStmt, stmt: &Statement) {
-        let Some(name) = self.type_name_for_create(&s.type_name) else { return };
+        let Some(name) = self.type_name_for_create(&s.type_name) else {
+            return;
+        };
         let labels = ast::strings(&s.vals);
-        self.catalog.types.insert(name.clone(), TypeDef { name, kind: TypeKind::Enum { labels }, origin: Self::origin(stmt) });
+        self.catalog.types.insert(
+            name.clone(),
+            TypeDef {
+                name,
+                kind: TypeKind::Enum { labels },
+                origin: Self::origin(stmt),
+            },
+        );
     }
 
     pub(super) fn alter_enum(&mut self, s: &pb::AlterEnumStmt) {
-        let Some((schema, name)) = ast::split_name(&s.type_name) else { return };
+        let Some((schema, name)) = ast::split_name(&s.type_name) else {
+            return;
+        };
         let schema = match schema {
             Some(s) => Ident::new(s),
             None => match resolve::user_type_schema(&self.catalog, &self.search_path, &name) {
@@ -244,7 +358,11 @@ impl Replayer {
             },
         };
         let qn = QualifiedName::new(schema, Ident::new(name));
-        if let Some(TypeDef { kind: TypeKind::Enum { labels }, .. }) = self.catalog.types.get_mut(&qn) {
+        if let Some(TypeDef {
+            kind: TypeKind::Enum { labels },
+            ..
+        }) = self.catalog.types.get_mut(&qn)
+        {
             if !s.old_val.is_empty() {
                 for l in labels.iter_mut().filter(|l| **l == s.old_val) {
                     l.clone_from(&s.new_val);
@@ -256,23 +374,50 @@ impl Replayer {
     }
 
     pub(super) fn create_domain(&mut self, s: &pb::CreateDomainStmt, stmt: &Statement) {
-        let Some(name) = self.type_name_for_create(&s.domainname) else { return };
-        let Some(base) = s.type_name.as_ref().map(|t| self.type_name(t)) else { return };
+        let Some(name) = self.type_name_for_create(&s.domainname) else {
+            return;
+        };
+        let Some(base) = s.type_name.as_ref().map(|t| self.type_name(t)) else {
+            return;
+        };
         let has_check = s.constraints.iter().any(|c| {
             matches!(&c.node, Some(NodeEnum::Constraint(c)) if c.contype == pb::ConstrType::ConstrCheck as i32)
         });
-        self.catalog.types.insert(name.clone(), TypeDef { name, kind: TypeKind::Domain { base, has_check }, origin: Self::origin(stmt) });
+        self.catalog.types.insert(
+            name.clone(),
+            TypeDef {
+                name,
+                kind: TypeKind::Domain { base, has_check },
+                origin: Self::origin(stmt),
+            },
+        );
     }
 
     pub(super) fn create_composite(&mut self, s: &pb::CompositeTypeStmt, stmt: &Statement) {
         let Some(rv) = &s.typevar else { return };
         let name = self.name_for_create(rv);
-        self.catalog.types.insert(name.clone(), TypeDef { name, kind: TypeKind::Composite, origin: Self::origin(stmt) });
+        self.catalog.types.insert(
+            name.clone(),
+            TypeDef {
+                name,
+                kind: TypeKind::Composite,
+                origin: Self::origin(stmt),
+            },
+        );
     }
 
     pub(super) fn create_range(&mut self, s: &pb::CreateRangeStmt, stmt: &Statement) {
-        let Some(name) = self.type_name_for_create(&s.type_name) else { return };
-        self.catalog.types.insert(name.clone(), TypeDef { name, kind: TypeKind::Range, origin: Self::origin(stmt) });
+        let Some(name) = self.type_name_for_create(&s.type_name) else {
+            return;
+        };
+        self.catalog.types.insert(
+            name.clone(),
+            TypeDef {
+                name,
+                kind: TypeKind::Range,
+                origin: Self::origin(stmt),
+            },
+        );
     }
 
     pub(super) fn create_extension(&mut self, s: &pb::CreateExtensionStmt, stmt: &Statement) {
@@ -295,25 +440,43 @@ impl Replayer {
             self.ensure_schema(own, stmt);
         }
         let objects_in = own_schema.map(Ident::new).unwrap_or_else(|| schema.clone());
-        baseline::add_extension_objects(&mut self.catalog, &s.extname, &objects_in, Self::origin(stmt));
-        self.catalog.extensions.insert(name.clone(), Extension { name, schema, origin: Self::origin(stmt) });
+        baseline::add_extension_objects(
+            &mut self.catalog,
+            &s.extname,
+            &objects_in,
+            Self::origin(stmt),
+        );
+        self.catalog.extensions.insert(
+            name.clone(),
+            Extension {
+                name,
+                schema,
+                origin: Self::origin(stmt),
+            },
+        );
     }
 
     fn ensure_schema(&mut self, name: &str, stmt: &Statement) -> Ident {
         let ident = Ident::new(name);
         let managed = baseline::platform_schemas(self.catalog.platform).contains(&name);
-        self.catalog.schemas.entry(ident.clone()).or_insert_with(|| Schema {
-            name: ident.clone(),
-            platform_managed: managed,
-            create_grantees: BTreeSet::new(),
-            origin: Self::origin(stmt),
-        });
+        self.catalog
+            .schemas
+            .entry(ident.clone())
+            .or_insert_with(|| Schema {
+                name: ident.clone(),
+                platform_managed: managed,
+                create_grantees: BTreeSet::new(),
+                origin: Self::origin(stmt),
+            });
         ident
     }
 
     pub(super) fn create_schema(&mut self, s: &pb::CreateSchemaStmt, stmt: &Statement) -> Ident {
         let name = if s.schemaname.is_empty() {
-            s.authrole.as_ref().map(|r| r.rolename.clone()).unwrap_or_default()
+            s.authrole
+                .as_ref()
+                .map(|r| r.rolename.clone())
+                .unwrap_or_default()
         } else {
             s.schemaname.clone()
         };
@@ -334,9 +497,14 @@ impl Replayer {
         let has = |p: &str| privs.is_empty() || privs.iter().any(|x| x == p || x == "all");
         let all_in_schema = s.targtype == pb::GrantTargetType::AclTargetAllInSchema as i32;
         match Ot::try_from(s.objtype) {
-            Ok(Ot::ObjectFunction) | Ok(Ot::ObjectProcedure) | Ok(Ot::ObjectRoutine) if has("execute") => {
+            Ok(Ot::ObjectFunction) | Ok(Ot::ObjectProcedure) | Ok(Ot::ObjectRoutine)
+                if has("execute") =>
+            {
                 let targets: Vec<(QualifiedName, usize)> = if all_in_schema {
-                    let schemas: Vec<Ident> = ast::strings(&s.objects).into_iter().map(Ident::new).collect();
+                    let schemas: Vec<Ident> = ast::strings(&s.objects)
+                        .into_iter()
+                        .map(Ident::new)
+                        .collect();
                     self.catalog
                         .functions
                         .iter()
@@ -354,7 +522,14 @@ impl Replayer {
                         .collect()
                 };
                 for (name, idx) in targets {
-                    let Some(f) = self.catalog.functions.get_mut(&name).and_then(|v| v.get_mut(idx)) else { continue };
+                    let Some(f) = self
+                        .catalog
+                        .functions
+                        .get_mut(&name)
+                        .and_then(|v| v.get_mut(idx))
+                    else {
+                        continue;
+                    };
                     for g in &grantees {
                         if s.is_grant {
                             f.execute_grantees.insert(g.clone());
@@ -366,7 +541,9 @@ impl Replayer {
             }
             Ok(Ot::ObjectSchema) if has("create") => {
                 for schema in ast::strings(&s.objects) {
-                    let Some(sc) = self.catalog.schemas.get_mut(&Ident::new(schema)) else { continue };
+                    let Some(sc) = self.catalog.schemas.get_mut(&Ident::new(schema)) else {
+                        continue;
+                    };
                     for g in &grantees {
                         if s.is_grant {
                             sc.create_grantees.insert(g.clone());
@@ -380,7 +557,11 @@ impl Replayer {
         }
     }
 
-    pub(super) fn alter_default_privileges(&mut self, s: &pb::AlterDefaultPrivilegesStmt, stmt: &Statement) {
+    pub(super) fn alter_default_privileges(
+        &mut self,
+        s: &pb::AlterDefaultPrivilegesStmt,
+        stmt: &Statement,
+    ) {
         let Some(action) = &s.action else { return };
         let schemas: Vec<Option<Ident>> = {
             let named: Vec<Option<Ident>> = ast::def_elems(&s.options)
@@ -400,7 +581,9 @@ impl Replayer {
         let kind = match Ot::try_from(action.objtype) {
             Ok(Ot::ObjectTable) => DefaultObjectKind::Tables,
             Ok(Ot::ObjectSequence) => DefaultObjectKind::Sequences,
-            Ok(Ot::ObjectFunction) | Ok(Ot::ObjectProcedure) | Ok(Ot::ObjectRoutine) => DefaultObjectKind::Functions,
+            Ok(Ot::ObjectFunction) | Ok(Ot::ObjectProcedure) | Ok(Ot::ObjectRoutine) => {
+                DefaultObjectKind::Functions
+            }
             Ok(Ot::ObjectType) | Ok(Ot::ObjectDomain) => DefaultObjectKind::Types,
             Ok(Ot::ObjectSchema) => DefaultObjectKind::Schemas,
             _ => return,
@@ -419,7 +602,9 @@ impl Replayer {
         };
         for grantee in action.grantees.iter().filter_map(role_name) {
             for schema in &schemas {
-                let same = |dp: &DefaultPrivilege| dp.schema == *schema && dp.kind == kind && dp.grantee == grantee;
+                let same = |dp: &DefaultPrivilege| {
+                    dp.schema == *schema && dp.kind == kind && dp.grantee == grantee
+                };
                 if action.is_grant {
                     self.catalog.default_privileges.push(DefaultPrivilege {
                         schema: schema.clone(),
@@ -430,14 +615,21 @@ impl Replayer {
                     });
                 } else {
                     // REVOKE removes the named privileges (ALL removes every one).
-                    for dp in self.catalog.default_privileges.iter_mut().filter(|dp| same(dp)) {
+                    for dp in self
+                        .catalog
+                        .default_privileges
+                        .iter_mut()
+                        .filter(|dp| same(dp))
+                    {
                         if privs.contains("ALL") {
                             dp.privileges.clear();
                         } else {
                             dp.privileges.retain(|p| !privs.contains(p) && p != "ALL");
                         }
                     }
-                    self.catalog.default_privileges.retain(|dp| !dp.privileges.is_empty());
+                    self.catalog
+                        .default_privileges
+                        .retain(|dp| !dp.privileges.is_empty());
                 }
             }
         }
@@ -463,8 +655,13 @@ impl Replayer {
     /// pg_dump's `SELECT pg_catalog.set_config('search_path', '', false)`.
     pub(super) fn select_set_config(&mut self, s: &pb::SelectStmt) {
         for target in &s.target_list {
-            let Some(NodeEnum::ResTarget(rt)) = &target.node else { continue };
-            let Some(NodeEnum::FuncCall(call)) = rt.val.as_deref().and_then(|v| v.node.as_ref()) else { continue };
+            let Some(NodeEnum::ResTarget(rt)) = &target.node else {
+                continue;
+            };
+            let Some(NodeEnum::FuncCall(call)) = rt.val.as_deref().and_then(|v| v.node.as_ref())
+            else {
+                continue;
+            };
             if ast::split_name(&call.funcname).map(|(_, n)| n).as_deref() != Some("set_config") {
                 continue;
             }
@@ -484,7 +681,8 @@ fn rename_column(table: &mut crate::catalog::Table, old: &Ident, new: &Ident) {
     }
     for c in &mut table.constraints {
         match &mut c.kind {
-            crate::catalog::ConstraintKind::PrimaryKey { columns } | crate::catalog::ConstraintKind::Unique { columns, .. } => {
+            crate::catalog::ConstraintKind::PrimaryKey { columns }
+            | crate::catalog::ConstraintKind::Unique { columns, .. } => {
                 rename_in(columns, old, new)
             }
             crate::catalog::ConstraintKind::ForeignKey(fk) => {

@@ -26,7 +26,10 @@ pub struct Replayer {
 impl Replayer {
     pub fn new(catalog: Catalog) -> Self {
         let search_path = baseline::default_search_path(catalog.platform);
-        Replayer { catalog, search_path }
+        Replayer {
+            catalog,
+            search_path,
+        }
     }
 
     /// Each migration file runs in a fresh session.
@@ -110,13 +113,17 @@ impl Replayer {
 
     fn function_ref(&self, names: &[pb::Node]) -> Option<QualifiedName> {
         let (schema, name) = ast::split_name(names)?;
-        Some(match resolve::function(&self.catalog, &self.search_path, schema.as_deref(), &name) {
-            Ok(qn) | Err(qn) => qn,
-        })
+        Some(
+            match resolve::function(&self.catalog, &self.search_path, schema.as_deref(), &name) {
+                Ok(qn) | Err(qn) => qn,
+            },
+        )
     }
 
     fn type_name(&self, t: &pb::TypeName) -> crate::catalog::TypeName {
-        ast::type_name(t, |n| resolve::user_type_schema(&self.catalog, &self.search_path, n))
+        ast::type_name(t, |n| {
+            resolve::user_type_schema(&self.catalog, &self.search_path, n)
+        })
     }
 }
 
@@ -139,5 +146,228 @@ fn role_spec(r: &pb::RoleSpec) -> Ident {
         Ok(T::RolespecCurrentUser) | Ok(T::RolespecCurrentRole) => Ident::new("current_user"),
         Ok(T::RolespecSessionUser) => Ident::new("session_user"),
         _ => Ident::new(r.rolename.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{ConstraintKind, FileId, Platform, PolicyCommand, TypeKind};
+    use crate::source::migrations::split::parse_file;
+
+    fn replay(sql: &str) -> Catalog {
+        let (stmts, errors) = parse_file(FileId(0), sql);
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut r = Replayer::new(baseline::catalog(Platform::Supabase));
+        r.start_file();
+        for s in &stmts {
+            r.apply(s);
+        }
+        r.catalog
+    }
+
+    fn q(s: &str, n: &str) -> QualifiedName {
+        QualifiedName::new(s, n)
+    }
+
+    #[test]
+    fn columns_constraints_and_alter_table() {
+        let cat = replay(
+            "create table t (id bigserial primary key, email text not null unique, n int default 0 check (n >= 0));
+             alter table t add column owner uuid references auth.users on delete cascade;
+             alter table t alter column n set not null, drop column email;
+             alter table t rename column n to amount;",
+        );
+        let t = cat.table(&q("public", "t")).unwrap();
+        let cols: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(cols, ["id", "amount", "owner"]);
+        assert!(t
+            .columns
+            .iter()
+            .all(|c| c.name.as_str() == "owner" || c.not_null));
+        assert_eq!(t.columns[0].ty.to_string(), "int8");
+        // The UNIQUE on email went with the column; the CHECK was renamed along.
+        assert!(!t.indexes.iter().any(|i| i.name.as_str() == "t_email_key"));
+        let fk = t.constraints.iter().find_map(|c| match &c.kind {
+            ConstraintKind::ForeignKey(fk) => Some(fk),
+            _ => None,
+        });
+        let fk = fk.unwrap();
+        assert_eq!(fk.ref_table, q("auth", "users"));
+        assert_eq!(fk.on_delete, crate::catalog::FkAction::Cascade);
+        assert!(cat.sequences.contains_key(&q("public", "t_id_seq")));
+    }
+
+    #[test]
+    fn rename_table_keeps_foreign_keys_pointing_at_it() {
+        let cat = replay(
+            "create table a (id int primary key); create table b (a_id int references a);
+             alter table a rename to a2;",
+        );
+        let b = cat.table(&q("public", "b")).unwrap();
+        assert!(
+            matches!(&b.constraints[0].kind, ConstraintKind::ForeignKey(fk) if fk.ref_table == q("public", "a2"))
+        );
+    }
+
+    #[test]
+    fn policies_create_alter_drop() {
+        let cat = replay(
+            "create table t (id int primary key, o uuid);
+             alter table t enable row level security;
+             create policy p on t for update using (o = auth.uid());
+             create policy r on t as restrictive for select to authenticated using (true);
+             alter policy p on t to authenticated with check (o = auth.uid());
+             drop policy if exists r on t;
+             drop policy if exists never_existed on t;",
+        );
+        let t = cat.table(&q("public", "t")).unwrap();
+        assert!(t.rls_enabled);
+        assert_eq!(t.policies.len(), 1);
+        let p = &t.policies[0];
+        assert_eq!(p.command, PolicyCommand::Update);
+        assert!(p.permissive && p.roles_explicit && p.using.is_some() && p.with_check.is_some());
+        assert_eq!(p.roles, [Ident::new("authenticated")]);
+    }
+
+    #[test]
+    fn policy_without_to_applies_to_public_implicitly() {
+        let cat = replay("create table t (id int primary key); create policy p on t using (true);");
+        let p = &cat.table(&q("public", "t")).unwrap().policies[0];
+        assert_eq!(p.roles, [Ident::new("public")]);
+        assert!(!p.roles_explicit);
+    }
+
+    #[test]
+    fn functions_replace_alter_grant() {
+        let cat = replay(
+            "create function f(a int) returns int language sql security definer as $$ select a $$;
+             create function f(a text) returns text language sql as $$ select a $$;
+             revoke execute on function f(int) from public, anon;
+             create or replace function f(a int) returns int language plpgsql stable security definer
+               set search_path = '' as $$ begin return a; end $$;
+             alter function f(text) set search_path = pg_catalog, public;",
+        );
+        let overloads = &cat.functions[&q("public", "f")];
+        assert_eq!(overloads.len(), 2);
+        let int = overloads
+            .iter()
+            .find(|f| f.args[0].ty.to_string() == "int4")
+            .unwrap();
+        assert!(int.security_definer);
+        assert_eq!(int.language.as_str(), "plpgsql");
+        assert_eq!(int.config.get("search_path").map(String::as_str), Some(""));
+        // REVOKE survived CREATE OR REPLACE; Supabase's default privileges granted the rest.
+        assert!(!int.execute_grantees.contains(&Ident::new("public")));
+        assert!(!int.execute_grantees.contains(&Ident::new("anon")));
+        assert!(int.execute_grantees.contains(&Ident::new("authenticated")));
+        let text = overloads
+            .iter()
+            .find(|f| f.args[0].ty.to_string() == "text")
+            .unwrap();
+        assert_eq!(
+            text.config.get("search_path").map(String::as_str),
+            Some("pg_catalog, public")
+        );
+        assert!(text.body.as_deref().is_some_and(|b| b.contains("select a")));
+    }
+
+    #[test]
+    fn default_privileges_are_tracked() {
+        let cat = replay(
+            "alter default privileges in schema public revoke execute on functions from anon;
+                          create function g() returns int language sql as $$ select 1 $$;",
+        );
+        let g = &cat.functions[&q("public", "g")][0];
+        assert!(!g.execute_grantees.contains(&Ident::new("anon")));
+        assert!(g.execute_grantees.contains(&Ident::new("authenticated")));
+    }
+
+    #[test]
+    fn triggers_views_types_extensions_schemas() {
+        let cat = replay(
+            "create schema app;
+             create extension if not exists citext with schema extensions;
+             create type app.mood as enum ('ok');
+             alter type app.mood add value 'meh';
+             create domain app.pos as int check (value > 0);
+             create table app.t (id int primary key, m app.mood, at timestamptz);
+             create function app.touch() returns trigger language plpgsql as $$ begin return new; end $$;
+             create trigger tr before insert or update of at on app.t for each row execute function app.touch();
+             create view app.v with (security_invoker = true) as select id from app.t;
+             create materialized view app.mv as select id from app.t;
+             create index on app.mv (id);
+             comment on table app.t is 'x';
+             do $$ begin perform 1; end $$;
+             begin; commit;
+             vacuum app.t;",
+        );
+        let t = cat.table(&q("app", "t")).unwrap();
+        assert_eq!(t.columns[1].ty.name, q("app", "mood"));
+        let tr = &t.triggers[0];
+        assert!(tr.before && tr.for_each_row);
+        assert_eq!(
+            tr.events,
+            [
+                crate::catalog::TriggerEvent::Insert,
+                crate::catalog::TriggerEvent::Update
+            ]
+        );
+        assert_eq!(tr.update_columns, [Ident::new("at")]);
+        assert_eq!(tr.function, q("app", "touch"));
+        assert!(cat.views[&q("app", "v")].security_invoker);
+        assert!(cat.views[&q("app", "mv")].materialized);
+        assert_eq!(cat.views[&q("app", "mv")].indexes.len(), 1);
+        assert!(
+            matches!(&cat.types[&q("app", "mood")].kind, TypeKind::Enum { labels } if labels == &["ok", "meh"])
+        );
+        assert!(matches!(
+            &cat.types[&q("app", "pos")].kind,
+            TypeKind::Domain {
+                has_check: true,
+                ..
+            }
+        ));
+        assert!(cat.extensions.contains_key(&Ident::new("citext")));
+        assert!(cat.types.contains_key(&q("extensions", "citext")));
+    }
+
+    #[test]
+    fn search_path_set_in_a_migration_decides_where_objects_land() {
+        let cat = replay(
+            "create schema app; set search_path = app; create table t (id int primary key);",
+        );
+        assert!(cat.table(&q("app", "t")).is_some());
+        let cat = replay("create schema app; select pg_catalog.set_config('search_path', 'app', false); create table t (id int);");
+        assert!(cat.table(&q("app", "t")).is_some());
+    }
+
+    #[test]
+    fn quoted_mixed_case_names_do_not_collide() {
+        let cat = replay(
+            r#"create table "Users" (id int primary key); create table users (id int primary key);"#,
+        );
+        assert!(
+            cat.table(&q("public", "Users")).is_some()
+                && cat.table(&q("public", "users")).is_some()
+        );
+    }
+
+    #[test]
+    fn drops() {
+        let cat = replay(
+            "create table a (id int primary key); create table b (id int primary key, a_id int references a);
+             create index b_a on b (a_id);
+             drop index b_a; drop table a cascade; drop function if exists nope();
+             create function f() returns int language sql as $$ select 1 $$; drop function f;",
+        );
+        let b = cat.table(&q("public", "b")).unwrap();
+        assert!(b.indexes.iter().all(|i| i.name.as_str() != "b_a"));
+        assert!(b
+            .constraints
+            .iter()
+            .all(|c| !matches!(c.kind, ConstraintKind::ForeignKey(_))));
+        assert!(cat.table(&q("public", "a")).is_none());
+        assert!(!cat.function_exists(&q("public", "f")));
     }
 }

@@ -9,7 +9,9 @@ use crate::source::migrations::split::Statement;
 impl Replayer {
     pub(super) fn create_policy(&mut self, s: &pb::CreatePolicyStmt, stmt: &Statement) {
         let Some(rv) = &s.table else { return };
-        let Some(name) = self.find_table(rv) else { return };
+        let Some(name) = self.find_table(rv) else {
+            return;
+        };
         let (roles, roles_explicit) = policy_roles(&s.roles);
         let policy = Policy {
             name: Ident::new(s.policy_name.clone()),
@@ -27,7 +29,9 @@ impl Replayer {
             with_check: expr(&s.with_check),
             origin: Self::origin(stmt),
         };
-        let Some(table) = self.catalog.tables.get_mut(&name) else { return };
+        let Some(table) = self.catalog.tables.get_mut(&name) else {
+            return;
+        };
         if table.policies.iter().any(|p| p.name == policy.name) {
             return; // PostgreSQL rejects a duplicate policy name
         }
@@ -36,9 +40,19 @@ impl Replayer {
 
     pub(super) fn alter_policy(&mut self, s: &pb::AlterPolicyStmt) {
         let Some(rv) = &s.table else { return };
-        let Some(name) = self.find_table(rv) else { return };
-        let Some(table) = self.catalog.tables.get_mut(&name) else { return };
-        let Some(policy) = table.policies.iter_mut().find(|p| p.name.as_str() == s.policy_name) else { return };
+        let Some(name) = self.find_table(rv) else {
+            return;
+        };
+        let Some(table) = self.catalog.tables.get_mut(&name) else {
+            return;
+        };
+        let Some(policy) = table
+            .policies
+            .iter_mut()
+            .find(|p| p.name.as_str() == s.policy_name)
+        else {
+            return;
+        };
         if !s.roles.is_empty() {
             let (roles, explicit) = policy_roles(&s.roles);
             policy.roles = roles;

@@ -5,8 +5,8 @@ use pg_query::NodeEnum;
 
 use super::{ast, expr, Replayer};
 use crate::catalog::{
-    types, Column, Constraint, ConstraintKind, FkAction, ForeignKey, Ident, Index, IndexElem, IndexKey, QualifiedName,
-    RelKind, Sequence, Table, View,
+    types, Column, Constraint, ConstraintKind, FkAction, ForeignKey, Ident, Index, IndexElem,
+    IndexKey, QualifiedName, RelKind, Sequence, Table, View,
 };
 use crate::source::migrations::split::Statement;
 
@@ -19,7 +19,11 @@ impl Replayer {
             // a plain duplicate fails in PostgreSQL and changes nothing either.
             return;
         }
-        let kind = if s.partspec.is_some() { RelKind::Partitioned } else { RelKind::Table };
+        let kind = if s.partspec.is_some() {
+            RelKind::Partitioned
+        } else {
+            RelKind::Table
+        };
         let partition_of = s
             .partbound
             .as_ref()
@@ -79,8 +83,17 @@ impl Replayer {
         };
         if types::is_serial(&written) {
             column.not_null = true;
-            let seq = QualifiedName::new(table.name.schema.clone(), Ident::new(format!("{}_{}_seq", table.name.name.as_str(), c.colname)));
-            self.catalog.sequences.insert(seq.clone(), Sequence { name: seq, origin: Self::origin(stmt) });
+            let seq = QualifiedName::new(
+                table.name.schema.clone(),
+                Ident::new(format!("{}_{}_seq", table.name.name.as_str(), c.colname)),
+            );
+            self.catalog.sequences.insert(
+                seq.clone(),
+                Sequence {
+                    name: seq,
+                    origin: Self::origin(stmt),
+                },
+            );
         }
         table.columns.retain(|col| col.name != name);
         table.columns.push(column);
@@ -92,7 +105,13 @@ impl Replayer {
     }
 
     /// Adds a column or table constraint. `column` is set for column constraints.
-    fn add_constraint(&mut self, table: &mut Table, c: &pb::Constraint, column: Option<&Ident>, stmt: &Statement) {
+    fn add_constraint(
+        &mut self,
+        table: &mut Table,
+        c: &pb::Constraint,
+        column: Option<&Ident>,
+        stmt: &Statement,
+    ) {
         let keys = |list: &[pb::Node]| -> Vec<Ident> {
             let named: Vec<Ident> = ast::strings(list).into_iter().map(Ident::new).collect();
             match (named.is_empty(), column) {
@@ -102,7 +121,8 @@ impl Replayer {
         };
         let origin = Self::origin_at(stmt, c.location);
         let set_col = |table: &mut Table, f: &dyn Fn(&mut Column)| {
-            if let Some(col) = column.and_then(|n| table.columns.iter_mut().find(|c| &c.name == n)) {
+            if let Some(col) = column.and_then(|n| table.columns.iter_mut().find(|c| &c.name == n))
+            {
                 f(col);
             }
         };
@@ -110,7 +130,11 @@ impl Replayer {
             Ok(ConstrType::ConstrNotnull) => {
                 set_col(table, &|col| col.not_null = true);
                 if let (None, Some(name)) = (column, ast::strings(&c.keys).first()) {
-                    if let Some(col) = table.columns.iter_mut().find(|col| col.name.as_str() == name) {
+                    if let Some(col) = table
+                        .columns
+                        .iter_mut()
+                        .find(|col| col.name.as_str() == name)
+                    {
                         col.not_null = true;
                     }
                 }
@@ -135,20 +159,27 @@ impl Replayer {
             Ok(ConstrType::ConstrGenerated) => return,
             Ok(ConstrType::ConstrPrimary) => {
                 let columns = keys(&c.keys);
-                for col in table.columns.iter_mut().filter(|col| columns.contains(&col.name)) {
+                for col in table
+                    .columns
+                    .iter_mut()
+                    .filter(|col| columns.contains(&col.name))
+                {
                     col.not_null = true;
                 }
                 ConstraintKind::PrimaryKey { columns }
             }
-            Ok(ConstrType::ConstrUnique) => {
-                ConstraintKind::Unique { columns: keys(&c.keys), nulls_not_distinct: c.nulls_not_distinct }
-            }
+            Ok(ConstrType::ConstrUnique) => ConstraintKind::Unique {
+                columns: keys(&c.keys),
+                nulls_not_distinct: c.nulls_not_distinct,
+            },
             Ok(ConstrType::ConstrForeign) => {
                 let Some(pk) = &c.pktable else { return };
                 // A self-reference names the table being created.
                 let (schema, relname) = ast::range_var_name(pk);
                 let ref_table = if relname == table.name.name.as_str()
-                    && schema.as_deref().is_none_or(|s| s == table.name.schema.as_str())
+                    && schema
+                        .as_deref()
+                        .is_none_or(|s| s == table.name.schema.as_str())
                 {
                     table.name.clone()
                 } else {
@@ -158,21 +189,32 @@ impl Replayer {
                 ConstraintKind::ForeignKey(ForeignKey {
                     columns: keys(&c.fk_attrs),
                     ref_table,
-                    ref_columns: ast::strings(&c.pk_attrs).into_iter().map(Ident::new).collect(),
+                    ref_columns: ast::strings(&c.pk_attrs)
+                        .into_iter()
+                        .map(Ident::new)
+                        .collect(),
                     on_delete,
                     on_update: fk_action(&c.fk_upd_action),
                     // The parse tree cannot tell a written ON DELETE NO ACTION from the default.
                     on_delete_explicit: on_delete != FkAction::NoAction,
                 })
             }
-            Ok(ConstrType::ConstrCheck) => ConstraintKind::Check { expr: expr(&c.raw_expr) },
+            Ok(ConstrType::ConstrCheck) => ConstraintKind::Check {
+                expr: expr(&c.raw_expr),
+            },
             Ok(ConstrType::ConstrExclusion) => ConstraintKind::Exclusion,
             _ => return,
         };
-        let name = if c.conname.is_empty() { default_constraint_name(table, &kind, column) } else { Ident::new(c.conname.clone()) };
+        let name = if c.conname.is_empty() {
+            default_constraint_name(table, &kind, column)
+        } else {
+            Ident::new(c.conname.clone())
+        };
         // PRIMARY KEY and UNIQUE are backed by a btree index of the constraint's name.
         let index_columns = match &kind {
-            ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } => Some(columns.clone()),
+            ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } => {
+                Some(columns.clone())
+            }
             _ => None,
         };
         if let Some(columns) = index_columns {
@@ -184,9 +226,16 @@ impl Replayer {
                     method: Ident::new("btree"),
                     elems: columns
                         .into_iter()
-                        .map(|c| IndexElem { key: IndexKey::Column(c), opclass: None, descending: false })
+                        .map(|c| IndexElem {
+                            key: IndexKey::Column(c),
+                            opclass: None,
+                            descending: false,
+                        })
                         .collect(),
-                    include: ast::strings(&c.including).into_iter().map(Ident::new).collect(),
+                    include: ast::strings(&c.including)
+                        .into_iter()
+                        .map(Ident::new)
+                        .collect(),
                     unique: true,
                     predicate: None,
                     is_valid: true,
@@ -196,7 +245,12 @@ impl Replayer {
                 }),
             }
         }
-        table.constraints.push(Constraint { name, kind, not_valid: c.skip_validation, origin });
+        table.constraints.push(Constraint {
+            name,
+            kind,
+            not_valid: c.skip_validation,
+            origin,
+        });
     }
 
     pub(super) fn alter_table(&mut self, s: &pb::AlterTableStmt, stmt: &Statement) {
@@ -206,8 +260,12 @@ impl Replayer {
         {
             return self.alter_view(rv, &s.cmds);
         }
-        let Some(name) = self.find_table(rv) else { return };
-        let Some(mut table) = self.catalog.tables.remove(&name) else { return };
+        let Some(name) = self.find_table(rv) else {
+            return;
+        };
+        let Some(mut table) = self.catalog.tables.remove(&name) else {
+            return;
+        };
         for cmd in &s.cmds {
             if let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node {
                 self.alter_table_cmd(&mut table, cmd, stmt);
@@ -218,11 +276,18 @@ impl Replayer {
 
     fn alter_table_cmd(&mut self, table: &mut Table, cmd: &pb::AlterTableCmd, stmt: &Statement) {
         let col_name = Ident::new(cmd.name.clone());
-        let column = |table: &mut Table| -> Option<usize> { table.columns.iter().position(|c| c.name == col_name) };
+        let column = |table: &mut Table| -> Option<usize> {
+            table.columns.iter().position(|c| c.name == col_name)
+        };
         match At::try_from(cmd.subtype) {
             Ok(At::AtAddColumn) => {
-                if let Some(NodeEnum::ColumnDef(c)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
-                    let exists = table.columns.iter().any(|col| col.name.as_str() == c.colname);
+                if let Some(NodeEnum::ColumnDef(c)) =
+                    cmd.def.as_deref().and_then(|d| d.node.as_ref())
+                {
+                    let exists = table
+                        .columns
+                        .iter()
+                        .any(|col| col.name.as_str() == c.colname);
                     if !(exists && cmd.missing_ok) {
                         self.add_column(table, c, stmt);
                     }
@@ -231,8 +296,14 @@ impl Replayer {
             Ok(At::AtDropColumn) => {
                 table.columns.retain(|c| c.name != col_name);
                 // PostgreSQL drops indexes and constraints that use the column.
-                table.indexes.retain(|ix| !ix.elems.iter().any(|e| e.key == IndexKey::Column(col_name.clone())));
-                table.constraints.retain(|c| !constraint_columns(&c.kind).contains(&&col_name));
+                table.indexes.retain(|ix| {
+                    !ix.elems
+                        .iter()
+                        .any(|e| e.key == IndexKey::Column(col_name.clone()))
+                });
+                table
+                    .constraints
+                    .retain(|c| !constraint_columns(&c.kind).contains(&&col_name));
             }
             Ok(At::AtColumnDefault) => {
                 if let Some(i) = column(table) {
@@ -248,7 +319,9 @@ impl Replayer {
                 }
             }
             Ok(At::AtAlterColumnType) => {
-                if let Some(NodeEnum::ColumnDef(c)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+                if let Some(NodeEnum::ColumnDef(c)) =
+                    cmd.def.as_deref().and_then(|d| d.node.as_ref())
+                {
                     if let Some(tn) = &c.type_name {
                         let ty = self.type_name(tn);
                         if let Some(col) = column(table).and_then(|i| table.columns.get_mut(i)) {
@@ -269,13 +342,17 @@ impl Replayer {
                 }
             }
             Ok(At::AtAddConstraint) | Ok(At::AtAddIndexConstraint) => {
-                if let Some(NodeEnum::Constraint(c)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+                if let Some(NodeEnum::Constraint(c)) =
+                    cmd.def.as_deref().and_then(|d| d.node.as_ref())
+                {
                     self.add_constraint(table, c, None, stmt);
                 }
             }
             Ok(At::AtDropConstraint) => {
                 table.constraints.retain(|c| c.name != col_name);
-                table.indexes.retain(|ix| !(ix.constraint_backed && ix.name == col_name));
+                table
+                    .indexes
+                    .retain(|ix| !(ix.constraint_backed && ix.name == col_name));
             }
             Ok(At::AtValidateConstraint) => {
                 for c in table.constraints.iter_mut().filter(|c| c.name == col_name) {
@@ -288,14 +365,23 @@ impl Replayer {
             }
             Ok(At::AtForceRowSecurity) => table.rls_forced = true,
             Ok(At::AtNoForceRowSecurity) => table.rls_forced = false,
-            Ok(At::AtEnableTrig) | Ok(At::AtEnableAlwaysTrig) | Ok(At::AtEnableReplicaTrig) | Ok(At::AtDisableTrig) => {
+            Ok(At::AtEnableTrig)
+            | Ok(At::AtEnableAlwaysTrig)
+            | Ok(At::AtEnableReplicaTrig)
+            | Ok(At::AtDisableTrig) => {
                 let enabled = At::try_from(cmd.subtype) != Ok(At::AtDisableTrig);
                 for t in table.triggers.iter_mut().filter(|t| t.name == col_name) {
                     t.enabled = enabled;
                 }
             }
-            Ok(At::AtEnableTrigAll) | Ok(At::AtEnableTrigUser) | Ok(At::AtDisableTrigAll) | Ok(At::AtDisableTrigUser) => {
-                let enabled = matches!(At::try_from(cmd.subtype), Ok(At::AtEnableTrigAll) | Ok(At::AtEnableTrigUser));
+            Ok(At::AtEnableTrigAll)
+            | Ok(At::AtEnableTrigUser)
+            | Ok(At::AtDisableTrigAll)
+            | Ok(At::AtDisableTrigUser) => {
+                let enabled = matches!(
+                    At::try_from(cmd.subtype),
+                    Ok(At::AtEnableTrigAll) | Ok(At::AtEnableTrigUser)
+                );
                 for t in &mut table.triggers {
                     t.enabled = enabled;
                 }
@@ -306,15 +392,25 @@ impl Replayer {
 
     fn alter_view(&mut self, rv: &pb::RangeVar, cmds: &[pb::Node]) {
         let (schema, name) = ast::range_var_name(rv);
-        let Ok(qn) = crate::catalog::resolve::relation(&self.catalog, &self.search_path, schema.as_deref(), &name) else {
+        let Ok(qn) = crate::catalog::resolve::relation(
+            &self.catalog,
+            &self.search_path,
+            schema.as_deref(),
+            &name,
+        ) else {
             return;
         };
-        let Some(view) = self.catalog.views.get_mut(&qn) else { return };
+        let Some(view) = self.catalog.views.get_mut(&qn) else {
+            return;
+        };
         for cmd in cmds {
-            let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else { continue };
+            let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
+                continue;
+            };
             let reset = At::try_from(cmd.subtype) == Ok(At::AtResetRelOptions);
             if At::try_from(cmd.subtype) == Ok(At::AtSetRelOptions) || reset {
-                if let Some(NodeEnum::List(list)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+                if let Some(NodeEnum::List(list)) = cmd.def.as_deref().and_then(|d| d.node.as_ref())
+                {
                     apply_view_options(view, &list.items, reset);
                 }
             }
@@ -324,7 +420,12 @@ impl Replayer {
     pub(super) fn create_index(&mut self, s: &pb::IndexStmt, stmt: &Statement) {
         let Some(rv) = &s.relation else { return };
         let (schema, relname) = ast::range_var_name(rv);
-        let Ok(on) = crate::catalog::resolve::relation(&self.catalog, &self.search_path, schema.as_deref(), &relname) else {
+        let Ok(on) = crate::catalog::resolve::relation(
+            &self.catalog,
+            &self.search_path,
+            schema.as_deref(),
+            &relname,
+        ) else {
             return;
         };
         let elems: Vec<IndexElem> = s
@@ -349,7 +450,11 @@ impl Replayer {
         };
         let index = Index {
             name: name.clone(),
-            method: Ident::new(if s.access_method.is_empty() { "btree".to_string() } else { s.access_method.clone() }),
+            method: Ident::new(if s.access_method.is_empty() {
+                "btree".to_string()
+            } else {
+                s.access_method.clone()
+            }),
             elems,
             include: s
                 .index_including_params
@@ -388,7 +493,10 @@ impl Replayer {
             security_invoker: false,
             security_barrier: false,
             query: s.query.as_deref().cloned(),
-            columns: ast::strings(&s.aliases).into_iter().map(Ident::new).collect(),
+            columns: ast::strings(&s.aliases)
+                .into_iter()
+                .map(Ident::new)
+                .collect(),
             indexes: Vec::new(),
             origin: Self::origin(stmt),
         };
@@ -397,7 +505,9 @@ impl Replayer {
     }
 
     pub(super) fn create_table_as(&mut self, s: &pb::CreateTableAsStmt, stmt: &Statement) {
-        let Some(rv) = s.into.as_ref().and_then(|i| i.rel.as_ref()) else { return };
+        let Some(rv) = s.into.as_ref().and_then(|i| i.rel.as_ref()) else {
+            return;
+        };
         let name = self.name_for_create(rv);
         if pb::ObjectType::try_from(s.objtype) == Ok(pb::ObjectType::ObjectMatview) {
             if self.catalog.views.contains_key(&name) {
@@ -409,12 +519,21 @@ impl Replayer {
                 security_invoker: false,
                 security_barrier: false,
                 query: s.query.as_deref().cloned(),
-                columns: s.into.as_ref().map(|i| ast::strings(&i.col_names)).unwrap_or_default().into_iter().map(Ident::new).collect(),
+                columns: s
+                    .into
+                    .as_ref()
+                    .map(|i| ast::strings(&i.col_names))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Ident::new)
+                    .collect(),
                 indexes: Vec::new(),
                 origin: Self::origin(stmt),
             };
             self.catalog.views.insert(name, view);
-        } else if let std::collections::btree_map::Entry::Vacant(slot) = self.catalog.tables.entry(name.clone()) {
+        } else if let std::collections::btree_map::Entry::Vacant(slot) =
+            self.catalog.tables.entry(name.clone())
+        {
             // CREATE TABLE AS: the columns come from a query pgvet does not evaluate.
             slot.insert(Table {
                 name: name.clone(),
@@ -437,7 +556,13 @@ impl Replayer {
     pub(super) fn create_sequence(&mut self, s: &pb::CreateSeqStmt, stmt: &Statement) {
         let Some(rv) = &s.sequence else { return };
         let name = self.name_for_create(rv);
-        self.catalog.sequences.entry(name.clone()).or_insert(Sequence { name, origin: Self::origin(stmt) });
+        self.catalog
+            .sequences
+            .entry(name.clone())
+            .or_insert(Sequence {
+                name,
+                origin: Self::origin(stmt),
+            });
     }
 }
 
@@ -454,7 +579,10 @@ fn apply_view_options(view: &mut View, options: &[pb::Node], reset: bool) {
 
 /// PostgreSQL's spellings of a true boolean option.
 pub(super) fn is_true(v: &str) -> bool {
-    matches!(v.to_ascii_lowercase().as_str(), "true" | "on" | "1" | "yes" | "t" | "y")
+    matches!(
+        v.to_ascii_lowercase().as_str(),
+        "true" | "on" | "1" | "yes" | "t" | "y"
+    )
 }
 
 fn index_elem(e: &pb::IndexElem) -> IndexElem {
@@ -462,8 +590,13 @@ fn index_elem(e: &pb::IndexElem) -> IndexElem {
         Some(x) => IndexKey::Expression(crate::catalog::Expr { node: x.clone() }),
         None => IndexKey::Column(Ident::new(e.name.clone())),
     };
-    let opclass = ast::split_name(&e.opclass).map(|(s, n)| QualifiedName::new(s.unwrap_or_else(|| "pg_catalog".into()), n));
-    IndexElem { key, opclass, descending: e.ordering == pb::SortByDir::SortbyDesc as i32 }
+    let opclass = ast::split_name(&e.opclass)
+        .map(|(s, n)| QualifiedName::new(s.unwrap_or_else(|| "pg_catalog".into()), n));
+    IndexElem {
+        key,
+        opclass,
+        descending: e.ordering == pb::SortByDir::SortbyDesc as i32,
+    }
 }
 
 fn fk_action(code: &str) -> FkAction {
@@ -479,7 +612,9 @@ fn fk_action(code: &str) -> FkAction {
 /// The columns a constraint is about.
 pub(super) fn constraint_columns(kind: &ConstraintKind) -> Vec<&Ident> {
     match kind {
-        ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } => columns.iter().collect(),
+        ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } => {
+            columns.iter().collect()
+        }
         ConstraintKind::ForeignKey(fk) => fk.columns.iter().collect(),
         _ => Vec::new(),
     }

@@ -327,3 +327,62 @@ fn rules_lists_every_rule_and_explain_shows_docs() {
         Some(2)
     );
 }
+
+#[test]
+fn bom_and_crlf_keep_locations_right() {
+    let d = tmp();
+    std::fs::write(
+        d.path().join("a.sql"),
+        b"\xef\xbb\xbfcreate table b (id int);\r\n\r\ncreate table c (id int);\r\n",
+    )
+    .unwrap();
+    let o = pgvet(
+        d.path(),
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--select",
+            "table-without-primary-key",
+            "a.sql",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let at: Vec<(u64, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["line"].as_u64().unwrap(),
+                f["location"]["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(at, [(1, 1), (3, 1)]);
+}
+
+#[test]
+fn nul_byte_and_absurd_nesting_are_errors_not_crashes() {
+    let d = tmp();
+    std::fs::write(
+        d.path().join("nul.sql"),
+        b"create table a (id int primary key);\n\x00",
+    )
+    .unwrap();
+    let deep = format!("select {}1{};\n", "(".repeat(10_000), ")".repeat(10_000));
+    write(d.path(), "deep.sql", &deep);
+    let o = pgvet(
+        d.path(),
+        &["lint", "--format", "json", "nul.sql", "deep.sql"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{v}");
+    assert!(
+        errors[0]["message"].as_str().unwrap().contains("NUL"),
+        "{v}"
+    );
+    assert_eq!(errors[0]["line"], 2);
+}

@@ -60,8 +60,8 @@ pub fn autodetect(cwd: &Path) -> Option<PathBuf> {
         .find(|p| p.is_dir())
 }
 
-/// Reads a file as UTF-8 text. A byte-order mark is blanked with spaces so
-/// that byte offsets stay those of the file.
+/// Reads a file as UTF-8 text, without a leading byte-order mark (positions
+/// are reported in lines and characters, which the mark does not change).
 pub fn read(path: &Path) -> Result<String, InputError> {
     let bytes = std::fs::read(path).map_err(|e| {
         InputError::file(
@@ -72,7 +72,7 @@ pub fn read(path: &Path) -> Result<String, InputError> {
     match String::from_utf8(bytes) {
         Ok(mut text) => {
             if text.starts_with('\u{feff}') {
-                text.replace_range(0..3, "   ");
+                text.drain(..'\u{feff}'.len_utf8());
             }
             Ok(text)
         }

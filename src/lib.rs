@@ -96,11 +96,22 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
             SourceFile::new(FileId(u32::try_from(i).unwrap_or(u32::MAX)), path, text)
         })
         .collect();
-    // Parsing is the expensive part and independent per file; replay is ordered.
-    let parsed: Vec<(Vec<split::Statement>, Vec<split::ParseError>)> = sources
+    // Splitting is cheap; parsing is the expensive part and independent per
+    // statement, so statements are parsed in parallel, a chunk at a time, and
+    // each chunk is replayed in order before the next is parsed: parse trees
+    // never pile up for the whole input.
+    let split: Vec<Result<Vec<(usize, usize)>, split::ParseError>> = sources
         .par_iter()
-        .map(|src| split::parse_file(src.id, &src.text))
+        .map(|src| split::split_file(src.id, &src.text))
         .collect();
+    let mut pieces = Vec::new();
+    let mut errors = Vec::new();
+    for (src, ranges) in sources.iter().zip(split) {
+        match ranges {
+            Ok(ranges) => pieces.extend(ranges.into_iter().map(|r| (src, r))),
+            Err(e) => errors.push(input_error(src, e)),
+        }
+    }
 
     let mut cat = baseline::catalog(settings.platform);
     cat.exposed_schemas = settings
@@ -111,31 +122,44 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
     let engine = rules::Engine::new(cfg);
     let mut replayer = Replayer::new(cat);
     let mut findings = Vec::new();
-    let mut errors = Vec::new();
     let mut statements = 0;
-    for (src, (stmts, parse_errors)) in sources.iter().zip(parsed) {
-        replayer.start_file();
-        statements += stmts.len();
-        for stmt in &stmts {
-            engine.check_statement(
-                &replayer.catalog,
-                &replayer.search_path,
-                stmt,
-                &mut findings,
-            );
-            replayer.apply(stmt);
-        }
-        for e in parse_errors {
-            let (line, column) = src.lines.position(&src.text, e.offset as usize);
-            errors.push(InputError {
-                file: src.path.clone(),
-                line: Some(line),
-                column: Some(column),
-                message: e.message,
-            });
+    let mut current_file = None;
+    const CHUNK: usize = 512;
+    for chunk in pieces.chunks(CHUNK) {
+        let parsed: Vec<_> = chunk
+            .par_iter()
+            .map(|(src, range)| split::parse_range(src.id, &src.text, *range))
+            .collect();
+        for ((src, _), result) in chunk.iter().zip(parsed) {
+            if current_file != Some(src.id) {
+                current_file = Some(src.id);
+                replayer.start_file();
+            }
+            match result {
+                Ok(stmts) => {
+                    for stmt in &stmts {
+                        statements += 1;
+                        engine.check_statement(
+                            &replayer.catalog,
+                            &replayer.search_path,
+                            stmt,
+                            &mut findings,
+                        );
+                        replayer.apply(stmt);
+                    }
+                }
+                Err(e) => errors.push(input_error(src, e)),
+            }
         }
     }
     engine.check_schema(&replayer.catalog, &mut findings);
+    let file_index = |e: &InputError| {
+        sources
+            .iter()
+            .position(|s| s.path == e.file)
+            .unwrap_or(usize::MAX)
+    };
+    errors.sort_by_key(|e| (file_index(e), e.line, e.column));
 
     let mut report = Report {
         findings,
@@ -147,6 +171,16 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
     report.summary.statements = statements;
     report.finish();
     report
+}
+
+fn input_error(src: &SourceFile, e: split::ParseError) -> InputError {
+    let (line, column) = src.lines.position(&src.text, e.offset as usize);
+    InputError {
+        file: src.path.clone(),
+        line: Some(line),
+        column: Some(column),
+        message: e.message,
+    }
 }
 
 #[cfg(test)]

@@ -38,53 +38,66 @@ pub struct ParseError {
     pub message: String,
 }
 
+/// Statement ranges of a file (byte offsets, trivia included), or the error
+/// that stopped PostgreSQL's scanner (an unterminated quote or comment).
+pub fn split_file(file: FileId, text: &str) -> Result<Vec<(usize, usize)>, ParseError> {
+    match pgffi::split(text) {
+        Ok(ranges) => Ok(with_gaps(text, ranges)
+            .into_iter()
+            .filter(|&(s, e)| text.get(s..e).and_then(first_token).is_some())
+            .collect()),
+        Err(e) => Err(ParseError {
+            file,
+            offset: to_u32(e.offset.unwrap_or(0)),
+            message: e.message,
+        }),
+    }
+}
+
+/// Parses one range from [`split_file`].
+pub fn parse_range(
+    file: FileId,
+    text: &str,
+    (start, end): (usize, usize),
+) -> Result<Vec<Statement>, ParseError> {
+    let piece = text.get(start..end).unwrap_or_default();
+    let first = first_token(piece).unwrap_or(0);
+    match pgffi::parse(piece) {
+        Ok(result) => Ok(result
+            .stmts
+            .into_iter()
+            .filter_map(|raw| raw.stmt.and_then(|n| n.node))
+            .map(|node| Statement {
+                span: Span {
+                    file,
+                    start: to_u32(start + first),
+                    end: to_u32(trim_end(text, start + first, end)),
+                },
+                base: to_u32(start),
+                node,
+            })
+            .collect()),
+        Err(e) => Err(ParseError {
+            file,
+            offset: to_u32(start + e.offset.unwrap_or(first)),
+            message: e.message,
+        }),
+    }
+}
+
 /// Splits and parses a whole file. Statements that do not parse become errors;
 /// the others are still returned.
 pub fn parse_file(file: FileId, text: &str) -> (Vec<Statement>, Vec<ParseError>) {
-    let ranges = match pgffi::split(text) {
-        Ok(ranges) => with_gaps(text, ranges),
-        Err(e) => {
-            let offset = e.offset.unwrap_or(0);
-            return (
-                Vec::new(),
-                vec![ParseError {
-                    file,
-                    offset: to_u32(offset),
-                    message: e.message,
-                }],
-            );
-        }
+    let ranges = match split_file(file, text) {
+        Ok(ranges) => ranges,
+        Err(e) => return (Vec::new(), vec![e]),
     };
     let mut statements = Vec::with_capacity(ranges.len());
     let mut errors = Vec::new();
-    for (start, end) in ranges {
-        let Some(piece) = text.get(start..end) else {
-            continue;
-        };
-        let Some(first) = first_token(piece) else {
-            continue;
-        };
-        match pgffi::parse(piece) {
-            Ok(result) => {
-                for raw in result.stmts {
-                    if let Some(node) = raw.stmt.and_then(|n| n.node) {
-                        statements.push(Statement {
-                            span: Span {
-                                file,
-                                start: to_u32(start + first),
-                                end: to_u32(trim_end(text, start + first, end)),
-                            },
-                            base: to_u32(start),
-                            node,
-                        });
-                    }
-                }
-            }
-            Err(e) => errors.push(ParseError {
-                file,
-                offset: to_u32(start + e.offset.unwrap_or(first)),
-                message: e.message,
-            }),
+    for range in ranges {
+        match parse_range(file, text, range) {
+            Ok(mut stmts) => statements.append(&mut stmts),
+            Err(e) => errors.push(e),
         }
     }
     (statements, errors)

@@ -220,10 +220,10 @@ fn explain(rule: &rules::Rule) -> String {
     };
     let mut s = format!("{} — {}\n\n", d.id, d.title);
     s.push_str(&format!(
-        "severity: {}   category: {}   kind: {:?}\n\n",
+        "severity: {}   category: {}   kind: {}\n\n",
         d.severity.as_str(),
         d.category,
-        d.kind
+        format!("{:?}", d.kind).to_lowercase()
     ));
     s.push_str(&format!("{}\n\n{}\n", d.summary.trim(), d.rationale.trim()));
     s.push_str(&format!(

@@ -103,6 +103,27 @@ pub struct Table {
     pub origin: Origin,
 }
 
+impl Table {
+    /// An empty table: no columns, constraints, indexes, RLS off.
+    pub fn new(name: QualifiedName, kind: RelKind, origin: Origin) -> Self {
+        Table {
+            name,
+            kind,
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            indexes: Vec::new(),
+            triggers: Vec::new(),
+            policies: Vec::new(),
+            rls_enabled: false,
+            rls_forced: false,
+            rls_origin: None,
+            partition_of: None,
+            extension_owned: false,
+            origin,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
     pub name: Ident,
@@ -320,6 +341,28 @@ pub struct Function {
 }
 
 impl Function {
+    /// PostgreSQL's defaults: no arguments, LANGUAGE sql, VOLATILE, SECURITY
+    /// INVOKER, EXECUTE granted to PUBLIC.
+    pub fn new(name: QualifiedName, kind: FunctionKind, origin: Origin) -> Self {
+        Function {
+            name,
+            kind,
+            args: Vec::new(),
+            returns: None,
+            returns_set: false,
+            language: Ident::new("sql"),
+            volatility: Volatility::Volatile,
+            security_definer: false,
+            leakproof: false,
+            config: BTreeMap::new(),
+            body: None,
+            body_span: None,
+            execute_grantees: BTreeSet::from([Ident::new("public")]),
+            extension_owned: false,
+            origin,
+        }
+    }
+
     /// The input argument types, which identify an overload.
     pub fn signature(&self) -> Vec<&TypeName> {
         self.args
@@ -464,6 +507,13 @@ impl Catalog {
         self.tables.contains_key(name)
             || self.views.contains_key(name)
             || self.sequences.contains_key(name)
+    }
+
+    /// One overload, by its position among the functions of that name.
+    pub fn function_mut(&mut self, name: &QualifiedName, overload: usize) -> Option<&mut Function> {
+        self.functions
+            .get_mut(name)
+            .and_then(|v| v.get_mut(overload))
     }
 
     pub fn function_exists(&self, name: &QualifiedName) -> bool {

@@ -4,8 +4,6 @@
 mod postgres;
 mod supabase;
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use super::{
     ArgMode, Catalog, Column, Constraint, ConstraintKind, Function, FunctionArg, FunctionKind,
     Ident, Origin, Platform, QualifiedName, RelKind, Schema, Table, TypeName, Volatility,
@@ -178,52 +176,32 @@ fn table(cat: &mut Catalog, schema: &str, name: &str, columns: Vec<Column>, pk: 
         constraint_backed: true,
         origin: Origin::Baseline,
     }];
-    cat.tables.insert(
-        qn.clone(),
-        Table {
-            name: qn,
-            kind: RelKind::Table,
-            columns,
-            constraints,
-            indexes,
-            triggers: Vec::new(),
-            policies: Vec::new(),
-            rls_enabled: rls,
-            rls_forced: false,
-            rls_origin: None,
-            partition_of: None,
-            extension_owned: false,
-            origin: Origin::Baseline,
-        },
-    );
+    let mut t = Table::new(qn.clone(), RelKind::Table, Origin::Baseline);
+    t.columns = columns;
+    t.constraints = constraints;
+    t.indexes = indexes;
+    t.rls_enabled = rls;
+    cat.tables.insert(qn, t);
 }
 
 fn function(schema: &str, name: &str, args: &[&str], returns: &str) -> Function {
-    Function {
-        name: QualifiedName::new(schema, name),
-        kind: FunctionKind::Function,
-        args: args
-            .iter()
-            .map(|a| FunctionArg {
-                name: None,
-                ty: TypeName::builtin(a),
-                mode: ArgMode::In,
-                has_default: false,
-            })
-            .collect(),
-        returns: Some(TypeName::builtin(returns)),
-        returns_set: false,
-        language: Ident::new("sql"),
-        volatility: Volatility::Stable,
-        security_definer: false,
-        leakproof: false,
-        config: BTreeMap::new(),
-        body: None,
-        body_span: None,
-        execute_grantees: BTreeSet::from([Ident::new("public")]),
-        extension_owned: false,
-        origin: Origin::Baseline,
-    }
+    let mut f = Function::new(
+        QualifiedName::new(schema, name),
+        FunctionKind::Function,
+        Origin::Baseline,
+    );
+    f.args = args
+        .iter()
+        .map(|a| FunctionArg {
+            name: None,
+            ty: TypeName::builtin(a),
+            mode: ArgMode::In,
+            has_default: false,
+        })
+        .collect();
+    f.returns = Some(TypeName::builtin(returns));
+    f.volatility = Volatility::Stable;
+    f
 }
 
 fn add_function(cat: &mut Catalog, f: Function) {

@@ -109,12 +109,7 @@ impl Replayer {
         let Some(func) = &s.func else { return };
         let targets = self.matching_functions(func);
         for (name, idx) in targets {
-            let Some(f) = self
-                .catalog
-                .functions
-                .get_mut(&name)
-                .and_then(|v| v.get_mut(idx))
-            else {
+            let Some(f) = self.catalog.function_mut(&name, idx) else {
                 continue;
             };
             for d in ast::def_elems(&s.actions) {
@@ -175,23 +170,10 @@ impl Replayer {
             schema.as_deref(),
             &name,
         );
-        let f = Function {
-            name: qn.clone(),
-            kind: FunctionKind::Aggregate,
-            args: Vec::new(),
-            returns: None,
-            returns_set: false,
-            language: Ident::new("internal"),
-            volatility: Volatility::Immutable,
-            security_definer: false,
-            leakproof: false,
-            config: BTreeMap::new(),
-            body: None,
-            body_span: None,
-            execute_grantees: self.default_grantees(&qn.schema),
-            extension_owned: false,
-            origin: Self::origin(stmt),
-        };
+        let mut f = Function::new(qn.clone(), FunctionKind::Aggregate, Self::origin(stmt));
+        f.language = Ident::new("internal");
+        f.volatility = Volatility::Immutable;
+        f.execute_grantees = self.default_grantees(&qn.schema);
         self.catalog.functions.entry(qn).or_default().push(f);
     }
 

@@ -522,12 +522,7 @@ impl Replayer {
                         .collect()
                 };
                 for (name, idx) in targets {
-                    let Some(f) = self
-                        .catalog
-                        .functions
-                        .get_mut(&name)
-                        .and_then(|v| v.get_mut(idx))
-                    else {
+                    let Some(f) = self.catalog.function_mut(&name, idx) else {
                         continue;
                     };
                     for g in &grantees {

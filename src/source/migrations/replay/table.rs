@@ -32,21 +32,8 @@ impl Replayer {
                 Some(NodeEnum::RangeVar(rv)) => Some(self.table_ref(rv)),
                 _ => None,
             });
-        let mut table = Table {
-            name: name.clone(),
-            kind,
-            columns: Vec::new(),
-            constraints: Vec::new(),
-            indexes: Vec::new(),
-            triggers: Vec::new(),
-            policies: Vec::new(),
-            rls_enabled: false,
-            rls_forced: false,
-            rls_origin: None,
-            partition_of,
-            extension_owned: false,
-            origin: Self::origin(stmt),
-        };
+        let mut table = Table::new(name.clone(), kind, Self::origin(stmt));
+        table.partition_of = partition_of;
         for elt in &s.table_elts {
             match &elt.node {
                 Some(NodeEnum::ColumnDef(c)) => self.add_column(&mut table, c, stmt),
@@ -535,21 +522,7 @@ impl Replayer {
             self.catalog.tables.entry(name.clone())
         {
             // CREATE TABLE AS: the columns come from a query pgvet does not evaluate.
-            slot.insert(Table {
-                name: name.clone(),
-                kind: RelKind::Table,
-                columns: Vec::new(),
-                constraints: Vec::new(),
-                indexes: Vec::new(),
-                triggers: Vec::new(),
-                policies: Vec::new(),
-                rls_enabled: false,
-                rls_forced: false,
-                rls_origin: None,
-                partition_of: None,
-                extension_owned: false,
-                origin: Self::origin(stmt),
-            });
+            slot.insert(Table::new(name, RelKind::Table, Self::origin(stmt)));
         }
     }
 

@@ -85,12 +85,14 @@ fn frame(
 ) -> Option<(&str, std::ops::Range<usize>)> {
     let (line_start, line_end) = src.lines.line_range(&src.text, line)?;
     let text = src.text.get(line_start..line_end)?;
-    let from = start.saturating_sub(line_start).min(text.len());
+    let from = start.saturating_sub(line_start);
+    // At least one character, never past the line, always on character boundaries.
+    let first_char = text.get(from..)?.chars().next()?.len_utf8();
     let to = end
         .min(line_end)
         .saturating_sub(line_start)
-        .max(from + 1)
-        .min(text.len().max(from + 1));
+        .max(from + first_char);
+    text.get(from..to)?;
     Some((text, from..to))
 }
 

@@ -20,9 +20,9 @@ impl Statement {
     /// falling back to the statement.
     pub fn span_at(&self, location: i32) -> Span {
         match u32::try_from(location) {
-            Ok(loc) if self.base + loc < self.span.end => Span {
+            Ok(loc) if self.base.saturating_add(loc) < self.span.end => Span {
                 file: self.span.file,
-                start: self.base + loc,
+                start: self.base.saturating_add(loc),
                 end: self.span.end,
             },
             _ => self.span,

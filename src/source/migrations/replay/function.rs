@@ -253,7 +253,7 @@ fn apply_function_option(f: &mut Function, d: &pb::DefElem, stmt: &Statement) {
                     f.body = list.items.first().and_then(ast::const_text);
                     f.body_span = u32::try_from(d.location).ok().map(|loc| Span {
                         file: stmt.span.file,
-                        start: stmt.base + loc,
+                        start: stmt.base.saturating_add(loc),
                         end: stmt.span.end,
                     });
                 }

@@ -213,7 +213,12 @@ fn human_output_has_frame_and_help_and_no_color_when_piped() {
         "no code frame:\n{out}"
     );
     assert!(out.contains("help:"), "{out}");
-    assert!(out.contains("1 files, 1 statements: 1 findings"), "{out}");
+    assert!(
+        out.contains(
+            "1 file, 1 statement: 1 finding (0 errors, 1 warning, 0 info), 0 input errors"
+        ),
+        "{out}"
+    );
 }
 
 #[test]

@@ -408,6 +408,17 @@ pub struct Extension {
     pub origin: Origin,
 }
 
+/// A `DO` block seen in a migration. It is recorded, never executed: whatever
+/// it creates is not in the model. A live database keeps no trace of DO
+/// blocks, so this list is always empty for the live source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnonymousBlock {
+    /// `plpgsql` unless the block names another language.
+    pub language: String,
+    pub body: String,
+    pub origin: Origin,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sequence {
     pub name: QualifiedName,
@@ -448,6 +459,8 @@ pub struct Catalog {
     pub extensions: BTreeMap<Ident, Extension>,
     pub roles: BTreeSet<Ident>,
     pub default_privileges: Vec<DefaultPrivilege>,
+    /// DO blocks from migrations, in replay order (static source only).
+    pub anonymous_blocks: Vec<AnonymousBlock>,
     /// Schemas the API serves; RLS and privilege rules guard these.
     pub exposed_schemas: BTreeSet<Ident>,
 }
@@ -466,6 +479,7 @@ impl Catalog {
             extensions: BTreeMap::new(),
             roles: BTreeSet::new(),
             default_privileges: Vec::new(),
+            anonymous_blocks: Vec::new(),
             exposed_schemas: BTreeSet::new(),
         }
     }

@@ -100,13 +100,27 @@ pub fn summary_line(report: &Report) -> String {
     let count = |sev| report.findings.iter().filter(|f| f.severity == sev).count();
     let s = &report.summary;
     format!(
-        "{} files, {} statements: {} findings ({} errors, {} warnings, {} info), {} input errors",
-        s.files,
-        s.statements,
-        s.findings,
+        "{}, {}: {} ({} {}, {} {}, {} info), {}",
+        plural(s.files, "file"),
+        plural(s.statements, "statement"),
+        plural(s.findings, "finding"),
         count(Severity::Error),
+        noun(count(Severity::Error), "error"),
         count(Severity::Warning),
+        noun(count(Severity::Warning), "warning"),
         count(Severity::Info),
-        s.errors
+        plural(s.errors, "input error"),
     )
+}
+
+fn noun(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {}", noun(n, word))
 }

@@ -77,7 +77,8 @@ impl InputError {
 pub struct SourceFile {
     pub id: FileId,
     pub path: String,
-    pub text: String,
+    /// Shared with the statements parsed from it (they narrow spans with it).
+    pub text: std::sync::Arc<str>,
     pub lines: LineIndex,
 }
 
@@ -87,7 +88,7 @@ impl SourceFile {
         SourceFile {
             id,
             path,
-            text,
+            text: text.into(),
             lines,
         }
     }

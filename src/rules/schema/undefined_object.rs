@@ -31,7 +31,7 @@ impl StatementRule for UndefinedObject {
         for need in needed {
             let Some((kind, name, location)) = missing(cx, &need, created.as_ref()) else { continue };
             let object = subject.clone().unwrap_or_else(|| name.clone());
-            let span = Some(cx.stmt.span_at(location));
+            let span = Some(cx.stmt.name_at(location));
             cx.report(&object, span, format!("{kind} `{name}` does not exist at this point of the migrations"));
         }
     }

@@ -1,5 +1,8 @@
 //! SQL text -> statements with spans, using PostgreSQL's own scanner and parser.
 
+use std::sync::Arc;
+
+use pg_query::protobuf::Token;
 use pg_query::NodeEnum;
 
 use super::pgffi;
@@ -13,21 +16,94 @@ pub struct Statement {
     /// File offset that node `location`s are relative to.
     pub base: u32,
     pub node: NodeEnum,
+    /// The whole file the statement came from.
+    pub text: Arc<str>,
 }
 
 impl Statement {
-    /// A span from a node `location` (relative to the parsed text; -1 = unknown),
-    /// falling back to the statement.
+    /// The clause that starts at a node `location` (relative to the parsed
+    /// text; -1 = unknown): up to the next `,` or `)` that closes it, or the
+    /// end of the statement. Falls back to the whole statement.
     pub fn span_at(&self, location: i32) -> Span {
-        match u32::try_from(location) {
-            Ok(loc) if self.base.saturating_add(loc) < self.span.end => Span {
-                file: self.span.file,
-                start: self.base.saturating_add(loc),
-                end: self.span.end,
-            },
-            _ => self.span,
+        self.narrowed(location, clause_end)
+    }
+
+    /// The (possibly qualified) name that starts at a node `location`:
+    /// `public.users` in `references public.users (id)`.
+    pub fn name_at(&self, location: i32) -> Span {
+        self.narrowed(location, name_end)
+    }
+
+    fn narrowed(&self, location: i32, end_of: fn(&str) -> Option<usize>) -> Span {
+        let Ok(loc) = u32::try_from(location) else {
+            return self.span;
+        };
+        let start = self.base.saturating_add(loc);
+        if start >= self.span.end {
+            return self.span;
+        }
+        let tail = self.text.get(start as usize..self.span.end as usize);
+        let end = tail
+            .and_then(end_of)
+            .map_or(self.span.end, |e| start.saturating_add(to_u32(e)));
+        Span {
+            file: self.span.file,
+            start,
+            end,
         }
     }
+}
+
+/// Tokens of `text` by PostgreSQL's scanner, comments left out; `None` when
+/// the text does not scan.
+fn tokens(text: &str) -> Option<impl Iterator<Item = (Token, usize)>> {
+    let tokens = pg_query::scan_tokens(text).ok()?;
+    Some(tokens.into_iter().filter_map(|t| {
+        let kind = Token::try_from(t.token).ok()?;
+        let end = usize::try_from(t.end).ok()?;
+        (!matches!(kind, Token::SqlComment | Token::CComment)).then_some((kind, end))
+    }))
+}
+
+fn clause_end(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut last = None;
+    for (kind, end) in tokens(text)? {
+        match kind {
+            Token::Ascii40 => depth += 1,
+            Token::Ascii41 if depth == 0 => break,
+            Token::Ascii41 => depth -= 1,
+            Token::Ascii44 | Token::Ascii59 if depth == 0 => break,
+            _ => {}
+        }
+        last = Some(end);
+    }
+    last
+}
+
+fn name_end(text: &str) -> Option<usize> {
+    let mut last = None;
+    let mut want_part = true;
+    for (kind, end) in tokens(text)? {
+        match (want_part, kind) {
+            (false, Token::Ascii46) => want_part = true,
+            (true, k)
+                if !matches!(
+                    k,
+                    Token::Ascii40
+                        | Token::Ascii41
+                        | Token::Ascii44
+                        | Token::Ascii46
+                        | Token::Ascii59
+                ) =>
+            {
+                last = Some(end);
+                want_part = false;
+            }
+            _ => break,
+        }
+    }
+    last
 }
 
 /// A statement PostgreSQL rejected.
@@ -57,7 +133,7 @@ pub fn split_file(file: FileId, text: &str) -> Result<Vec<(usize, usize)>, Parse
 /// Parses one range from [`split_file`].
 pub fn parse_range(
     file: FileId,
-    text: &str,
+    text: &Arc<str>,
     (start, end): (usize, usize),
 ) -> Result<Vec<Statement>, ParseError> {
     let piece = text.get(start..end).unwrap_or_default();
@@ -75,6 +151,7 @@ pub fn parse_range(
                 },
                 base: to_u32(start),
                 node,
+                text: Arc::clone(text),
             })
             .collect()),
         Err(e) => Err(ParseError {
@@ -88,6 +165,8 @@ pub fn parse_range(
 /// Splits and parses a whole file. Statements that do not parse become errors;
 /// the others are still returned.
 pub fn parse_file(file: FileId, text: &str) -> (Vec<Statement>, Vec<ParseError>) {
+    let text: Arc<str> = text.into();
+    let text = &text;
     let ranges = match split_file(file, text) {
         Ok(ranges) => ranges,
         Err(e) => return (Vec::new(), vec![e]),
@@ -187,6 +266,30 @@ mod tests {
     use super::*;
 
     const F: FileId = FileId(0);
+
+    fn text_of(sql: &str, span: Span) -> &str {
+        &sql[span.start as usize..span.end as usize]
+    }
+
+    #[test]
+    fn clause_and_name_spans_stop_where_the_clause_ends() {
+        let sql = "create table t (\n  a int references public.p (id) on delete cascade, -- note\n  b text check (b <> ',' and length(b) > 0)\n);";
+        let (stmts, errors) = parse_file(F, sql);
+        assert!(errors.is_empty());
+        let stmt = &stmts[0];
+        let at = |needle: &str| i32::try_from(sql.find(needle).unwrap()).unwrap();
+        assert_eq!(
+            text_of(sql, stmt.span_at(at("references"))),
+            "references public.p (id) on delete cascade"
+        );
+        assert_eq!(text_of(sql, stmt.name_at(at("public.p"))), "public.p");
+        assert_eq!(
+            text_of(sql, stmt.span_at(at("check"))),
+            "check (b <> ',' and length(b) > 0)"
+        );
+        // Unknown location: the whole statement.
+        assert_eq!(stmt.span_at(-1), stmt.span);
+    }
 
     #[test]
     fn statements_keep_their_spans() {

@@ -7,8 +7,8 @@ use pg_query::NodeEnum;
 
 use super::{ast, role_name, Replayer};
 use crate::catalog::{
-    baseline, resolve, DefaultObjectKind, DefaultPrivilege, Extension, Ident, QualifiedName,
-    Schema, TypeDef, TypeKind,
+    baseline, resolve, AnonymousBlock, DefaultObjectKind, DefaultPrivilege, Extension, Ident,
+    QualifiedName, Schema, TypeDef, TypeKind,
 };
 use crate::source::migrations::split::Statement;
 
@@ -648,6 +648,23 @@ impl Replayer {
     }
 
     /// pg_dump's `SELECT pg_catalog.set_config('search_path', '', false)`.
+    pub(super) fn record_do_block(&mut self, s: &pb::DoStmt, stmt: &Statement) {
+        let mut language = String::from("plpgsql");
+        let mut body = String::new();
+        for d in ast::def_elems(&s.args) {
+            match (d.defname.as_str(), ast::def_arg_text(d)) {
+                ("as", Some(text)) => body = text,
+                ("language", Some(text)) => language = text.to_ascii_lowercase(),
+                _ => {}
+            }
+        }
+        self.catalog.anonymous_blocks.push(AnonymousBlock {
+            language,
+            body,
+            origin: Self::origin(stmt),
+        });
+    }
+
     pub(super) fn select_set_config(&mut self, s: &pb::SelectStmt) {
         for target in &s.target_list {
             let Some(NodeEnum::ResTarget(rt)) = &target.node else {

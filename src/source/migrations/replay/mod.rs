@@ -2,8 +2,8 @@
 //!
 //! Replay never fails: a statement about an object that does not exist (yet)
 //! is skipped here, and the `undefined-object` rule reports it. Statement kinds
-//! that do not change the schema model (DML, COMMENT, DO, transactions) pass
-//! through untouched.
+//! that do not change the schema model (DML, COMMENT, transactions) pass
+//! through untouched; DO blocks are recorded but not executed.
 
 mod function;
 mod misc;
@@ -79,6 +79,7 @@ impl Replayer {
             NodeEnum::AlterObjectSchemaStmt(s) => self.set_schema(s),
             NodeEnum::VariableSetStmt(s) => self.set_variable(s),
             NodeEnum::SelectStmt(s) => self.select_set_config(s),
+            NodeEnum::DoStmt(s) => self.record_do_block(s, stmt),
             _ => {}
         }
     }
@@ -196,6 +197,19 @@ mod tests {
         assert_eq!(fk.ref_table, q("auth", "users"));
         assert_eq!(fk.on_delete, crate::catalog::FkAction::Cascade);
         assert!(cat.sequences.contains_key(&q("public", "t_id_seq")));
+    }
+
+    #[test]
+    fn do_blocks_are_recorded_not_executed() {
+        let cat = replay(
+            "do $$ begin create table hidden (id int); end $$;
+             do language plpgsql $body$ begin perform 1; end $body$;",
+        );
+        assert!(cat.table(&q("public", "hidden")).is_none());
+        assert_eq!(cat.anonymous_blocks.len(), 2);
+        assert!(cat.anonymous_blocks[0].body.contains("create table hidden"));
+        assert_eq!(cat.anonymous_blocks[1].language, "plpgsql");
+        assert!(cat.anonymous_blocks[1].body.contains("perform 1"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Pairs every rule implementation `src/rules/<category>/<rule_id>.rs` with its
 //! documentation `rules/<rule-id>.yaml`, fails the build on an unpaired one, and
-//! writes the registry that `src/rules/mod.rs` includes.
+//! writes the registry that `src/rules/mod.rs` includes. `src/rules/support/`
+//! holds helpers shared by rules, not rules.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -14,7 +15,10 @@ fn main() {
     println!("cargo:rerun-if-changed=rules");
 
     let mut impls: Vec<(String, String, PathBuf)> = Vec::new(); // (id, category, path)
-    for cat in sorted_dir(&src_rules).into_iter().filter(|p| p.is_dir()) {
+    for cat in sorted_dir(&src_rules)
+        .into_iter()
+        .filter(|p| p.is_dir() && !p.ends_with("support"))
+    {
         println!("cargo:rerun-if-changed={}", cat.display());
         let category = cat
             .file_name()

@@ -49,6 +49,8 @@ struct RawConfig {
     rules: BTreeMap<String, RuleLevel>,
     #[serde(default)]
     assume_exists: Vec<String>,
+    #[serde(default)]
+    options: BTreeMap<String, serde_norway::Value>,
 }
 
 /// Effective settings for a run.
@@ -64,6 +66,8 @@ pub struct Config {
     pub levels: BTreeMap<String, RuleLevel>,
     /// Objects created outside migrations (`schema.name`), for `undefined-object`.
     pub assume_exists: Vec<String>,
+    /// Per-rule options (`options.<rule-id>`), checked by each rule at load.
+    pub options: BTreeMap<String, serde_norway::Value>,
     /// The file this came from, for messages.
     pub source: Option<PathBuf>,
 }
@@ -97,9 +101,19 @@ impl Config {
             ignore: raw.ignore,
             levels: raw.rules,
             assume_exists: raw.assume_exists,
+            options: raw.options,
             source: None,
         };
         cfg.check_rule_ids(name)?;
+        for (id, value) in &cfg.options {
+            if let Some(rule) = rules::find(id) {
+                rule.validate_options(value)
+                    .map_err(|reason| ConfigError::Invalid {
+                        path: name.to_string(),
+                        reason: format!("options.{id}: {reason}"),
+                    })?;
+            }
+        }
         Ok(cfg)
     }
 
@@ -111,7 +125,8 @@ impl Config {
             .flatten()
             .map(|id| ("select", id))
             .chain(self.ignore.iter().map(|id| ("ignore", id)))
-            .chain(self.levels.keys().map(|id| ("rules", id)));
+            .chain(self.levels.keys().map(|id| ("rules", id)))
+            .chain(self.options.keys().map(|id| ("options", id)));
         for (key, id) in named {
             if rules::find(id).is_none() {
                 return Err(ConfigError::UnknownRule {
@@ -252,6 +267,24 @@ mod tests {
         let rls = rules::find("rls-disabled").unwrap();
         assert_eq!(cfg.severity_for(fk), Some(Severity::Error));
         assert_eq!(cfg.severity_for(rls), None);
+    }
+
+    #[test]
+    fn options_are_checked_by_their_rule() {
+        let err = Config::parse("options:\n  fk-missing-index:\n    x: 1\n", "pgvet.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("options.fk-missing-index: this rule takes no options"),
+            "{err}"
+        );
+        let err = Config::parse("options:\n  fk-missing-indx: {}\n", "pgvet.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown rule `fk-missing-indx` in `options`"),
+            "{err}"
+        );
     }
 
     #[test]

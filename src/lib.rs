@@ -152,7 +152,8 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
             }
         }
     }
-    engine.check_schema(&replayer.catalog, &mut findings);
+    let paths: Vec<String> = sources.iter().map(|s| s.path.clone()).collect();
+    engine.check_schema(&replayer.catalog, &paths, &mut findings);
     let file_index = |e: &InputError| {
         sources
             .iter()

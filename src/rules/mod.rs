@@ -25,11 +25,22 @@ mod registry {
 /// A rule that reads the finished catalog (lint and audit).
 pub trait SchemaRule: Sync {
     fn check(&self, cx: &mut SchemaCtx<'_>);
+
+    /// Checks `options.<rule-id>` from pgvet.yaml when the config is loaded.
+    /// Rules with options override this with [`support::validate_options`].
+    fn validate_options(&self, _raw: &serde_norway::Value) -> Result<(), String> {
+        Err("this rule takes no options".to_string())
+    }
 }
 
 /// A rule that reads one statement and the catalog before it (lint only).
 pub trait StatementRule: Sync {
     fn check(&self, cx: &mut StmtCtx<'_>);
+
+    /// As [`SchemaRule::validate_options`].
+    fn validate_options(&self, _raw: &serde_norway::Value) -> Result<(), String> {
+        Err("this rule takes no options".to_string())
+    }
 }
 
 pub enum RuleImpl {
@@ -89,6 +100,21 @@ impl Rule {
     pub fn id(&self) -> &'static str {
         self.entry.id
     }
+
+    pub fn validate_options(&self, raw: &serde_norway::Value) -> Result<(), String> {
+        match self.entry.imp {
+            RuleImpl::Schema(imp) => imp.validate_options(raw),
+            RuleImpl::Statement(imp) => imp.validate_options(raw),
+        }
+    }
+}
+
+/// The running rule's `options` from pgvet.yaml, already validated at load.
+fn decode_options<T: serde::de::DeserializeOwned + Default>(
+    raw: Option<&serde_norway::Value>,
+) -> T {
+    raw.and_then(|v| serde_norway::from_value(v.clone()).ok())
+        .unwrap_or_default()
 }
 
 /// Every rule, in id order. The YAML is parsed once, on first use; a broken
@@ -165,10 +191,19 @@ impl Sink<'_> {
 
 pub struct SchemaCtx<'a> {
     pub catalog: &'a Catalog,
+    /// Display paths of the migration files, indexed by `FileId` (empty for
+    /// a live database).
+    pub files: &'a [String],
+    options: Option<&'a serde_norway::Value>,
     sink: Sink<'a>,
 }
 
 impl SchemaCtx<'_> {
+    /// This rule's options (`options.<rule-id>` in pgvet.yaml), or their defaults.
+    pub fn options<T: serde::de::DeserializeOwned + Default>(&self) -> T {
+        decode_options(self.options)
+    }
+
     /// Reports a finding about `object` (a schema-qualified table, function,
     /// view, schema or extension), located at `span` when it has one.
     pub fn report(&mut self, object: &dyn Display, span: Option<Span>, message: String) {
@@ -184,10 +219,16 @@ pub struct StmtCtx<'a> {
     pub stmt: &'a Statement,
     /// Names declared in config as existing outside the migrations.
     pub assume_exists: &'a [String],
+    options: Option<&'a serde_norway::Value>,
     sink: Sink<'a>,
 }
 
 impl StmtCtx<'_> {
+    /// This rule's options (`options.<rule-id>` in pgvet.yaml), or their defaults.
+    pub fn options<T: serde::de::DeserializeOwned + Default>(&self) -> T {
+        decode_options(self.options)
+    }
+
     pub fn report(&mut self, object: &dyn Display, span: Option<Span>, message: String) {
         self.sink.report(object, span, message);
     }
@@ -198,6 +239,7 @@ pub struct Engine {
     schema: Vec<(&'static Rule, &'static dyn SchemaRule, Severity)>,
     statement: Vec<(&'static Rule, &'static dyn StatementRule, Severity)>,
     assume_exists: Vec<String>,
+    options: BTreeMap<&'static str, serde_norway::Value>,
 }
 
 impl Engine {
@@ -206,7 +248,13 @@ impl Engine {
             schema: Vec::new(),
             statement: Vec::new(),
             assume_exists: cfg.assume_exists.clone(),
+            options: BTreeMap::new(),
         };
+        for (id, value) in &cfg.options {
+            if let Some(rule) = find(id) {
+                engine.options.insert(rule.id(), value.clone());
+            }
+        }
         for rule in all() {
             let Some(severity) = cfg.severity_for(rule) else {
                 continue;
@@ -232,6 +280,7 @@ impl Engine {
                 search_path,
                 stmt,
                 assume_exists: &self.assume_exists,
+                options: self.options.get(rule.id()),
                 sink: Sink {
                     rule,
                     severity: *severity,
@@ -242,10 +291,12 @@ impl Engine {
         }
     }
 
-    pub fn check_schema(&self, catalog: &Catalog, findings: &mut Vec<Finding>) {
+    pub fn check_schema(&self, catalog: &Catalog, files: &[String], findings: &mut Vec<Finding>) {
         for (rule, imp, severity) in &self.schema {
             let mut cx = SchemaCtx {
                 catalog,
+                files,
+                options: self.options.get(rule.id()),
                 sink: Sink {
                     rule,
                     severity: *severity,

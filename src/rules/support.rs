@@ -1,5 +1,7 @@
 //! Facts several rules need, computed in one place.
 
+pub mod expr;
+
 use pg_query::NodeEnum;
 
 use crate::catalog::{
@@ -84,4 +86,14 @@ pub fn statement_subject(
         NodeEnum::AlterFunctionStmt(s) => s.func.as_ref().and_then(|f| func(&f.objname)),
         _ => None,
     }
+}
+
+/// For a rule's `validate_options`: the options must decode as `T`
+/// (declare `T` with `#[serde(deny_unknown_fields)]`).
+pub fn validate_options<T: serde::de::DeserializeOwned>(
+    raw: &serde_norway::Value,
+) -> Result<(), String> {
+    serde_norway::from_value::<T>(raw.clone())
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }

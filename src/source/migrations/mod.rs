@@ -1,6 +1,6 @@
 //! The static source: migration files replayed into a catalog.
 
-mod ast;
+pub mod ast;
 pub mod files;
 pub mod line_index;
 pub mod pgffi;

@@ -34,6 +34,26 @@ impl Statement {
         self.narrowed(location, name_end)
     }
 
+    /// Whether the clause at `location` (see [`Self::span_at`]) contains
+    /// these words in a row, compared case-insensitively, comments skipped:
+    /// `&["on", "delete"]`.
+    pub fn clause_has_words(&self, location: i32, words: &[&str]) -> bool {
+        let span = self.span_at(location);
+        let Some(clause) = self.text.get(span.start as usize..span.end as usize) else {
+            return false;
+        };
+        let Some(tokens) = tokens_with_start(clause) else {
+            return false;
+        };
+        let texts: Vec<&str> = tokens
+            .filter_map(|(start, end)| clause.get(start..end))
+            .collect();
+        !words.is_empty()
+            && texts
+                .windows(words.len())
+                .any(|w| w.iter().zip(words).all(|(a, b)| a.eq_ignore_ascii_case(b)))
+    }
+
     fn narrowed(&self, location: i32, end_of: fn(&str) -> Option<usize>) -> Span {
         let Ok(loc) = u32::try_from(location) else {
             return self.span;
@@ -62,6 +82,17 @@ fn tokens(text: &str) -> Option<impl Iterator<Item = (Token, usize)>> {
         let kind = Token::try_from(t.token).ok()?;
         let end = usize::try_from(t.end).ok()?;
         (!matches!(kind, Token::SqlComment | Token::CComment)).then_some((kind, end))
+    }))
+}
+
+/// (start, end) of each non-comment token.
+fn tokens_with_start(text: &str) -> Option<impl Iterator<Item = (usize, usize)>> {
+    let tokens = pg_query::scan_tokens(text).ok()?;
+    Some(tokens.into_iter().filter_map(|t| {
+        let kind = Token::try_from(t.token).ok()?;
+        let start = usize::try_from(t.start).ok()?;
+        let end = usize::try_from(t.end).ok()?;
+        (!matches!(kind, Token::SqlComment | Token::CComment)).then_some((start, end))
     }))
 }
 
@@ -287,6 +318,8 @@ mod tests {
             text_of(sql, stmt.span_at(at("check"))),
             "check (b <> ',' and length(b) > 0)"
         );
+        assert!(stmt.clause_has_words(at("references"), &["on", "delete"]));
+        assert!(!stmt.clause_has_words(at("check"), &["on", "delete"]));
         // Unknown location: the whole statement.
         assert_eq!(stmt.span_at(-1), stmt.span);
     }

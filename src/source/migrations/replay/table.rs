@@ -182,8 +182,10 @@ impl Replayer {
                         .collect(),
                     on_delete,
                     on_update: fk_action(&c.fk_upd_action),
-                    // The parse tree cannot tell a written ON DELETE NO ACTION from the default.
-                    on_delete_explicit: on_delete != FkAction::NoAction,
+                    // The parse tree cannot tell a written ON DELETE NO ACTION
+                    // from the default; the clause's tokens can.
+                    on_delete_explicit: on_delete != FkAction::NoAction
+                        || stmt.clause_has_words(c.location, &["on", "delete"]),
                 })
             }
             Ok(ConstrType::ConstrCheck) => ConstraintKind::Check {

@@ -131,6 +131,8 @@ pub struct Column {
     pub not_null: bool,
     pub default: Option<Expr>,
     pub identity: bool,
+    /// `GENERATED ALWAYS AS (...) STORED`: computed from other columns, never written.
+    pub generated: bool,
     pub origin: Origin,
 }
 
@@ -270,6 +272,13 @@ pub struct Policy {
     pub using: Option<Expr>,
     pub with_check: Option<Expr>,
     pub origin: Origin,
+    /// Where the statement that set `using` lies: `start` is the file offset
+    /// that node `location`s in `using` count from (`Statement::base`), `end`
+    /// the statement's end. None outside migrations. (ALTER POLICY may set
+    /// `using` and `with_check` in another statement than the CREATE.)
+    pub using_base: Option<Span>,
+    /// As `using_base`, for `with_check`.
+    pub with_check_base: Option<Span>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -334,6 +343,9 @@ pub struct Function {
     pub body: Option<String>,
     /// Span of the body string inside its file, for locating findings in it.
     pub body_span: Option<Span>,
+    /// File offset of the first character of `body`, when the body is a
+    /// dollar-quoted literal (so that offsets in `body` map onto the file).
+    pub body_start: Option<u32>,
     /// Roles granted EXECUTE, `public` for PUBLIC.
     pub execute_grantees: BTreeSet<Ident>,
     pub extension_owned: bool,
@@ -357,6 +369,7 @@ impl Function {
             config: BTreeMap::new(),
             body: None,
             body_span: None,
+            body_start: None,
             execute_grantees: BTreeSet::from([Ident::new("public")]),
             extension_owned: false,
             origin,

@@ -209,6 +209,25 @@ impl SchemaCtx<'_> {
     pub fn report(&mut self, object: &dyn Display, span: Option<Span>, message: String) {
         self.sink.report(object, span, message);
     }
+
+    /// As [`Self::report`], at `severity` instead of the rule's default, for
+    /// rules whose findings differ in weight. A level the user set for the
+    /// rule (seen as an effective severity other than the YAML default)
+    /// applies to every finding.
+    pub fn report_with_severity(
+        &mut self,
+        severity: Severity,
+        object: &dyn Display,
+        span: Option<Span>,
+        message: String,
+    ) {
+        let effective = self.sink.severity;
+        if effective == self.sink.rule.doc.severity {
+            self.sink.severity = severity;
+        }
+        self.sink.report(object, span, message);
+        self.sink.severity = effective;
+    }
 }
 
 pub struct StmtCtx<'a> {

@@ -1,6 +1,9 @@
 //! Facts several rules need, computed in one place.
 
 pub mod expr;
+pub mod integrity;
+pub mod keys;
+pub mod rls;
 
 use pg_query::NodeEnum;
 

@@ -146,6 +146,7 @@ fn column(name: &str, ty: &str, not_null: bool) -> Column {
         not_null,
         default: None,
         identity: false,
+        generated: false,
         origin: Origin::Baseline,
     }
 }

@@ -48,6 +48,7 @@ impl Replayer {
             config: BTreeMap::new(),
             body: None,
             body_span: None,
+            body_start: None,
             execute_grantees: self.default_grantees(&qn.schema),
             extension_owned: false,
             origin: Self::origin(stmt),
@@ -256,6 +257,7 @@ fn apply_function_option(f: &mut Function, d: &pb::DefElem, stmt: &Statement) {
                         start: stmt.base.saturating_add(loc),
                         end: stmt.span.end,
                     });
+                    f.body_start = dollar_body_start(d.location, stmt);
                 }
             }
         }
@@ -288,4 +290,22 @@ fn apply_set(config: &mut BTreeMap<String, String>, v: &pb::VariableSetStmt) {
         Ok(K::VarResetAll) => config.clear(),
         _ => {}
     }
+}
+
+/// File offset just after the opening `$tag$` of a dollar-quoted body
+/// literal, the first string after `AS` (at `as_location`); None for a
+/// '...' literal, whose escapes shift offsets.
+fn dollar_body_start(as_location: i32, stmt: &Statement) -> Option<u32> {
+    let from = stmt.base.checked_add(u32::try_from(as_location).ok()?)?;
+    let rest = stmt.text.get(from as usize..stmt.span.end as usize)?;
+    let tokens = pg_query::scan_tokens(rest).ok()?;
+    let literal = tokens
+        .iter()
+        .find(|t| t.token == pb::Token::Sconst as i32)?;
+    let start = from.checked_add(u32::try_from(literal.start).ok()?)?;
+    let tag = rest
+        .get(usize::try_from(literal.start).ok()?..)?
+        .strip_prefix('$')?;
+    let tag_len = tag.find('$')?.checked_add(2)?;
+    start.checked_add(u32::try_from(tag_len).ok()?)
 }

@@ -55,7 +55,7 @@ impl Replayer {
             NodeEnum::DefineStmt(s) => self.define(s, stmt),
             NodeEnum::CreateTrigStmt(s) => self.create_trigger(s, stmt),
             NodeEnum::CreatePolicyStmt(s) => self.create_policy(s, stmt),
-            NodeEnum::AlterPolicyStmt(s) => self.alter_policy(s),
+            NodeEnum::AlterPolicyStmt(s) => self.alter_policy(s, stmt),
             NodeEnum::CreateEnumStmt(s) => self.create_enum(s, stmt),
             NodeEnum::AlterEnumStmt(s) => self.alter_enum(s),
             NodeEnum::CreateDomainStmt(s) => self.create_domain(s, stmt),

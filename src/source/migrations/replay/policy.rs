@@ -3,7 +3,7 @@
 use pg_query::protobuf as pb;
 
 use super::{expr, role_name, Replayer};
-use crate::catalog::{Ident, Policy, PolicyCommand};
+use crate::catalog::{Ident, Policy, PolicyCommand, Span};
 use crate::source::migrations::split::Statement;
 
 impl Replayer {
@@ -28,6 +28,8 @@ impl Replayer {
             using: expr(&s.qual),
             with_check: expr(&s.with_check),
             origin: Self::origin(stmt),
+            using_base: Some(expr_base(stmt)),
+            with_check_base: Some(expr_base(stmt)),
         };
         let Some(table) = self.catalog.tables.get_mut(&name) else {
             return;
@@ -38,7 +40,7 @@ impl Replayer {
         table.policies.push(policy);
     }
 
-    pub(super) fn alter_policy(&mut self, s: &pb::AlterPolicyStmt) {
+    pub(super) fn alter_policy(&mut self, s: &pb::AlterPolicyStmt, stmt: &Statement) {
         let Some(rv) = &s.table else { return };
         let Some(name) = self.find_table(rv) else {
             return;
@@ -60,10 +62,21 @@ impl Replayer {
         }
         if s.qual.is_some() {
             policy.using = expr(&s.qual);
+            policy.using_base = Some(expr_base(stmt));
         }
         if s.with_check.is_some() {
             policy.with_check = expr(&s.with_check);
+            policy.with_check_base = Some(expr_base(stmt));
         }
+    }
+}
+
+/// See `Policy::using_base`.
+fn expr_base(stmt: &Statement) -> Span {
+    Span {
+        file: stmt.span.file,
+        start: stmt.base,
+        end: stmt.span.end,
     }
 }
 

@@ -66,6 +66,7 @@ impl Replayer {
             not_null: c.is_not_null,
             default: expr(&c.raw_default),
             identity: !c.identity.is_empty(),
+            generated: false,
             origin: Self::origin_at(stmt, c.location),
         };
         if types::is_serial(&written) {
@@ -143,7 +144,10 @@ impl Replayer {
                 });
                 return;
             }
-            Ok(ConstrType::ConstrGenerated) => return,
+            Ok(ConstrType::ConstrGenerated) => {
+                set_col(table, &|col| col.generated = true);
+                return;
+            }
             Ok(ConstrType::ConstrPrimary) => {
                 let columns = keys(&c.keys);
                 for col in table

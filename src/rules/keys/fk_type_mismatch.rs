@@ -1,0 +1,181 @@
+//! Foreign key columns whose type differs from the referenced column. Docs: rules/fk-type-mismatch.yaml.
+
+use crate::report::Severity;
+use crate::rules::support::foreign_keys;
+use crate::rules::support::keys::{
+    column, covered_by_fk, display_type, implied_parent, key_type, primary_key, referenced_columns,
+    same_key_type,
+};
+use crate::rules::{SchemaCtx, SchemaRule};
+
+pub struct FkTypeMismatch;
+
+impl SchemaRule for FkTypeMismatch {
+    fn check(&self, cx: &mut SchemaCtx<'_>) {
+        let cat = cx.catalog;
+        for table in cat.user_tables() {
+            for (con, fk) in foreign_keys(table) {
+                // An unknown parent or column is undefined-object's and undefined-column's.
+                let Some(parent) = cat.table(&fk.ref_table) else {
+                    continue;
+                };
+                let Some(ref_cols) = referenced_columns(fk, parent) else {
+                    continue;
+                };
+                for (local, remote) in fk.columns.iter().zip(ref_cols) {
+                    let (Some(lc), Some(rc)) = (column(table, local), column(parent, remote))
+                    else {
+                        continue;
+                    };
+                    let (lt, rt) = (key_type(cat, lc), key_type(cat, rc));
+                    if same_key_type(lt, rt) {
+                        continue;
+                    }
+                    cx.report(
+                        &table.name,
+                        con.origin.span(),
+                        format!(
+                            "foreign key `{}` column `{}` is {} but `{}`.`{}` is {}",
+                            con.name,
+                            local,
+                            display_type(&lc.ty),
+                            fk.ref_table,
+                            remote,
+                            display_type(&rc.ty)
+                        ),
+                    );
+                }
+            }
+            // A `<thing>_id` column with no foreign key because the types do not
+            // match (the chat seed's text `videos.channel_id` against uuid keys).
+            for col in &table.columns {
+                if covered_by_fk(table, &col.name)
+                    || primary_key(table).is_some_and(|pk| pk == std::slice::from_ref(&col.name))
+                {
+                    continue;
+                }
+                let Some((parent, pk)) = implied_parent(cat, table, col) else {
+                    continue;
+                };
+                if same_key_type(key_type(cat, col), key_type(cat, pk)) {
+                    continue;
+                }
+                cx.report_with_severity(
+                    Severity::Warning,
+                    &table.name,
+                    col.origin.span(),
+                    format!(
+                        "column `{}` is {} but the key `{}` of `{}`, which its name points at, is {}",
+                        col.name, display_type(&col.ty), pk.name, parent.name, display_type(&pk.ty)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{fires, quiet};
+
+    const ID: &str = "fk-type-mismatch";
+
+    #[test]
+    fn integer_to_bigint_fires_at_the_references_clause() {
+        let out = fires(
+            ID,
+            "create table public.p (id bigint primary key);\ncreate table public.c (id int primary key,\n  p_id integer references public.p (id));",
+        );
+        assert!(out.contains("test.sql:3:16"), "{out}");
+        assert!(
+            out.contains("is integer but `public.p`.`id` is bigint"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn typmods_must_match() {
+        fires(
+            ID,
+            "create table public.p (code varchar(20) primary key);\ncreate table public.c (id int primary key, code varchar(10) references public.p);",
+        );
+        quiet(
+            ID,
+            "create table public.p (code varchar(20) primary key);\ncreate table public.c (id int primary key, code character varying(20) references public.p);",
+        );
+    }
+
+    #[test]
+    fn referenced_columns_default_to_the_primary_key() {
+        fires(
+            ID,
+            "create table public.p (id uuid primary key, n int unique);\ncreate table public.c (id int primary key, p_ref int references public.p);",
+        );
+        quiet(
+            ID,
+            "create table public.p (id uuid primary key, n int unique);\ncreate table public.c (id int primary key, p_ref int references public.p (n));",
+        );
+    }
+
+    #[test]
+    fn spellings_of_one_type_match() {
+        quiet(
+            ID,
+            "create table public.p (id bigserial primary key);\ncreate table public.c (id serial primary key, p_id int8 references public.p, q_id bigint references public.p (id));",
+        );
+    }
+
+    #[test]
+    fn domain_over_the_same_base_matches() {
+        quiet(
+            ID,
+            "create domain public.user_key as uuid not null;\ncreate table public.p (id uuid primary key);\ncreate table public.c (id int primary key, p_id public.user_key references public.p);",
+        );
+        fires(
+            ID,
+            "create domain public.short_code as varchar(10);\ncreate table public.p (id varchar(20) primary key);\ncreate table public.c (id int primary key, p_id public.short_code references public.p);",
+        );
+    }
+
+    #[test]
+    fn composite_key_compares_column_by_column() {
+        fires(
+            ID,
+            "create table public.p (a uuid, b int, primary key (a, b));\ncreate table public.c (id int primary key, a uuid, b bigint, foreign key (a, b) references public.p);",
+        );
+    }
+
+    #[test]
+    fn text_column_named_for_a_uuid_keyed_table_fires_as_a_warning() {
+        let out = fires(
+            ID,
+            "create table public.channels (id uuid primary key);\ncreate table public.videos (id uuid primary key,\n  channel_id text not null);",
+        );
+        assert!(out.contains("test.sql:3:3"), "{out}");
+        assert!(out.contains("`channel_id` is text"), "{out}");
+    }
+
+    #[test]
+    fn matching_undeclared_reference_is_missing_foreign_keys_business() {
+        quiet(
+            ID,
+            "create table public.channels (id uuid primary key);\ncreate table public.videos (id uuid primary key, channel_id uuid);",
+        );
+    }
+
+    #[test]
+    fn column_that_is_its_tables_primary_key_is_not_a_reference() {
+        quiet(
+            ID,
+            "create table public.users (id uuid primary key);\ncreate table public.profiles (user_id text primary key);",
+        );
+    }
+
+    #[test]
+    fn missing_parent_is_skipped() {
+        quiet(
+            ID,
+            "create table public.c (id int primary key, p_id int references public.nowhere);",
+        );
+    }
+}

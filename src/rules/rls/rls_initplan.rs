@@ -1,0 +1,108 @@
+//! Policies that call `auth.uid()` and friends once per row. Docs: rules/rls-initplan.yaml.
+
+use crate::rules::support::expr;
+use crate::rules::support::rls::{
+    call_text, calls_in_scalar_subqueries, conditions, is_per_statement_call, node_span,
+    user_policies,
+};
+use crate::rules::{SchemaCtx, SchemaRule};
+
+pub struct RlsInitplan;
+
+impl SchemaRule for RlsInitplan {
+    fn check(&self, cx: &mut SchemaCtx<'_>) {
+        let cat = cx.catalog;
+        for table in cat.tables.values() {
+            for policy in user_policies(table) {
+                for (clause, cond, base) in conditions(policy) {
+                    let wrapped = calls_in_scalar_subqueries(cond);
+                    // Calls inside EXISTS / IN subqueries are reported too: a
+                    // correlated subquery runs them for every outer row (and
+                    // every row it scans), unless they sit in a `(select ...)`.
+                    for (call, _, _) in expr::calls(cond) {
+                        if wrapped.contains(&std::ptr::from_ref(call))
+                            || !is_per_statement_call(cat, call)
+                        {
+                            continue;
+                        }
+                        let text = call_text(call);
+                        let span = node_span(base, call.location, text.len(), policy.origin.span());
+                        cx.report(
+                            &table.name,
+                            span,
+                            format!(
+                                "policy `{}` on `{}` calls `{text}` in {clause} for every row instead of once through `(select {text})`",
+                                policy.name, table.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{fires, quiet};
+
+    const TABLE: &str = "create table public.t (id int primary key, user_id uuid, org uuid);\nalter table public.t enable row level security;\n";
+
+    #[test]
+    fn bare_uid_fires_at_the_call() {
+        let out = fires(
+            "rls-initplan",
+            &format!("{TABLE}create policy p on public.t for select to authenticated\n  using (user_id = auth.uid());"),
+        );
+        assert!(out.starts_with("test.sql:4:20 "), "{out}");
+        assert!(out.contains("`auth.uid()`"), "{out}");
+    }
+
+    #[test]
+    fn wrapped_call_is_quiet() {
+        quiet(
+            "rls-initplan",
+            &format!("{TABLE}create policy p on public.t for select to authenticated using (user_id = (select auth.uid()));"),
+        );
+    }
+
+    #[test]
+    fn mixed_wrapped_and_bare_reports_only_the_bare_one() {
+        let out = fires(
+            "rls-initplan",
+            &format!("{TABLE}create policy p on public.t for update to authenticated\n  using (user_id = (select auth.uid()))\n  with check (user_id = auth.uid() and current_setting('app.x', true) = 'y');"),
+        );
+        assert_eq!(out.lines().count(), 2, "{out}");
+        assert!(out.contains("test.sql:5:"), "{out}");
+        assert!(out.contains("current_setting"), "{out}");
+    }
+
+    #[test]
+    fn call_inside_exists_is_reported() {
+        fires(
+            "rls-initplan",
+            &format!("{TABLE}create table public.m (id int primary key, org uuid, user_id uuid);\ncreate policy p on public.t for select to authenticated using (exists (select 1 from public.m where m.org = t.org and m.user_id = auth.uid()));"),
+        );
+    }
+
+    #[test]
+    fn helper_reading_the_jwt_counts_but_not_with_a_column_argument() {
+        let helpers = "create function public.is_admin() returns boolean language sql stable as $$ select (auth.jwt() -> 'app_metadata' ->> 'admin')::boolean $$;\ncreate function public.owns(u uuid) returns boolean language sql stable as $$ select u = auth.uid() $$;\n";
+        fires(
+            "rls-initplan",
+            &format!("{TABLE}{helpers}create policy p on public.t for select to authenticated using (public.is_admin());"),
+        );
+        quiet(
+            "rls-initplan",
+            &format!("{TABLE}{helpers}create policy p on public.t for select to authenticated using (public.owns(user_id));"),
+        );
+    }
+
+    #[test]
+    fn other_functions_are_quiet() {
+        quiet(
+            "rls-initplan",
+            &format!("{TABLE}create policy p on public.t for select to authenticated using (user_id = (select auth.uid()) and now() > '2020-01-01');"),
+        );
+    }
+}

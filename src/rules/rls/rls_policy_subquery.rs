@@ -1,0 +1,108 @@
+//! Policies that look rows up in another table. Docs: rules/rls-policy-subquery.yaml.
+
+use pg_query::protobuf::SubLinkType;
+use pg_query::NodeRef;
+
+use crate::catalog::{Ident, QualifiedName};
+use crate::rules::support::expr;
+use crate::rules::support::rls::{conditions, policy_search_path, table, user_policies};
+use crate::rules::{SchemaCtx, SchemaRule};
+use crate::source::migrations::ast;
+
+pub struct RlsPolicySubquery;
+
+impl SchemaRule for RlsPolicySubquery {
+    fn check(&self, cx: &mut SchemaCtx<'_>) {
+        let cat = cx.catalog;
+        let path = policy_search_path();
+        for t in cat.tables.values() {
+            for policy in user_policies(t) {
+                let mut others: Vec<QualifiedName> = Vec::new();
+                for (_, cond, _) in conditions(policy) {
+                    for s in expr::sublinks(cond) {
+                        if !matches!(
+                            s.sub_link_type(),
+                            SubLinkType::ExistsSublink
+                                | SubLinkType::AnySublink
+                                | SubLinkType::AllSublink
+                        ) {
+                            continue;
+                        }
+                        let Some(sub) = s.subselect.as_deref().and_then(|n| n.node.as_ref()) else {
+                            continue;
+                        };
+                        for n in ast::descendants(sub) {
+                            let NodeRef::RangeVar(rv) = n else { continue };
+                            let (schema, name) = ast::range_var_name(rv);
+                            let qn =
+                                table(cat, &path, schema.as_deref(), &name).unwrap_or_else(|| {
+                                    QualifiedName::new(
+                                        Ident::new(schema.unwrap_or_else(|| "public".to_string())),
+                                        Ident::new(name),
+                                    )
+                                });
+                            if qn != t.name && !others.contains(&qn) {
+                                others.push(qn);
+                            }
+                        }
+                    }
+                }
+                if others.is_empty() {
+                    continue;
+                }
+                let names: Vec<String> = others.iter().map(|q| format!("`{q}`")).collect();
+                cx.report(
+                    &t.name,
+                    policy.origin.span(),
+                    format!(
+                        "policy `{}` on `{}` looks up {} in a subquery for every row",
+                        policy.name,
+                        t.name,
+                        names.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{fires, quiet};
+
+    const TABLES: &str = "create table public.p (id int primary key, user_id uuid);\ncreate table public.c (id int primary key, p_id int);\nalter table public.c enable row level security;\n";
+
+    #[test]
+    fn exists_over_parent_fires_at_the_policy() {
+        let out = fires(
+            "rls-policy-subquery",
+            &format!("{TABLES}create policy cp on public.c for select to authenticated\n  using (exists (select 1 from public.p where p.id = c.p_id and p.user_id = (select auth.uid())));"),
+        );
+        assert!(out.starts_with("test.sql:4:1 "), "{out}");
+        assert!(out.contains("`public.p`"), "{out}");
+    }
+
+    #[test]
+    fn in_subquery_fires() {
+        fires(
+            "rls-policy-subquery",
+            &format!("{TABLES}create policy cp on public.c for select to authenticated using (p_id in (select id from p where user_id = (select auth.uid())));"),
+        );
+    }
+
+    #[test]
+    fn scalar_subquery_of_the_caller_is_quiet() {
+        quiet(
+            "rls-policy-subquery",
+            &format!("{TABLES}create policy cp on public.c for select to authenticated using (p_id = (select auth.uid())::text::int);"),
+        );
+    }
+
+    #[test]
+    fn self_read_is_left_to_rls_recursion() {
+        quiet(
+            "rls-policy-subquery",
+            &format!("{TABLES}create policy cp on public.c for select to authenticated using (exists (select 1 from public.c c2 where c2.id = c.p_id));"),
+        );
+    }
+}

@@ -1,0 +1,198 @@
+//! Policies that decide by `user_metadata`, which users write themselves. Docs: rules/rls-user-metadata.yaml.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use pg_query::protobuf as pb;
+use pg_query::NodeRef;
+
+use crate::catalog::{Catalog, Function, QualifiedName, Span};
+use crate::rules::support::expr;
+use crate::rules::support::rls::{
+    body_refs, conditions, function_search_path, functions, node_span, policy_search_path,
+    user_policies, MAX_DEPTH,
+};
+use crate::rules::{SchemaCtx, SchemaRule};
+use crate::source::migrations::ast;
+
+pub struct RlsUserMetadata;
+
+impl SchemaRule for RlsUserMetadata {
+    fn check(&self, cx: &mut SchemaCtx<'_>) {
+        let cat = cx.catalog;
+        // Functions reading user metadata -> the policies that reach them.
+        let mut via: BTreeMap<QualifiedName, (&Function, Vec<String>)> = BTreeMap::new();
+        for table in cat.tables.values() {
+            for policy in user_policies(table) {
+                for (clause, cond, base) in conditions(policy) {
+                    for n in expr::nodes(cond) {
+                        let NodeRef::AExpr(e) = n else { continue };
+                        if !is_user_metadata_access(e) {
+                            continue;
+                        }
+                        let node = pb::Node {
+                            node: Some(pg_query::NodeEnum::AExpr(Box::new(e.clone()))),
+                        };
+                        let text = expr::to_sql(&node);
+                        let start = leftmost(&node).unwrap_or(e.location);
+                        cx.report(
+                            &table.name,
+                            node_span(base, start, text.len(), policy.origin.span()),
+                            format!(
+                                "policy `{}` on `{}` reads `user_metadata` from the JWT in {clause}, which every user can edit",
+                                policy.name, table.name
+                            ),
+                        );
+                    }
+                    let mut seen = BTreeSet::new();
+                    for (_, schema, name) in expr::calls(cond) {
+                        for f in functions(cat, &policy_search_path(), schema.as_deref(), &name) {
+                            collect(cat, f, 0, &mut seen, &mut |f| {
+                                let entry = via.entry(f.name.clone()).or_insert((f, Vec::new()));
+                                let label = format!("`{}` on `{}`", policy.name, table.name);
+                                if !entry.1.contains(&label) {
+                                    entry.1.push(label);
+                                }
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        for (name, (f, policies)) in via {
+            let Some(body) = f.body.as_deref() else {
+                continue;
+            };
+            let Some(offset) = metadata_offset(body) else {
+                continue;
+            };
+            let span = body_span(f, offset).or_else(|| f.origin.span());
+            let shown: Vec<&str> = policies.iter().take(3).map(String::as_str).collect();
+            let more = policies.len().saturating_sub(shown.len());
+            let tail = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            cx.report(
+                &name,
+                span,
+                format!(
+                    "function `{name}` reads user metadata, which every user can edit, and policy {}{tail} relies on it",
+                    shown.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// `x -> 'user_metadata'`, `x ->> 'user_metadata'`, `x #>> '{user_metadata,role}'`.
+fn is_user_metadata_access(e: &pb::AExpr) -> bool {
+    let op = ast::strings(&e.name);
+    let key = e.rexpr.as_deref().and_then(ast::const_text);
+    match (op.as_slice(), key) {
+        ([o], Some(k)) if o == "->" || o == "->>" => k == "user_metadata",
+        ([o], Some(k)) if o == "#>" || o == "#>>" => {
+            k.trim_start_matches('{').starts_with("user_metadata")
+        }
+        _ => false,
+    }
+}
+
+fn leftmost(node: &pb::Node) -> Option<i32> {
+    let n = node.node.as_ref()?;
+    ast::descendants(n)
+        .into_iter()
+        .filter_map(|d| match d {
+            NodeRef::FuncCall(c) => Some(c.location),
+            NodeRef::ColumnRef(c) => Some(c.location),
+            NodeRef::AConst(c) => Some(c.location),
+            NodeRef::SubLink(s) => Some(s.location),
+            NodeRef::TypeCast(t) => Some(t.location),
+            _ => None,
+        })
+        .filter(|l| *l >= 0)
+        .min()
+}
+
+/// Visits `f` and the functions it calls (bounded, each once).
+fn collect<'a>(
+    cat: &'a Catalog,
+    f: &'a Function,
+    depth: usize,
+    seen: &mut BTreeSet<QualifiedName>,
+    visit: &mut dyn FnMut(&'a Function),
+) {
+    if depth > MAX_DEPTH || !seen.insert(f.name.clone()) {
+        return;
+    }
+    visit(f);
+    let path = function_search_path(f);
+    for (schema, name) in body_refs(f).calls {
+        for g in functions(cat, &path, schema.as_deref(), &name) {
+            collect(cat, g, depth + 1, seen, visit);
+        }
+    }
+}
+
+/// Where a body reads user metadata: the `'user_metadata'` key, a
+/// `{user_metadata,...}` path or `raw_user_meta_data` of `auth.users`.
+fn metadata_offset(body: &str) -> Option<usize> {
+    let lower = body.to_ascii_lowercase();
+    ["'user_metadata'", "{user_metadata", "raw_user_meta_data"]
+        .iter()
+        .filter_map(|p| lower.find(p))
+        .min()
+}
+
+fn body_span(f: &Function, offset: usize) -> Option<Span> {
+    let file = f.body_span?.file;
+    let start = f.body_start?.checked_add(u32::try_from(offset).ok()?)?;
+    Some(Span {
+        file,
+        start,
+        end: start.saturating_add(u32::try_from("'user_metadata'".len()).unwrap_or(0)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{fires, quiet};
+
+    const TABLE: &str = "create table public.t (id int primary key);\nalter table public.t enable row level security;\n";
+
+    #[test]
+    fn policy_reading_user_metadata_fires_at_the_expression() {
+        let out = fires(
+            "rls-user-metadata",
+            &format!("{TABLE}create policy p on public.t for select to authenticated\n  using ((auth.jwt() -> 'user_metadata' ->> 'role') = 'admin');"),
+        );
+        assert!(out.starts_with("test.sql:4:11 "), "{out}");
+    }
+
+    #[test]
+    fn helper_function_fires_inside_its_body() {
+        let out = fires(
+            "rls-user-metadata",
+            &format!("{TABLE}create function public.user_role() returns text language sql stable as $$\n  select auth.jwt() -> 'user_metadata' ->> 'role'\n$$;\ncreate function public.is_admin() returns boolean language sql stable as $$ select public.user_role() = 'admin' $$;\ncreate policy p on public.t for select to authenticated using ((select public.is_admin()));"),
+        );
+        assert!(out.starts_with("test.sql:4:"), "{out}");
+        assert!(out.contains("[public.user_role]"), "{out}");
+        assert!(out.contains("`p` on `public.t`"), "{out}");
+    }
+
+    #[test]
+    fn app_metadata_is_quiet() {
+        quiet(
+            "rls-user-metadata",
+            &format!("{TABLE}create policy p on public.t for select to authenticated using (((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin');"),
+        );
+    }
+
+    #[test]
+    fn function_no_policy_calls_is_quiet() {
+        quiet(
+            "rls-user-metadata",
+            &format!("{TABLE}create function public.display_name() returns text language sql stable as $$ select auth.jwt() -> 'user_metadata' ->> 'name' $$;"),
+        );
+    }
+}

@@ -1,0 +1,340 @@
+//! Facts about row level security policies that the rls rules share: where a
+//! node of a policy condition lies in its file, which functions and tables a
+//! condition or a function body reaches.
+
+use std::collections::BTreeSet;
+
+use pg_query::protobuf::{self as pb, KeywordKind, SubLinkType, Token};
+use pg_query::{NodeEnum, NodeRef};
+
+use crate::catalog::{
+    resolve, Catalog, Expr, Function, Ident, Policy, PolicyCommand, QualifiedName, Span, Table,
+    Volatility,
+};
+use crate::rules::support::expr;
+use crate::source::migrations::ast;
+
+/// How deep the rules follow functions that call functions.
+pub const MAX_DEPTH: usize = 8;
+
+/// A policy's conditions: (`USING` or `WITH CHECK`, the expression, the base
+/// its node locations count from).
+pub fn conditions(p: &Policy) -> Vec<(&'static str, &Expr, Option<Span>)> {
+    let mut out = Vec::new();
+    if let Some(e) = &p.using {
+        out.push(("USING", e, p.using_base));
+    }
+    if let Some(e) = &p.with_check {
+        out.push(("WITH CHECK", e, p.with_check_base));
+    }
+    out
+}
+
+/// The span of a node of a policy condition that starts at `location` and
+/// is about `len` bytes long (pg_query records no end; the caller passes
+/// the deparsed length), inside the statement; else `fallback`.
+pub fn node_span(
+    base: Option<Span>,
+    location: i32,
+    len: usize,
+    fallback: Option<Span>,
+) -> Option<Span> {
+    let (Some(base), Ok(loc)) = (base, u32::try_from(location)) else {
+        return fallback;
+    };
+    let start = base.start.saturating_add(loc);
+    if start >= base.end {
+        return fallback;
+    }
+    let end = start
+        .saturating_add(u32::try_from(len).unwrap_or(u32::MAX))
+        .min(base.end);
+    Some(Span {
+        file: base.file,
+        start,
+        end,
+    })
+}
+
+/// Policies written by the migrations (not the platform's own).
+pub fn user_policies(table: &Table) -> impl Iterator<Item = &Policy> {
+    table.policies.iter().filter(|p| !p.origin.is_baseline())
+}
+
+/// The commands a policy applies to.
+pub fn applies_to(p: &Policy, cmd: PolicyCommand) -> bool {
+    p.command == cmd || p.command == PolicyCommand::All
+}
+
+/// `auth.uid()`, `auth.jwt()`, `auth.role()`, `auth.email()` and
+/// `current_setting()`: they read the request, not the row, so their value
+/// is the same for every row of a statement.
+pub fn is_request_function(schema: Option<&str>, name: &str) -> bool {
+    match schema {
+        Some("auth") => matches!(name, "uid" | "jwt" | "role" | "email"),
+        None | Some("pg_catalog") => name == "current_setting",
+        _ => false,
+    }
+}
+
+/// Calls inside a scalar subquery `(select ...)`, which PostgreSQL evaluates
+/// once per statement (an initPlan) when it does not refer to the row, or
+/// inside `IN (select f())` without FROM, which it also evaluates once.
+pub fn calls_in_scalar_subqueries(e: &Expr) -> Vec<*const pb::FuncCall> {
+    let mut out = Vec::new();
+    for s in expr::sublinks(e) {
+        let Some(sub) = s.subselect.as_deref().and_then(|n| n.node.as_ref()) else {
+            continue;
+        };
+        let without_from = matches!(sub, NodeEnum::SelectStmt(sel) if sel.from_clause.is_empty());
+        if s.sub_link_type() != SubLinkType::ExprSublink && !without_from {
+            continue;
+        }
+        for n in ast::descendants(sub) {
+            if let NodeRef::FuncCall(c) = n {
+                out.push(std::ptr::from_ref(c));
+            }
+        }
+    }
+    out
+}
+
+/// Whether any node below `node` is a column reference (the row).
+pub fn mentions_columns(node: &pb::Node) -> bool {
+    node.node.as_ref().is_some_and(|n| {
+        ast::descendants(n)
+            .into_iter()
+            .any(|d| matches!(d, NodeRef::ColumnRef(_) | NodeRef::SubLink(_)))
+    })
+}
+
+/// The unqualified-name search path of a function's body: its `SET
+/// search_path`, else `public`.
+pub fn function_search_path(f: &Function) -> Vec<Ident> {
+    match f.config.get("search_path") {
+        Some(value) => value
+            .split(',')
+            .map(|s| s.trim().trim_matches(|c| c == '\'' || c == '"').trim())
+            .filter(|s| !s.is_empty() && *s != "$user" && *s != "pg_temp")
+            .map(Ident::new)
+            .collect(),
+        None => vec![Ident::new("public")],
+    }
+}
+
+/// The search path assumed for names in policy conditions, which PostgreSQL
+/// resolved when the policy was created (Supabase's default: `public`).
+pub fn policy_search_path() -> Vec<Ident> {
+    vec![Ident::new("public")]
+}
+
+/// The catalog's overloads of a function named in SQL.
+pub fn functions<'a>(
+    cat: &'a Catalog,
+    search_path: &[Ident],
+    schema: Option<&str>,
+    name: &str,
+) -> &'a [Function] {
+    resolve::function(cat, search_path, schema, name)
+        .ok()
+        .and_then(|qn| cat.functions.get(&qn))
+        .map_or(&[], Vec::as_slice)
+}
+
+/// A table named in SQL, if the catalog has it.
+pub fn table(
+    cat: &Catalog,
+    search_path: &[Ident],
+    schema: Option<&str>,
+    name: &str,
+) -> Option<QualifiedName> {
+    resolve::table(cat, search_path, schema, name).ok()
+}
+
+/// What a function body names: functions it calls and tables it reads.
+#[derive(Default)]
+pub struct BodyRefs {
+    pub calls: Vec<(Option<String>, String)>,
+    pub tables: Vec<(Option<String>, String)>,
+}
+
+/// Function calls and tables in a function body. SQL bodies are parsed;
+/// PL/pgSQL bodies (and SQL that does not parse) are scanned with
+/// PostgreSQL's scanner: a name followed by `(` is a call, a name after
+/// `FROM` or `JOIN` a table. The scan can mistake a CTE for a table; a table
+/// only counts when the catalog has it.
+pub fn body_refs(f: &Function) -> BodyRefs {
+    let Some(body) = f.body.as_deref() else {
+        return BodyRefs::default();
+    };
+    if f.language.as_str() == "sql" {
+        if let Ok(parsed) = pg_query::parse(body, pg_query::ParserOptions::default()) {
+            let mut refs = BodyRefs::default();
+            for raw in &parsed.protobuf.stmts {
+                let Some(node) = raw.stmt.as_ref().and_then(|s| s.node.as_ref()) else {
+                    continue;
+                };
+                for n in ast::descendants(node) {
+                    match n {
+                        NodeRef::FuncCall(c) => refs.calls.extend(expr::call_name(c)),
+                        NodeRef::RangeVar(rv) => refs.tables.push(ast::range_var_name(rv)),
+                        _ => {}
+                    }
+                }
+            }
+            return refs;
+        }
+    }
+    scan_refs(body)
+}
+
+fn scan_refs(body: &str) -> BodyRefs {
+    let mut refs = BodyRefs::default();
+    let Ok(tokens) = pg_query::scan_tokens(body) else {
+        return refs;
+    };
+    let toks: Vec<(Token, bool, &str)> = tokens
+        .iter()
+        .filter_map(|t| {
+            let kind = Token::try_from(t.token).ok()?;
+            let keyword = KeywordKind::try_from(t.keyword_kind).ok()?;
+            let text = body.get(usize::try_from(t.start).ok()?..usize::try_from(t.end).ok()?)?;
+            let is_name = kind == Token::Ident
+                || matches!(
+                    keyword,
+                    KeywordKind::UnreservedKeyword
+                        | KeywordKind::ColNameKeyword
+                        | KeywordKind::TypeFuncNameKeyword
+                );
+            (!matches!(kind, Token::SqlComment | Token::CComment)).then_some((kind, is_name, text))
+        })
+        .collect();
+    let mut i = 0;
+    while i < toks.len() {
+        let Some(&(_, true, _)) = toks.get(i) else {
+            i += 1;
+            continue;
+        };
+        let mut parts = Vec::new();
+        let mut j = i;
+        while let Some(&(_, true, text)) = toks.get(j) {
+            parts.push(fold(text));
+            if matches!(toks.get(j + 1), Some((Token::Ascii46, _, _))) {
+                j += 2;
+            } else {
+                j += 1;
+                break;
+            }
+        }
+        let name = match parts.as_slice() {
+            [n] => Some((None, n.clone())),
+            [.., s, n] => Some((Some(s.clone()), n.clone())),
+            [] => None,
+        };
+        let after_from = i
+            .checked_sub(1)
+            .and_then(|p| toks.get(p))
+            .is_some_and(|(k, _, _)| matches!(k, Token::From | Token::Join));
+        if let Some(name) = name {
+            if matches!(toks.get(j), Some((Token::Ascii40, _, _))) {
+                refs.calls.push(name);
+            } else if after_from {
+                refs.tables.push(name);
+            }
+        }
+        i = j.max(i + 1);
+    }
+    refs
+}
+
+/// An identifier as PostgreSQL folds it: quoted kept, unquoted lowercased.
+fn fold(text: &str) -> String {
+    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(quoted) => quoted.replace("\"\"", "\""),
+        None => text.to_ascii_lowercase(),
+    }
+}
+
+/// Whether calling `f` reads the request (one of [`is_request_function`]),
+/// directly or through functions it calls.
+pub fn reads_request(cat: &Catalog, f: &Function) -> bool {
+    let mut seen = BTreeSet::new();
+    reads_request_from(cat, f, 0, &mut seen)
+}
+
+fn reads_request_from(
+    cat: &Catalog,
+    f: &Function,
+    depth: usize,
+    seen: &mut BTreeSet<QualifiedName>,
+) -> bool {
+    if depth > MAX_DEPTH || !seen.insert(f.name.clone()) {
+        return false;
+    }
+    let path = function_search_path(f);
+    body_refs(f).calls.iter().any(|(schema, name)| {
+        is_request_function(schema.as_deref(), name)
+            || functions(cat, &path, schema.as_deref(), name)
+                .iter()
+                .any(|g| reads_request_from(cat, g, depth + 1, seen))
+    })
+}
+
+/// A call in a policy that could be evaluated once per statement instead of
+/// once per row: a request function, or a function that is not IMMUTABLE,
+/// reads the request and gets no column of the row as argument.
+pub fn is_per_statement_call(cat: &Catalog, call: &pb::FuncCall) -> bool {
+    let Some((schema, name)) = expr::call_name(call) else {
+        return false;
+    };
+    if is_request_function(schema.as_deref(), &name) {
+        return true;
+    }
+    if call.args.iter().any(mentions_columns) || call.agg_star || call.over.is_some() {
+        return false;
+    }
+    functions(cat, &policy_search_path(), schema.as_deref(), &name)
+        .iter()
+        .any(|f| f.volatility != Volatility::Immutable && reads_request(cat, f))
+}
+
+/// How a call is written, for messages: `auth.uid()`.
+pub fn call_text(call: &pb::FuncCall) -> String {
+    let node = pb::Node {
+        node: Some(NodeEnum::FuncCall(Box::new(call.clone()))),
+    };
+    expr::to_sql(&node)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scans_plpgsql_bodies() {
+        let refs = scan_refs(
+            "begin\n  perform public.touch(1);\n  if exists (select 1 from members m join \"Teams\" t on true) then return auth.role(); end if;\nend",
+        );
+        let calls: Vec<String> = refs
+            .calls
+            .iter()
+            .map(|(s, n)| format!("{}.{n}", s.clone().unwrap_or_default()))
+            .collect();
+        assert!(calls.contains(&"public.touch".to_string()), "{calls:?}");
+        assert!(calls.contains(&"auth.role".to_string()), "{calls:?}");
+        let tables: Vec<&str> = refs.tables.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(tables, ["members", "Teams"]);
+    }
+
+    #[test]
+    fn node_span_stays_in_the_statement() {
+        let base = Some(Span {
+            file: crate::catalog::FileId(0),
+            start: 100,
+            end: 120,
+        });
+        let span = node_span(base, 10, 50, None).unwrap();
+        assert_eq!((span.start, span.end), (110, 120));
+        assert!(node_span(base, -1, 5, None).is_none());
+    }
+}

@@ -140,6 +140,15 @@ impl Config {
         Ok(())
     }
 
+    /// Whether the user set this rule's level (`rules: { id: warning }`), which
+    /// then applies to every finding of the rule, even those a rule reports at
+    /// its own varying severity.
+    pub fn sets_level(&self, rule: &Rule) -> bool {
+        self.levels.iter().any(|(id, l)| {
+            *l != RuleLevel::Off && rules::find(id).is_some_and(|r| r.id() == rule.id())
+        })
+    }
+
     /// The severity a rule runs at, or None when it does not run.
     pub fn severity_for(&self, rule: &Rule) -> Option<Severity> {
         let names = |list: &[String]| {

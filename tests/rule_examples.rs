@@ -16,7 +16,7 @@ fn lint_one(rule: &str, sql: &str) -> pgvet::report::Report {
         exposed_schemas: vec!["public".into()],
     };
     pgvet::lint_sources(
-        vec![(format!("{rule}.sql"), sql.to_string())],
+        rules::example_sources(&format!("{rule}.sql"), sql),
         &cfg,
         &settings,
     )
@@ -103,7 +103,7 @@ fn good_examples_are_clean_of_every_rule() {
     let mut dirty = Vec::new();
     for rule in rules::all() {
         let report = pgvet::lint_sources(
-            vec![("good.sql".into(), rule.doc.good.clone())],
+            rules::example_sources("good.sql", &rule.doc.good),
             &Config::default(),
             &settings,
         );

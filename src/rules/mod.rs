@@ -161,6 +161,34 @@ fn broken_doc(entry: &RuleEntry, error: &str) -> RuleDoc {
     }
 }
 
+/// The migration files an example stands for. An example is one file named
+/// `default_name`, unless it has `-- file: <path>` lines, each starting a
+/// file of that name (for rules about several files or their names).
+pub fn example_sources(default_name: &str, sql: &str) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in sql.split_inclusive('\n') {
+        if let Some(name) = line.trim().strip_prefix("-- file:") {
+            files.push((name.trim().to_string(), String::new()));
+        } else if let Some((_, text)) = files.last_mut() {
+            text.push_str(line);
+        } else {
+            files.push((default_name.to_string(), line.to_string()));
+        }
+    }
+    // Blank lines before the first `-- file:` are not a file of their own.
+    if files.len() > 1
+        && files
+            .first()
+            .is_some_and(|(n, t)| n == default_name && t.trim().is_empty())
+    {
+        files.remove(0);
+    }
+    if files.is_empty() {
+        files.push((default_name.to_string(), String::new()));
+    }
+    files
+}
+
 /// A rule id or one of its aliases.
 pub fn find(id: &str) -> Option<&'static Rule> {
     all()
@@ -172,6 +200,8 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 struct Sink<'a> {
     rule: &'static Rule,
     severity: Severity,
+    /// The user set this rule's level: it wins over per-finding severities.
+    level_set: bool,
     findings: &'a mut Vec<Finding>,
 }
 
@@ -212,8 +242,7 @@ impl SchemaCtx<'_> {
 
     /// As [`Self::report`], at `severity` instead of the rule's default, for
     /// rules whose findings differ in weight. A level the user set for the
-    /// rule (seen as an effective severity other than the YAML default)
-    /// applies to every finding.
+    /// rule in pgvet.yaml applies to every finding instead.
     pub fn report_with_severity(
         &mut self,
         severity: Severity,
@@ -222,7 +251,7 @@ impl SchemaCtx<'_> {
         message: String,
     ) {
         let effective = self.sink.severity;
-        if effective == self.sink.rule.doc.severity {
+        if !self.sink.level_set {
             self.sink.severity = severity;
         }
         self.sink.report(object, span, message);
@@ -253,10 +282,17 @@ impl StmtCtx<'_> {
     }
 }
 
+/// A running rule's severity, and whether the user chose it.
+#[derive(Clone, Copy)]
+struct Level {
+    severity: Severity,
+    set_by_user: bool,
+}
+
 /// The rules a run uses, with their effective severities.
 pub struct Engine {
-    schema: Vec<(&'static Rule, &'static dyn SchemaRule, Severity)>,
-    statement: Vec<(&'static Rule, &'static dyn StatementRule, Severity)>,
+    schema: Vec<(&'static Rule, &'static dyn SchemaRule, Level)>,
+    statement: Vec<(&'static Rule, &'static dyn StatementRule, Level)>,
     assume_exists: Vec<String>,
     options: BTreeMap<&'static str, serde_norway::Value>,
 }
@@ -277,6 +313,10 @@ impl Engine {
         for rule in all() {
             let Some(severity) = cfg.severity_for(rule) else {
                 continue;
+            };
+            let severity = Level {
+                severity,
+                set_by_user: cfg.sets_level(rule),
             };
             match rule.entry.imp {
                 RuleImpl::Schema(imp) => engine.schema.push((rule, imp, severity)),
@@ -302,7 +342,8 @@ impl Engine {
                 options: self.options.get(rule.id()),
                 sink: Sink {
                     rule,
-                    severity: *severity,
+                    severity: severity.severity,
+                    level_set: severity.set_by_user,
                     findings,
                 },
             };
@@ -318,7 +359,8 @@ impl Engine {
                 options: self.options.get(rule.id()),
                 sink: Sink {
                     rule,
-                    severity: *severity,
+                    severity: severity.severity,
+                    level_set: severity.set_by_user,
                     findings,
                 },
             };
@@ -383,6 +425,30 @@ pub(crate) mod testing {
             found.is_empty(),
             "expected `{rule}` to stay quiet on:\n{sql}\nbut got:\n{}",
             found.join("\n")
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::example_sources;
+
+    #[test]
+    fn an_example_is_one_file_unless_it_names_files() {
+        assert_eq!(
+            example_sources("x.sql", "select 1;\n"),
+            [("x.sql".to_string(), "select 1;\n".to_string())]
+        );
+        let two = example_sources(
+            "x.sql",
+            "\n-- file: a/1_a.sql\nselect 1;\n-- file: a/2_b.sql\nselect 2;\n",
+        );
+        assert_eq!(
+            two,
+            [
+                ("a/1_a.sql".to_string(), "select 1;\n".to_string()),
+                ("a/2_b.sql".to_string(), "select 2;\n".to_string())
+            ]
         );
     }
 }

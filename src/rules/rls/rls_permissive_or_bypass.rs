@@ -294,5 +294,10 @@ mod tests {
             severities(&sql, "rules:\n  rls-permissive-or-bypass: info\n"),
             [Severity::Info]
         );
+        // A level equal to the rule's default is still the user's choice.
+        assert_eq!(
+            severities(&sql, "rules:\n  rls-permissive-or-bypass: error\n"),
+            [Severity::Error]
+        );
     }
 }

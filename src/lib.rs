@@ -174,6 +174,43 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
     report
 }
 
+/// Audits a live database: reads its catalog in one read-only snapshot and
+/// runs the schema rules (statement rules need migrations and do not run).
+pub fn audit(
+    opts: &source::live::LiveOptions,
+    cfg: &Config,
+) -> Result<Report, source::live::LiveError> {
+    let snapshot = source::live::load(opts)?;
+    let engine = rules::Engine::new(cfg);
+    let mut findings = Vec::new();
+    engine.check_schema(&snapshot.catalog, &[], &mut findings);
+    for f in &mut findings {
+        f.span = None;
+    }
+    let errors = snapshot
+        .unreadable
+        .iter()
+        .map(|u| InputError {
+            file: snapshot.target.clone(),
+            line: None,
+            column: None,
+            message: format!(
+                "the definition of {} could not be parsed: {}",
+                u.object, u.message
+            ),
+        })
+        .collect();
+    let mut report = Report {
+        findings,
+        errors,
+        database: Some(snapshot.target),
+        ..Report::default()
+    };
+    report.summary.statements = snapshot.definitions;
+    report.finish();
+    Ok(report)
+}
+
 fn input_error(src: &SourceFile, e: split::ParseError) -> InputError {
     let (line, column) = src.lines.position(&src.text, e.offset as usize);
     InputError {

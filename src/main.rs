@@ -34,6 +34,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Read a live database's catalog (read-only, one snapshot) and report problems.
+    Audit(AuditArgs),
     /// Show a rule's rationale, examples and fix.
     Explain {
         /// Rule id (or alias).
@@ -46,6 +48,37 @@ struct LintArgs {
     /// Migration files or directories (a directory = its *.sql files in name order).
     /// Default: the first of supabase/migrations, migrations, db/migrations.
     paths: Vec<PathBuf>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(clap::Args)]
+struct AuditArgs {
+    /// Connection URL or key=value string (libpq style); PG* variables fill the gaps.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    db: Option<String>,
+    /// Audit only these schemas (comma-separated). Default: every schema but PostgreSQL's own.
+    #[arg(long, value_delimiter = ',')]
+    schemas: Vec<String>,
+    /// TLS: disable, prefer (default), require, verify-ca or verify-full, as in libpq.
+    #[arg(long)]
+    sslmode: Option<String>,
+    /// CA certificates (PEM) for verify-ca / verify-full.
+    #[arg(long)]
+    sslrootcert: Option<String>,
+    /// Longest a catalog query may run (PostgreSQL duration).
+    #[arg(long, default_value = "30s")]
+    statement_timeout: String,
+    /// Longest to wait for a catalog lock (PostgreSQL duration).
+    #[arg(long, default_value = "5s")]
+    lock_timeout: String,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+/// Options of every command that reports findings.
+#[derive(clap::Args)]
+struct CommonArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// Exit 1 when a finding is at or above this severity.
@@ -99,6 +132,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Lint(args) => lint(args),
+        Command::Audit(args) => audit(args),
         Command::Rules { format } => {
             print_rules(format)?;
             Ok(Outcome::Clean)
@@ -113,19 +147,24 @@ fn run(cli: Cli) -> Result<Outcome> {
     }
 }
 
-fn lint(args: LintArgs) -> Result<Outcome> {
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let config_path = args.config.clone().or_else(|| config::discover(&cwd));
+/// The config file and command-line rule choices.
+fn load_config(common: &CommonArgs, cwd: &std::path::Path) -> Result<Config> {
+    let config_path = common.config.clone().or_else(|| config::discover(cwd));
     let mut cfg = match &config_path {
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
-    if !args.select.is_empty() {
-        cfg.select = Some(args.select.clone());
+    if !common.select.is_empty() {
+        cfg.select = Some(common.select.clone());
     }
-    cfg.ignore.extend(args.ignore.iter().cloned());
+    cfg.ignore.extend(common.ignore.iter().cloned());
     cfg.check_rule_ids("command line")?;
+    Ok(cfg)
+}
 
+fn lint(args: LintArgs) -> Result<Outcome> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let cfg = load_config(&args.common, &cwd)?;
     let paths = if args.paths.is_empty() {
         match pgvet::source::migrations::files::autodetect(&cwd) {
             Some(dir) => vec![dir],
@@ -139,17 +178,48 @@ fn lint(args: LintArgs) -> Result<Outcome> {
     };
     let settings = pgvet::Settings::resolve(&cfg, &paths, &cwd);
     let report = pgvet::lint(&paths, &cfg, &settings);
+    finish(&report, &args.common)
+}
 
-    let out = match args.format {
-        Format::Json => report::json::render(&report),
-        Format::Human => report::human::render(&report, use_color()),
+fn audit(args: AuditArgs) -> Result<Outcome> {
+    use pgvet::source::live::{ConnectOptions, LiveOptions, SslMode};
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let cfg = load_config(&args.common, &cwd)?;
+    let sslmode = match &args.sslmode {
+        Some(m) => Some(m.parse::<SslMode>().map_err(anyhow::Error::msg)?),
+        None => None,
+    };
+    // Exposed schemas as for lint: config, else supabase/config.toml, else public.
+    let settings = pgvet::Settings::resolve(&cfg, &[], &cwd);
+    let opts = LiveOptions {
+        connect: ConnectOptions {
+            url: args.db.clone(),
+            sslmode,
+            sslrootcert: args.sslrootcert.clone(),
+            connect_timeout: None,
+        },
+        statement_timeout: args.statement_timeout.clone(),
+        lock_timeout: args.lock_timeout.clone(),
+        schemas: (!args.schemas.is_empty()).then(|| args.schemas.clone()),
+        platform: cfg.platform,
+        exposed_schemas: settings.exposed_schemas,
+    };
+    let report = pgvet::audit(&opts, &cfg)?;
+    finish(&report, &args.common)
+}
+
+/// Prints the report; the outcome follows from its errors and findings.
+fn finish(report: &report::Report, common: &CommonArgs) -> Result<Outcome> {
+    let out = match common.format {
+        Format::Json => report::json::render(report),
+        Format::Human => report::human::render(report, use_color()),
     };
     write_stdout(&out)?;
 
     if !report.errors.is_empty() {
         return Ok(Outcome::Failed);
     }
-    let threshold = match args.fail_on {
+    let threshold = match common.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Info => Some(Severity::Info),

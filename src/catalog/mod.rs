@@ -100,7 +100,17 @@ pub struct Table {
     pub partition_of: Option<QualifiedName>,
     /// Owned by an extension (rules skip these).
     pub extension_owned: bool,
+    /// Size and row estimate, read from a live database (None from migrations).
+    pub stats: Option<TableStats>,
     pub origin: Origin,
+}
+
+/// What the planner knows about a table's size (`reltuples`, `relpages`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TableStats {
+    /// -1 when the table was never analyzed.
+    pub row_estimate: f64,
+    pub bytes: u64,
 }
 
 impl Table {
@@ -119,6 +129,7 @@ impl Table {
             rls_origin: None,
             partition_of: None,
             extension_owned: false,
+            stats: None,
             origin,
         }
     }

@@ -99,10 +99,16 @@ fn frame(
 pub fn summary_line(report: &Report) -> String {
     let count = |sev| report.findings.iter().filter(|f| f.severity == sev).count();
     let s = &report.summary;
+    let read = match &report.database {
+        Some(db) => format!("{db}, {}", plural(s.statements, "definition")),
+        None => format!(
+            "{}, {}",
+            plural(s.files, "file"),
+            plural(s.statements, "statement")
+        ),
+    };
     format!(
-        "{}, {}: {} ({} {}, {} {}, {} info), {}",
-        plural(s.files, "file"),
-        plural(s.statements, "statement"),
+        "{read}: {} ({} {}, {} {}, {} info), {}",
         plural(s.findings, "finding"),
         count(Severity::Error),
         noun(count(Severity::Error), "error"),

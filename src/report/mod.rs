@@ -120,6 +120,8 @@ pub struct Report {
     pub errors: Vec<InputError>,
     pub sources: Vec<SourceFile>,
     pub summary: Summary,
+    /// The database an audit read (`user@host:port/db`); None for lint.
+    pub database: Option<String>,
 }
 
 impl Report {
@@ -134,10 +136,13 @@ impl Report {
             }
         }
         let file_order = |f: &Finding| f.span.map_or(u32::MAX, |s| s.file.0);
+        // Findings without a location (a live audit) are grouped by object.
+        let unplaced = |f: &Finding| f.location.is_none().then(|| f.object.clone());
         self.findings.sort_by(|a, b| {
             (
                 file_order(a),
                 a.location.as_ref().map(|l| (l.line, l.column)),
+                unplaced(a),
                 a.rule,
                 &a.object,
                 &a.message,
@@ -145,6 +150,7 @@ impl Report {
                 .cmp(&(
                     file_order(b),
                     b.location.as_ref().map(|l| (l.line, l.column)),
+                    unplaced(b),
                     b.rule,
                     &b.object,
                     &b.message,

@@ -1,3 +1,4 @@
 //! Sources that fill the catalog.
 
+pub mod live;
 pub mod migrations;

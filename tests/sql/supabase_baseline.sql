@@ -46,7 +46,7 @@ create table if not exists auth.users (
   aud varchar(255),
   role varchar(255),
   email varchar(255),
-  phone text,
+  phone text unique, -- users_phone_key on Supabase
   encrypted_password varchar(255),
   email_confirmed_at timestamptz,
   last_sign_in_at timestamptz,

@@ -29,9 +29,11 @@ pub fn range_var_name(rv: &pb::RangeVar) -> (Option<String>, String) {
     (schema, rv.relname.clone())
 }
 
-/// The text of a string, integer or boolean constant node.
+/// The text of a string, integer or boolean constant node, also under a
+/// cast (`'x'::text`, as PostgreSQL prints constants back).
 pub fn const_text(node: &Node) -> Option<String> {
     match node.node.as_ref()? {
+        NodeEnum::TypeCast(t) => t.arg.as_deref().and_then(const_text),
         NodeEnum::String(s) => Some(s.sval.clone()),
         NodeEnum::Integer(i) => Some(i.ival.to_string()),
         NodeEnum::Float(f) => Some(f.fval.clone()),

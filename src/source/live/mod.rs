@@ -1,0 +1,240 @@
+//! The live source: the catalog of a running database, read in one read-only
+//! snapshot.
+//!
+//! pgvet reads `pg_catalog` with a handful of queries (each O(objects), no
+//! per-table round trips), writes the definitions PostgreSQL itself prints
+//! (`pg_get_functiondef`, `pg_get_constraintdef`, `pg_get_indexdef`, ...) as
+//! DDL, and replays that DDL with the same replayer the migrations go
+//! through, on top of the same platform baseline. Facts DDL does not carry
+//! (privileges, index validity, sizes) are then set directly. Every object
+//! ends up marked [`Origin::Live`], or [`Origin::Baseline`] when it lies
+//! outside the audited schemas, so rules skip it exactly like the platform's
+//! own objects.
+
+pub mod connect;
+mod ddl;
+mod query;
+
+use std::fmt;
+
+use crate::catalog::{baseline, Catalog, Ident, Origin, Platform};
+
+pub use connect::{ConnectOptions, SslMode};
+pub use ddl::Unreadable;
+
+/// Why an audit could not read the database. Messages name what failed and
+/// never contain the password.
+#[derive(Debug)]
+pub enum LiveError {
+    /// Bad connection string or option.
+    Usage(String),
+    /// TLS could not be set up (bad root certificate file, ...).
+    Tls(String),
+    /// Connecting or logging in failed.
+    Connect { target: String, message: String },
+    /// A catalog query failed (permission denied, timeout, ...).
+    Query { what: String, message: String },
+}
+
+impl fmt::Display for LiveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LiveError::Usage(m) | LiveError::Tls(m) => f.write_str(m),
+            LiveError::Connect { target, message } => {
+                write!(f, "cannot connect to {target}: {message}")
+            }
+            LiveError::Query { what, message } => {
+                write!(f, "cannot read {what} from the database: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for LiveError {}
+
+/// How to read the database.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    pub connect: ConnectOptions,
+    /// PostgreSQL duration, e.g. `30s`; applies to every catalog query.
+    pub statement_timeout: String,
+    /// PostgreSQL duration; the audit waits no longer for a catalog lock.
+    pub lock_timeout: String,
+    /// Schemas whose objects are audited; None = every schema but
+    /// PostgreSQL's own. Objects elsewhere stay in the model for reference.
+    pub schemas: Option<Vec<String>>,
+    /// Platform from config; None = detect (Supabase when `auth.users` and
+    /// the `anon` and `authenticated` roles exist).
+    pub platform: Option<Platform>,
+    pub exposed_schemas: Vec<String>,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions {
+            connect: ConnectOptions::default(),
+            statement_timeout: "30s".to_string(),
+            lock_timeout: "5s".to_string(),
+            schemas: None,
+            platform: None,
+            exposed_schemas: vec!["public".to_string()],
+        }
+    }
+}
+
+/// What was read.
+pub struct Snapshot {
+    pub catalog: Catalog,
+    /// `user@host:port/db`, for the report.
+    pub target: String,
+    pub server_version: String,
+    /// `transaction_read_only` as the server reported it inside the snapshot.
+    pub read_only: bool,
+    /// Definitions replayed into the model.
+    pub definitions: usize,
+    /// Definitions PostgreSQL printed that pgvet could not parse.
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// A PostgreSQL duration such as `30s`, `500ms`, `2min` or `0` (no limit).
+pub fn check_duration(text: &str) -> Result<(), String> {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = text.get(digits.len()..).unwrap_or_default();
+    let ok_number = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    let ok_unit = matches!(unit, "" | "us" | "ms" | "s" | "min" | "h" | "d");
+    if ok_number && ok_unit {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{text}` is not a duration (examples: 500ms, 30s, 2min)"
+        ))
+    }
+}
+
+/// Connects, reads the catalog in one read-only snapshot, and builds the model.
+pub fn load(opts: &LiveOptions) -> Result<Snapshot, LiveError> {
+    for d in [&opts.statement_timeout, &opts.lock_timeout] {
+        check_duration(d).map_err(LiveError::Usage)?;
+    }
+    let env = |k: &str| std::env::var(k).ok();
+    let target = connect::resolve(&opts.connect, &env)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| LiveError::Connect {
+            target: target.label.clone(),
+            message: format!("cannot start the I/O runtime: {e}"),
+        })?;
+    let raw = runtime.block_on(query::read(&target, opts))?;
+    let platform = opts.platform.unwrap_or(if raw.looks_like_supabase() {
+        Platform::Supabase
+    } else {
+        Platform::Postgres
+    });
+    let mut cat = baseline::catalog(platform);
+    cat.exposed_schemas = opts
+        .exposed_schemas
+        .iter()
+        .map(|s| Ident::new(s.clone()))
+        .collect();
+    let (definitions, unreadable) = ddl::build(&mut cat, &raw);
+    let audited = |schema: &Ident| match &opts.schemas {
+        Some(list) => list.iter().any(|s| s == schema.as_str()),
+        None => true,
+    };
+    settle_origins(&mut cat, &audited);
+    Ok(Snapshot {
+        catalog: cat,
+        target: target.label,
+        server_version: raw.server_version.clone(),
+        read_only: raw.read_only,
+        definitions,
+        unreadable,
+    })
+}
+
+/// Replayed objects carry spans into the generated DDL, which means nothing
+/// to a user: each becomes `Live`, or `Baseline` outside the audited schemas.
+fn settle_origins(cat: &mut Catalog, audited: &dyn Fn(&Ident) -> bool) {
+    fn settle(origin: &mut Origin, audited: bool) {
+        if matches!(origin, Origin::Migration(_)) {
+            *origin = if audited {
+                Origin::Live
+            } else {
+                Origin::Baseline
+            };
+        }
+    }
+    for schema in cat.schemas.values_mut() {
+        let a = audited(&schema.name);
+        settle(&mut schema.origin, a);
+    }
+    for table in cat.tables.values_mut() {
+        let a = audited(&table.name.schema);
+        settle(&mut table.origin, a);
+        if let Some(o) = table.rls_origin.as_mut() {
+            settle(o, a);
+        }
+        for c in &mut table.columns {
+            settle(&mut c.origin, a);
+        }
+        for c in &mut table.constraints {
+            settle(&mut c.origin, a);
+        }
+        for i in &mut table.indexes {
+            settle(&mut i.origin, a);
+        }
+        for t in &mut table.triggers {
+            settle(&mut t.origin, a);
+        }
+        for p in &mut table.policies {
+            settle(&mut p.origin, a);
+            p.using_base = None;
+            p.with_check_base = None;
+        }
+    }
+    for view in cat.views.values_mut() {
+        let a = audited(&view.name.schema);
+        settle(&mut view.origin, a);
+        for i in &mut view.indexes {
+            settle(&mut i.origin, a);
+        }
+    }
+    for f in cat.functions.values_mut().flatten() {
+        let a = audited(&f.name.schema);
+        settle(&mut f.origin, a);
+        f.body_span = None;
+        f.body_start = None;
+    }
+    for t in cat.types.values_mut() {
+        let a = audited(&t.name.schema);
+        settle(&mut t.origin, a);
+    }
+    for s in cat.sequences.values_mut() {
+        let a = audited(&s.name.schema);
+        settle(&mut s.origin, a);
+    }
+    for e in cat.extensions.values_mut() {
+        let a = audited(&e.schema);
+        settle(&mut e.origin, a);
+    }
+    for d in &mut cat.default_privileges {
+        let a = d.schema.as_ref().is_none_or(audited);
+        settle(&mut d.origin, a);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_duration;
+
+    #[test]
+    fn durations() {
+        for ok in ["0", "30s", "500ms", "2min", "1h"] {
+            assert!(check_duration(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "s", "30 s", "-1s", "30sec", "1; drop table x"] {
+            assert!(check_duration(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,514 @@
+//! The catalog queries. One connection, one `REPEATABLE READ READ ONLY`
+//! transaction (so every query sees the same snapshot), `search_path` empty
+//! so that PostgreSQL prints every name schema-qualified, and each query
+//! linear in the number of objects: extension membership is looked up
+//! through pg_depend's (classid, objid) index, never by objid alone.
+
+use tokio_postgres::{Client, Row};
+
+use super::connect::{tls_config, SslMode, Target};
+use super::{LiveError, LiveOptions};
+
+/// Schemas that are PostgreSQL's own, never read.
+const SYSTEM_SCHEMAS: &str = "n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') \
+     and n.nspname not like 'pg\\_temp\\_%' and n.nspname not like 'pg\\_toast\\_temp\\_%'";
+
+/// Not a member of an extension (`classid` names the catalog `objid` lives in).
+fn not_extension_member(classid: &str, objid: &str) -> String {
+    format!(
+        "not exists (select 1 from pg_depend d where d.classid = '{classid}'::regclass \
+         and d.objid = {objid} and d.deptype = 'e')"
+    )
+}
+
+pub struct RawSchema {
+    pub name: String,
+    /// Roles with CREATE (`public` for PUBLIC); the owner when the ACL is default.
+    pub create: Vec<String>,
+}
+
+pub struct RawExtension {
+    pub name: String,
+    pub schema: String,
+}
+
+pub struct RawType {
+    pub schema: String,
+    pub name: String,
+    pub qname: String,
+    pub kind: String,
+    pub owner: String,
+    pub labels: Vec<String>,
+    pub base: Option<String>,
+    pub not_null: bool,
+    pub checks: Vec<String>,
+    pub subtype: Option<String>,
+}
+
+pub struct RawRelation {
+    pub oid: i64,
+    pub schema: String,
+    pub name: String,
+    pub qname: String,
+    pub kind: String,
+    pub owner: String,
+    pub rls: bool,
+    pub force_rls: bool,
+    pub partition_bound: Option<String>,
+    pub parent: Option<String>,
+    pub partition_key: Option<String>,
+    pub options: Vec<String>,
+    pub view_def: Option<String>,
+    pub server: Option<String>,
+    /// A sequence owned by a serial or identity column.
+    pub owned_sequence: bool,
+    pub row_estimate: f64,
+    pub bytes: i64,
+}
+
+pub struct RawColumn {
+    pub relation: i64,
+    pub name: String,
+    pub ty: String,
+    pub not_null: bool,
+    pub identity: String,
+    pub generated: String,
+    pub default: Option<String>,
+}
+
+pub struct RawConstraint {
+    pub relation: i64,
+    pub name: String,
+    pub kind: String,
+    pub def: String,
+    pub index: i64,
+    /// Declared on this table, not inherited from a parent or partitioned table.
+    pub local: bool,
+}
+
+pub struct RawIndex {
+    pub relation: i64,
+    pub oid: i64,
+    pub name: String,
+    pub def: String,
+    pub valid: bool,
+    /// A partition of an index on a partitioned table (created with it).
+    pub inherited: bool,
+}
+
+pub struct RawFunction {
+    pub schema: String,
+    pub name: String,
+    pub qname: String,
+    pub kind: String,
+    pub owner: String,
+    pub def: Option<String>,
+    pub identity_args: String,
+    /// EXECUTE grantees (`public` for PUBLIC); None = the default ACL.
+    pub execute: Option<Vec<String>>,
+}
+
+pub struct RawTrigger {
+    pub relation: i64,
+    pub name: String,
+    pub def: String,
+    pub enabled: String,
+}
+
+pub struct RawPolicy {
+    pub relation: i64,
+    pub name: String,
+    pub permissive: bool,
+    pub command: String,
+    /// Quoted role names; None = PUBLIC.
+    pub roles: Option<Vec<String>>,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+}
+
+/// Everything read in the snapshot.
+pub struct Raw {
+    pub server_version: String,
+    pub read_only: bool,
+    pub roles: Vec<String>,
+    pub schemas: Vec<RawSchema>,
+    pub extensions: Vec<RawExtension>,
+    pub types: Vec<RawType>,
+    pub relations: Vec<RawRelation>,
+    pub columns: Vec<RawColumn>,
+    pub constraints: Vec<RawConstraint>,
+    pub indexes: Vec<RawIndex>,
+    pub functions: Vec<RawFunction>,
+    pub triggers: Vec<RawTrigger>,
+    pub policies: Vec<RawPolicy>,
+}
+
+impl Raw {
+    /// A Supabase project: `auth.users` and the API roles exist.
+    pub fn looks_like_supabase(&self) -> bool {
+        let role = |r: &str| self.roles.iter().any(|x| x == r);
+        role("anon")
+            && role("authenticated")
+            && self
+                .relations
+                .iter()
+                .any(|r| r.schema == "auth" && r.name == "users")
+    }
+}
+
+fn connect_error(target: &Target, e: &tokio_postgres::Error) -> LiveError {
+    LiveError::Connect {
+        target: target.label.clone(),
+        message: describe(e),
+    }
+}
+
+/// The server's message when there is one, else the driver's with its cause.
+fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
+}
+
+async fn connect(target: &Target) -> Result<Client, LiveError> {
+    if target.sslmode == SslMode::Disable {
+        let (client, conn) = target
+            .config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .map_err(|e| connect_error(target, &e))?;
+        tokio::spawn(conn);
+        return Ok(client);
+    }
+    let tls = tls_config(target.sslmode, target.sslrootcert.as_deref())?;
+    let (client, conn) = target
+        .config
+        .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+        .await
+        .map_err(|e| connect_error(target, &e))?;
+    tokio::spawn(conn);
+    Ok(client)
+}
+
+async fn rows(client: &Client, what: &str, sql: &str) -> Result<Vec<Row>, LiveError> {
+    client.query(sql, &[]).await.map_err(|e| LiveError::Query {
+        what: what.to_string(),
+        message: describe(&e),
+    })
+}
+
+fn get<'a, T: tokio_postgres::types::FromSql<'a>>(
+    row: &'a Row,
+    idx: usize,
+    what: &str,
+) -> Result<T, LiveError> {
+    row.try_get(idx).map_err(|e| LiveError::Query {
+        what: what.to_string(),
+        message: format!("unexpected column {idx}: {e}"),
+    })
+}
+
+fn list(row: &Row, idx: usize, what: &str) -> Result<Vec<String>, LiveError> {
+    Ok(get::<Option<Vec<String>>>(row, idx, what)?.unwrap_or_default())
+}
+
+/// Reads the whole catalog in one read-only snapshot.
+pub async fn read(target: &Target, opts: &LiveOptions) -> Result<Raw, LiveError> {
+    let client = connect(target).await?;
+    // Durations were checked by the caller: digits and a unit, nothing else.
+    let setup = format!(
+        "begin isolation level repeatable read read only; \
+         set local statement_timeout = '{}'; set local lock_timeout = '{}'; \
+         set local search_path = ''",
+        opts.statement_timeout, opts.lock_timeout
+    );
+    client
+        .batch_execute(&setup)
+        .await
+        .map_err(|e| LiveError::Query {
+            what: "a read-only snapshot".to_string(),
+            message: describe(&e),
+        })?;
+    let raw = read_in_snapshot(&client).await;
+    // Nothing was written; ending the transaction either way is harmless.
+    let _ = client.batch_execute("rollback").await;
+    raw
+}
+
+async fn read_in_snapshot(client: &Client) -> Result<Raw, LiveError> {
+    let version = rows(
+        client,
+        "the server version",
+        "select current_setting('server_version'), current_setting('server_version_num')::int4, \
+         current_setting('transaction_read_only') = 'on'",
+    )
+    .await?;
+    let Some(v) = version.first() else {
+        return Err(LiveError::Query {
+            what: "the server version".into(),
+            message: "no row".into(),
+        });
+    };
+    let server_version: String = get(v, 0, "the server version")?;
+    let version_num: i32 = get(v, 1, "the server version")?;
+    let read_only: bool = get(v, 2, "the server version")?;
+    if version_num < 130000 {
+        return Err(LiveError::Query {
+            what: "the catalog".into(),
+            message: format!(
+                "PostgreSQL {server_version} is too old: pgvet audit needs 13 or newer"
+            ),
+        });
+    }
+
+    let relation_filter = format!(
+        "{SYSTEM_SCHEMAS} and {}",
+        not_extension_member("pg_class", "c.oid")
+    );
+    let q_roles = "select rolname::text from pg_roles".to_string();
+    let q_schemas = format!(
+        "select n.nspname::text, pg_get_userbyid(n.nspowner)::text, \
+         case when n.nspacl is null then array[pg_get_userbyid(n.nspowner)::text] else \
+         array(select case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end \
+               from aclexplode(n.nspacl) a where a.privilege_type = 'CREATE') end \
+         from pg_namespace n where {SYSTEM_SCHEMAS}"
+    );
+    let q_extensions = "select e.extname::text, n.nspname::text from pg_extension e \
+         join pg_namespace n on n.oid = e.extnamespace"
+        .to_string();
+    let q_types = format!(
+        "select n.nspname::text, t.typname::text, format('%I.%I', n.nspname, t.typname), \
+         t.typtype::text, pg_get_userbyid(t.typowner)::text, \
+         array(select e.enumlabel::text from pg_enum e where e.enumtypid = t.oid order by e.enumsortorder), \
+         case when t.typtype = 'd' then format_type(t.typbasetype, t.typtypmod) end, t.typnotnull, \
+         array(select pg_get_constraintdef(k.oid) from pg_constraint k where k.contypid = t.oid order by k.conname), \
+         (select format_type(r.rngsubtype, null) from pg_range r where r.rngtypid = t.oid) \
+         from pg_type t join pg_namespace n on n.oid = t.typnamespace \
+         where t.typtype in ('e', 'd', 'r') and {SYSTEM_SCHEMAS} and {}",
+        not_extension_member("pg_type", "t.oid")
+    );
+    let q_relations = format!(
+        "select c.oid::int8, n.nspname::text, c.relname::text, format('%I.%I', n.nspname, c.relname), \
+         c.relkind::text, pg_get_userbyid(c.relowner)::text, c.relrowsecurity, c.relforcerowsecurity, \
+         case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end, \
+         case when c.relispartition then (select i.inhparent::regclass::text from pg_inherits i where i.inhrelid = c.oid) end, \
+         case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end, \
+         c.reloptions::text[], \
+         case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end, \
+         (select quote_ident(s.srvname) from pg_foreign_table ft join pg_foreign_server s on s.oid = ft.ftserver where ft.ftrelid = c.oid), \
+         c.relkind = 'S' and exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass \
+             and d.objid = c.oid and d.refclassid = 'pg_class'::regclass and d.deptype in ('a', 'i')), \
+         c.reltuples::float8, c.relpages::int8 * current_setting('block_size')::int8 \
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace \
+         where c.relkind in ('r', 'p', 'f', 'v', 'm', 'S', 'c') and {relation_filter}"
+    );
+    let q_columns = format!(
+        "select a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
+         a.attidentity::text, a.attgenerated::text, pg_get_expr(ad.adbin, ad.adrelid) \
+         from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace \
+         left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum \
+         where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'f', 'c') and {relation_filter} \
+         order by a.attrelid, a.attnum"
+    );
+    let q_constraints = format!(
+        "select k.conrelid::int8, k.conname::text, k.contype::text, pg_get_constraintdef(k.oid), \
+         k.conindid::int8, k.conislocal and k.conparentid = 0 \
+         from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace \
+         where k.contype in ('p', 'u', 'f', 'c', 'x') and {relation_filter} order by k.conrelid, k.conname"
+    );
+    let q_indexes = format!(
+        "select i.indrelid::int8, i.indexrelid::int8, ic.relname::text, pg_get_indexdef(i.indexrelid), \
+         i.indisvalid, ic.relispartition \
+         from pg_index i join pg_class ic on ic.oid = i.indexrelid join pg_class c on c.oid = i.indrelid \
+         join pg_namespace n on n.oid = c.relnamespace where {relation_filter} order by i.indrelid, ic.relname"
+    );
+    let q_functions = format!(
+        "select n.nspname::text, p.proname::text, format('%I.%I', n.nspname, p.proname), p.prokind::text, \
+         pg_get_userbyid(p.proowner)::text, \
+         case when p.prokind <> 'a' then pg_get_functiondef(p.oid) end, \
+         pg_get_function_identity_arguments(p.oid), \
+         case when p.proacl is null then null else \
+         array(select case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end \
+               from aclexplode(p.proacl) a where a.privilege_type = 'EXECUTE') end \
+         from pg_proc p join pg_namespace n on n.oid = p.pronamespace \
+         where {SYSTEM_SCHEMAS} and {} order by n.nspname, p.proname, p.oid",
+        not_extension_member("pg_proc", "p.oid")
+    );
+    let q_triggers = format!(
+        "select t.tgrelid::int8, t.tgname::text, pg_get_triggerdef(t.oid), t.tgenabled::text \
+         from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace \
+         where not t.tgisinternal and t.tgparentid = 0 and {relation_filter} order by t.tgrelid, t.tgname"
+    );
+    let q_policies = format!(
+        "select p.polrelid::int8, p.polname::text, p.polpermissive, p.polcmd::text, \
+         case when p.polroles = '{{0}}'::oid[] then null else \
+         array(select case when r = 0 then 'public' else quote_ident(pg_get_userbyid(r)) end from unnest(p.polroles) r) end, \
+         pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid) \
+         from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace \
+         where {SYSTEM_SCHEMAS} order by p.polrelid, p.polname"
+    );
+
+    // One connection pipelines concurrent queries; they share the snapshot.
+    let (r_roles, r_schemas, r_ext, r_types, r_rel, r_cols, r_cons, r_idx, r_fn, r_trg, r_pol) = tokio::try_join!(
+        rows(client, "roles (pg_roles)", &q_roles),
+        rows(client, "schemas (pg_namespace)", &q_schemas),
+        rows(client, "extensions (pg_extension)", &q_extensions),
+        rows(client, "types (pg_type)", &q_types),
+        rows(client, "relations (pg_class)", &q_relations),
+        rows(client, "columns (pg_attribute)", &q_columns),
+        rows(client, "constraints (pg_constraint)", &q_constraints),
+        rows(client, "indexes (pg_index)", &q_indexes),
+        rows(client, "functions (pg_proc)", &q_functions),
+        rows(client, "triggers (pg_trigger)", &q_triggers),
+        rows(client, "policies (pg_policy)", &q_policies),
+    )?;
+
+    let mut raw = Raw {
+        server_version,
+        read_only,
+        roles: Vec::new(),
+        schemas: Vec::new(),
+        extensions: Vec::new(),
+        types: Vec::new(),
+        relations: Vec::new(),
+        columns: Vec::new(),
+        constraints: Vec::new(),
+        indexes: Vec::new(),
+        functions: Vec::new(),
+        triggers: Vec::new(),
+        policies: Vec::new(),
+    };
+    for r in &r_roles {
+        raw.roles.push(get(r, 0, "roles")?);
+    }
+    for r in &r_schemas {
+        let w = "schemas";
+        raw.schemas.push(RawSchema {
+            name: get(r, 0, w)?,
+            create: list(r, 2, w)?,
+        });
+    }
+    for r in &r_ext {
+        raw.extensions.push(RawExtension {
+            name: get(r, 0, "extensions")?,
+            schema: get(r, 1, "extensions")?,
+        });
+    }
+    for r in &r_types {
+        let w = "types";
+        raw.types.push(RawType {
+            schema: get(r, 0, w)?,
+            name: get(r, 1, w)?,
+            qname: get(r, 2, w)?,
+            kind: get(r, 3, w)?,
+            owner: get(r, 4, w)?,
+            labels: list(r, 5, w)?,
+            base: get(r, 6, w)?,
+            not_null: get(r, 7, w)?,
+            checks: list(r, 8, w)?,
+            subtype: get(r, 9, w)?,
+        });
+    }
+    for r in &r_rel {
+        let w = "relations";
+        raw.relations.push(RawRelation {
+            oid: get(r, 0, w)?,
+            schema: get(r, 1, w)?,
+            name: get(r, 2, w)?,
+            qname: get(r, 3, w)?,
+            kind: get(r, 4, w)?,
+            owner: get(r, 5, w)?,
+            rls: get(r, 6, w)?,
+            force_rls: get(r, 7, w)?,
+            partition_bound: get(r, 8, w)?,
+            parent: get(r, 9, w)?,
+            partition_key: get(r, 10, w)?,
+            options: list(r, 11, w)?,
+            view_def: get(r, 12, w)?,
+            server: get(r, 13, w)?,
+            owned_sequence: get(r, 14, w)?,
+            row_estimate: get(r, 15, w)?,
+            bytes: get(r, 16, w)?,
+        });
+    }
+    for r in &r_cols {
+        let w = "columns";
+        raw.columns.push(RawColumn {
+            relation: get(r, 0, w)?,
+            name: get(r, 1, w)?,
+            ty: get(r, 2, w)?,
+            not_null: get(r, 3, w)?,
+            identity: get(r, 4, w)?,
+            generated: get(r, 5, w)?,
+            default: get(r, 6, w)?,
+        });
+    }
+    for r in &r_cons {
+        let w = "constraints";
+        raw.constraints.push(RawConstraint {
+            relation: get(r, 0, w)?,
+            name: get(r, 1, w)?,
+            kind: get(r, 2, w)?,
+            def: get(r, 3, w)?,
+            index: get(r, 4, w)?,
+            local: get(r, 5, w)?,
+        });
+    }
+    for r in &r_idx {
+        let w = "indexes";
+        raw.indexes.push(RawIndex {
+            relation: get(r, 0, w)?,
+            oid: get(r, 1, w)?,
+            name: get(r, 2, w)?,
+            def: get(r, 3, w)?,
+            valid: get(r, 4, w)?,
+            inherited: get(r, 5, w)?,
+        });
+    }
+    for r in &r_fn {
+        let w = "functions";
+        raw.functions.push(RawFunction {
+            schema: get(r, 0, w)?,
+            name: get(r, 1, w)?,
+            qname: get(r, 2, w)?,
+            kind: get(r, 3, w)?,
+            owner: get(r, 4, w)?,
+            def: get(r, 5, w)?,
+            identity_args: get(r, 6, w)?,
+            execute: get(r, 7, w)?,
+        });
+    }
+    for r in &r_trg {
+        let w = "triggers";
+        raw.triggers.push(RawTrigger {
+            relation: get(r, 0, w)?,
+            name: get(r, 1, w)?,
+            def: get(r, 2, w)?,
+            enabled: get(r, 3, w)?,
+        });
+    }
+    for r in &r_pol {
+        let w = "policies";
+        raw.policies.push(RawPolicy {
+            relation: get(r, 0, w)?,
+            name: get(r, 1, w)?,
+            permissive: get(r, 2, w)?,
+            command: get(r, 3, w)?,
+            roles: get(r, 4, w)?,
+            using: get(r, 5, w)?,
+            with_check: get(r, 6, w)?,
+        });
+    }
+    Ok(raw)
+}

@@ -183,7 +183,11 @@ pub fn audit(
     let snapshot = source::live::load(opts)?;
     let engine = rules::Engine::new(cfg);
     let mut findings = Vec::new();
+    let t = std::time::Instant::now();
     engine.check_schema(&snapshot.catalog, &[], &mut findings);
+    if std::env::var_os("PGVET_TIMING").is_some() {
+        eprintln!("rules: {:?}", t.elapsed());
+    }
     for f in &mut findings {
         f.span = None;
     }

@@ -391,3 +391,33 @@ fn nul_byte_and_absurd_nesting_are_errors_not_crashes() {
     );
     assert_eq!(errors[0]["line"], 2);
 }
+
+#[test]
+fn audit_usage_errors_and_unreachable_databases_exit_2_without_the_password() {
+    let d = tmp();
+    let closed_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("postgresql://postgres:hunter2@127.0.0.1:{closed_port}/app");
+    for args in [
+        vec!["audit", "--db", url.as_str(), "--sslmode", "sometimes"],
+        vec!["audit", "--db", url.as_str(), "--statement-timeout", "soon"],
+        vec!["audit", "--db", url.as_str(), "--sslmode", "disable"],
+    ] {
+        let out = pgvet(d.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.starts_with("pgvet: "), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("hunter2"), "{args:?}: {err}");
+    }
+    let out = pgvet(d.path(), &["audit", "--db", &url, "--sslmode", "disable"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "cannot connect to postgres@127.0.0.1:{closed_port}/app"
+        )),
+        "{err}"
+    );
+}

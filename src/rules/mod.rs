@@ -352,7 +352,14 @@ impl Engine {
     }
 
     pub fn check_schema(&self, catalog: &Catalog, files: &[String], findings: &mut Vec<Finding>) {
+        let timing = std::env::var_os("PGVET_TIMING").is_some();
         for (rule, imp, severity) in &self.schema {
+            let started = std::time::Instant::now();
+            let _report = TimingGuard {
+                on: timing,
+                rule: rule.id(),
+                started,
+            };
             let mut cx = SchemaCtx {
                 catalog,
                 files,
@@ -365,6 +372,21 @@ impl Engine {
                 },
             };
             imp.check(&mut cx);
+        }
+    }
+}
+
+/// Prints how long a rule took when PGVET_TIMING is set (profiling aid).
+struct TimingGuard {
+    on: bool,
+    rule: &'static str,
+    started: std::time::Instant,
+}
+
+impl Drop for TimingGuard {
+    fn drop(&mut self) {
+        if self.on {
+            eprintln!("  {}: {:?}", self.rule, self.started.elapsed());
         }
     }
 }

@@ -96,9 +96,21 @@ pub fn implied_parent<'a>(
     if same_schema.is_some() {
         return same_schema;
     }
-    let mut elsewhere = cat.user_tables().filter(|t| {
-        t.name.schema != table.name.schema && names.iter().any(|n| t.name.name.as_str() == n)
-    });
+    // Look the names up in each other schema (few) rather than scanning
+    // every table for every `_id` column.
+    let mut elsewhere = cat
+        .schemas
+        .keys()
+        .filter(|s| **s != table.name.schema && !cat.is_platform_schema(s))
+        .flat_map(|s| {
+            names.iter().filter_map(move |n| {
+                cat.table(&crate::catalog::QualifiedName::new(
+                    s.clone(),
+                    Ident::new(n.clone()),
+                ))
+            })
+        })
+        .filter(|t| !t.origin.is_baseline() && !t.extension_owned);
     let first = elsewhere.next()?;
     if elsewhere.next().is_some() {
         return None;

@@ -291,7 +291,8 @@ pub fn build(cat: &mut Catalog, raw: &Raw) -> (usize, Vec<Unreadable>) {
         if !own.contains(&r.oid) || i.inherited || backing.contains(&i.oid) {
             continue;
         }
-        b.push(&r.qname, i.def.clone());
+        let Some(def) = &i.def else { continue };
+        b.push(&r.qname, def.clone());
     }
     for t in &raw.triggers {
         let Some(r) = relations.get(&t.relation) else {
@@ -439,24 +440,28 @@ fn replay(cat: &mut Catalog, ddl: Vec<Ddl>) -> Vec<Unreadable> {
             return problems;
         }
     };
-    let parsed: Vec<_> = ranges
-        .par_iter()
-        .map(|range| split::parse_range(file, &text, *range))
-        .collect();
     let mut replayer = Replayer::new(std::mem::replace(cat, Catalog::empty(cat.platform)));
     // Every name in the generated DDL is qualified.
     replayer.search_path = Vec::new();
-    for result in parsed {
-        match result {
-            Ok(stmts) => {
-                for stmt in &stmts {
-                    replayer.apply(stmt);
+    // Parse a chunk in parallel, replay it in order, drop its parse trees:
+    // memory stays flat however large the schema.
+    for chunk in ranges.chunks(512) {
+        let parsed: Vec<_> = chunk
+            .par_iter()
+            .map(|range| split::parse_range(file, &text, *range))
+            .collect();
+        for result in parsed {
+            match result {
+                Ok(stmts) => {
+                    for stmt in &stmts {
+                        replayer.apply(stmt);
+                    }
                 }
+                Err(e) => problems.push(Unreadable {
+                    object: object_at(e.offset as usize),
+                    message: e.message,
+                }),
             }
-            Err(e) => problems.push(Unreadable {
-                object: object_at(e.offset as usize),
-                message: e.message,
-            }),
         }
     }
     *cat = replayer.catalog;

@@ -125,7 +125,12 @@ pub fn load(opts: &LiveOptions) -> Result<Snapshot, LiveError> {
             target: target.label.clone(),
             message: format!("cannot start the I/O runtime: {e}"),
         })?;
+    let t0 = std::time::Instant::now();
     let raw = runtime.block_on(query::read(&target, opts))?;
+    let timing = std::env::var_os("PGVET_TIMING").is_some();
+    if timing {
+        eprintln!("read: {:?}", t0.elapsed());
+    }
     let platform = opts.platform.unwrap_or(if raw.looks_like_supabase() {
         Platform::Supabase
     } else {
@@ -137,7 +142,11 @@ pub fn load(opts: &LiveOptions) -> Result<Snapshot, LiveError> {
         .iter()
         .map(|s| Ident::new(s.clone()))
         .collect();
+    let t1 = std::time::Instant::now();
     let (definitions, unreadable) = ddl::build(&mut cat, &raw);
+    if timing {
+        eprintln!("build: {:?}", t1.elapsed());
+    }
     let audited = |schema: &Ident| match &opts.schemas {
         Some(list) => list.iter().any(|s| s == schema.as_str()),
         None => true,

@@ -155,3 +155,35 @@ fn messages_follow_the_style() {
         }
     }
 }
+
+/// The README's rules table, one row per rule as `pgvet rules` would list it.
+fn readme_rules_table() -> String {
+    let mut rows = vec![
+        "| rule | severity | category | kind | default | what it finds |".to_string(),
+        "| --- | --- | --- | --- | --- | --- |".to_string(),
+    ];
+    let mut all: Vec<_> = rules::all().iter().collect();
+    all.sort_by_key(|r| r.id());
+    for r in all {
+        rows.push(format!(
+            "| `{}` | {} | {} | {} | {} | {} |",
+            r.id(),
+            r.doc.severity.as_str(),
+            r.doc.category,
+            format!("{:?}", r.doc.kind).to_lowercase(),
+            if r.doc.default_enabled { "on" } else { "off" },
+            r.doc.title.replace('|', "\\|")
+        ));
+    }
+    rows.join("\n")
+}
+
+#[test]
+fn readme_lists_every_rule() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let expected = readme_rules_table();
+    assert!(
+        readme.contains(&expected),
+        "README.md's rules table is out of date; replace it with:\n\n{expected}\n"
+    );
+}

@@ -1,8 +1,10 @@
 //! Facts several rules need, computed in one place.
 
+pub mod exposure;
 pub mod expr;
 pub mod integrity;
 pub mod keys;
+pub mod plpgsql;
 pub mod rls;
 
 use pg_query::NodeEnum;

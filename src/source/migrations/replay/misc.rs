@@ -172,6 +172,16 @@ impl Replayer {
     }
 
     pub(super) fn set_schema(&mut self, s: &pb::AlterObjectSchemaStmt) {
+        if Ot::try_from(s.object_type) == Ok(Ot::ObjectExtension) {
+            if let Some(NodeEnum::String(name)) = s.object.as_deref().and_then(|o| o.node.as_ref())
+            {
+                self.move_extension(
+                    &Ident::new(name.sval.clone()),
+                    Ident::new(s.newschema.clone()),
+                );
+            }
+            return;
+        }
         let Some(rv) = &s.relation else { return };
         let (schema, name) = ast::range_var_name(rv);
         if let Ok(old) =
@@ -179,6 +189,34 @@ impl Replayer {
         {
             let new = QualifiedName::new(Ident::new(s.newschema.clone()), old.name.clone());
             self.move_relation(&old, new);
+        }
+    }
+
+    /// ALTER EXTENSION ... SET SCHEMA: its known functions and types move along.
+    fn move_extension(&mut self, name: &Ident, to: Ident) {
+        let Some(ext) = self.catalog.extensions.get_mut(name) else {
+            return;
+        };
+        let from = std::mem::replace(&mut ext.schema, to.clone());
+        let origin = ext.origin;
+        let (functions, types) = baseline::extension_objects(name.as_str());
+        let mut moved = false;
+        for f in functions {
+            moved |= self
+                .catalog
+                .functions
+                .remove(&QualifiedName::new(from.clone(), Ident::new(*f)))
+                .is_some();
+        }
+        for t in types {
+            moved |= self
+                .catalog
+                .types
+                .remove(&QualifiedName::new(from.clone(), Ident::new(*t)))
+                .is_some();
+        }
+        if moved {
+            baseline::add_extension_objects(&mut self.catalog, name.as_str(), &to, origin);
         }
     }
 

@@ -44,6 +44,7 @@ impl Replayer {
     fn apply_node(&mut self, node: &NodeEnum, stmt: &Statement) {
         match node {
             NodeEnum::CreateStmt(s) => self.create_table(s, stmt),
+            NodeEnum::CreateForeignTableStmt(s) => self.create_foreign_table(s, stmt),
             NodeEnum::AlterTableStmt(s) => self.alter_table(s, stmt),
             NodeEnum::IndexStmt(s) => self.create_index(s, stmt),
             NodeEnum::RenameStmt(s) => self.rename(s, stmt),

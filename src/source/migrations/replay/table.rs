@@ -56,6 +56,24 @@ impl Replayer {
         self.catalog.tables.insert(name, table);
     }
 
+    /// CREATE FOREIGN TABLE: a table whose rows live on a foreign server.
+    pub(super) fn create_foreign_table(
+        &mut self,
+        s: &pb::CreateForeignTableStmt,
+        stmt: &Statement,
+    ) {
+        let Some(base) = &s.base_stmt else { return };
+        let Some(rv) = &base.relation else { return };
+        let name = self.name_for_create(rv);
+        if self.catalog.tables.contains_key(&name) {
+            return;
+        }
+        self.create_table(base, stmt);
+        if let Some(t) = self.catalog.tables.get_mut(&name) {
+            t.kind = RelKind::Foreign;
+        }
+    }
+
     fn add_column(&mut self, table: &mut Table, c: &pb::ColumnDef, stmt: &Statement) {
         let Some(tn) = &c.type_name else { return };
         let written = ast::strings(&tn.names).last().cloned().unwrap_or_default();

@@ -1,0 +1,731 @@
+//! Extension functions, types and operator classes used where the extension
+//! does not exist or cannot be found. Docs: rules/missing-extension.yaml.
+
+use pg_query::protobuf::{self as pb, KeywordKind, Token};
+use pg_query::NodeEnum;
+
+use crate::catalog::{baseline, resolve, Catalog, Ident, QualifiedName, Span};
+use crate::rules::support::statement_subject;
+use crate::rules::{StatementRule, StmtCtx};
+use crate::source::migrations::split::Statement;
+use crate::source::migrations::{ast, split_name};
+
+pub struct MissingExtension;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Function,
+    Type,
+    OpClass,
+}
+
+/// One use of a name that an extension provides.
+struct Use {
+    kind: Kind,
+    schema: Option<String>,
+    name: String,
+    extension: &'static str,
+    span: Span,
+}
+
+/// Where the names of a use are looked up, for the message.
+enum Lookup<'a> {
+    /// The migration session's search_path.
+    Session,
+    /// A function body: the function's name and its `SET search_path`, if any.
+    Body(&'a QualifiedName, Option<&'a str>),
+    /// A DO block, run in the session.
+    DoBlock,
+}
+
+impl StatementRule for MissingExtension {
+    fn check(&self, cx: &mut StmtCtx<'_>) {
+        let stmt = cx.stmt;
+        let mut uses = Vec::new();
+        // Calls and casts: the statement's tokens (string literals, and so
+        // function bodies, are single tokens and are not looked into here).
+        let text_start = stmt.span.start;
+        let text = stmt
+            .text
+            .get(text_start as usize..stmt.span.end as usize)
+            .unwrap_or_default();
+        for (kind, schema, name, offset, len) in scan(text) {
+            push(
+                &mut uses,
+                kind,
+                schema,
+                name,
+                offset_span(stmt, text_start, offset, len),
+            );
+        }
+        declared_types(&stmt.node, &mut |t| {
+            if let Some((schema, name)) = split_name(&t.names) {
+                push(
+                    &mut uses,
+                    Kind::Type,
+                    schema,
+                    name,
+                    stmt.name_at(t.location),
+                );
+            }
+        });
+        if let NodeEnum::IndexStmt(s) = &stmt.node {
+            for e in &s.index_params {
+                let Some(NodeEnum::IndexElem(e)) = &e.node else {
+                    continue;
+                };
+                if let Some((schema, name)) = split_name(&e.opclass) {
+                    push(&mut uses, Kind::OpClass, schema, name, stmt.span);
+                }
+            }
+        }
+        let subject = statement_subject(cx.catalog, cx.search_path, stmt);
+        let session = cx.search_path.to_vec();
+        report(cx, &uses, &session, &Lookup::Session, subject.as_ref());
+
+        match &stmt.node {
+            NodeEnum::CreateFunctionStmt(s) => {
+                let Some(name) = subject.as_ref() else { return };
+                let Some(body) = Body::of(&s.options, stmt) else {
+                    return;
+                };
+                let set_path = set_search_path(&s.options);
+                // Without SET, the body sees the caller's path: assume the platform's default.
+                let path = match &set_path {
+                    Some(value) => path_of(value),
+                    None => baseline::default_search_path(cx.catalog.platform),
+                };
+                let uses = body.uses(stmt);
+                report(
+                    cx,
+                    &uses,
+                    &path,
+                    &Lookup::Body(name, set_path.as_deref()),
+                    subject.as_ref(),
+                );
+            }
+            NodeEnum::DoStmt(s) => {
+                let Some(body) = Body::of(&s.args, stmt) else {
+                    return;
+                };
+                let uses = body.uses(stmt);
+                report(cx, &uses, &session, &Lookup::DoBlock, None);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn offset_span(stmt: &Statement, start: u32, offset: i32, len: usize) -> Span {
+    let start = u32::try_from(offset)
+        .ok()
+        .and_then(|o| start.checked_add(o));
+    match start {
+        Some(start) => Span {
+            file: stmt.span.file,
+            start,
+            end: start.saturating_add(u32::try_from(len).unwrap_or(0)),
+        },
+        None => stmt.span,
+    }
+}
+
+/// The types a DDL statement declares: column types, function argument and
+/// result types, a domain's base type.
+fn declared_types<'a>(node: &'a NodeEnum, visit: &mut dyn FnMut(&'a pb::TypeName)) {
+    let column = |n: &'a pb::Node, visit: &mut dyn FnMut(&'a pb::TypeName)| {
+        if let Some(NodeEnum::ColumnDef(c)) = &n.node {
+            if let Some(t) = &c.type_name {
+                visit(t);
+            }
+        }
+    };
+    match node {
+        NodeEnum::CreateStmt(s) => s.table_elts.iter().for_each(|n| column(n, visit)),
+        NodeEnum::CreateForeignTableStmt(s) => {
+            if let Some(base) = &s.base_stmt {
+                base.table_elts.iter().for_each(|n| column(n, visit));
+            }
+        }
+        NodeEnum::CompositeTypeStmt(s) => s.coldeflist.iter().for_each(|n| column(n, visit)),
+        NodeEnum::AlterTableStmt(s) => {
+            for cmd in &s.cmds {
+                if let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node {
+                    if let Some(def) = cmd.def.as_deref() {
+                        column(def, visit);
+                    }
+                }
+            }
+        }
+        NodeEnum::CreateDomainStmt(s) => {
+            if let Some(t) = &s.type_name {
+                visit(t);
+            }
+        }
+        NodeEnum::CreateFunctionStmt(s) => {
+            for p in &s.parameters {
+                if let Some(NodeEnum::FunctionParameter(p)) = &p.node {
+                    if let Some(t) = &p.arg_type {
+                        visit(t);
+                    }
+                }
+            }
+            if let Some(t) = &s.return_type {
+                visit(t);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn push(uses: &mut Vec<Use>, kind: Kind, schema: Option<String>, name: String, span: Span) {
+    if schema.as_deref() == Some("pg_catalog") {
+        return;
+    }
+    if let Some(extension) = provider(kind, schema.as_deref(), &name) {
+        uses.push(Use {
+            kind,
+            schema,
+            name,
+            extension,
+            span,
+        });
+    }
+}
+
+fn report(
+    cx: &mut StmtCtx<'_>,
+    uses: &[Use],
+    path: &[Ident],
+    lookup: &Lookup<'_>,
+    subject: Option<&QualifiedName>,
+) {
+    for u in uses {
+        let Some(problem) = problem(cx.catalog, path, u) else {
+            continue;
+        };
+        let assumed = cx
+            .assume_exists
+            .iter()
+            .any(|a| a == u.extension || a == &u.name);
+        if assumed {
+            continue;
+        }
+        let what = match (u.kind, &u.schema) {
+            (Kind::Function, Some(s)) => format!("`{s}.{}()`", u.name),
+            (Kind::Function, None) => format!("`{}()`", u.name),
+            (Kind::Type, Some(s)) => format!("type `{s}.{}`", u.name),
+            (Kind::Type, None) => format!("type `{}`", u.name),
+            (Kind::OpClass, _) => format!("operator class `{}`", u.name),
+        };
+        let ext = u.extension;
+        let message = match problem {
+            Problem::NotCreated => {
+                format!("{what} needs extension `{ext}`, which is not created before this statement")
+            }
+            Problem::Elsewhere(schema) => match lookup {
+                _ if u.schema.is_some() => {
+                    format!("{what} does not exist: extension `{ext}` is installed in `{schema}`")
+                }
+                Lookup::Body(f, Some(set)) => format!(
+                    "{what} comes from extension `{ext}` in `{schema}`, but function `{f}` sets search_path to `{}` and calls it unqualified",
+                    if set.is_empty() { "''" } else { set }
+                ),
+                Lookup::Body(f, None) => format!(
+                    "{what} comes from extension `{ext}` in `{schema}`, which the default search_path used by function `{f}` does not include"
+                ),
+                Lookup::Session | Lookup::DoBlock => format!(
+                    "{what} comes from extension `{ext}` in `{schema}`, which is not on the search_path here"
+                ),
+            },
+        };
+        // Without a subject (SELECT, DO), the finding names what was used.
+        let object = subject.cloned().unwrap_or_else(|| {
+            let schema = u
+                .schema
+                .as_deref()
+                .map(Ident::new)
+                .or_else(|| path.first().cloned())
+                .unwrap_or_else(|| Ident::new("public"));
+            QualifiedName::new(schema, Ident::new(u.name.as_str()))
+        });
+        cx.report(&object, Some(u.span), message);
+    }
+}
+
+enum Problem {
+    NotCreated,
+    /// The extension exists, in this schema, where the use does not look.
+    Elsewhere(Ident),
+}
+
+fn problem(cat: &Catalog, path: &[Ident], u: &Use) -> Option<Problem> {
+    // A project object of that name (its own `similarity()`, say) is what PostgreSQL finds.
+    let found = match u.kind {
+        Kind::Function => resolve::function(cat, path, u.schema.as_deref(), &u.name).is_ok(),
+        Kind::Type => match &u.schema {
+            Some(s) => cat.type_exists(&QualifiedName::new(s.as_str(), u.name.as_str())),
+            None => resolve::user_type_schema(cat, path, &u.name).is_some(),
+        },
+        Kind::OpClass => false,
+    };
+    if found {
+        return None;
+    }
+    let Some(ext) = cat.extensions.get(&Ident::new(u.extension)) else {
+        return Some(Problem::NotCreated);
+    };
+    // pg_net and pg_cron put their objects in a schema of their own.
+    let home = match u.extension {
+        "pg_net" => Ident::new("net"),
+        "pg_cron" => Ident::new("cron"),
+        _ => ext.schema.clone(),
+    };
+    // The catalog knows only some of an extension's objects: where the
+    // extension is visible, trust that it has the one asked for.
+    let visible = match &u.schema {
+        Some(s) => s.as_str() == home.as_str(),
+        None => home.as_str() == "pg_catalog" || path.contains(&home),
+    };
+    (!visible).then_some(Problem::Elsewhere(home))
+}
+
+/// The extension that provides a name, for the well-known ones.
+fn provider(kind: Kind, schema: Option<&str>, name: &str) -> Option<&'static str> {
+    match kind {
+        Kind::Function => match (schema, name) {
+            (Some("net"), "http_get" | "http_post" | "http_delete") => Some("pg_net"),
+            (Some("cron"), "schedule" | "unschedule" | "schedule_in_database" | "alter_job") => {
+                Some("pg_cron")
+            }
+            (Some("net" | "cron"), _) => None,
+            (_, n) if n.starts_with("st_") && n.len() > 3 => Some("postgis"),
+            (_, n) => FUNCTIONS
+                .iter()
+                .find(|(_, names)| names.contains(&n))
+                .map(|(ext, _)| *ext),
+        },
+        Kind::Type => TYPES
+            .iter()
+            .find(|(_, names)| names.contains(&name))
+            .map(|(ext, _)| *ext),
+        Kind::OpClass => OPCLASSES
+            .iter()
+            .find(|(_, names)| names.contains(&name))
+            .map(|(ext, _)| *ext),
+    }
+}
+
+const FUNCTIONS: &[(&str, &[&str])] = &[
+    (
+        "pgcrypto",
+        &[
+            "gen_random_bytes",
+            "crypt",
+            "gen_salt",
+            "digest",
+            "hmac",
+            "encrypt",
+            "decrypt",
+            "pgp_sym_encrypt",
+            "pgp_sym_decrypt",
+            "pgp_pub_encrypt",
+            "pgp_pub_decrypt",
+            "armor",
+            "dearmor",
+        ],
+    ),
+    (
+        "uuid-ossp",
+        &[
+            "uuid_generate_v1",
+            "uuid_generate_v1mc",
+            "uuid_generate_v3",
+            "uuid_generate_v4",
+            "uuid_generate_v5",
+            "uuid_nil",
+            "uuid_ns_dns",
+            "uuid_ns_url",
+            "uuid_ns_oid",
+            "uuid_ns_x500",
+        ],
+    ),
+    (
+        "pg_trgm",
+        &[
+            "similarity",
+            "word_similarity",
+            "strict_word_similarity",
+            "show_trgm",
+            "show_limit",
+            "set_limit",
+        ],
+    ),
+    (
+        "vector",
+        &[
+            "cosine_distance",
+            "l2_distance",
+            "l1_distance",
+            "inner_product",
+            "vector_dims",
+            "vector_norm",
+            "l2_normalize",
+        ],
+    ),
+    (
+        "hstore",
+        &[
+            "hstore",
+            "akeys",
+            "avals",
+            "skeys",
+            "svals",
+            "hstore_to_json",
+            "hstore_to_jsonb",
+        ],
+    ),
+    (
+        "ltree",
+        &[
+            "subltree",
+            "subpath",
+            "nlevel",
+            "lca",
+            "text2ltree",
+            "ltree2text",
+        ],
+    ),
+    ("unaccent", &["unaccent"]),
+    ("moddatetime", &["moddatetime"]),
+    (
+        "fuzzystrmatch",
+        &[
+            "levenshtein",
+            "levenshtein_less_equal",
+            "soundex",
+            "metaphone",
+            "dmetaphone",
+        ],
+    ),
+];
+
+const TYPES: &[(&str, &[&str])] = &[
+    ("citext", &["citext"]),
+    ("vector", &["vector", "halfvec", "sparsevec"]),
+    ("postgis", &["geometry", "geography"]),
+    ("hstore", &["hstore"]),
+    ("ltree", &["ltree", "lquery", "ltxtquery"]),
+];
+
+const OPCLASSES: &[(&str, &[&str])] = &[
+    ("pg_trgm", &["gin_trgm_ops", "gist_trgm_ops"]),
+    (
+        "vector",
+        &[
+            "vector_cosine_ops",
+            "vector_l2_ops",
+            "vector_ip_ops",
+            "vector_l1_ops",
+            "halfvec_cosine_ops",
+            "halfvec_l2_ops",
+            "halfvec_ip_ops",
+        ],
+    ),
+    ("ltree", &["gist_ltree_ops"]),
+    ("hstore", &["gist_hstore_ops", "gin_hstore_ops"]),
+];
+
+/// The `SET search_path` of a CREATE FUNCTION, as written (comma-joined).
+fn set_search_path(options: &[pb::Node]) -> Option<String> {
+    ast::def_elems(options)
+        .filter(|d| d.defname == "set")
+        .find_map(|d| {
+            let Some(NodeEnum::VariableSetStmt(v)) = d.arg.as_deref().and_then(|a| a.node.as_ref())
+            else {
+                return None;
+            };
+            (v.name.eq_ignore_ascii_case("search_path")
+                && v.kind == pb::VariableSetKind::VarSetValue as i32)
+                .then(|| {
+                    v.args
+                        .iter()
+                        .filter_map(ast::const_text)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+        })
+}
+
+fn path_of(value: &str) -> Vec<Ident> {
+    value
+        .split(',')
+        .map(|s| s.trim().trim_matches('"').trim())
+        .filter(|s| !s.is_empty() && *s != "$user" && *s != "pg_temp")
+        .map(Ident::new)
+        .collect()
+}
+
+/// A function or DO body: its text and where it starts in the file.
+struct Body {
+    text: String,
+    /// File offset of the body's first character (dollar-quoted bodies only).
+    start: Option<u32>,
+}
+
+impl Body {
+    fn of(options: &[pb::Node], stmt: &Statement) -> Option<Body> {
+        let d = ast::def_elems(options).find(|d| d.defname == "as")?;
+        let text = match d.arg.as_deref().and_then(|a| a.node.as_ref()) {
+            Some(NodeEnum::List(l)) if l.items.len() == 1 => {
+                l.items.first().and_then(ast::const_text)
+            }
+            Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+            _ => None,
+        }?;
+        Some(Body {
+            text,
+            start: dollar_start(stmt, d.location),
+        })
+    }
+
+    /// Extension names the body uses, scanned: SQL and PL/pgSQL alike.
+    fn uses(&self, stmt: &Statement) -> Vec<Use> {
+        let mut uses = Vec::new();
+        for (kind, schema, name, offset, len) in scan(&self.text) {
+            let span = match self.start {
+                Some(start) => offset_span(stmt, start, offset, len),
+                None => stmt.span,
+            };
+            push(&mut uses, kind, schema, name, span);
+        }
+        uses
+    }
+}
+
+/// File offset just inside the opening `$tag$` of the first string literal
+/// after `location`; None for a '...' literal, whose escapes shift offsets.
+fn dollar_start(stmt: &Statement, location: i32) -> Option<u32> {
+    let from = stmt.base.checked_add(u32::try_from(location).ok()?)?;
+    let rest = stmt.text.get(from as usize..stmt.span.end as usize)?;
+    let tokens = pg_query::scan_tokens(rest).ok()?;
+    let literal = tokens.iter().find(|t| t.token == Token::Sconst as i32)?;
+    let literal_start = usize::try_from(literal.start).ok()?;
+    let tag = rest.get(literal_start..)?.strip_prefix('$')?;
+    let tag_len = tag.find('$')?.checked_add(2)?;
+    from.checked_add(u32::try_from(literal_start + tag_len).ok()?)
+}
+
+/// SQL or PL/pgSQL scanned with PostgreSQL's scanner: a name followed by
+/// `(` is a call, a name after `::` a type. Names after INTO, TABLE, FROM,
+/// JOIN, UPDATE, REFERENCES, ON or TYPE are relations or types being
+/// declared, after IF EXISTS objects being dropped, and after FUNCTION or
+/// PROCEDURE a function being created, granted or dropped, or a trigger's
+/// function (`undefined-object` reports those). DECLARE'd variable types
+/// are not seen.
+fn scan(body: &str) -> Vec<(Kind, Option<String>, String, i32, usize)> {
+    let mut out = Vec::new();
+    let Ok(tokens) = pg_query::scan_tokens(body) else {
+        return out;
+    };
+    let toks: Vec<(Token, bool, &str, i32)> = tokens
+        .iter()
+        .filter_map(|t| {
+            let kind = Token::try_from(t.token).ok()?;
+            let keyword = KeywordKind::try_from(t.keyword_kind).ok()?;
+            let text = body.get(usize::try_from(t.start).ok()?..usize::try_from(t.end).ok()?)?;
+            let is_name = kind == Token::Ident
+                || matches!(
+                    keyword,
+                    KeywordKind::UnreservedKeyword
+                        | KeywordKind::ColNameKeyword
+                        | KeywordKind::TypeFuncNameKeyword
+                );
+            (!matches!(kind, Token::SqlComment | Token::CComment))
+                .then_some((kind, is_name, text, t.start))
+        })
+        .collect();
+    let mut i = 0;
+    while i < toks.len() {
+        let Some(&(_, true, _, start)) = toks.get(i) else {
+            i += 1;
+            continue;
+        };
+        let mut parts = Vec::new();
+        let mut j = i;
+        let mut end = start;
+        while let Some(&(_, true, text, at)) = toks.get(j) {
+            parts.push(fold(text));
+            end = at.saturating_add(i32::try_from(text.len()).unwrap_or(0));
+            if matches!(toks.get(j + 1), Some((Token::Ascii46, _, _, _))) {
+                j += 2;
+            } else {
+                j += 1;
+                break;
+            }
+        }
+        let before = i.checked_sub(1).and_then(|p| toks.get(p)).map(|t| t.0);
+        let name = match parts.as_slice() {
+            [n] => Some((None, n.clone())),
+            [.., s, n] => Some((Some(s.clone()), n.clone())),
+            [] => None,
+        };
+        let len = usize::try_from(end.saturating_sub(start)).unwrap_or(0);
+        if let Some((schema, name)) = name {
+            let declares = matches!(
+                before,
+                Some(
+                    Token::Into
+                        | Token::Table
+                        | Token::From
+                        | Token::Join
+                        | Token::Update
+                        | Token::References
+                        | Token::Function
+                        | Token::Procedure
+                        | Token::On
+                        | Token::TypeP
+                        | Token::Exists
+                )
+            );
+            if before == Some(Token::Typecast) {
+                out.push((Kind::Type, schema, name, start, len));
+            } else if !declares && matches!(toks.get(j), Some((Token::Ascii40, _, _, _))) {
+                out.push((Kind::Function, schema, name, start, len));
+            }
+        }
+        i = j.max(i + 1);
+    }
+    out
+}
+
+/// An identifier as PostgreSQL folds it: quoted kept, unquoted lowercased.
+fn fold(text: &str) -> String {
+    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(quoted) => quoted.replace("\"\"", "\""),
+        None => text.to_ascii_lowercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{fires, quiet};
+
+    const RULE: &str = "missing-extension";
+
+    #[test]
+    fn supabase_baseline_has_pgcrypto_and_uuid_ossp() {
+        quiet(RULE, "create table public.t (id uuid primary key default uuid_generate_v4(), token text default encode(gen_random_bytes(8), 'hex'));");
+    }
+
+    #[test]
+    fn citext_column_fires_at_the_type() {
+        let out = fires(
+            RULE,
+            "create table public.t (\n  id bigint primary key,\n  email citext not null\n);",
+        );
+        assert!(out.starts_with("test.sql:3:9 "), "{out}");
+        assert!(out.contains("[public.t] type `citext` needs extension `citext`, which is not created before this statement"), "{out}");
+    }
+
+    #[test]
+    fn assume_exists_silences_it() {
+        crate::rules::testing::quiet_with(
+            RULE,
+            "create table public.t (id bigint primary key, email citext not null);",
+            "assume_exists: [citext]",
+        );
+    }
+
+    #[test]
+    fn created_later_in_the_migration_does_not_help() {
+        fires(RULE, "create table public.t (id bigint primary key, email citext not null);\ncreate extension citext with schema extensions;");
+        quiet(RULE, "create extension citext with schema extensions;\ncreate table public.t (id bigint primary key, email citext not null);");
+    }
+
+    #[test]
+    fn trigram_index_needs_pg_trgm() {
+        let out = fires(RULE, "create table public.t (id bigint primary key, name text);\ncreate index t_name_trgm on public.t using gin (name gin_trgm_ops);");
+        assert!(
+            out.contains("operator class `gin_trgm_ops` needs extension `pg_trgm`"),
+            "{out}"
+        );
+        quiet(RULE, "create extension pg_trgm with schema extensions;\ncreate table public.t (id bigint primary key, name text);\ncreate index t_name_trgm on public.t using gin (name gin_trgm_ops);");
+    }
+
+    #[test]
+    fn vector_type_and_cron_schedule() {
+        fires(
+            RULE,
+            "create table public.docs (id bigint primary key, embedding vector(1536));",
+        );
+        fires(
+            RULE,
+            "select cron.schedule('cleanup', '0 * * * *', 'select 1');",
+        );
+        quiet(
+            RULE,
+            "create extension pg_cron;\nselect cron.schedule('cleanup', '0 * * * *', 'select 1');",
+        );
+        fires(RULE, "select net.http_post(url := 'https://example.com');");
+    }
+
+    #[test]
+    fn empty_search_path_hides_extensions_from_the_body() {
+        let sql = "create function public.token()\nreturns text\nlanguage plpgsql\nset search_path = ''\nas $$\nbegin\n  return encode(gen_random_bytes(8), 'hex');\nend;\n$$;";
+        let out = fires(RULE, sql);
+        assert!(out.starts_with("test.sql:7:17 "), "{out}");
+        assert!(
+            out.contains("function `public.token` sets search_path to `''`"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn qualified_call_under_empty_search_path_is_quiet() {
+        quiet(RULE, "create function public.token() returns text language plpgsql set search_path = '' as $$ begin return encode(extensions.gen_random_bytes(8), 'hex'); end; $$;");
+        quiet(RULE, "create function public.token() returns text language sql set search_path = '' as $$ select encode(extensions.gen_random_bytes(8), 'hex') $$;");
+    }
+
+    #[test]
+    fn sql_body_with_empty_search_path_fires() {
+        fires(RULE, "create function public.h(p text) returns text language sql set search_path = '' as $$ select crypt(p, gen_salt('bf')) $$;");
+    }
+
+    #[test]
+    fn body_without_set_uses_the_default_path() {
+        quiet(RULE, "create function public.token() returns text language plpgsql as $$ begin return encode(gen_random_bytes(8), 'hex'); end; $$;");
+    }
+
+    #[test]
+    fn own_function_of_the_same_name_is_quiet() {
+        quiet(RULE, "create function public.similarity(a text, b text) returns real language sql immutable as $$ select 1.0::real $$;\nselect public.similarity('a', 'b');\nselect similarity('a', 'b');");
+    }
+
+    #[test]
+    fn table_named_like_a_function_is_not_a_call() {
+        quiet(RULE, "create table public.digest (id bigint primary key, body text);\ncreate function public.f() returns void language plpgsql set search_path = '' as $$ begin insert into public.digest (id, body) values (1, 'x'); end; $$;");
+    }
+
+    #[test]
+    fn dropping_or_granting_a_function_is_not_a_call() {
+        quiet(RULE, "drop function if exists similarity(text, text);\ndrop function similarity(text, text);\ngrant execute on function similarity(text, text) to authenticated;");
+    }
+
+    #[test]
+    fn wrong_schema_qualification_fires() {
+        let out = fires(RULE, "select public.gen_random_bytes(4);");
+        assert!(
+            out.contains("does not exist: extension `pgcrypto` is installed in `extensions`"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn do_block_needs_the_extension_first() {
+        fires(
+            RULE,
+            "do $$ begin perform cron.schedule('x', '* * * * *', 'select 1'); end $$;",
+        );
+    }
+}

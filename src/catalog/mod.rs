@@ -257,6 +257,8 @@ pub struct Trigger {
     pub events: Vec<TriggerEvent>,
     /// `UPDATE OF col, ...`; empty means any column.
     pub update_columns: Vec<Ident>,
+    /// The arguments after the function name (`moddatetime(updated_at)`), as text.
+    pub args: Vec<String>,
     pub when: Option<Expr>,
     pub enabled: bool,
     pub origin: Origin,

@@ -214,6 +214,7 @@ impl Replayer {
                 .into_iter()
                 .map(Ident::new)
                 .collect(),
+            args: ast::strings(&s.args),
             when: expr(&s.when_clause),
             enabled: true,
             origin: Self::origin(stmt),

@@ -1,0 +1,81 @@
+//! PL/pgSQL functions whose body PostgreSQL's parser rejects, so that no rule
+//! could read it. Docs: rules/body-not-analyzed.yaml.
+
+use crate::rules::support::plpgsql;
+use crate::rules::{SchemaCtx, SchemaRule};
+
+pub struct BodyNotAnalyzed;
+
+impl SchemaRule for BodyNotAnalyzed {
+    fn check(&self, cx: &mut SchemaCtx<'_>) {
+        let cat = cx.catalog;
+        for f in cat.user_functions() {
+            let Some(Err(reason)) = plpgsql::parse(f) else {
+                continue;
+            };
+            cx.report(
+                &f.name,
+                f.origin.span(),
+                format!(
+                    "the PL/pgSQL body of `{}` was not analyzed: {reason}",
+                    f.name.name
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{fires, quiet};
+
+    const RULE: &str = "body-not-analyzed";
+
+    #[test]
+    fn syntax_error_is_reported_at_the_function() {
+        let out = fires(
+            RULE,
+            "select 1;\ncreate function public.f() returns int\nlanguage plpgsql as $$\nbegin\n  retrun 1;\nend\n$$;",
+        );
+        assert_eq!(
+            out,
+            "test.sql:2:1 body-not-analyzed [public.f] the PL/pgSQL body of `f` was not analyzed: syntax error at or near \"retrun\""
+        );
+    }
+
+    #[test]
+    fn assignment_to_an_undeclared_variable_is_reported() {
+        let out = fires(
+            RULE,
+            "create function public.f() returns int language plpgsql as $$ begin total := 1; return total; end $$;",
+        );
+        assert!(out.contains("\"total\" is not a known variable"), "{out}");
+    }
+
+    #[test]
+    fn arguments_and_out_parameters_are_known_variables() {
+        quiet(
+            RULE,
+            "create function public.f(p_n int, out total int) language plpgsql as $$ begin total := p_n; end $$;
+             create function public.g() returns table (n int) language plpgsql as $$ begin n := 1; return next; end $$;",
+        );
+    }
+
+    #[test]
+    fn trigger_functions_parse() {
+        // libpg_query's JSON for trigger functions needs pgffi's repair.
+        quiet(
+            RULE,
+            "create function public.touch() returns trigger language plpgsql as $$
+             begin new.updated_at := now(); return new; end $$;",
+        );
+    }
+
+    #[test]
+    fn other_languages_are_not_read() {
+        quiet(
+            RULE,
+            "create function public.f() returns int language sql as $$ select 1 $$;",
+        );
+    }
+}

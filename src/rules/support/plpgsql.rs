@@ -1,0 +1,832 @@
+//! PL/pgSQL function bodies as PostgreSQL's own PL/pgSQL parser (libpg_query)
+//! sees them, for rules that read what a function does.
+//!
+//! Only the catalog's `Function` is used (name, arguments, return type, body),
+//! so the same rules run on a live database: the CREATE FUNCTION statement is
+//! rebuilt from it and handed to [`pgffi::parse_plpgsql`]. The parser returns
+//! JSON; the helpers here walk it (statements, IF chains, assignments,
+//! datums) and parse the SQL embedded in it with pg_query.
+
+use pg_query::protobuf::{self as pb, Node};
+use pg_query::NodeEnum;
+use serde_json::{Map, Value};
+
+use crate::catalog::{ArgMode, Expr, Function, FunctionKind, Span};
+use crate::source::migrations::{ast, pgffi};
+
+/// Nesting deeper than this in the parser's JSON is not walked.
+const MAX_DEPTH: usize = 64;
+
+/// Whether the function is written in PL/pgSQL and has a body to read.
+pub fn is_plpgsql(f: &Function) -> bool {
+    f.language.as_str() == "plpgsql" && f.body.is_some()
+}
+
+/// The CREATE FUNCTION statement for `f` as PostgreSQL would accept it: the
+/// name, the arguments (names matter: they are variables in the body), the
+/// return type, LANGUAGE plpgsql and the body in a dollar quote whose tag does
+/// not occur in it. Type modifiers are dropped (PostgreSQL ignores them on
+/// arguments). None without a body.
+pub fn create_statement(f: &Function) -> Option<String> {
+    let body = f.body.as_deref()?;
+    let mut args = Vec::new();
+    let mut table_cols = Vec::new();
+    for a in &f.args {
+        let mut ty = a.ty.clone();
+        ty.mods.clear();
+        let name = a.name.as_ref().map(|n| format!("{n} ")).unwrap_or_default();
+        match a.mode {
+            ArgMode::In => args.push(format!("{name}{ty}")),
+            ArgMode::Out => args.push(format!("out {name}{ty}")),
+            ArgMode::InOut => args.push(format!("inout {name}{ty}")),
+            ArgMode::Variadic => args.push(format!("variadic {name}{ty}")),
+            ArgMode::Table => table_cols.push(format!("{name}{ty}")),
+        }
+    }
+    let has_out = f
+        .args
+        .iter()
+        .any(|a| matches!(a.mode, ArgMode::Out | ArgMode::InOut));
+    let setof = if f.returns_set { "setof " } else { "" };
+    let returns = if !table_cols.is_empty() {
+        format!(" returns table ({})", table_cols.join(", "))
+    } else {
+        match &f.returns {
+            Some(ty) => {
+                let mut ty = ty.clone();
+                ty.mods.clear();
+                format!(" returns {setof}{ty}")
+            }
+            // OUT parameters make the result type; a procedure has none.
+            None if has_out || f.kind == FunctionKind::Procedure => String::new(),
+            None => " returns void".to_string(),
+        }
+    };
+    let what = if f.kind == FunctionKind::Procedure {
+        "procedure"
+    } else {
+        "function"
+    };
+    let tag = dollar_tag(body);
+    Some(format!(
+        "create {what} {}({}){returns} language plpgsql as {tag}{body}{tag}",
+        f.name,
+        args.join(", ")
+    ))
+}
+
+/// `$$`, or `$pgvet$`, `$pgvet1$`, ... : the first tag not in `body`.
+fn dollar_tag(body: &str) -> String {
+    if !body.contains("$$") {
+        return "$$".to_string();
+    }
+    (0..)
+        .map(|i| {
+            if i == 0 {
+                "$pgvet$".to_string()
+            } else {
+                format!("$pgvet{i}$")
+            }
+        })
+        .find(|t| !body.contains(t.as_str()))
+        .unwrap_or_else(|| "$pgvet$".to_string())
+}
+
+/// A scalar variable of the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Var<'a> {
+    pub dno: u64,
+    /// The type as the parser recorded it (`text`, `int4`, ...).
+    pub type_name: &'a str,
+    /// The `DECLARE ... := value` expression.
+    pub default: Option<&'a str>,
+}
+
+/// The value side of an assignment's text: the parser keeps the whole
+/// `target := value` (or `target = value`).
+pub fn assignment_value(text: &str) -> &str {
+    match text.find(":=") {
+        Some(i) => text.get(i + 2..).unwrap_or(text),
+        None => text
+            .find('=')
+            .and_then(|i| text.get(i + 1..))
+            .unwrap_or(text),
+    }
+    .trim()
+}
+
+/// A parsed PL/pgSQL function: the `PLpgSQL_function` object of the JSON.
+#[derive(Debug, Clone)]
+pub struct Body {
+    root: Value,
+}
+
+/// Parses `f`'s body. None when `f` is not a PL/pgSQL function with a body;
+/// `Err` carries PostgreSQL's reason when the body does not parse.
+pub fn parse(f: &Function) -> Option<Result<Body, String>> {
+    if !is_plpgsql(f) {
+        return None;
+    }
+    let sql = create_statement(f)?;
+    Some(parse_statement(&sql))
+}
+
+/// Parses a whole CREATE FUNCTION ... LANGUAGE plpgsql statement.
+pub fn parse_statement(sql: &str) -> Result<Body, String> {
+    let json = pgffi::parse_plpgsql(sql).map_err(|e| e.message)?;
+    let root = json
+        .as_array()
+        .and_then(|funcs| funcs.first())
+        .and_then(|f| f.get("PLpgSQL_function"))
+        .cloned()
+        .ok_or_else(|| "libpg_query returned no PL/pgSQL function".to_string())?;
+    Ok(Body { root })
+}
+
+/// The one key of a `{"PLpgSQL_x": {...}}` wrapper and its object.
+fn wrapped(v: &Value) -> Option<(&str, &Map<String, Value>)> {
+    let obj = v.as_object()?;
+    if obj.len() != 1 {
+        return None;
+    }
+    let (k, inner) = obj.iter().next()?;
+    Some((k.as_str(), inner.as_object()?))
+}
+
+/// A field that libpg_query leaves out when it is 0.
+fn number(obj: &Map<String, Value>, key: &str) -> u64 {
+    obj.get(key).and_then(Value::as_u64).unwrap_or(0)
+}
+
+/// The SQL text of a `{"PLpgSQL_expr": {"query": ...}}` field.
+fn expr_text<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    obj.get(key)?.get("PLpgSQL_expr")?.get("query")?.as_str()
+}
+
+/// A variable, record or record field of the function (`datums`, by number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Datum<'a> {
+    /// A scalar variable (arguments, DECLAREd variables, `TG_OP`, ...).
+    Var(&'a str),
+    /// A record or row variable (`NEW`, `OLD`, `r record`).
+    Rec(&'a str),
+    /// A field of a record: (record's datum number, field name).
+    RecField(u64, &'a str),
+    Other,
+}
+
+/// One PL/pgSQL statement (`PLpgSQL_stmt_<kind>`).
+#[derive(Debug, Clone, Copy)]
+pub struct Stmt<'a> {
+    /// The statement type without the `PLpgSQL_stmt_` prefix: `if`, `assign`,
+    /// `execsql`, `dynexecute`, `return`, `perform`, `fors`, `block`, ...
+    pub kind: &'a str,
+    node: &'a Map<String, Value>,
+}
+
+impl<'a> Stmt<'a> {
+    /// The statement's line, 1-based, counted from the start of the body.
+    pub fn line(&self) -> Option<usize> {
+        self.node
+            .get("lineno")
+            .and_then(Value::as_u64)
+            .and_then(|l| usize::try_from(l).ok())
+    }
+
+    /// The SQL text of an expression field (`cond`, `expr`, `query`, `sqlstmt`).
+    pub fn expr(&self, key: &str) -> Option<&'a str> {
+        expr_text(self.node, key)
+    }
+
+    /// The SQL statement an `execsql` runs, or the string expression an
+    /// `EXECUTE` (`dynexecute`) evaluates.
+    pub fn query(&self) -> Option<&'a str> {
+        match self.kind {
+            "execsql" => self.expr("sqlstmt"),
+            "dynexecute" | "dynfors" | "return_query" => {
+                self.expr("query").or_else(|| self.expr("dynquery"))
+            }
+            _ => self.expr("query"),
+        }
+    }
+
+    /// The string expression a dynamic statement runs: `EXECUTE`, `FOR ...
+    /// IN EXECUTE`, `RETURN QUERY EXECUTE`, `OPEN ... FOR EXECUTE`.
+    pub fn dynamic_query(&self) -> Option<&'a str> {
+        match self.kind {
+            "dynexecute" | "dynfors" => self.expr("query"),
+            "return_query" | "open" => self.expr("dynquery"),
+            _ => None,
+        }
+    }
+
+    /// The datums a loop assigns to on each iteration (`FOR v IN ...`).
+    pub fn loop_targets(&self) -> Vec<u64> {
+        let Some(var) = self.node.get("var") else {
+            return Vec::new();
+        };
+        match wrapped(var) {
+            Some(("PLpgSQL_row", row)) => row
+                .get("fields")
+                .and_then(Value::as_array)
+                .map(|fields| {
+                    fields
+                        .iter()
+                        .filter_map(|f| f.get("varno").map(|v| v.as_u64().unwrap_or(0)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Some((_, datum)) => vec![number(datum, "dno")],
+            None => Vec::new(),
+        }
+    }
+
+    /// Whether an `EXECUTE` passes parameters with `USING`.
+    pub fn has_using(&self) -> bool {
+        self.node
+            .get("params")
+            .and_then(Value::as_array)
+            .is_some_and(|p| !p.is_empty())
+    }
+
+    /// The datum an assignment (`x := ...`, `NEW.f := ...`) writes.
+    pub fn assigned(&self) -> Option<u64> {
+        (self.kind == "assign").then(|| number(self.node, "varno"))
+    }
+
+    /// The datums an `INTO` clause writes (`SELECT ... INTO a, b`).
+    pub fn into_targets(&self) -> Vec<u64> {
+        let Some(target) = self.node.get("target") else {
+            return Vec::new();
+        };
+        let into = self.node.get("into").and_then(Value::as_bool);
+        if into != Some(true) {
+            return Vec::new();
+        }
+        match wrapped(target) {
+            Some(("PLpgSQL_row", row)) => row
+                .get("fields")
+                .and_then(Value::as_array)
+                .map(|fields| {
+                    fields
+                        .iter()
+                        .filter_map(|f| f.get("varno").map(|v| v.as_u64().unwrap_or(0)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Some((_, datum)) => vec![number(datum, "dno")],
+            None => Vec::new(),
+        }
+    }
+
+    /// The IF/ELSIF/ELSE chain of an `if` statement.
+    pub fn if_chain(&self) -> Option<IfChain<'a>> {
+        if self.kind != "if" {
+            return None;
+        }
+        let mut arms = vec![Arm {
+            cond: self.expr("cond").unwrap_or_default(),
+            line: self.line(),
+            body: stmt_list(self.node.get("then_body")),
+        }];
+        for elsif in self
+            .node
+            .get("elsif_list")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(("PLpgSQL_if_elsif", e)) = wrapped(elsif) {
+                arms.push(Arm {
+                    cond: expr_text(e, "cond").unwrap_or_default(),
+                    line: e
+                        .get("lineno")
+                        .and_then(Value::as_u64)
+                        .and_then(|l| usize::try_from(l).ok()),
+                    body: stmt_list(e.get("stmts")),
+                });
+            }
+        }
+        // libpg_query omits empty lists: an ELSE with no statement reads as no
+        // ELSE, which behaves the same.
+        let else_body = self
+            .node
+            .get("else_body")
+            .map(|v| stmt_list(Some(v)))
+            .filter(|b| !b.is_empty());
+        Some(IfChain { arms, else_body })
+    }
+
+    /// The statements directly inside this one (branches, loop bodies,
+    /// exception handlers), in order.
+    pub fn children(&self) -> Vec<Stmt<'a>> {
+        let mut out = Vec::new();
+        for v in self.node.values() {
+            collect_stmts(v, 0, false, &mut out);
+        }
+        out
+    }
+}
+
+/// One `IF` or `ELSIF` arm.
+#[derive(Debug, Clone)]
+pub struct Arm<'a> {
+    pub cond: &'a str,
+    pub line: Option<usize>,
+    pub body: Vec<Stmt<'a>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IfChain<'a> {
+    pub arms: Vec<Arm<'a>>,
+    pub else_body: Option<Vec<Stmt<'a>>>,
+}
+
+fn stmt_list(v: Option<&Value>) -> Vec<Stmt<'_>> {
+    v.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(as_stmt)
+        .collect()
+}
+
+fn as_stmt(v: &Value) -> Option<Stmt<'_>> {
+    let (key, node) = wrapped(v)?;
+    let kind = key.strip_prefix("PLpgSQL_stmt_")?;
+    Some(Stmt { kind, node })
+}
+
+/// Statements found under `v`: with `deep`, every statement at any depth
+/// (pre-order); without, only the first statement on each path.
+fn collect_stmts<'a>(v: &'a Value, depth: usize, deep: bool, out: &mut Vec<Stmt<'a>>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match v {
+        Value::Array(items) => {
+            for item in items {
+                collect_stmts(item, depth + 1, deep, out);
+            }
+        }
+        Value::Object(obj) => {
+            if let Some(stmt) = as_stmt(v) {
+                out.push(stmt);
+                if !deep {
+                    return;
+                }
+                for child in stmt.node.values() {
+                    collect_stmts(child, depth + 1, deep, out);
+                }
+                return;
+            }
+            // Expressions hold SQL text, not statements.
+            if obj.contains_key("PLpgSQL_expr") {
+                return;
+            }
+            for child in obj.values() {
+                collect_stmts(child, depth + 1, deep, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+impl Body {
+    /// The function's outer block.
+    pub fn block(&self) -> Option<Stmt<'_>> {
+        self.root.get("action").and_then(as_stmt)
+    }
+
+    /// Every statement of the body at any depth, in source order (pre-order).
+    pub fn statements(&self) -> Vec<Stmt<'_>> {
+        let mut out = Vec::new();
+        if let Some(action) = self.root.get("action") {
+            collect_stmts(action, 0, true, &mut out);
+        }
+        out
+    }
+
+    /// Datum number `dno` (variables, records and fields, as numbered by the parser).
+    pub fn datum(&self, dno: u64) -> Datum<'_> {
+        let Some(d) = self
+            .root
+            .get("datums")
+            .and_then(Value::as_array)
+            .and_then(|ds| ds.get(usize::try_from(dno).ok()?))
+        else {
+            return Datum::Other;
+        };
+        fn name(o: &Map<String, Value>) -> &str {
+            o.get("refname").and_then(Value::as_str).unwrap_or("")
+        }
+        match wrapped(d) {
+            Some(("PLpgSQL_var", o)) => Datum::Var(name(o)),
+            Some(("PLpgSQL_rec" | "PLpgSQL_row", o)) => Datum::Rec(name(o)),
+            Some(("PLpgSQL_recfield", o)) => Datum::RecField(
+                number(o, "recparentno"),
+                o.get("fieldname").and_then(Value::as_str).unwrap_or(""),
+            ),
+            _ => Datum::Other,
+        }
+    }
+
+    /// The variable `name` (an argument or a DECLAREd variable; the last
+    /// one declared when blocks shadow each other).
+    pub fn variable(&self, name: &str) -> Option<Var<'_>> {
+        let datums = self.root.get("datums").and_then(Value::as_array)?;
+        datums
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, d)| match wrapped(d) {
+                Some(("PLpgSQL_var", o))
+                    if o.get("refname").and_then(Value::as_str) == Some(name) =>
+                {
+                    Some(Var {
+                        dno: u64::try_from(i).ok()?,
+                        type_name: o
+                            .get("datatype")
+                            .and_then(|t| t.get("PLpgSQL_type"))
+                            .and_then(|t| t.get("typname"))
+                            .and_then(Value::as_str)
+                            .unwrap_or(""),
+                        default: expr_text(o, "default_val"),
+                    })
+                }
+                _ => None,
+            })
+    }
+
+    /// The values assigned to datum `dno` with `:=` anywhere in the body.
+    pub fn assigned_values(&self, dno: u64) -> Vec<&str> {
+        self.statements()
+            .into_iter()
+            .filter(|s| s.assigned() == Some(dno))
+            .filter_map(|s| s.expr("expr").map(assignment_value))
+            .collect()
+    }
+
+    /// Whether datum `dno` is written other than by `:=`: by `INTO` or as a loop variable.
+    pub fn is_read_into(&self, dno: u64) -> bool {
+        self.statements()
+            .iter()
+            .any(|s| s.into_targets().contains(&dno) || s.loop_targets().contains(&dno))
+    }
+
+    /// The datum number of `NEW` in a trigger function.
+    pub fn new_varno(&self) -> Option<u64> {
+        self.record_named("new")
+    }
+
+    /// The datum number of `OLD` in a trigger function.
+    pub fn old_varno(&self) -> Option<u64> {
+        self.record_named("old")
+    }
+
+    fn record_named(&self, name: &str) -> Option<u64> {
+        let datums = self.root.get("datums").and_then(Value::as_array)?;
+        datums
+            .iter()
+            .enumerate()
+            .find_map(|(i, d)| match wrapped(d) {
+                Some(("PLpgSQL_rec", o))
+                    if o.get("refname").and_then(Value::as_str) == Some(name) =>
+                {
+                    u64::try_from(i).ok()
+                }
+                _ => None,
+            })
+    }
+
+    /// Whether `stmt` writes field `field` of `NEW` (`NEW.field := ...`,
+    /// `SELECT ... INTO NEW.field`) or the whole of `NEW` (`NEW := ...`).
+    pub fn writes_new_field(&self, stmt: &Stmt<'_>, field: &str) -> bool {
+        let Some(new) = self.new_varno() else {
+            return false;
+        };
+        stmt.assigned()
+            .into_iter()
+            .chain(stmt.into_targets())
+            .any(|dno| {
+                dno == new
+                    || matches!(self.datum(dno), Datum::RecField(parent, f) if parent == new && f == field)
+            })
+    }
+}
+
+/// The file span of line `line` (1-based, counted in the body) of `f`'s
+/// body, without its indentation: where a finding about a statement on that
+/// line points. None when the body's position in the file is unknown (a
+/// quoted '...' body, a live database); use the function's span then.
+pub fn line_span(f: &Function, line: usize) -> Option<Span> {
+    let body = f.body.as_deref()?;
+    let start = f.body_start?;
+    let file = f.origin.span()?.file;
+    let mut offset = 0usize;
+    for (i, text) in body.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            let content = text.trim_end_matches(['\n', '\r']);
+            let indent = content.len() - content.trim_start().len();
+            let from = start.checked_add(u32::try_from(offset + indent).ok()?)?;
+            let to = start.checked_add(u32::try_from(offset + content.len()).ok()?)?;
+            return Some(Span {
+                file,
+                start: from,
+                end: to.max(from),
+            });
+        }
+        offset += text.len();
+    }
+    None
+}
+
+/// Where to report something about `stmt` of `f`: its line in the body, or
+/// the function's own span.
+pub fn stmt_span(f: &Function, line: Option<usize>) -> Option<Span> {
+    line.and_then(|l| line_span(f, l))
+        .or_else(|| f.origin.span())
+}
+
+/// Parses one SQL statement embedded in the body (`UPDATE ...` of an
+/// `execsql`); None if it does not parse.
+pub fn sql_statement(text: &str) -> Option<NodeEnum> {
+    let parsed = pgffi::parse(text).ok()?;
+    parsed.stmts.into_iter().next()?.stmt?.node
+}
+
+/// Parses one expression of the body (an IF condition, an EXECUTE string).
+pub fn sql_expr(text: &str) -> Option<Expr> {
+    crate::rules::support::expr::parse(text)
+}
+
+/// An `UPDATE` statement embedded in a body.
+#[derive(Debug, Clone)]
+pub struct Update {
+    /// The table as written: (schema, name).
+    pub table: (Option<String>, String),
+    /// The alias (`UPDATE t AS p`), if any.
+    pub alias: Option<String>,
+    /// `SET column = value`, in order (`SET (a, b) = ...` gives one entry per column, no value).
+    pub sets: Vec<(String, Option<Node>)>,
+    pub where_clause: Option<Node>,
+}
+
+/// The `UPDATE` that an embedded SQL statement is, if it is one.
+pub fn update(text: &str) -> Option<Update> {
+    let NodeEnum::UpdateStmt(u) = sql_statement(text)? else {
+        return None;
+    };
+    let rv = u.relation.as_ref()?;
+    let table = ast::range_var_name(rv);
+    let alias = rv
+        .alias
+        .as_ref()
+        .map(|a| a.aliasname.clone())
+        .filter(|a| !a.is_empty());
+    let sets = u
+        .target_list
+        .iter()
+        .filter_map(|t| match &t.node {
+            Some(NodeEnum::ResTarget(rt)) => Some((
+                rt.name.clone(),
+                rt.val
+                    .as_deref()
+                    .filter(|v| !matches!(v.node, Some(NodeEnum::MultiAssignRef(_))))
+                    .cloned(),
+            )),
+            _ => None,
+        })
+        .collect();
+    Some(Update {
+        table,
+        alias,
+        sets,
+        where_clause: u.where_clause.as_deref().cloned(),
+    })
+}
+
+/// A column reference's name parts (`[new, collection_id]`), if `node` is one.
+pub fn column_ref(node: &Node) -> Option<Vec<String>> {
+    match &node.node {
+        Some(NodeEnum::ColumnRef(c)) => {
+            let parts = ast::strings(&c.fields);
+            (parts.len() == c.fields.len()).then_some(parts)
+        }
+        _ => None,
+    }
+}
+
+/// `NEW.col` / `OLD.col` as ("new" | "old", col).
+pub fn row_field(node: &Node) -> Option<(&'static str, String)> {
+    match column_ref(node)?.as_slice() {
+        [rec, col] if rec == "new" => Some(("new", col.clone())),
+        [rec, col] if rec == "old" => Some(("old", col.clone())),
+        _ => None,
+    }
+}
+
+/// Every `NEW.col` / `OLD.col` under `node`.
+pub fn row_fields(node: &Node) -> Vec<(&'static str, String)> {
+    node.node
+        .as_ref()
+        .map(|n| {
+            ast::descendants(n)
+                .into_iter()
+                .filter_map(|d| match d {
+                    pg_query::NodeRef::ColumnRef(c) => {
+                        let parts = ast::strings(&c.fields);
+                        match parts.as_slice() {
+                            [rec, col] if rec == "new" => Some(("new", col.clone())),
+                            [rec, col] if rec == "old" => Some(("old", col.clone())),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The operands of `a = b` (an `A_Expr` with operator `=`).
+pub fn equality(node: &Node) -> Option<(&Node, &Node)> {
+    match &node.node {
+        Some(NodeEnum::AExpr(e))
+            if e.kind() == pb::AExprKind::AexprOp && ast::strings(&e.name) == ["="] =>
+        {
+            Some((e.lexpr.as_deref()?, e.rexpr.as_deref()?))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{baseline, FileId, Platform, QualifiedName};
+    use crate::source::migrations::replay::Replayer;
+    use crate::source::migrations::split::parse_file;
+
+    fn function(sql: &str, name: &str) -> Function {
+        let (stmts, errors) = parse_file(FileId(0), sql);
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut r = Replayer::new(baseline::catalog(Platform::Supabase));
+        r.start_file();
+        for s in &stmts {
+            r.apply(s);
+        }
+        r.catalog.functions[&QualifiedName::new("public", name)][0].clone()
+    }
+
+    const COUNTER: &str = "create function public.count_assets()
+returns trigger
+language plpgsql
+as $$
+begin
+  if tg_op = 'INSERT' then
+    update public.collections set asset_count = asset_count + 1 where id = new.collection_id;
+  elsif tg_op = 'DELETE' then
+    update public.collections set asset_count = asset_count - 1 where id = old.collection_id;
+  end if;
+  new.updated_at := now();
+  return null;
+end
+$$;";
+
+    #[test]
+    fn trigger_function_body_parses_through_the_wrapper() {
+        // libpg_query writes invalid JSON for trigger functions; pgffi repairs it.
+        let f = function(COUNTER, "count_assets");
+        assert!(f.returns_trigger());
+        let body = parse(&f).unwrap().unwrap();
+        let kinds: Vec<&str> = body.statements().iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            ["block", "if", "execsql", "execsql", "assign", "return"]
+        );
+        assert!(body.new_varno().is_some() && body.old_varno().is_some());
+    }
+
+    #[test]
+    fn if_chain_has_arms_and_no_else() {
+        let f = function(COUNTER, "count_assets");
+        let body = parse(&f).unwrap().unwrap();
+        let chain = body.statements().iter().find_map(|s| s.if_chain()).unwrap();
+        let conds: Vec<&str> = chain.arms.iter().map(|a| a.cond).collect();
+        assert_eq!(conds, ["tg_op = 'INSERT'", "tg_op = 'DELETE'"]);
+        assert!(chain.else_body.is_none());
+        let update = update(chain.arms[1].body[0].query().unwrap()).unwrap();
+        assert_eq!(update.table, (Some("public".into()), "collections".into()));
+        assert_eq!(update.sets[0].0, "asset_count");
+        let (l, r) = equality(update.where_clause.as_ref().unwrap()).unwrap();
+        assert_eq!(column_ref(l).unwrap(), ["id"]);
+        assert_eq!(row_field(r), Some(("old", "collection_id".to_string())));
+    }
+
+    #[test]
+    fn assignment_to_new_field_is_found() {
+        let f = function(COUNTER, "count_assets");
+        let body = parse(&f).unwrap().unwrap();
+        let stmts = body.statements();
+        assert!(stmts.iter().any(|s| body.writes_new_field(s, "updated_at")));
+        assert!(!stmts
+            .iter()
+            .any(|s| body.writes_new_field(s, "asset_count")));
+    }
+
+    #[test]
+    fn lines_map_back_to_the_file() {
+        let f = function(COUNTER, "count_assets");
+        let body = parse(&f).unwrap().unwrap();
+        let assign = body
+            .statements()
+            .into_iter()
+            .find(|s| s.kind == "assign")
+            .unwrap();
+        // `new.updated_at := now();` is on line 11 of the file; the body's
+        // line 1 is the rest of line 4, after `$$`.
+        assert_eq!(assign.line(), Some(8));
+        let span = line_span(&f, 8).unwrap();
+        let text = &COUNTER[span.start as usize..span.end as usize];
+        assert_eq!(text, "new.updated_at := now();");
+    }
+
+    #[test]
+    fn arguments_are_variables_of_the_body() {
+        let f = function(
+            "create type public.mood as enum ('ok');
+             create function public.f(p_mood public.mood, inout n numeric(10, 2), out msg text)
+             language plpgsql as $fn$ begin n := n + 1; msg := p_mood::text || '$$'; end $fn$;",
+            "f",
+        );
+        let sql = create_statement(&f).unwrap();
+        assert!(sql.contains("$pgvet$"), "{sql}");
+        assert!(parse(&f).unwrap().is_ok(), "{sql}: {:?}", parse(&f));
+    }
+
+    #[test]
+    fn returns_table_columns_are_variables_too() {
+        let f = function(
+            "create function public.g() returns table (id int, label text)
+             language plpgsql as 'begin id := 1; label := ''x''; return next; end';",
+            "g",
+        );
+        assert!(parse(&f).unwrap().is_ok(), "{:?}", create_statement(&f));
+        // A quoted body has no file position: findings use the function's span.
+        assert!(line_span(&f, 1).is_none());
+    }
+
+    #[test]
+    fn unparseable_body_gives_postgres_reason() {
+        let f = function(
+            "create function public.h() returns int language plpgsql as $$ begin retrun 1; end $$;",
+            "h",
+        );
+        let err = parse(&f).unwrap().unwrap_err();
+        assert!(err.contains("syntax error"), "{err}");
+    }
+
+    #[test]
+    fn variables_defaults_and_assignments() {
+        let f = function(
+            "create function public.v(p_where text) returns void language plpgsql as $$
+             declare v_sql text := 'select 1'; n int;
+             begin
+               v_sql := v_sql || p_where;
+               select count(*) into n from public.t;
+               execute v_sql;
+             end $$;",
+            "v",
+        );
+        let body = parse(&f).unwrap().unwrap();
+        let v = body.variable("v_sql").unwrap();
+        assert_eq!((v.type_name, v.default), ("text", Some("'select 1'")));
+        assert_eq!(body.assigned_values(v.dno), ["v_sql || p_where"]);
+        assert!(!body.is_read_into(v.dno));
+        let n = body.variable("n").unwrap();
+        assert!(body.is_read_into(n.dno));
+        assert_eq!(body.variable("p_where").map(|p| p.type_name), Some("text"));
+        let exec = body
+            .statements()
+            .into_iter()
+            .find(|s| s.kind == "dynexecute")
+            .unwrap();
+        assert_eq!(exec.dynamic_query(), Some("v_sql"));
+        assert!(!exec.has_using());
+    }
+
+    #[test]
+    fn assignment_text_keeps_only_the_value() {
+        assert_eq!(assignment_value("new.updated_at := now()"), "now()");
+        assert_eq!(assignment_value("x = a = b"), "a = b");
+    }
+
+    #[test]
+    fn sql_functions_are_not_parsed() {
+        let f = function(
+            "create function public.k() returns int language sql as $$ select 1 $$;",
+            "k",
+        );
+        assert!(parse(&f).is_none());
+    }
+}

@@ -38,13 +38,9 @@ pub(super) fn add(cat: &mut Catalog) {
         }
         schema(cat, name, true, &[]);
     }
-    // Supabase keeps the pre-15 default for public: the API roles may use it.
-    schema(
-        cat,
-        "public",
-        false,
-        &["postgres", "anon", "authenticated", "service_role"],
-    );
+    // Supabase grants the API roles USAGE on public, not CREATE: as on
+    // PostgreSQL 15, only the owner (pg_database_owner) creates there.
+    schema(cat, "public", false, &["pg_database_owner"]);
 
     for role in [
         "anon",

@@ -2,7 +2,7 @@
 //! rules/rls-policy-null-auth-disjunct.yaml.
 
 use pg_query::protobuf::{self as pb, BoolExprType, NullTestType, SubLinkType};
-use pg_query::{NodeEnum, NodeRef};
+use pg_query::NodeEnum;
 
 use crate::rules::support::expr;
 use crate::rules::support::rls::{conditions, node_span, user_policies};
@@ -30,7 +30,7 @@ impl SchemaRule for RlsPolicyNullAuthDisjunct {
                             continue;
                         }
                         let text = expr::to_sql(branch);
-                        let span = leftmost(branch).map_or(policy.origin.span(), |at| {
+                        let span = expr::leftmost(branch).map_or(policy.origin.span(), |at| {
                             node_span(base, at, text.len(), policy.origin.span())
                         });
                         cx.report(
@@ -160,23 +160,6 @@ fn is_auth_call(node: &pb::Node, names: &[&str], depth: usize) -> bool {
         }
         _ => false,
     }
-}
-
-/// Where the branch's text starts: its leftmost located node.
-fn leftmost(node: &pb::Node) -> Option<i32> {
-    let n = node.node.as_ref()?;
-    ast::descendants(n)
-        .into_iter()
-        .filter_map(|d| match d {
-            NodeRef::FuncCall(c) => Some(c.location),
-            NodeRef::ColumnRef(c) => Some(c.location),
-            NodeRef::AConst(c) => Some(c.location),
-            NodeRef::SubLink(s) => Some(s.location),
-            NodeRef::TypeCast(t) => Some(t.location),
-            _ => None,
-        })
-        .filter(|l| *l >= 0)
-        .min()
 }
 
 #[cfg(test)]

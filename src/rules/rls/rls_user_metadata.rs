@@ -33,7 +33,7 @@ impl SchemaRule for RlsUserMetadata {
                             node: Some(pg_query::NodeEnum::AExpr(Box::new(e.clone()))),
                         };
                         let text = expr::to_sql(&node);
-                        let start = leftmost(&node).unwrap_or(e.location);
+                        let start = expr::leftmost(&node).unwrap_or(e.location);
                         cx.report(
                             &table.name,
                             node_span(base, start, text.len(), policy.origin.span()),
@@ -96,22 +96,6 @@ fn is_user_metadata_access(e: &pb::AExpr) -> bool {
         }
         _ => false,
     }
-}
-
-fn leftmost(node: &pb::Node) -> Option<i32> {
-    let n = node.node.as_ref()?;
-    ast::descendants(n)
-        .into_iter()
-        .filter_map(|d| match d {
-            NodeRef::FuncCall(c) => Some(c.location),
-            NodeRef::ColumnRef(c) => Some(c.location),
-            NodeRef::AConst(c) => Some(c.location),
-            NodeRef::SubLink(s) => Some(s.location),
-            NodeRef::TypeCast(t) => Some(t.location),
-            _ => None,
-        })
-        .filter(|l| *l >= 0)
-        .min()
 }
 
 /// Visits `f` and the functions it calls (bounded, each once).

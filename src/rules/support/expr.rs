@@ -166,6 +166,24 @@ pub fn relations(expr: &Expr) -> Vec<(Option<String>, String, i32)> {
         .collect()
 }
 
+/// Where an expression's text starts: the smallest location among its
+/// located nodes (calls, column references, constants, subqueries, casts).
+pub fn leftmost(node: &pb::Node) -> Option<i32> {
+    let n = node.node.as_ref()?;
+    ast::descendants(n)
+        .into_iter()
+        .filter_map(|d| match d {
+            NodeRef::FuncCall(c) => Some(c.location),
+            NodeRef::ColumnRef(c) => Some(c.location),
+            NodeRef::AConst(c) => Some(c.location),
+            NodeRef::SubLink(s) => Some(s.location),
+            NodeRef::TypeCast(t) => Some(t.location),
+            _ => None,
+        })
+        .filter(|l| *l >= 0)
+        .min()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

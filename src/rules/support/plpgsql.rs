@@ -225,20 +225,7 @@ impl<'a> Stmt<'a> {
         let Some(var) = self.node.get("var") else {
             return Vec::new();
         };
-        match wrapped(var) {
-            Some(("PLpgSQL_row", row)) => row
-                .get("fields")
-                .and_then(Value::as_array)
-                .map(|fields| {
-                    fields
-                        .iter()
-                        .filter_map(|f| f.get("varno").map(|v| v.as_u64().unwrap_or(0)))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            Some((_, datum)) => vec![number(datum, "dno")],
-            None => Vec::new(),
-        }
+        target_datums(var)
     }
 
     /// Whether an `EXECUTE` passes parameters with `USING`.
@@ -263,20 +250,7 @@ impl<'a> Stmt<'a> {
         if into != Some(true) {
             return Vec::new();
         }
-        match wrapped(target) {
-            Some(("PLpgSQL_row", row)) => row
-                .get("fields")
-                .and_then(Value::as_array)
-                .map(|fields| {
-                    fields
-                        .iter()
-                        .filter_map(|f| f.get("varno").map(|v| v.as_u64().unwrap_or(0)))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            Some((_, datum)) => vec![number(datum, "dno")],
-            None => Vec::new(),
-        }
+        target_datums(target)
     }
 
     /// The IF/ELSIF/ELSE chain of an `if` statement.
@@ -657,6 +631,25 @@ pub fn equality(node: &Node) -> Option<(&Node, &Node)> {
             Some((e.lexpr.as_deref()?, e.rexpr.as_deref()?))
         }
         _ => None,
+    }
+}
+
+/// The datums a target writes: each field of a row (`a, b`), or the one
+/// variable or record.
+fn target_datums(target: &Value) -> Vec<u64> {
+    match wrapped(target) {
+        Some(("PLpgSQL_row", row)) => row
+            .get("fields")
+            .and_then(Value::as_array)
+            .map(|fields| {
+                fields
+                    .iter()
+                    .filter_map(|f| f.get("varno").map(|v| v.as_u64().unwrap_or(0)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Some((_, datum)) => vec![number(datum, "dno")],
+        None => Vec::new(),
     }
 }
 

@@ -261,12 +261,6 @@ pub fn build(cat: &mut Catalog, raw: &Raw) -> (usize, Vec<Unreadable>) {
         b.push(&r.qname, sql);
     }
 
-    let backing: HashSet<i64> = raw
-        .constraints
-        .iter()
-        .filter(|c| matches!(c.kind.as_str(), "p" | "u" | "x"))
-        .map(|c| c.index)
-        .collect();
     for c in &raw.constraints {
         let Some(r) = relations.get(&c.relation) else {
             continue;
@@ -288,9 +282,10 @@ pub fn build(cat: &mut Catalog, raw: &Raw) -> (usize, Vec<Unreadable>) {
         let Some(r) = relations.get(&i.relation) else {
             continue;
         };
-        if !own.contains(&r.oid) || i.inherited || backing.contains(&i.oid) {
+        if !own.contains(&r.oid) || i.inherited {
             continue;
         }
+        // No definition: the index backs a constraint, replayed from it.
         let Some(def) = &i.def else { continue };
         b.push(&r.qname, def.clone());
     }

@@ -79,16 +79,13 @@ pub struct RawColumn {
 pub struct RawConstraint {
     pub relation: i64,
     pub name: String,
-    pub kind: String,
     pub def: String,
-    pub index: i64,
     /// Declared on this table, not inherited from a parent or partitioned table.
     pub local: bool,
 }
 
 pub struct RawIndex {
     pub relation: i64,
-    pub oid: i64,
     pub name: String,
     /// None for an index that backs a constraint.
     pub def: Option<String>,
@@ -323,15 +320,15 @@ async fn read_in_snapshot(client: &Client) -> Result<Raw, LiveError> {
          order by a.attrelid, a.attnum"
     );
     let q_constraints = format!(
-        "select k.conrelid::int8, k.conname::text, k.contype::text, pg_get_constraintdef(k.oid), \
-         k.conindid::int8, k.conislocal and k.conparentid = 0 \
+        "select k.conrelid::int8, k.conname::text, pg_get_constraintdef(k.oid), \
+         k.conislocal and k.conparentid = 0 \
          from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace \
          where k.contype in ('p', 'u', 'f', 'c', 'x') and {relation_filter} order by k.conrelid, k.conname"
     );
     let q_indexes = format!(
         // pg_get_indexdef costs ~60 us an index: skip the ones that back a
         // constraint (replayed from the constraint), found via conrelid's index.
-        "select i.indrelid::int8, i.indexrelid::int8, ic.relname::text, \
+        "select i.indrelid::int8, ic.relname::text, \
          case when not exists (select 1 from pg_constraint k where k.conrelid = i.indrelid \
              and k.conindid = i.indexrelid and k.contype in ('p', 'u', 'x')) \
          then pg_get_indexdef(i.indexrelid) end, \
@@ -465,21 +462,18 @@ async fn read_in_snapshot(client: &Client) -> Result<Raw, LiveError> {
         raw.constraints.push(RawConstraint {
             relation: get(r, 0, w)?,
             name: get(r, 1, w)?,
-            kind: get(r, 2, w)?,
-            def: get(r, 3, w)?,
-            index: get(r, 4, w)?,
-            local: get(r, 5, w)?,
+            def: get(r, 2, w)?,
+            local: get(r, 3, w)?,
         });
     }
     for r in &r_idx {
         let w = "indexes";
         raw.indexes.push(RawIndex {
             relation: get(r, 0, w)?,
-            oid: get(r, 1, w)?,
-            name: get(r, 2, w)?,
-            def: get(r, 3, w)?,
-            valid: get(r, 4, w)?,
-            inherited: get(r, 5, w)?,
+            name: get(r, 1, w)?,
+            def: get(r, 2, w)?,
+            valid: get(r, 3, w)?,
+            inherited: get(r, 4, w)?,
         });
     }
     for r in &r_fn {

@@ -51,7 +51,100 @@ struct RawConfig {
     assume_exists: Vec<String>,
     #[serde(default)]
     options: BTreeMap<String, serde_norway::Value>,
+    postgres_version: Option<u32>,
+    #[serde(default)]
+    migrations: RawMigrations,
 }
+
+/// `migrations:` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMigrations {
+    transaction: Option<TransactionMode>,
+    large_table: Option<RawTableSize>,
+    small_table: Option<RawTableSize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTableSize {
+    rows: Option<u64>,
+    bytes: Option<SizeValue>,
+}
+
+/// A byte count: a number, or a string with a unit (`100MB`, `8 kB`, `1GB`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum SizeValue {
+    Bytes(u64),
+    Text(String),
+}
+
+impl SizeValue {
+    fn bytes(&self) -> Result<u64, String> {
+        match self {
+            SizeValue::Bytes(n) => Ok(*n),
+            SizeValue::Text(t) => parse_size(t),
+        }
+    }
+}
+
+/// `100MB`, `100 MB`, `8kB`, `1GB`, `512` (bytes); units are powers of 1024
+/// as in PostgreSQL's `pg_size_pretty`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (e.g. 100MB)"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" | "bytes" => 1,
+        "kb" => 1 << 10,
+        "mb" => 1 << 20,
+        "gb" => 1 << 30,
+        "tb" => 1 << 40,
+        _ => return Err(format!("`{text}`: unknown unit (use kB, MB, GB or TB)")),
+    };
+    n.checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+/// How the migration tool runs each file: inside one transaction it opens
+/// and commits around the file (`per-file`), or statement by statement in
+/// autocommit (`none`). Explicit BEGIN/COMMIT in a file count either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TransactionMode {
+    PerFile,
+    None,
+}
+
+/// Table sizes that move the severity of lock rules when sizes are known
+/// (`pgvet lint --db URL`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SizeThresholds {
+    /// At or above either: the lock is reported as an error.
+    pub large_rows: u64,
+    pub large_bytes: u64,
+    /// Below both: reported as info only.
+    pub small_rows: u64,
+    pub small_bytes: u64,
+}
+
+impl Default for SizeThresholds {
+    fn default() -> Self {
+        SizeThresholds {
+            large_rows: 10_000,
+            large_bytes: 100 << 20,
+            small_rows: 1_000,
+            small_bytes: 1 << 20,
+        }
+    }
+}
+
+/// PostgreSQL major version assumed when the config does not name one.
+pub const DEFAULT_POSTGRES_VERSION: u32 = 15;
 
 /// Effective settings for a run.
 #[derive(Debug, Clone, Default)]
@@ -70,6 +163,14 @@ pub struct Config {
     pub options: BTreeMap<String, serde_norway::Value>,
     /// The file this came from, for messages.
     pub source: Option<PathBuf>,
+    /// `postgres_version`: the major version migrations run on (None: 15).
+    pub postgres_version: Option<u32>,
+    /// `migrations.transaction`; None: per-file on Supabase, none on PostgreSQL.
+    pub transaction: Option<TransactionMode>,
+    pub size_thresholds: SizeThresholds,
+    /// Tables a migration touches but no migration created are old and not
+    /// empty, and are not reported as undefined (`--assume-existing`).
+    pub assume_existing: bool,
 }
 
 impl Config {
@@ -94,6 +195,42 @@ impl Config {
                 reason: e.to_string(),
             })?
         };
+        let invalid = |reason: String| ConfigError::Invalid {
+            path: name.to_string(),
+            reason,
+        };
+        if let Some(v) = raw.postgres_version {
+            if !(10..=99).contains(&v) {
+                return Err(invalid(format!(
+                    "postgres_version: {v} is not a PostgreSQL major version (10 or later, e.g. 15)"
+                )));
+            }
+        }
+        let mut size_thresholds = SizeThresholds::default();
+        for (key, raw_size, rows, bytes) in [
+            (
+                "large_table",
+                &raw.migrations.large_table,
+                &mut size_thresholds.large_rows,
+                &mut size_thresholds.large_bytes,
+            ),
+            (
+                "small_table",
+                &raw.migrations.small_table,
+                &mut size_thresholds.small_rows,
+                &mut size_thresholds.small_bytes,
+            ),
+        ] {
+            let Some(size) = raw_size else { continue };
+            if let Some(r) = size.rows {
+                *rows = r;
+            }
+            if let Some(b) = &size.bytes {
+                *bytes = b
+                    .bytes()
+                    .map_err(|e| invalid(format!("migrations.{key}.bytes: {e}")))?;
+            }
+        }
         let cfg = Config {
             platform: raw.platform,
             exposed_schemas: raw.exposed_schemas,
@@ -103,6 +240,10 @@ impl Config {
             assume_exists: raw.assume_exists,
             options: raw.options,
             source: None,
+            postgres_version: raw.postgres_version,
+            transaction: raw.migrations.transaction,
+            size_thresholds,
+            assume_existing: false,
         };
         cfg.check_rule_ids(name)?;
         for (id, value) in &cfg.options {
@@ -147,6 +288,10 @@ impl Config {
         self.levels.iter().any(|(id, l)| {
             *l != RuleLevel::Off && rules::find(id).is_some_and(|r| r.id() == rule.id())
         })
+    }
+
+    pub fn postgres_version(&self) -> u32 {
+        self.postgres_version.unwrap_or(DEFAULT_POSTGRES_VERSION)
     }
 
     /// The severity a rule runs at, or None when it does not run.
@@ -294,6 +439,34 @@ mod tests {
             err.contains("unknown rule `fk-missing-indx` in `options`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn migration_settings_parse_with_units() {
+        let cfg = Config::parse(
+            "postgres_version: 12\nmigrations:\n  transaction: none\n  large_table: { rows: 500, bytes: 2GB }\n  small_table: { bytes: 64kB }\n",
+            "x",
+        )
+        .unwrap();
+        assert_eq!(cfg.postgres_version(), 12);
+        assert_eq!(cfg.transaction, Some(TransactionMode::None));
+        assert_eq!(cfg.size_thresholds.large_rows, 500);
+        assert_eq!(cfg.size_thresholds.large_bytes, 2 << 30);
+        assert_eq!(cfg.size_thresholds.small_rows, 1_000);
+        assert_eq!(cfg.size_thresholds.small_bytes, 64 << 10);
+        assert_eq!(Config::default().postgres_version(), 15);
+        let err = Config::parse("migrations:\n  large_table: { bytes: 3 parsecs }\n", "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("migrations.large_table.bytes"), "{err}");
+        let err = Config::parse("postgres_version: 150000\n", "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("postgres_version"), "{err}");
+        let err = Config::parse("migrations:\n  transaction: per-statement\n", "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("per-statement"), "{err}");
     }
 
     #[test]

@@ -26,13 +26,39 @@ use rayon::prelude::*;
 use catalog::{baseline, FileId, Ident, Platform};
 use config::Config;
 use report::{InputError, Report, SourceFile};
-use source::migrations::{files, replay::Replayer, split};
+use source::migrations::{files, replay::Replayer, session::Session, split};
 
 /// Platform and exposed schemas for a run, after config and autodetection.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub platform: Platform,
     pub exposed_schemas: Vec<String>,
+    /// How the migration tool wraps each file (config, else by platform).
+    pub transaction: config::TransactionMode,
+    /// `pgvet lint --db`: the live database's tables and sizes.
+    pub live_tables: Option<std::sync::Arc<rules::LiveTables>>,
+}
+
+impl Settings {
+    /// Settings for `platform` with `public` exposed and the platform's
+    /// transaction mode, as when no config says otherwise.
+    pub fn for_platform(platform: Platform) -> Settings {
+        Settings {
+            platform,
+            exposed_schemas: vec!["public".to_string()],
+            transaction: default_transaction(platform),
+            live_tables: None,
+        }
+    }
+}
+
+/// The Supabase CLI runs each migration file in one transaction; plain
+/// PostgreSQL tooling (psql -f, most runners) does not.
+fn default_transaction(platform: Platform) -> config::TransactionMode {
+    match platform {
+        Platform::Supabase => config::TransactionMode::PerFile,
+        Platform::Postgres => config::TransactionMode::None,
+    }
 }
 
 impl Settings {
@@ -59,6 +85,8 @@ impl Settings {
         Settings {
             platform,
             exposed_schemas,
+            transaction: cfg.transaction.unwrap_or(default_transaction(platform)),
+            live_tables: None,
         }
     }
 }
@@ -119,8 +147,10 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
         .iter()
         .map(|s| Ident::new(s.clone()))
         .collect();
-    let engine = rules::Engine::new(cfg);
+    let mut engine = rules::Engine::new(cfg);
+    engine.env.live_tables.clone_from(&settings.live_tables);
     let mut replayer = Replayer::new(cat);
+    let mut session = Session::new(settings.platform, settings.transaction);
     let mut findings = Vec::new();
     let mut statements = 0;
     let mut current_file = None;
@@ -132,8 +162,12 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
             .collect();
         for ((src, _), result) in chunk.iter().zip(parsed) {
             if current_file != Some(src.id) {
+                if current_file.is_some() {
+                    engine.check_end_of_file(&replayer.catalog, &session, &mut findings);
+                }
                 current_file = Some(src.id);
                 replayer.start_file();
+                session.start_file();
             }
             match result {
                 Ok(stmts) => {
@@ -142,15 +176,20 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
                         engine.check_statement(
                             &replayer.catalog,
                             &replayer.search_path,
+                            &session,
                             stmt,
                             &mut findings,
                         );
+                        session.apply(stmt, &replayer.catalog, &replayer.search_path);
                         replayer.apply(stmt);
                     }
                 }
                 Err(e) => errors.push(input_error(src, e)),
             }
         }
+    }
+    if current_file.is_some() {
+        engine.check_end_of_file(&replayer.catalog, &session, &mut findings);
     }
     let paths: Vec<String> = sources.iter().map(|s| s.path.clone()).collect();
     engine.check_schema(&replayer.catalog, &paths, &mut findings);
@@ -229,9 +268,6 @@ fn input_error(src: &SourceFile, e: split::ParseError) -> InputError {
 pub(crate) mod test_support {
     /// Settings for examples and unit tests: Supabase, public exposed.
     pub fn supabase() -> super::Settings {
-        super::Settings {
-            platform: super::Platform::Supabase,
-            exposed_schemas: vec!["public".to_string()],
-        }
+        super::Settings::for_platform(super::Platform::Supabase)
     }
 }

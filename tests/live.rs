@@ -17,8 +17,8 @@ const BASELINE: &str = "tests/sql/supabase_baseline.sql";
 
 fn settings() -> Settings {
     Settings {
-        platform: Platform::Supabase,
         exposed_schemas: vec!["public".to_string(), "graphql_public".to_string()],
+        ..Settings::for_platform(Platform::Supabase)
     }
 }
 
@@ -176,10 +176,7 @@ fn audit_of_each_rule_example_equals_its_lint() {
     let mut compared = 0;
     let mut not_applicable = Vec::new();
     let mut failures = Vec::new();
-    let settings = Settings {
-        platform: Platform::Supabase,
-        exposed_schemas: vec!["public".to_string()],
-    };
+    let settings = Settings::for_platform(Platform::Supabase);
     for (i, rule) in rules::all().iter().enumerate() {
         // A rule about migration file names has nothing to read in a database.
         if rule.id() == "migration-filename" {

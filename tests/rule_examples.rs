@@ -11,10 +11,7 @@ fn lint_one(rule: &str, sql: &str) -> pgvet::report::Report {
         select: Some(vec![rule.to_string()]),
         ..Config::default()
     };
-    let settings = Settings {
-        platform: Platform::Supabase,
-        exposed_schemas: vec!["public".into()],
-    };
+    let settings = Settings::for_platform(Platform::Supabase);
     pgvet::lint_sources(
         rules::example_sources(&format!("{rule}.sql"), sql),
         &cfg,
@@ -96,10 +93,7 @@ fn good_examples_do_not_fire_their_rule() {
 #[test]
 fn good_examples_are_clean_of_every_rule() {
     // A good example teaches the whole fix, so no other rule should object either.
-    let settings = Settings {
-        platform: Platform::Supabase,
-        exposed_schemas: vec!["public".into()],
-    };
+    let settings = Settings::for_platform(Platform::Supabase);
     let mut dirty = Vec::new();
     for rule in rules::all() {
         let report = pgvet::lint_sources(

@@ -12,8 +12,10 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::catalog::{Catalog, Ident, Span};
+use crate::catalog::{resolve, Catalog, Ident, Origin, QualifiedName, Span, TableStats};
+use crate::config::SizeThresholds;
 use crate::report::{Finding, Severity};
+use crate::source::migrations::session::Session;
 use crate::source::migrations::split::Statement;
 
 #[allow(clippy::all)]
@@ -36,6 +38,10 @@ pub trait SchemaRule: Sync {
 /// A rule that reads one statement and the catalog before it (lint only).
 pub trait StatementRule: Sync {
     fn check(&self, cx: &mut StmtCtx<'_>);
+
+    /// Called once after the last statement of each file, with the session
+    /// as the file leaves it (an unfinished BEGIN, ...).
+    fn check_end_of_file(&self, _cx: &mut FileEndCtx<'_>) {}
 
     /// As [`SchemaRule::validate_options`].
     fn validate_options(&self, _raw: &serde_norway::Value) -> Result<(), String> {
@@ -267,8 +273,58 @@ pub struct StmtCtx<'a> {
     pub stmt: &'a Statement,
     /// Names declared in config as existing outside the migrations.
     pub assume_exists: &'a [String],
+    /// Transaction and settings state before this statement.
+    pub session: &'a Session,
+    env: &'a MigrationEnv,
     options: Option<&'a serde_norway::Value>,
     sink: Sink<'a>,
+}
+
+/// What statement rules know about the run beyond the schema.
+#[derive(Debug, Clone, Default)]
+pub struct MigrationEnv {
+    /// `postgres_version` from the config (major version).
+    pub postgres_version: u32,
+    pub thresholds: SizeThresholds,
+    /// `--assume-existing`: tables no migration created are old and not empty.
+    pub assume_existing: bool,
+    /// `--db`: every table of the live database with its size, when read.
+    pub live_tables: Option<std::sync::Arc<LiveTables>>,
+}
+
+/// Tables of a live database (`pgvet lint --db`), with size when PostgreSQL has one.
+pub type LiveTables = BTreeMap<QualifiedName, Option<TableStats>>;
+
+/// A table a statement works on, and what its history says about locking it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRef {
+    pub name: QualifiedName,
+    pub history: History,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum History {
+    /// Created earlier in the same migration file: nobody else sees it yet
+    /// (per-file transaction) or it is still empty, so locking it is free.
+    New,
+    /// Existed before this file: from an earlier file, the platform, the
+    /// live database, or (not created by any migration) from outside them.
+    Existing(TableSize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TableSize {
+    Unknown,
+    Known(TableStats),
+    /// `--db` was given and the table is not there yet: an earlier file of
+    /// this run creates it, so it is empty when this statement runs.
+    NotInDatabase,
+}
+
+impl TableRef {
+    pub fn is_new(&self) -> bool {
+        self.history == History::New
+    }
 }
 
 impl StmtCtx<'_> {
@@ -277,6 +333,181 @@ impl StmtCtx<'_> {
         decode_options(self.options)
     }
 
+    pub fn report(&mut self, object: &dyn Display, span: Option<Span>, message: String) {
+        self.sink.report(object, span, message);
+    }
+
+    /// The PostgreSQL major version the migrations run on (config `postgres_version`).
+    pub fn postgres_version(&self) -> u32 {
+        self.env.postgres_version
+    }
+
+    /// Whether this statement runs inside a transaction block (explicit
+    /// BEGIN or the migration tool's per-file transaction).
+    pub fn in_transaction(&self) -> bool {
+        self.session.in_transaction(&self.stmt.node)
+    }
+
+    /// The table (or materialized view) a `RangeVar` names, with its history.
+    pub fn table(&self, rv: &pg_query::protobuf::RangeVar) -> TableRef {
+        let schema = (!rv.schemaname.is_empty()).then_some(rv.schemaname.as_str());
+        let (Ok(name) | Err(name)) =
+            resolve::relation(self.catalog, self.search_path, schema, &rv.relname);
+        self.table_named(name)
+    }
+
+    /// As [`Self::table`], for a resolved name.
+    pub fn table_named(&self, name: QualifiedName) -> TableRef {
+        let origin = self
+            .catalog
+            .table(&name)
+            .map(|t| t.origin)
+            .or_else(|| self.catalog.views.get(&name).map(|v| v.origin));
+        let in_this_file = |o: &Origin| o.span().is_some_and(|s| s.file == self.stmt.span.file);
+        let history = match origin {
+            Some(o) if in_this_file(&o) => History::New,
+            known => {
+                let live = self.env.live_tables.as_deref();
+                let size = match live.map(|l| l.get(&name)) {
+                    Some(Some(Some(stats))) => TableSize::Known(*stats),
+                    Some(Some(None)) => TableSize::Unknown,
+                    // Created by an earlier file of this run, not deployed yet.
+                    Some(None) if known.is_some_and(|o| o.span().is_some()) => {
+                        TableSize::NotInDatabase
+                    }
+                    _ => self
+                        .catalog
+                        .table(&name)
+                        .and_then(|t| t.stats)
+                        .map_or(TableSize::Unknown, TableSize::Known),
+                };
+                History::Existing(size)
+            }
+        };
+        TableRef { name, history }
+    }
+
+    /// `--assume-existing`: tables no migration created exist (old, not empty).
+    pub fn assumes_existing_tables(&self) -> bool {
+        self.env.assume_existing
+    }
+
+    /// `--db` was given and the live database has this table.
+    pub fn in_live_database(&self, name: &QualifiedName) -> bool {
+        self.env
+            .live_tables
+            .as_deref()
+            .is_some_and(|l| l.contains_key(name))
+    }
+
+    /// Reports a statement that locks `table`, unless the table is new in
+    /// this file. With sizes from `--db`, a large table makes it an error and
+    /// an empty or small one info, and the message gives the size; a level
+    /// the user set for the rule wins.
+    pub fn report_lock(&mut self, table: &TableRef, span: Option<Span>, message: String) {
+        let History::Existing(size) = table.history else {
+            return;
+        };
+        let t = self.env.thresholds;
+        let (severity, note) = match size {
+            TableSize::Unknown => (None, String::new()),
+            TableSize::NotInDatabase => (
+                Some(Severity::Info),
+                format!(
+                    "; `{}` is not in the database yet, so it is empty when this runs",
+                    table.name
+                ),
+            ),
+            TableSize::Known(stats) => {
+                let rows_known = stats.row_estimate >= 0.0;
+                let large = (rows_known && stats.row_estimate >= t.large_rows as f64)
+                    || stats.bytes >= t.large_bytes;
+                let small = (!rows_known || stats.row_estimate < t.small_rows as f64)
+                    && stats.bytes < t.small_bytes;
+                let severity = if large {
+                    Some(Severity::Error)
+                } else if small {
+                    Some(Severity::Info)
+                } else {
+                    None
+                };
+                (
+                    severity,
+                    format!("; `{}` {}", table.name, describe_size(&stats)),
+                )
+            }
+        };
+        let message = format!("{message}{note}");
+        match severity {
+            Some(sev) if !self.sink.level_set => {
+                let effective = self.sink.severity;
+                self.sink.severity = sev;
+                self.sink.report(&table.name, span, message);
+                self.sink.severity = effective;
+            }
+            _ => self.sink.report(&table.name, span, message),
+        }
+    }
+
+    /// Reports about `table` unless it is new in this file (dropping or
+    /// renaming what this file created breaks nobody).
+    pub fn report_unless_new(&mut self, table: &TableRef, span: Option<Span>, message: String) {
+        if !table.is_new() {
+            self.sink.report(&table.name, span, message);
+        }
+    }
+}
+
+/// `has about 12,345 rows (3 MB)`, `is empty`.
+fn describe_size(stats: &TableStats) -> String {
+    let bytes = pretty_bytes(stats.bytes);
+    if stats.row_estimate < 0.0 {
+        return format!("takes {bytes} (never analyzed, rows unknown)");
+    }
+    let rows = stats.row_estimate.round() as u64;
+    if rows == 0 {
+        return format!("is empty ({bytes})");
+    }
+    format!("has about {} rows ({bytes})", group_digits(rows))
+}
+
+fn pretty_bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
+    let mut value = b as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let name = UNITS.get(unit).copied().unwrap_or("bytes");
+    if unit == 0 {
+        format!("{b} {name}")
+    } else {
+        format!("{value:.0} {name}")
+    }
+}
+
+fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What a rule sees after a file's last statement.
+pub struct FileEndCtx<'a> {
+    /// The session as the file leaves it.
+    pub session: &'a Session,
+    pub catalog: &'a Catalog,
+    sink: Sink<'a>,
+}
+
+impl FileEndCtx<'_> {
     pub fn report(&mut self, object: &dyn Display, span: Option<Span>, message: String) {
         self.sink.report(object, span, message);
     }
@@ -295,6 +526,7 @@ pub struct Engine {
     statement: Vec<(&'static Rule, &'static dyn StatementRule, Level)>,
     assume_exists: Vec<String>,
     options: BTreeMap<&'static str, serde_norway::Value>,
+    pub env: MigrationEnv,
 }
 
 impl Engine {
@@ -304,6 +536,12 @@ impl Engine {
             statement: Vec::new(),
             assume_exists: cfg.assume_exists.clone(),
             options: BTreeMap::new(),
+            env: MigrationEnv {
+                postgres_version: cfg.postgres_version(),
+                thresholds: cfg.size_thresholds,
+                assume_existing: cfg.assume_existing,
+                live_tables: None,
+            },
         };
         for (id, value) in &cfg.options {
             if let Some(rule) = find(id) {
@@ -330,6 +568,7 @@ impl Engine {
         &self,
         catalog: &Catalog,
         search_path: &[Ident],
+        session: &Session,
         stmt: &Statement,
         findings: &mut Vec<Finding>,
     ) {
@@ -339,6 +578,8 @@ impl Engine {
                 search_path,
                 stmt,
                 assume_exists: &self.assume_exists,
+                session,
+                env: &self.env,
                 options: self.options.get(rule.id()),
                 sink: Sink {
                     rule,
@@ -348,6 +589,28 @@ impl Engine {
                 },
             };
             imp.check(&mut cx);
+        }
+    }
+
+    /// Runs the end-of-file checks of statement rules.
+    pub fn check_end_of_file(
+        &self,
+        catalog: &Catalog,
+        session: &Session,
+        findings: &mut Vec<Finding>,
+    ) {
+        for (rule, imp, severity) in &self.statement {
+            let mut cx = FileEndCtx {
+                session,
+                catalog,
+                sink: Sink {
+                    rule,
+                    severity: severity.severity,
+                    level_set: severity.set_by_user,
+                    findings,
+                },
+            };
+            imp.check_end_of_file(&mut cx);
         }
     }
 
@@ -423,6 +686,131 @@ pub(crate) mod testing {
                 format!("{at} {} [{}] {}", f.rule, f.object, f.message)
             })
             .collect()
+    }
+
+    /// A lint run for statement-rule tests: several files, a config, a
+    /// platform, live table sizes. Findings print as
+    /// `file:line:col rule severity [object] message`.
+    pub struct Case {
+        files: Vec<(String, String)>,
+        config: String,
+        settings: crate::Settings,
+        assume_existing: bool,
+    }
+
+    /// One file, `test.sql`, on Supabase (per-file transactions).
+    pub fn case(sql: &str) -> Case {
+        Case {
+            files: vec![("test.sql".to_string(), sql.to_string())],
+            config: String::new(),
+            settings: crate::test_support::supabase(),
+            assume_existing: false,
+        }
+    }
+
+    /// Files in apply order, on Supabase.
+    pub fn files(files: &[(&str, &str)]) -> Case {
+        Case {
+            files: files
+                .iter()
+                .map(|(n, t)| ((*n).to_string(), (*t).to_string()))
+                .collect(),
+            config: String::new(),
+            settings: crate::test_support::supabase(),
+            assume_existing: false,
+        }
+    }
+
+    impl Case {
+        /// pgvet.yaml text.
+        pub fn config(mut self, yaml: &str) -> Case {
+            self.config = yaml.to_string();
+            self
+        }
+
+        /// `--assume-existing`.
+        pub fn assume_existing(mut self) -> Case {
+            self.assume_existing = true;
+            self
+        }
+
+        /// Plain PostgreSQL (no per-file transaction unless configured).
+        pub fn postgres(mut self) -> Case {
+            self.settings = crate::Settings::for_platform(crate::catalog::Platform::Postgres);
+            self
+        }
+
+        /// As if `--db` read these tables: (schema, name, rows, bytes).
+        pub fn live(mut self, tables: &[(&str, &str, f64, u64)]) -> Case {
+            let map = tables
+                .iter()
+                .map(|(s, n, rows, bytes)| {
+                    (
+                        crate::catalog::QualifiedName::new(*s, *n),
+                        Some(crate::catalog::TableStats {
+                            row_estimate: *rows,
+                            bytes: *bytes,
+                        }),
+                    )
+                })
+                .collect();
+            self.settings.live_tables = Some(std::sync::Arc::new(map));
+            self
+        }
+
+        pub fn run(&self, rule: &str) -> Vec<String> {
+            let mut cfg = Config::parse(&self.config, "test").expect("test config");
+            cfg.select = Some(vec![rule.to_string()]);
+            cfg.assume_existing = self.assume_existing;
+            let mut settings = self.settings.clone();
+            if let Some(t) = cfg.transaction {
+                settings.transaction = t;
+            }
+            let report = crate::lint_sources(self.files.clone(), &cfg, &settings);
+            assert!(
+                report.errors.is_empty(),
+                "test SQL does not parse: {:?}",
+                report.errors
+            );
+            report
+                .findings
+                .iter()
+                .map(|f| {
+                    let at = f.location.as_ref().map_or("-".to_string(), |l| {
+                        format!("{}:{}:{}", l.file, l.line, l.column)
+                    });
+                    format!(
+                        "{at} {} {} [{}] {}",
+                        f.rule,
+                        f.severity.as_str(),
+                        f.object,
+                        f.message
+                    )
+                })
+                .collect()
+        }
+
+        /// Fails unless `rule` fires; returns the findings, one per line.
+        pub fn fires(&self, rule: &str) -> String {
+            let found = self.run(rule);
+            assert!(
+                !found.is_empty(),
+                "expected `{rule}` to fire on:\n{:?}",
+                self.files
+            );
+            found.join("\n")
+        }
+
+        /// Fails if `rule` fires.
+        pub fn quiet(&self, rule: &str) {
+            let found = self.run(rule);
+            assert!(
+                found.is_empty(),
+                "expected `{rule}` to stay quiet on:\n{:?}\nbut got:\n{}",
+                self.files,
+                found.join("\n")
+            );
+        }
     }
 
     /// Fails unless `rule` fires; returns the findings, one per line.

@@ -4,6 +4,7 @@ pub mod exposure;
 pub mod expr;
 pub mod integrity;
 pub mod keys;
+pub mod migration;
 pub mod plpgsql;
 pub mod rls;
 

@@ -63,6 +63,11 @@ fn missing(cx: &StmtCtx<'_>, need: &Needed<'_>, created: Option<&QualifiedName>)
             if created.is_some_and(|c| c.name == qn.name && (schema.is_none() || c.schema == qn.schema)) || assumed(&qn) {
                 return None;
             }
+            // --assume-existing: relations come from outside the migrations;
+            // --db: the live database has it.
+            if cx.assumes_existing_tables() || cx.in_live_database(&qn) {
+                return None;
+            }
             Some(("relation", qn, rv.location))
         }
         Needed::Schema(name, location) => {
@@ -333,6 +338,17 @@ mod tests {
     #[test]
     fn table_in_missing_schema_fires() {
         fires("undefined-object", "create table app.t (id int primary key);");
+    }
+
+    #[test]
+    fn assume_existing_flag_silences_unknown_relations() {
+        crate::rules::testing::case("create index on public.legacy (id);").fires("undefined-object");
+        crate::rules::testing::case("create index on public.legacy (id);")
+            .assume_existing()
+            .quiet("undefined-object");
+        crate::rules::testing::case("create index on public.legacy (id);")
+            .live(&[("public", "legacy", 10.0, 8192)])
+            .quiet("undefined-object");
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod files;
 pub mod line_index;
 pub mod pgffi;
 pub mod replay;
+pub mod session;
 pub mod split;
 
 pub use ast::{descendants, split_name, strings};

@@ -1,0 +1,392 @@
+//! What a migration session knows beside the schema: whether a statement
+//! runs inside a transaction (the tool's per-file one or an explicit
+//! BEGIN), which timeouts are set, and which enum labels the open
+//! transaction added. Statement rules read it as it stood before their
+//! statement; the lint loop moves it forward after each one.
+
+use pg_query::protobuf as pb;
+use pg_query::NodeEnum;
+
+use super::ast;
+use super::split::Statement;
+use crate::catalog::{resolve, Catalog, Ident, Platform, QualifiedName, Span};
+use crate::config::TransactionMode;
+
+/// An enum label added by `ALTER TYPE ... ADD VALUE` in the open transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedLabel {
+    pub type_name: QualifiedName,
+    pub label: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    platform: Platform,
+    mode: TransactionMode,
+    /// `BEGIN` / `START TRANSACTION` in this file, not yet ended.
+    open_begin: Option<Span>,
+    /// per-file mode: the tool's transaction around the file is still open
+    /// (a COMMIT or ROLLBACK in the file ends it early).
+    wrapper_open: bool,
+    lock_timeout: Setting,
+    statement_timeout: Setting,
+    added_labels: Vec<AddedLabel>,
+}
+
+/// A setting's state: set for the session, or only until the transaction ends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Setting {
+    session: bool,
+    local: Option<bool>,
+}
+
+impl Setting {
+    fn is_set(self) -> bool {
+        self.local.unwrap_or(self.session)
+    }
+}
+
+impl Session {
+    pub fn new(platform: Platform, mode: TransactionMode) -> Self {
+        Session {
+            platform,
+            mode,
+            open_begin: None,
+            wrapper_open: mode == TransactionMode::PerFile,
+            lock_timeout: Setting::default(),
+            statement_timeout: Setting::default(),
+            added_labels: Vec::new(),
+        }
+    }
+
+    /// Each migration file runs in a fresh session (and, per-file, a fresh transaction).
+    pub fn start_file(&mut self) {
+        *self = Session::new(self.platform, self.mode);
+    }
+
+    pub fn mode(&self) -> TransactionMode {
+        self.mode
+    }
+
+    /// The open explicit `BEGIN`, if any.
+    pub fn explicit_transaction(&self) -> Option<Span> {
+        self.open_begin
+    }
+
+    /// Whether `stmt` runs inside a transaction block: an explicit BEGIN, or
+    /// the tool's per-file transaction (which the Supabase CLI leaves for
+    /// statements that cannot run in one, such as CREATE INDEX CONCURRENTLY).
+    pub fn in_transaction(&self, stmt: &NodeEnum) -> bool {
+        self.open_begin.is_some()
+            || (self.wrapper_open
+                && !(self.platform == Platform::Supabase && runs_outside_transaction(stmt)))
+    }
+
+    /// Whether the migration tool wraps the file in its own transaction.
+    pub fn tool_wraps_file(&self) -> bool {
+        self.mode == TransactionMode::PerFile
+    }
+
+    pub fn lock_timeout_set(&self) -> bool {
+        self.lock_timeout.is_set()
+    }
+
+    pub fn statement_timeout_set(&self) -> bool {
+        self.statement_timeout.is_set()
+    }
+
+    /// Enum labels added in the transaction that is open before the statement.
+    pub fn added_labels(&self) -> &[AddedLabel] {
+        &self.added_labels
+    }
+
+    /// Moves the session past `stmt`. `catalog` and `search_path` are the
+    /// schema before it (to resolve the enum of `ALTER TYPE ... ADD VALUE`).
+    pub fn apply(&mut self, stmt: &Statement, catalog: &Catalog, search_path: &[Ident]) {
+        let in_txn = self.in_transaction(&stmt.node);
+        match &stmt.node {
+            NodeEnum::TransactionStmt(t) => self.transaction(t, stmt.span),
+            NodeEnum::VariableSetStmt(s) => self.set(s, in_txn),
+            NodeEnum::SelectStmt(s) => {
+                for (name, value, local) in set_config_calls(s) {
+                    if !local || in_txn {
+                        self.assign(&name, Some(&value), local);
+                    }
+                }
+            }
+            NodeEnum::AlterEnumStmt(s) if s.old_val.is_empty() && in_txn => {
+                if let Some(type_name) = enum_name(s, catalog, search_path) {
+                    self.added_labels.push(AddedLabel {
+                        type_name,
+                        label: s.new_val.clone(),
+                        span: stmt.span,
+                    });
+                }
+            }
+            _ => {}
+        }
+        // Autocommit: the statement was its own transaction.
+        if self.open_begin.is_none() && !self.wrapper_open {
+            self.end_transaction();
+        }
+    }
+
+    fn transaction(&mut self, t: &pb::TransactionStmt, span: Span) {
+        use pb::TransactionStmtKind as K;
+        match K::try_from(t.kind) {
+            // BEGIN inside the tool's transaction only warns; the block is
+            // still the tool's, so remember the outermost BEGIN.
+            Ok(K::TransStmtBegin | K::TransStmtStart) if self.open_begin.is_none() => {
+                self.open_begin = Some(span);
+            }
+            Ok(K::TransStmtCommit | K::TransStmtRollback | K::TransStmtCommitPrepared) => {
+                self.open_begin = None;
+                self.wrapper_open = false;
+                self.end_transaction();
+            }
+            Ok(K::TransStmtPrepare) => {
+                self.open_begin = None;
+                self.wrapper_open = false;
+                self.end_transaction();
+            }
+            _ => {}
+        }
+    }
+
+    fn end_transaction(&mut self) {
+        self.added_labels.clear();
+        self.lock_timeout.local = None;
+        self.statement_timeout.local = None;
+    }
+
+    fn set(&mut self, s: &pb::VariableSetStmt, in_txn: bool) {
+        use pb::VariableSetKind as K;
+        // SET LOCAL outside a transaction block only warns.
+        if s.is_local && !in_txn {
+            return;
+        }
+        let local = s.is_local;
+        match K::try_from(s.kind) {
+            Ok(K::VarSetValue) => {
+                let value: Vec<String> = s.args.iter().filter_map(ast::const_text).collect();
+                self.assign(&s.name, Some(&value.join(",")), local);
+            }
+            Ok(K::VarSetDefault | K::VarReset) => self.assign(&s.name, None, local),
+            Ok(K::VarResetAll) => {
+                self.lock_timeout = Setting::default();
+                self.statement_timeout = Setting::default();
+            }
+            _ => {}
+        }
+    }
+
+    fn assign(&mut self, name: &str, value: Option<&str>, local: bool) {
+        let setting = match name.to_ascii_lowercase().as_str() {
+            "lock_timeout" => &mut self.lock_timeout,
+            "statement_timeout" => &mut self.statement_timeout,
+            _ => return,
+        };
+        // 0 switches the timeout off, as does the default (off unless the
+        // role or database sets one, which a migration cannot rely on).
+        let on = value.is_some_and(|v| !is_zero_duration(v));
+        if local {
+            setting.local = Some(on);
+        } else {
+            setting.session = on;
+            setting.local = None;
+        }
+    }
+}
+
+/// `0`, `'0'`, `0s`, `0ms`: no timeout.
+fn is_zero_duration(value: &str) -> bool {
+    let v = value.trim().trim_matches('\'');
+    let digits = v.trim_end_matches(|c: char| c.is_ascii_alphabetic()).trim();
+    !digits.is_empty() && digits.chars().all(|c| c == '0' || c == '.')
+}
+
+/// Statements the Supabase CLI runs outside its per-file transaction
+/// because PostgreSQL refuses them inside one.
+fn runs_outside_transaction(node: &NodeEnum) -> bool {
+    match node {
+        NodeEnum::IndexStmt(s) => s.concurrent,
+        NodeEnum::DropStmt(s) => s.concurrent,
+        NodeEnum::ReindexStmt(s) => ast::def_elems(&s.params).any(|d| {
+            d.defname == "concurrently" && ast::def_arg_text(d).as_deref() != Some("false")
+        }),
+        NodeEnum::VacuumStmt(_) | NodeEnum::ClusterStmt(_) | NodeEnum::AlterSystemStmt(_) => true,
+        _ => false,
+    }
+}
+
+/// `select set_config('lock_timeout', '5s', true)`: (name, value, is_local).
+fn set_config_calls(s: &pb::SelectStmt) -> Vec<(String, String, bool)> {
+    let mut out = Vec::new();
+    for target in &s.target_list {
+        let Some(NodeEnum::ResTarget(rt)) = &target.node else {
+            continue;
+        };
+        let Some(NodeEnum::FuncCall(call)) = rt.val.as_deref().and_then(|v| v.node.as_ref()) else {
+            continue;
+        };
+        let name = ast::strings(&call.funcname);
+        if name.last().map(String::as_str) != Some("set_config") {
+            continue;
+        }
+        let args: Vec<Option<String>> = call.args.iter().map(ast::const_text).collect();
+        if let [Some(setting), Some(value), Some(local)] = args.as_slice() {
+            out.push((setting.clone(), value.clone(), local == "true"));
+        }
+    }
+    out
+}
+
+fn enum_name(
+    s: &pb::AlterEnumStmt,
+    catalog: &Catalog,
+    search_path: &[Ident],
+) -> Option<QualifiedName> {
+    let (schema, name) = ast::split_name(&s.type_name)?;
+    let schema = match schema {
+        Some(s) => Ident::new(s),
+        None => resolve::user_type_schema(catalog, search_path, &name)?,
+    };
+    Some(QualifiedName::new(schema, Ident::new(name)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{baseline, FileId};
+    use crate::source::migrations::replay::Replayer;
+    use crate::source::migrations::split::parse_file;
+
+    /// (in_transaction, lock_timeout, statement_timeout, labels) before each statement.
+    fn trace(
+        platform: Platform,
+        mode: TransactionMode,
+        sql: &str,
+    ) -> Vec<(bool, bool, bool, usize)> {
+        let (stmts, errors) = parse_file(FileId(0), sql);
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut replayer = Replayer::new(baseline::catalog(platform));
+        let mut session = Session::new(platform, mode);
+        stmts
+            .iter()
+            .map(|s| {
+                let before = (
+                    session.in_transaction(&s.node),
+                    session.lock_timeout_set(),
+                    session.statement_timeout_set(),
+                    session.added_labels().len(),
+                );
+                session.apply(s, &replayer.catalog, &replayer.search_path);
+                replayer.apply(s);
+                before
+            })
+            .collect()
+    }
+
+    #[test]
+    fn explicit_begin_commit_in_autocommit_mode() {
+        let t = trace(
+            Platform::Postgres,
+            TransactionMode::None,
+            "select 1; begin; select 2; commit; select 3;",
+        );
+        let in_txn: Vec<bool> = t.iter().map(|x| x.0).collect();
+        assert_eq!(in_txn, [false, false, true, true, false]);
+    }
+
+    #[test]
+    fn per_file_wraps_everything_but_supabase_concurrent_statements() {
+        let sql =
+            "create table t (id int); create index concurrently i on t (id); vacuum t; select 1;";
+        let supa = trace(Platform::Supabase, TransactionMode::PerFile, sql);
+        assert_eq!(
+            supa.iter().map(|x| x.0).collect::<Vec<_>>(),
+            [true, false, false, true]
+        );
+        let plain = trace(Platform::Postgres, TransactionMode::PerFile, sql);
+        assert_eq!(
+            plain.iter().map(|x| x.0).collect::<Vec<_>>(),
+            [true, true, true, true]
+        );
+    }
+
+    #[test]
+    fn a_statement_the_cli_runs_outside_keeps_the_file_transaction_open() {
+        let t = trace(
+            Platform::Supabase,
+            TransactionMode::PerFile,
+            "create type mood as enum ('ok');
+             alter type mood add value 'meh';
+             create index concurrently i on pg_catalog.pg_class (oid);
+             select 1;",
+        );
+        assert_eq!(t.iter().map(|x| x.3).collect::<Vec<_>>(), [0, 0, 1, 1]);
+    }
+
+    #[test]
+    fn timeouts_set_local_and_session_and_set_config() {
+        let t = trace(
+            Platform::Postgres,
+            TransactionMode::None,
+            "set lock_timeout = '2s';
+             begin;
+             set local statement_timeout = '5min';
+             select 1;
+             commit;
+             select 2;
+             select set_config('statement_timeout', '1s', false);
+             set lock_timeout = 0;
+             select 3;",
+        );
+        let lt: Vec<bool> = t.iter().map(|x| x.1).collect();
+        let st: Vec<bool> = t.iter().map(|x| x.2).collect();
+        assert_eq!(lt, [false, true, true, true, true, true, true, true, false]);
+        assert_eq!(
+            st,
+            [false, false, false, true, true, false, false, true, true]
+        );
+    }
+
+    #[test]
+    fn set_local_outside_a_transaction_has_no_effect() {
+        let t = trace(
+            Platform::Postgres,
+            TransactionMode::None,
+            "set local lock_timeout = '1s'; select 1;",
+        );
+        assert!(!t[1].1);
+    }
+
+    #[test]
+    fn added_enum_labels_live_until_the_transaction_ends() {
+        let t = trace(
+            Platform::Postgres,
+            TransactionMode::None,
+            "create type mood as enum ('ok');
+             alter type mood add value 'meh';
+             select 1;
+             begin;
+             alter type mood add value 'sad';
+             select 2;
+             commit;
+             select 3;",
+        );
+        let labels: Vec<usize> = t.iter().map(|x| x.3).collect();
+        assert_eq!(labels, [0, 0, 0, 0, 0, 1, 1, 0]);
+    }
+
+    #[test]
+    fn zero_durations() {
+        for v in ["0", "'0'", "0s", "0ms", "0.0"] {
+            assert!(is_zero_duration(v), "{v}");
+        }
+        for v in ["1s", "'500ms'", "10"] {
+            assert!(!is_zero_duration(v), "{v}");
+        }
+    }
+}

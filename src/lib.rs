@@ -254,6 +254,46 @@ pub fn audit(
     Ok(report)
 }
 
+/// What `pgvet lint --db` reads from the database the migrations will run
+/// on: every table with its size, and the server's major version. Read as an
+/// audit reads (one read-only snapshot, timeouts set).
+pub struct LiveContext {
+    pub tables: rules::LiveTables,
+    pub major_version: Option<u32>,
+    pub target: String,
+}
+
+pub fn live_context(
+    opts: &source::live::LiveOptions,
+) -> Result<LiveContext, source::live::LiveError> {
+    let snapshot = source::live::load(opts)?;
+    let mut tables: rules::LiveTables = snapshot
+        .catalog
+        .tables
+        .iter()
+        .map(|(name, t)| (name.clone(), t.stats))
+        .collect();
+    for name in snapshot
+        .catalog
+        .views
+        .iter()
+        .filter(|(_, v)| v.materialized)
+        .map(|(n, _)| n)
+    {
+        tables.entry(name.clone()).or_insert(None);
+    }
+    let major_version = snapshot
+        .server_version
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|m| m.parse().ok());
+    Ok(LiveContext {
+        tables,
+        major_version,
+        target: snapshot.target,
+    })
+}
+
 fn input_error(src: &SourceFile, e: split::ParseError) -> InputError {
     let (line, column) = src.lines.position(&src.text, e.offset as usize);
     InputError {

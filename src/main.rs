@@ -48,6 +48,16 @@ struct LintArgs {
     /// Migration files or directories (a directory = its *.sql files in name order).
     /// Default: the first of supabase/migrations, migrations, db/migrations.
     paths: Vec<PathBuf>,
+    /// Tables no migration creates exist already, with data (squawk-style
+    /// linting of single files); they are not reported as undefined.
+    #[arg(long)]
+    assume_existing: bool,
+    /// Read table sizes (read-only) from the database these migrations will run
+    /// on: lock findings on large tables become errors, on empty ones info.
+    #[arg(long)]
+    db: Option<String>,
+    #[command(flatten)]
+    connection: ConnectionArgs,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -60,6 +70,15 @@ struct AuditArgs {
     /// Audit only these schemas (comma-separated). Default: every schema but PostgreSQL's own.
     #[arg(long, value_delimiter = ',')]
     schemas: Vec<String>,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+/// How to reach a database (audit, and lint with --db).
+#[derive(clap::Args)]
+struct ConnectionArgs {
     /// TLS: disable, prefer (default), require, verify-ca or verify-full, as in libpq.
     #[arg(long)]
     sslmode: Option<String>,
@@ -72,8 +91,34 @@ struct AuditArgs {
     /// Longest to wait for a catalog lock (PostgreSQL duration).
     #[arg(long, default_value = "5s")]
     lock_timeout: String,
-    #[command(flatten)]
-    common: CommonArgs,
+}
+
+impl ConnectionArgs {
+    fn options(
+        &self,
+        db: Option<String>,
+        cfg: &Config,
+        exposed_schemas: Vec<String>,
+    ) -> Result<pgvet::source::live::LiveOptions> {
+        use pgvet::source::live::{ConnectOptions, LiveOptions, SslMode};
+        let sslmode = match &self.sslmode {
+            Some(m) => Some(m.parse::<SslMode>().map_err(anyhow::Error::msg)?),
+            None => None,
+        };
+        Ok(LiveOptions {
+            connect: ConnectOptions {
+                url: db,
+                sslmode,
+                sslrootcert: self.sslrootcert.clone(),
+                connect_timeout: None,
+            },
+            statement_timeout: self.statement_timeout.clone(),
+            lock_timeout: self.lock_timeout.clone(),
+            schemas: None,
+            platform: cfg.platform,
+            exposed_schemas,
+        })
+    }
 }
 
 /// Options of every command that reports findings.
@@ -164,7 +209,8 @@ fn load_config(common: &CommonArgs, cwd: &std::path::Path) -> Result<Config> {
 
 fn lint(args: LintArgs) -> Result<Outcome> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let cfg = load_config(&args.common, &cwd)?;
+    let mut cfg = load_config(&args.common, &cwd)?;
+    cfg.assume_existing |= args.assume_existing;
     let paths = if args.paths.is_empty() {
         match pgvet::source::migrations::files::autodetect(&cwd) {
             Some(dir) => vec![dir],
@@ -176,34 +222,31 @@ fn lint(args: LintArgs) -> Result<Outcome> {
     } else {
         args.paths.clone()
     };
-    let settings = pgvet::Settings::resolve(&cfg, &paths, &cwd);
+    let mut settings = pgvet::Settings::resolve(&cfg, &paths, &cwd);
+    if let Some(db) = args.db.clone() {
+        let opts = args
+            .connection
+            .options(Some(db), &cfg, settings.exposed_schemas.clone())?;
+        let live = pgvet::live_context(&opts)?;
+        settings.live_tables = Some(std::sync::Arc::new(live.tables));
+        // The server says which version the migrations will meet.
+        if cfg.postgres_version.is_none() {
+            cfg.postgres_version = live.major_version;
+        }
+    }
     let report = pgvet::lint(&paths, &cfg, &settings);
     finish(&report, &args.common)
 }
 
 fn audit(args: AuditArgs) -> Result<Outcome> {
-    use pgvet::source::live::{ConnectOptions, LiveOptions, SslMode};
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let cfg = load_config(&args.common, &cwd)?;
-    let sslmode = match &args.sslmode {
-        Some(m) => Some(m.parse::<SslMode>().map_err(anyhow::Error::msg)?),
-        None => None,
-    };
     // Exposed schemas as for lint: config, else supabase/config.toml, else public.
     let settings = pgvet::Settings::resolve(&cfg, &[], &cwd);
-    let opts = LiveOptions {
-        connect: ConnectOptions {
-            url: args.db.clone(),
-            sslmode,
-            sslrootcert: args.sslrootcert.clone(),
-            connect_timeout: None,
-        },
-        statement_timeout: args.statement_timeout.clone(),
-        lock_timeout: args.lock_timeout.clone(),
-        schemas: (!args.schemas.is_empty()).then(|| args.schemas.clone()),
-        platform: cfg.platform,
-        exposed_schemas: settings.exposed_schemas,
-    };
+    let mut opts = args
+        .connection
+        .options(args.db.clone(), &cfg, settings.exposed_schemas)?;
+    opts.schemas = (!args.schemas.is_empty()).then(|| args.schemas.clone());
     let report = pgvet::audit(&opts, &cfg)?;
     finish(&report, &args.common)
 }

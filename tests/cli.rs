@@ -421,3 +421,60 @@ fn audit_usage_errors_and_unreachable_databases_exit_2_without_the_password() {
         "{err}"
     );
 }
+
+#[test]
+fn assume_existing_treats_unknown_tables_as_old_and_defined() {
+    let d = tmp();
+    write(
+        d.path(),
+        "one.sql",
+        "create index legacy_n on legacy (n);\n",
+    );
+    let rules = "undefined-object,require-concurrent-index-creation";
+    let plain = pgvet(
+        d.path(),
+        &["lint", "--format", "json", "--select", rules, "one.sql"],
+    );
+    let out = stdout(&plain);
+    assert!(out.contains("\"undefined-object\""), "{out}");
+    assert!(
+        out.contains("\"require-concurrent-index-creation\""),
+        "{out}"
+    );
+    let assumed = pgvet(
+        d.path(),
+        &[
+            "lint",
+            "--assume-existing",
+            "--format",
+            "json",
+            "--select",
+            rules,
+            "one.sql",
+        ],
+    );
+    let out = stdout(&assumed);
+    assert!(!out.contains("\"undefined-object\""), "{out}");
+    assert!(
+        out.contains("\"require-concurrent-index-creation\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn lint_db_that_cannot_be_reached_exits_2_without_the_password() {
+    let d = tmp();
+    write(d.path(), "one.sql", CLEAN);
+    let closed_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("postgresql://me:s3cret-pw@127.0.0.1:{closed_port}/app");
+    let o = pgvet(
+        d.path(),
+        &["lint", "--db", &url, "--sslmode", "disable", "one.sql"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("s3cret-pw"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot connect"), "{}", stderr(&o));
+}

@@ -331,3 +331,67 @@ fn connection_failures_are_one_clear_line_without_the_password() {
     opts.connect.sslmode = Some(SslMode::Prefer);
     assert!(pgvet::audit(&opts, &Config::default()).is_ok());
 }
+
+#[test]
+fn lint_with_db_weighs_lock_findings_by_table_size() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    template(&cluster);
+    fresh_db(&cluster, "sizes");
+    cluster.sql(
+        "sizes",
+        "create table public.big (id bigint primary key, n int);\n\
+         insert into public.big select g, g from generate_series(1, 20000) g;\n\
+         create table public.tiny (id bigint primary key, n int);\n\
+         insert into public.tiny values (1, 1), (2, 2);\n\
+         analyze public.big; analyze public.tiny;",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("20240101000000_pending.sql"),
+        "create table public.pending (id bigint primary key, n int);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("20240201000000_indexes.sql"),
+        "create index big_n on public.big (n);\n\
+         create index tiny_n on public.tiny (n);\n\
+         create index pending_n on public.pending (n);\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
+        .args(["lint", "--format", "json", "--select"])
+        .arg("require-concurrent-index-creation")
+        .arg("--db")
+        .arg(cluster.socket_url("sizes"))
+        .args(["--sslmode", "disable"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let by_object: std::collections::BTreeMap<String, (String, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["object"].as_str().unwrap().to_string(),
+                (
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                ),
+            )
+        })
+        .collect();
+    let (sev, msg) = &by_object["public.big"];
+    assert_eq!(sev, "error", "{msg}");
+    assert!(msg.contains("has about 20,000 rows"), "{msg}");
+    let (sev, msg) = &by_object["public.tiny"];
+    assert_eq!(sev, "info", "{msg}");
+    assert!(msg.contains("has about 2 rows"), "{msg}");
+    let (sev, msg) = &by_object["public.pending"];
+    assert_eq!(sev, "info", "{msg}");
+    assert!(msg.contains("not in the database yet"), "{msg}");
+}

@@ -449,6 +449,30 @@ impl StmtCtx<'_> {
         }
     }
 
+    /// Reports a statement that fails on a table with any rows (a NOT NULL
+    /// column without a default): unlike a lock, a small table does not make
+    /// it milder, so sizes from `--db` lower the severity only for an empty
+    /// table or one not deployed yet; a table with rows keeps the rule's
+    /// severity and the message gives the count.
+    pub fn report_fails_with_rows(
+        &mut self,
+        table: &TableRef,
+        span: Option<Span>,
+        message: String,
+    ) {
+        match table.history {
+            History::Existing(TableSize::Known(stats)) if stats.row_estimate >= 0.5 => {
+                let note = describe_size(&stats);
+                self.sink.report(
+                    &table.name,
+                    span,
+                    format!("{message}; `{}` {note}", table.name),
+                );
+            }
+            _ => self.report_lock(table, span, message),
+        }
+    }
+
     /// Reports about `table` unless it is new in this file (dropping or
     /// renaming what this file created breaks nobody).
     pub fn report_unless_new(&mut self, table: &TableRef, span: Option<Span>, message: String) {

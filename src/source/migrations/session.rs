@@ -4,6 +4,8 @@
 //! transaction added. Statement rules read it as it stood before their
 //! statement; the lint loop moves it forward after each one.
 
+use std::collections::BTreeMap;
+
 use pg_query::protobuf as pb;
 use pg_query::NodeEnum;
 
@@ -32,6 +34,7 @@ pub struct Session {
     lock_timeout: Setting,
     statement_timeout: Setting,
     added_labels: Vec<AddedLabel>,
+    freed_constraints: BTreeMap<(String, String), bool>,
 }
 
 /// A setting's state: set for the session, or only until the transaction ends.
@@ -57,6 +60,7 @@ impl Session {
             lock_timeout: Setting::default(),
             statement_timeout: Setting::default(),
             added_labels: Vec::new(),
+            freed_constraints: BTreeMap::new(),
         }
     }
 
@@ -101,12 +105,20 @@ impl Session {
         &self.added_labels
     }
 
+    /// Constraint names an `ALTER TABLE ... DROP CONSTRAINT` earlier in this
+    /// file freed, by (table as written, constraint): true until an `ADD
+    /// CONSTRAINT` of the same name uses it again.
+    pub fn freed_constraints(&self) -> &BTreeMap<(String, String), bool> {
+        &self.freed_constraints
+    }
+
     /// Moves the session past `stmt`. `catalog` and `search_path` are the
     /// schema before it (to resolve the enum of `ALTER TYPE ... ADD VALUE`).
     pub fn apply(&mut self, stmt: &Statement, catalog: &Catalog, search_path: &[Ident]) {
         let in_txn = self.in_transaction(&stmt.node);
         match &stmt.node {
             NodeEnum::TransactionStmt(t) => self.transaction(t, stmt.span),
+            NodeEnum::AlterTableStmt(s) => self.track_constraint_names(s),
             NodeEnum::VariableSetStmt(s) => self.set(s, in_txn),
             NodeEnum::SelectStmt(s) => {
                 for (name, value, local) in set_config_calls(s) {
@@ -151,6 +163,35 @@ impl Session {
                 self.end_transaction();
             }
             _ => {}
+        }
+    }
+
+    fn track_constraint_names(&mut self, s: &pb::AlterTableStmt) {
+        let Some(rv) = s.relation.as_ref() else {
+            return;
+        };
+        for c in &s.cmds {
+            let Some(NodeEnum::AlterTableCmd(cmd)) = &c.node else {
+                continue;
+            };
+            match cmd.subtype() {
+                pb::AlterTableType::AtDropConstraint => {
+                    self.freed_constraints
+                        .insert((rv.relname.clone(), cmd.name.clone()), true);
+                }
+                pb::AlterTableType::AtAddConstraint => {
+                    let Some(NodeEnum::Constraint(con)) =
+                        cmd.def.as_deref().and_then(|d| d.node.as_ref())
+                    else {
+                        continue;
+                    };
+                    let key = (rv.relname.clone(), con.conname.clone());
+                    if let Some(free) = self.freed_constraints.get_mut(&key) {
+                        *free = false;
+                    }
+                }
+                _ => {}
+            }
         }
     }
 

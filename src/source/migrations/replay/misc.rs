@@ -463,11 +463,21 @@ impl Replayer {
         if self.catalog.extensions.contains_key(&name) {
             return;
         }
+        // Extensions whose control file pins pg_catalog ignore WITH SCHEMA
+        // and the search path.
+        let pinned = matches!(s.extname.as_str(), "adminpack" | "plpgsql");
         let schema = ast::def_elems(&s.options)
             .find(|d| d.defname == "schema")
             .and_then(ast::def_arg_text)
             .map(Ident::new)
-            .unwrap_or_else(|| resolve::creation_schema(&self.catalog, &self.search_path));
+            .filter(|_| !pinned)
+            .unwrap_or_else(|| {
+                if pinned {
+                    Ident::new("pg_catalog")
+                } else {
+                    resolve::creation_schema(&self.catalog, &self.search_path)
+                }
+            });
         // Extensions that bring a schema of their own.
         let own_schema = match s.extname.as_str() {
             "pg_net" => Some("net"),

@@ -1,0 +1,147 @@
+//! `DROP NOT NULL` on a column of an existing table or on a domain. Docs: rules/ban-drop-not-null.yaml.
+
+use pg_query::protobuf as pb;
+use pg_query::NodeEnum;
+
+use crate::catalog::{resolve, Ident, QualifiedName};
+use crate::rules::support::migration::alter_table_cmds;
+use crate::rules::{StatementRule, StmtCtx};
+use crate::source::migrations::ast;
+
+pub struct BanDropNotNull;
+
+impl StatementRule for BanDropNotNull {
+    fn check(&self, cx: &mut StmtCtx<'_>) {
+        match &cx.stmt.node {
+            NodeEnum::AlterTableStmt(s) => table_columns(cx, s),
+            NodeEnum::AlterDomainStmt(s) => domain(cx, s),
+            _ => {}
+        }
+    }
+}
+
+fn table_columns(cx: &mut StmtCtx<'_>, s: &pb::AlterTableStmt) {
+    if !matches!(
+        s.objtype(),
+        pb::ObjectType::ObjectTable | pb::ObjectType::ObjectForeignTable
+    ) {
+        return;
+    }
+    let Some(rv) = s.relation.as_ref() else {
+        return;
+    };
+    let table = cx.table(rv);
+    for cmd in alter_table_cmds(s) {
+        if cmd.subtype() != pb::AlterTableType::AtDropNotNull {
+            continue;
+        }
+        cx.report_unless_new(
+            &table,
+            Some(cx.stmt.span),
+            format!(
+                "dropping NOT NULL on `{}` lets `{}` hold NULLs that code reading it may not expect",
+                cmd.name, table.name
+            ),
+        );
+    }
+}
+
+/// `ALTER DOMAIN ... DROP NOT NULL` (subtype `N`): every column of the domain
+/// starts accepting NULL.
+fn domain(cx: &mut StmtCtx<'_>, s: &pb::AlterDomainStmt) {
+    if s.subtype != "N" {
+        return;
+    }
+    let Some((schema, name)) = ast::split_name(&s.type_name) else {
+        return;
+    };
+    let schema = schema
+        .map(Ident::new)
+        .or_else(|| resolve::user_type_schema(cx.catalog, cx.search_path, &name))
+        .unwrap_or_else(|| Ident::new("public"));
+    let qn = QualifiedName::new(schema, Ident::new(name));
+    // A domain created earlier in this file has no users yet.
+    let new_here = cx
+        .catalog
+        .types
+        .get(&qn)
+        .and_then(|t| t.origin.span())
+        .is_some_and(|span| span.file == cx.stmt.span.file);
+    if new_here {
+        return;
+    }
+    let span = Some(cx.stmt.span);
+    cx.report(
+        &qn,
+        span,
+        format!("dropping NOT NULL on domain `{qn}` lets every column of that type hold NULLs"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{case, files};
+
+    const RULE: &str = "ban-drop-not-null";
+    const CREATE: &str = "create table public.t (id bigint primary key, email text not null);";
+    const DROP: &str = "alter table public.t alter column email drop not null;";
+
+    #[test]
+    fn table_from_an_earlier_file_fires() {
+        let out = files(&[("1.sql", CREATE), ("2.sql", DROP)]).fires(RULE);
+        assert!(out.starts_with("2.sql:1:1 "), "{out}");
+        assert!(
+            out.contains("dropping NOT NULL on `email` lets `public.t` hold NULLs"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn table_created_earlier_in_the_same_file_is_quiet() {
+        case(&format!("{CREATE}\n{DROP}")).quiet(RULE);
+    }
+
+    #[test]
+    fn unknown_table_counts_as_existing() {
+        case("alter table legacy alter column email drop not null;").fires(RULE);
+    }
+
+    #[test]
+    fn set_not_null_is_quiet() {
+        files(&[
+            (
+                "1.sql",
+                "create table public.t (id bigint primary key, email text);",
+            ),
+            (
+                "2.sql",
+                "alter table public.t alter column email set not null;",
+            ),
+        ])
+        .quiet(RULE);
+    }
+
+    #[test]
+    fn domain_from_an_earlier_file_fires() {
+        let out = files(&[
+            ("1.sql", "create domain public.email as text not null;"),
+            ("2.sql", "alter domain public.email drop not null;"),
+        ])
+        .fires(RULE);
+        assert!(out.contains("domain `public.email`"), "{out}");
+    }
+
+    #[test]
+    fn domain_created_earlier_in_the_same_file_is_quiet() {
+        case("create domain public.email as text not null;\nalter domain email drop not null;")
+            .quiet(RULE);
+    }
+
+    #[test]
+    fn severity_does_not_depend_on_size() {
+        let out = case(DROP)
+            .live(&[("public", "t", 12.0, 16 << 10)])
+            .fires(RULE);
+        assert!(out.contains(" warning "), "{out}");
+    }
+}

@@ -1,0 +1,188 @@
+//! `ALTER COLUMN ... TYPE` that rewrites an existing table. Docs: rules/changing-column-type.yaml.
+
+use pg_query::protobuf as pb;
+use pg_query::NodeEnum;
+
+use crate::catalog::{resolve, Ident, TypeName};
+use crate::rules::support::keys::display_type;
+use crate::rules::support::migration::alter_table_cmds;
+use crate::rules::{StatementRule, StmtCtx};
+use crate::source::migrations::ast;
+
+pub struct ChangingColumnType;
+
+impl StatementRule for ChangingColumnType {
+    fn check(&self, cx: &mut StmtCtx<'_>) {
+        let NodeEnum::AlterTableStmt(s) = &cx.stmt.node else {
+            return;
+        };
+        if s.objtype() != pb::ObjectType::ObjectTable {
+            return;
+        }
+        let Some(rv) = s.relation.as_ref() else {
+            return;
+        };
+        let table = cx.table(rv);
+        for cmd in alter_table_cmds(s) {
+            if cmd.subtype() != pb::AlterTableType::AtAlterColumnType {
+                continue;
+            }
+            let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref())
+            else {
+                continue;
+            };
+            let Some(written) = def.type_name.as_ref() else {
+                continue;
+            };
+            let new = ast::type_name(written, |n| {
+                resolve::user_type_schema(cx.catalog, cx.search_path, n)
+            });
+            let column = Ident::new(cmd.name.clone());
+            let old = cx
+                .catalog
+                .table(&table.name)
+                .and_then(|t| t.columns.iter().find(|c| c.name == column))
+                .map(|c| &c.ty);
+            // A USING expression or a new collation can change stored values
+            // or index order, so only the bare type change is trusted.
+            let plain = def.raw_default.is_none() && def.coll_clause.is_none();
+            if plain && old.is_some_and(|old| is_relabel_only(old, &new)) {
+                continue;
+            }
+            let span = Some(cx.stmt.span_at(written.location));
+            let shown = display_type(&new);
+            cx.report_lock(
+                &table,
+                span,
+                format!(
+                    "changing the type of `{column}` to `{shown}` rewrites `{}` under an \
+                     ACCESS EXCLUSIVE lock and may break code that reads it",
+                    table.name
+                ),
+            );
+        }
+    }
+}
+
+/// Changes PostgreSQL makes in the catalog alone, because the stored bytes
+/// stay valid (the type's length-coercion support function says no work is
+/// needed): `varchar(n)` to a longer or unbounded `varchar` or to `text`,
+/// and `numeric(p,s)` to a larger precision with the same scale or to
+/// unconstrained `numeric`.
+fn is_relabel_only(old: &TypeName, new: &TypeName) -> bool {
+    let plain = |t: &TypeName| t.is_builtin() && t.array_dims == 0;
+    if !plain(old) || !plain(new) {
+        return false;
+    }
+    match (old.name.name.as_str(), new.name.name.as_str()) {
+        ("varchar", "text") => true,
+        ("varchar", "varchar") => match (old.mods.as_slice(), new.mods.as_slice()) {
+            (_, []) => true,
+            ([from], [to]) => to >= from,
+            _ => false,
+        },
+        ("numeric", "numeric") => match (numeric_mods(old), numeric_mods(new)) {
+            (_, None) => true,
+            (Some((p, s)), Some((to_p, to_s))) => to_s == s && to_p >= p,
+            (None, Some(_)) => false,
+        },
+        _ => false,
+    }
+}
+
+/// `numeric(p)` is `numeric(p,0)`; `numeric` alone is unconstrained (None).
+fn numeric_mods(t: &TypeName) -> Option<(i64, i64)> {
+    match t.mods.as_slice() {
+        [p] => Some((*p, 0)),
+        [p, s] => Some((*p, *s)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{case, files};
+
+    const RULE: &str = "changing-column-type";
+    const CREATE: &str =
+        "create table public.t (id bigint primary key, code varchar(20), price numeric(10,2), n int);";
+
+    fn later(alter: &str) -> crate::rules::testing::Case {
+        files(&[("1.sql", CREATE), ("2.sql", alter)])
+    }
+
+    #[test]
+    fn table_from_an_earlier_file_fires() {
+        let out = later("alter table public.t alter column n type bigint;").fires(RULE);
+        assert!(out.starts_with("2.sql:1:42 "), "{out}");
+        assert!(
+            out.contains("type of `n` to `bigint` rewrites `public.t`"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn table_created_earlier_in_the_same_file_is_quiet() {
+        case(&format!(
+            "{CREATE}\nalter table public.t alter column n type bigint;"
+        ))
+        .quiet(RULE);
+    }
+
+    #[test]
+    fn widening_varchar_or_making_it_text_is_quiet() {
+        later("alter table public.t alter column code type varchar(40);").quiet(RULE);
+        later("alter table public.t alter column code type character varying;").quiet(RULE);
+        later("alter table public.t alter column code type text;").quiet(RULE);
+    }
+
+    #[test]
+    fn shortening_varchar_fires() {
+        later("alter table public.t alter column code type varchar(10);").fires(RULE);
+    }
+
+    #[test]
+    fn numeric_with_more_precision_and_the_same_scale_is_quiet() {
+        later("alter table public.t alter column price type numeric(12,2);").quiet(RULE);
+        later("alter table public.t alter column price type numeric;").quiet(RULE);
+    }
+
+    #[test]
+    fn numeric_with_another_scale_fires() {
+        later("alter table public.t alter column price type numeric(12,3);").fires(RULE);
+    }
+
+    #[test]
+    fn using_clause_fires_even_when_widening() {
+        later("alter table public.t alter column code type text using code::text;").fires(RULE);
+    }
+
+    #[test]
+    fn new_collation_fires() {
+        later("alter table public.t alter column code type text collate \"C\";").fires(RULE);
+    }
+
+    #[test]
+    fn unknown_column_type_fires() {
+        case("alter table legacy alter column code type text;").fires(RULE);
+    }
+
+    #[test]
+    fn size_from_the_database_sets_the_severity() {
+        let sql = "alter table public.t alter column n type bigint;";
+        let big = case(sql)
+            .live(&[("public", "t", 2_500_000.0, 400 << 20)])
+            .fires(RULE);
+        assert!(
+            big.contains(" error ") && big.contains("2,500,000 rows"),
+            "{big}"
+        );
+        let tiny = case(sql)
+            .live(&[("public", "t", 12.0, 16 << 10)])
+            .fires(RULE);
+        assert!(
+            tiny.contains(" info ") && tiny.contains("has about 12 rows"),
+            "{tiny}"
+        );
+    }
+}

@@ -1,0 +1,396 @@
+//! Statements outside a transaction that fail when the migration is rerun. Docs: rules/prefer-robust-stmts.yaml.
+
+use std::collections::BTreeMap;
+
+use pg_query::protobuf as pb;
+use pg_query::NodeEnum;
+
+use crate::catalog::{resolve, Ident, QualifiedName};
+use crate::rules::support::migration::{added_column, added_constraint, alter_table_cmds};
+use crate::rules::{StatementRule, StmtCtx};
+use crate::source::migrations::strings;
+
+pub struct PreferRobustStmts;
+
+const RERUN: &str = "a rerun after a partial apply fails";
+
+impl StatementRule for PreferRobustStmts {
+    fn check(&self, cx: &mut StmtCtx<'_>) {
+        let in_transaction = cx.in_transaction();
+        let span = Some(cx.stmt.span);
+        match &cx.stmt.node {
+            NodeEnum::CreateStmt(s) if !in_transaction && !s.if_not_exists => {
+                let Some(rv) = s.relation.as_ref() else {
+                    return;
+                };
+                // A temporary table dropped at commit is gone before any rerun.
+                if rv.relpersistence == "t" && s.oncommit() == pb::OnCommitAction::OncommitDrop {
+                    return;
+                }
+                let table = cx.table(rv).name;
+                cx.report(
+                    &table,
+                    span,
+                    format!("table `{table}` is created without IF NOT EXISTS, so {RERUN}"),
+                );
+            }
+            // An unnamed index gets a fresh name on a rerun instead of failing.
+            // CONCURRENTLY never runs inside a transaction block, whatever the mode says.
+            NodeEnum::IndexStmt(s)
+                if !s.if_not_exists
+                    && !s.idxname.is_empty()
+                    && (s.concurrent || !in_transaction) =>
+            {
+                let Some(rv) = s.relation.as_ref() else {
+                    return;
+                };
+                let table = cx.table(rv).name;
+                let index = QualifiedName::new(table.schema.clone(), s.idxname.as_str());
+                cx.report(
+                    &index,
+                    span,
+                    format!(
+                        "index `{}` on `{table}` is created without IF NOT EXISTS, so {RERUN}",
+                        s.idxname
+                    ),
+                );
+            }
+            NodeEnum::DropStmt(s) if !in_transaction && !s.missing_ok => {
+                let Some(first) = s.objects.first() else {
+                    return;
+                };
+                let kind = s.remove_type();
+                let parts = object_parts(first);
+                let Some(last) = parts.last() else { return };
+                let message = format!(
+                    "dropping {} `{last}` without IF EXISTS means {RERUN}",
+                    kind_word(kind)
+                );
+                match dropped_object(cx, kind, &parts) {
+                    Dropped::Qualified(name) => cx.report(&name, span, message),
+                    Dropped::Plain(name) => cx.report(&name, span, message),
+                }
+            }
+            NodeEnum::AlterTableStmt(s) if !in_transaction => alter_table(cx, s),
+            _ => {}
+        }
+    }
+}
+
+/// The ALTER TABLE subcommands that fail the second time: ADD/DROP COLUMN
+/// and DROP CONSTRAINT without their IF [NOT] EXISTS, and ADD CONSTRAINT
+/// unless a DROP CONSTRAINT IF EXISTS of the same name came first. Other
+/// subcommands (SET NOT NULL, ENABLE ROW LEVEL SECURITY, VALIDATE, ...)
+/// can run again.
+fn alter_table(cx: &mut StmtCtx<'_>, s: &pb::AlterTableStmt) {
+    let Some(rv) = s.relation.as_ref() else {
+        return;
+    };
+    let table = cx.table(rv).name;
+    // Copied lazily: only DROP and ADD CONSTRAINT need the file's history.
+    let mut dropped: Option<BTreeMap<(String, String), bool>> = None;
+    for cmd in alter_table_cmds(s) {
+        use pb::AlterTableType as T;
+        let (location, message) = match cmd.subtype() {
+            T::AtAddColumn if !cmd.missing_ok => {
+                let Some(col) = added_column(cmd) else {
+                    continue;
+                };
+                (
+                    col.location,
+                    format!(
+                        "column `{}` is added to `{table}` without IF NOT EXISTS, so {RERUN}",
+                        col.colname
+                    ),
+                )
+            }
+            T::AtDropColumn if !cmd.missing_ok => (
+                -1,
+                format!(
+                    "column `{}` is dropped from `{table}` without IF EXISTS, so {RERUN}",
+                    cmd.name
+                ),
+            ),
+            T::AtDropConstraint => {
+                let dropped = dropped.get_or_insert_with(|| cx.session.freed_constraints().clone());
+                dropped.insert((rv.relname.clone(), cmd.name.clone()), true);
+                if cmd.missing_ok {
+                    continue;
+                }
+                (
+                    -1,
+                    format!(
+                        "constraint `{}` is dropped from `{table}` without IF EXISTS, so {RERUN}",
+                        cmd.name
+                    ),
+                )
+            }
+            T::AtAddConstraint => {
+                let Some(con) = added_constraint(cmd) else {
+                    continue;
+                };
+                let key = (rv.relname.clone(), con.conname.clone());
+                let dropped = dropped.get_or_insert_with(|| cx.session.freed_constraints().clone());
+                // Dropped with IF EXISTS just before: the pair reruns cleanly, once.
+                if !con.conname.is_empty() && dropped.get(&key) == Some(&true) {
+                    dropped.insert(key, false);
+                    continue;
+                }
+                let message = if con.conname.is_empty() {
+                    format!(
+                        "an unnamed constraint is added to `{table}`, so a rerun after a partial apply fails or adds it twice"
+                    )
+                } else {
+                    format!(
+                        "constraint `{}` is added to `{table}` with no DROP CONSTRAINT IF EXISTS before it, so {RERUN}",
+                        con.conname
+                    )
+                };
+                (con.location, message)
+            }
+            _ => continue,
+        };
+        let span = Some(cx.stmt.span_at(location));
+        cx.report(&table, span, message);
+    }
+}
+
+/// The name parts of one object of a DROP: `a.b` for a table, the type
+/// name, the function name without its arguments.
+fn object_parts(node: &pb::Node) -> Vec<String> {
+    match &node.node {
+        Some(NodeEnum::List(l)) => strings(&l.items),
+        Some(NodeEnum::TypeName(t)) => strings(&t.names),
+        Some(NodeEnum::ObjectWithArgs(o)) => strings(&o.objname),
+        Some(NodeEnum::String(s)) => vec![s.sval.clone()],
+        _ => Vec::new(),
+    }
+}
+
+enum Dropped {
+    Qualified(QualifiedName),
+    Plain(Ident),
+}
+
+/// What a finding about a dropped object names: the schema-qualified
+/// object, the table of a trigger, policy or rule, or a bare schema or
+/// extension name.
+fn dropped_object(cx: &StmtCtx<'_>, kind: pb::ObjectType, parts: &[String]) -> Dropped {
+    use pb::ObjectType as O;
+    let on_table = matches!(kind, O::ObjectTrigger | O::ObjectPolicy | O::ObjectRule);
+    let named: &[String] = match (on_table, parts.split_last()) {
+        (true, Some((_, table))) => table,
+        _ => parts,
+    };
+    match named {
+        [.., schema, name] => {
+            Dropped::Qualified(QualifiedName::new(schema.as_str(), name.as_str()))
+        }
+        [name] => {
+            let path = cx.search_path;
+            let cat = cx.catalog;
+            match kind {
+                O::ObjectSchema | O::ObjectExtension | O::ObjectAccessMethod | O::ObjectRole => {
+                    Dropped::Plain(Ident::new(name.as_str()))
+                }
+                O::ObjectType | O::ObjectDomain => {
+                    let schema = resolve::user_type_schema(cat, path, name)
+                        .unwrap_or_else(|| resolve::creation_schema(cat, path));
+                    Dropped::Qualified(QualifiedName::new(schema, name.as_str()))
+                }
+                O::ObjectFunction | O::ObjectProcedure | O::ObjectRoutine | O::ObjectAggregate => {
+                    let (Ok(q) | Err(q)) = resolve::function(cat, path, None, name);
+                    Dropped::Qualified(q)
+                }
+                _ => {
+                    let (Ok(q) | Err(q)) = resolve::relation(cat, path, None, name);
+                    Dropped::Qualified(q)
+                }
+            }
+        }
+        [] => Dropped::Plain(Ident::new("")),
+    }
+}
+
+fn kind_word(kind: pb::ObjectType) -> &'static str {
+    use pb::ObjectType as O;
+    match kind {
+        O::ObjectTable => "table",
+        O::ObjectIndex => "index",
+        O::ObjectView => "view",
+        O::ObjectMatview => "materialized view",
+        O::ObjectSequence => "sequence",
+        O::ObjectForeignTable => "foreign table",
+        O::ObjectType => "type",
+        O::ObjectDomain => "domain",
+        O::ObjectFunction => "function",
+        O::ObjectProcedure => "procedure",
+        O::ObjectRoutine => "routine",
+        O::ObjectAggregate => "aggregate",
+        O::ObjectSchema => "schema",
+        O::ObjectExtension => "extension",
+        O::ObjectTrigger => "trigger",
+        O::ObjectPolicy => "policy",
+        O::ObjectRule => "rule",
+        _ => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{case, files};
+
+    const RULE: &str = "prefer-robust-stmts";
+
+    #[test]
+    fn concurrent_index_without_if_not_exists_fires_on_supabase() {
+        let out = files(&[
+            (
+                "1.sql",
+                "create table app.t (id bigint primary key, n int);",
+            ),
+            ("2.sql", "create index concurrently t_n_idx on app.t (n);"),
+        ])
+        .fires(RULE);
+        assert!(
+            out.starts_with(
+                "2.sql:1:1 prefer-robust-stmts warning [app.t_n_idx] index `t_n_idx` on `app.t`"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn guarded_or_unnamed_concurrent_index_is_quiet() {
+        case("create index concurrently if not exists t_n_idx on app.t (n);\ncreate index concurrently on app.t (n);")
+            .quiet(RULE);
+    }
+
+    #[test]
+    fn drop_index_concurrently_without_if_exists_fires_on_supabase() {
+        let out = case("drop index concurrently app.t_n_idx;").fires(RULE);
+        assert!(
+            out.contains("[app.t_n_idx] dropping index `t_n_idx` without IF EXISTS"),
+            "{out}"
+        );
+        case("drop index concurrently if exists app.t_n_idx;").quiet(RULE);
+    }
+
+    #[test]
+    fn per_file_transaction_keeps_everything_else_quiet() {
+        case(
+            "create table app.t (id bigint primary key);\n\
+             alter table app.t add column n int, add constraint t_n check (n > 0), drop column id;\n\
+             create index t_n_idx on app.t (n);\n\
+             drop table app.t;",
+        )
+        .quiet(RULE);
+    }
+
+    #[test]
+    fn without_a_transaction_every_unguarded_statement_fires() {
+        let out = case(
+            "create table app.t (id bigint primary key);\n\
+             create index t_id_idx on app.t (id);\n\
+             alter table app.t add column n int;\n\
+             alter table app.t drop column n;\n\
+             alter table app.t drop constraint t_pkey;\n\
+             drop table app.t;\n\
+             drop type app.kind;\n\
+             drop function app.f(int);",
+        )
+        .postgres()
+        .fires(RULE);
+        assert_eq!(out.lines().count(), 8, "{out}");
+        assert!(out.contains("[app.kind] dropping type `kind`"), "{out}");
+        assert!(out.contains("[app.f] dropping function `f`"), "{out}");
+    }
+
+    #[test]
+    fn guarded_statements_are_quiet_without_a_transaction() {
+        case(
+            "create table if not exists app.t (id bigint primary key);\n\
+             create index if not exists t_id_idx on app.t (id);\n\
+             alter table app.t add column if not exists n int;\n\
+             alter table app.t drop column if exists n;\n\
+             alter table app.t drop constraint if exists t_pkey;\n\
+             alter table app.t alter column id set not null, enable row level security;\n\
+             alter table app.t validate constraint t_check;\n\
+             drop table if exists app.t;",
+        )
+        .postgres()
+        .quiet(RULE);
+    }
+
+    #[test]
+    fn add_constraint_after_drop_if_exists_is_quiet_once() {
+        let out = case(
+            "alter table app.email drop constraint if exists email_uniq;\n\
+             alter table app.email add constraint email_uniq unique using index email_idx;\n\
+             alter table app.email add constraint email_uniq unique using index email_idx;",
+        )
+        .postgres()
+        .fires(RULE);
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(out.starts_with("test.sql:3:"), "{out}");
+    }
+
+    #[test]
+    fn drop_and_add_in_one_statement_is_quiet() {
+        case(
+            "alter table app.t drop constraint if exists t_fk, add constraint t_fk foreign key (u) references app.u not valid;",
+        )
+        .postgres()
+        .quiet(RULE);
+    }
+
+    #[test]
+    fn add_constraint_without_a_drop_fires() {
+        let out = case("alter table app.t add constraint t_n check (n > 0);\nalter table app.t add primary key (id);")
+            .postgres()
+            .fires(RULE);
+        assert!(
+            out.contains("constraint `t_n` is added to `app.t` with no DROP CONSTRAINT IF EXISTS"),
+            "{out}"
+        );
+        assert!(
+            out.contains("an unnamed constraint is added to `app.t`"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn statements_inside_begin_are_quiet_and_after_commit_fire() {
+        let out = case(
+            "begin;\ncreate table app.a (id bigint primary key);\ncommit;\ncreate table app.b (id bigint primary key);",
+        )
+        .postgres()
+        .fires(RULE);
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(out.contains("`app.b`"), "{out}");
+    }
+
+    #[test]
+    fn commit_in_a_supabase_file_ends_the_tool_transaction() {
+        let out = case("create table app.a (id bigint primary key);\ncommit;\ncreate table app.b (id bigint primary key);")
+            .fires(RULE);
+        assert_eq!(out.lines().count(), 1, "{out}");
+    }
+
+    #[test]
+    fn temporary_table_dropped_at_commit_is_quiet() {
+        case("create temp table scratch (id int) on commit drop;")
+            .postgres()
+            .quiet(RULE);
+        case("create temp table scratch (id int);")
+            .postgres()
+            .fires(RULE);
+    }
+
+    #[test]
+    fn transaction_none_in_config_applies_on_supabase() {
+        case("create table app.t (id bigint primary key);")
+            .config("migrations:\n  transaction: none\n")
+            .fires(RULE);
+    }
+}

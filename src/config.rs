@@ -60,6 +60,7 @@ struct RawConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawMigrations {
+    dir: Option<PathBuf>,
     transaction: Option<TransactionMode>,
     large_table: Option<RawTableSize>,
     small_table: Option<RawTableSize>,
@@ -165,6 +166,9 @@ pub struct Config {
     pub source: Option<PathBuf>,
     /// `postgres_version`: the major version migrations run on (None: 15).
     pub postgres_version: Option<u32>,
+    /// `migrations.dir`: where `pgvet lint` looks when no path is given
+    /// (relative to the config file's directory).
+    pub migrations_dir: Option<PathBuf>,
     /// `migrations.transaction`; None: per-file on Supabase, none on PostgreSQL.
     pub transaction: Option<TransactionMode>,
     pub size_thresholds: SizeThresholds,
@@ -241,6 +245,7 @@ impl Config {
             options: raw.options,
             source: None,
             postgres_version: raw.postgres_version,
+            migrations_dir: raw.migrations.dir,
             transaction: raw.migrations.transaction,
             size_thresholds,
             assume_existing: false,

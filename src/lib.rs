@@ -15,6 +15,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod init;
 pub mod report;
 pub mod rules;
 pub mod source;
@@ -134,9 +135,15 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
         .collect();
     let mut pieces = Vec::new();
     let mut errors = Vec::new();
-    for (src, ranges) in sources.iter().zip(split) {
+    let mut statements_per_file = vec![0usize; sources.len()];
+    for (i, (src, ranges)) in sources.iter().zip(split).enumerate() {
         match ranges {
-            Ok(ranges) => pieces.extend(ranges.into_iter().map(|r| (src, r))),
+            Ok(ranges) => {
+                if let Some(n) = statements_per_file.get_mut(i) {
+                    *n = ranges.len();
+                }
+                pieces.extend(ranges.into_iter().map(|r| (src, r)));
+            }
             Err(e) => errors.push(input_error(src, e)),
         }
     }
@@ -150,6 +157,7 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
     let mut engine = rules::Engine::new(cfg);
     engine.env.live_tables.clone_from(&settings.live_tables);
     let mut replayer = Replayer::new(cat);
+    replayer.assume_existing = cfg.assume_existing;
     let mut session = Session::new(settings.platform, settings.transaction);
     let mut findings = Vec::new();
     let mut statements = 0;
@@ -167,7 +175,8 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
                 }
                 current_file = Some(src.id);
                 replayer.start_file();
-                session.start_file();
+                let index = usize::try_from(src.id.0).unwrap_or(usize::MAX);
+                session.start_file(statements_per_file.get(index).copied().unwrap_or(0));
             }
             match result {
                 Ok(stmts) => {

@@ -36,6 +36,12 @@ enum Command {
     },
     /// Read a live database's catalog (read-only, one snapshot) and report problems.
     Audit(AuditArgs),
+    /// Write a commented starter pgvet.yaml here (Supabase layout detected).
+    Init {
+        /// Overwrite an existing pgvet.yaml.
+        #[arg(long)]
+        force: bool,
+    },
     /// Show a rule's rationale, examples and fix.
     Explain {
         /// Rule id (or alias).
@@ -182,6 +188,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             print_rules(format)?;
             Ok(Outcome::Clean)
         }
+        Command::Init { force } => init(force),
         Command::Explain { rule } => {
             let Some(rule) = rules::find(&rule) else {
                 bail!("unknown rule `{rule}`; `pgvet rules` lists them");
@@ -190,6 +197,21 @@ fn run(cli: Cli) -> Result<Outcome> {
             Ok(Outcome::Clean)
         }
     }
+}
+
+fn init(force: bool) -> Result<Outcome> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let path = cwd.join(config::FILE_NAME);
+    if path.exists() && !force {
+        bail!(
+            "{} exists already; `pgvet init --force` overwrites it",
+            path.display()
+        );
+    }
+    std::fs::write(&path, pgvet::init::starter_config(&cwd))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(Outcome::Clean)
 }
 
 /// The config file and command-line rule choices.
@@ -211,7 +233,16 @@ fn lint(args: LintArgs) -> Result<Outcome> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let mut cfg = load_config(&args.common, &cwd)?;
     cfg.assume_existing |= args.assume_existing;
-    let paths = if args.paths.is_empty() {
+    // migrations.dir is relative to the config file that names it.
+    let configured_dir = cfg.migrations_dir.as_ref().map(|d| {
+        cfg.source
+            .as_deref()
+            .and_then(std::path::Path::parent)
+            .map_or_else(|| d.clone(), |base| base.join(d))
+    });
+    let paths = if let (true, Some(dir)) = (args.paths.is_empty(), configured_dir) {
+        vec![dir]
+    } else if args.paths.is_empty() {
         match pgvet::source::migrations::files::autodetect(&cwd) {
             Some(dir) => vec![dir],
             None => bail!(

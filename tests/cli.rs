@@ -478,3 +478,33 @@ fn lint_db_that_cannot_be_reached_exits_2_without_the_password() {
     assert!(!stderr(&o).contains("s3cret-pw"), "{}", stderr(&o));
     assert!(stderr(&o).contains("cannot connect"), "{}", stderr(&o));
 }
+
+#[test]
+fn init_writes_a_config_that_lint_then_uses() {
+    let d = tmp();
+    write(
+        d.path(),
+        "supabase/config.toml",
+        "[api]\nschemas = [\"public\", \"api\"]\n",
+    );
+    write(d.path(), "supabase/migrations/001.sql", WARNS);
+    let o = pgvet(d.path(), &["init"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(d.path().join("pgvet.yaml")).unwrap();
+    assert!(text.contains("exposed_schemas: [public, api]"), "{text}");
+    // A second init does not overwrite; --force does.
+    let again = pgvet(d.path(), &["init"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    assert_eq!(pgvet(d.path(), &["init", "--force"]).status.code(), Some(0));
+    // No path: lint reads migrations.dir from the config it wrote.
+    let lint = pgvet(d.path(), &["lint", "--select", "table-without-primary-key"]);
+    assert_eq!(
+        lint.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&lint),
+        stderr(&lint)
+    );
+    assert!(stdout(&lint).contains("001.sql"), "{}", stdout(&lint));
+}

@@ -14,7 +14,10 @@ impl StatementRule for BanDropTable {
         let NodeEnum::DropStmt(s) = &cx.stmt.node else {
             return;
         };
-        if s.remove_type() != ObjectType::ObjectTable {
+        if !matches!(
+            s.remove_type(),
+            ObjectType::ObjectTable | ObjectType::ObjectForeignTable
+        ) {
             return;
         }
         let cascade = if s.behavior() == DropBehavior::DropCascade {

@@ -16,6 +16,13 @@ const RERUN: &str = "a rerun after a partial apply fails";
 
 impl StatementRule for PreferRobustStmts {
     fn check(&self, cx: &mut StmtCtx<'_>) {
+        // A file of one statement cannot stop half-way, so a rerun meets
+        // nothing of it; except CREATE INDEX CONCURRENTLY, whose failure
+        // leaves an invalid index behind under the same name.
+        let concurrent_index = matches!(&cx.stmt.node, NodeEnum::IndexStmt(s) if s.concurrent);
+        if cx.session.statements_in_file() == 1 && !concurrent_index {
+            return;
+        }
         let in_transaction = cx.in_transaction();
         let span = Some(cx.stmt.span);
         match &cx.stmt.node {
@@ -268,7 +275,7 @@ mod tests {
 
     #[test]
     fn drop_index_concurrently_without_if_exists_fires_on_supabase() {
-        let out = case("drop index concurrently app.t_n_idx;").fires(RULE);
+        let out = case("select 1;\ndrop index concurrently app.t_n_idx;").fires(RULE);
         assert!(
             out.contains("[app.t_n_idx] dropping index `t_n_idx` without IF EXISTS"),
             "{out}"
@@ -382,15 +389,25 @@ mod tests {
         case("create temp table scratch (id int) on commit drop;")
             .postgres()
             .quiet(RULE);
-        case("create temp table scratch (id int);")
+        case("select 1;\ncreate temp table scratch (id int);")
             .postgres()
             .fires(RULE);
     }
 
     #[test]
     fn transaction_none_in_config_applies_on_supabase() {
-        case("create table app.t (id bigint primary key);")
+        case("select 1;\ncreate table app.t (id bigint primary key);")
             .config("migrations:\n  transaction: none\n")
+            .fires(RULE);
+    }
+
+    #[test]
+    fn a_file_of_one_statement_is_quiet_unless_it_builds_an_index_concurrently() {
+        case("alter table app.t add column n int;")
+            .postgres()
+            .quiet(RULE);
+        case("create index concurrently t_n_idx on app.t (n);")
+            .postgres()
             .fires(RULE);
     }
 }

@@ -35,6 +35,7 @@ pub struct Session {
     statement_timeout: Setting,
     added_labels: Vec<AddedLabel>,
     freed_constraints: BTreeMap<(String, String), bool>,
+    statements_in_file: usize,
 }
 
 /// A setting's state: set for the session, or only until the transaction ends.
@@ -61,12 +62,20 @@ impl Session {
             statement_timeout: Setting::default(),
             added_labels: Vec::new(),
             freed_constraints: BTreeMap::new(),
+            statements_in_file: 0,
         }
     }
 
-    /// Each migration file runs in a fresh session (and, per-file, a fresh transaction).
-    pub fn start_file(&mut self) {
+    /// Each migration file runs in a fresh session (and, per-file, a fresh
+    /// transaction). `statements` is how many statements the file has.
+    pub fn start_file(&mut self, statements: usize) {
         *self = Session::new(self.platform, self.mode);
+        self.statements_in_file = statements;
+    }
+
+    /// How many statements the current file has (0 when not known).
+    pub fn statements_in_file(&self) -> usize {
+        self.statements_in_file
     }
 
     pub fn mode(&self) -> TransactionMode {

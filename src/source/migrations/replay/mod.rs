@@ -21,6 +21,9 @@ pub struct Replayer {
     pub catalog: Catalog,
     /// The session's search_path (without the implicit pg_catalog).
     pub search_path: Vec<Ident>,
+    /// `--assume-existing`: ALTER TABLE on a table no migration created
+    /// gives it a stand-in instead of being skipped.
+    pub assume_existing: bool,
 }
 
 impl Replayer {
@@ -29,6 +32,7 @@ impl Replayer {
         Replayer {
             catalog,
             search_path,
+            assume_existing: false,
         }
     }
 

@@ -271,8 +271,24 @@ impl Replayer {
         {
             return self.alter_view(rv, &s.cmds);
         }
-        let Some(name) = self.find_table(rv) else {
-            return;
+        let name = match self.find_table(rv) {
+            Some(name) => name,
+            // --assume-existing: the table predates the migrations. Keep what
+            // they add to it (constraints, columns) on a stand-in that counts
+            // as platform-given, so schema rules leave it alone.
+            None if self.assume_existing => {
+                let name = self.table_ref(rv);
+                self.catalog.tables.insert(
+                    name.clone(),
+                    Table::new(
+                        name.clone(),
+                        RelKind::Table,
+                        crate::catalog::Origin::Baseline,
+                    ),
+                );
+                name
+            }
+            None => return,
         };
         let Some(mut table) = self.catalog.tables.remove(&name) else {
             return;

@@ -161,7 +161,7 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
     let mut session = Session::new(settings.platform, settings.transaction);
     let mut findings = Vec::new();
     let mut statements = 0;
-    let mut current_file = None;
+    let mut current_file: Option<&SourceFile> = None;
     const CHUNK: usize = 512;
     for chunk in pieces.chunks(CHUNK) {
         let parsed: Vec<_> = chunk
@@ -169,11 +169,16 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
             .map(|(src, range)| split::parse_range(src.id, &src.text, *range))
             .collect();
         for ((src, _), result) in chunk.iter().zip(parsed) {
-            if current_file != Some(src.id) {
-                if current_file.is_some() {
-                    engine.check_end_of_file(&replayer.catalog, &session, &mut findings);
+            if current_file.map(|f| f.id) != Some(src.id) {
+                if let Some(done) = current_file {
+                    engine.check_end_of_file(
+                        &replayer.catalog,
+                        &session,
+                        &done.path,
+                        &mut findings,
+                    );
                 }
-                current_file = Some(src.id);
+                current_file = Some(*src);
                 replayer.start_file();
                 let index = usize::try_from(src.id.0).unwrap_or(usize::MAX);
                 session.start_file(statements_per_file.get(index).copied().unwrap_or(0));
@@ -186,6 +191,7 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
                             &replayer.catalog,
                             &replayer.search_path,
                             &session,
+                            &src.path,
                             stmt,
                             &mut findings,
                         );
@@ -197,8 +203,8 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
             }
         }
     }
-    if current_file.is_some() {
-        engine.check_end_of_file(&replayer.catalog, &session, &mut findings);
+    if let Some(done) = current_file {
+        engine.check_end_of_file(&replayer.catalog, &session, &done.path, &mut findings);
     }
     let paths: Vec<String> = sources.iter().map(|s| s.path.clone()).collect();
     engine.check_schema(&replayer.catalog, &paths, &mut findings);

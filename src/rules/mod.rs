@@ -275,6 +275,8 @@ pub struct StmtCtx<'a> {
     pub assume_exists: &'a [String],
     /// Transaction and settings state before this statement.
     pub session: &'a Session,
+    /// Display path of the statement's migration file.
+    pub file: &'a str,
     env: &'a MigrationEnv,
     options: Option<&'a serde_norway::Value>,
     sink: Sink<'a>,
@@ -528,6 +530,8 @@ pub struct FileEndCtx<'a> {
     /// The session as the file leaves it.
     pub session: &'a Session,
     pub catalog: &'a Catalog,
+    /// Display path of the file that ended.
+    pub file: &'a str,
     sink: Sink<'a>,
 }
 
@@ -593,6 +597,7 @@ impl Engine {
         catalog: &Catalog,
         search_path: &[Ident],
         session: &Session,
+        file: &str,
         stmt: &Statement,
         findings: &mut Vec<Finding>,
     ) {
@@ -603,6 +608,7 @@ impl Engine {
                 stmt,
                 assume_exists: &self.assume_exists,
                 session,
+                file,
                 env: &self.env,
                 options: self.options.get(rule.id()),
                 sink: Sink {
@@ -621,12 +627,14 @@ impl Engine {
         &self,
         catalog: &Catalog,
         session: &Session,
+        file: &str,
         findings: &mut Vec<Finding>,
     ) {
         for (rule, imp, severity) in &self.statement {
             let mut cx = FileEndCtx {
                 session,
                 catalog,
+                file,
                 sink: Sink {
                     rule,
                     severity: severity.severity,

@@ -4,9 +4,6 @@ use crate::rules::{FileEndCtx, StatementRule, StmtCtx};
 
 pub struct BanUncommittedTransaction;
 
-/// What a transaction finding is about until rules can name the migration file.
-const OBJECT: &str = "migration.transaction";
-
 impl StatementRule for BanUncommittedTransaction {
     fn check(&self, _cx: &mut StmtCtx<'_>) {}
 
@@ -17,7 +14,7 @@ impl StatementRule for BanUncommittedTransaction {
             return;
         };
         cx.report(
-            &OBJECT,
+            &cx.file.to_string(),
             Some(begin),
             "the transaction this `BEGIN` opens is never committed or rolled back in the file"
                 .to_string(),

@@ -8,9 +8,6 @@ use crate::source::migrations::ast;
 
 pub struct DdlInDoBlock;
 
-/// What a DO-block finding is about until rules can name the migration file.
-const OBJECT: &str = "migration.do_block";
-
 impl StatementRule for DdlInDoBlock {
     fn check(&self, cx: &mut StmtCtx<'_>) {
         let NodeEnum::DoStmt(s) = &cx.stmt.node else {
@@ -38,7 +35,7 @@ impl StatementRule for DdlInDoBlock {
             "runs DDL"
         };
         cx.report(
-            &OBJECT,
+            &cx.file.to_string(),
             Some(span),
             format!(
                 "this `DO` block {how} (`{}`) that pgvet did not replay or check",
@@ -425,7 +422,7 @@ mod tests {
         .fires(RULE);
         assert_eq!(
             out,
-            "test.sql:4:5 ddl-in-do-block info [migration.do_block] this `DO` block runs DDL (`ALTER TABLE`) that pgvet did not replay or check"
+            "test.sql:4:5 ddl-in-do-block info [test.sql] this `DO` block runs DDL (`ALTER TABLE`) that pgvet did not replay or check"
         );
     }
 

@@ -7,9 +7,6 @@ use crate::rules::{StatementRule, StmtCtx};
 
 pub struct TransactionNesting;
 
-/// What a transaction finding is about until rules can name the migration file.
-const OBJECT: &str = "migration.transaction";
-
 impl StatementRule for TransactionNesting {
     fn check(&self, cx: &mut StmtCtx<'_>) {
         let NodeEnum::TransactionStmt(t) = &cx.stmt.node else {
@@ -47,7 +44,7 @@ impl StatementRule for TransactionNesting {
             }
             _ => return,
         };
-        cx.report(&OBJECT, span, message);
+        cx.report(&cx.file.to_string(), span, message);
     }
 }
 

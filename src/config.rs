@@ -44,7 +44,7 @@ struct RawConfig {
     exposed_schemas: Option<Vec<String>>,
     select: Option<Vec<String>>,
     #[serde(default)]
-    ignore: Vec<String>,
+    ignore: Vec<RawIgnore>,
     #[serde(default)]
     rules: BTreeMap<String, RuleLevel>,
     #[serde(default)]
@@ -54,6 +54,73 @@ struct RawConfig {
     postgres_version: Option<u32>,
     #[serde(default)]
     migrations: RawMigrations,
+}
+
+/// An `ignore:` entry: a rule id (never run the rule), or a rule on one
+/// object (`{rule, object, reason}`: hide its findings about that object).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawIgnore {
+    Rule(String),
+    Object(RawObjectIgnore),
+}
+
+/// Keys are optional here so that a missing or unknown one is reported by
+/// name ([`object_ignore`]) instead of as an entry that matches neither form.
+#[derive(Debug, Deserialize)]
+struct RawObjectIgnore {
+    rule: Option<String>,
+    object: Option<String>,
+    reason: Option<String>,
+    #[serde(flatten)]
+    other: BTreeMap<String, serde_norway::Value>,
+}
+
+/// `ignore: [{rule, object, reason}]`: findings of `rule` about `object`
+/// are dropped, in lint and audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectIgnore {
+    /// The rule's id (an alias in the file is resolved).
+    pub rule: &'static str,
+    /// As pgvet prints a finding's object: `public.audit_log`.
+    pub object: String,
+    pub reason: String,
+}
+
+fn object_ignore(i: usize, raw: RawObjectIgnore) -> Result<(String, ObjectIgnore), String> {
+    let key = format!("ignore[{i}]");
+    if let Some(unknown) = raw.other.keys().next() {
+        return Err(format!(
+            "{key}: unknown key `{unknown}` (an entry has `rule`, `object` and `reason`)"
+        ));
+    }
+    let written = raw
+        .rule
+        .ok_or_else(|| format!("{key}.rule: missing; name the rule to ignore"))?;
+    let object = raw
+        .object
+        .map(|o| o.trim().to_string())
+        .filter(|o| !o.is_empty())
+        .ok_or_else(|| {
+            format!("{key}.object: missing; name the object as findings print it (`public.audit_log`), or write the bare rule id to ignore the rule everywhere")
+        })?;
+    let reason = raw
+        .reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| {
+            format!("{key}.reason: missing; say why `{written}` does not apply to `{object}`")
+        })?;
+    // Unknown ids are reported by `check_rule_ids`, with a suggestion.
+    let rule = rules::find(&written).map_or("", |r| r.id());
+    Ok((
+        written,
+        ObjectIgnore {
+            rule,
+            object,
+            reason,
+        },
+    ))
 }
 
 /// `migrations:` as written.
@@ -157,6 +224,8 @@ pub struct Config {
     /// Only these rules (ids); None = every default-enabled rule.
     pub select: Option<Vec<String>>,
     pub ignore: Vec<String>,
+    /// `ignore:` entries that name an object: suppressions for audit (and lint).
+    pub ignore_objects: Vec<ObjectIgnore>,
     pub levels: BTreeMap<String, RuleLevel>,
     /// Objects created outside migrations (`schema.name`), for `undefined-object`.
     pub assume_exists: Vec<String>,
@@ -235,11 +304,25 @@ impl Config {
                     .map_err(|e| invalid(format!("migrations.{key}.bytes: {e}")))?;
             }
         }
+        let mut ignore = Vec::new();
+        let mut ignore_objects = Vec::new();
+        let mut object_rule_ids = Vec::new();
+        for (i, entry) in raw.ignore.into_iter().enumerate() {
+            match entry {
+                RawIgnore::Rule(id) => ignore.push(id),
+                RawIgnore::Object(raw) => {
+                    let (written, entry) = object_ignore(i, raw).map_err(invalid)?;
+                    object_rule_ids.push(written);
+                    ignore_objects.push(entry);
+                }
+            }
+        }
         let cfg = Config {
             platform: raw.platform,
             exposed_schemas: raw.exposed_schemas,
             select: raw.select,
-            ignore: raw.ignore,
+            ignore,
+            ignore_objects,
             levels: raw.rules,
             assume_exists: raw.assume_exists,
             options: raw.options,
@@ -251,6 +334,14 @@ impl Config {
             assume_existing: false,
         };
         cfg.check_rule_ids(name)?;
+        if let Some(id) = object_rule_ids.iter().find(|id| rules::find(id).is_none()) {
+            return Err(ConfigError::UnknownRule {
+                path: name.to_string(),
+                key: "ignore".to_string(),
+                id: id.clone(),
+                hint: did_you_mean(id),
+            });
+        }
         for (id, value) in &cfg.options {
             if let Some(rule) = rules::find(id) {
                 rule.validate_options(value)
@@ -338,7 +429,8 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn did_you_mean(id: &str) -> String {
+/// ` (did you mean `x`?)` for the closest rule id, or nothing.
+pub(crate) fn did_you_mean(id: &str) -> String {
     let best = rules::all()
         .iter()
         .map(|r| (edit_distance(id, r.id()), r.id()))
@@ -472,6 +564,48 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("per-statement"), "{err}");
+    }
+
+    #[test]
+    fn ignore_takes_rule_ids_and_objects_with_reasons() {
+        let cfg = Config::parse(
+            "ignore:\n  - table-without-primary-key\n  - rule: prefer-timestamp-tz\n    object: public.events\n    reason: legacy column, read by a reporting tool\n",
+            "x",
+        )
+        .unwrap();
+        assert_eq!(cfg.ignore, ["table-without-primary-key"]);
+        assert_eq!(
+            cfg.ignore_objects,
+            [ObjectIgnore {
+                rule: "prefer-timestamptz",
+                object: "public.events".to_string(),
+                reason: "legacy column, read by a reporting tool".to_string(),
+            }]
+        );
+        // Only plain ids keep a rule from running.
+        assert!(cfg
+            .severity_for(rules::find("prefer-timestamptz").unwrap())
+            .is_some());
+    }
+
+    #[test]
+    fn object_ignore_errors_name_the_key() {
+        let err = |yaml: &str| Config::parse(yaml, "pgvet.yaml").unwrap_err().to_string();
+        let e = err("ignore:\n  - rule: rls-disabled\n    object: public.audit_log\n");
+        assert!(e.contains("ignore[0].reason: missing"), "{e}");
+        let e = err("ignore:\n  - rls-disabled\n  - {rule: rls-disabled, object: public.a, reason: \"  \"}\n");
+        assert!(e.contains("ignore[1].reason: missing"), "{e}");
+        let e = err("ignore:\n  - {rule: rls-disabled, reason: x}\n");
+        assert!(e.contains("ignore[0].object: missing"), "{e}");
+        let e = err("ignore:\n  - {object: public.a, reason: x}\n");
+        assert!(e.contains("ignore[0].rule: missing"), "{e}");
+        let e = err("ignore:\n  - {rule: rls-disabled, objet: public.a, reason: x}\n");
+        assert!(e.contains("ignore[0]: unknown key `objet`"), "{e}");
+        let e = err("ignore:\n  - {rule: rls-disable, object: public.a, reason: x}\n");
+        assert!(
+            e.contains("unknown rule `rls-disable` in `ignore` (did you mean `rls-disabled`?)"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub mod init;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
+pub mod workflow;
 
 use std::path::{Path, PathBuf};
 
@@ -133,6 +135,7 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
         .par_iter()
         .map(|src| split::split_file(src.id, &src.text))
         .collect();
+    let mut suppressions = suppress::Suppressions::scan(&sources, &split);
     let mut pieces = Vec::new();
     let mut errors = Vec::new();
     let mut statements_per_file = vec![0usize; sources.len()];
@@ -155,6 +158,7 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
         .map(|s| Ident::new(s.clone()))
         .collect();
     let mut engine = rules::Engine::new(cfg);
+    suppressions.prepare(&mut engine, cfg);
     engine.env.live_tables.clone_from(&settings.live_tables);
     let mut replayer = Replayer::new(cat);
     replayer.assume_existing = cfg.assume_existing;
@@ -208,6 +212,7 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
     }
     let paths: Vec<String> = sources.iter().map(|s| s.path.clone()).collect();
     engine.check_schema(&replayer.catalog, &paths, &mut findings);
+    suppressions.apply(&mut findings, &sources, cfg);
     let file_index = |e: &InputError| {
         sources
             .iter()
@@ -239,6 +244,7 @@ pub fn audit(
     let mut findings = Vec::new();
     let t = std::time::Instant::now();
     engine.check_schema(&snapshot.catalog, &[], &mut findings);
+    suppress::apply_config(&mut findings, cfg);
     if std::env::var_os("PGVET_TIMING").is_some() {
         eprintln!("rules: {:?}", t.elapsed());
     }

@@ -31,8 +31,8 @@ enum Command {
     Lint(LintArgs),
     /// List every rule: id, severity, category, title.
     Rules {
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+        format: RulesFormat,
     },
     /// Read a live database's catalog (read-only, one snapshot) and report problems.
     Audit(AuditArgs),
@@ -41,6 +41,11 @@ enum Command {
         /// Overwrite an existing pgvet.yaml.
         #[arg(long)]
         force: bool,
+    },
+    /// Record today's findings so that `lint --baseline` reports only new ones.
+    Baseline {
+        #[command(subcommand)]
+        action: BaselineCommand,
     },
     /// Show a rule's rationale, examples and fix.
     Explain {
@@ -64,8 +69,44 @@ struct LintArgs {
     db: Option<String>,
     #[command(flatten)]
     connection: ConnectionArgs,
+    /// Report only findings this baseline file (`pgvet baseline write`) does not record.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Report only findings in files changed since this git ref (from its merge
+    /// base with HEAD to the working tree, untracked files included); every
+    /// migration is still replayed.
+    #[arg(long, value_name = "REF", conflicts_with = "staged")]
+    changed_since: Option<String>,
+    /// Report only findings in files staged in git (a pre-commit hook's view);
+    /// every migration is still replayed.
+    #[arg(long)]
+    staged: bool,
     #[command(flatten)]
     common: CommonArgs,
+}
+
+#[derive(Subcommand)]
+enum BaselineCommand {
+    /// Lint as `pgvet lint` does and write every finding to the baseline file.
+    Write(BaselineWriteArgs),
+}
+
+// The lint flags that do not apply to writing a baseline stay out of its help
+// (and --baseline, --changed-since, --staged are refused).
+#[derive(clap::Args)]
+#[command(
+    mut_arg("format", |a| a.hide(true)),
+    mut_arg("fail_on", |a| a.hide(true)),
+    mut_arg("baseline", |a| a.hide(true)),
+    mut_arg("changed_since", |a| a.hide(true)),
+    mut_arg("staged", |a| a.hide(true))
+)]
+struct BaselineWriteArgs {
+    /// The baseline file to write.
+    #[arg(long, default_value = pgvet::workflow::baseline::FILE_NAME)]
+    output: PathBuf,
+    #[command(flatten)]
+    lint: LintArgs,
 }
 
 #[derive(clap::Args)]
@@ -130,6 +171,8 @@ impl ConnectionArgs {
 /// Options of every command that reports findings.
 #[derive(clap::Args)]
 struct CommonArgs {
+    /// Output: human, json, sarif (code scanning), github (workflow
+    /// annotations) or gitlab (Code Quality).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// Exit 1 when a finding is at or above this severity.
@@ -148,6 +191,15 @@ struct CommonArgs {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+    Gitlab,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RulesFormat {
     Human,
     Json,
 }
@@ -189,6 +241,9 @@ fn run(cli: Cli) -> Result<Outcome> {
             Ok(Outcome::Clean)
         }
         Command::Init { force } => init(force),
+        Command::Baseline {
+            action: BaselineCommand::Write(args),
+        } => baseline_write(args),
         Command::Explain { rule } => {
             let Some(rule) = rules::find(&rule) else {
                 bail!("unknown rule `{rule}`; `pgvet rules` lists them");
@@ -230,6 +285,64 @@ fn load_config(common: &CommonArgs, cwd: &std::path::Path) -> Result<Config> {
 }
 
 fn lint(args: LintArgs) -> Result<Outcome> {
+    use pgvet::workflow::{baseline, changed};
+    // A bad baseline or git state fails before the (longer) lint.
+    let recorded = match &args.baseline {
+        Some(file) => Some(baseline::Baseline::load(file)?),
+        None => None,
+    };
+    let scope = match (&args.changed_since, args.staged) {
+        (Some(reference), _) => Some(changed::Scope::Since(reference.clone())),
+        (None, true) => Some(changed::Scope::Staged),
+        (None, false) => None,
+    };
+    let (mut report, cfg, paths) = lint_report(&args)?;
+    if let (Some(recorded), Some(file)) = (&recorded, &args.baseline) {
+        baseline::apply(&mut report, recorded, &file.display().to_string(), &cfg);
+    }
+    if let Some(scope) = scope {
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        let changed = changed::changed_files(&changed::repository_dir(&paths, &cwd), scope)?;
+        changed::apply(&mut report, &changed);
+    }
+    finish(&report, &args.common)
+}
+
+fn baseline_write(args: BaselineWriteArgs) -> Result<Outcome> {
+    let lint = &args.lint;
+    if lint.baseline.is_some() || lint.changed_since.is_some() || lint.staged {
+        bail!(concat!(
+            "`baseline write` records every finding; ",
+            "--baseline, --changed-since and --staged are for `lint`"
+        ));
+    }
+    let (report, _, _) = lint_report(lint)?;
+    if !report.errors.is_empty() {
+        for e in &report.errors {
+            let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+            eprintln!("{}{line}: {}", e.file, e.message);
+        }
+        bail!(
+            "{} not written: {} input error(s) above; fix them first so the baseline is complete",
+            args.output.display(),
+            report.errors.len()
+        );
+    }
+    let recorded = pgvet::workflow::baseline::Baseline::from_report(&report);
+    std::fs::write(&args.output, recorded.to_json())
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    let n = recorded.entries.len();
+    let noun = if n == 1 { "entry" } else { "entries" };
+    write_stdout(&format!(
+        "wrote {} with {n} {noun}\n",
+        args.output.display()
+    ))?;
+    Ok(Outcome::Clean)
+}
+
+/// Lints the paths (or the configured or default migrations directory) as
+/// `pgvet lint` does, before any baseline or changed-files filter.
+fn lint_report(args: &LintArgs) -> Result<(report::Report, Config, Vec<PathBuf>)> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let mut cfg = load_config(&args.common, &cwd)?;
     cfg.assume_existing |= args.assume_existing;
@@ -266,7 +379,7 @@ fn lint(args: LintArgs) -> Result<Outcome> {
         }
     }
     let report = pgvet::lint(&paths, &cfg, &settings);
-    finish(&report, &args.common)
+    Ok((report, cfg, paths))
 }
 
 fn audit(args: AuditArgs) -> Result<Outcome> {
@@ -287,6 +400,9 @@ fn finish(report: &report::Report, common: &CommonArgs) -> Result<Outcome> {
     let out = match common.format {
         Format::Json => report::json::render(report),
         Format::Human => report::human::render(report, use_color()),
+        Format::Sarif => report::sarif::render(report),
+        Format::Github => report::github::render(report),
+        Format::Gitlab => report::gitlab::render(report),
     };
     write_stdout(&out)?;
 
@@ -321,10 +437,10 @@ fn write_stdout(text: &str) -> Result<()> {
     }
 }
 
-fn print_rules(format: Format) -> Result<()> {
+fn print_rules(format: RulesFormat) -> Result<()> {
     let all = rules::all();
     let out = match format {
-        Format::Json => {
+        RulesFormat::Json => {
             let list: Vec<serde_json::Value> = all
                 .iter()
                 .map(|r| {
@@ -336,7 +452,7 @@ fn print_rules(format: Format) -> Result<()> {
                 .collect();
             serde_json::to_string_pretty(&list)? + "\n"
         }
-        Format::Human => {
+        RulesFormat::Human => {
             let width = all.iter().map(|r| r.id().len()).max().unwrap_or(0);
             let mut s = String::new();
             for r in all {

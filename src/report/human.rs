@@ -33,6 +33,12 @@ pub fn render(report: &Report, color: bool) -> String {
     }
     out.push_str(&summary_line(report));
     out.push('\n');
+    if let Some(changed) = &report.changed {
+        out.push_str(&changed.human_note());
+    }
+    if let Some(baseline) = &report.baseline {
+        out.push_str(&baseline.human_note());
+    }
     out
 }
 

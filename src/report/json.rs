@@ -10,6 +10,10 @@ struct JsonReport<'a> {
     findings: &'a [Finding],
     errors: &'a [InputError],
     summary: &'a Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<&'a crate::workflow::baseline::Applied>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changed: Option<&'a crate::workflow::changed::Applied>,
 }
 
 pub fn render(report: &Report) -> String {
@@ -18,6 +22,8 @@ pub fn render(report: &Report) -> String {
         findings: &report.findings,
         errors: &report.errors,
         summary: &report.summary,
+        baseline: report.baseline.as_ref(),
+        changed: report.changed.as_ref(),
     };
     let mut out =
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));

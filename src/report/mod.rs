@@ -1,7 +1,11 @@
 //! Findings and the finished report; formatters live in the submodules.
 
+mod fingerprint;
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use std::path::Path;
 
@@ -122,6 +126,10 @@ pub struct Report {
     pub summary: Summary,
     /// The database an audit read (`user@host:port/db`); None for lint.
     pub database: Option<String>,
+    /// `lint --baseline`: how many findings it hid, which entries are stale.
+    pub baseline: Option<crate::workflow::baseline::Applied>,
+    /// `lint --changed-since` / `--staged`: the files findings were kept for.
+    pub changed: Option<crate::workflow::changed::Applied>,
 }
 
 impl Report {
@@ -164,4 +172,59 @@ impl Report {
     pub fn max_severity(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
+
+    /// A stable fingerprint for each finding, in the order of `findings`:
+    /// what SARIF's `partialFingerprints`, GitLab's `fingerprint` and the
+    /// baseline use to recognize a finding across runs and commits.
+    ///
+    /// It is 16 lowercase hex digits: the FNV-1a 64-bit hash (a fixed
+    /// algorithm, the same on every run, version and platform) of the rule
+    /// id, the object, and
+    /// - for a finding with a source span (lint): the source text of that
+    ///   span, normalized: comments dropped, whitespace runs collapsed to one
+    ///   space between words and dropped next to punctuation, ASCII letters
+    ///   lowercased outside quoted strings and quoted identifiers (`'...'`,
+    ///   `"..."`); dollar-quoted bodies count as code;
+    /// - for a finding without one (audit): its message.
+    ///
+    /// Line and column numbers are never part of it, so edits elsewhere in a
+    /// file leave it unchanged. When several findings would get the same
+    /// fingerprint, the second, third, ... in report order also hash their
+    /// occurrence number, so every fingerprint of a report is distinct.
+    pub fn fingerprints(&self) -> Vec<String> {
+        let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+        self.findings
+            .iter()
+            .map(|f| {
+                let mut key = fingerprint::Key::new();
+                key.field(f.rule);
+                key.field(&f.object);
+                match f.span.and_then(|s| self.span_text(s)) {
+                    Some(text) => key.field(&fingerprint::normalize_sql(text)),
+                    None => key.field(&f.message),
+                }
+                fingerprint::numbered(key, &mut seen)
+            })
+            .collect()
+    }
+
+    /// The source text a span covers, when the span is in one of the files read.
+    pub fn span_text(&self, span: Span) -> Option<&str> {
+        let source = self.sources.get(span.file.0 as usize)?;
+        source.text.get(span.start as usize..span.end as usize)
+    }
+}
+
+/// A file path as CI systems want it: forward slashes, no leading `./`.
+pub(crate) fn repo_path(file: &str) -> String {
+    // A backslash is a separator only on Windows; elsewhere it is part of a name.
+    let mut path = if std::path::MAIN_SEPARATOR == '\\' {
+        file.replace('\\', "/")
+    } else {
+        file.to_string()
+    };
+    while let Some(rest) = path.strip_prefix("./") {
+        path = rest.to_string();
+    }
+    path
 }

@@ -592,6 +592,27 @@ impl Engine {
         engine
     }
 
+    /// Also runs `rule`, at its default severity, though the config leaves
+    /// it out: `crate::suppress` needs its findings to tell whether a
+    /// suppression of it is used, and drops them afterwards. False when the
+    /// rule runs already.
+    pub fn run_also(&mut self, rule: &'static Rule) -> bool {
+        let runs = self.schema.iter().any(|(r, _, _)| r.id() == rule.id())
+            || self.statement.iter().any(|(r, _, _)| r.id() == rule.id());
+        if runs {
+            return false;
+        }
+        let level = Level {
+            severity: rule.doc.severity,
+            set_by_user: false,
+        };
+        match rule.entry.imp {
+            RuleImpl::Schema(imp) => self.schema.push((rule, imp, level)),
+            RuleImpl::Statement(imp) => self.statement.push((rule, imp, level)),
+        }
+        true
+    }
+
     pub fn check_statement(
         &self,
         catalog: &Catalog,

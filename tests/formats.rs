@@ -1,0 +1,349 @@
+//! The CI formats from the binary: SARIF (valid against the official 2.1.0
+//! schema in tests/schemas/), GitHub workflow commands (with their escaping)
+//! and GitLab Code Quality, each snapshotted on a seed fixture.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A few rules of every severity that fire on the fixture, so the snapshots
+/// do not change whenever an unrelated rule is added.
+const SELECT: &str =
+    "security-definer-search-path,fk-missing-index,timestamp-nullable,rls-permissive-or-bypass";
+const FIXTURE: &str = "fixtures/video-credits/broken";
+
+fn pgvet(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pgvet"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run pgvet")
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+/// The fixture in `format`, from the crate root (paths as a user in the repo sees them).
+fn fixture(format: &str, select: bool) -> String {
+    let mut args = vec!["lint", "--format", format];
+    if select {
+        args.extend(["--select", SELECT]);
+    }
+    args.push(FIXTURE);
+    let o = pgvet(Path::new(env!("CARGO_MANIFEST_DIR")), &args);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    text(&o)
+}
+
+fn write(dir: &Path, name: &str, body: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, body).unwrap();
+}
+
+/// Migrations whose file names and messages hold every character the
+/// formats must escape: `%`, `,`, `:`, a newline (in a quoted identifier),
+/// and a file that does not parse.
+fn awkward_dir() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "m/001_a,b:c 100%.sql",
+        "create table \"100%\nrate, a:b\" (id int);\n",
+    );
+    write(d.path(), "m/002_bad,1.sql", "create tabel t (id int);\n");
+    d
+}
+
+fn awkward(format: &str) -> String {
+    let d = awkward_dir();
+    let o = pgvet(
+        d.path(),
+        &[
+            "lint",
+            "--format",
+            format,
+            "--select",
+            "table-without-primary-key",
+            "m",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "the bad file makes it exit 2");
+    text(&o)
+}
+
+fn sarif_validator() -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-2.1.0.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::draft4::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles")
+}
+
+fn schema_errors(doc: &Value) -> Vec<String> {
+    sarif_validator()
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn sarif_is_valid_against_the_official_2_1_0_schema() {
+    for (what, out) in [
+        ("fixture", fixture("sarif", false)),
+        ("awkward input", awkward("sarif")),
+    ] {
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        let errors = schema_errors(&doc);
+        assert!(errors.is_empty(), "{what}:\n{}", errors.join("\n"));
+    }
+}
+
+#[test]
+fn schema_check_catches_an_invalid_log() {
+    // The validation above must be able to fail: a level SARIF does not
+    // define and a region starting at line 0 are both rejected.
+    let mut doc: Value = serde_json::from_str(&fixture("sarif", true)).unwrap();
+    doc["runs"][0]["results"][0]["level"] = Value::from("fatal");
+    doc["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["region"]["startLine"] =
+        Value::from(0);
+    let errors = schema_errors(&doc);
+    assert!(
+        errors.iter().any(|e| e.contains("/results/0/level")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.contains("/region/startLine")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn sarif_describes_every_rule_and_results_point_at_theirs() {
+    let doc: Value = serde_json::from_str(&fixture("sarif", false)).unwrap();
+    let run = &doc["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let registry = pgvet::rules::all();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let expected: Vec<&str> = registry.iter().map(|r| r.id()).collect();
+    assert_eq!(ids, expected);
+
+    let fk = registry
+        .iter()
+        .position(|r| r.id() == "fk-missing-index")
+        .unwrap();
+    let doc_fk = &registry[fk].doc;
+    let d = &rules[fk];
+    assert_eq!(d["name"], "FkMissingIndex");
+    assert_eq!(d["shortDescription"]["text"], doc_fk.title.as_str());
+    assert_eq!(d["fullDescription"]["text"], doc_fk.summary.trim());
+    assert_eq!(d["defaultConfiguration"]["level"], "warning");
+    assert!(d["help"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with(doc_fk.help.trim()));
+    assert!(d["help"]["markdown"].as_str().unwrap().contains("**Fix**"));
+    let off = registry
+        .iter()
+        .position(|r| !r.doc.default_enabled)
+        .unwrap();
+    assert_eq!(rules[off]["defaultConfiguration"]["enabled"], false);
+
+    let results = run["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        let index = usize::try_from(r["ruleIndex"].as_u64().unwrap()).unwrap();
+        assert_eq!(rules[index]["id"], r["ruleId"]);
+    }
+}
+
+/// The SARIF log with what changes without any change to the formatter
+/// (the version, the rule docs and their order) taken out.
+fn stable_sarif(out: &str) -> String {
+    let mut doc: Value = serde_json::from_str(out).unwrap();
+    let driver = &mut doc["runs"][0]["tool"]["driver"];
+    driver["rules"] = Value::from("[one descriptor per rule, checked above]");
+    for key in ["version", "semanticVersion"] {
+        assert_eq!(driver[key], env!("CARGO_PKG_VERSION"));
+        driver[key] = Value::from("[version]");
+    }
+    for r in doc["runs"][0]["results"].as_array_mut().unwrap() {
+        r["ruleIndex"] = Value::from("[index]");
+    }
+    serde_json::to_string_pretty(&doc).unwrap()
+}
+
+#[test]
+fn sarif_snapshot() {
+    insta::assert_snapshot!(stable_sarif(&fixture("sarif", true)));
+}
+
+#[test]
+fn sarif_input_errors_are_notifications() {
+    insta::assert_snapshot!(stable_sarif(&awkward("sarif")));
+}
+
+#[test]
+fn github_snapshot() {
+    insta::assert_snapshot!(fixture("github", true));
+}
+
+#[test]
+fn github_escapes_percent_line_breaks_and_property_separators() {
+    let out = awkward("github");
+    let lines: Vec<&str> = out.lines().collect();
+    // One command per line: the newline in the table name did not split one.
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines.iter().all(|l| l.starts_with("::")), "{out}");
+
+    // Input error: `,` in the file name escaped in the property.
+    assert_eq!(
+        lines[0],
+        "::error file=m/002_bad%2C1.sql,line=1,col=8,title=input-error\
+         ::syntax error at or near \"tabel\""
+    );
+    // Finding: `,` `:` `%` escaped in the file property, `%` and LF in the
+    // message, while `:` and `,` stay as they are in the message.
+    let (command, message) = lines[1].split_at(lines[1].find("::table").unwrap_or(0));
+    assert!(
+        command.starts_with("::warning file=m/001_a%2Cb%3Ac 100%25.sql,line=1,col="),
+        "{command}"
+    );
+    assert!(
+        command.ends_with(",title=table-without-primary-key"),
+        "{command}"
+    );
+    assert!(message.contains("100%25%0Arate, a:b"), "{message}");
+    assert!(!message.contains('\n'));
+}
+
+#[test]
+fn gitlab_snapshot() {
+    insta::assert_snapshot!(fixture("gitlab", true));
+}
+
+#[test]
+fn gitlab_input_errors_are_blockers() {
+    let issues: Value = serde_json::from_str(&awkward("gitlab")).unwrap();
+    let bad = &issues[0];
+    assert_eq!(bad["check_name"], "input-error");
+    assert_eq!(bad["severity"], "blocker");
+    assert_eq!(bad["location"]["path"], "m/002_bad,1.sql");
+    assert_eq!(bad["location"]["lines"]["begin"], 1);
+    assert_eq!(issues[1]["check_name"], "table-without-primary-key");
+    assert_eq!(issues[1]["severity"], "minor");
+}
+
+#[test]
+fn fingerprints_are_shared_unique_and_blind_to_line_numbers() {
+    let gitlab: Value = serde_json::from_str(&fixture("gitlab", false)).unwrap();
+    let sarif: Value = serde_json::from_str(&fixture("sarif", false)).unwrap();
+    let from_gitlab: Vec<&str> = gitlab
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    let from_sarif: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["partialFingerprints"]["pgvet/v1"].as_str().unwrap())
+        .collect();
+    assert_eq!(from_gitlab, from_sarif);
+    let unique: std::collections::BTreeSet<&str> = from_gitlab.iter().copied().collect();
+    assert_eq!(
+        unique.len(),
+        from_gitlab.len(),
+        "GitLab keeps one issue per fingerprint"
+    );
+
+    // Moving statements down, reformatting and commenting them keeps the
+    // fingerprints; changing what a statement says changes its own.
+    let run = |sql: &str| -> Vec<String> {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "m/001.sql", sql);
+        let o = pgvet(
+            d.path(),
+            &[
+                "lint",
+                "--format",
+                "gitlab",
+                "--select",
+                "fk-missing-index",
+                "m",
+            ],
+        );
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["fingerprint"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let before = run("create table p (id int primary key);\n\
+         create table c (id int primary key, p_id int references p (id));\n\
+         create table d (id int primary key, p_id int references p (id));\n");
+    let moved = run(
+        "-- a new comment\n\n\ncreate table p (id int primary key);\n\
+         CREATE TABLE c (\n  id int primary key,\n  p_id int REFERENCES p(id) -- the parent\n);\n\
+         create table d (id int primary key, p_id int references p (id));\n",
+    );
+    let changed = run("create table p (id int primary key);\n\
+         create table c (id int primary key, p_id int references p (id) on delete cascade);\n\
+         create table d (id int primary key, p_id int references p (id));\n");
+    assert_eq!(before.len(), 2);
+    assert_eq!(before[1], moved[1], "table d did not change at all");
+    assert_eq!(before, moved);
+    assert_ne!(before[0], changed[0]);
+    assert_eq!(before[1], changed[1]);
+}
+
+#[test]
+fn audit_findings_without_a_file_render_in_every_format() {
+    use pgvet::report::{Finding, Report, Severity};
+    let mut report = Report {
+        findings: vec![Finding {
+            rule: "rls-disabled",
+            severity: Severity::Error,
+            message: "table `public.audit_log` is exposed without row level security".to_string(),
+            object: "public.audit_log".to_string(),
+            location: None,
+            help: "Enable row level security.".to_string(),
+            span: None,
+        }],
+        database: Some("postgres@localhost:5432/postgres".to_string()),
+        ..Report::default()
+    };
+    report.finish();
+
+    let sarif: Value = serde_json::from_str(&pgvet::report::sarif::render(&report)).unwrap();
+    let errors = schema_errors(&sarif);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let location = &sarif["runs"][0]["results"][0]["locations"][0];
+    assert!(location.get("physicalLocation").is_none());
+    assert_eq!(
+        location["logicalLocations"][0]["fullyQualifiedName"],
+        "public.audit_log"
+    );
+
+    assert_eq!(
+        pgvet::report::github::render(&report),
+        "::error title=rls-disabled::table `public.audit_log` is exposed without row level \
+         security%0Ahelp: Enable row level security.\n"
+    );
+
+    let gitlab: Value = serde_json::from_str(&pgvet::report::gitlab::render(&report)).unwrap();
+    assert_eq!(gitlab[0]["location"]["path"], "public.audit_log");
+    assert_eq!(gitlab[0]["severity"], "major");
+    // Without a span the message is hashed: the same finding, the same fingerprint.
+    assert_eq!(gitlab[0]["fingerprint"], report.fingerprints()[0].as_str());
+}

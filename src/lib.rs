@@ -120,6 +120,11 @@ pub fn lint(paths: &[PathBuf], cfg: &Config, settings: &Settings) -> Report {
 
 /// Lints SQL texts given as (display path, text) pairs, in apply order.
 pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Settings) -> Report {
+    // Deeply nested statements need more stack than a default thread has.
+    source::migrations::pgffi::on_parser_stack(|| lint_sources_here(inputs, cfg, settings))
+}
+
+fn lint_sources_here(inputs: Vec<(String, String)>, cfg: &Config, settings: &Settings) -> Report {
     let sources: Vec<SourceFile> = inputs
         .into_iter()
         .enumerate()
@@ -166,8 +171,7 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
     let mut findings = Vec::new();
     let mut statements = 0;
     let mut current_file: Option<&SourceFile> = None;
-    const CHUNK: usize = 512;
-    for chunk in pieces.chunks(CHUNK) {
+    for chunk in split::chunks(&pieces, |(_, (start, end))| end - start) {
         let parsed: Vec<_> = chunk
             .par_iter()
             .map(|(src, range)| split::parse_range(src.id, &src.text, *range))
@@ -212,6 +216,7 @@ pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Sett
     }
     let paths: Vec<String> = sources.iter().map(|s| s.path.clone()).collect();
     engine.check_schema(&replayer.catalog, &paths, &mut findings);
+    findings.extend(source::migrations::psql::findings(&sources, cfg));
     suppressions.apply(&mut findings, &sources, cfg);
     let file_index = |e: &InputError| {
         sources
@@ -239,7 +244,7 @@ pub fn audit(
     opts: &source::live::LiveOptions,
     cfg: &Config,
 ) -> Result<Report, source::live::LiveError> {
-    let snapshot = source::live::load(opts)?;
+    let snapshot = source::migrations::pgffi::on_parser_stack(|| source::live::load(opts))?;
     let engine = rules::Engine::new(cfg);
     let mut findings = Vec::new();
     let t = std::time::Instant::now();
@@ -287,7 +292,7 @@ pub struct LiveContext {
 pub fn live_context(
     opts: &source::live::LiveOptions,
 ) -> Result<LiveContext, source::live::LiveError> {
-    let snapshot = source::live::load(opts)?;
+    let snapshot = source::migrations::pgffi::on_parser_stack(|| source::live::load(opts))?;
     let mut tables: rules::LiveTables = snapshot
         .catalog
         .tables

@@ -362,7 +362,12 @@ fn scan_file(src: &SourceFile, ranges: &[(usize, usize)], out: &mut Vec<Placed>)
     if !text.contains("pgvet-ignore") {
         return;
     }
-    let Ok(tokens) = pg_query::scan_tokens(text) else {
+    // psql meta-commands and COPY data may hold quotes that never close.
+    let scanned = crate::source::migrations::psql::blank(
+        text,
+        &crate::source::migrations::psql::skipped(text),
+    );
+    let Ok(tokens) = pg_query::scan_tokens(&scanned) else {
         return;
     };
     let statements: Vec<(u32, u32)> = ranges

@@ -352,6 +352,8 @@ pub struct Function {
     pub leakproof: bool,
     /// `SET name = value` clauses (lowercased names; value as written, comma-joined).
     pub config: BTreeMap<String, String>,
+    /// Where the `SET search_path` clause in force was written (migrations only).
+    pub search_path_span: Option<Span>,
     /// The body (`AS '...'`) or the BEGIN ATOMIC text; None for C functions.
     pub body: Option<String>,
     /// Span of the body string inside its file, for locating findings in it.
@@ -380,6 +382,7 @@ impl Function {
             security_definer: false,
             leakproof: false,
             config: BTreeMap::new(),
+            search_path_span: None,
             body: None,
             body_span: None,
             body_start: None,

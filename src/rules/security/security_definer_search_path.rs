@@ -10,9 +10,11 @@ impl SchemaRule for SecurityDefinerSearchPath {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         for f in cx.catalog.user_functions().filter(|f| f.security_definer) {
             if let Some(problem) = problem(cx.catalog, f) {
+                // Point at the SET clause when there is one: that is what to change.
+                let span = f.search_path_span.or(f.origin.span());
                 cx.report(
                     &f.name,
-                    f.origin.span(),
+                    span,
                     format!("function `{}` is SECURITY DEFINER {problem}", f.name),
                 );
             }
@@ -107,6 +109,29 @@ fn is_trusted(role: &Ident) -> bool {
 }
 
 #[cfg(test)]
+mod set_clause_span {
+    use crate::rules::testing::fires;
+
+    #[test]
+    fn an_unsafe_search_path_points_at_its_set_clause() {
+        let out = fires(
+            "security-definer-search-path",
+            "create function public.f() returns int\n  language sql security definer\n  set search_path = public\n  as $$ select 1 $$;",
+        );
+        assert!(out.starts_with("test.sql:3:3 "), "{out}");
+    }
+
+    #[test]
+    fn a_missing_search_path_points_at_the_function() {
+        let out = fires(
+            "security-definer-search-path",
+            "create function public.f() returns int\n  language sql security definer\n  as $$ select 1 $$;",
+        );
+        assert!(out.starts_with("test.sql:1:1 "), "{out}");
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use crate::rules::testing::{fires, quiet};
 
@@ -189,7 +214,8 @@ mod tests {
                  create function public.f() {BODY} set search_path = app, pg_temp;"
             ),
         );
-        assert!(out.starts_with("test.sql:3:1 "), "{out}");
+        // At the SET clause, after the body on the same line.
+        assert!(out.starts_with("test.sql:3:88 "), "{out}");
         assert!(
             out.contains("includes `app`, where `authenticated` can create"),
             "{out}"
@@ -234,7 +260,7 @@ mod tests {
             RULE,
             &format!("create function public.f()\n  {BODY}\n  set search_path = public;"),
         );
-        assert!(out.starts_with("test.sql:1:1 "), "{out}");
+        assert!(out.starts_with("test.sql:3:3 "), "{out}");
         assert!(out.contains("does not list `pg_temp` last"), "{out}");
     }
 }

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::line_index::LineIndex;
 use crate::report::InputError;
 
 /// Directories searched, in order, when `pgvet lint` gets no path.
@@ -20,11 +21,16 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
                 format!("cannot read `{}`: {}", path.display(), io_reason(&e)),
             )),
             Ok(meta) if meta.is_dir() => match sql_files_in(path) {
-                Ok(found) if found.is_empty() => errors.push(InputError::file(
-                    path,
-                    format!("no .sql files in directory `{}`", path.display()),
-                )),
-                Ok(found) => files.extend(found),
+                Ok((found, mut bad)) => {
+                    if found.is_empty() && bad.is_empty() {
+                        errors.push(InputError::file(
+                            path,
+                            format!("no .sql files in directory `{}`", path.display()),
+                        ));
+                    }
+                    files.extend(found);
+                    errors.append(&mut bad);
+                }
                 Err(e) => errors.push(InputError::file(
                     path,
                     format!("cannot list `{}`: {}", path.display(), io_reason(&e)),
@@ -36,20 +42,40 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
     (files, errors)
 }
 
-fn sql_files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// The `*.sql` files of a directory in name order, and errors for `*.sql`
+/// entries that cannot be read as files: a symbolic link that loops or
+/// points nowhere, a FIFO or device (reading one could block forever).
+/// Subdirectories are not searched, so a link back to a parent cannot
+/// make pgvet go round in circles.
+fn sql_files_in(dir: &Path) -> std::io::Result<(Vec<PathBuf>, Vec<InputError>)> {
     let mut found = Vec::new();
+    let mut bad = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         let is_sql = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
-        if is_sql && path.is_file() {
-            found.push(path);
+        if !is_sql {
+            continue;
+        }
+        // `metadata` follows links: a loop fails here with ELOOP.
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => found.push(path),
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => bad.push(InputError::file(
+                &path,
+                format!("cannot read `{}`: not a regular file", path.display()),
+            )),
+            Err(e) => bad.push(InputError::file(
+                &path,
+                format!("cannot read `{}`: {}", path.display(), io_reason(&e)),
+            )),
         }
     }
     // Migration tools apply files in name order (timestamps or numbers first).
     found.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
-    Ok(found)
+    bad.sort_by(|a, b| a.file.cmp(&b.file));
+    Ok((found, bad))
 }
 
 /// The first default migrations directory that exists under `cwd`.
@@ -79,14 +105,19 @@ pub fn read(path: &Path) -> Result<String, InputError> {
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();
-            let prefix = String::from_utf8_lossy(bytes.get(..valid).unwrap_or_default());
-            let line = prefix.lines().count().max(1) + usize::from(prefix.ends_with('\n'));
-            let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            // Everything before the bad byte is text: count lines and
+            // characters in it as for any other position (CR, LF, CRLF).
+            let prefix = std::str::from_utf8(bytes.get(..valid).unwrap_or_default()).unwrap_or("");
+            let prefix = prefix.strip_prefix('\u{feff}').unwrap_or(prefix);
+            let (line, column) = LineIndex::new(prefix).position(prefix, prefix.len());
             Err(InputError {
                 file: path.display().to_string(),
-                line: Some(u32::try_from(line).unwrap_or(u32::MAX)),
-                column: Some(u32::try_from(column).unwrap_or(u32::MAX)),
-                message: format!("file is not valid UTF-8 (invalid byte at offset {valid})"),
+                line: Some(line),
+                column: Some(column),
+                message: format!(
+                    "file is not valid UTF-8 (invalid byte 0x{:02x} at byte offset {valid}); save it as UTF-8",
+                    bytes.get(valid).copied().unwrap_or_default()
+                ),
             })
         }
     }
@@ -96,6 +127,17 @@ fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
+        // The OS's words without the errno: "Too many levels of symbolic
+        // links (os error 40)" for a link loop.
+        _ => {
+            let text = e.to_string();
+            let text = text
+                .rsplit_once(" (os error ")
+                .map_or(text.as_str(), |(head, _)| head);
+            let mut chars = text.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_lowercase().chain(chars).collect()
+            })
+        }
     }
 }

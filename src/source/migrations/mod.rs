@@ -4,6 +4,7 @@ pub mod ast;
 pub mod files;
 pub mod line_index;
 pub mod pgffi;
+pub mod psql;
 pub mod replay;
 pub mod session;
 pub mod split;

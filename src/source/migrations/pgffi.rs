@@ -94,13 +94,39 @@ unsafe fn read_error(err: *const PgQueryError, input: &str) -> Option<PgError> {
     let message = if err.message.is_null() {
         "unknown error".to_string()
     } else {
-        CStr::from_ptr(err.message).to_string_lossy().into_owned()
+        explain(&CStr::from_ptr(err.message).to_string_lossy())
     };
     let offset = usize::try_from(err.cursorpos)
         .ok()
         .filter(|&pos| pos > 0)
         .map(|pos| char_pos_to_byte(input, pos - 1));
     Some(PgError { message, offset })
+}
+
+/// PostgreSQL's message, made fit for one line of a report: the text quoted
+/// after `at or near` is cut to its first line and 40 characters (for an
+/// unterminated quote it is the rest of the file), and the parser's stack
+/// limits say that the statement is nested too deeply.
+fn explain(message: &str) -> String {
+    const NEAR: &str = " at or near \"";
+    let message = match message.split_once(NEAR) {
+        Some((head, near)) => {
+            let near = near.strip_suffix('"').unwrap_or(near);
+            let first_line = near.lines().next().unwrap_or_default();
+            let short: String = first_line.chars().take(40).collect();
+            let cut = if short.len() < near.len() { "…" } else { "" };
+            format!("{head}{NEAR}{short}{cut}\"")
+        }
+        None => message.to_string(),
+    };
+    // Bison's stack holds 10,000 nested grammar symbols.
+    if message.starts_with("memory exhausted") {
+        format!("statement is nested too deeply for PostgreSQL's parser ({message})")
+    } else if message.contains("nested too deeply to serialize") {
+        format!("statement is nested too deeply for pgvet to read its parse tree ({message})")
+    } else {
+        message
+    }
 }
 
 /// PostgreSQL counts its error cursor in characters, not bytes.
@@ -149,6 +175,31 @@ pub fn split(sql: &str) -> Result<Vec<(usize, usize)>, PgError> {
     }
 }
 
+/// Stack of the threads that parse and lint: PostgreSQL's parser (which checks
+/// its own depth against the stack it finds), prost's decoder and pgvet's
+/// walks over a tree all recurse once per nesting level. A 2 MiB thread (the
+/// default for rayon's workers and test threads) overflows on a tree near
+/// prost's limit in a debug build; the memory is only reserved, not used.
+const PARSER_STACK: usize = 64 << 20;
+
+/// Runs `work` on a thread pool whose threads have [`PARSER_STACK`]; rayon's
+/// parallel iterators inside it use that pool too. Runs `work` on the calling
+/// thread if the pool cannot be started.
+pub fn on_parser_stack<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(PARSER_STACK)
+            .thread_name(|i| format!("pgvet-parse-{i}"))
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
+}
+
 /// Parses SQL text into pg_query's protobuf tree.
 pub fn parse(sql: &str) -> Result<pg_query::protobuf::ParseResult, PgError> {
     let input = c_string(sql)?;
@@ -165,8 +216,18 @@ pub fn parse(sql: &str) -> Result<pg_query::protobuf::ParseResult, PgError> {
                 result.parse_tree.data as *const u8,
                 result.parse_tree.len,
             );
-            pg_query::protobuf::ParseResult::decode(data)
-                .map_err(|e| PgError::plain(format!("could not decode the parse tree: {e}")))
+            pg_query::protobuf::ParseResult::decode(data).map_err(|e| {
+                // prost stops at 100 nested messages, which also bounds every
+                // recursive walk pgvet makes over a tree it accepts.
+                if e.to_string().contains("recursion limit") {
+                    PgError::plain(
+                        "statement is nested too deeply for pgvet to analyze \
+                         (its parse tree is more than 100 levels deep)",
+                    )
+                } else {
+                    PgError::plain(format!("could not decode the parse tree: {e}"))
+                }
+            })
         };
         pg_query_free_protobuf_parse_result(result);
         out

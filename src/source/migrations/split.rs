@@ -5,7 +5,7 @@ use std::sync::Arc;
 use pg_query::protobuf::Token;
 use pg_query::NodeEnum;
 
-use super::pgffi;
+use super::{pgffi, psql};
 use crate::catalog::{FileId, Span};
 
 /// One parsed top-level statement.
@@ -146,19 +146,114 @@ pub struct ParseError {
 }
 
 /// Statement ranges of a file (byte offsets, trivia included), or the error
-/// that stopped PostgreSQL's scanner (an unterminated quote or comment).
+/// that stopped PostgreSQL's scanner when it gave no position.
+///
+/// psql meta-commands and COPY data (see [`psql`]) are left out of every
+/// range. An unterminated quote or comment does not hide the statements
+/// before it: they are returned, and the last range runs from the statement
+/// that holds the unterminated token to the end of the file, so that parsing
+/// it reports PostgreSQL's error at that token.
 pub fn split_file(file: FileId, text: &str) -> Result<Vec<(usize, usize)>, ParseError> {
-    match pgffi::split(text) {
-        Ok(ranges) => Ok(with_gaps(text, ranges)
-            .into_iter()
-            .filter(|&(s, e)| text.get(s..e).and_then(first_token).is_some())
-            .collect()),
-        Err(e) => Err(ParseError {
-            file,
-            offset: to_u32(e.offset.unwrap_or(0)),
-            message: e.message,
-        }),
+    let skipped = psql::skipped(text);
+    let scanned = psql::blank(text, &skipped);
+    let (ranges, unterminated) = match pgffi::split(&scanned) {
+        Ok(ranges) => (with_gaps(&scanned, ranges), false),
+        Err(e) => match e.offset.and_then(|at| before_unterminated(&scanned, at)) {
+            Some(ranges) => (ranges, true),
+            None => {
+                return Err(ParseError {
+                    file,
+                    offset: to_u32(e.offset.unwrap_or(0)),
+                    message: e.message,
+                })
+            }
+        },
+    };
+    Ok(without_skipped(ranges, &skipped)
+        .into_iter()
+        .filter(|&(s, e)| {
+            // The unterminated tail may hold only the comment: keep it, to be reported.
+            (unterminated && e == text.len() && e > s)
+                || text.get(s..e).and_then(first_token).is_some()
+        })
+        .collect())
+}
+
+/// Ranges of `text` when the scanner stopped at an unterminated token at
+/// `at`: the statements before it, and one range from the start of the
+/// statement holding it to the end of the text.
+fn before_unterminated(text: &str, at: usize) -> Option<Vec<(usize, usize)>> {
+    let prefix = text.get(..at)?;
+    let mut ranges = with_gaps(prefix, pgffi::split(prefix).ok()?);
+    // The scanner stops a statement at its `;`; without one between the last
+    // range and the token, the token belongs to that statement.
+    let open = ranges
+        .last()
+        .filter(|&&(_, end)| !prefix.get(end..).unwrap_or_default().contains(';'))
+        .copied();
+    match open {
+        Some((start, _)) => {
+            ranges.pop();
+            ranges.push((start, text.len()));
+        }
+        None => ranges.push((at, text.len())),
     }
+    Some(ranges)
+}
+
+/// Cuts the skipped regions out of the ranges. A region between statements
+/// only trims the range after it; one inside a statement splits it, as psql
+/// sends the query buffer at `\g` and keeps it for other commands.
+fn without_skipped(ranges: Vec<(usize, usize)>, skipped: &[psql::Skipped]) -> Vec<(usize, usize)> {
+    if skipped.is_empty() {
+        return ranges;
+    }
+    let mut out = Vec::with_capacity(ranges.len());
+    let mut next = 0;
+    for (mut start, end) in ranges {
+        // Regions are sorted and disjoint, as are ranges.
+        while skipped.get(next).is_some_and(|r| r.end <= start) {
+            next += 1;
+        }
+        let mut k = next;
+        while let Some(r) = skipped.get(k).filter(|r| r.start < end) {
+            if r.start > start {
+                out.push((start, r.start));
+            }
+            start = start.max(r.end);
+            k += 1;
+        }
+        if start < end {
+            out.push((start, end));
+        }
+    }
+    out
+}
+
+/// Consecutive runs of `pieces` to parse together: at most 512 statements
+/// and about 2 MiB of SQL, so that parse trees of a huge file (a 50 MB dump
+/// of multi-row INSERTs) do not all sit in memory at once.
+pub fn chunks<T>(pieces: &[T], len: impl Fn(&T) -> usize) -> impl Iterator<Item = &[T]> {
+    const MAX_STATEMENTS: usize = 512;
+    const MAX_BYTES: usize = 2 << 20;
+    let mut rest = pieces;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut bytes = 0;
+        let mut n = 0;
+        for piece in rest.iter().take(MAX_STATEMENTS) {
+            bytes += len(piece);
+            n += 1;
+            if bytes >= MAX_BYTES {
+                break;
+            }
+        }
+        let (chunk, tail) = rest.split_at_checked(n)?;
+        rest = tail;
+        Some(chunk)
+    })
 }
 
 /// Parses one range from [`split_file`].
@@ -362,5 +457,101 @@ mod tests {
     fn comment_only_file_has_no_statements() {
         let (stmts, errors) = parse_file(F, "-- nothing\n/* here /* nested */ */\n");
         assert!(stmts.is_empty() && errors.is_empty());
+    }
+
+    fn statement_texts<'s>(sql: &'s str, stmts: &[Statement]) -> Vec<&'s str> {
+        stmts.iter().map(|s| text_of(sql, s.span)).collect()
+    }
+
+    #[test]
+    fn psql_meta_commands_and_copy_data_are_not_statements() {
+        let sql = "\\set ON_ERROR_STOP on\ncreate table t (id int, note text);\n\\i seed.sql\n\
+                   copy t (id, note) from stdin;\n1\tit's; $$ /*\n\\.\nselect 1 \\gset\nselect 2;\n";
+        let (stmts, errors) = parse_file(F, sql);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            statement_texts(sql, &stmts),
+            [
+                "create table t (id int, note text)",
+                "copy t (id, note) from stdin",
+                "select 1",
+                "select 2"
+            ]
+        );
+    }
+
+    #[test]
+    fn statements_before_an_unterminated_dollar_quote_are_kept() {
+        let sql = "create table a (id int);\ncreate function f() returns int as $$\nselect 1;\n";
+        let (stmts, errors) = parse_file(F, sql);
+        assert_eq!(statement_texts(sql, &stmts), ["create table a (id int)"]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].offset as usize, sql.find("$$").unwrap());
+        assert!(errors[0]
+            .message
+            .starts_with("unterminated dollar-quoted string"));
+    }
+
+    #[test]
+    fn an_unterminated_string_and_a_nul_byte_keep_the_statements_before_them() {
+        let sql = "select 1;\nselect 'it''s\n";
+        let (stmts, errors) = parse_file(F, sql);
+        assert_eq!(statement_texts(sql, &stmts), ["select 1"]);
+        assert_eq!(errors[0].offset as usize, sql.find('\'').unwrap());
+        assert!(errors[0].message.starts_with("unterminated quoted string"));
+        let sql = "select 1;\nselect 2\0;";
+        let (stmts, errors) = parse_file(F, sql);
+        assert_eq!(statement_texts(sql, &stmts), ["select 1"]);
+        assert_eq!(errors[0].offset as usize, sql.find('\0').unwrap());
+    }
+
+    #[test]
+    fn an_unterminated_comment_after_complete_statements_is_reported_where_it_opens() {
+        let sql = "select 1;\n\n/* open\n comment\nselect 2;\n";
+        let (stmts, errors) = parse_file(F, sql);
+        assert_eq!(statement_texts(sql, &stmts), ["select 1"]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].offset as usize, sql.find("/*").unwrap());
+        assert_eq!(
+            errors[0].message,
+            "unterminated /* comment at or near \"/* open…\""
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error() {
+        // Decoding a tree near prost's depth limit needs more than a test
+        // thread's 2 MiB in a debug build, as `lint_sources` knows.
+        let parse = |sql: String| pgffi::on_parser_stack(move || parse_file(F, &sql).1);
+        let errors = parse(format!(
+            "select {}1{};",
+            "(".repeat(10_000),
+            ")".repeat(10_000)
+        ));
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0]
+                .message
+                .starts_with("statement is nested too deeply for PostgreSQL's parser"),
+            "{errors:?}"
+        );
+        let errors = parse(format!("select {}1;", "1 + ".repeat(200)));
+        assert!(
+            errors[0]
+                .message
+                .starts_with("statement is nested too deeply for pgvet"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn chunks_stop_at_a_count_or_a_size() {
+        let small = vec![1usize; 1100];
+        let sizes: Vec<usize> = chunks(&small, |&n| n).map(<[usize]>::len).collect();
+        assert_eq!(sizes, [512, 512, 76]);
+        let big = vec![1usize << 20; 5];
+        let sizes: Vec<usize> = chunks(&big, |&n| n).map(<[usize]>::len).collect();
+        assert_eq!(sizes, [2, 2, 1]);
+        assert_eq!(chunks(&[] as &[usize], |&n| n).count(), 0);
     }
 }

@@ -46,6 +46,7 @@ impl Replayer {
             security_definer: false,
             leakproof: false,
             config: BTreeMap::new(),
+            search_path_span: None,
             body: None,
             body_span: None,
             body_start: None,
@@ -267,6 +268,12 @@ fn apply_function_option(f: &mut Function, d: &pb::DefElem, stmt: &Statement) {
                 d.arg.as_deref().and_then(|a| a.node.as_ref())
             {
                 apply_set(&mut f.config, v);
+                if v.name == "search_path" {
+                    f.search_path_span = f
+                        .config
+                        .contains_key("search_path")
+                        .then(|| stmt.span_at(d.location));
+                }
             }
         }
         _ => {}

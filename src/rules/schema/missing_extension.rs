@@ -45,11 +45,18 @@ impl StatementRule for MissingExtension {
         // Calls and casts: the statement's tokens (string literals, and so
         // function bodies, are single tokens and are not looked into here).
         let text_start = stmt.span.start;
-        let text = stmt
-            .text
-            .get(text_start as usize..stmt.span.end as usize)
-            .unwrap_or_default();
-        for (kind, schema, name, offset, len) in scan(text) {
+        // The statement's tokens are scanned once and shared by the rules.
+        let toks: Vec<(Token, bool, &str, i32)> = stmt
+            .tokens()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|t| {
+                let text = stmt.text.get(t.start as usize..t.end as usize)?;
+                let offset = i32::try_from(t.start.checked_sub(text_start)?).ok()?;
+                Some((t.kind, is_name(t.kind, t.keyword), text, offset))
+            })
+            .collect();
+        for (kind, schema, name, offset, len) in scan_tokens_of(&toks) {
             push(
                 &mut uses,
                 kind,
@@ -524,9 +531,8 @@ fn dollar_start(stmt: &Statement, location: i32) -> Option<u32> {
 /// function (`undefined-object` reports those). DECLARE'd variable types
 /// are not seen.
 fn scan(body: &str) -> Vec<(Kind, Option<String>, String, i32, usize)> {
-    let mut out = Vec::new();
     let Ok(tokens) = pg_query::scan_tokens(body) else {
-        return out;
+        return Vec::new();
     };
     let toks: Vec<(Token, bool, &str, i32)> = tokens
         .iter()
@@ -534,17 +540,33 @@ fn scan(body: &str) -> Vec<(Kind, Option<String>, String, i32, usize)> {
             let kind = Token::try_from(t.token).ok()?;
             let keyword = KeywordKind::try_from(t.keyword_kind).ok()?;
             let text = body.get(usize::try_from(t.start).ok()?..usize::try_from(t.end).ok()?)?;
-            let is_name = kind == Token::Ident
-                || matches!(
-                    keyword,
-                    KeywordKind::UnreservedKeyword
-                        | KeywordKind::ColNameKeyword
-                        | KeywordKind::TypeFuncNameKeyword
-                );
-            (!matches!(kind, Token::SqlComment | Token::CComment))
-                .then_some((kind, is_name, text, t.start))
+            (!matches!(kind, Token::SqlComment | Token::CComment)).then_some((
+                kind,
+                is_name(kind, keyword),
+                text,
+                t.start,
+            ))
         })
         .collect();
+    scan_tokens_of(&toks)
+}
+
+/// An identifier, or a keyword PostgreSQL also accepts as a name.
+fn is_name(kind: Token, keyword: KeywordKind) -> bool {
+    kind == Token::Ident
+        || matches!(
+            keyword,
+            KeywordKind::UnreservedKeyword
+                | KeywordKind::ColNameKeyword
+                | KeywordKind::TypeFuncNameKeyword
+        )
+}
+
+/// Calls, casts and qualified names in (kind, is_name, text, offset) tokens.
+fn scan_tokens_of(
+    toks: &[(Token, bool, &str, i32)],
+) -> Vec<(Kind, Option<String>, String, i32, usize)> {
+    let mut out = Vec::new();
     let mut i = 0;
     while i < toks.len() {
         let Some(&(_, true, _, start)) = toks.get(i) else {

@@ -1,6 +1,6 @@
 //! SQL text -> statements with spans, using PostgreSQL's own scanner and parser.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use pg_query::protobuf::Token;
 use pg_query::NodeEnum;
@@ -18,6 +18,70 @@ pub struct Statement {
     pub node: NodeEnum,
     /// The whole file the statement came from.
     pub text: Arc<str>,
+    /// The statement's tokens (file offsets, comments left out), scanned
+    /// once on first use: rules narrow many spans in one statement, and
+    /// rescanning the rest of the statement for each made replay quadratic
+    /// in a statement's length.
+    pub(crate) tokens: Arc<OnceLock<Option<Vec<Tok>>>>,
+}
+
+/// A token of a statement: kind, keyword kind and file offsets.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tok {
+    pub(crate) kind: Token,
+    pub(crate) keyword: pg_query::protobuf::KeywordKind,
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+}
+
+impl Statement {
+    /// A statement with its token cache empty.
+    pub fn new(span: Span, base: u32, node: NodeEnum, text: Arc<str>) -> Statement {
+        Statement {
+            span,
+            base,
+            node,
+            text,
+            tokens: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// The statement's non-comment tokens; None when it does not scan.
+    pub(crate) fn tokens(&self) -> Option<&[Tok]> {
+        self.tokens
+            .get_or_init(|| {
+                let text = self
+                    .text
+                    .get(self.span.start as usize..self.span.end as usize)?;
+                let scanned = pg_query::scan_tokens(text).ok()?;
+                Some(
+                    scanned
+                        .into_iter()
+                        .filter_map(|t| {
+                            let kind = Token::try_from(t.token).ok()?;
+                            let keyword =
+                                pg_query::protobuf::KeywordKind::try_from(t.keyword_kind).ok()?;
+                            let start = u32::try_from(t.start).ok()?;
+                            let end = u32::try_from(t.end).ok()?;
+                            (!matches!(kind, Token::SqlComment | Token::CComment)).then_some(Tok {
+                                kind,
+                                keyword,
+                                start: self.span.start.saturating_add(start),
+                                end: self.span.start.saturating_add(end),
+                            })
+                        })
+                        .collect(),
+                )
+            })
+            .as_deref()
+    }
+
+    /// The tokens from the one that starts at file offset `start` on.
+    fn tokens_from(&self, start: u32) -> Option<&[Tok]> {
+        let all = self.tokens()?;
+        let first = all.partition_point(|t| t.start < start);
+        all.get(first..)
+    }
 }
 
 impl Statement {
@@ -39,14 +103,13 @@ impl Statement {
     /// `&["on", "delete"]`.
     pub fn clause_has_words(&self, location: i32, words: &[&str]) -> bool {
         let span = self.span_at(location);
-        let Some(clause) = self.text.get(span.start as usize..span.end as usize) else {
-            return false;
-        };
-        let Some(tokens) = tokens_with_start(clause) else {
+        let Some(tokens) = self.tokens_from(span.start) else {
             return false;
         };
         let texts: Vec<&str> = tokens
-            .filter_map(|(start, end)| clause.get(start..end))
+            .iter()
+            .take_while(|t| t.end <= span.end)
+            .filter_map(|t| self.text.get(t.start as usize..t.end as usize))
             .collect();
         !words.is_empty()
             && texts
@@ -54,7 +117,7 @@ impl Statement {
                 .any(|w| w.iter().zip(words).all(|(a, b)| a.eq_ignore_ascii_case(b)))
     }
 
-    fn narrowed(&self, location: i32, end_of: fn(&str) -> Option<usize>) -> Span {
+    fn narrowed(&self, location: i32, end_of: fn(&[Tok]) -> Option<u32>) -> Span {
         let Ok(loc) = u32::try_from(location) else {
             return self.span;
         };
@@ -62,10 +125,10 @@ impl Statement {
         if start >= self.span.end {
             return self.span;
         }
-        let tail = self.text.get(start as usize..self.span.end as usize);
-        let end = tail
+        let end = self
+            .tokens_from(start)
             .and_then(end_of)
-            .map_or(self.span.end, |e| start.saturating_add(to_u32(e)));
+            .unwrap_or(self.span.end);
         Span {
             file: self.span.file,
             start,
@@ -74,49 +137,30 @@ impl Statement {
     }
 }
 
-/// Tokens of `text` by PostgreSQL's scanner, comments left out; `None` when
-/// the text does not scan.
-fn tokens(text: &str) -> Option<impl Iterator<Item = (Token, usize)>> {
-    let tokens = pg_query::scan_tokens(text).ok()?;
-    Some(tokens.into_iter().filter_map(|t| {
-        let kind = Token::try_from(t.token).ok()?;
-        let end = usize::try_from(t.end).ok()?;
-        (!matches!(kind, Token::SqlComment | Token::CComment)).then_some((kind, end))
-    }))
-}
-
-/// (start, end) of each non-comment token.
-fn tokens_with_start(text: &str) -> Option<impl Iterator<Item = (usize, usize)>> {
-    let tokens = pg_query::scan_tokens(text).ok()?;
-    Some(tokens.into_iter().filter_map(|t| {
-        let kind = Token::try_from(t.token).ok()?;
-        let start = usize::try_from(t.start).ok()?;
-        let end = usize::try_from(t.end).ok()?;
-        (!matches!(kind, Token::SqlComment | Token::CComment)).then_some((start, end))
-    }))
-}
-
-fn clause_end(text: &str) -> Option<usize> {
+/// End offset of the clause the tokens start: up to the `,` or `)` that
+/// closes it at its own depth, or the end of the statement.
+fn clause_end(tokens: &[Tok]) -> Option<u32> {
     let mut depth = 0usize;
     let mut last = None;
-    for (kind, end) in tokens(text)? {
-        match kind {
+    for t in tokens {
+        match t.kind {
             Token::Ascii40 => depth += 1,
             Token::Ascii41 if depth == 0 => break,
             Token::Ascii41 => depth -= 1,
             Token::Ascii44 | Token::Ascii59 if depth == 0 => break,
             _ => {}
         }
-        last = Some(end);
+        last = Some(t.end);
     }
     last
 }
 
-fn name_end(text: &str) -> Option<usize> {
+/// End offset of the (possibly qualified) name the tokens start with.
+fn name_end(tokens: &[Tok]) -> Option<u32> {
     let mut last = None;
     let mut want_part = true;
-    for (kind, end) in tokens(text)? {
-        match (want_part, kind) {
+    for t in tokens {
+        match (want_part, t.kind) {
             (false, Token::Ascii46) => want_part = true,
             (true, k)
                 if !matches!(
@@ -128,7 +172,7 @@ fn name_end(text: &str) -> Option<usize> {
                         | Token::Ascii59
                 ) =>
             {
-                last = Some(end);
+                last = Some(t.end);
                 want_part = false;
             }
             _ => break,
@@ -269,15 +313,17 @@ pub fn parse_range(
             .stmts
             .into_iter()
             .filter_map(|raw| raw.stmt.and_then(|n| n.node))
-            .map(|node| Statement {
-                span: Span {
-                    file,
-                    start: to_u32(start + first),
-                    end: to_u32(trim_end(text, start + first, end)),
-                },
-                base: to_u32(start),
-                node,
-                text: Arc::clone(text),
+            .map(|node| {
+                Statement::new(
+                    Span {
+                        file,
+                        start: to_u32(start + first),
+                        end: to_u32(trim_end(text, start + first, end)),
+                    },
+                    to_u32(start),
+                    node,
+                    Arc::clone(text),
+                )
             })
             .collect()),
         Err(e) => Err(ParseError {

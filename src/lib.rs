@@ -167,55 +167,48 @@ fn lint_sources_here(inputs: Vec<(String, String)>, cfg: &Config, settings: &Set
     engine.env.live_tables.clone_from(&settings.live_tables);
     let mut replayer = Replayer::new(cat);
     replayer.assume_existing = cfg.assume_existing;
-    let mut session = Session::new(settings.platform, settings.transaction);
-    let mut findings = Vec::new();
-    let mut statements = 0;
-    let mut current_file: Option<&SourceFile> = None;
-    for chunk in split::chunks(&pieces, |(_, (start, end))| end - start) {
-        let parsed: Vec<_> = chunk
+    let mut state = ReplayState {
+        engine: &engine,
+        replayer,
+        session: Session::new(settings.platform, settings.transaction),
+        statements_per_file: &statements_per_file,
+        findings: Vec::new(),
+        errors,
+        statements: 0,
+        current_file: None,
+    };
+    // Parsing (parallel) and replay (in order, one thread) overlap: while a
+    // chunk is replayed, the next one is parsed.
+    let chunks: Vec<&[(&SourceFile, (usize, usize))]> =
+        split::chunks(&pieces, |(_, (start, end))| end - start).collect();
+    let parse = |chunk: &[(&SourceFile, (usize, usize))]| -> Vec<_> {
+        chunk
             .par_iter()
             .map(|(src, range)| split::parse_range(src.id, &src.text, *range))
-            .collect();
-        for ((src, _), result) in chunk.iter().zip(parsed) {
-            if current_file.map(|f| f.id) != Some(src.id) {
-                if let Some(done) = current_file {
-                    engine.check_end_of_file(
-                        &replayer.catalog,
-                        &session,
-                        &done.path,
-                        &mut findings,
-                    );
-                }
-                current_file = Some(*src);
-                replayer.start_file();
-                let index = usize::try_from(src.id.0).unwrap_or(usize::MAX);
-                session.start_file(statements_per_file.get(index).copied().unwrap_or(0));
-            }
-            match result {
-                Ok(stmts) => {
-                    for stmt in &stmts {
-                        statements += 1;
-                        engine.check_statement(
-                            &replayer.catalog,
-                            &replayer.search_path,
-                            &session,
-                            &src.path,
-                            stmt,
-                            &mut findings,
-                        );
-                        session.apply(stmt, &replayer.catalog, &replayer.search_path);
-                        replayer.apply(stmt);
-                    }
-                }
-                Err(e) => errors.push(input_error(src, e)),
-            }
-        }
+            .collect()
+    };
+    let mut next = chunks.first().map(|c| parse(c));
+    for (i, chunk) in chunks.iter().enumerate() {
+        let parsed = next.take().unwrap_or_default();
+        let following = chunks.get(i + 1);
+        let (upcoming, ()) = rayon::join(
+            || following.map(|c| parse(c)),
+            || state.replay_chunk(chunk, parsed),
+        );
+        next = upcoming;
     }
-    if let Some(done) = current_file {
-        engine.check_end_of_file(&replayer.catalog, &session, &done.path, &mut findings);
-    }
+    state.end_file();
+    let ReplayState {
+        replayer,
+        mut findings,
+        mut errors,
+        statements,
+        ..
+    } = state;
     let paths: Vec<String> = sources.iter().map(|s| s.path.clone()).collect();
     engine.check_schema(&replayer.catalog, &paths, &mut findings);
+    // Freeing a large model takes a while and nothing waits for it.
+    std::thread::spawn(move || drop(replayer));
     findings.extend(source::migrations::psql::findings(&sources, cfg));
     suppressions.apply(&mut findings, &sources, cfg);
     let file_index = |e: &InputError| {
@@ -236,6 +229,72 @@ fn lint_sources_here(inputs: Vec<(String, String)>, cfg: &Config, settings: &Set
     report.summary.statements = statements;
     report.finish();
     report
+}
+
+/// The replay side of a lint run: the model, the session and what was found.
+struct ReplayState<'a> {
+    engine: &'a rules::Engine,
+    replayer: Replayer,
+    session: Session,
+    statements_per_file: &'a [usize],
+    findings: Vec<report::Finding>,
+    errors: Vec<InputError>,
+    statements: usize,
+    current_file: Option<&'a SourceFile>,
+}
+
+impl<'a> ReplayState<'a> {
+    /// Checks and applies a parsed chunk's statements in order.
+    fn replay_chunk(
+        &mut self,
+        chunk: &[(&'a SourceFile, (usize, usize))],
+        parsed: Vec<Result<Vec<split::Statement>, split::ParseError>>,
+    ) {
+        for ((src, _), result) in chunk.iter().zip(parsed) {
+            if self.current_file.map(|f| f.id) != Some(src.id) {
+                self.end_file();
+                self.current_file = Some(*src);
+                self.replayer.start_file();
+                let index = usize::try_from(src.id.0).unwrap_or(usize::MAX);
+                self.session
+                    .start_file(self.statements_per_file.get(index).copied().unwrap_or(0));
+            }
+            match result {
+                Ok(stmts) => {
+                    for stmt in &stmts {
+                        self.statements += 1;
+                        self.engine.check_statement(
+                            &self.replayer.catalog,
+                            &self.replayer.search_path,
+                            &self.session,
+                            &src.path,
+                            stmt,
+                            &mut self.findings,
+                        );
+                        self.session.apply(
+                            stmt,
+                            &self.replayer.catalog,
+                            &self.replayer.search_path,
+                        );
+                        self.replayer.apply(stmt);
+                    }
+                }
+                Err(e) => self.errors.push(input_error(src, e)),
+            }
+        }
+    }
+
+    /// Runs the end-of-file checks for the file replayed last, if any.
+    fn end_file(&mut self) {
+        if let Some(done) = self.current_file.take() {
+            self.engine.check_end_of_file(
+                &self.replayer.catalog,
+                &self.session,
+                &done.path,
+                &mut self.findings,
+            );
+        }
+    }
 }
 
 /// Audits a live database: reads its catalog in one read-only snapshot and

@@ -667,28 +667,38 @@ impl Engine {
         }
     }
 
+    /// Runs the schema rules on the finished catalog, in parallel (they only
+    /// read it); findings come back in rule order.
     pub fn check_schema(&self, catalog: &Catalog, files: &[String], findings: &mut Vec<Finding>) {
+        use rayon::prelude::*;
         let timing = std::env::var_os("PGVET_TIMING").is_some();
-        for (rule, imp, severity) in &self.schema {
-            let started = std::time::Instant::now();
-            let _report = TimingGuard {
-                on: timing,
-                rule: rule.id(),
-                started,
-            };
-            let mut cx = SchemaCtx {
-                catalog,
-                files,
-                options: self.options.get(rule.id()),
-                sink: Sink {
-                    rule,
-                    severity: severity.severity,
-                    level_set: severity.set_by_user,
-                    findings,
-                },
-            };
-            imp.check(&mut cx);
-        }
+        let per_rule: Vec<Vec<Finding>> = self
+            .schema
+            .par_iter()
+            .map(|(rule, imp, severity)| {
+                let started = std::time::Instant::now();
+                let _report = TimingGuard {
+                    on: timing,
+                    rule: rule.id(),
+                    started,
+                };
+                let mut found = Vec::new();
+                let mut cx = SchemaCtx {
+                    catalog,
+                    files,
+                    options: self.options.get(rule.id()),
+                    sink: Sink {
+                        rule,
+                        severity: severity.severity,
+                        level_set: severity.set_by_user,
+                        findings: &mut found,
+                    },
+                };
+                imp.check(&mut cx);
+                found
+            })
+            .collect();
+        findings.extend(per_rule.into_iter().flatten());
     }
 }
 

@@ -265,7 +265,7 @@ impl Config {
         } else {
             serde_norway::from_str(text).map_err(|e| ConfigError::Invalid {
                 path: name.to_string(),
-                reason: e.to_string(),
+                reason: with_key_suggestion(&e.to_string()),
             })?
         };
         let invalid = |reason: String| ConfigError::Invalid {
@@ -440,6 +440,28 @@ pub(crate) fn did_you_mean(id: &str) -> String {
         .unwrap_or_default()
 }
 
+/// serde's "unknown field `selekt`, expected one of `platform`, ..." with
+/// the closest expected key named first: "(did you mean `select`?)".
+fn with_key_suggestion(message: &str) -> String {
+    let Some(rest) = message.split_once("unknown field `").map(|(_, r)| r) else {
+        return message.to_string();
+    };
+    let Some((unknown, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let best = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|k| (edit_distance(unknown, k), k))
+        .min()
+        .filter(|(d, _)| *d <= 3);
+    match best {
+        Some((_, key)) => format!("{message} (did you mean `{key}`?)"),
+        None => message.to_string(),
+    }
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -497,6 +519,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("selekt"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_suggests_the_closest_key() {
+        let err = Config::parse("selekt: [fk-missing-index]", "pgvet.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("did you mean `select`?"), "{err}");
+        let err = Config::parse("migrations:\n  transacton: none\n", "pgvet.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("did you mean `transaction`?"), "{err}");
+        let err = Config::parse("zzzzzzzzzz: 1", "pgvet.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("did you mean"), "{err}");
     }
 
     #[test]

@@ -5,9 +5,7 @@ use pg_query::NodeEnum;
 
 use crate::catalog::{resolve, types, FunctionKind, Volatility};
 use crate::rules::support::expr::{call_name, to_sql};
-use crate::rules::support::migration::{
-    added_column, alter_table_cmds, column_constraints, type_base_name,
-};
+use crate::rules::support::migration::{added_column, alter_table_cmds, altered_table, column_constraints, is_plain_table, type_base_name};
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct AddingFieldWithDefault;
@@ -21,17 +19,10 @@ const MAX_DEPTH: usize = 32;
 
 impl StatementRule for AddingFieldWithDefault {
     fn check(&self, cx: &mut StmtCtx<'_>) {
-        let NodeEnum::AlterTableStmt(s) = &cx.stmt.node else {
-            return;
-        };
         // Foreign tables store nothing, so adding a column to one rewrites nothing.
-        if s.objtype() != pb::ObjectType::ObjectTable {
-            return;
-        }
-        let Some(rv) = s.relation.as_ref() else {
+        let Some((s, table)) = altered_table(cx).filter(|(s, _)| is_plain_table(s)) else {
             return;
         };
-        let table = cx.table(rv);
         for cmd in alter_table_cmds(s) {
             let Some(col) = added_column(cmd) else {
                 continue;

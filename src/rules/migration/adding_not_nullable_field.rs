@@ -5,7 +5,7 @@ use pg_query::NodeEnum;
 
 use crate::catalog::{ConstraintKind, Ident, Table};
 use crate::rules::support::expr::conjuncts;
-use crate::rules::support::migration::alter_table_cmds;
+use crate::rules::support::migration::{alter_table_cmds, altered_table, is_plain_table};
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct AddingNotNullableField;
@@ -15,16 +15,9 @@ const CHECK_SKIPS_SCAN_SINCE: u32 = 12;
 
 impl StatementRule for AddingNotNullableField {
     fn check(&self, cx: &mut StmtCtx<'_>) {
-        let NodeEnum::AlterTableStmt(s) = &cx.stmt.node else {
+        let Some((s, table)) = altered_table(cx).filter(|(s, _)| is_plain_table(s)) else {
             return;
         };
-        if s.objtype() != pb::ObjectType::ObjectTable {
-            return;
-        }
-        let Some(rv) = s.relation.as_ref() else {
-            return;
-        };
-        let table = cx.table(rv);
         let version = cx.postgres_version();
         for cmd in alter_table_cmds(s) {
             if cmd.subtype() != pb::AlterTableType::AtSetNotNull {

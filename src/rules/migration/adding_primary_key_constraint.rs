@@ -1,23 +1,18 @@
 //! `ADD PRIMARY KEY` on an existing table without a quick USING INDEX. Docs: rules/adding-primary-key-constraint.yaml.
 
 use pg_query::protobuf as pb;
-use pg_query::NodeEnum;
 
 use crate::catalog::{Ident, IndexKey};
-use crate::rules::support::migration::{added_constraint, alter_table_cmds, not_null_proof};
+use crate::rules::support::migration::{added_constraint, alter_table_cmds, altered_table, not_null_proof};
 use crate::rules::{StatementRule, StmtCtx, TableRef};
 
 pub struct AddingPrimaryKeyConstraint;
 
 impl StatementRule for AddingPrimaryKeyConstraint {
     fn check(&self, cx: &mut StmtCtx<'_>) {
-        let NodeEnum::AlterTableStmt(s) = &cx.stmt.node else {
+        let Some((s, table)) = altered_table(cx) else {
             return;
         };
-        let Some(rv) = s.relation.as_ref() else {
-            return;
-        };
-        let table = cx.table(rv);
         // Columns this statement sets NOT NULL itself: their scan is reported
         // as SET NOT NULL, not as a cost of the primary key.
         let set_here: Vec<Ident> = alter_table_cmds(s)

@@ -1,28 +1,18 @@
 //! `ADD COLUMN ... NOT NULL` without a default on an existing table. Docs: rules/adding-required-field.yaml.
 
 use pg_query::protobuf::{self as pb, ConstrType};
-use pg_query::NodeEnum;
 
 use crate::catalog::types;
-use crate::rules::support::migration::{
-    added_column, alter_table_cmds, column_constraints, type_base_name,
-};
+use crate::rules::support::migration::{added_column, alter_table_cmds, altered_table, column_constraints, is_plain_table, type_base_name};
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct AddingRequiredField;
 
 impl StatementRule for AddingRequiredField {
     fn check(&self, cx: &mut StmtCtx<'_>) {
-        let NodeEnum::AlterTableStmt(s) = &cx.stmt.node else {
+        let Some((s, table)) = altered_table(cx).filter(|(s, _)| is_plain_table(s)) else {
             return;
         };
-        if s.objtype() != pb::ObjectType::ObjectTable {
-            return;
-        }
-        let Some(rv) = s.relation.as_ref() else {
-            return;
-        };
-        let table = cx.table(rv);
         for cmd in alter_table_cmds(s) {
             let Some(col) = added_column(cmd).filter(|c| is_required_without_value(c)) else {
                 continue;

@@ -1,25 +1,18 @@
 //! `ADD COLUMN ... PRIMARY KEY` on an existing table. Docs: rules/adding-serial-primary-key-field.yaml.
 
 use pg_query::protobuf as pb;
-use pg_query::NodeEnum;
 
 use crate::catalog::{types, Ident};
-use crate::rules::support::migration::{
-    added_column, alter_table_cmds, catalog_type_name, column_constraints,
-};
+use crate::rules::support::migration::{added_column, alter_table_cmds, altered_table, catalog_type_name, column_constraints};
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct AddingSerialPrimaryKeyField;
 
 impl StatementRule for AddingSerialPrimaryKeyField {
     fn check(&self, cx: &mut StmtCtx<'_>) {
-        let NodeEnum::AlterTableStmt(s) = &cx.stmt.node else {
+        let Some((s, table)) = altered_table(cx) else {
             return;
         };
-        let Some(rv) = s.relation.as_ref() else {
-            return;
-        };
-        let table = cx.table(rv);
         // Only the column constraint: `ADD PRIMARY KEY (...)` as a table
         // constraint is adding-primary-key-constraint's, even when the same
         // statement adds the column.

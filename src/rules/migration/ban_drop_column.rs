@@ -1,26 +1,18 @@
 //! `ALTER TABLE ... DROP COLUMN` on an existing table. Docs: rules/ban-drop-column.yaml.
 
-use pg_query::protobuf::{AlterTableType, ObjectType};
-use pg_query::NodeEnum;
+use pg_query::protobuf::AlterTableType;
 
 use crate::catalog::Ident;
-use crate::rules::support::migration::{alter_table_cmds, column_is_new};
+use crate::rules::support::migration::{alter_table_cmds, altered_table, column_is_new, is_plain_table};
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct BanDropColumn;
 
 impl StatementRule for BanDropColumn {
     fn check(&self, cx: &mut StmtCtx<'_>) {
-        let NodeEnum::AlterTableStmt(s) = &cx.stmt.node else {
+        let Some((s, table)) = altered_table(cx).filter(|(s, _)| is_plain_table(s)) else {
             return;
         };
-        if s.objtype() != ObjectType::ObjectTable {
-            return;
-        }
-        let Some(rv) = s.relation.as_ref() else {
-            return;
-        };
-        let table = cx.table(rv);
         for cmd in alter_table_cmds(s) {
             if cmd.subtype() != AlterTableType::AtDropColumn {
                 continue;

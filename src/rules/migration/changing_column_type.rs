@@ -5,7 +5,7 @@ use pg_query::NodeEnum;
 
 use crate::catalog::{resolve, Ident, TypeName};
 use crate::rules::support::keys::display_type;
-use crate::rules::support::migration::alter_table_cmds;
+use crate::rules::support::migration::{alter_table_cmds, altered_table, is_plain_table};
 use crate::rules::{StatementRule, StmtCtx};
 use crate::source::migrations::ast;
 
@@ -13,16 +13,9 @@ pub struct ChangingColumnType;
 
 impl StatementRule for ChangingColumnType {
     fn check(&self, cx: &mut StmtCtx<'_>) {
-        let NodeEnum::AlterTableStmt(s) = &cx.stmt.node else {
+        let Some((s, table)) = altered_table(cx).filter(|(s, _)| is_plain_table(s)) else {
             return;
         };
-        if s.objtype() != pb::ObjectType::ObjectTable {
-            return;
-        }
-        let Some(rv) = s.relation.as_ref() else {
-            return;
-        };
-        let table = cx.table(rv);
         for cmd in alter_table_cmds(s) {
             if cmd.subtype() != pb::AlterTableType::AtAlterColumnType {
                 continue;

@@ -1,23 +1,18 @@
 //! CHECK or FOREIGN KEY added to an existing table without NOT VALID, or validated in the transaction that added it. Docs: rules/constraint-missing-not-valid.yaml.
 
 use pg_query::protobuf as pb;
-use pg_query::NodeEnum;
 
 use crate::catalog::Ident;
-use crate::rules::support::migration::{added_constraint, alter_table_cmds};
+use crate::rules::support::migration::{added_constraint, alter_table_cmds, altered_table};
 use crate::rules::{StatementRule, StmtCtx, TableRef};
 
 pub struct ConstraintMissingNotValid;
 
 impl StatementRule for ConstraintMissingNotValid {
     fn check(&self, cx: &mut StmtCtx<'_>) {
-        let NodeEnum::AlterTableStmt(s) = &cx.stmt.node else {
+        let Some((s, table)) = altered_table(cx) else {
             return;
         };
-        let Some(rv) = s.relation.as_ref() else {
-            return;
-        };
-        let table = cx.table(rv);
         for cmd in alter_table_cmds(s) {
             if let Some(c) = added_constraint(cmd) {
                 added_without_not_valid(cx, &table, c);

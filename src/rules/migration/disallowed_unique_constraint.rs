@@ -1,25 +1,18 @@
 //! UNIQUE constraint added to an existing table without USING INDEX. Docs: rules/disallowed-unique-constraint.yaml.
 
 use pg_query::protobuf as pb;
-use pg_query::NodeEnum;
 
 use crate::catalog::Ident;
-use crate::rules::support::migration::{
-    added_column, added_constraint, alter_table_cmds, column_constraints,
-};
+use crate::rules::support::migration::{added_column, added_constraint, alter_table_cmds, altered_table, column_constraints};
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct DisallowedUniqueConstraint;
 
 impl StatementRule for DisallowedUniqueConstraint {
     fn check(&self, cx: &mut StmtCtx<'_>) {
-        let NodeEnum::AlterTableStmt(s) = &cx.stmt.node else {
+        let Some((s, table)) = altered_table(cx) else {
             return;
         };
-        let Some(rv) = s.relation.as_ref() else {
-            return;
-        };
-        let table = cx.table(rv);
         for cmd in alter_table_cmds(s) {
             for (c, what) in unique_constraints(cmd) {
                 let message = format!(

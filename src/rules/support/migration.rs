@@ -3,6 +3,25 @@
 use pg_query::protobuf as pb;
 use pg_query::NodeEnum;
 
+/// The `ALTER TABLE` statement a rule is checking, with the table it alters
+/// and that table's history.
+pub fn altered_table<'a>(
+    cx: &crate::rules::StmtCtx<'a>,
+) -> Option<(&'a pb::AlterTableStmt, crate::rules::TableRef)> {
+    let stmt = cx.stmt;
+    let NodeEnum::AlterTableStmt(s) = &stmt.node else {
+        return None;
+    };
+    let rv = s.relation.as_ref()?;
+    Some((s, cx.table(rv)))
+}
+
+/// `ALTER TABLE` proper: not a foreign table, view or index, whose rows are
+/// not rewritten or scanned the same way.
+pub fn is_plain_table(s: &pb::AlterTableStmt) -> bool {
+    s.objtype() == pb::ObjectType::ObjectTable
+}
+
 /// The subcommands of `ALTER TABLE`.
 pub fn alter_table_cmds(s: &pb::AlterTableStmt) -> impl Iterator<Item = &pb::AlterTableCmd> {
     s.cmds.iter().filter_map(|c| match &c.node {

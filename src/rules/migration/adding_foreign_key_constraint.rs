@@ -2,8 +2,7 @@
 
 use pg_query::protobuf as pb;
 
-use crate::catalog::Ident;
-use crate::rules::support::migration::{added_column, added_constraint, alter_table_cmds, altered_table, column_constraints};
+use crate::rules::support::migration::{added_constraints_of, alter_table_cmds, altered_table};
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct AddingForeignKeyConstraint;
@@ -34,35 +33,15 @@ impl StatementRule for AddingForeignKeyConstraint {
 /// The foreign keys an `ALTER TABLE` subcommand adds that check the existing
 /// rows, each with the words the message uses for it.
 fn foreign_keys(cmd: &pb::AlterTableCmd) -> Vec<(&pb::Constraint, String)> {
-    // NOT ENFORCED (PostgreSQL 18) checks nothing.
-    let checking =
-        |c: &pb::Constraint| c.contype() == pb::ConstrType::ConstrForeign && c.is_enforced;
-    if let Some(c) = added_constraint(cmd) {
-        // NOT VALID leaves the existing rows for a later VALIDATE CONSTRAINT.
-        if !checking(c) || c.skip_validation {
-            return Vec::new();
-        }
-        let what = if c.conname.is_empty() {
-            "a foreign key".to_string()
-        } else {
-            format!("foreign key `{}`", Ident::new(c.conname.as_str()))
-        };
-        return vec![(c, what)];
-    }
-    // A column constraint cannot be written NOT VALID.
-    let Some(col) = added_column(cmd) else {
-        return Vec::new();
-    };
-    column_constraints(col)
-        .filter(|c| checking(c))
-        .map(|c| {
-            let what = format!(
-                "column `{}` with a foreign key",
-                Ident::new(col.colname.as_str())
-            );
-            (c, what)
-        })
-        .collect()
+    added_constraints_of(
+        cmd,
+        "foreign key",
+        // NOT ENFORCED (PostgreSQL 18) checks nothing.
+        |c| c.contype() == pb::ConstrType::ConstrForeign && c.is_enforced,
+        // NOT VALID leaves the existing rows for a later VALIDATE CONSTRAINT;
+        // a column constraint cannot be written NOT VALID.
+        |c| !c.skip_validation,
+    )
 }
 
 #[cfg(test)]

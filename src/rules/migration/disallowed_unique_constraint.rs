@@ -2,8 +2,7 @@
 
 use pg_query::protobuf as pb;
 
-use crate::catalog::Ident;
-use crate::rules::support::migration::{added_column, added_constraint, alter_table_cmds, altered_table, column_constraints};
+use crate::rules::support::migration::{added_constraints_of, alter_table_cmds, altered_table};
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct DisallowedUniqueConstraint;
@@ -30,32 +29,13 @@ impl StatementRule for DisallowedUniqueConstraint {
 /// The UNIQUE constraints an `ALTER TABLE` subcommand adds that build a new
 /// index, each with the words the message uses for it.
 fn unique_constraints(cmd: &pb::AlterTableCmd) -> Vec<(&pb::Constraint, String)> {
-    let is_unique = |c: &pb::Constraint| c.contype() == pb::ConstrType::ConstrUnique;
-    if let Some(c) = added_constraint(cmd) {
+    added_constraints_of(
+        cmd,
+        "unique constraint",
+        |c| c.contype() == pb::ConstrType::ConstrUnique,
         // USING INDEX adopts an index built beforehand (CONCURRENTLY, one hopes).
-        if !is_unique(c) || !c.indexname.is_empty() {
-            return Vec::new();
-        }
-        let what = if c.conname.is_empty() {
-            "a unique constraint".to_string()
-        } else {
-            format!("unique constraint `{}`", Ident::new(c.conname.as_str()))
-        };
-        return vec![(c, what)];
-    }
-    let Some(col) = added_column(cmd) else {
-        return Vec::new();
-    };
-    column_constraints(col)
-        .filter(|c| is_unique(c))
-        .map(|c| {
-            let what = format!(
-                "column `{}` with a unique constraint",
-                Ident::new(col.colname.as_str())
-            );
-            (c, what)
-        })
-        .collect()
+        |c| c.indexname.is_empty(),
+    )
 }
 
 #[cfg(test)]

@@ -52,6 +52,44 @@ pub fn added_constraint(cmd: &pb::AlterTableCmd) -> Option<&pb::Constraint> {
     }
 }
 
+/// The constraints of one kind that an `ALTER TABLE` subcommand adds: an
+/// `ADD CONSTRAINT` that `is_kind` and `table_form_counts` accept, or those
+/// `is_kind` accepts on an `ADD COLUMN`. Each comes with the words a message
+/// uses for it, built on `noun`: `a foreign key`, ``foreign key `fk` ``,
+/// ``column `c` with a foreign key``.
+pub fn added_constraints_of<'c>(
+    cmd: &'c pb::AlterTableCmd,
+    noun: &str,
+    is_kind: impl Fn(&pb::Constraint) -> bool,
+    table_form_counts: impl Fn(&pb::Constraint) -> bool,
+) -> Vec<(&'c pb::Constraint, String)> {
+    use crate::catalog::Ident;
+    if let Some(c) = added_constraint(cmd) {
+        if !is_kind(c) || !table_form_counts(c) {
+            return Vec::new();
+        }
+        let what = if c.conname.is_empty() {
+            format!("a {noun}")
+        } else {
+            format!("{noun} `{}`", Ident::new(c.conname.as_str()))
+        };
+        return vec![(c, what)];
+    }
+    let Some(col) = added_column(cmd) else {
+        return Vec::new();
+    };
+    column_constraints(col)
+        .filter(|c| is_kind(c))
+        .map(|c| {
+            let what = format!(
+                "column `{}` with a {noun}",
+                Ident::new(col.colname.as_str())
+            );
+            (c, what)
+        })
+        .collect()
+}
+
 /// The constraints written on a column (`NOT NULL`, `DEFAULT`, `REFERENCES`, ...).
 pub fn column_constraints(col: &pb::ColumnDef) -> impl Iterator<Item = &pb::Constraint> {
     col.constraints.iter().filter_map(|c| match &c.node {

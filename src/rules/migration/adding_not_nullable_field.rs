@@ -1,11 +1,11 @@
 //! `ALTER COLUMN ... SET NOT NULL` that scans an existing table. Docs: rules/adding-not-nullable-field.yaml.
 
-use pg_query::protobuf::{self as pb, NullTestType};
-use pg_query::NodeEnum;
+use pg_query::protobuf as pb;
 
-use crate::catalog::{ConstraintKind, Ident, Table};
-use crate::rules::support::expr::conjuncts;
-use crate::rules::support::migration::{alter_table_cmds, altered_table, is_plain_table};
+use crate::catalog::Ident;
+use crate::rules::support::migration::{
+    alter_table_cmds, altered_table, is_plain_table, not_null_proof,
+};
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct AddingNotNullableField;
@@ -31,7 +31,7 @@ impl StatementRule for AddingNotNullableField {
             if already {
                 continue;
             }
-            let check = known.and_then(|t| validated_not_null_check(t, &column));
+            let check = known.and_then(|t| not_null_proof(t, &column));
             let note = match check {
                 Some(_) if version >= CHECK_SKIPS_SCAN_SINCE => continue,
                 Some(name) => format!(
@@ -50,40 +50,6 @@ impl StatementRule for AddingNotNullableField {
                 ),
             );
         }
-    }
-}
-
-/// The name of a validated CHECK on the table that has `column IS NOT NULL`
-/// as the whole condition or one of its AND-ed parts (PostgreSQL's proof
-/// reads conjunctions).
-fn validated_not_null_check<'a>(table: &'a Table, column: &Ident) -> Option<&'a Ident> {
-    table.constraints.iter().find_map(|c| {
-        let ConstraintKind::Check { expr: Some(expr) } = &c.kind else {
-            return None;
-        };
-        let proves = !c.not_valid
-            && conjuncts(&expr.node)
-                .into_iter()
-                .any(|part| is_not_null_test_of(part, column));
-        proves.then_some(&c.name)
-    })
-}
-
-fn is_not_null_test_of(node: &pb::Node, column: &Ident) -> bool {
-    let Some(NodeEnum::NullTest(t)) = &node.node else {
-        return false;
-    };
-    if t.nulltesttype() != NullTestType::IsNotNull {
-        return false;
-    }
-    match t.arg.as_deref().and_then(|a| a.node.as_ref()) {
-        Some(NodeEnum::ColumnRef(c)) => match c.fields.as_slice() {
-            [only] => {
-                matches!(&only.node, Some(NodeEnum::String(s)) if Ident::new(s.sval.clone()) == *column)
-            }
-            _ => false,
-        },
-        _ => false,
     }
 }
 

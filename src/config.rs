@@ -42,6 +42,7 @@ pub enum RuleLevel {
 struct RawConfig {
     platform: Option<Platform>,
     exposed_schemas: Option<Vec<String>>,
+    api_roles: Option<RawApiRoles>,
     select: Option<Vec<String>>,
     #[serde(default)]
     ignore: Vec<RawIgnore>,
@@ -54,6 +55,8 @@ struct RawConfig {
     postgres_version: Option<u32>,
     #[serde(default)]
     migrations: RawMigrations,
+    #[serde(default)]
+    strict: bool,
 }
 
 /// An `ignore:` entry: a rule id (never run the rule), or a rule on one
@@ -211,6 +214,35 @@ impl Default for SizeThresholds {
     }
 }
 
+/// `api_roles:` as written; a missing list keeps Supabase's role.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApiRoles {
+    anonymous: Option<Vec<String>>,
+    signed_in: Option<Vec<String>>,
+}
+
+impl RawApiRoles {
+    fn roles(self) -> Result<crate::catalog::ApiRoles, String> {
+        let mut roles = crate::catalog::ApiRoles::default();
+        for (key, list, target) in [
+            ("anonymous", self.anonymous, &mut roles.anonymous),
+            ("signed_in", self.signed_in, &mut roles.signed_in),
+        ] {
+            let Some(list) = list else { continue };
+            if list.is_empty() {
+                return Err(format!("api_roles.{key}: name at least one role"));
+            }
+            // Role names fold like other identifiers when written unquoted.
+            *target = list
+                .iter()
+                .map(|r| crate::catalog::Ident::new(r.to_ascii_lowercase()))
+                .collect();
+        }
+        Ok(roles)
+    }
+}
+
 /// PostgreSQL major version assumed when the config does not name one.
 pub const DEFAULT_POSTGRES_VERSION: u32 = 15;
 
@@ -221,6 +253,8 @@ pub struct Config {
     pub platform: Option<Platform>,
     /// None: from `supabase/config.toml` `[api] schemas`, else `[public]`.
     pub exposed_schemas: Option<Vec<String>>,
+    /// `api_roles`: the roles API requests run as (None: `anon`, `authenticated`).
+    pub api_roles: Option<crate::catalog::ApiRoles>,
     /// Only these rules (ids); None = every default-enabled rule.
     pub select: Option<Vec<String>>,
     pub ignore: Vec<String>,
@@ -244,6 +278,9 @@ pub struct Config {
     /// Tables a migration touches but no migration created are old and not
     /// empty, and are not reported as undefined (`--assume-existing`).
     pub assume_existing: bool,
+    /// `strict: true` or `--strict`: everything pgvet could not analyze is
+    /// an error finding (rule `not-analyzed`).
+    pub strict: bool,
 }
 
 impl Config {
@@ -317,9 +354,15 @@ impl Config {
                 }
             }
         }
+        let api_roles = raw
+            .api_roles
+            .map(RawApiRoles::roles)
+            .transpose()
+            .map_err(invalid)?;
         let cfg = Config {
             platform: raw.platform,
             exposed_schemas: raw.exposed_schemas,
+            api_roles,
             select: raw.select,
             ignore,
             ignore_objects,
@@ -332,6 +375,7 @@ impl Config {
             transaction: raw.migrations.transaction,
             size_thresholds,
             assume_existing: false,
+            strict: raw.strict,
         };
         cfg.check_rule_ids(name)?;
         if let Some(id) = object_rule_ids.iter().find(|id| rules::find(id).is_none()) {
@@ -512,6 +556,24 @@ pub fn supabase_api_schemas(path: &Path) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_roles_replace_supabase_roles_per_list() {
+        let cfg = Config::parse("api_roles:\n  anonymous: [Web_Anon]\n", "pgvet.yaml").unwrap();
+        let roles = cfg.api_roles.unwrap();
+        assert!(roles.is_anonymous(&crate::catalog::Ident::new("web_anon")));
+        assert!(!roles.is_anonymous(&crate::catalog::Ident::new("anon")));
+        // The list not given keeps Supabase's.
+        assert!(roles.is_signed_in(&crate::catalog::Ident::new("authenticated")));
+        let err = Config::parse("api_roles:\n  anonymous: []\n", "pgvet.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("api_roles.anonymous"), "{err}");
+        let err = Config::parse("api_roles:\n  anonymus: [x]\n", "pgvet.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("anonymus"), "{err}");
+    }
 
     #[test]
     fn unknown_key_is_an_error_naming_it() {

@@ -50,6 +50,12 @@ platform: {platform}
 # Schemas the API serves; the row level security rules guard these.
 exposed_schemas: [{schema_list}]
 
+# The roles API requests run as, without a login and signed in (PostgREST's
+# anonymous and authenticated roles). Default: Supabase's.
+# api_roles:
+#   anonymous: [anon]
+#   signed_in: [authenticated]
+
 # Where `pgvet lint` looks when no path is given, and how the migration tool
 # runs each file: per-file (one transaction per file, as the Supabase CLI
 # does) or none (statement by statement).
@@ -79,6 +85,10 @@ postgres_version: {version}
 # Objects created outside the migrations (by hand, by another tool).
 # assume_exists:
 #   - public.legacy_orders
+
+# Make everything pgvet could not analyze (DO blocks, dynamic SQL, function
+# bodies that do not parse) an error, as `--strict` does.
+# strict: true
 
 # Rule options, e.g. the vocabularies of the data-integrity rules.
 # options:

@@ -15,6 +15,8 @@
 
 pub mod catalog;
 pub mod config;
+pub mod coverage;
+pub mod fix;
 pub mod init;
 pub mod report;
 pub mod rules;
@@ -40,6 +42,8 @@ pub struct Settings {
     pub transaction: config::TransactionMode,
     /// `pgvet lint --db`: the live database's tables and sizes.
     pub live_tables: Option<std::sync::Arc<rules::LiveTables>>,
+    /// Keep the replayed schema in the report (`Report::catalog`), for `pgvet fix`.
+    pub keep_catalog: bool,
 }
 
 impl Settings {
@@ -51,6 +55,7 @@ impl Settings {
             exposed_schemas: vec!["public".to_string()],
             transaction: default_transaction(platform),
             live_tables: None,
+            keep_catalog: false,
         }
     }
 }
@@ -90,6 +95,7 @@ impl Settings {
             exposed_schemas,
             transaction: cfg.transaction.unwrap_or(default_transaction(platform)),
             live_tables: None,
+            keep_catalog: false,
         }
     }
 }
@@ -162,6 +168,9 @@ fn lint_sources_here(inputs: Vec<(String, String)>, cfg: &Config, settings: &Set
         .iter()
         .map(|s| Ident::new(s.clone()))
         .collect();
+    if let Some(roles) = &cfg.api_roles {
+        cat.api_roles = roles.clone();
+    }
     let mut engine = rules::Engine::new(cfg);
     suppressions.prepare(&mut engine, cfg);
     engine.env.live_tables.clone_from(&settings.live_tables);
@@ -207,8 +216,20 @@ fn lint_sources_here(inputs: Vec<(String, String)>, cfg: &Config, settings: &Set
     } = state;
     let paths: Vec<String> = sources.iter().map(|s| s.path.clone()).collect();
     engine.check_schema(&replayer.catalog, &paths, &mut findings);
-    // Freeing a large model takes a while and nothing waits for it.
-    std::thread::spawn(move || drop(replayer));
+    let mut not_analyzed = coverage::of_catalog(&replayer.catalog, &paths);
+    not_analyzed.extend(coverage::of_sources(&sources));
+    findings.extend(coverage::findings(
+        &not_analyzed,
+        cfg,
+        engine.runs(coverage::RULE),
+    ));
+    let catalog = if settings.keep_catalog {
+        Some(replayer.catalog)
+    } else {
+        // Freeing a large model takes a while and nothing waits for it.
+        std::thread::spawn(move || drop(replayer));
+        None
+    };
     findings.extend(source::migrations::psql::findings(&sources, cfg));
     suppressions.apply(&mut findings, &sources, cfg);
     let file_index = |e: &InputError| {
@@ -223,6 +244,8 @@ fn lint_sources_here(inputs: Vec<(String, String)>, cfg: &Config, settings: &Set
         findings,
         errors,
         sources,
+        catalog,
+        not_analyzed,
         ..Report::default()
     };
     report.summary.files = report.sources.len();
@@ -303,11 +326,20 @@ pub fn audit(
     opts: &source::live::LiveOptions,
     cfg: &Config,
 ) -> Result<Report, source::live::LiveError> {
-    let snapshot = source::migrations::pgffi::on_parser_stack(|| source::live::load(opts))?;
+    let mut snapshot = source::migrations::pgffi::on_parser_stack(|| source::live::load(opts))?;
+    if let Some(roles) = &cfg.api_roles {
+        snapshot.catalog.api_roles = roles.clone();
+    }
     let engine = rules::Engine::new(cfg);
     let mut findings = Vec::new();
     let t = std::time::Instant::now();
     engine.check_schema(&snapshot.catalog, &[], &mut findings);
+    let not_analyzed = coverage::of_catalog(&snapshot.catalog, &[]);
+    findings.extend(coverage::findings(
+        &not_analyzed,
+        cfg,
+        engine.runs(coverage::RULE),
+    ));
     suppress::apply_config(&mut findings, cfg);
     if std::env::var_os("PGVET_TIMING").is_some() {
         eprintln!("rules: {:?}", t.elapsed());
@@ -332,6 +364,8 @@ pub fn audit(
         findings,
         errors,
         database: Some(snapshot.target),
+        catalog: Some(snapshot.catalog),
+        not_analyzed,
         ..Report::default()
     };
     report.summary.statements = snapshot.definitions;

@@ -352,6 +352,7 @@ impl Emitter {
             location: None,
             help: self.rule.doc.help.trim().to_string(),
             span: Some(span),
+            remedy: None,
         }
     }
 }

@@ -167,7 +167,10 @@ fn json_has_the_published_shape() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(v["version"], 1);
-    assert_eq!(keys(&v), ["errors", "findings", "summary", "version"]);
+    assert_eq!(
+        keys(&v),
+        ["errors", "findings", "not_analyzed", "summary", "version"]
+    );
     let f = &v["findings"][0];
     assert_eq!(
         keys(f),
@@ -185,8 +188,9 @@ fn json_has_the_published_shape() {
     assert_eq!(v["errors"][0]["line"], 2);
     assert_eq!(
         keys(&v["summary"]),
-        ["errors", "files", "findings", "statements"]
+        ["errors", "files", "findings", "not_analyzed", "statements"]
     );
+    assert_eq!(v["not_analyzed"], serde_json::json!([]));
     assert_eq!(v["summary"]["statements"], 1);
 }
 

@@ -95,11 +95,28 @@ fn schema_errors(doc: &Value) -> Vec<String> {
         .collect()
 }
 
+/// SARIF of what pgvet could not analyze (a DO block, dynamic SQL), under
+/// `--strict`: notifications with tags, and results of `not-analyzed`.
+fn not_analyzed_sarif() -> String {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "m/001.sql",
+        "do $$ begin perform 1; end $$;\n\
+         create function public.run_sql(q text) returns void language plpgsql\n\
+         set search_path = '' as $$ begin execute q; end $$;\n",
+    );
+    let o = pgvet(d.path(), &["lint", "--strict", "--format", "sarif", "m"]);
+    assert_eq!(o.status.code(), Some(1), "strict makes the gaps errors");
+    text(&o)
+}
+
 #[test]
 fn sarif_is_valid_against_the_official_2_1_0_schema() {
     for (what, out) in [
         ("fixture", fixture("sarif", false)),
         ("awkward input", awkward("sarif")),
+        ("not analyzed", not_analyzed_sarif()),
     ] {
         let doc: Value = serde_json::from_str(&out).unwrap();
         let errors = schema_errors(&doc);
@@ -319,6 +336,7 @@ fn audit_findings_without_a_file_render_in_every_format() {
             location: None,
             help: "Enable row level security.".to_string(),
             span: None,
+            remedy: None,
         }],
         database: Some("postgres@localhost:5432/postgres".to_string()),
         ..Report::default()

@@ -12,6 +12,7 @@ use pgvet::rules::{self, RuleKind};
 use pgvet::source::live::{ConnectOptions, LiveOptions, SslMode};
 use pgvet::Settings;
 use support::pg::{stderr, Cluster, PASSWORD};
+use support::sql_files;
 
 const BASELINE: &str = "tests/sql/supabase_baseline.sql";
 
@@ -76,17 +77,6 @@ fn diff(lint: &BTreeSet<Pair>, live: &BTreeSet<Pair>) -> String {
     let only_lint: Vec<_> = lint.difference(live).collect();
     let only_live: Vec<_> = live.difference(lint).collect();
     format!("only in lint: {only_lint:#?}\nonly in audit: {only_live:#?}")
-}
-
-fn sql_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-        .collect();
-    files.sort();
-    files
 }
 
 /// A database with the Supabase baseline, copied from a template.

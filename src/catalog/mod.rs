@@ -365,6 +365,47 @@ pub struct Function {
     pub execute_grantees: BTreeSet<Ident>,
     pub extension_owned: bool,
     pub origin: Origin,
+    /// What PostgreSQL's PL/pgSQL parser made of `body`, filled on first use
+    /// by `rules::support::plpgsql::check` so that the body is judged once.
+    pub body_check: Memo<BodyCheck>,
+}
+
+/// What PostgreSQL's PL/pgSQL parser made of a function body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyCheck {
+    /// Not PL/pgSQL, or no body: there was nothing to parse.
+    NotPlpgsql,
+    /// The parser read it. `dynamic_sql` holds the body line (1-based; None
+    /// when the parser gave none) of each statement that runs SQL built at
+    /// run time: EXECUTE, FOR ... IN EXECUTE, RETURN QUERY EXECUTE, OPEN ...
+    /// FOR EXECUTE.
+    Parsed { dynamic_sql: Vec<Option<usize>> },
+    /// The parser rejected it, for PostgreSQL's reason.
+    Unparsed(String),
+}
+
+/// A value computed once, on first use, from the other fields of the struct
+/// that holds it. Two memos are always equal: what they cache follows from
+/// fields that are compared already.
+#[derive(Debug, Clone)]
+pub struct Memo<T>(std::sync::OnceLock<T>);
+
+impl<T> Memo<T> {
+    pub fn get_or_init(&self, init: impl FnOnce() -> T) -> &T {
+        self.0.get_or_init(init)
+    }
+}
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Memo(std::sync::OnceLock::new())
+    }
+}
+
+impl<T> PartialEq for Memo<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Function {
@@ -389,6 +430,7 @@ impl Function {
             execute_grantees: BTreeSet::from([Ident::new("public")]),
             extension_owned: false,
             origin,
+            body_check: Memo::default(),
         }
     }
 
@@ -399,6 +441,14 @@ impl Function {
             .filter(|a| matches!(a.mode, ArgMode::In | ArgMode::InOut | ArgMode::Variadic))
             .map(|a| &a.ty)
             .collect()
+    }
+
+    /// Whether `args` names this overload, as PostgreSQL matches a signature:
+    /// by type only (`integer` and `int4` alike; type modifiers ignored).
+    pub fn has_signature<'t>(&self, args: impl IntoIterator<Item = &'t TypeName>) -> bool {
+        let mine = self.signature();
+        let theirs: Vec<&TypeName> = args.into_iter().collect();
+        mine.len() == theirs.len() && mine.iter().zip(theirs).all(|(a, b)| a.same_base(b))
     }
 
     pub fn returns_trigger(&self) -> bool {
@@ -492,6 +542,42 @@ pub struct Catalog {
     pub anonymous_blocks: Vec<AnonymousBlock>,
     /// Schemas the API serves; RLS and privilege rules guard these.
     pub exposed_schemas: BTreeSet<Ident>,
+    /// The roles API requests run as (config `api_roles`).
+    pub api_roles: ApiRoles,
+}
+
+/// The roles an API (PostgREST, Supabase) runs requests as: one for requests
+/// without a login, and the ones signed-in users get. PUBLIC counts as both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiRoles {
+    pub anonymous: BTreeSet<Ident>,
+    pub signed_in: BTreeSet<Ident>,
+}
+
+impl Default for ApiRoles {
+    /// Supabase's: `anon` and `authenticated`.
+    fn default() -> Self {
+        ApiRoles {
+            anonymous: BTreeSet::from([Ident::new("anon")]),
+            signed_in: BTreeSet::from([Ident::new("authenticated")]),
+        }
+    }
+}
+
+impl ApiRoles {
+    /// Requests without a login run as `role` (or PUBLIC, which every role is in).
+    pub fn is_anonymous(&self, role: &Ident) -> bool {
+        role.as_str() == "public" || self.anonymous.contains(role)
+    }
+
+    /// Signed-in requests run as `role` (or PUBLIC).
+    pub fn is_signed_in(&self, role: &Ident) -> bool {
+        role.as_str() == "public" || self.signed_in.contains(role)
+    }
+
+    pub fn is_api_role(&self, role: &Ident) -> bool {
+        self.is_anonymous(role) || self.is_signed_in(role)
+    }
 }
 
 impl Catalog {
@@ -510,6 +596,7 @@ impl Catalog {
             default_privileges: Vec::new(),
             anonymous_blocks: Vec::new(),
             exposed_schemas: BTreeSet::new(),
+            api_roles: ApiRoles::default(),
         }
     }
 

@@ -1,6 +1,8 @@
 //! GitHub Actions workflow commands: one `::error`, `::warning` or `::notice`
 //! line per finding, which GitHub shows as an annotation on the pull
-//! request's diff. Input errors are `::error` lines too.
+//! request's diff. Input errors are `::error` lines too. What pgvet could
+//! not analyze is one `::notice` line without a file, with the count by kind
+//! (an annotation per DO block would crowd out the findings' annotations).
 
 use std::fmt::Write as _;
 
@@ -36,6 +38,18 @@ pub fn render(report: &Report) -> String {
             format!("{}\nhelp: {}", f.message, f.help)
         };
         command(&mut out, annotation(f.severity), &props, &message);
+    }
+    if !report.not_analyzed.is_empty() {
+        let message = format!(
+            "{}; `--format json` lists them, `--strict` reports each as an error",
+            crate::coverage::summary(&report.not_analyzed, report.database.is_some())
+        );
+        command(
+            &mut out,
+            "notice",
+            &[("title", crate::coverage::RULE.to_string())],
+            &message,
+        );
     }
     out
 }

@@ -33,6 +33,7 @@ pub fn render(report: &Report, color: bool) -> String {
     }
     out.push_str(&summary_line(report));
     out.push('\n');
+    out.push_str(&not_analyzed_note(report));
     if let Some(changed) = &report.changed {
         out.push_str(&changed.human_note());
     }
@@ -113,7 +114,7 @@ pub fn summary_line(report: &Report) -> String {
             plural(s.statements, "statement")
         ),
     };
-    format!(
+    let mut line = format!(
         "{read}: {} ({} {}, {} {}, {} info), {}",
         plural(s.findings, "finding"),
         count(Severity::Error),
@@ -122,7 +123,28 @@ pub fn summary_line(report: &Report) -> String {
         noun(count(Severity::Warning), "warning"),
         count(Severity::Info),
         plural(s.errors, "input error"),
-    )
+    );
+    if !report.not_analyzed.is_empty() {
+        line.push_str(", ");
+        line.push_str(&crate::coverage::summary(
+            &report.not_analyzed,
+            report.database.is_some(),
+        ));
+    }
+    line
+}
+
+/// Where to see what was not analyzed, unless the findings list it already
+/// (`--strict`).
+fn not_analyzed_note(report: &Report) -> String {
+    let listed = report
+        .findings
+        .iter()
+        .any(|f| f.rule == crate::coverage::RULE);
+    if report.not_analyzed.is_empty() || listed {
+        return String::new();
+    }
+    "note: pgvet could not check these; `--format json` lists them, `--strict` reports each as an error\n".to_string()
 }
 
 fn noun(n: usize, word: &str) -> String {

@@ -9,11 +9,16 @@ struct JsonReport<'a> {
     version: u32,
     findings: &'a [Finding],
     errors: &'a [InputError],
+    /// What pgvet could not analyze (`crate::coverage`); always present.
+    not_analyzed: &'a [crate::coverage::Gap],
     summary: &'a Summary,
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<&'a crate::workflow::baseline::Applied>,
     #[serde(skip_serializing_if = "Option::is_none")]
     changed: Option<&'a crate::workflow::changed::Applied>,
+    /// The database an audit read (`user@host:port/db`, never the password).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database: Option<&'a str>,
 }
 
 pub fn render(report: &Report) -> String {
@@ -21,9 +26,11 @@ pub fn render(report: &Report) -> String {
         version: 1,
         findings: &report.findings,
         errors: &report.errors,
+        not_analyzed: &report.not_analyzed,
         summary: &report.summary,
         baseline: report.baseline.as_ref(),
         changed: report.changed.as_ref(),
+        database: report.database.as_deref(),
     };
     let mut out =
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));

@@ -53,6 +53,10 @@ pub struct Finding {
     /// Where in the sources, before resolution to a [`Location`].
     #[serde(skip)]
     pub span: Option<Span>,
+    /// The mechanical change that fixes it, when the rule knows a safe one
+    /// (`pgvet fix` turns it into SQL).
+    #[serde(skip)]
+    pub remedy: Option<crate::fix::Remedy>,
 }
 
 /// Input pgvet could not use: unreadable file, invalid UTF-8, SQL that does not parse.
@@ -116,6 +120,8 @@ pub struct Summary {
     pub statements: usize,
     pub findings: usize,
     pub errors: usize,
+    /// How many things pgvet could not analyze (`Report::not_analyzed`).
+    pub not_analyzed: usize,
 }
 
 #[derive(Debug, Default)]
@@ -130,6 +136,12 @@ pub struct Report {
     pub baseline: Option<crate::workflow::baseline::Applied>,
     /// `lint --changed-since` / `--staged`: the files findings were kept for.
     pub changed: Option<crate::workflow::changed::Applied>,
+    /// What the run could not analyze (DO blocks, dynamic SQL, bodies that
+    /// do not parse, ...), gathered by `crate::coverage`.
+    pub not_analyzed: Vec<crate::coverage::Gap>,
+    /// The schema the findings are about, when the caller asked to keep it
+    /// (`pgvet fix` builds its SQL from it).
+    pub catalog: Option<crate::catalog::Catalog>,
 }
 
 impl Report {
@@ -167,6 +179,17 @@ impl Report {
         self.findings.dedup();
         self.summary.findings = self.findings.len();
         self.summary.errors = self.errors.len();
+        for g in &mut self.not_analyzed {
+            if let Some(span) = g.span {
+                g.location = self
+                    .sources
+                    .get(span.file.0 as usize)
+                    .map(|src| src.location(span));
+            }
+        }
+        self.not_analyzed
+            .sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+        self.summary.not_analyzed = self.not_analyzed.len();
     }
 
     pub fn max_severity(&self) -> Option<Severity> {

@@ -8,6 +8,9 @@
 //! it says the analysis is incomplete, which is what SARIF consumers read
 //! from notifications, and it is not a finding a reviewer could dismiss as a
 //! code scanning alert. The exit code (2) still fails the CI job.
+//! What pgvet could not analyze (`Report::not_analyzed`: DO blocks, dynamic
+//! SQL, ...) is a `note` notification too, tagged with its kind; under
+//! `--strict` it is also a result of rule `not-analyzed`.
 
 use std::collections::BTreeMap;
 
@@ -114,6 +117,8 @@ struct Notification {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     locations: Vec<SarifLocation>,
     descriptor: DescriptorRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<Properties>,
 }
 
 #[derive(Serialize)]
@@ -217,13 +222,18 @@ pub fn render(report: &Report) -> String {
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     information_uri: information_uri(),
                     rules: descriptors,
-                    notifications: vec![input_error_descriptor()],
+                    notifications: vec![input_error_descriptor(), not_analyzed_descriptor()],
                 },
             },
             invocations: vec![Invocation {
                 // pgvet exits 2 when input could not be used.
                 execution_successful: report.errors.is_empty(),
-                tool_execution_notifications: report.errors.iter().map(notification).collect(),
+                tool_execution_notifications: report
+                    .errors
+                    .iter()
+                    .map(notification)
+                    .chain(report.not_analyzed.iter().map(gap_notification))
+                    .collect(),
             }],
             column_kind: "unicodeCodePoints",
             results,
@@ -335,8 +345,13 @@ fn camel_case(id: &str) -> String {
 }
 
 fn finding_location(f: &Finding) -> SarifLocation {
+    located(f.location.as_ref(), &f.object)
+}
+
+/// A place in a file, when there is one, and the object as a logical location.
+fn located(location: Option<&super::Location>, object: &str) -> SarifLocation {
     SarifLocation {
-        physical_location: f.location.as_ref().map(|l| PhysicalLocation {
+        physical_location: location.map(|l| PhysicalLocation {
             artifact_location: ArtifactLocation {
                 uri: artifact_uri(&l.file),
             },
@@ -348,7 +363,7 @@ fn finding_location(f: &Finding) -> SarifLocation {
             }),
         }),
         logical_locations: vec![LogicalLocation {
-            fully_qualified_name: f.object.clone(),
+            fully_qualified_name: object.to_string(),
         }],
     }
 }
@@ -377,6 +392,48 @@ fn notification(e: &InputError) -> Notification {
             id: INPUT_ERROR,
             index: 0,
         },
+        properties: None,
+    }
+}
+
+fn not_analyzed_descriptor() -> Descriptor {
+    Descriptor {
+        id: crate::coverage::RULE.to_string(),
+        name: camel_case(crate::coverage::RULE),
+        short_description: Text {
+            text: "SQL pgvet could not analyze".to_string(),
+        },
+        full_description: Some(Text {
+            text: "A DO block, dynamic SQL, a function body that does not parse or is in \
+                   another language, an extension pgvet does not model, or a file included \
+                   by psql: no rule checked it. The tag names the kind."
+                .to_string(),
+        }),
+        help_uri: None,
+        help: None,
+        default_configuration: Configuration {
+            enabled: true,
+            level: "note",
+        },
+        properties: None,
+    }
+}
+
+/// A gap of the coverage account: where it is, and its kind as a tag.
+fn gap_notification(g: &crate::coverage::Gap) -> Notification {
+    Notification {
+        level: "note",
+        message: Text {
+            text: g.reason.clone(),
+        },
+        locations: vec![located(g.location.as_ref(), &g.object)],
+        descriptor: DescriptorRef {
+            id: crate::coverage::RULE,
+            index: 1,
+        },
+        properties: Some(Properties {
+            tags: vec![g.kind.as_str().to_string()],
+        }),
     }
 }
 

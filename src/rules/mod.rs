@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::catalog::{resolve, Catalog, Ident, Origin, QualifiedName, Span, TableStats};
 use crate::config::SizeThresholds;
+use crate::fix::Remedy;
 use crate::report::{Finding, Severity};
 use crate::source::migrations::session::Session;
 use crate::source::migrations::split::Statement;
@@ -213,6 +214,16 @@ struct Sink<'a> {
 
 impl Sink<'_> {
     fn report(&mut self, object: &dyn Display, span: Option<Span>, message: String) {
+        self.report_remedy(object, span, message, None);
+    }
+
+    fn report_remedy(
+        &mut self,
+        object: &dyn Display,
+        span: Option<Span>,
+        message: String,
+        remedy: Option<Remedy>,
+    ) {
         self.findings.push(Finding {
             rule: self.rule.id(),
             severity: self.severity,
@@ -221,6 +232,7 @@ impl Sink<'_> {
             location: None,
             help: self.rule.doc.help.trim().to_string(),
             span,
+            remedy,
         });
     }
 }
@@ -244,6 +256,18 @@ impl SchemaCtx<'_> {
     /// view, schema or extension), located at `span` when it has one.
     pub fn report(&mut self, object: &dyn Display, span: Option<Span>, message: String) {
         self.sink.report(object, span, message);
+    }
+
+    /// As [`Self::report`], with the change that fixes the finding, for
+    /// `pgvet fix` (see src/fix/).
+    pub fn report_fixable(
+        &mut self,
+        object: &dyn Display,
+        span: Option<Span>,
+        message: String,
+        remedy: Remedy,
+    ) {
+        self.sink.report_remedy(object, span, message, Some(remedy));
     }
 
     /// As [`Self::report`], at `severity` instead of the rule's default, for
@@ -592,14 +616,18 @@ impl Engine {
         engine
     }
 
+    /// Whether rule `id` runs (configured, or added by [`Self::run_also`]).
+    pub fn runs(&self, id: &str) -> bool {
+        self.schema.iter().any(|(r, _, _)| r.id() == id)
+            || self.statement.iter().any(|(r, _, _)| r.id() == id)
+    }
+
     /// Also runs `rule`, at its default severity, though the config leaves
     /// it out: `crate::suppress` needs its findings to tell whether a
     /// suppression of it is used, and drops them afterwards. False when the
     /// rule runs already.
     pub fn run_also(&mut self, rule: &'static Rule) -> bool {
-        let runs = self.schema.iter().any(|(r, _, _)| r.id() == rule.id())
-            || self.statement.iter().any(|(r, _, _)| r.id() == rule.id());
-        if runs {
+        if self.runs(rule.id()) {
             return false;
         }
         let level = Level {

@@ -7,6 +7,7 @@ pub mod keys;
 pub mod migration;
 pub mod plpgsql;
 pub mod rls;
+pub mod search_path;
 
 use pg_query::NodeEnum;
 

@@ -52,6 +52,12 @@ fn free_port() -> u16 {
 impl Cluster {
     /// Starts a cluster, or returns None (skip) when no server is installed.
     pub fn start() -> Option<Cluster> {
+        Cluster::start_with(&[])
+    }
+
+    /// As [`Cluster::start`], with extra server settings (`name=value`, no
+    /// spaces or shell characters), e.g. `log_statement=all`.
+    pub fn start_with(settings: &[&str]) -> Option<Cluster> {
         let Some(bin) = server_bin() else {
             if std::env::var("CI").as_deref() == Ok("true") {
                 panic!("CI=true but no PostgreSQL server is installed (scripts/install-deps installs it)");
@@ -62,25 +68,7 @@ impl Cluster {
             return None;
         };
         let as_postgres = is_root();
-        let dir = tempfile::Builder::new()
-            .prefix("pgvet-pg-")
-            .tempdir()
-            .expect("temp dir");
-        let cluster = Cluster {
-            dir,
-            bin,
-            port: free_port(),
-            as_postgres,
-        };
-        if as_postgres {
-            let ok = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(cluster.dir.path())
-                .status()
-                .expect("chown")
-                .success();
-            assert!(ok, "chown of the cluster directory failed");
-        }
+        let cluster = Cluster::empty_like(bin, as_postgres);
         let pwfile = cluster.dir.path().join("pw");
         std::fs::write(&pwfile, PASSWORD).expect("write pwfile");
         if as_postgres {
@@ -103,13 +91,48 @@ impl Cluster {
                 .arg(format!("--pwfile={}", pwfile.display()));
         });
         assert!(out.status.success(), "initdb failed: {}", stderr(&out));
-        let opts = format!(
+        cluster.launch(settings);
+        Some(cluster)
+    }
+
+    /// An empty cluster directory (owned by `postgres` when root) on a free port.
+    fn empty_like(bin: PathBuf, as_postgres: bool) -> Cluster {
+        let dir = tempfile::Builder::new()
+            .prefix("pgvet-pg-")
+            .tempdir()
+            .expect("temp dir");
+        if as_postgres {
+            let ok = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .expect("chown")
+                .success();
+            assert!(ok, "chown of the cluster directory failed");
+        }
+        Cluster {
+            dir,
+            bin,
+            port: free_port(),
+            as_postgres,
+        }
+    }
+
+    /// `pg_ctl start` on this cluster's data directory, port and socket
+    /// directory, logging to `server.log` in the cluster directory.
+    fn launch(&self, settings: &[&str]) {
+        let mut opts = format!(
             "-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories={} -c fsync=off -c max_connections=40",
-            cluster.port,
-            cluster.dir.path().display()
+            self.port,
+            self.dir.path().display()
         );
-        let log = cluster.dir.path().join("server.log");
-        let out = cluster.server_cmd("pg_ctl", |c| {
+        for s in settings {
+            opts.push_str(" -c ");
+            opts.push_str(s);
+        }
+        let log = self.log_path();
+        let data = self.data();
+        let out = self.server_cmd("pg_ctl", |c| {
             c.arg("-D")
                 .arg(&data)
                 .arg("-o")
@@ -124,7 +147,48 @@ impl Cluster {
             stderr(&out),
             std::fs::read_to_string(&log).unwrap_or_default()
         );
-        Some(cluster)
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.dir.path().join("server.log")
+    }
+
+    /// What the server wrote to its log so far.
+    pub fn server_log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    /// A hot standby of this cluster: `pg_basebackup -R` (streaming
+    /// replication over the unix socket) into a new directory, started on
+    /// another port. Read-only; same roles and password.
+    pub fn standby(&self) -> Cluster {
+        let standby = Cluster::empty_like(self.bin.clone(), self.as_postgres);
+        let data = standby.data();
+        let out = self.server_cmd("pg_basebackup", |c| {
+            c.arg("-h")
+                .arg(self.socket_dir())
+                .args(["-p", &self.port.to_string(), "-U", "postgres", "-D"])
+                .arg(&data)
+                .args(["-R", "-X", "stream", "-c", "fast"]);
+        });
+        assert!(
+            out.status.success(),
+            "pg_basebackup failed: {}",
+            stderr(&out)
+        );
+        standby.launch(&[]);
+        standby
+    }
+
+    /// Stops the server at once (`pg_ctl stop -m immediate`), as a crash would.
+    pub fn stop_immediately(&self) {
+        let data = self.data();
+        let out = self.server_cmd("pg_ctl", |c| {
+            c.arg("-D")
+                .arg(&data)
+                .args(["-m", "immediate", "-w", "stop"]);
+        });
+        assert!(out.status.success(), "pg_ctl stop failed: {}", stderr(&out));
     }
 
     fn data(&self) -> PathBuf {
@@ -167,13 +231,23 @@ impl Cluster {
 
     /// Runs psql as the superuser on `db`, stopping at the first error.
     pub fn psql(&self, db: &str, args: &[&str]) -> Output {
-        Command::new("psql")
-            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
+        self.psql_command(db).args(args).output().expect("run psql")
+    }
+
+    /// The psql command of [`Cluster::psql`], to spawn or add to.
+    pub fn psql_command(&self, db: &str) -> Command {
+        let mut cmd = Command::new("psql");
+        cmd.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
             .arg(self.socket_dir())
-            .args(["-p", &self.port.to_string(), "-U", "postgres", "-d", db])
-            .args(args)
-            .output()
-            .expect("run psql")
+            .args(["-p", &self.port.to_string(), "-U", "postgres", "-d", db]);
+        cmd
+    }
+
+    /// The result of a query, unaligned and without headers, trimmed.
+    pub fn query(&self, db: &str, sql: &str) -> String {
+        let out = self.psql(db, &["-A", "-t", "-c", sql]);
+        assert!(out.status.success(), "{sql}\n{}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
     /// Runs SQL, panicking with psql's message on failure.

@@ -1,6 +1,7 @@
 //! PL/pgSQL functions whose body PostgreSQL's parser rejects, so that no rule
 //! could read it. Docs: rules/body-not-analyzed.yaml.
 
+use crate::catalog::BodyCheck;
 use crate::rules::support::plpgsql;
 use crate::rules::{SchemaCtx, SchemaRule};
 
@@ -10,7 +11,8 @@ impl SchemaRule for BodyNotAnalyzed {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let cat = cx.catalog;
         for f in cat.user_functions() {
-            let Some(Err(reason)) = plpgsql::parse(f) else {
+            // The same judgement feeds the report's `not_analyzed` list.
+            let BodyCheck::Unparsed(reason) = plpgsql::check(f) else {
                 continue;
             };
             cx.report(

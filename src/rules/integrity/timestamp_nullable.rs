@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::fix::Remedy;
 use crate::rules::support::integrity::{column_type, defaults_to_now, is_temporal, owned};
 use crate::rules::{SchemaCtx, SchemaRule};
 
@@ -50,11 +51,22 @@ impl SchemaRule for TimestampNullable {
                 } else {
                     continue;
                 };
-                cx.report(
-                    &table.name,
-                    col.origin.span(),
-                    format!("`{name}` {problem}"),
-                );
+                let message = format!("`{name}` {problem}");
+                // A default is a catalog change; SET NOT NULL scans the table
+                // under an exclusive lock and fails on NULL rows: not mechanical.
+                if col.not_null && col.default.is_none() {
+                    cx.report_fixable(
+                        &table.name,
+                        col.origin.span(),
+                        message,
+                        Remedy::DefaultNow {
+                            table: table.name.clone(),
+                            column: col.name.clone(),
+                        },
+                    );
+                } else {
+                    cx.report(&table.name, col.origin.span(), message);
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Indexes identical to an earlier one on the same table. Docs: rules/duplicate-index.yaml.
 
 use crate::catalog::{Index, IndexKey};
+use crate::fix::Remedy;
 use crate::rules::support::expr::to_sql;
 use crate::rules::{SchemaCtx, SchemaRule};
 
@@ -26,20 +27,31 @@ impl SchemaRule for DuplicateIndex {
                 } else {
                     (ix, first)
                 };
-                cx.report(
-                    &table.name,
-                    dup.origin.span(),
-                    format!(
-                        "index `{}` duplicates `{}`{}",
-                        dup.name,
-                        kept.name,
-                        if kept.constraint_backed {
-                            " (which backs a constraint)"
-                        } else {
-                            ""
-                        }
-                    ),
+                let message = format!(
+                    "index `{}` duplicates `{}`{}",
+                    dup.name,
+                    kept.name,
+                    if kept.constraint_backed {
+                        " (which backs a constraint)"
+                    } else {
+                        ""
+                    }
                 );
+                // An index that backs a constraint goes only with the
+                // constraint, which foreign keys may depend on.
+                if dup.constraint_backed {
+                    cx.report(&table.name, dup.origin.span(), message);
+                } else {
+                    cx.report_fixable(
+                        &table.name,
+                        dup.origin.span(),
+                        message,
+                        Remedy::DropIndex {
+                            table: table.name.clone(),
+                            index: dup.name.clone(),
+                        },
+                    );
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Foreign keys that no usable index leads with. Docs and examples: rules/fk-missing-index.yaml.
 
 use crate::catalog::Ident;
+use crate::fix::Remedy;
 use crate::rules::support::{foreign_keys, index_serves_fk};
 use crate::rules::{SchemaCtx, SchemaRule};
 
@@ -14,7 +15,7 @@ impl SchemaRule for FkMissingIndex {
                     continue;
                 }
                 let cols: Vec<&str> = fk.columns.iter().map(Ident::as_str).collect();
-                cx.report(
+                cx.report_fixable(
                     &table.name,
                     con.origin.span(),
                     format!(
@@ -23,6 +24,10 @@ impl SchemaRule for FkMissingIndex {
                         cols.join(", "),
                         fk.ref_table
                     ),
+                    Remedy::IndexForeignKey {
+                        table: table.name.clone(),
+                        columns: fk.columns.clone(),
+                    },
                 );
             }
         }

@@ -1,5 +1,6 @@
 //! Policies on a table whose RLS is off, so they do nothing. Docs: rules/policy-exists-rls-disabled.yaml.
 
+use crate::fix::Remedy;
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct PolicyExistsRlsDisabled;
@@ -8,10 +9,16 @@ impl SchemaRule for PolicyExistsRlsDisabled {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         for t in cx.catalog.user_tables().filter(|t| !t.rls_enabled) {
             for p in &t.policies {
-                cx.report(
+                cx.report_fixable(
                     &t.name,
                     p.origin.span(),
-                    format!("policy `{}` on `{}` has no effect: row level security is not enabled", p.name, t.name),
+                    format!(
+                        "policy `{}` on `{}` has no effect: row level security is not enabled",
+                        p.name, t.name
+                    ),
+                    Remedy::EnableRls {
+                        table: t.name.clone(),
+                    },
                 );
             }
         }

@@ -1,5 +1,6 @@
 //! Tables the API exposes without row level security. Docs: rules/rls-disabled.yaml.
 
+use crate::fix::Remedy;
 use crate::rules::support::exposed_tables;
 use crate::rules::{SchemaCtx, SchemaRule};
 
@@ -9,8 +10,21 @@ impl SchemaRule for RlsDisabled {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         for t in exposed_tables(cx.catalog).filter(|t| !t.rls_enabled) {
             // Point at the DISABLE statement when there was one, else at the CREATE.
-            let span = t.rls_origin.and_then(|o| o.span()).or_else(|| t.origin.span());
-            cx.report(&t.name, span, format!("table `{}` is exposed by the API without row level security", t.name));
+            let span = t
+                .rls_origin
+                .and_then(|o| o.span())
+                .or_else(|| t.origin.span());
+            cx.report_fixable(
+                &t.name,
+                span,
+                format!(
+                    "table `{}` is exposed by the API without row level security",
+                    t.name
+                ),
+                Remedy::EnableRls {
+                    table: t.name.clone(),
+                },
+            );
         }
     }
 }
@@ -21,7 +35,10 @@ mod tests {
 
     #[test]
     fn table_in_public_without_rls_fires() {
-        fires("rls-disabled", "create table public.t (id int primary key);");
+        fires(
+            "rls-disabled",
+            "create table public.t (id int primary key);",
+        );
     }
 
     #[test]
@@ -45,12 +62,19 @@ mod tests {
 
     #[test]
     fn private_schema_is_not_exposed() {
-        quiet("rls-disabled", "create schema private;\ncreate table private.t (id int primary key);");
+        quiet(
+            "rls-disabled",
+            "create schema private;\ncreate table private.t (id int primary key);",
+        );
     }
 
     #[test]
     fn configured_exposed_schema_is_checked() {
-        quiet_with("rls-disabled", "create table public.t (id int primary key);", "exposed_schemas: [api]");
+        quiet_with(
+            "rls-disabled",
+            "create table public.t (id int primary key);",
+            "exposed_schemas: [api]",
+        );
         crate::rules::testing::fires_with(
             "rls-disabled",
             "create schema api;\ncreate table api.t (id int primary key);",

@@ -1,9 +1,8 @@
 //! Policies that call `auth.uid()` and friends once per row. Docs: rules/rls-initplan.yaml.
 
-use crate::rules::support::expr;
+use crate::fix::Remedy;
 use crate::rules::support::rls::{
-    call_text, calls_in_scalar_subqueries, conditions, is_per_statement_call, node_span,
-    user_policies,
+    bare_request_calls, call_text, conditions, node_span, user_policies,
 };
 use crate::rules::{SchemaCtx, SchemaRule};
 
@@ -15,25 +14,20 @@ impl SchemaRule for RlsInitplan {
         for table in cat.tables.values() {
             for policy in user_policies(table) {
                 for (clause, cond, base) in conditions(policy) {
-                    let wrapped = calls_in_scalar_subqueries(cond);
-                    // Calls inside EXISTS / IN subqueries are reported too: a
-                    // correlated subquery runs them for every outer row (and
-                    // every row it scans), unless they sit in a `(select ...)`.
-                    for (call, _, _) in expr::calls(cond) {
-                        if wrapped.contains(&std::ptr::from_ref(call))
-                            || !is_per_statement_call(cat, call)
-                        {
-                            continue;
-                        }
+                    for call in bare_request_calls(cat, cond) {
                         let text = call_text(call);
                         let span = node_span(base, call.location, text.len(), policy.origin.span());
-                        cx.report(
+                        cx.report_fixable(
                             &table.name,
                             span,
                             format!(
                                 "policy `{}` on `{}` calls `{text}` in {clause} for every row instead of once through `(select {text})`",
                                 policy.name, table.name
                             ),
+                            Remedy::WrapPolicyCalls {
+                                table: table.name.clone(),
+                                policy: policy.name.clone(),
+                            },
                         );
                     }
                 }

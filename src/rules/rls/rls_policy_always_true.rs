@@ -18,9 +18,9 @@ impl SchemaRule for RlsPolicyAlwaysTrue {
                 if policy.command == PolicyCommand::Select || !policy.permissive {
                     continue;
                 }
-                let has = |r: &str| policy.roles.iter().any(|x| x.as_str() == r);
-                let api_roles = has("anon") || has("authenticated") || has("public");
-                let signed_in_counts = has("authenticated") || has("public");
+                let roles = &cx.catalog.api_roles;
+                let api_roles = policy.roles.iter().any(|r| roles.is_api_role(r));
+                let signed_in_counts = policy.roles.iter().any(|r| roles.is_signed_in(r));
                 if !api_roles {
                     continue;
                 }
@@ -192,5 +192,28 @@ mod tests {
             "rls-policy-always-true",
             &format!("{TABLE}create policy p on public.t for all to authenticated using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));"),
         );
+    }
+}
+
+#[cfg(test)]
+mod api_roles {
+    use crate::rules::testing::{fires_with, quiet_with};
+
+    const RULE: &str = "rls-policy-always-true";
+    const SQL: &str = "create table public.t (id bigint primary key);\n\
+        alter table public.t enable row level security;\n\
+        create policy p on public.t for insert to web_anon with check (true);";
+
+    #[test]
+    fn configured_anonymous_roles_count_as_api_roles() {
+        // `web_anon` is nobody the API runs as by default...
+        quiet_with(RULE, SQL, "");
+        // ...but PostgREST's anonymous role once configured.
+        let out = fires_with(
+            RULE,
+            SQL,
+            "api_roles:\n  anonymous: [web_anon]\n  signed_in: [web_user]\n",
+        );
+        assert!(out.contains("WITH CHECK (true)"), "{out}");
     }
 }

@@ -20,7 +20,7 @@ impl SchemaRule for RlsPolicyNullAuthDisjunct {
                 let anonymous = policy
                     .roles
                     .iter()
-                    .any(|r| matches!(r.as_str(), "anon" | "public"));
+                    .any(|r| cx.catalog.api_roles.is_anonymous(r));
                 if !anonymous {
                     continue;
                 }

@@ -2,6 +2,7 @@
 //! rules/function-search-path-mutable.yaml.
 
 use crate::catalog::{Function, FunctionKind};
+use crate::fix::Remedy;
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct FunctionSearchPathMutable;
@@ -9,7 +10,7 @@ pub struct FunctionSearchPathMutable;
 impl SchemaRule for FunctionSearchPathMutable {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         for f in cx.catalog.user_functions().filter(|f| applies(f)) {
-            cx.report(
+            cx.report_fixable(
                 &f.name,
                 f.origin.span(),
                 format!(
@@ -17,6 +18,7 @@ impl SchemaRule for FunctionSearchPathMutable {
                     noun(f.kind),
                     f.name
                 ),
+                Remedy::pin_search_path(f),
             );
         }
     }

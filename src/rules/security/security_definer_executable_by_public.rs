@@ -3,35 +3,33 @@
 
 use serde::Deserialize;
 
-use crate::catalog::{Function, FunctionKind, Ident};
+use crate::catalog::{ApiRoles, Function, FunctionKind, Ident};
+use crate::fix::Remedy;
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct SecurityDefinerExecutableByPublic;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 struct Options {
-    /// Roles whose EXECUTE counts (`public` for PUBLIC). `authenticated` is
-    /// left out by default: granting it is how a signed-in user calls an RPC.
-    roles: Vec<String>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            roles: vec!["public".to_string(), "anon".to_string()],
-        }
-    }
+    /// Roles whose EXECUTE counts (`public` for PUBLIC). Default: PUBLIC and
+    /// the anonymous API roles (config `api_roles`); the signed-in ones are
+    /// left out: granting them is how a signed-in user calls an RPC.
+    roles: Option<Vec<String>>,
 }
 
 impl SchemaRule for SecurityDefinerExecutableByPublic {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let options: Options = cx.options();
-        let watched: Vec<Ident> = options
-            .roles
-            .iter()
-            .map(|r| Ident::new(r.to_ascii_lowercase()))
-            .collect();
+        let watched: Vec<Ident> = match &options.roles {
+            Some(roles) => roles
+                .iter()
+                .map(|r| Ident::new(r.to_ascii_lowercase()))
+                .collect(),
+            None => std::iter::once(Ident::new("public"))
+                .chain(cx.catalog.api_roles.anonymous.iter().cloned())
+                .collect(),
+        };
         for f in cx.catalog.user_functions().filter(|f| applies(f)) {
             if !cx.catalog.is_exposed(&f.name.schema) {
                 continue;
@@ -44,14 +42,31 @@ impl SchemaRule for SecurityDefinerExecutableByPublic {
             if !hit {
                 continue;
             }
-            cx.report(
+            // Revoke from PUBLIC (which every role is in) and from each
+            // watched role that exists: default privileges may grant it
+            // EXECUTE where the model cannot see it, and revoking what was
+            // never granted does nothing.
+            let mut roles = vec![Ident::new("public")];
+            roles.extend(
+                watched
+                    .iter()
+                    .filter(|r| r.as_str() != "public")
+                    .filter(|r| f.execute_grantees.contains(*r) || cx.catalog.roles.contains(*r))
+                    .cloned(),
+            );
+            cx.report_fixable(
                 &f.name,
                 f.origin.span(),
                 format!(
                     "function `{}` is SECURITY DEFINER and can be executed through the API by {}",
                     f.name,
-                    who(f)
+                    who(f, &cx.catalog.api_roles)
                 ),
+                Remedy::RevokeExecute {
+                    function: f.name.clone(),
+                    args: f.signature().into_iter().cloned().collect(),
+                    roles,
+                },
             );
         }
     }
@@ -74,16 +89,25 @@ fn applies(f: &Function) -> bool {
 }
 
 /// The API roles that hold EXECUTE, for the message.
-fn who(f: &Function) -> String {
+fn who(f: &Function, api: &ApiRoles) -> String {
+    let mut all: Vec<&Ident> = api.anonymous.iter().chain(&api.signed_in).collect();
+    all.sort();
+    all.dedup();
+    let names = |roles: Vec<&Ident>| {
+        roles
+            .iter()
+            .map(|r| format!("`{}`", r.as_str()))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
     if f.execute_grantees.contains(&Ident::new("public")) {
-        return "PUBLIC (every role, `anon` and `authenticated` included)".to_string();
+        return format!("PUBLIC (every role, {} included)", names(all));
     }
-    let roles: Vec<String> = ["anon", "authenticated"]
-        .into_iter()
-        .filter(|r| f.execute_grantees.contains(&Ident::new(*r)))
-        .map(|r| format!("`{r}`"))
-        .collect();
-    roles.join(" and ")
+    names(
+        all.into_iter()
+            .filter(|r| f.execute_grantees.contains(*r))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -171,5 +195,22 @@ mod tests {
             ),
             "",
         );
+    }
+}
+
+#[cfg(test)]
+mod api_roles {
+    use crate::rules::testing::{fires_with, quiet_with};
+
+    const RULE: &str = "security-definer-executable-by-public";
+    const SQL: &str = "create function public.spend(n int) returns int language sql security definer set search_path = '' as $$ select n $$;\n\
+        revoke execute on function public.spend(int) from public, anon, authenticated;\n\
+        grant execute on function public.spend(int) to web_anon;";
+
+    #[test]
+    fn the_configured_anonymous_role_is_watched_by_default() {
+        quiet_with(RULE, SQL, "");
+        let out = fires_with(RULE, SQL, "api_roles:\n  anonymous: [web_anon]\n");
+        assert!(out.contains("by `web_anon`"), "{out}");
     }
 }

@@ -1,5 +1,6 @@
 //! Views the API exposes that run with their owner's rights. Docs: rules/security-definer-view.yaml.
 
+use crate::fix::Remedy;
 use crate::rules::support::exposure::exposed_views;
 use crate::rules::{SchemaCtx, SchemaRule};
 
@@ -9,13 +10,16 @@ impl SchemaRule for SecurityDefinerView {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         // A materialized view stores its rows; `materialized-view-in-api` covers it.
         for v in exposed_views(cx.catalog).filter(|v| !v.materialized && !v.security_invoker) {
-            cx.report(
+            cx.report_fixable(
                 &v.name,
                 v.origin.span(),
                 format!(
                     "view `{}` runs with its owner's rights and bypasses the row level security of the tables it reads",
                     v.name
                 ),
+                Remedy::SecurityInvoker {
+                    view: v.name.clone(),
+                },
             );
         }
     }

@@ -11,7 +11,7 @@ use pg_query::protobuf::{self as pb, Node};
 use pg_query::NodeEnum;
 use serde_json::{Map, Value};
 
-use crate::catalog::{ArgMode, Expr, Function, FunctionKind, Span};
+use crate::catalog::{ArgMode, BodyCheck, Expr, Function, FunctionKind, Span};
 use crate::source::migrations::{ast, pgffi};
 
 /// Nesting deeper than this in the parser's JSON is not walked.
@@ -129,6 +129,24 @@ pub fn parse(f: &Function) -> Option<Result<Body, String>> {
     }
     let sql = create_statement(f)?;
     Some(parse_statement(&sql))
+}
+
+/// What PostgreSQL's PL/pgSQL parser makes of `f`'s body: parsed on the
+/// first call and kept in `f.body_check`, so that `body-not-analyzed` and the
+/// coverage account (`crate::coverage`) read one judgement.
+pub fn check(f: &Function) -> &BodyCheck {
+    f.body_check.get_or_init(|| match parse(f) {
+        None => BodyCheck::NotPlpgsql,
+        Some(Err(reason)) => BodyCheck::Unparsed(reason),
+        Some(Ok(body)) => BodyCheck::Parsed {
+            dynamic_sql: body
+                .statements()
+                .iter()
+                .filter(|s| s.dynamic_query().is_some())
+                .map(Stmt::line)
+                .collect(),
+        },
+    })
 }
 
 /// Parses a whole CREATE FUNCTION ... LANGUAGE plpgsql statement.
@@ -366,6 +384,35 @@ fn collect_stmts<'a>(v: &'a Value, depth: usize, deep: bool, out: &mut Vec<Stmt<
 }
 
 impl Body {
+    /// The SQL text of every expression and statement in the body (IF
+    /// conditions, assignments, embedded statements, EXECUTE strings,
+    /// DECLARE defaults), in no particular order.
+    pub fn sql_texts(&self) -> Vec<&str> {
+        fn walk<'a>(v: &'a Value, depth: usize, out: &mut Vec<&'a str>) {
+            if depth > MAX_DEPTH {
+                return;
+            }
+            match v {
+                Value::Array(items) => items.iter().for_each(|i| walk(i, depth + 1, out)),
+                Value::Object(obj) => {
+                    if let Some(q) = obj
+                        .get("PLpgSQL_expr")
+                        .and_then(|e| e.get("query"))
+                        .and_then(Value::as_str)
+                    {
+                        out.push(q);
+                        return;
+                    }
+                    obj.values().for_each(|c| walk(c, depth + 1, out));
+                }
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.root, 0, &mut out);
+        out
+    }
+
     /// The function's outer block.
     pub fn block(&self) -> Option<Stmt<'_>> {
         self.root.get("action").and_then(as_stmt)

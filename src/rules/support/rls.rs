@@ -77,6 +77,20 @@ pub fn is_request_function(schema: Option<&str>, name: &str) -> bool {
     }
 }
 
+/// The calls of a policy condition that read the request (`auth.uid()`, a
+/// function that calls it, ...) and run once per row because no scalar
+/// subquery wraps them. Calls inside EXISTS / IN subqueries count: a
+/// correlated subquery runs them for every outer row too.
+pub fn bare_request_calls<'e>(cat: &Catalog, cond: &'e Expr) -> Vec<&'e pb::FuncCall> {
+    let wrapped = calls_in_scalar_subqueries(cond);
+    expr::calls(cond)
+        .into_iter()
+        .map(|(call, _, _)| call)
+        .filter(|call| !wrapped.contains(&std::ptr::from_ref(*call)))
+        .filter(|call| is_per_statement_call(cat, call))
+        .collect()
+}
+
 /// Calls inside a scalar subquery `(select ...)`, which PostgreSQL evaluates
 /// once per statement (an initPlan) when it does not refer to the row, or
 /// inside `IN (select f())` without FROM, which it also evaluates once.

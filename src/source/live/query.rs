@@ -166,6 +166,12 @@ fn describe(e: &tokio_postgres::Error) -> String {
     if let Some(db) = e.as_db_error() {
         return format!("{} ({})", db.message(), db.code().code());
     }
+    if e.is_closed() {
+        // The driver says only "connection closed".
+        return "the connection was closed (server stopped or restarted, session terminated, \
+                or network failure)"
+            .to_string();
+    }
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
@@ -199,11 +205,36 @@ async fn connect(target: &Target) -> Result<Client, LiveError> {
     Ok(client)
 }
 
-async fn rows(client: &Client, what: &str, sql: &str) -> Result<Vec<Row>, LiveError> {
-    client.query(sql, &[]).await.map_err(|e| LiveError::Query {
-        what: what.to_string(),
-        message: describe(&e),
+/// A failed catalog query; `knock_on` when it failed only because another
+/// query of the same pipeline failed first (the transaction was aborted, or
+/// the connection closed after the server's error went to that query).
+struct Failed {
+    error: LiveError,
+    knock_on: bool,
+}
+
+async fn rows(client: &Client, what: &str, sql: &str) -> Result<Vec<Row>, Failed> {
+    client.query(sql, &[]).await.map_err(|e| Failed {
+        knock_on: e.is_closed()
+            || e.code() == Some(&tokio_postgres::error::SqlState::IN_FAILED_SQL_TRANSACTION),
+        error: LiveError::Query {
+            what: what.to_string(),
+            message: describe(&e),
+        },
     })
+}
+
+/// The error to report from a pipeline: the first that is a cause, else the
+/// first one (a connection that closed without a word from the server).
+fn cause(failures: impl IntoIterator<Item = Failed>) -> Option<LiveError> {
+    let mut first = None;
+    for f in failures {
+        if !f.knock_on {
+            return Some(f.error);
+        }
+        first.get_or_insert(f.error);
+    }
+    first
 }
 
 fn get<'a, T: tokio_postgres::types::FromSql<'a>>(
@@ -251,7 +282,8 @@ async fn read_in_snapshot(client: &Client) -> Result<Raw, LiveError> {
         "select current_setting('server_version'), current_setting('server_version_num')::int4, \
          current_setting('transaction_read_only') = 'on'",
     )
-    .await?;
+    .await
+    .map_err(|f| f.error)?;
     let Some(v) = version.first() else {
         return Err(LiveError::Query {
             what: "the server version".into(),
@@ -363,7 +395,10 @@ async fn read_in_snapshot(client: &Client) -> Result<Raw, LiveError> {
     );
 
     // One connection pipelines concurrent queries; they share the snapshot.
-    let (r_roles, r_schemas, r_ext, r_types, r_rel, r_cols, r_cons, r_idx, r_fn, r_trg, r_pol) = tokio::try_join!(
+    // When one fails, the queries behind it fail too ("transaction is
+    // aborted", "connection closed"): all are awaited so that the message
+    // names the query that failed first and why, not one that came after.
+    let results = tokio::join!(
         rows(client, "roles (pg_roles)", &q_roles),
         rows(client, "schemas (pg_namespace)", &q_schemas),
         rows(client, "extensions (pg_extension)", &q_extensions),
@@ -375,7 +410,22 @@ async fn read_in_snapshot(client: &Client) -> Result<Raw, LiveError> {
         rows(client, "functions (pg_proc)", &q_functions),
         rows(client, "triggers (pg_trigger)", &q_triggers),
         rows(client, "policies (pg_policy)", &q_policies),
-    )?;
+    );
+    let (r_roles, r_schemas, r_ext, r_types, r_rel, r_cols, r_cons, r_idx, r_fn, r_trg, r_pol) =
+        match results {
+            (Ok(a), Ok(b), Ok(c), Ok(d), Ok(e), Ok(f), Ok(g), Ok(h), Ok(i), Ok(j), Ok(k)) => {
+                (a, b, c, d, e, f, g, h, i, j, k)
+            }
+            (a, b, c, d, e, f, g, h, i, j, k) => {
+                let failures = [a, b, c, d, e, f, g, h, i, j, k]
+                    .into_iter()
+                    .filter_map(Result::err);
+                return Err(cause(failures).unwrap_or_else(|| LiveError::Query {
+                    what: "the catalog".into(),
+                    message: "a query failed".into(),
+                }));
+            }
+        };
 
     let mut raw = Raw {
         server_version,

@@ -53,6 +53,7 @@ impl Replayer {
             execute_grantees: self.default_grantees(&qn.schema),
             extension_owned: false,
             origin: Self::origin(stmt),
+            body_check: Default::default(),
         };
         for d in ast::def_elems(&s.options) {
             apply_function_option(&mut f, d, stmt);
@@ -62,10 +63,7 @@ impl Replayer {
         }
         let overloads = self.catalog.functions.entry(qn).or_default();
         let signature: Vec<TypeName> = f.signature().into_iter().cloned().collect();
-        match overloads
-            .iter_mut()
-            .find(|o| o.signature().into_iter().eq(signature.iter()))
-        {
+        match overloads.iter_mut().find(|o| o.has_signature(&signature)) {
             // CREATE OR REPLACE keeps the owner and privileges of the old function.
             Some(old) => {
                 f.execute_grantees = std::mem::take(&mut old.execute_grantees);
@@ -153,7 +151,7 @@ impl Replayer {
         overloads
             .iter()
             .enumerate()
-            .filter(|(_, f)| func.args_unspecified || f.signature().into_iter().eq(wanted.iter()))
+            .filter(|(_, f)| func.args_unspecified || f.has_signature(&wanted))
             .map(|(i, _)| (qn.clone(), i))
             .collect()
     }

@@ -1,0 +1,497 @@
+//! `pgvet fix`: the migration that fixes what the rules found.
+//!
+//! A rule that knows a safe mechanical change attaches a [`Remedy`] to its
+//! finding (typed data: which table, which columns, never SQL text). This
+//! module turns the remedies of a finished report into SQL built from the
+//! catalog, quoting every name as PostgreSQL's `quote_ident` would. A remedy
+//! that turns out unsafe for this schema (a search_path that would still be
+//! unsafe, a PostgreSQL too old for `security_invoker`) is not written: it is
+//! listed with the reason instead.
+
+pub mod naming;
+pub mod search_path;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use crate::catalog::{
+    Catalog, Function, FunctionKind, Ident, Platform, Policy, QualifiedName, TypeName,
+};
+use crate::config::TransactionMode;
+use crate::report::Finding;
+use crate::rules::support::{expr, rls, search_path as path_rule};
+
+/// A fix a rule knows for one finding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Remedy {
+    /// fk-missing-index: a btree index on the foreign key's columns.
+    IndexForeignKey {
+        table: QualifiedName,
+        columns: Vec<Ident>,
+    },
+    /// duplicate-index: drop this index (it backs no constraint).
+    DropIndex { table: QualifiedName, index: Ident },
+    /// security-definer-search-path, function-search-path-mutable.
+    PinSearchPath {
+        function: QualifiedName,
+        args: Vec<TypeName>,
+    },
+    /// rls-disabled, policy-exists-rls-disabled.
+    EnableRls { table: QualifiedName },
+    /// rls-initplan: wrap the policy's per-row request calls in `(select ...)`.
+    WrapPolicyCalls { table: QualifiedName, policy: Ident },
+    /// security-definer-executable-by-public: `public` means PUBLIC.
+    RevokeExecute {
+        function: QualifiedName,
+        args: Vec<TypeName>,
+        roles: Vec<Ident>,
+    },
+    /// security-definer-view.
+    SecurityInvoker { view: QualifiedName },
+    /// timestamp-nullable, for a NOT NULL column without a default.
+    DefaultNow { table: QualifiedName, column: Ident },
+}
+
+impl Remedy {
+    pub fn pin_search_path(f: &Function) -> Remedy {
+        Remedy::PinSearchPath {
+            function: f.name.clone(),
+            args: f.signature().into_iter().cloned().collect(),
+        }
+    }
+}
+
+/// Rules whose findings can carry a [`Remedy`], with what `pgvet fix`
+/// writes for them (`pgvet explain` shows it).
+pub const FIXES: &[(&str, &str)] = &[
+    ("duplicate-index", "`drop index concurrently if exists` of the redundant index, unless it backs a constraint."),
+    ("fk-missing-index", "`create index concurrently if not exists idx_<table>_<columns>` on the foreign key's columns (the name cut to 63 bytes and made unique)."),
+    ("function-search-path-mutable", "`alter function ... set search_path = ''` when every name in the body is schema-qualified, otherwise `pg_catalog, <the schemas its unqualified names live in>, pg_temp` (the whole default path, with a comment, when the body cannot be read fully)."),
+    ("policy-exists-rls-disabled", "`alter table ... enable row level security`, which puts the table's policies to work."),
+    ("rls-disabled", "`alter table ... enable row level security`, with a commented policy template when the table has no policy yet (the API's roles lose access until you write one)."),
+    ("rls-initplan", "`alter policy ...` with each per-row call wrapped in `(select ...)`, one statement per policy."),
+    ("security-definer-executable-by-public", "`revoke execute on function ... from public` and from the watched API roles that exist."),
+    ("security-definer-search-path", "as function-search-path-mutable; when the path the body needs would still be unsafe, nothing is written and the reason is listed."),
+    ("security-definer-view", "`alter view ... set (security_invoker = true)` (PostgreSQL 15 or later)."),
+    ("timestamp-nullable", "`alter table ... alter column ... set default now()` for a NOT NULL column without a default; a nullable column needs a backfill first and is left to you."),
+];
+
+/// The ids of [`FIXES`].
+pub fn fixable_rules() -> impl Iterator<Item = &'static str> {
+    FIXES.iter().map(|(id, _)| *id)
+}
+
+/// What `pgvet fix` writes for `rule`, if it fixes it.
+pub fn describe(rule: &str) -> Option<&'static str> {
+    FIXES.iter().find(|(id, _)| *id == rule).map(|(_, d)| *d)
+}
+
+#[derive(Debug, Clone)]
+pub struct FixOptions {
+    pub platform: Platform,
+    pub postgres_version: u32,
+    pub transaction: TransactionMode,
+    /// Fix only these rules (empty: all).
+    pub rules: Vec<String>,
+}
+
+/// One statement of the fix and the findings it resolves.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// `rule: object: message` of each finding it fixes.
+    pub fixes: Vec<String>,
+    /// (rule, object) of each finding it fixes.
+    pub resolves: Vec<(&'static str, String)>,
+    pub sql: String,
+    /// Something the reviewer should know (commented above the SQL).
+    pub note: Option<String>,
+    /// Cannot run inside a transaction block (CONCURRENTLY).
+    pub concurrent: bool,
+}
+
+/// A finding whose rule has a fix that is not safe for this schema.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub rule: &'static str,
+    pub object: String,
+    pub message: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    pub skipped: Vec<Skipped>,
+    /// Findings of rules without an automatic fix, by rule.
+    pub manual: BTreeMap<&'static str, usize>,
+}
+
+/// Works out the changes for `findings` (a finished report's, after
+/// suppressions) against the schema they are about.
+pub fn plan(findings: &[Finding], cat: &Catalog, opts: &FixOptions) -> Plan {
+    let mut plan = Plan::default();
+    // One change per remedy, in the order findings first ask for it.
+    let mut groups: Vec<(&Remedy, Vec<&Finding>)> = Vec::new();
+    for f in findings {
+        if !opts.rules.is_empty() && !opts.rules.iter().any(|r| r == f.rule) {
+            continue;
+        }
+        let Some(remedy) = &f.remedy else {
+            *plan.manual.entry(f.rule).or_default() += 1;
+            continue;
+        };
+        match groups.iter_mut().find(|(r, _)| *r == remedy) {
+            Some((_, list)) => list.push(f),
+            None => groups.push((remedy, vec![f])),
+        }
+    }
+    let mut names = IndexNames::new(cat);
+    for (remedy, found) in groups {
+        match build(remedy, cat, opts, &mut names) {
+            Ok(built) => plan.changes.push(Change {
+                fixes: found
+                    .iter()
+                    .map(|f| format!("{}: {}: {}", f.rule, f.object, f.message))
+                    .collect(),
+                resolves: found.iter().map(|f| (f.rule, f.object.clone())).collect(),
+                sql: built.sql,
+                note: built.note,
+                concurrent: built.concurrent,
+            }),
+            Err(reason) => plan.skipped.extend(found.iter().map(|f| Skipped {
+                rule: f.rule,
+                object: f.object.clone(),
+                message: f.message.clone(),
+                reason: reason.clone(),
+            })),
+        }
+    }
+    plan
+}
+
+struct Built {
+    sql: String,
+    note: Option<String>,
+    concurrent: bool,
+}
+
+impl Built {
+    fn plain(sql: String) -> Self {
+        Built {
+            sql,
+            note: None,
+            concurrent: false,
+        }
+    }
+}
+
+fn build(
+    remedy: &Remedy,
+    cat: &Catalog,
+    opts: &FixOptions,
+    names: &mut IndexNames,
+) -> Result<Built, String> {
+    match remedy {
+        Remedy::IndexForeignKey { table, columns } => {
+            let cols: Vec<&str> = columns.iter().map(Ident::as_str).collect();
+            let base = format!("idx_{}_{}", table.name.as_str(), cols.join("_"));
+            let name = Ident::new(names.claim(&table.schema, &base));
+            let list: Vec<String> = columns.iter().map(ToString::to_string).collect();
+            Ok(Built {
+                sql: format!(
+                    "create index concurrently if not exists {name} on {table} ({});",
+                    list.join(", ")
+                ),
+                note: None,
+                concurrent: true,
+            })
+        }
+        Remedy::DropIndex { table, index } => Ok(Built {
+            sql: format!(
+                "drop index concurrently if exists {};",
+                QualifiedName::new(table.schema.clone(), index.clone())
+            ),
+            note: None,
+            concurrent: true,
+        }),
+        Remedy::PinSearchPath { function, args } => {
+            let f = find_function(cat, function, args)?;
+            let proposal = search_path::propose(cat, f, opts.platform);
+            if f.security_definer {
+                if let Some(problem) = path_rule::problem(cat, Some(&proposal.stored_value())) {
+                    return Err(format!(
+                        "the search_path its body needs ({}) would still be unsafe: {problem}; qualify the names in the body and set search_path = ''",
+                        proposal.value()
+                    ));
+                }
+            }
+            Ok(Built {
+                sql: format!(
+                    "alter {} {} set search_path = {};",
+                    routine_keyword(f),
+                    signature(function, args),
+                    proposal.value()
+                ),
+                note: proposal.note,
+                concurrent: false,
+            })
+        }
+        Remedy::EnableRls { table } => {
+            let t = cat
+                .table(table)
+                .ok_or_else(|| format!("`{table}` is not in the schema"))?;
+            let mut built = Built::plain(format!("alter table {table} enable row level security;"));
+            if t.policies.is_empty() {
+                built.note = Some(format!(
+                    "With row level security on and no policy, the API's roles can no longer read or write `{table}` (pgvet reports that as rls-enabled-no-policy). Add the policies it needs, for example:\n  create policy {} on {table} for select to authenticated\n    using (user_id = (select auth.uid()));",
+                    Ident::new(format!("{}_select_own", table.name.as_str()))
+                ));
+            }
+            Ok(built)
+        }
+        Remedy::WrapPolicyCalls { table, policy } => {
+            let p = cat
+                .table(table)
+                .and_then(|t| t.policies.iter().find(|p| &p.name == policy))
+                .ok_or_else(|| format!("policy `{policy}` on `{table}` is not in the schema"))?;
+            alter_policy(cat, table, p).map(Built::plain)
+        }
+        Remedy::RevokeExecute {
+            function,
+            args,
+            roles,
+        } => {
+            let f = find_function(cat, function, args)?;
+            let who: Vec<String> = roles
+                .iter()
+                .map(|r| {
+                    if r.as_str() == "public" {
+                        "public".to_string()
+                    } else {
+                        r.to_string()
+                    }
+                })
+                .collect();
+            Ok(Built::plain(format!(
+                "revoke execute on {} {} from {};",
+                routine_keyword(f),
+                signature(function, args),
+                who.join(", ")
+            )))
+        }
+        Remedy::SecurityInvoker { view } => {
+            if opts.postgres_version < 15 {
+                return Err(format!(
+                    "security_invoker needs PostgreSQL 15 or later (postgres_version is {})",
+                    opts.postgres_version
+                ));
+            }
+            Ok(Built::plain(format!(
+                "alter view {view} set (security_invoker = true);"
+            )))
+        }
+        Remedy::DefaultNow { table, column } => {
+            let col = cat
+                .table(table)
+                .and_then(|t| t.columns.iter().find(|c| &c.name == column))
+                .ok_or_else(|| format!("column `{column}` of `{table}` is not in the schema"))?;
+            let now = if col.ty.is_builtin() && col.ty.name.name.as_str() == "date" {
+                "current_date"
+            } else {
+                "now()"
+            };
+            Ok(Built::plain(format!(
+                "alter table {table} alter column {column} set default {now};"
+            )))
+        }
+    }
+}
+
+fn find_function<'c>(
+    cat: &'c Catalog,
+    name: &QualifiedName,
+    args: &[TypeName],
+) -> Result<&'c Function, String> {
+    cat.functions
+        .get(name)
+        .and_then(|overloads| overloads.iter().find(|f| f.has_signature(args)))
+        .ok_or_else(|| format!("function `{}` is not in the schema", signature(name, args)))
+}
+
+fn routine_keyword(f: &Function) -> &'static str {
+    match f.kind {
+        FunctionKind::Procedure => "procedure",
+        _ => "function",
+    }
+}
+
+/// `public.f(uuid, text)`: names a function among its overloads.
+fn signature(name: &QualifiedName, args: &[TypeName]) -> String {
+    let types: Vec<String> = args.iter().map(ToString::to_string).collect();
+    format!("{name}({})", types.join(", "))
+}
+
+/// `ALTER POLICY` with each condition's per-row request calls wrapped.
+fn alter_policy(cat: &Catalog, table: &QualifiedName, p: &Policy) -> Result<String, String> {
+    let mut clauses = Vec::new();
+    for (clause, cond, _) in rls::conditions(p) {
+        let text = expr::to_sql(&cond.node);
+        let wrapped = wrap_request_calls(cat, &text)?;
+        if wrapped != text {
+            clauses.push(format!("{} ({wrapped})", clause.to_lowercase()));
+        }
+    }
+    if clauses.is_empty() {
+        return Err("no call in the policy could be wrapped".to_string());
+    }
+    Ok(format!(
+        "alter policy {} on {table} {};",
+        p.name,
+        clauses.join(" ")
+    ))
+}
+
+/// Wraps each per-row request call of a deparsed condition in
+/// `(select ...)`. The condition is parsed again so that call positions are
+/// offsets into `text`; each call's text there must be what the deparser
+/// writes for the call alone, or nothing is changed.
+fn wrap_request_calls(cat: &Catalog, text: &str) -> Result<String, String> {
+    const PREFIX: usize = "select ".len();
+    let reparsed = expr::parse(text).ok_or("the condition does not parse again")?;
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    for call in rls::bare_request_calls(cat, &reparsed) {
+        let call_text = rls::call_text(call);
+        let start = usize::try_from(call.location)
+            .ok()
+            .and_then(|l| l.checked_sub(PREFIX))
+            .ok_or("a call has no position")?;
+        let end = start + call_text.len();
+        if text.get(start..end) != Some(call_text.as_str()) {
+            return Err(format!("`{call_text}` is not where the parser says it is"));
+        }
+        cuts.push((start, end));
+    }
+    // A call inside another wrapped call is wrapped with it.
+    cuts.sort_unstable();
+    let mut outer: Vec<(usize, usize)> = Vec::new();
+    for c in cuts {
+        if outer.last().is_none_or(|o| c.0 >= o.1) {
+            outer.push(c);
+        }
+    }
+    let mut out = String::with_capacity(text.len() + outer.len() * 10);
+    let mut at = 0;
+    for (start, end) in outer {
+        out.push_str(text.get(at..start).unwrap_or_default());
+        out.push_str("(select ");
+        out.push_str(text.get(start..end).unwrap_or_default());
+        out.push(')');
+        at = end;
+    }
+    out.push_str(text.get(at..).unwrap_or_default());
+    Ok(out)
+}
+
+/// Relation names already used per schema, so new index names are unique.
+struct IndexNames {
+    taken: BTreeMap<Ident, BTreeSet<String>>,
+}
+
+impl IndexNames {
+    fn new(cat: &Catalog) -> Self {
+        let mut taken: BTreeMap<Ident, BTreeSet<String>> = BTreeMap::new();
+        let mut add = |q: &QualifiedName, extra: &mut dyn Iterator<Item = &Ident>| {
+            let set = taken.entry(q.schema.clone()).or_default();
+            set.insert(q.name.as_str().to_string());
+            set.extend(extra.map(|i| i.as_str().to_string()));
+        };
+        for t in cat.tables.values() {
+            add(&t.name, &mut t.indexes.iter().map(|i| &i.name));
+        }
+        for v in cat.views.values() {
+            add(&v.name, &mut v.indexes.iter().map(|i| &i.name));
+        }
+        for s in cat.sequences.keys().chain(cat.types.keys()) {
+            add(s, &mut std::iter::empty());
+        }
+        IndexNames { taken }
+    }
+
+    fn claim(&mut self, schema: &Ident, base: &str) -> String {
+        naming::unique_ident(base, self.taken.entry(schema.clone()).or_default())
+    }
+}
+
+/// The text of the migration file(s) for `plan`: one file, or two when the
+/// migration tool wraps every file in a transaction and some statements
+/// cannot run in one (the second file must be run outside a transaction).
+pub fn render(plan: &Plan, opts: &FixOptions, header: &str) -> Vec<String> {
+    let (concurrent, plain): (Vec<&Change>, Vec<&Change>) =
+        plan.changes.iter().partition(|c| c.concurrent);
+    let split = opts.transaction == TransactionMode::PerFile
+        && opts.platform != Platform::Supabase
+        && !concurrent.is_empty()
+        && !plain.is_empty();
+    let mut files = Vec::new();
+    let mut first = String::new();
+    let _ = writeln!(first, "{header}");
+    write_changes(&mut first, &plain);
+    if split {
+        write_skipped(&mut first, plan);
+        files.push(first);
+        let mut second = String::new();
+        let _ = writeln!(second, "{header}");
+        let _ = writeln!(
+            second,
+            "-- pgvet-ignore-file ban-concurrent-index-creation-in-transaction: CONCURRENTLY cannot run in a transaction block; run this file outside one (Flyway: executeInTransaction=false, Rails: disable_ddl_transaction!)\n"
+        );
+        write_changes(&mut second, &concurrent);
+        files.push(second);
+    } else {
+        if !concurrent.is_empty() {
+            let _ = writeln!(
+                first,
+                "-- CONCURRENTLY builds and drops take no long lock, but cannot run inside a\n-- transaction block: apply them outside one.\n"
+            );
+            write_changes(&mut first, &concurrent);
+        }
+        write_skipped(&mut first, plan);
+        files.push(first);
+    }
+    files
+}
+
+fn write_changes(out: &mut String, changes: &[&Change]) {
+    for c in changes {
+        for f in &c.fixes {
+            for (i, line) in f.lines().enumerate() {
+                let _ = writeln!(out, "-- {}{line}", if i == 0 { "" } else { "  " });
+            }
+        }
+        if let Some(note) = &c.note {
+            for line in note.lines() {
+                let _ = writeln!(out, "-- {line}");
+            }
+        }
+        let _ = writeln!(out, "{}\n", c.sql);
+    }
+}
+
+fn write_skipped(out: &mut String, plan: &Plan) {
+    if plan.skipped.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "-- Not fixed here: {} finding(s) whose usual fix is not safe for this schema.",
+        plan.skipped.len()
+    );
+    for s in &plan.skipped {
+        let _ = writeln!(out, "-- {}: {}: {}", s.rule, s.object, s.message);
+        let _ = writeln!(out, "--   why: {}", s.reason);
+    }
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,261 @@
+use super::*;
+use crate::config::Config;
+use crate::report::{Finding, Report};
+
+fn settings() -> crate::Settings {
+    crate::Settings {
+        keep_catalog: true,
+        ..crate::Settings::for_platform(Platform::Supabase)
+    }
+}
+
+fn lint(sql: &str) -> Report {
+    crate::lint_sources(
+        vec![("test.sql".to_string(), sql.to_string())],
+        &Config::default(),
+        &settings(),
+    )
+}
+
+fn options() -> FixOptions {
+    FixOptions {
+        platform: Platform::Supabase,
+        postgres_version: 15,
+        transaction: TransactionMode::PerFile,
+        rules: Vec::new(),
+    }
+}
+
+fn plan_for(sql: &str) -> Plan {
+    let report = lint(sql);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let cat = report.catalog.as_ref().expect("catalog kept");
+    plan(&report.findings, cat, &options())
+}
+
+fn sql_of(plan: &Plan) -> Vec<&str> {
+    plan.changes.iter().map(|c| c.sql.as_str()).collect()
+}
+
+/// The fix applied after the migrations leaves none of the findings it
+/// claims to fix, and adds none but the ones it names.
+fn relint(sql: &str, plan: &Plan) -> Report {
+    let fix = render(plan, &options(), "-- fix");
+    let mut inputs = vec![("test.sql".to_string(), sql.to_string())];
+    for (i, text) in fix.into_iter().enumerate() {
+        inputs.push((format!("fix{i}.sql"), text));
+    }
+    crate::lint_sources(inputs, &Config::default(), &settings())
+}
+
+/// After the fix, `rule` reports nothing.
+fn assert_fixed(sql: &str, plan: &Plan, rule: &str) {
+    let after = relint(sql, plan);
+    let left: Vec<&Finding> = after.findings.iter().filter(|f| f.rule == rule).collect();
+    assert!(left.is_empty(), "{left:#?}");
+}
+
+const SCHEMA: &str = "create schema app;\n";
+
+#[test]
+fn a_foreign_key_gets_a_concurrent_index_with_a_quoted_name() {
+    let sql = format!(
+        "{SCHEMA}create table app.\"Parent\" (id bigint primary key);\n\
+         create table app.child (id bigint primary key, \"Parent_id\" bigint not null references app.\"Parent\" (id) on delete cascade);\n"
+    );
+    let plan = plan_for(&sql);
+    assert_eq!(
+        sql_of(&plan),
+        vec!["create index concurrently if not exists \"idx_child_Parent_id\" on app.child (\"Parent_id\");"]
+    );
+    assert!(plan.changes.iter().all(|c| c.concurrent));
+    assert_fixed(&sql, &plan, "fk-missing-index");
+}
+
+#[test]
+fn index_names_do_not_collide_with_existing_relations() {
+    let sql = format!(
+        "{SCHEMA}create table app.p (id bigint primary key);\n\
+         create table app.c (id bigint primary key, p_id bigint references app.p (id) on delete cascade);\n\
+         create table app.idx_c_p_id (id bigint primary key);\n"
+    );
+    let plan = plan_for(&sql);
+    assert_eq!(
+        sql_of(&plan),
+        vec!["create index concurrently if not exists idx_c_p_id_2 on app.c (p_id);"]
+    );
+}
+
+#[test]
+fn initplan_calls_are_wrapped_in_one_alter_policy() {
+    let sql = "create table public.notes (id bigint primary key, user_id uuid not null, body text not null check (char_length(body) < 100));\n\
+         alter table public.notes enable row level security;\n\
+         create policy notes_rw on public.notes for update to authenticated\n\
+           using (user_id = auth.uid() or (select auth.jwt()) ->> 'role' = 'admin')\n\
+           with check (user_id = auth.uid() and current_setting('app.x', true) = 'y');\n";
+    let plan = plan_for(sql);
+    assert_eq!(plan.changes.len(), 1, "{:#?}", plan.changes);
+    let change = plan.changes.first().expect("one change");
+    // Three bare calls, one statement.
+    assert_eq!(change.resolves.len(), 3);
+    assert!(
+        change
+            .sql
+            .starts_with("alter policy notes_rw on public.notes using ("),
+        "{}",
+        change.sql
+    );
+    assert!(change.sql.contains("(select auth.uid())"), "{}", change.sql);
+    assert!(
+        change
+            .sql
+            .contains("(select current_setting('app.x', true))"),
+        "{}",
+        change.sql
+    );
+    // The call that was already wrapped is not wrapped twice.
+    assert!(!change.sql.contains("(select (select"), "{}", change.sql);
+    assert_fixed(sql, &plan, "rls-initplan");
+}
+
+#[test]
+fn search_path_is_empty_for_qualified_bodies_and_lists_schemas_otherwise() {
+    let sql = "create table public.profiles (id uuid primary key, name text check (char_length(name) < 50));\n\
+        alter table public.profiles enable row level security;\n\
+        create policy p on public.profiles for select to authenticated using (id = (select auth.uid()));\n\
+        create function public.qualified() returns bigint language sql as $$ select count(*) from public.profiles $$;\n\
+        create function public.unqualified() returns bigint language sql as $$ select count(*) from profiles $$;\n";
+    let plan = plan_for(sql);
+    assert_eq!(
+        sql_of(&plan),
+        vec![
+            "alter function public.qualified() set search_path = '';",
+            "alter function public.unqualified() set search_path = pg_catalog, public, pg_temp;",
+        ]
+    );
+    assert_fixed(sql, &plan, "function-search-path-mutable");
+}
+
+#[test]
+fn security_definer_functions_are_pinned_and_revoked() {
+    let sql =
+        "create function public.is_admin(uid uuid) returns boolean language sql security definer\n\
+        as $$ select uid is not null $$;\n";
+    let plan = plan_for(sql);
+    assert_eq!(
+        sql_of(&plan),
+        vec![
+            "revoke execute on function public.is_admin(uuid) from public, anon;",
+            "alter function public.is_admin(uuid) set search_path = '';",
+        ]
+    );
+    let after = relint(sql, &plan);
+    let left: Vec<&str> = after.findings.iter().map(|f| f.rule).collect();
+    assert!(
+        !left.contains(&"security-definer-search-path")
+            && !left.contains(&"security-definer-executable-by-public"),
+        "{left:?}"
+    );
+}
+
+#[test]
+fn a_view_needs_postgres_15_for_security_invoker() {
+    let sql = "create table public.t (id bigint primary key);\n\
+        alter table public.t enable row level security;\n\
+        create policy p on public.t for select to authenticated using (true);\n\
+        create view public.v as select id from public.t;\n";
+    let plan = plan_for(sql);
+    assert!(
+        sql_of(&plan).contains(&"alter view public.v set (security_invoker = true);"),
+        "{:?}",
+        sql_of(&plan)
+    );
+    let report = lint(sql);
+    let cat = report.catalog.as_ref().expect("catalog kept");
+    let old = FixOptions {
+        postgres_version: 14,
+        ..options()
+    };
+    let old_plan = super::plan(&report.findings, cat, &old);
+    assert!(old_plan
+        .skipped
+        .iter()
+        .any(|s| s.rule == "security-definer-view" && s.reason.contains("PostgreSQL 15")));
+}
+
+#[test]
+fn enabling_rls_says_what_happens_to_a_table_without_policies() {
+    let sql = "create table public.t (id bigint primary key);\n";
+    let plan = plan_for(sql);
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.sql == "alter table public.t enable row level security;")
+        .expect("rls change");
+    assert!(change
+        .note
+        .as_deref()
+        .is_some_and(|n| n.contains("rls-enabled-no-policy")));
+}
+
+#[test]
+fn a_duplicate_index_is_dropped_unless_it_backs_a_constraint() {
+    let sql = format!(
+        "{SCHEMA}create table app.t (id bigint primary key, a int not null);\n\
+         create index t_a on app.t (a);\n\
+         create index t_a_again on app.t (a);\n"
+    );
+    let plan = plan_for(&sql);
+    assert_eq!(
+        sql_of(&plan),
+        vec!["drop index concurrently if exists app.t_a_again;"]
+    );
+}
+
+#[test]
+fn rule_filter_and_findings_without_a_fix() {
+    let sql = format!(
+        "{SCHEMA}create table app.p (id bigint primary key);\n\
+         create table app.c (id bigint primary key, p_id bigint references app.p (id), status text);\n"
+    );
+    let report = lint(&sql);
+    let cat = report.catalog.as_ref().expect("catalog kept");
+    let only = FixOptions {
+        rules: vec!["duplicate-index".to_string()],
+        ..options()
+    };
+    assert!(plan(&report.findings, cat, &only).changes.is_empty());
+    let all = plan(&report.findings, cat, &options());
+    assert_eq!(all.changes.len(), 1);
+    // free-text-enum on `status` and fk-missing-on-delete have no automatic fix.
+    assert!(
+        all.manual.contains_key("free-text-enum"),
+        "{:?}",
+        all.manual
+    );
+}
+
+#[test]
+fn per_file_transactions_put_concurrent_statements_in_a_file_of_their_own() {
+    let sql = format!(
+        "{SCHEMA}create table app.p (id bigint primary key);\n\
+         create table app.c (id bigint primary key, p_id bigint references app.p (id) on delete cascade, created_at timestamptz not null);\n"
+    );
+    let report = lint(&sql);
+    let cat = report.catalog.as_ref().expect("catalog kept");
+    let plain = FixOptions {
+        platform: Platform::Postgres,
+        ..options()
+    };
+    let p = plan(&report.findings, cat, &plain);
+    let files = render(&p, &plain, "-- fix");
+    assert_eq!(files.len(), 2, "{files:#?}");
+    assert!(files
+        .first()
+        .is_some_and(|f| f.contains("set default now()") && !f.contains("concurrently")));
+    assert!(files.get(1).is_some_and(
+        |f| f.contains("pgvet-ignore-file") && f.contains("create index concurrently")
+    ));
+    // Supabase runs CONCURRENTLY outside its per-file transaction: one file.
+    assert_eq!(render(&p, &options(), "-- fix").len(), 1);
+}

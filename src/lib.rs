@@ -385,23 +385,9 @@ pub struct LiveContext {
 pub fn live_context(
     opts: &source::live::LiveOptions,
 ) -> Result<LiveContext, source::live::LiveError> {
-    let snapshot = source::migrations::pgffi::on_parser_stack(|| source::live::load(opts))?;
-    let mut tables: rules::LiveTables = snapshot
-        .catalog
-        .tables
-        .iter()
-        .map(|(name, t)| (name.clone(), t.stats))
-        .collect();
-    for name in snapshot
-        .catalog
-        .views
-        .iter()
-        .filter(|(_, v)| v.materialized)
-        .map(|(n, _)| n)
-    {
-        tables.entry(name.clone()).or_insert(None);
-    }
-    let major_version = snapshot
+    let sizes = source::live::sizes(opts)?;
+    let tables: rules::LiveTables = sizes.relations.into_iter().collect();
+    let major_version = sizes
         .server_version
         .split(|c: char| !c.is_ascii_digit())
         .next()
@@ -409,7 +395,7 @@ pub fn live_context(
     Ok(LiveContext {
         tables,
         major_version,
-        target: snapshot.target,
+        target: sizes.target,
     })
 }
 

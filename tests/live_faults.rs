@@ -97,8 +97,18 @@ fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
     }
 }
 
-/// Another session holding `pg_catalog.pg_policy` in ACCESS EXCLUSIVE mode
-/// until dropped: every reader of that catalog waits.
+/// Which catalog to block or revoke so that `command` fails mid-read, and
+/// how pgvet names the query that reads it: `audit` reads policies late;
+/// `lint --db` reads only table sizes, whose query checks pg_depend.
+fn catalog_for(command: &str) -> (&'static str, &'static str) {
+    match command {
+        "audit" => ("pg_policy", "policies (pg_policy)"),
+        _ => ("pg_depend", "table sizes (pg_class)"),
+    }
+}
+
+/// Another session holding a catalog (`pg_catalog.<table>`) in ACCESS
+/// EXCLUSIVE mode until dropped: every reader of that catalog waits.
 struct PolicyLock<'a> {
     cluster: &'a Cluster,
     db: String,
@@ -106,13 +116,15 @@ struct PolicyLock<'a> {
 }
 
 impl<'a> PolicyLock<'a> {
-    fn take(cluster: &'a Cluster, db: &str) -> PolicyLock<'a> {
+    fn take(cluster: &'a Cluster, db: &str, table: &str) -> PolicyLock<'a> {
         let psql = cluster
             .psql_command(db)
             .env("PGAPPNAME", "lock-holder")
             .args([
                 "-c",
-                "begin; lock table pg_catalog.pg_policy in access exclusive mode; select pg_sleep(600)",
+                &format!(
+                    "begin; lock table pg_catalog.{table} in access exclusive mode; select pg_sleep(600)"
+                ),
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -123,12 +135,14 @@ impl<'a> PolicyLock<'a> {
             db: db.to_string(),
             psql,
         };
-        wait_for("the lock on pg_policy", || {
+        wait_for(&format!("the lock on {table}"), || {
             cluster.query(
                 db,
-                "select count(*) from pg_locks where relation = 'pg_catalog.pg_policy'::regclass \
-                 and mode = 'AccessExclusiveLock' and granted \
-                 and database = (select oid from pg_database where datname = current_database())",
+                &format!(
+                    "select count(*) from pg_locks where relation = 'pg_catalog.{table}'::regclass \
+                     and mode = 'AccessExclusiveLock' and granted \
+                     and database = (select oid from pg_database where datname = current_database())"
+                ),
             ) == "1"
         });
         lock
@@ -194,8 +208,9 @@ fn statement_and_lock_timeouts_are_clear_errors() {
     };
     let work = tempfile::tempdir().unwrap();
     let url = cluster.tcp_url("faults", PASSWORD);
-    let _lock = PolicyLock::take(&cluster, "faults");
     for command in ["audit", "lint"] {
+        let (table, what) = catalog_for(command);
+        let _lock = PolicyLock::take(&cluster, "faults", table);
         let started = Instant::now();
         let out = against(
             work.path(),
@@ -208,7 +223,7 @@ fn statement_and_lock_timeouts_are_clear_errors() {
         assert_clean_failure(
             &format!("{command}: statement timeout"),
             &out,
-            &["policies (pg_policy)", "statement timeout"],
+            &[what, "statement timeout"],
             &[PASSWORD],
         );
         assert!(started.elapsed() < Duration::from_secs(20));
@@ -218,7 +233,7 @@ fn statement_and_lock_timeouts_are_clear_errors() {
         assert_clean_failure(
             &format!("{command}: lock timeout"),
             &out,
-            &["policies (pg_policy)", "lock timeout"],
+            &[what, "lock timeout"],
             &[PASSWORD],
         );
     }
@@ -231,8 +246,9 @@ fn connection_killed_during_the_catalog_read_is_a_clear_error() {
     };
     let work = tempfile::tempdir().unwrap();
     let url = cluster.tcp_url("faults", PASSWORD);
-    let _lock = PolicyLock::take(&cluster, "faults");
     for command in ["audit", "lint"] {
+        let (table, what) = catalog_for(command);
+        let _lock = PolicyLock::take(&cluster, "faults", table);
         let cmd = against(work.path(), command, &url, &["--lock-timeout", "60s"]);
         let child = spawn_until_blocked(&cluster, "faults", cmd);
         let killed = cluster.query(
@@ -244,7 +260,7 @@ fn connection_killed_during_the_catalog_read_is_a_clear_error() {
         assert_clean_failure(
             &format!("{command}: connection killed"),
             &out,
-            &["policies (pg_policy)", "terminating connection"],
+            &[what, "terminating connection"],
             &[PASSWORD],
         );
     }
@@ -257,7 +273,7 @@ fn server_stopped_mid_audit_is_a_clear_error() {
     };
     let work = tempfile::tempdir().unwrap();
     let url = cluster.tcp_url("faults", PASSWORD);
-    let lock = PolicyLock::take(&cluster, "faults");
+    let lock = PolicyLock::take(&cluster, "faults", "pg_policy");
     let cmd = against(work.path(), "audit", &url, &["--lock-timeout", "60s"]);
     let child = spawn_until_blocked(&cluster, "faults", cmd);
     cluster.stop_immediately();
@@ -279,6 +295,13 @@ fn server_stopped_mid_audit_is_a_clear_error() {
     );
 }
 
+fn restricted_db(command: &str) -> &'static str {
+    match command {
+        "audit" => "restricted",
+        _ => "restricted_sizes",
+    }
+}
+
 #[test]
 fn a_role_without_catalog_access_or_connect_gets_a_clear_error() {
     let Some(cluster) = cluster_with_schema("restricted") else {
@@ -286,12 +309,19 @@ fn a_role_without_catalog_access_or_connect_gets_a_clear_error() {
     };
     let role_pw = "auditor-secret-pw";
     cluster.sql(
-        "restricted",
-        &format!(
-            "create role auditor login password '{role_pw}';\n\
-             revoke select on pg_catalog.pg_policy from public;"
-        ),
+        "postgres",
+        &format!("create role auditor login password '{role_pw}'"),
     );
+    // One database per command, each missing the catalog that command reads.
+    cluster.create_db("restricted_sizes");
+    cluster.sql("restricted_sizes", SCHEMA);
+    for command in ["audit", "lint"] {
+        let (table, _) = catalog_for(command);
+        cluster.sql(
+            restricted_db(command),
+            &format!("revoke select on pg_catalog.{table} from public"),
+        );
+    }
     cluster.create_db("closed");
     cluster.sql("postgres", "revoke connect on database closed from public");
     let work = tempfile::tempdir().unwrap();
@@ -302,15 +332,21 @@ fn a_role_without_catalog_access_or_connect_gets_a_clear_error() {
         )
     };
     for command in ["audit", "lint"] {
-        let out = against(work.path(), command, &as_auditor("restricted"), &[])
-            .output()
-            .unwrap();
+        let (table, what) = catalog_for(command);
+        let out = against(
+            work.path(),
+            command,
+            &as_auditor(restricted_db(command)),
+            &[],
+        )
+        .output()
+        .unwrap();
         assert_clean_failure(
             &format!("{command}: catalog revoked"),
             &out,
             &[
-                "cannot read policies (pg_policy)",
-                "permission denied for table pg_policy",
+                &format!("cannot read {what}"),
+                &format!("permission denied for table {table}"),
             ],
             &[role_pw, PASSWORD],
         );

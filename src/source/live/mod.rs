@@ -17,7 +17,7 @@ mod query;
 
 use std::fmt;
 
-use crate::catalog::{baseline, Catalog, Ident, Origin, Platform};
+use crate::catalog::{baseline, Catalog, Ident, Origin, Platform, QualifiedName, TableStats};
 
 pub use connect::{ConnectOptions, SslMode};
 pub use ddl::Unreadable;
@@ -159,6 +159,49 @@ pub fn load(opts: &LiveOptions) -> Result<Snapshot, LiveError> {
         read_only: raw.read_only,
         definitions,
         unreadable,
+    })
+}
+
+/// Relation sizes and the server's version, for `lint --db`.
+pub struct Sizes {
+    pub target: String,
+    pub server_version: String,
+    /// Tables (plain, partitioned, foreign) with their size; materialized
+    /// views with none.
+    pub relations: Vec<(QualifiedName, Option<TableStats>)>,
+}
+
+/// Connects and reads only what `lint --db` needs, in one read-only
+/// snapshot with the timeouts set: one catalog query, no model built.
+pub fn sizes(opts: &LiveOptions) -> Result<Sizes, LiveError> {
+    for d in [&opts.statement_timeout, &opts.lock_timeout] {
+        check_duration(d).map_err(LiveError::Usage)?;
+    }
+    let env = |k: &str| std::env::var(k).ok();
+    let target = connect::resolve(&opts.connect, &env)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| LiveError::Connect {
+            target: target.label.clone(),
+            message: format!("cannot start the I/O runtime: {e}"),
+        })?;
+    let raw = runtime.block_on(query::read_sizes(&target, opts))?;
+    let relations = raw
+        .relations
+        .into_iter()
+        .map(|(schema, name, kind, rows, bytes)| {
+            let stats = (kind != "m").then(|| TableStats {
+                row_estimate: rows,
+                bytes: u64::try_from(bytes).unwrap_or(0),
+            });
+            (QualifiedName::new(schema, name), stats)
+        })
+        .collect();
+    Ok(Sizes {
+        target: target.label,
+        server_version: raw.server_version,
+        relations,
     })
 }
 

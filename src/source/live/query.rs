@@ -252,8 +252,59 @@ fn list(row: &Row, idx: usize, what: &str) -> Result<Vec<String>, LiveError> {
     Ok(get::<Option<Vec<String>>>(row, idx, what)?.unwrap_or_default())
 }
 
-/// Reads the whole catalog in one read-only snapshot.
-pub async fn read(target: &Target, opts: &LiveOptions) -> Result<Raw, LiveError> {
+/// What `lint --db` needs: each relation's size, and the server's version.
+pub struct RawSizes {
+    pub server_version: String,
+    /// (schema, name, relkind, reltuples, bytes), for tables, partitioned,
+    /// foreign and materialized views outside PostgreSQL's own schemas.
+    pub relations: Vec<(String, String, String, f64, i64)>,
+}
+
+/// Reads only relation sizes, in the same kind of read-only snapshot as [`read`].
+pub async fn read_sizes(target: &Target, opts: &LiveOptions) -> Result<RawSizes, LiveError> {
+    const WHAT: &str = "table sizes (pg_class)";
+    let client = begin_snapshot(target, opts).await?;
+    let sql = format!(
+        "select n.nspname::text, c.relname::text, c.relkind::text, \
+         c.reltuples::float8, c.relpages::int8 * current_setting('block_size')::int8 \
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace \
+         where c.relkind in ('r', 'p', 'f', 'm') and {SYSTEM_SCHEMAS} and {}",
+        not_extension_member("pg_class", "c.oid")
+    );
+    let version = rows(
+        &client,
+        "the server version",
+        "select current_setting('server_version')",
+    )
+    .await;
+    let sizes = rows(&client, WHAT, &sql).await;
+    // Nothing was written; ending the transaction either way is harmless.
+    let _ = client.batch_execute("rollback").await;
+    let version = version.map_err(|f| f.error)?;
+    let sizes = sizes.map_err(|f| f.error)?;
+    let server_version = match version.first() {
+        Some(row) => get(row, 0, "the server version")?,
+        None => String::new(),
+    };
+    let mut relations = Vec::with_capacity(sizes.len());
+    for row in &sizes {
+        relations.push((
+            get(row, 0, WHAT)?,
+            get(row, 1, WHAT)?,
+            get(row, 2, WHAT)?,
+            get(row, 3, WHAT)?,
+            get(row, 4, WHAT)?,
+        ));
+    }
+    Ok(RawSizes {
+        server_version,
+        relations,
+    })
+}
+
+/// Connects and opens the read-only, repeatable-read transaction every read
+/// runs in, with the timeouts set.
+async fn begin_snapshot(target: &Target, opts: &LiveOptions) -> Result<Client, LiveError> {
     let client = connect(target).await?;
     // Durations were checked by the caller: digits and a unit, nothing else.
     let setup = format!(
@@ -269,6 +320,12 @@ pub async fn read(target: &Target, opts: &LiveOptions) -> Result<Raw, LiveError>
             what: "a read-only snapshot".to_string(),
             message: describe(&e),
         })?;
+    Ok(client)
+}
+
+/// Reads the whole catalog in one read-only snapshot.
+pub async fn read(target: &Target, opts: &LiveOptions) -> Result<Raw, LiveError> {
+    let client = begin_snapshot(target, opts).await?;
     let raw = read_in_snapshot(&client).await;
     // Nothing was written; ending the transaction either way is harmless.
     let _ = client.batch_execute("rollback").await;

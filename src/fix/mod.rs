@@ -225,6 +225,16 @@ fn build(
                     ));
                 }
             }
+            let note = proposal.note.clone().or_else(|| {
+                (!proposal.schemas.is_empty()).then(|| {
+                    let list: Vec<String> =
+                        proposal.schemas.iter().map(|s| format!("`{s}`")).collect();
+                    format!(
+                        "The body names objects of {} without a schema; qualify them to pin search_path = '' instead.",
+                        list.join(", ")
+                    )
+                })
+            });
             Ok(Built {
                 sql: format!(
                     "alter {} {} set search_path = {};",
@@ -232,7 +242,7 @@ fn build(
                     signature(function, args),
                     proposal.value()
                 ),
-                note: proposal.note,
+                note,
                 concurrent: false,
             })
         }

@@ -133,6 +133,16 @@ fn search_path_is_empty_for_qualified_bodies_and_lists_schemas_otherwise() {
             "alter function public.unqualified() set search_path = pg_catalog, public, pg_temp;",
         ]
     );
+    let notes: Vec<Option<&str>> = plan.changes.iter().map(|c| c.note.as_deref()).collect();
+    assert_eq!(notes.first(), Some(&None));
+    assert!(
+        notes
+            .get(1)
+            .copied()
+            .flatten()
+            .is_some_and(|n| n.contains("`public`")),
+        "{notes:?}"
+    );
     assert_fixed(sql, &plan, "function-search-path-mutable");
 }
 

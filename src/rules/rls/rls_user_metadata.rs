@@ -1,6 +1,6 @@
 //! Policies that decide by `user_metadata`, which users write themselves. Docs: rules/rls-user-metadata.yaml.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use pg_query::protobuf as pb;
 use pg_query::NodeRef;
@@ -19,8 +19,12 @@ pub struct RlsUserMetadata;
 impl SchemaRule for RlsUserMetadata {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let cat = cx.catalog;
-        // Functions reading user metadata -> the policies that reach them.
-        let mut via: BTreeMap<QualifiedName, (&Function, Vec<String>)> = BTreeMap::new();
+        // Functions reading user metadata -> the policies that reach them
+        // (and the same as a set: thousands of policies may share a helper).
+        let mut via: BTreeMap<QualifiedName, (&Function, Vec<String>, HashSet<String>)> =
+            BTreeMap::new();
+        // Each function's body is read once, however many policies call it.
+        let mut memo = Memo::default();
         for table in cat.tables.values() {
             for policy in user_policies(table) {
                 for (clause, cond, base) in conditions(policy) {
@@ -46,10 +50,12 @@ impl SchemaRule for RlsUserMetadata {
                     let mut seen = BTreeSet::new();
                     for (_, schema, name) in expr::calls(cond) {
                         for f in functions(cat, &policy_search_path(), schema.as_deref(), &name) {
-                            collect(cat, f, 0, &mut seen, &mut |f| {
-                                let entry = via.entry(f.name.clone()).or_insert((f, Vec::new()));
+                            collect(cat, f, 0, &mut seen, &mut memo, &mut |f| {
+                                let entry = via
+                                    .entry(f.name.clone())
+                                    .or_insert_with(|| (f, Vec::new(), HashSet::new()));
                                 let label = format!("`{}` on `{}`", policy.name, table.name);
-                                if !entry.1.contains(&label) {
+                                if entry.2.insert(label.clone()) {
                                     entry.1.push(label);
                                 }
                             });
@@ -58,7 +64,7 @@ impl SchemaRule for RlsUserMetadata {
                 }
             }
         }
-        for (name, (f, policies)) in via {
+        for (name, (f, policies, _)) in via {
             let Some(body) = f.body.as_deref() else {
                 continue;
             };
@@ -99,22 +105,48 @@ fn is_user_metadata_access(e: &pb::AExpr) -> bool {
 }
 
 /// Visits `f` and the functions it calls (bounded, each once).
+/// What one rule run learned about each function (by address: the catalog
+/// does not move while rules run).
+#[derive(Default)]
+struct Memo<'a> {
+    callees: HashMap<*const Function, Vec<&'a Function>>,
+    reads_metadata: HashMap<*const Function, bool>,
+}
+
+/// Visits `f` and the functions it calls (to MAX_DEPTH) that read user metadata.
 fn collect<'a>(
     cat: &'a Catalog,
     f: &'a Function,
     depth: usize,
     seen: &mut BTreeSet<QualifiedName>,
+    memo: &mut Memo<'a>,
     visit: &mut dyn FnMut(&'a Function),
 ) {
     if depth > MAX_DEPTH || !seen.insert(f.name.clone()) {
         return;
     }
-    visit(f);
-    let path = function_search_path(f);
-    for (schema, name) in body_refs(f).calls {
-        for g in functions(cat, &path, schema.as_deref(), &name) {
-            collect(cat, g, depth + 1, seen, visit);
-        }
+    let key = std::ptr::from_ref(f);
+    let reads = *memo
+        .reads_metadata
+        .entry(key)
+        .or_insert_with(|| f.body.as_deref().and_then(metadata_offset).is_some());
+    if reads {
+        visit(f);
+    }
+    let callees = memo
+        .callees
+        .entry(key)
+        .or_insert_with(|| {
+            let path = function_search_path(f);
+            body_refs(f)
+                .calls
+                .into_iter()
+                .flat_map(|(schema, name)| functions(cat, &path, schema.as_deref(), &name))
+                .collect()
+        })
+        .clone();
+    for g in callees {
+        collect(cat, g, depth + 1, seen, memo, visit);
     }
 }
 

@@ -314,6 +314,25 @@ pub fn is_per_statement_call(cat: &Catalog, call: &pb::FuncCall) -> bool {
 
 /// How a call is written, for messages: `auth.uid()`.
 pub fn call_text(call: &pb::FuncCall) -> String {
+    // A call without arguments prints as its quoted name and `()`; the
+    // deparser (a parse and a deparse) is for everything else.
+    let plain = call.args.is_empty()
+        && !call.agg_star
+        && !call.agg_distinct
+        && !call.func_variadic
+        && call.over.is_none()
+        && call.agg_filter.is_none()
+        && call.agg_order.is_empty();
+    if plain {
+        let parts = ast::strings(&call.funcname);
+        if !parts.is_empty() && parts.len() == call.funcname.len() {
+            let quoted: Vec<String> = parts
+                .iter()
+                .map(|p| Ident::new(p.as_str()).to_string())
+                .collect();
+            return format!("{}()", quoted.join("."));
+        }
+    }
     let node = pb::Node {
         node: Some(NodeEnum::FuncCall(Box::new(call.clone()))),
     };
@@ -323,6 +342,26 @@ pub fn call_text(call: &pb::FuncCall) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn call_text_without_arguments_matches_the_deparser() {
+        for sql in [
+            "auth.uid()",
+            "public.\"My Fn\"()",
+            "now()",
+            "auth.jwt()",
+            "current_setting('a.b', true)",
+            "f(1)",
+            "count(*)",
+        ] {
+            let e = expr::parse(sql).unwrap();
+            let (call, _, _) = expr::calls(&e).into_iter().next().unwrap();
+            let node = pb::Node {
+                node: Some(NodeEnum::FuncCall(Box::new(call.clone()))),
+            };
+            assert_eq!(call_text(call), expr::to_sql(&node), "{sql}");
+        }
+    }
 
     #[test]
     fn scans_plpgsql_bodies() {

@@ -111,8 +111,9 @@ pub fn check_duration(text: &str) -> Result<(), String> {
     }
 }
 
-/// Connects, reads the catalog in one read-only snapshot, and builds the model.
-pub fn load(opts: &LiveOptions) -> Result<Snapshot, LiveError> {
+/// Checks the options, resolves where to connect (URL, PG* variables) and
+/// starts the I/O runtime every read runs on.
+fn prepare(opts: &LiveOptions) -> Result<(connect::Target, tokio::runtime::Runtime), LiveError> {
     for d in [&opts.statement_timeout, &opts.lock_timeout] {
         check_duration(d).map_err(LiveError::Usage)?;
     }
@@ -125,6 +126,12 @@ pub fn load(opts: &LiveOptions) -> Result<Snapshot, LiveError> {
             target: target.label.clone(),
             message: format!("cannot start the I/O runtime: {e}"),
         })?;
+    Ok((target, runtime))
+}
+
+/// Connects, reads the catalog in one read-only snapshot, and builds the model.
+pub fn load(opts: &LiveOptions) -> Result<Snapshot, LiveError> {
+    let (target, runtime) = prepare(opts)?;
     let t0 = std::time::Instant::now();
     let raw = runtime.block_on(query::read(&target, opts))?;
     let timing = std::env::var_os("PGVET_TIMING").is_some();
@@ -174,18 +181,7 @@ pub struct Sizes {
 /// Connects and reads only what `lint --db` needs, in one read-only
 /// snapshot with the timeouts set: one catalog query, no model built.
 pub fn sizes(opts: &LiveOptions) -> Result<Sizes, LiveError> {
-    for d in [&opts.statement_timeout, &opts.lock_timeout] {
-        check_duration(d).map_err(LiveError::Usage)?;
-    }
-    let env = |k: &str| std::env::var(k).ok();
-    let target = connect::resolve(&opts.connect, &env)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| LiveError::Connect {
-            target: target.label.clone(),
-            message: format!("cannot start the I/O runtime: {e}"),
-        })?;
+    let (target, runtime) = prepare(opts)?;
     let raw = runtime.block_on(query::read_sizes(&target, opts))?;
     let relations = raw
         .relations

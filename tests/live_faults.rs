@@ -109,14 +109,14 @@ fn catalog_for(command: &str) -> (&'static str, &'static str) {
 
 /// Another session holding a catalog (`pg_catalog.<table>`) in ACCESS
 /// EXCLUSIVE mode until dropped: every reader of that catalog waits.
-struct PolicyLock<'a> {
+struct CatalogLock<'a> {
     cluster: &'a Cluster,
     db: String,
     psql: Child,
 }
 
-impl<'a> PolicyLock<'a> {
-    fn take(cluster: &'a Cluster, db: &str, table: &str) -> PolicyLock<'a> {
+impl<'a> CatalogLock<'a> {
+    fn take(cluster: &'a Cluster, db: &str, table: &str) -> CatalogLock<'a> {
         let psql = cluster
             .psql_command(db)
             .env("PGAPPNAME", "lock-holder")
@@ -130,7 +130,7 @@ impl<'a> PolicyLock<'a> {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let lock = PolicyLock {
+        let lock = CatalogLock {
             cluster,
             db: db.to_string(),
             psql,
@@ -149,7 +149,7 @@ impl<'a> PolicyLock<'a> {
     }
 }
 
-impl Drop for PolicyLock<'_> {
+impl Drop for CatalogLock<'_> {
     fn drop(&mut self) {
         // The server may be stopped already: errors are fine here.
         let _ = self.cluster.psql(
@@ -210,7 +210,7 @@ fn statement_and_lock_timeouts_are_clear_errors() {
     let url = cluster.tcp_url("faults", PASSWORD);
     for command in ["audit", "lint"] {
         let (table, what) = catalog_for(command);
-        let _lock = PolicyLock::take(&cluster, "faults", table);
+        let _lock = CatalogLock::take(&cluster, "faults", table);
         let started = Instant::now();
         let out = against(
             work.path(),
@@ -248,7 +248,7 @@ fn connection_killed_during_the_catalog_read_is_a_clear_error() {
     let url = cluster.tcp_url("faults", PASSWORD);
     for command in ["audit", "lint"] {
         let (table, what) = catalog_for(command);
-        let _lock = PolicyLock::take(&cluster, "faults", table);
+        let _lock = CatalogLock::take(&cluster, "faults", table);
         let cmd = against(work.path(), command, &url, &["--lock-timeout", "60s"]);
         let child = spawn_until_blocked(&cluster, "faults", cmd);
         let killed = cluster.query(
@@ -273,7 +273,7 @@ fn server_stopped_mid_audit_is_a_clear_error() {
     };
     let work = tempfile::tempdir().unwrap();
     let url = cluster.tcp_url("faults", PASSWORD);
-    let lock = PolicyLock::take(&cluster, "faults", "pg_policy");
+    let lock = CatalogLock::take(&cluster, "faults", "pg_policy");
     let cmd = against(work.path(), "audit", &url, &["--lock-timeout", "60s"]);
     let child = spawn_until_blocked(&cluster, "faults", cmd);
     cluster.stop_immediately();

@@ -385,3 +385,68 @@ fn lint_with_db_weighs_lock_findings_by_table_size() {
     assert_eq!(sev, "info", "{msg}");
     assert!(msg.contains("not in the database yet"), "{msg}");
 }
+
+/// What only a live database shows: an index a failed CREATE INDEX
+/// CONCURRENTLY left invalid, and privileges and storage options set
+/// outside any migration pgvet saw.
+#[test]
+fn audit_reads_invalid_indexes_grants_and_storage_options() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    template(&cluster);
+    fresh_db(&cluster, "live_only");
+    cluster.sql(
+        "live_only",
+        "create table public.orders (id bigint primary key, code text not null);
+         alter table public.orders enable row level security;
+         insert into public.orders values (1, 'a'), (2, 'a');
+         alter table public.orders set (autovacuum_enabled = off);
+         revoke all on public.orders from anon;",
+    );
+    // Fails on the duplicate code and leaves the index behind, invalid.
+    let out = cluster.psql(
+        "live_only",
+        &[
+            "-c",
+            "create unique index concurrently orders_code_key on public.orders (code)",
+        ],
+    );
+    assert!(!out.status.success(), "the concurrent build should fail");
+    let cfg = Config {
+        select: Some(
+            [
+                "invalid-index",
+                "autovacuum-disabled",
+                "pg-graphql-anon-table-exposed",
+                "pg-graphql-authenticated-table-exposed",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+        ..Config::default()
+    };
+    let report = pgvet::audit(&live_options(cluster.socket_url("live_only")), &cfg).unwrap();
+    let found: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| format!("{} [{}] {}", f.rule, f.object, f.message))
+        .collect();
+    let has = |rule: &str, text: &str| {
+        found
+            .iter()
+            .any(|f| f.starts_with(&format!("{rule} [public.orders]")) && f.contains(text))
+    };
+    assert!(has("invalid-index", "`orders_code_key`"), "{found:#?}");
+    assert!(has("autovacuum-disabled", "= off"), "{found:#?}");
+    assert!(
+        has("pg-graphql-authenticated-table-exposed", "`authenticated`"),
+        "{found:#?}"
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.starts_with("pg-graphql-anon-table-exposed")),
+        "{found:#?}"
+    );
+}

@@ -102,7 +102,70 @@ pub struct Table {
     pub extension_owned: bool,
     /// Size and row estimate, read from a live database (None from migrations).
     pub stats: Option<TableStats>,
+    /// Storage parameters (`WITH (autovacuum_enabled = false)`): lowercased
+    /// name to value as written. The TOAST table's (`toast.*`) are not kept.
+    pub options: BTreeMap<String, String>,
+    /// Table-level privileges granted to roles other than the owner.
+    pub grants: Grants,
     pub origin: Origin,
+}
+
+/// Table-level privileges on a relation: each grantee (`public` for PUBLIC)
+/// with the privileges it holds, upper case (`SELECT`, `INSERT`, ...). The
+/// owner's implicit privileges are not listed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants(pub BTreeMap<Ident, BTreeSet<String>>);
+
+/// What `ALL` grants on a table, view or sequence, as PostgreSQL 13 to 16
+/// spell them (17 adds MAINTAIN).
+pub const TABLE_PRIVILEGES: [&str; 7] = [
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "TRUNCATE",
+    "REFERENCES",
+    "TRIGGER",
+];
+
+impl Grants {
+    /// Whether `role` holds `privilege` (upper case), itself or through PUBLIC.
+    pub fn allows(&self, role: &Ident, privilege: &str) -> bool {
+        let holds = |r: &Ident| self.0.get(r).is_some_and(|p| p.contains(privilege));
+        holds(role) || (role.as_str() != "public" && holds(&Ident::new("public")))
+    }
+
+    /// Grants `privileges` (upper case; `ALL` is every table privilege).
+    pub fn grant<'a>(&mut self, role: &Ident, privileges: impl IntoIterator<Item = &'a str>) {
+        let held = self.0.entry(role.clone()).or_default();
+        for p in privileges {
+            if p == "ALL" {
+                held.extend(TABLE_PRIVILEGES.iter().map(|p| p.to_string()));
+            } else {
+                held.insert(p.to_string());
+            }
+        }
+        if held.is_empty() {
+            self.0.remove(role);
+        }
+    }
+
+    /// Revokes `privileges` (upper case; `ALL` revokes every one).
+    pub fn revoke<'a>(&mut self, role: &Ident, privileges: impl IntoIterator<Item = &'a str>) {
+        let Some(held) = self.0.get_mut(role) else {
+            return;
+        };
+        for p in privileges {
+            if p == "ALL" {
+                held.clear();
+            } else {
+                held.remove(p);
+            }
+        }
+        if held.is_empty() {
+            self.0.remove(role);
+        }
+    }
 }
 
 /// What the planner knows about a table's size (`reltuples`, `relpages`).
@@ -130,6 +193,8 @@ impl Table {
             partition_of: None,
             extension_owned: false,
             stats: None,
+            options: BTreeMap::new(),
+            grants: Grants::default(),
             origin,
         }
     }
@@ -303,6 +368,8 @@ pub struct View {
     pub query: Option<Node>,
     pub columns: Vec<Ident>,
     pub indexes: Vec<Index>,
+    /// Table-level privileges granted to roles other than the owner.
+    pub grants: Grants,
     pub origin: Origin,
 }
 

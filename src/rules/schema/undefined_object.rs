@@ -29,10 +29,16 @@ impl StatementRule for UndefinedObject {
         let created = created_relation(cx);
         let subject = statement_subject(cx.catalog, cx.search_path, cx.stmt);
         for need in needed {
-            let Some((kind, name, location)) = missing(cx, &need, created.as_ref()) else { continue };
+            let Some((kind, name, location)) = missing(cx, &need, created.as_ref()) else {
+                continue;
+            };
             let object = subject.clone().unwrap_or_else(|| name.clone());
             let span = Some(cx.stmt.name_at(location));
-            cx.report(&object, span, format!("{kind} `{name}` does not exist at this point of the migrations"));
+            cx.report(
+                &object,
+                span,
+                format!("{kind} `{name}` does not exist at this point of the migrations"),
+            );
         }
     }
 }
@@ -45,10 +51,18 @@ fn created_relation(cx: &StmtCtx<'_>) -> Option<QualifiedName> {
     }
 }
 
-fn missing(cx: &StmtCtx<'_>, need: &Needed<'_>, created: Option<&QualifiedName>) -> Option<(&'static str, QualifiedName, i32)> {
+fn missing(
+    cx: &StmtCtx<'_>,
+    need: &Needed<'_>,
+    created: Option<&QualifiedName>,
+) -> Option<(&'static str, QualifiedName, i32)> {
     let cat = cx.catalog;
     let assumed = |qn: &QualifiedName| {
-        cx.assume_exists.iter().any(|a| a == &qn.to_string() || a == qn.name.as_str() || a == &format!("{}.{}", qn.schema.as_str(), qn.name.as_str()))
+        cx.assume_exists.iter().any(|a| {
+            a == &qn.to_string()
+                || a == qn.name.as_str()
+                || a == &format!("{}.{}", qn.schema.as_str(), qn.name.as_str())
+        })
     };
     match need {
         Needed::Relation(rv) => {
@@ -60,7 +74,10 @@ fn missing(cx: &StmtCtx<'_>, need: &Needed<'_>, created: Option<&QualifiedName>)
                 Ok(_) => return None,
                 Err(qn) => qn,
             };
-            if created.is_some_and(|c| c.name == qn.name && (schema.is_none() || c.schema == qn.schema)) || assumed(&qn) {
+            if created
+                .is_some_and(|c| c.name == qn.name && (schema.is_none() || c.schema == qn.schema))
+                || assumed(&qn)
+            {
                 return None;
             }
             // --assume-existing: relations come from outside the migrations;
@@ -73,8 +90,10 @@ fn missing(cx: &StmtCtx<'_>, need: &Needed<'_>, created: Option<&QualifiedName>)
         Needed::Schema(name, location) => {
             let ident = Ident::new(name.clone());
             let qn = QualifiedName::new(ident.clone(), ident.clone());
-            (!cat.schemas.contains_key(&ident) && !is_system_schema(Some(name)) && !cx.assume_exists.iter().any(|a| a == name))
-                .then_some(("schema", qn, *location))
+            (!cat.schemas.contains_key(&ident)
+                && !is_system_schema(Some(name))
+                && !cx.assume_exists.iter().any(|a| a == name))
+            .then_some(("schema", qn, *location))
         }
         Needed::Type(t) => {
             if t.pct_type {
@@ -102,7 +121,9 @@ fn missing(cx: &StmtCtx<'_>, need: &Needed<'_>, created: Option<&QualifiedName>)
         }
         Needed::Function(names, location) => {
             let (schema, name) = split_name(names)?;
-            if is_system_schema(schema.as_deref()) || (schema.is_none() && PG_TRIGGER_FUNCTIONS.contains(&name.as_str())) {
+            if is_system_schema(schema.as_deref())
+                || (schema.is_none() && PG_TRIGGER_FUNCTIONS.contains(&name.as_str()))
+            {
                 return None;
             }
             let qn = match resolve::function(cat, cx.search_path, schema.as_deref(), &name) {
@@ -115,15 +136,32 @@ fn missing(cx: &StmtCtx<'_>, need: &Needed<'_>, created: Option<&QualifiedName>)
 }
 
 /// Trigger functions that ship with PostgreSQL.
-const PG_TRIGGER_FUNCTIONS: &[&str] = &["suppress_redundant_updates_trigger", "tsvector_update_trigger", "tsvector_update_trigger_column"];
+const PG_TRIGGER_FUNCTIONS: &[&str] = &[
+    "suppress_redundant_updates_trigger",
+    "tsvector_update_trigger",
+    "tsvector_update_trigger_column",
+];
 
 fn is_system_schema(schema: Option<&str>) -> bool {
-    matches!(schema, Some("pg_catalog" | "information_schema" | "pg_toast"))
+    matches!(
+        schema,
+        Some("pg_catalog" | "information_schema" | "pg_toast")
+    )
 }
 
 fn is_extension_type(name: &str) -> bool {
-    ["citext", "vector", "halfvec", "sparsevec", "geometry", "geography", "hstore", "ltree", "lquery"]
-        .contains(&name)
+    [
+        "citext",
+        "vector",
+        "halfvec",
+        "sparsevec",
+        "geometry",
+        "geography",
+        "hstore",
+        "ltree",
+        "lquery",
+    ]
+    .contains(&name)
         || baseline::extension_objects(name).1.contains(&name)
 }
 
@@ -138,7 +176,9 @@ fn column_types<'a>(elts: &'a [pb::Node], out: &mut Vec<Needed<'a>>) {
         match &elt.node {
             Some(NodeEnum::ColumnDef(c)) => column_def(c, out),
             Some(NodeEnum::Constraint(c)) => constraint(c, out),
-            Some(NodeEnum::TableLikeClause(l)) => out.extend(l.relation.as_ref().map(Needed::Relation)),
+            Some(NodeEnum::TableLikeClause(l)) => {
+                out.extend(l.relation.as_ref().map(Needed::Relation))
+            }
             _ => {}
         }
     }
@@ -201,13 +241,17 @@ fn collect<'a>(node: &'a NodeEnum, out: &mut Vec<Needed<'a>>) {
             }
         }
         NodeEnum::AlterTableStmt(s) => {
+            // ALTER INDEX names an index, which is not a relation of the model.
+            let index = s.objtype == pb::ObjectType::ObjectIndex as i32;
             if let Some(rv) = &s.relation {
-                if !s.missing_ok {
+                if !s.missing_ok && !index {
                     out.push(Needed::Relation(rv));
                 }
             }
             for cmd in &s.cmds {
-                let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else { continue };
+                let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
+                    continue;
+                };
                 match cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
                     Some(NodeEnum::ColumnDef(c)) => column_def(c, out),
                     Some(NodeEnum::Constraint(c)) => constraint(c, out),
@@ -269,12 +313,16 @@ fn collect<'a>(node: &'a NodeEnum, out: &mut Vec<Needed<'a>>) {
                 Some(NodeEnum::DefElem(d)) if d.defname == "schema" => Some(d),
                 _ => None,
             }) {
-                if let Some(NodeEnum::String(schema)) = d.arg.as_deref().and_then(|a| a.node.as_ref()) {
+                if let Some(NodeEnum::String(schema)) =
+                    d.arg.as_deref().and_then(|a| a.node.as_ref())
+                {
                     out.push(Needed::Schema(schema.sval.clone(), d.location));
                 }
             }
         }
-        NodeEnum::RenameStmt(s) if !s.missing_ok => out.extend(s.relation.as_ref().map(Needed::Relation)),
+        NodeEnum::RenameStmt(s) if !s.missing_ok => {
+            out.extend(s.relation.as_ref().map(Needed::Relation))
+        }
         NodeEnum::InsertStmt(s) => out.extend(s.relation.as_ref().map(Needed::Relation)),
         NodeEnum::UpdateStmt(s) => out.extend(s.relation.as_ref().map(Needed::Relation)),
         NodeEnum::DeleteStmt(s) => out.extend(s.relation.as_ref().map(Needed::Relation)),
@@ -297,7 +345,10 @@ mod tests {
 
     #[test]
     fn self_reference_is_fine() {
-        quiet("undefined-object", "create table public.n (id uuid primary key, parent uuid references n (id));");
+        quiet(
+            "undefined-object",
+            "create table public.n (id uuid primary key, parent uuid references n (id));",
+        );
     }
 
     #[test]
@@ -310,7 +361,10 @@ mod tests {
 
     #[test]
     fn unknown_type_fires_but_builtin_and_enum_do_not() {
-        fires("undefined-object", "create table public.t (id int primary key, s status_kind);");
+        fires(
+            "undefined-object",
+            "create table public.t (id int primary key, s status_kind);",
+        );
         quiet(
             "undefined-object",
             "create type public.status_kind as enum ('a');\ncreate table public.t (id int primary key, s status_kind, at timestamp with time zone, n numeric(10,2), tags text[]);",
@@ -332,17 +386,24 @@ mod tests {
 
     #[test]
     fn alter_table_if_exists_is_fine() {
-        quiet("undefined-object", "alter table if exists public.gone add column x int;");
+        quiet(
+            "undefined-object",
+            "alter table if exists public.gone add column x int;",
+        );
     }
 
     #[test]
     fn table_in_missing_schema_fires() {
-        fires("undefined-object", "create table app.t (id int primary key);");
+        fires(
+            "undefined-object",
+            "create table app.t (id int primary key);",
+        );
     }
 
     #[test]
     fn assume_existing_flag_silences_unknown_relations() {
-        crate::rules::testing::case("create index on public.legacy (id);").fires("undefined-object");
+        crate::rules::testing::case("create index on public.legacy (id);")
+            .fires("undefined-object");
         crate::rules::testing::case("create index on public.legacy (id);")
             .assume_existing()
             .quiet("undefined-object");
@@ -353,7 +414,23 @@ mod tests {
 
     #[test]
     fn assume_exists_silences() {
-        let _ = fires_with("undefined-object", "create index on public.legacy (id);", "");
-        crate::rules::testing::quiet_with("undefined-object", "create index on public.legacy (id);", "assume_exists: [public.legacy]");
+        let _ = fires_with(
+            "undefined-object",
+            "create index on public.legacy (id);",
+            "",
+        );
+        crate::rules::testing::quiet_with(
+            "undefined-object",
+            "create index on public.legacy (id);",
+            "assume_exists: [public.legacy]",
+        );
+    }
+
+    #[test]
+    fn alter_index_names_an_index_not_a_relation() {
+        quiet(
+            "undefined-object",
+            "create table public.t (id int primary key, at date);\ncreate index t_at_idx on public.t (at);\nalter index public.t_at_idx set (fillfactor = 80);",
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Foreign tables in a schema the API serves. Docs: rules/foreign-table-in-api.yaml.
 
 use crate::catalog::RelKind;
+use crate::rules::support::exposure::api_reader;
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct ForeignTableInApi;
@@ -12,11 +13,15 @@ impl SchemaRule for ForeignTableInApi {
             .user_tables()
             .filter(|t| t.kind == RelKind::Foreign && cat.is_exposed(&t.name.schema))
         {
+            // Revoked from every API role: the API cannot read it.
+            let Some(role) = api_reader(cat, &t.grants) else {
+                continue;
+            };
             cx.report(
                 &t.name,
                 t.origin.span(),
                 format!(
-                    "foreign table `{}` is exposed by the API, and row level security cannot restrict its rows",
+                    "foreign table `{}` is exposed by the API and `{role}` can read it, and row level security cannot restrict its rows",
                     t.name
                 ),
             );
@@ -63,8 +68,24 @@ mod tests {
     fn configured_exposed_schema_counts() {
         fires_with(
             "foreign-table-in-api",
-            &format!("{SERVER}create schema api;\ncreate foreign table api.invoices (id uuid not null) server billing;"),
+            &format!("{SERVER}create schema api;\ncreate foreign table api.invoices (id uuid not null) server billing;\ngrant select on all tables in schema api to anon;"),
             "exposed_schemas: [api]",
         );
+    }
+
+    #[test]
+    fn revoked_from_the_api_roles_is_quiet() {
+        let sql = format!(
+            "{SERVER}create foreign table public.invoices (id uuid not null) server billing;\n"
+        );
+        quiet(
+            "foreign-table-in-api",
+            &format!("{sql}revoke all on public.invoices from anon, authenticated;"),
+        );
+        let out = fires(
+            "foreign-table-in-api",
+            &format!("{sql}revoke all on public.invoices from anon;"),
+        );
+        assert!(out.contains("`authenticated` can read it"), "{out}");
     }
 }

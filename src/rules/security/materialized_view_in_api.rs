@@ -1,18 +1,23 @@
 //! Materialized views in a schema the API serves. Docs: rules/materialized-view-in-api.yaml.
 
-use crate::rules::support::exposure::exposed_views;
+use crate::rules::support::exposure::{api_reader, exposed_views};
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct MaterializedViewInApi;
 
 impl SchemaRule for MaterializedViewInApi {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
-        for v in exposed_views(cx.catalog).filter(|v| v.materialized) {
+        let cat = cx.catalog;
+        for v in exposed_views(cat).filter(|v| v.materialized) {
+            // Revoked from every API role: the API cannot read it.
+            let Some(role) = api_reader(cat, &v.grants) else {
+                continue;
+            };
             cx.report(
                 &v.name,
                 v.origin.span(),
                 format!(
-                    "materialized view `{}` is exposed by the API, and row level security cannot restrict its rows",
+                    "materialized view `{}` is exposed by the API and `{role}` can read it, and row level security cannot restrict its rows",
                     v.name
                 ),
             );
@@ -74,8 +79,24 @@ mod tests {
     fn configured_exposed_schema_counts() {
         fires_with(
             "materialized-view-in-api",
-            &format!("{TABLE}create schema api;\ncreate materialized view api.mv as select count(*) from public.jobs;"),
+            &format!("{TABLE}create schema api;\ncreate materialized view api.mv as select count(*) from public.jobs;\ngrant select on all tables in schema api to authenticated;"),
             "exposed_schemas: [api]",
         );
+    }
+
+    #[test]
+    fn revoked_from_the_api_roles_is_quiet() {
+        let sql = format!(
+            "{TABLE}create materialized view public.mv as select count(*) from public.jobs;\n"
+        );
+        quiet(
+            "materialized-view-in-api",
+            &format!("{sql}revoke select on public.mv from anon, authenticated;"),
+        );
+        let out = fires(
+            "materialized-view-in-api",
+            &format!("{sql}revoke select on public.mv from authenticated;"),
+        );
+        assert!(out.contains("`anon` can read it"), "{out}");
     }
 }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::query::{Raw, RawRelation};
-use crate::catalog::{Catalog, DefaultObjectKind, FileId, Ident, QualifiedName, TableStats};
+use crate::catalog::{
+    Catalog, DefaultObjectKind, FileId, Grants, Ident, QualifiedName, TableStats,
+};
 use crate::source::migrations::replay::Replayer;
 use crate::source::migrations::split;
 
@@ -379,30 +381,56 @@ pub fn build(cat: &mut Catalog, raw: &Raw) -> (usize, Vec<Unreadable>) {
     for role in &raw.roles {
         cat.roles.insert(Ident::new(role.as_str()));
     }
-    for r in &raw.relations {
-        let Some(table) = cat.tables.get_mut(&qn(&r.schema, &r.name)) else {
+    for r in raw.relations.iter().filter(|r| own.contains(&r.oid)) {
+        let name = qn(&r.schema, &r.name);
+        let grants = relation_grants(&r.grants);
+        if let Some(view) = cat.views.get_mut(&name) {
+            view.grants = grants;
+            continue;
+        }
+        let Some(table) = cat.tables.get_mut(&name) else {
             continue;
         };
-        if own.contains(&r.oid) {
-            table.stats = Some(TableStats {
-                row_estimate: r.row_estimate,
-                bytes: u64::try_from(r.bytes).unwrap_or(0),
-            });
-        }
+        table.stats = Some(TableStats {
+            row_estimate: r.row_estimate,
+            bytes: u64::try_from(r.bytes).unwrap_or(0),
+        });
+        table.grants = grants;
+        // Storage parameters, `name=value` as pg_class.reloptions keeps them.
+        table.options = r
+            .options
+            .iter()
+            .filter_map(|o| o.split_once('='))
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+            .collect();
     }
-    for i in raw.indexes.iter().filter(|i| !i.valid) {
+    // Validity as the server has it (replaying `CREATE INDEX ... ON ONLY`
+    // of a partitioned table's index marks it invalid, as it would be
+    // before its partitions' indexes were attached).
+    for i in &raw.indexes {
         let Some(r) = relations.get(&i.relation) else {
             continue;
         };
         if let Some(table) = cat.tables.get_mut(&qn(&r.schema, &r.name)) {
             for index in &mut table.indexes {
                 if index.name.as_str() == i.name {
-                    index.is_valid = false;
+                    index.is_valid = i.valid;
                 }
             }
         }
     }
     (count, problems)
+}
+
+/// The model's grants from `grantee PRIVILEGE` pairs.
+fn relation_grants(pairs: &[String]) -> Grants {
+    let mut grants = Grants::default();
+    for pair in pairs {
+        if let Some((role, privilege)) = pair.rsplit_once(' ') {
+            grants.grant(&Ident::new(role), [privilege]);
+        }
+    }
+    grants
 }
 
 fn quote_literal(s: &str) -> String {

@@ -64,6 +64,9 @@ pub struct RawRelation {
     pub owned_sequence: bool,
     pub row_estimate: f64,
     pub bytes: i64,
+    /// `grantee PRIVILEGE` for each table-level privilege held by a role
+    /// other than the owner (`public` for PUBLIC); empty for the default ACL.
+    pub grants: Vec<String>,
 }
 
 pub struct RawColumn {
@@ -396,7 +399,9 @@ async fn read_in_snapshot(client: &Client) -> Result<Raw, LiveError> {
          (select quote_ident(s.srvname) from pg_foreign_table ft join pg_foreign_server s on s.oid = ft.ftserver where ft.ftrelid = c.oid), \
          c.relkind = 'S' and exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass \
              and d.objid = c.oid and d.refclassid = 'pg_class'::regclass and d.deptype in ('a', 'i')), \
-         c.reltuples::float8, c.relpages::int8 * current_setting('block_size')::int8 \
+         c.reltuples::float8, c.relpages::int8 * current_setting('block_size')::int8, \
+         array(select case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end \
+               || ' ' || a.privilege_type from aclexplode(c.relacl) a where a.grantee <> c.relowner) \
          from pg_class c join pg_namespace n on n.oid = c.relnamespace \
          where c.relkind in ('r', 'p', 'f', 'v', 'm', 'S', 'c') and {relation_filter}"
     );
@@ -550,6 +555,7 @@ async fn read_in_snapshot(client: &Client) -> Result<Raw, LiveError> {
             owned_sequence: get(r, 14, w)?,
             row_estimate: get(r, 15, w)?,
             bytes: get(r, 16, w)?,
+            grants: list(r, 17, w)?,
         });
     }
     for r in &r_cols {

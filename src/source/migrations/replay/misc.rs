@@ -7,8 +7,8 @@ use pg_query::NodeEnum;
 
 use super::{ast, role_name, Replayer};
 use crate::catalog::{
-    baseline, resolve, AnonymousBlock, DefaultObjectKind, DefaultPrivilege, Extension, Ident,
-    QualifiedName, Schema, TypeDef, TypeKind,
+    baseline, resolve, AnonymousBlock, DefaultObjectKind, DefaultPrivilege, Extension, Grants,
+    Ident, QualifiedName, Schema, TypeDef, TypeKind,
 };
 use crate::source::migrations::split::Statement;
 
@@ -582,6 +582,7 @@ impl Replayer {
                     }
                 }
             }
+            Ok(Ot::ObjectTable) => self.grant_on_relations(s, &grantees),
             Ok(Ot::ObjectSchema) if has("create") => {
                 for schema in ast::strings(&s.objects) {
                     let Some(sc) = self.catalog.schemas.get_mut(&Ident::new(schema)) else {
@@ -598,6 +599,90 @@ impl Replayer {
             }
             _ => {}
         }
+    }
+
+    /// GRANT / REVOKE on tables, views and materialized views (`ON TABLE`,
+    /// `ON ALL TABLES IN SCHEMA`). Column privileges are not table-level and
+    /// are left out; REVOKE GRANT OPTION FOR keeps the privileges.
+    fn grant_on_relations(&mut self, s: &pb::GrantStmt, grantees: &[Ident]) {
+        if !s.is_grant && s.grant_option {
+            return;
+        }
+        let mut privs: Vec<String> = Vec::new();
+        for p in &s.privileges {
+            if let Some(NodeEnum::AccessPriv(a)) = &p.node {
+                if a.cols.is_empty() {
+                    privs.push(a.priv_name.to_ascii_uppercase());
+                }
+            }
+        }
+        if s.privileges.is_empty() {
+            privs.push("ALL".to_string());
+        } else if privs.is_empty() {
+            return; // column privileges only
+        }
+        let targets: Vec<QualifiedName> =
+            if s.targtype == pb::GrantTargetType::AclTargetAllInSchema as i32 {
+                let schemas: Vec<Ident> = ast::strings(&s.objects)
+                    .into_iter()
+                    .map(Ident::new)
+                    .collect();
+                self.catalog
+                    .tables
+                    .keys()
+                    .chain(self.catalog.views.keys())
+                    .filter(|q| schemas.contains(&q.schema))
+                    .cloned()
+                    .collect()
+            } else {
+                s.objects
+                    .iter()
+                    .filter_map(|o| match &o.node {
+                        Some(NodeEnum::RangeVar(rv)) => {
+                            let (schema, name) = ast::range_var_name(rv);
+                            resolve::relation(
+                                &self.catalog,
+                                &self.search_path,
+                                schema.as_deref(),
+                                &name,
+                            )
+                            .ok()
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            };
+        for name in targets {
+            let grants = if let Some(t) = self.catalog.tables.get_mut(&name) {
+                &mut t.grants
+            } else if let Some(v) = self.catalog.views.get_mut(&name) {
+                &mut v.grants
+            } else {
+                continue;
+            };
+            for g in grantees {
+                let privs = privs.iter().map(String::as_str);
+                if s.is_grant {
+                    grants.grant(g, privs);
+                } else {
+                    grants.revoke(g, privs);
+                }
+            }
+        }
+    }
+
+    /// What a new table or view in `schema` is granted by default
+    /// privileges (PostgreSQL itself grants nothing to other roles).
+    pub(super) fn default_relation_grants(&self, schema: &Ident) -> Grants {
+        let mut grants = Grants::default();
+        for dp in &self.catalog.default_privileges {
+            if dp.kind == DefaultObjectKind::Tables
+                && dp.schema.as_ref().is_none_or(|s| s == schema)
+            {
+                grants.grant(&dp.grantee, dp.privileges.iter().map(String::as_str));
+            }
+        }
+        grants
     }
 
     pub(super) fn alter_default_privileges(
@@ -667,7 +752,12 @@ impl Replayer {
                         if privs.contains("ALL") {
                             dp.privileges.clear();
                         } else {
-                            dp.privileges.retain(|p| !privs.contains(p) && p != "ALL");
+                            // Revoking some privileges from ALL keeps the rest.
+                            if dp.privileges.remove("ALL") {
+                                dp.privileges
+                                    .extend(all_privileges(kind).iter().map(|p| p.to_string()));
+                            }
+                            dp.privileges.retain(|p| !privs.contains(p));
                         }
                     }
                     self.catalog
@@ -778,4 +868,15 @@ fn parse_search_path(value: &str) -> Vec<Ident> {
         .filter(|s| !s.is_empty() && *s != "\"$user\"" && *s != "$user")
         .map(|s| Ident::new(s.trim_matches('"')))
         .collect()
+}
+
+/// What ALL stands for in default privileges of each object kind.
+fn all_privileges(kind: DefaultObjectKind) -> &'static [&'static str] {
+    match kind {
+        DefaultObjectKind::Tables => &crate::catalog::TABLE_PRIVILEGES,
+        DefaultObjectKind::Sequences => &["USAGE", "SELECT", "UPDATE"],
+        DefaultObjectKind::Functions => &["EXECUTE"],
+        DefaultObjectKind::Types => &["USAGE"],
+        DefaultObjectKind::Schemas => &["USAGE", "CREATE"],
+    }
 }

@@ -24,6 +24,11 @@ pub struct Replayer {
     /// `--assume-existing`: ALTER TABLE on a table no migration created
     /// gives it a stand-in instead of being skipped.
     pub assume_existing: bool,
+    /// Indexes created `ON ONLY` a partitioned table, with the partitions
+    /// that have no index attached to them yet: PostgreSQL keeps such an
+    /// index invalid until `ALTER INDEX ... ATTACH PARTITION` has covered
+    /// every partition it had.
+    unattached: std::collections::BTreeMap<(QualifiedName, Ident), Vec<QualifiedName>>,
 }
 
 impl Replayer {
@@ -33,6 +38,7 @@ impl Replayer {
             catalog,
             search_path,
             assume_existing: false,
+            unattached: Default::default(),
         }
     }
 
@@ -300,6 +306,40 @@ mod tests {
         let g = &cat.functions[&q("public", "g")][0];
         assert!(!g.execute_grantees.contains(&Ident::new("anon")));
         assert!(g.execute_grantees.contains(&Ident::new("authenticated")));
+    }
+
+    #[test]
+    fn table_privileges_follow_defaults_grants_and_revokes() {
+        let cat = replay(
+            "alter default privileges in schema public revoke select on tables from anon;
+             create table t (id int);
+             create view v as select id from t;
+             create schema app;
+             create table app.u (id int);
+             grant select, insert (id) on app.u to anon;
+             revoke all on all tables in schema public from authenticated;
+             revoke grant option for insert on t from anon;
+             create table p (id int) with (autovacuum_enabled = off, toast.autovacuum_enabled = off);
+             alter table p set (fillfactor = 70);
+             alter table p reset (autovacuum_enabled);",
+        );
+        let anon = Ident::new("anon");
+        let t = &cat.table(&q("public", "t")).unwrap().grants;
+        assert!(!t.allows(&anon, "SELECT") && t.allows(&anon, "INSERT"));
+        assert!(!t.allows(&Ident::new("authenticated"), "SELECT"));
+        assert!(t.allows(&Ident::new("service_role"), "TRUNCATE"));
+        let v = &cat.views[&q("public", "v")].grants;
+        assert!(!v.allows(&Ident::new("authenticated"), "SELECT"));
+        assert!(v.allows(&Ident::new("service_role"), "SELECT"));
+        // No default privileges in app; the column grant is not table-level.
+        let u = &cat.table(&q("app", "u")).unwrap().grants;
+        assert!(u.allows(&anon, "SELECT") && !u.allows(&anon, "INSERT"));
+        assert!(!u.allows(&Ident::new("authenticated"), "SELECT"));
+        let p = cat.table(&q("public", "p")).unwrap();
+        assert_eq!(
+            p.options.iter().collect::<Vec<_>>(),
+            [(&"fillfactor".to_string(), &"70".to_string())]
+        );
     }
 
     #[test]

@@ -34,6 +34,8 @@ impl Replayer {
             });
         let mut table = Table::new(name.clone(), kind, Self::origin(stmt));
         table.partition_of = partition_of;
+        table.grants = self.default_relation_grants(&name.schema);
+        apply_storage_options(&mut table, &s.options, false);
         for elt in &s.table_elts {
             match &elt.node {
                 Some(NodeEnum::ColumnDef(c)) => self.add_column(&mut table, c, stmt),
@@ -266,6 +268,9 @@ impl Replayer {
 
     pub(super) fn alter_table(&mut self, s: &pb::AlterTableStmt, stmt: &Statement) {
         let Some(rv) = &s.relation else { return };
+        if pb::ObjectType::try_from(s.objtype) == Ok(pb::ObjectType::ObjectIndex) {
+            return self.alter_index(rv, &s.cmds);
+        }
         if pb::ObjectType::try_from(s.objtype) == Ok(pb::ObjectType::ObjectView)
             || pb::ObjectType::try_from(s.objtype) == Ok(pb::ObjectType::ObjectMatview)
         {
@@ -390,6 +395,13 @@ impl Replayer {
                 table.rls_enabled = At::try_from(cmd.subtype) == Ok(At::AtEnableRowSecurity);
                 table.rls_origin = Some(Self::origin(stmt));
             }
+            Ok(At::AtSetRelOptions) | Ok(At::AtResetRelOptions) => {
+                if let Some(NodeEnum::List(list)) = cmd.def.as_deref().and_then(|d| d.node.as_ref())
+                {
+                    let reset = At::try_from(cmd.subtype) == Ok(At::AtResetRelOptions);
+                    apply_storage_options(table, &list.items, reset);
+                }
+            }
             Ok(At::AtForceRowSecurity) => table.rls_forced = true,
             Ok(At::AtNoForceRowSecurity) => table.rls_forced = false,
             Ok(At::AtEnableTrig)
@@ -415,6 +427,65 @@ impl Replayer {
             }
             _ => {}
         }
+    }
+
+    /// ALTER INDEX: `ATTACH PARTITION` is the one form that changes the
+    /// model (an index created ON ONLY a partitioned table turns valid once
+    /// every partition has one attached).
+    fn alter_index(&mut self, rv: &pb::RangeVar, cmds: &[pb::Node]) {
+        let Some(parent) = self.find_index(rv) else {
+            return;
+        };
+        for cmd in cmds {
+            let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
+                continue;
+            };
+            if At::try_from(cmd.subtype) != Ok(At::AtAttachPartition) {
+                continue;
+            }
+            let Some(NodeEnum::PartitionCmd(pc)) = cmd.def.as_deref().and_then(|d| d.node.as_ref())
+            else {
+                continue;
+            };
+            let Some((child_table, _)) = pc.name.as_ref().and_then(|n| self.find_index(n)) else {
+                continue;
+            };
+            let Some(pending) = self.unattached.get_mut(&parent) else {
+                continue;
+            };
+            pending.retain(|p| *p != child_table);
+            if pending.is_empty() {
+                self.unattached.remove(&parent);
+                let (table, index) = &parent;
+                if let Some(ix) = self
+                    .catalog
+                    .tables
+                    .get_mut(table)
+                    .and_then(|t| t.indexes.iter_mut().find(|ix| ix.name == *index))
+                {
+                    ix.is_valid = true;
+                }
+            }
+        }
+    }
+
+    /// The table and name of the index a name refers to: in its schema, or
+    /// the first schema on the search_path that has it.
+    fn find_index(&self, rv: &pb::RangeVar) -> Option<(QualifiedName, Ident)> {
+        let (schema, name) = ast::range_var_name(rv);
+        let name = Ident::new(name);
+        let schemas: Vec<Ident> = match schema {
+            Some(s) => vec![Ident::new(s)],
+            None => self.search_path.clone(),
+        };
+        schemas.iter().find_map(|schema| {
+            self.catalog
+                .tables
+                .values()
+                .filter(|t| t.name.schema == *schema)
+                .find(|t| t.indexes.iter().any(|ix| ix.name == name))
+                .map(|t| (t.name.clone(), name.clone()))
+        })
     }
 
     fn alter_view(&mut self, rv: &pb::RangeVar, cmds: &[pb::Node]) {
@@ -509,6 +580,33 @@ impl Replayer {
             return; // IF NOT EXISTS, or a duplicate PostgreSQL would reject
         }
         indexes.push(index);
+        // ON ONLY a partitioned table that has partitions: invalid until an
+        // index is attached for each of them.
+        let partitioned = self
+            .catalog
+            .tables
+            .get(&on)
+            .is_some_and(|t| t.kind == RelKind::Partitioned);
+        if partitioned && !rv.inh {
+            let partitions: Vec<QualifiedName> = self
+                .catalog
+                .tables
+                .values()
+                .filter(|t| t.partition_of.as_ref() == Some(&on))
+                .map(|t| t.name.clone())
+                .collect();
+            if !partitions.is_empty() {
+                if let Some(ix) = self
+                    .catalog
+                    .tables
+                    .get_mut(&on)
+                    .and_then(|t| t.indexes.last_mut())
+                {
+                    ix.is_valid = false;
+                }
+                self.unattached.insert((on, name), partitions);
+            }
+        }
     }
 
     pub(super) fn create_view(&mut self, s: &pb::ViewStmt, stmt: &Statement) {
@@ -525,6 +623,7 @@ impl Replayer {
                 .map(Ident::new)
                 .collect(),
             indexes: Vec::new(),
+            grants: self.default_relation_grants(&name.schema),
             origin: Self::origin(stmt),
         };
         apply_view_options(&mut view, &s.options, false);
@@ -555,14 +654,20 @@ impl Replayer {
                     .map(Ident::new)
                     .collect(),
                 indexes: Vec::new(),
+                grants: self.default_relation_grants(&name.schema),
                 origin: Self::origin(stmt),
             };
             self.catalog.views.insert(name, view);
-        } else if let std::collections::btree_map::Entry::Vacant(slot) =
-            self.catalog.tables.entry(name.clone())
-        {
+        } else if !self.catalog.tables.contains_key(&name) {
             // CREATE TABLE AS: the columns come from a query pgvet does not evaluate.
-            slot.insert(Table::new(name, RelKind::Table, Self::origin(stmt)));
+            let mut table = Table::new(name.clone(), RelKind::Table, Self::origin(stmt));
+            table.grants = self.default_relation_grants(&name.schema);
+            apply_storage_options(
+                &mut table,
+                s.into.as_ref().map_or(&[][..], |i| &i.options[..]),
+                false,
+            );
+            self.catalog.tables.insert(name, table);
         }
     }
 
@@ -586,6 +691,21 @@ fn apply_view_options(view: &mut View, options: &[pb::Node], reset: bool) {
             "security_invoker" => view.security_invoker = on,
             "security_barrier" => view.security_barrier = on,
             _ => {}
+        }
+    }
+}
+
+/// `WITH (...)` on a table, `ALTER TABLE ... SET (...)` or `RESET (...)`.
+/// The TOAST table's options (`toast.name`) are not kept.
+fn apply_storage_options(table: &mut Table, options: &[pb::Node], reset: bool) {
+    for d in ast::def_elems(options).filter(|d| d.defnamespace.is_empty()) {
+        let name = d.defname.to_ascii_lowercase();
+        if reset {
+            table.options.remove(&name);
+        } else {
+            // A boolean option written without a value is true.
+            let value = ast::def_arg_text(d).unwrap_or_else(|| "true".to_string());
+            table.options.insert(name, value);
         }
     }
 }

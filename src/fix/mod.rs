@@ -50,6 +50,11 @@ pub enum Remedy {
     SecurityInvoker { view: QualifiedName },
     /// timestamp-nullable, for a NOT NULL column without a default.
     DefaultNow { table: QualifiedName, column: Ident },
+    /// autovacuum-disabled: reset a storage parameter to the server's setting.
+    ResetOption {
+        table: QualifiedName,
+        option: String,
+    },
 }
 
 impl Remedy {
@@ -64,6 +69,7 @@ impl Remedy {
 /// Rules whose findings can carry a [`Remedy`], with what `pgvet fix`
 /// writes for them (`pgvet explain` shows it).
 pub const FIXES: &[(&str, &str)] = &[
+    ("autovacuum-disabled", "`alter table ... reset (autovacuum_enabled)`, so the table follows the server's autovacuum settings again."),
     ("duplicate-index", "`drop index concurrently if exists` of the redundant index, unless it backs a constraint."),
     ("fk-missing-index", "`create index concurrently if not exists idx_<table>_<columns>` on the foreign key's columns (the name cut to 63 bytes and made unique)."),
     ("function-search-path-mutable", "`alter function ... set search_path = ''` when every name in the body is schema-qualified, otherwise `pg_catalog, <the schemas its unqualified names live in>, pg_temp` (the whole default path, with a comment, when the body cannot be read fully)."),
@@ -300,6 +306,10 @@ fn build(
                 "alter view {view} set (security_invoker = true);"
             )))
         }
+        Remedy::ResetOption { table, option } => Ok(Built::plain(format!(
+            "alter table {table} reset ({});",
+            Ident::new(option.clone())
+        ))),
         Remedy::DefaultNow { table, column } => {
             let col = cat
                 .table(table)

@@ -1,5 +1,6 @@
 //! Tables with autovacuum switched off. Docs: rules/autovacuum-disabled.yaml.
 
+use crate::fix::Remedy;
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct AutovacuumDisabled;
@@ -13,13 +14,17 @@ impl SchemaRule for AutovacuumDisabled {
             if !is_false(value) {
                 continue;
             }
-            cx.report(
+            cx.report_fixable(
                 &t.name,
                 t.origin.span(),
                 format!(
                     "table `{}` has autovacuum_enabled = {value}: dead rows pile up and its statistics go stale until someone vacuums and analyzes it by hand",
                     t.name
                 ),
+                Remedy::ResetOption {
+                    table: t.name.clone(),
+                    option: "autovacuum_enabled".to_string(),
+                },
             );
         }
     }

@@ -133,26 +133,60 @@ fn prepare(opts: &LiveOptions) -> Result<(connect::Target, tokio::runtime::Runti
 pub fn load(opts: &LiveOptions) -> Result<Snapshot, LiveError> {
     let (target, runtime) = prepare(opts)?;
     let t0 = std::time::Instant::now();
-    let raw = runtime.block_on(query::read(&target, opts))?;
-    let timing = std::env::var_os("PGVET_TIMING").is_some();
-    if timing {
-        eprintln!("read: {:?}", t0.elapsed());
-    }
-    let platform = opts.platform.unwrap_or(if raw.looks_like_supabase() {
-        Platform::Supabase
-    } else {
-        Platform::Postgres
+    // The catalog arrives in numbered parts (`query::read`), and the model is
+    // built from each while the server still reads the next (issue 5).
+    let (parts, arrived) = std::sync::mpsc::channel();
+    let (read, built) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let read = runtime.block_on(query::read(&target, opts, parts));
+            (read, t0.elapsed())
+        });
+        // The parts in order, whichever arrives first.
+        let mut early = std::collections::BTreeMap::new();
+        let mut number = 0;
+        let mut next = || loop {
+            if let Some(raw) = early.remove(&number) {
+                number += 1;
+                return Some(raw);
+            }
+            let (n, raw) = arrived.recv().ok()?;
+            early.insert(n, raw);
+        };
+        let built = next().and_then(|mut raw| {
+            let first = t0.elapsed();
+            let platform = opts.platform.unwrap_or(if raw.looks_like_supabase() {
+                Platform::Supabase
+            } else {
+                Platform::Postgres
+            });
+            let mut cat = baseline::catalog(platform);
+            cat.exposed_schemas = opts
+                .exposed_schemas
+                .iter()
+                .map(|s| Ident::new(s.clone()))
+                .collect();
+            let (definitions, unreadable) = ddl::build(&mut cat, &mut raw, &mut next)?;
+            Some((raw, cat, definitions, unreadable, first, t0.elapsed()))
+        });
+        let read = reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (read, built)
     });
-    let mut cat = baseline::catalog(platform);
-    cat.exposed_schemas = opts
-        .exposed_schemas
-        .iter()
-        .map(|s| Ident::new(s.clone()))
-        .collect();
-    let t1 = std::time::Instant::now();
-    let (definitions, unreadable) = ddl::build(&mut cat, &raw);
-    if timing {
-        eprintln!("build: {:?}", t1.elapsed());
+    // A failed read wins over whatever was built from its first part.
+    let (read, read_time) = read;
+    read?;
+    let Some((raw, mut cat, definitions, unreadable, first, built_at)) = built else {
+        return Err(LiveError::Query {
+            what: "the catalog".into(),
+            message: "the read ended before every part arrived".into(),
+        });
+    };
+    if std::env::var_os("PGVET_TIMING").is_some() {
+        // Times since the connection was made; the build overlaps the read.
+        eprintln!("first part read: {first:?}");
+        eprintln!("read: {read_time:?}");
+        eprintln!("built: {built_at:?}");
     }
     let audited = |schema: &Ident| match &opts.schemas {
         Some(list) => list.iter().any(|s| s == schema.as_str()),
@@ -162,7 +196,7 @@ pub fn load(opts: &LiveOptions) -> Result<Snapshot, LiveError> {
     Ok(Snapshot {
         catalog: cat,
         target: target.label,
-        server_version: raw.server_version.clone(),
+        server_version: raw.server_version,
         read_only: raw.read_only,
         definitions,
         unreadable,

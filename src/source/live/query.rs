@@ -4,6 +4,8 @@
 //! linear in the number of objects: extension membership is looked up
 //! through pg_depend's (classid, objid) index, never by objid alone.
 
+use std::sync::mpsc::Sender;
+
 use tokio_postgres::{Client, Row};
 
 use super::connect::{tls_config, SslMode, Target};
@@ -128,6 +130,7 @@ pub struct RawPolicy {
 }
 
 /// Everything read in the snapshot.
+#[derive(Default)]
 pub struct Raw {
     pub server_version: String,
     pub read_only: bool,
@@ -326,16 +329,22 @@ async fn begin_snapshot(target: &Target, opts: &LiveOptions) -> Result<Client, L
     Ok(client)
 }
 
-/// Reads the whole catalog in one read-only snapshot.
-pub async fn read(target: &Target, opts: &LiveOptions) -> Result<Raw, LiveError> {
+/// Reads the whole catalog in one read-only snapshot, sent to `parts` in
+/// three numbered parts as they arrive (see [`read_in_snapshot`]): part 1
+/// has only the constraints, part 2 only indexes, triggers and policies.
+pub async fn read(
+    target: &Target,
+    opts: &LiveOptions,
+    parts: Sender<(usize, Raw)>,
+) -> Result<(), LiveError> {
     let client = begin_snapshot(target, opts).await?;
-    let raw = read_in_snapshot(&client).await;
+    let read = read_in_snapshot(&client, &parts).await;
     // Nothing was written; ending the transaction either way is harmless.
     let _ = client.batch_execute("rollback").await;
-    raw
+    read
 }
 
-async fn read_in_snapshot(client: &Client) -> Result<Raw, LiveError> {
+async fn read_in_snapshot(client: &Client, parts: &Sender<(usize, Raw)>) -> Result<(), LiveError> {
     let version = rows(
         client,
         "the server version",
@@ -406,8 +415,14 @@ async fn read_in_snapshot(client: &Client) -> Result<Raw, LiveError> {
          where c.relkind in ('r', 'p', 'f', 'v', 'm', 'S', 'c') and {relation_filter}"
     );
     let q_columns = format!(
+        // A default cannot refer to a column, so it deparses without its
+        // table (relid 0) to the same text; with the table, pg_get_expr
+        // opens it, building the session's relation cache entry for every
+        // table: half of this query's time on 6,000 tables (issue 5).
+        // Generated columns need the table.
         "select a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
-         a.attidentity::text, a.attgenerated::text, pg_get_expr(ad.adbin, ad.adrelid) \
+         a.attidentity::text, a.attgenerated::text, \
+         pg_get_expr(ad.adbin, case when a.attgenerated = '' then 0 else ad.adrelid end) \
          from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace \
          left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum \
          where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'f', 'c') and {relation_filter} \
@@ -457,53 +472,91 @@ async fn read_in_snapshot(client: &Client) -> Result<Raw, LiveError> {
     );
 
     // One connection pipelines concurrent queries; they share the snapshot.
-    // When one fails, the queries behind it fail too ("transaction is
-    // aborted", "connection closed"): all are awaited so that the message
-    // names the query that failed first and why, not one that came after.
-    let results = tokio::join!(
-        rows(client, "roles (pg_roles)", &q_roles),
-        rows(client, "schemas (pg_namespace)", &q_schemas),
-        rows(client, "extensions (pg_extension)", &q_extensions),
-        rows(client, "types (pg_type)", &q_types),
-        rows(client, "relations (pg_class)", &q_relations),
-        rows(client, "columns (pg_attribute)", &q_columns),
-        rows(client, "constraints (pg_constraint)", &q_constraints),
-        rows(client, "indexes (pg_index)", &q_indexes),
-        rows(client, "functions (pg_proc)", &q_functions),
-        rows(client, "triggers (pg_trigger)", &q_triggers),
-        rows(client, "policies (pg_policy)", &q_policies),
-    );
-    let (r_roles, r_schemas, r_ext, r_types, r_rel, r_cols, r_cons, r_idx, r_fn, r_trg, r_pol) =
-        match results {
-            (Ok(a), Ok(b), Ok(c), Ok(d), Ok(e), Ok(f), Ok(g), Ok(h), Ok(i), Ok(j), Ok(k)) => {
-                (a, b, c, d, e, f, g, h, i, j, k)
-            }
-            (a, b, c, d, e, f, g, h, i, j, k) => {
-                let failures = [a, b, c, d, e, f, g, h, i, j, k]
-                    .into_iter()
-                    .filter_map(Result::err);
-                return Err(cause(failures).unwrap_or_else(|| LiveError::Query {
-                    what: "the catalog".into(),
-                    message: "a query failed".into(),
-                }));
-            }
-        };
-
-    let mut raw = Raw {
-        server_version,
-        read_only,
-        roles: Vec::new(),
-        schemas: Vec::new(),
-        extensions: Vec::new(),
-        types: Vec::new(),
-        relations: Vec::new(),
-        columns: Vec::new(),
-        constraints: Vec::new(),
-        indexes: Vec::new(),
-        functions: Vec::new(),
-        triggers: Vec::new(),
-        policies: Vec::new(),
+    // The catalog goes to the caller in three parts, each as soon as its
+    // queries have arrived, so that the model is built from the first parts
+    // while the server still works on the next (issue 5). When one query
+    // fails, the queries behind it fail too ("transaction is aborted",
+    // "connection closed"): all are awaited so that the message names the
+    // query that failed first and why, not one that came after. Parts are
+    // numbered: `join!` polls its futures in turns, so when rows arrive
+    // together a later part can be ready first.
+    let send = |number: usize, part: Result<Raw, Vec<Failed>>| {
+        // The receiver is gone only when building failed; the read goes on
+        // so that a query's error still wins.
+        let _ = parts.send((number, part?));
+        Ok::<(), Vec<Failed>>(())
     };
+    let first = async {
+        let (a, b, c, d, e, f, g) = tokio::join!(
+            rows(client, "roles (pg_roles)", &q_roles),
+            rows(client, "schemas (pg_namespace)", &q_schemas),
+            rows(client, "extensions (pg_extension)", &q_extensions),
+            rows(client, "types (pg_type)", &q_types),
+            rows(client, "relations (pg_class)", &q_relations),
+            rows(client, "columns (pg_attribute)", &q_columns),
+            rows(client, "functions (pg_proc)", &q_functions),
+        );
+        let raw = Raw {
+            server_version,
+            read_only,
+            ..Raw::default()
+        };
+        send(
+            0,
+            all_ok([a, b, c, d, e, f, g])
+                .and_then(|rows| first_part(raw, rows).map_err(unreadable)),
+        )
+    };
+    let second = async {
+        let a = rows(client, "constraints (pg_constraint)", &q_constraints).await;
+        send(
+            1,
+            all_ok([a]).and_then(|rows| second_part(rows).map_err(unreadable)),
+        )
+    };
+    let third = async {
+        let (a, b, c) = tokio::join!(
+            rows(client, "indexes (pg_index)", &q_indexes),
+            rows(client, "triggers (pg_trigger)", &q_triggers),
+            rows(client, "policies (pg_policy)", &q_policies),
+        );
+        send(
+            2,
+            all_ok([a, b, c]).and_then(|rows| third_part(rows).map_err(unreadable)),
+        )
+    };
+    let (first, second, third) = tokio::join!(first, second, third);
+    let failures = [first, second, third]
+        .into_iter()
+        .filter_map(Result::err)
+        .flatten();
+    match cause(failures) {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
+
+/// Rows that do not have the expected columns.
+fn unreadable(error: LiveError) -> Vec<Failed> {
+    vec![Failed {
+        error,
+        knock_on: false,
+    }]
+}
+
+/// The rows of every query, or the failures in pipeline order.
+fn all_ok<const N: usize>(
+    results: [Result<Vec<Row>, Failed>; N],
+) -> Result<[Vec<Row>; N], Vec<Failed>> {
+    if results.iter().any(Result::is_err) {
+        return Err(results.into_iter().filter_map(Result::err).collect());
+    }
+    Ok(results.map(Result::unwrap_or_default))
+}
+
+/// Roles, schemas, extensions, types, relations, columns and functions.
+fn first_part(mut raw: Raw, rows: [Vec<Row>; 7]) -> Result<Raw, LiveError> {
+    let [r_roles, r_schemas, r_ext, r_types, r_rel, r_cols, r_fn] = rows;
     for r in &r_roles {
         raw.roles.push(get(r, 0, "roles")?);
     }
@@ -570,25 +623,6 @@ async fn read_in_snapshot(client: &Client) -> Result<Raw, LiveError> {
             default: get(r, 6, w)?,
         });
     }
-    for r in &r_cons {
-        let w = "constraints";
-        raw.constraints.push(RawConstraint {
-            relation: get(r, 0, w)?,
-            name: get(r, 1, w)?,
-            def: get(r, 2, w)?,
-            local: get(r, 3, w)?,
-        });
-    }
-    for r in &r_idx {
-        let w = "indexes";
-        raw.indexes.push(RawIndex {
-            relation: get(r, 0, w)?,
-            name: get(r, 1, w)?,
-            def: get(r, 2, w)?,
-            valid: get(r, 3, w)?,
-            inherited: get(r, 4, w)?,
-        });
-    }
     for r in &r_fn {
         let w = "functions";
         raw.functions.push(RawFunction {
@@ -600,6 +634,39 @@ async fn read_in_snapshot(client: &Client) -> Result<Raw, LiveError> {
             def: get(r, 5, w)?,
             identity_args: get(r, 6, w)?,
             execute: get(r, 7, w)?,
+        });
+    }
+    Ok(raw)
+}
+
+/// Constraints.
+fn second_part(rows: [Vec<Row>; 1]) -> Result<Raw, LiveError> {
+    let [r_cons] = rows;
+    let mut raw = Raw::default();
+    for r in &r_cons {
+        let w = "constraints";
+        raw.constraints.push(RawConstraint {
+            relation: get(r, 0, w)?,
+            name: get(r, 1, w)?,
+            def: get(r, 2, w)?,
+            local: get(r, 3, w)?,
+        });
+    }
+    Ok(raw)
+}
+
+/// Indexes, triggers and policies.
+fn third_part(rows: [Vec<Row>; 3]) -> Result<Raw, LiveError> {
+    let [r_idx, r_trg, r_pol] = rows;
+    let mut raw = Raw::default();
+    for r in &r_idx {
+        let w = "indexes";
+        raw.indexes.push(RawIndex {
+            relation: get(r, 0, w)?,
+            name: get(r, 1, w)?,
+            def: get(r, 2, w)?,
+            valid: get(r, 3, w)?,
+            inherited: get(r, 4, w)?,
         });
     }
     for r in &r_trg {

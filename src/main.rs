@@ -28,6 +28,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Replay migration files into one schema and report problems.
+    #[command(visible_alias = "check")]
     Lint(LintArgs),
     /// List every rule: id, severity, category, title.
     Rules {

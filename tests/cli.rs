@@ -58,6 +58,18 @@ fn findings_exit_1_and_fail_on_controls_it() {
 }
 
 #[test]
+fn check_is_lint_by_another_name() {
+    let d = tmp();
+    write(d.path(), "m/001.sql", WARNS);
+    let lint = pgvet(d.path(), &["lint", "--format", "json", "m"]);
+    let check = pgvet(d.path(), &["check", "--format", "json", "m"]);
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    assert_eq!(stdout(&check), stdout(&lint));
+    let fail = pgvet(d.path(), &["check", "--fail-on", "never", "m"]);
+    assert_eq!(fail.status.code(), Some(0));
+}
+
+#[test]
 fn unparseable_sql_exits_2_names_file_line_column_and_other_files_still_lint() {
     let d = tmp();
     write(

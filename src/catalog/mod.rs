@@ -61,9 +61,36 @@ pub enum Platform {
 }
 
 /// A parsed SQL expression (policy condition, CHECK, index predicate, default).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Kept encoded (pg_query's protobuf bytes, about 1/40 of the tree's size: a
+/// decoded `Node` is 608 bytes, whatever its kind) and decoded when a rule
+/// reads it. The model holds tens of thousands of these; as trees they were
+/// half of pgvet's peak memory (issue 8).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Expr {
-    pub node: Box<Node>,
+    bytes: Box<[u8]>,
+}
+
+impl Expr {
+    pub fn new(node: &Node) -> Expr {
+        use prost::Message;
+        Expr {
+            bytes: node.encode_to_vec().into_boxed_slice(),
+        }
+    }
+
+    /// The expression's tree. It was decoded from a statement once, so it
+    /// decodes again (an empty node if it ever did not).
+    pub fn node(&self) -> Box<Node> {
+        use prost::Message;
+        Box::new(Node::decode(&*self.bytes).unwrap_or_default())
+    }
+}
+
+impl std::fmt::Debug for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Expr").field("node", &self.node()).finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -355,7 +355,7 @@ fn signature(name: &QualifiedName, args: &[TypeName]) -> String {
 fn alter_policy(cat: &Catalog, table: &QualifiedName, p: &Policy) -> Result<String, String> {
     let mut clauses = Vec::new();
     for (clause, cond, _) in rls::conditions(p) {
-        let text = expr::to_sql(&cond.node);
+        let text = expr::to_sql(&cond);
         let wrapped = wrap_request_calls(cat, &text)?;
         if wrapped != text {
             clauses.push(format!("{} ({wrapped})", clause.to_lowercase()));
@@ -379,6 +379,7 @@ fn wrap_request_calls(cat: &Catalog, text: &str) -> Result<String, String> {
     const PREFIX: usize = "select ".len();
     let reparsed = expr::parse(text).ok_or("the condition does not parse again")?;
     let mut cuts: Vec<(usize, usize)> = Vec::new();
+    let reparsed = reparsed.node();
     for call in rls::bare_request_calls(cat, &reparsed) {
         let call_text = rls::call_text(call);
         let start = usize::try_from(call.location)

@@ -63,7 +63,7 @@ fn is_account_table(table: &Table, opts: &Options) -> bool {
 fn folded_unique(table: &Table, column: &str) -> bool {
     table.indexes.iter().filter(|ix| ix.unique).any(|ix| {
         ix.elems.iter().any(|e| match &e.key {
-            IndexKey::Expression(x) => expr::nodes(x).into_iter().any(|n| match n {
+            IndexKey::Expression(x) => expr::nodes(&x.node()).into_iter().any(|n| match n {
                 NodeRef::FuncCall(call) => {
                     expr::call_name(call).is_some_and(|(_, n)| n == "lower" || n == "upper")
                         && call

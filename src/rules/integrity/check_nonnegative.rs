@@ -110,7 +110,7 @@ impl SchemaRule for CheckNonnegative {
                     || col.identity
                     || col.generated
                     || is_key_column(table, name)
-                    || checks(table).any(|e| bounds_below(e, name))
+                    || checks(table).any(|e| bounds_below(&e, name))
                 {
                     continue;
                 }

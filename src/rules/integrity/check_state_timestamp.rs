@@ -80,7 +80,7 @@ impl SchemaRule for CheckStateTimestamp {
                     || t.generated
                     || !is_bool(column_type(cat, f).base)
                     || !is_temporal(column_type(cat, t).base)
-                    || checks(table).any(|e| mentions_all(e, &[&flag, &at]))
+                    || checks(table).any(|e| mentions_all(&e, &[&flag, &at]))
                 {
                     continue;
                 }

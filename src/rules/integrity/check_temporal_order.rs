@@ -102,7 +102,7 @@ impl SchemaRule for CheckTemporalOrder {
                 };
                 if !orderable(a)
                     || !orderable(b)
-                    || checks(table).any(|e| compares(e, &earlier, &later))
+                    || checks(table).any(|e| compares(&e, &earlier, &later))
                 {
                     continue;
                 }

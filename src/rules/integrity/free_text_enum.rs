@@ -73,7 +73,7 @@ impl SchemaRule for FreeTextEnum {
                     || ty.domain_check
                     || col.generated
                     || is_fk_column(table, name)
-                    || checks(table).any(|e| limits_values(e, name))
+                    || checks(table).any(|e| limits_values(&e, name))
                 {
                     continue;
                 }

@@ -50,7 +50,7 @@ fn unique_alone(table: &Table, column: &Ident) -> bool {
 /// A CHECK mentioning both, or a composite key or foreign key containing both.
 fn tied(table: &Table, a: &Ident, b: &Ident) -> bool {
     let both = |cols: &[Ident]| cols.len() > 1 && cols.contains(a) && cols.contains(b);
-    checks(table).any(|e| mentions_all(e, &[a.as_str(), b.as_str()]))
+    checks(table).any(|e| mentions_all(&e, &[a.as_str(), b.as_str()]))
         || table.constraints.iter().any(|c| match &c.kind {
             ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } => {
                 both(columns)

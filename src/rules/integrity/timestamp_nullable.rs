@@ -45,7 +45,7 @@ impl SchemaRule for TimestampNullable {
                 } else if opts.now_defaults
                     && !col.not_null
                     && is_temporal(column_type(cat, col).base)
-                    && col.default.as_ref().is_some_and(defaults_to_now)
+                    && col.default.as_ref().is_some_and(|d| defaults_to_now(&d.node()))
                 {
                     "defaults to the current time but is nullable"
                 } else {

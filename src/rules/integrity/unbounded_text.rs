@@ -79,7 +79,7 @@ impl SchemaRule for UnboundedText {
                     || !is_unlimited_character(ty.base)
                     || ty.domain_check
                     || col.generated
-                    || checks(table).any(|e| limits_length(e, name))
+                    || checks(table).any(|e| limits_length(&e, name))
                 {
                     continue;
                 }

@@ -76,7 +76,7 @@ fn shape(ix: &Index) -> Shape {
                 let key = match &e.key {
                     // Quoted like PostgreSQL prints it, so it cannot collide with an expression.
                     IndexKey::Column(c) => c.to_string(),
-                    IndexKey::Expression(x) => format!("({})", to_sql(&x.node)),
+                    IndexKey::Expression(x) => format!("({})", to_sql(&x.node())),
                 };
                 (
                     key,
@@ -86,7 +86,7 @@ fn shape(ix: &Index) -> Shape {
             })
             .collect(),
         include: ix.include.iter().map(ToString::to_string).collect(),
-        predicate: ix.predicate.as_ref().map(|p| to_sql(&p.node)),
+        predicate: ix.predicate.as_ref().map(|p| to_sql(&p.node())),
     }
 }
 

@@ -14,7 +14,7 @@ impl SchemaRule for RlsInitplan {
         for table in cat.tables.values() {
             for policy in user_policies(table) {
                 for (clause, cond, base) in conditions(policy) {
-                    for call in bare_request_calls(cat, cond) {
+                    for call in bare_request_calls(cat, &cond) {
                         let text = call_text(call);
                         let span = node_span(base, call.location, text.len(), policy.origin.span());
                         cx.report_fixable(

@@ -144,7 +144,7 @@ fn condition(p: &Policy, cmd: PolicyCommand) -> Option<&Expr> {
 /// adds nothing of its own, or only the opposite of the dropped test.
 fn bypassed(p: &Expr, q: &Expr) -> Option<String> {
     let parts = |e: &Expr| -> Vec<(String, pb::Node)> {
-        expr::conjuncts(&e.node)
+        expr::conjuncts(&e.node())
             .into_iter()
             .filter(|n| !expr::is_constant_true(n))
             .map(|n| (expr::to_sql(n), n.clone()))

@@ -31,13 +31,13 @@ impl SchemaRule for RlsPolicyAlwaysTrue {
                 // which is reported already.
                 let mut clauses = Vec::new();
                 if let Some(u) = &policy.using {
-                    if policy.command != PolicyCommand::Insert && holds(&u.node) {
-                        clauses.push(format!("USING ({})", expr::to_sql(&u.node)));
+                    if policy.command != PolicyCommand::Insert && holds(&u.node()) {
+                        clauses.push(format!("USING ({})", expr::to_sql(&u.node())));
                     }
                 }
                 if let Some(c) = &policy.with_check {
-                    if holds(&c.node) {
-                        clauses.push(format!("WITH CHECK ({})", expr::to_sql(&c.node)));
+                    if holds(&c.node()) {
+                        clauses.push(format!("WITH CHECK ({})", expr::to_sql(&c.node())));
                     }
                 }
                 if clauses.is_empty() {

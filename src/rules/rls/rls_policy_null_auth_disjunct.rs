@@ -25,7 +25,7 @@ impl SchemaRule for RlsPolicyNullAuthDisjunct {
                     continue;
                 }
                 for (clause, cond, base) in conditions(policy) {
-                    for branch in top_level_disjuncts(&cond.node) {
+                    for branch in top_level_disjuncts(&cond) {
                         if !is_no_user_test(branch) {
                             continue;
                         }

@@ -19,7 +19,7 @@ impl SchemaRule for RlsPolicySubquery {
             for policy in user_policies(t) {
                 let mut others: Vec<QualifiedName> = Vec::new();
                 for (_, cond, _) in conditions(policy) {
-                    for s in expr::sublinks(cond) {
+                    for s in expr::sublinks(&cond) {
                         if !matches!(
                             s.sub_link_type(),
                             SubLinkType::ExistsSublink

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use pg_query::NodeRef;
 
-use crate::catalog::{Catalog, Expr, Function, PolicyCommand, QualifiedName};
+use crate::catalog::{Catalog, Function, PolicyCommand, QualifiedName};
 use crate::rules::support::expr;
 use crate::rules::support::rls::{
     applies_to, body_refs, conditions, function_search_path, functions, policy_search_path, table,
@@ -29,7 +29,7 @@ impl SchemaRule for RlsRecursion {
             for policy in t.policies.iter().filter(|p| !p.origin.is_baseline()) {
                 let reads: Vec<Read> = conditions(policy)
                     .into_iter()
-                    .flat_map(|(_, e, _)| expr_reads(cat, e))
+                    .flat_map(|(_, e, _)| expr_reads(cat, &e))
                     .collect();
                 let Some(path) = cycle(cat, &t.name, &reads) else {
                     continue;
@@ -76,7 +76,7 @@ fn cycle(cat: &Catalog, start: &QualifiedName, first: &[Read]) -> Option<String>
                 .filter(|p| applies_to(p, PolicyCommand::Select))
             {
                 let Some(using) = &p.using else { continue };
-                for r in expr_reads(cat, using) {
+                for r in expr_reads(cat, &using.node()) {
                     let step = format!(
                         "{way}, whose policy `{}` reads {} `{}`",
                         p.name, r.how, r.table
@@ -96,7 +96,7 @@ fn cycle(cat: &Catalog, start: &QualifiedName, first: &[Read]) -> Option<String>
 
 /// Tables a condition reads: in subqueries, and in the bodies of the
 /// SECURITY INVOKER functions it calls (transitively).
-fn expr_reads(cat: &Catalog, e: &Expr) -> Vec<Read> {
+fn expr_reads(cat: &Catalog, e: &pg_query::protobuf::Node) -> Vec<Read> {
     let path = policy_search_path();
     let mut out = Vec::new();
     for n in expr::nodes(e) {

@@ -28,7 +28,7 @@ impl SchemaRule for RlsUserMetadata {
         for table in cat.tables.values() {
             for policy in user_policies(table) {
                 for (clause, cond, base) in conditions(policy) {
-                    for n in expr::nodes(cond) {
+                    for n in expr::nodes(&cond) {
                         let NodeRef::AExpr(e) = n else { continue };
                         if !is_user_metadata_access(e) {
                             continue;
@@ -48,7 +48,7 @@ impl SchemaRule for RlsUserMetadata {
                         );
                     }
                     let mut seen = BTreeSet::new();
-                    for (_, schema, name) in expr::calls(cond) {
+                    for (_, schema, name) in expr::calls(&cond) {
                         for f in functions(cat, &policy_search_path(), schema.as_deref(), &name) {
                             collect(cat, f, 0, &mut seen, &mut memo, &mut |f| {
                                 let entry = via

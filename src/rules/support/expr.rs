@@ -50,14 +50,15 @@ pub fn parse(sql: &str) -> Option<Expr> {
         return None;
     };
     match select.target_list.into_iter().next()?.node? {
-        NodeEnum::ResTarget(rt) => rt.val.map(|node| Expr { node }),
+        NodeEnum::ResTarget(rt) => rt.val.map(|node| Expr::new(&node)),
         _ => None,
     }
 }
 
-/// Every node in the expression, depth-first, the root first.
-pub fn nodes(expr: &Expr) -> Vec<NodeRef<'_>> {
-    match &expr.node.node {
+/// Every node in the expression (decoded with [`Expr::node`]), depth-first,
+/// the root first.
+pub fn nodes(expr: &Node) -> Vec<NodeRef<'_>> {
+    match &expr.node {
         Some(n) => ast::descendants(n),
         None => Vec::new(),
     }
@@ -70,7 +71,7 @@ pub fn call_name(call: &pb::FuncCall) -> Option<(Option<String>, String)> {
 }
 
 /// Every function call in the expression, with its name.
-pub fn calls(expr: &Expr) -> Vec<(&pb::FuncCall, Option<String>, String)> {
+pub fn calls(expr: &Node) -> Vec<(&pb::FuncCall, Option<String>, String)> {
     nodes(expr)
         .into_iter()
         .filter_map(|n| match n {
@@ -81,7 +82,7 @@ pub fn calls(expr: &Expr) -> Vec<(&pb::FuncCall, Option<String>, String)> {
 }
 
 /// Column references as their name parts (`[t, col]` for `t.col`); `*` is skipped.
-pub fn column_refs(expr: &Expr) -> Vec<(Vec<String>, i32)> {
+pub fn column_refs(expr: &Node) -> Vec<(Vec<String>, i32)> {
     nodes(expr)
         .into_iter()
         .filter_map(|n| match n {
@@ -142,7 +143,7 @@ pub fn is_constant_true(node: &Node) -> bool {
 }
 
 /// Subqueries (`EXISTS (...)`, `x IN (SELECT ...)`, scalar `(SELECT ...)`).
-pub fn sublinks(expr: &Expr) -> Vec<&pb::SubLink> {
+pub fn sublinks(expr: &Node) -> Vec<&pb::SubLink> {
     nodes(expr)
         .into_iter()
         .filter_map(|n| match n {
@@ -153,7 +154,7 @@ pub fn sublinks(expr: &Expr) -> Vec<&pb::SubLink> {
 }
 
 /// Tables read anywhere in the expression (inside subqueries), as (schema, name).
-pub fn relations(expr: &Expr) -> Vec<(Option<String>, String, i32)> {
+pub fn relations(expr: &Node) -> Vec<(Option<String>, String, i32)> {
     nodes(expr)
         .into_iter()
         .filter_map(|n| match n {
@@ -188,28 +189,28 @@ pub fn leftmost(node: &pb::Node) -> Option<i32> {
 mod tests {
     use super::*;
 
-    fn expr(sql: &str) -> Expr {
-        parse(sql).unwrap()
+    fn expr(sql: &str) -> Box<Node> {
+        parse(sql).unwrap().node()
     }
 
     #[test]
     fn deparses_conditions() {
         let e = expr("deleted_at is null and owner = (select auth.uid())");
         assert_eq!(
-            to_sql(&e.node),
+            to_sql(&e),
             "deleted_at IS NULL AND owner = (SELECT auth.uid())"
         );
-        let parts: Vec<String> = conjuncts(&e.node).into_iter().map(to_sql).collect();
+        let parts: Vec<String> = conjuncts(&e).into_iter().map(to_sql).collect();
         assert_eq!(parts, ["deleted_at IS NULL", "owner = (SELECT auth.uid())"]);
     }
 
     #[test]
     fn constant_true_forms() {
         for t in ["true", "'true'::boolean", "1 = 1", "'t'::bool"] {
-            assert!(is_constant_true(&expr(t).node), "{t}");
+            assert!(is_constant_true(&expr(t)), "{t}");
         }
         for f in ["false", "x = 1", "1 = 2", "owner = auth.uid()"] {
-            assert!(!is_constant_true(&expr(f).node), "{f}");
+            assert!(!is_constant_true(&expr(f)), "{f}");
         }
     }
 

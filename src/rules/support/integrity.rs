@@ -111,9 +111,9 @@ pub fn is_unlimited_character(ty: &TypeName) -> bool {
 }
 
 /// The expressions of the table's CHECK constraints.
-pub fn checks(table: &Table) -> impl Iterator<Item = &Expr> {
+pub fn checks(table: &Table) -> impl Iterator<Item = Box<Node>> + '_ {
     table.constraints.iter().filter_map(|c| match &c.kind {
-        ConstraintKind::Check { expr } => expr.as_ref(),
+        ConstraintKind::Check { expr } => expr.as_ref().map(Expr::node),
         _ => None,
     })
 }
@@ -158,8 +158,8 @@ pub fn columns_in(node: &Node) -> Vec<String> {
 }
 
 /// The expression references every one of `columns`.
-pub fn mentions_all(expr: &Expr, columns: &[&str]) -> bool {
-    match &expr.node.node {
+pub fn mentions_all(expr: &Node, columns: &[&str]) -> bool {
+    match &expr.node {
         Some(n) => {
             let refs = referenced(n);
             columns.iter().all(|c| refs.iter().any(|r| r == c))
@@ -168,7 +168,7 @@ pub fn mentions_all(expr: &Expr, columns: &[&str]) -> bool {
     }
 }
 
-fn a_exprs(expr: &Expr) -> impl Iterator<Item = &pb::AExpr> {
+fn a_exprs(expr: &Node) -> impl Iterator<Item = &pb::AExpr> {
     crate::rules::support::expr::nodes(expr)
         .into_iter()
         .filter_map(|n| match n {
@@ -184,7 +184,7 @@ fn kind(e: &pb::AExpr) -> AExprKind {
 /// `col >= c`, `col > c`, `c <= col`, `c < col` or `col BETWEEN c AND ...`
 /// for a constant `c`, anywhere in the expression (inside AND, or beside an
 /// `col IS NULL OR`).
-pub fn bounds_below(expr: &Expr, column: &str) -> bool {
+pub fn bounds_below(expr: &Node, column: &str) -> bool {
     a_exprs(expr).any(|e| {
         let (Some(l), Some(r)) = (e.lexpr.as_deref(), e.rexpr.as_deref()) else {
             return false;
@@ -209,7 +209,7 @@ pub fn bounds_below(expr: &Expr, column: &str) -> bool {
 /// The column is limited to a set or a pattern of values: `col IN (...)`,
 /// `col = ANY (...)`, `col = 'x'` (as in `col = 'a' OR col = 'b'`), `col ~ '...'`,
 /// `col LIKE '...'`, `col SIMILAR TO '...'`.
-pub fn limits_values(expr: &Expr, column: &str) -> bool {
+pub fn limits_values(expr: &Node, column: &str) -> bool {
     a_exprs(expr).any(|e| {
         let on_column = e
             .lexpr
@@ -231,7 +231,7 @@ pub fn limits_values(expr: &Expr, column: &str) -> bool {
 }
 
 /// A comparison (`<`, `<=`, `>`, `>=`, BETWEEN) whose operands mention both columns.
-pub fn compares(expr: &Expr, a: &str, b: &str) -> bool {
+pub fn compares(expr: &Node, a: &str, b: &str) -> bool {
     a_exprs(expr).any(|e| {
         let ordered = match kind(e) {
             AExprKind::AexprOp => matches!(
@@ -256,7 +256,7 @@ pub fn compares(expr: &Expr, a: &str, b: &str) -> bool {
 
 /// A call to `length`, `char_length`, `character_length` or `octet_length`
 /// on the column, as in `CHECK (char_length(body) <= 2000)`.
-pub fn limits_length(expr: &Expr, column: &str) -> bool {
+pub fn limits_length(expr: &Node, column: &str) -> bool {
     crate::rules::support::expr::calls(expr)
         .into_iter()
         .any(|(call, _, name)| {
@@ -293,8 +293,8 @@ pub fn column<'a>(table: &'a Table, name: &str) -> Option<&'a Column> {
 /// A default that is the current time (`now()`, `current_timestamp`,
 /// `clock_timestamp()`, `timezone('utc', now())`, possibly cast): the column
 /// records when the row was written.
-pub fn defaults_to_now(expr: &Expr) -> bool {
-    is_now(&expr.node)
+pub fn defaults_to_now(expr: &Node) -> bool {
+    is_now(expr)
 }
 
 fn is_now(node: &Node) -> bool {
@@ -342,10 +342,10 @@ mod tests {
             "a > 0 and n >= 0",
             "n::numeric >= 0",
         ] {
-            assert!(bounds_below(&parse(sql).unwrap(), "n"), "{sql}");
+            assert!(bounds_below(&parse(sql).unwrap().node(), "n"), "{sql}");
         }
         for sql in ["n <= 10", "n >= m", "m >= 0", "n <> 0", "n < 0"] {
-            assert!(!bounds_below(&parse(sql).unwrap(), "n"), "{sql}");
+            assert!(!bounds_below(&parse(sql).unwrap().node(), "n"), "{sql}");
         }
     }
 
@@ -358,18 +358,22 @@ mod tests {
             "s ~ '^[a-z]+$'",
             "s::text like 'image/%'",
         ] {
-            assert!(limits_values(&parse(sql).unwrap(), "s"), "{sql}");
+            assert!(limits_values(&parse(sql).unwrap().node(), "s"), "{sql}");
         }
         for sql in ["char_length(s) <= 20", "s <> ''", "t in ('a')", "s = t"] {
-            assert!(!limits_values(&parse(sql).unwrap(), "s"), "{sql}");
+            assert!(!limits_values(&parse(sql).unwrap().node(), "s"), "{sql}");
         }
     }
 
     #[test]
     fn comparisons_of_two_columns() {
-        let e = parse("ended_at is null or ended_at >= started_at").unwrap();
+        let e = parse("ended_at is null or ended_at >= started_at")
+            .unwrap()
+            .node();
         assert!(compares(&e, "started_at", "ended_at"));
-        let e = parse("started_at is not null and ended_at is not null").unwrap();
+        let e = parse("started_at is not null and ended_at is not null")
+            .unwrap()
+            .node();
         assert!(!compares(&e, "started_at", "ended_at"));
     }
 
@@ -381,10 +385,10 @@ mod tests {
             "timezone('utc'::text, now())",
             "now()::timestamp",
         ] {
-            assert!(defaults_to_now(&parse(sql).unwrap()), "{sql}");
+            assert!(defaults_to_now(&parse(sql).unwrap().node()), "{sql}");
         }
         assert!(!defaults_to_now(
-            &parse("now() + interval '7 days'").unwrap()
+            &parse("now() + interval '7 days'").unwrap().node()
         ));
     }
 }

@@ -274,7 +274,10 @@ pub fn is_counter_column(
         )),
     );
     column.identity
-        || column.default.as_ref().is_some_and(|d| is_nextval(&d.node))
+        || column
+            .default
+            .as_ref()
+            .is_some_and(|d| is_nextval(&d.node()))
         || catalog.sequences.contains_key(&serial_seq)
 }
 
@@ -606,7 +609,7 @@ pub fn not_null_proof<'a>(
     table.constraints.iter().find_map(|c| match &c.kind {
         ConstraintKind::Check { expr: Some(expr) }
             if !c.not_valid
-                && super::expr::conjuncts(&expr.node)
+                && super::expr::conjuncts(&expr.node())
                     .into_iter()
                     .any(is_test_of_column) =>
         {

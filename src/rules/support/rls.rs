@@ -4,11 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use pg_query::protobuf::{self as pb, KeywordKind, SubLinkType, Token};
+use pg_query::protobuf::{self as pb, KeywordKind, Node, SubLinkType, Token};
 use pg_query::{NodeEnum, NodeRef};
 
 use crate::catalog::{
-    resolve, Catalog, Expr, Function, Ident, Policy, PolicyCommand, QualifiedName, Span, Table,
+    resolve, Catalog, Function, Ident, Policy, PolicyCommand, QualifiedName, Span, Table,
     Volatility,
 };
 use crate::rules::support::expr;
@@ -19,13 +19,13 @@ pub const MAX_DEPTH: usize = 8;
 
 /// A policy's conditions: (`USING` or `WITH CHECK`, the expression, the base
 /// its node locations count from).
-pub fn conditions(p: &Policy) -> Vec<(&'static str, &Expr, Option<Span>)> {
+pub fn conditions(p: &Policy) -> Vec<(&'static str, Box<Node>, Option<Span>)> {
     let mut out = Vec::new();
     if let Some(e) = &p.using {
-        out.push(("USING", e, p.using_base));
+        out.push(("USING", e.node(), p.using_base));
     }
     if let Some(e) = &p.with_check {
-        out.push(("WITH CHECK", e, p.with_check_base));
+        out.push(("WITH CHECK", e.node(), p.with_check_base));
     }
     out
 }
@@ -81,7 +81,7 @@ pub fn is_request_function(schema: Option<&str>, name: &str) -> bool {
 /// function that calls it, ...) and run once per row because no scalar
 /// subquery wraps them. Calls inside EXISTS / IN subqueries count: a
 /// correlated subquery runs them for every outer row too.
-pub fn bare_request_calls<'e>(cat: &Catalog, cond: &'e Expr) -> Vec<&'e pb::FuncCall> {
+pub fn bare_request_calls<'e>(cat: &Catalog, cond: &'e Node) -> Vec<&'e pb::FuncCall> {
     let wrapped = calls_in_scalar_subqueries(cond);
     expr::calls(cond)
         .into_iter()
@@ -94,7 +94,7 @@ pub fn bare_request_calls<'e>(cat: &Catalog, cond: &'e Expr) -> Vec<&'e pb::Func
 /// Calls inside a scalar subquery `(select ...)`, which PostgreSQL evaluates
 /// once per statement (an initPlan) when it does not refer to the row, or
 /// inside `IN (select f())` without FROM, which it also evaluates once.
-pub fn calls_in_scalar_subqueries(e: &Expr) -> Vec<*const pb::FuncCall> {
+pub fn calls_in_scalar_subqueries(e: &Node) -> Vec<*const pb::FuncCall> {
     let mut out = Vec::new();
     for s in expr::sublinks(e) {
         let Some(sub) = s.subselect.as_deref().and_then(|n| n.node.as_ref()) else {
@@ -354,7 +354,7 @@ mod tests {
             "f(1)",
             "count(*)",
         ] {
-            let e = expr::parse(sql).unwrap();
+            let e = expr::parse(sql).unwrap().node();
             let (call, _, _) = expr::calls(&e).into_iter().next().unwrap();
             let node = pb::Node {
                 node: Some(NodeEnum::FuncCall(Box::new(call.clone()))),

@@ -140,7 +140,7 @@ impl Replayer {
 }
 
 fn expr(node: &Option<Box<pb::Node>>) -> Option<Expr> {
-    node.as_ref().map(|n| Expr { node: n.clone() })
+    node.as_deref().map(Expr::new)
 }
 
 fn role_name(node: &pb::Node) -> Option<Ident> {

@@ -720,7 +720,7 @@ pub(super) fn is_true(v: &str) -> bool {
 
 fn index_elem(e: &pb::IndexElem) -> IndexElem {
     let key = match &e.expr {
-        Some(x) => IndexKey::Expression(crate::catalog::Expr { node: x.clone() }),
+        Some(x) => IndexKey::Expression(crate::catalog::Expr::new(x)),
         None => IndexKey::Column(Ident::new(e.name.clone())),
     };
     let opclass = ast::split_name(&e.opclass)

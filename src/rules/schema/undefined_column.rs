@@ -16,15 +16,17 @@ pub struct UndefinedColumn;
 const SYSTEM_COLUMNS: &[&str] = &["ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"];
 
 /// One relation in scope: the names it answers to and its columns.
-struct Scope {
+struct Scope<'a> {
     name: QualifiedName,
     /// The alias, or the relation's own name as written.
-    label: String,
-    columns: BTreeSet<Ident>,
+    label: &'a str,
+    /// Borrowed from the table or the statement: a statement checks a few
+    /// names, so a scan beats building a set for every statement.
+    columns: Vec<&'a str>,
 }
 
-impl Scope {
-    fn of(table: &Table, label: &str) -> Option<Scope> {
+impl<'a> Scope<'a> {
+    fn of(table: &'a Table, label: &'a str) -> Option<Scope<'a>> {
         // CREATE TABLE AS, partitions and inheriting tables: columns unknown.
         // Platform tables are modeled with only some of their columns.
         if table.columns.is_empty() || table.partition_of.is_some() || table.origin.is_baseline() {
@@ -32,19 +34,19 @@ impl Scope {
         }
         Some(Scope {
             name: table.name.clone(),
-            label: label.to_string(),
-            columns: table.columns.iter().map(|c| c.name.clone()).collect(),
+            label,
+            columns: table.columns.iter().map(|c| c.name.as_str()).collect(),
         })
     }
 
     fn has(&self, col: &str) -> bool {
-        self.columns.contains(&Ident::new(col)) || SYSTEM_COLUMNS.contains(&col)
+        self.columns.contains(&col) || SYSTEM_COLUMNS.contains(&col)
     }
 
     /// Whether `qualifier` (`t` in `t.col`, or `public.t`) names this relation.
     fn answers_to(&self, qualifier: &[String]) -> bool {
         match qualifier {
-            [t] => t == &self.label,
+            [t] => t == self.label,
             [s, t] => s == self.name.schema.as_str() && t == self.name.name.as_str(),
             _ => false,
         }
@@ -127,7 +129,7 @@ fn table_of<'a>(cx: &StmtCtx<'a>, rv: &pb::RangeVar) -> Option<&'a Table> {
 }
 
 /// The table a statement is about, as a scope labelled by its alias or name.
-fn scope_of(cx: &StmtCtx<'_>, rv: &pb::RangeVar) -> Option<Scope> {
+fn scope_of<'a>(cx: &StmtCtx<'a>, rv: &'a pb::RangeVar) -> Option<Scope<'a>> {
     let label = rv
         .alias
         .as_ref()
@@ -160,7 +162,11 @@ fn node_descendants(node: &Node) -> Vec<NodeRef<'_>> {
 
 /// Checks one column reference against the scopes, innermost first.
 /// Returns the scope it is missing from, when that is unambiguous.
-fn lookup<'s>(scopes: &[&'s Scope], qualifier: &[String], col: &str) -> Option<&'s Scope> {
+fn lookup<'s, 'a>(
+    scopes: &[&'s Scope<'a>],
+    qualifier: &[String],
+    col: &str,
+) -> Option<&'s Scope<'a>> {
     if qualifier.is_empty() {
         // A lone name equal to a relation's label is a whole-row reference.
         if scopes.iter().any(|s| s.has(col) || s.label == col) {
@@ -270,7 +276,7 @@ fn simple_select(node: Option<&Node>) -> Option<&pb::SelectStmt> {
 }
 
 /// The scope of a SELECT reading exactly one known table.
-fn single_table(cx: &StmtCtx<'_>, s: &pb::SelectStmt) -> Option<Scope> {
+fn single_table<'a>(cx: &StmtCtx<'a>, s: &'a pb::SelectStmt) -> Option<Scope<'a>> {
     match s.from_clause.as_slice() {
         [only] => match only.node.as_ref()? {
             NodeEnum::RangeVar(rv) => scope_of(cx, rv),
@@ -316,12 +322,12 @@ fn check_create_table(cx: &StmtCtx<'_>, s: &pb::CreateStmt, out: &mut Vec<Missin
     };
     let scope = Scope {
         name,
-        label: rv.relname.clone(),
+        label: &rv.relname,
         columns: s
             .table_elts
             .iter()
             .filter_map(|e| match &e.node {
-                Some(NodeEnum::ColumnDef(c)) => Some(Ident::new(c.colname.clone())),
+                Some(NodeEnum::ColumnDef(c)) => Some(c.colname.as_str()),
                 _ => None,
             })
             .collect(),
@@ -354,7 +360,7 @@ fn table_constraints(nodes: &[Node]) -> impl Iterator<Item = (&pb::Constraint, b
     })
 }
 
-fn check_alter_table(cx: &StmtCtx<'_>, s: &pb::AlterTableStmt, out: &mut Vec<Missing>) {
+fn check_alter_table<'a>(cx: &StmtCtx<'a>, s: &'a pb::AlterTableStmt, out: &mut Vec<Missing>) {
     let Some(mut scope) = s.relation.as_ref().and_then(|rv| scope_of(cx, rv)) else {
         return;
     };
@@ -365,7 +371,7 @@ fn check_alter_table(cx: &StmtCtx<'_>, s: &pb::AlterTableStmt, out: &mut Vec<Mis
         match cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
             Some(NodeEnum::ColumnDef(c)) => {
                 // Columns added earlier in the same statement exist for later clauses.
-                scope.columns.insert(Ident::new(c.colname.clone()));
+                scope.columns.push(&c.colname);
                 for n in &c.constraints {
                     if let Some(NodeEnum::Constraint(con)) = &n.node {
                         check_constraint(cx, &scope, con, true, out);

@@ -70,7 +70,7 @@ fn strip_semicolon(s: &str) -> &str {
 /// definitions and those that could not be replayed.
 pub fn build(
     cat: &mut Catalog,
-    raw: &mut Raw,
+    raw: &Raw,
     mut next: impl FnMut() -> Option<Raw>,
 ) -> Option<(usize, Vec<Unreadable>)> {
     let base = cat.clone();
@@ -154,6 +154,7 @@ pub fn build(
         columns.entry(c.relation).or_default().push(def);
     }
 
+    let relations: HashMap<i64, &RawRelation> = raw.relations.iter().map(|r| (r.oid, r)).collect();
     // Relations: tables (parents before partitions), types, sequences.
     let mut rels: Vec<&RawRelation> = raw.relations.iter().collect();
     rels.sort_by_key(|r| r.partition_bound.is_some());
@@ -271,9 +272,8 @@ pub fn build(
     // Each part is replayed while the server still reads the next (issue 5).
     let mut replay = Replay::new(cat);
     replay.run(std::mem::take(&mut b.out));
-    raw.constraints = next()?.constraints;
-    let relations: HashMap<i64, &RawRelation> = raw.relations.iter().map(|r| (r.oid, r)).collect();
-    for c in &raw.constraints {
+    let constraints = next()?.constraints;
+    for c in &constraints {
         let Some(r) = relations.get(&c.relation) else {
             continue;
         };
@@ -292,15 +292,7 @@ pub fn build(
     }
     replay.run(std::mem::take(&mut b.out));
     let later = next()?;
-    raw.indexes = later.indexes;
-    raw.triggers = later.triggers;
-    raw.policies = later.policies;
-    let raw = &*raw;
-    let relations: HashMap<i64, &RawRelation> = raw.relations.iter().map(|r| (r.oid, r)).collect();
-    let mut rels: Vec<&RawRelation> = raw.relations.iter().collect();
-    rels.sort_by_key(|r| r.partition_bound.is_some());
-
-    for i in &raw.indexes {
+    for i in &later.indexes {
         let Some(r) = relations.get(&i.relation) else {
             continue;
         };
@@ -311,7 +303,7 @@ pub fn build(
         let Some(def) = &i.def else { continue };
         b.push(&r.qname, def.clone());
     }
-    for t in &raw.triggers {
+    for t in &later.triggers {
         let Some(r) = relations.get(&t.relation) else {
             continue;
         };
@@ -352,7 +344,7 @@ pub fn build(
             );
         }
     }
-    for p in &raw.policies {
+    for p in &later.policies {
         let Some(r) = relations.get(&p.relation) else {
             continue;
         };
@@ -427,7 +419,7 @@ pub fn build(
     // Validity as the server has it (replaying `CREATE INDEX ... ON ONLY`
     // of a partitioned table's index marks it invalid, as it would be
     // before its partitions' indexes were attached).
-    for i in &raw.indexes {
+    for i in &later.indexes {
         let Some(r) = relations.get(&i.relation) else {
             continue;
         };

@@ -152,7 +152,7 @@ pub fn load(opts: &LiveOptions) -> Result<Snapshot, LiveError> {
             let (n, raw) = arrived.recv().ok()?;
             early.insert(n, raw);
         };
-        let built = next().and_then(|mut raw| {
+        let built = next().and_then(|raw| {
             let first = t0.elapsed();
             let platform = opts.platform.unwrap_or(if raw.looks_like_supabase() {
                 Platform::Supabase
@@ -165,7 +165,7 @@ pub fn load(opts: &LiveOptions) -> Result<Snapshot, LiveError> {
                 .iter()
                 .map(|s| Ident::new(s.clone()))
                 .collect();
-            let (definitions, unreadable) = ddl::build(&mut cat, &mut raw, &mut next)?;
+            let (definitions, unreadable) = ddl::build(&mut cat, &raw, &mut next)?;
             Some((raw, cat, definitions, unreadable, first, t0.elapsed()))
         });
         let read = reader

@@ -95,10 +95,8 @@ impl Replayer {
     /// EXECUTE goes to PUBLIC, plus whatever default privileges grant in the schema.
     fn default_grantees(&self, schema: &Ident) -> BTreeSet<Ident> {
         let mut grantees = BTreeSet::from([Ident::new("public")]);
-        for dp in &self.catalog.default_privileges {
-            let applies = dp.kind == DefaultObjectKind::Functions
-                && dp.schema.as_ref().is_none_or(|s| s == schema);
-            if applies && (dp.privileges.contains("ALL") || dp.privileges.contains("EXECUTE")) {
+        for dp in self.default_privileges_for(DefaultObjectKind::Functions, schema) {
+            if dp.privileges.contains("ALL") || dp.privileges.contains("EXECUTE") {
                 grantees.insert(dp.grantee.clone());
             }
         }

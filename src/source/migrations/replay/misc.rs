@@ -671,16 +671,25 @@ impl Replayer {
         }
     }
 
+    /// The ALTER DEFAULT PRIVILEGES facts that apply to a new object of
+    /// `kind` in `schema` (those for that schema and those for every schema).
+    pub(super) fn default_privileges_for<'a>(
+        &'a self,
+        kind: DefaultObjectKind,
+        schema: &'a Ident,
+    ) -> impl Iterator<Item = &'a DefaultPrivilege> {
+        self.catalog
+            .default_privileges
+            .iter()
+            .filter(move |dp| dp.kind == kind && dp.schema.as_ref().is_none_or(|s| s == schema))
+    }
+
     /// What a new table or view in `schema` is granted by default
     /// privileges (PostgreSQL itself grants nothing to other roles).
     pub(super) fn default_relation_grants(&self, schema: &Ident) -> Grants {
         let mut grants = Grants::default();
-        for dp in &self.catalog.default_privileges {
-            if dp.kind == DefaultObjectKind::Tables
-                && dp.schema.as_ref().is_none_or(|s| s == schema)
-            {
-                grants.grant(&dp.grantee, dp.privileges.iter().map(String::as_str));
-            }
+        for dp in self.default_privileges_for(DefaultObjectKind::Tables, schema) {
+            grants.grant(&dp.grantee, dp.privileges.iter().map(String::as_str));
         }
         grants
     }

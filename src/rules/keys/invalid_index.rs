@@ -7,26 +7,23 @@ pub struct InvalidIndex;
 
 impl SchemaRule for InvalidIndex {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
-        let mut found = Vec::new();
-        for t in cx.catalog.user_tables() {
+        let cat = cx.catalog;
+        for t in cat.user_tables() {
             for ix in t.indexes.iter().filter(|ix| !ix.is_valid) {
                 let why = match (ix.origin, t.kind) {
                     (Origin::Live, _) => "PostgreSQL marks it invalid (a CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY that failed leaves it so, as does an index created ON ONLY a partitioned table whose partitions' indexes were never all attached)",
                     (_, RelKind::Partitioned) => "it was created ON ONLY the partitioned table and not every partition has an index attached to it with ALTER INDEX ... ATTACH PARTITION",
                     _ => "PostgreSQL marks it invalid",
                 };
-                found.push((
-                    t.name.clone(),
+                cx.report(
+                    &t.name,
                     ix.origin.span(),
                     format!(
                         "index `{}` on `{}` is invalid: {why}; the planner never uses it, yet every write still maintains it",
                         ix.name, t.name
                     ),
-                ));
+                );
             }
-        }
-        for (table, span, message) in found {
-            cx.report(&table, span, message);
         }
     }
 }

@@ -101,22 +101,18 @@ pub fn report_graphql_exposed(
     roles: &BTreeSet<Ident>,
     audience: &str,
 ) {
-    let found: Vec<(QualifiedName, Option<Span>, String)> = graphql_relations(cx.catalog)
-        .into_iter()
-        .filter_map(|r| {
-            let role = selecting_role(r.grants, roles)?;
-            Some((
-                r.name.clone(),
-                r.span,
-                format!(
-                    "pg_graphql is installed and `{role}` can SELECT from {} `{}`: its name, columns and relationships show in GraphQL introspection to {audience}",
-                    r.kind, r.name
-                ),
-            ))
-        })
-        .collect();
-    for (name, span, message) in found {
-        cx.report(&name, span, message);
+    for r in graphql_relations(cx.catalog) {
+        let Some(role) = selecting_role(r.grants, roles) else {
+            continue;
+        };
+        cx.report(
+            r.name,
+            r.span,
+            format!(
+                "pg_graphql is installed and `{role}` can SELECT from {} `{}`: its name, columns and relationships show in GraphQL introspection to {audience}",
+                r.kind, r.name
+            ),
+        );
     }
 }
 

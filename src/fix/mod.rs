@@ -379,7 +379,6 @@ fn wrap_request_calls(cat: &Catalog, text: &str) -> Result<String, String> {
     const PREFIX: usize = "select ".len();
     let reparsed = expr::parse(text).ok_or("the condition does not parse again")?;
     let mut cuts: Vec<(usize, usize)> = Vec::new();
-    let reparsed = reparsed.node();
     for call in rls::bare_request_calls(cat, &reparsed) {
         let call_text = rls::call_text(call);
         let start = usize::try_from(call.location)

@@ -215,10 +215,8 @@ fn plpgsql_relations(f: &Function) -> Result<BTreeSet<String>, String> {
         // A statement, an expression (`IF` conditions, `RETURN` values) or
         // an assignment (`x := value`, kept whole by the parser).
         let node = plpgsql::sql_statement(text)
-            .or_else(|| plpgsql::sql_expr(text).and_then(|e| e.node().node))
-            .or_else(|| {
-                plpgsql::sql_expr(plpgsql::assignment_value(text)).and_then(|e| e.node().node)
-            });
+            .or_else(|| plpgsql::sql_expr(text).and_then(|e| e.node))
+            .or_else(|| plpgsql::sql_expr(plpgsql::assignment_value(text)).and_then(|e| e.node));
         match node {
             Some(node) => collect_relations(&node, &mut out),
             None => return Err(format!("`{}` does not parse", text.trim())),

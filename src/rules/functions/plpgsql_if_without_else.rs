@@ -49,7 +49,7 @@ fn dispatch(arms: &[Arm<'_>]) -> Option<(String, Vec<String>)> {
     let mut values = Vec::new();
     for arm in arms {
         let cond = plpgsql::sql_expr(arm.cond)?;
-        let (s, vs) = tested(&cond.node())?;
+        let (s, vs) = tested(&cond)?;
         match &subject {
             Some(prev) if *prev != s => return None,
             Some(_) => {}

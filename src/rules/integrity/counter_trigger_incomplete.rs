@@ -150,10 +150,10 @@ fn walk(
                 let cond = plpgsql::sql_expr(arm.cond);
                 let (arm_ops, pure) = cond
                     .as_ref()
-                    .map_or((Ops::ALL, false), |c| tg_op_test(&c.node()));
+                    .map_or((Ops::ALL, false), |c| tg_op_test(c));
                 let mut inner = watched.clone();
                 if let Some(c) = &cond {
-                    inner.extend(plpgsql::row_fields(&c.node()).into_iter().map(|(_, col)| col));
+                    inner.extend(plpgsql::row_fields(c).into_iter().map(|(_, col)| col));
                 }
                 walk(&arm.body, remaining.and(arm_ops), &inner, depth + 1, out);
                 if pure {

@@ -3,7 +3,7 @@
 use pg_query::protobuf::{self as pb, NullTestType, SubLinkType};
 use pg_query::NodeEnum;
 
-use crate::catalog::PolicyCommand;
+use crate::catalog::{Expr, PolicyCommand};
 use crate::rules::support::expr;
 use crate::rules::support::rls::user_policies;
 use crate::rules::{SchemaCtx, SchemaRule};
@@ -30,14 +30,14 @@ impl SchemaRule for RlsPolicyAlwaysTrue {
                 // FOR ALL / UPDATE without WITH CHECK check new rows with USING,
                 // which is reported already.
                 let mut clauses = Vec::new();
-                if let Some(u) = &policy.using {
-                    if policy.command != PolicyCommand::Insert && holds(&u.node()) {
-                        clauses.push(format!("USING ({})", expr::to_sql(&u.node())));
+                if let Some(u) = policy.using.as_ref().map(Expr::node) {
+                    if policy.command != PolicyCommand::Insert && holds(&u) {
+                        clauses.push(format!("USING ({})", expr::to_sql(&u)));
                     }
                 }
-                if let Some(c) = &policy.with_check {
-                    if holds(&c.node()) {
-                        clauses.push(format!("WITH CHECK ({})", expr::to_sql(&c.node())));
+                if let Some(c) = policy.with_check.as_ref().map(Expr::node) {
+                    if holds(&c) {
+                        clauses.push(format!("WITH CHECK ({})", expr::to_sql(&c)));
                     }
                 }
                 if clauses.is_empty() {

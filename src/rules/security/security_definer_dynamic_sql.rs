@@ -30,7 +30,7 @@ impl SchemaRule for SecurityDefinerDynamicSql {
                 };
                 let scope = Scope { f, body: &body };
                 let parts = match plpgsql::sql_expr(query) {
-                    Some(e) => scope.unquoted(&e.node(), &mut BTreeSet::new(), 0),
+                    Some(e) => scope.unquoted(&e, &mut BTreeSet::new(), 0),
                     None => vec![query.trim().to_string()],
                 };
                 if parts.is_empty() {
@@ -214,7 +214,7 @@ impl Scope<'_> {
             .chain(self.body.assigned_values(var.dno))
         {
             match plpgsql::sql_expr(value) {
-                Some(e) => out.extend(self.unquoted(&e.node(), visiting, depth + 1)),
+                Some(e) => out.extend(self.unquoted(&e, visiting, depth + 1)),
                 None => out.push(name.to_string()),
             }
         }

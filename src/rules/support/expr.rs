@@ -3,7 +3,6 @@
 use pg_query::protobuf::{self as pb, Node};
 use pg_query::{NodeEnum, NodeRef};
 
-use crate::catalog::Expr;
 use crate::source::migrations::ast;
 
 /// The expression as SQL text, as PostgreSQL's deparser writes it
@@ -42,7 +41,7 @@ pub fn to_sql(node: &Node) -> String {
 
 /// Parses one SQL expression (`deleted_at is null`), as a live source reads
 /// policy conditions and CHECKs back from pg_catalog; None if it does not parse.
-pub fn parse(sql: &str) -> Option<Expr> {
+pub fn parse(sql: &str) -> Option<Box<Node>> {
     let parsed =
         pg_query::parse(&format!("select {sql}"), pg_query::ParserOptions::default()).ok()?;
     let stmt = parsed.protobuf.stmts.into_iter().next()?.stmt?;
@@ -50,7 +49,7 @@ pub fn parse(sql: &str) -> Option<Expr> {
         return None;
     };
     match select.target_list.into_iter().next()?.node? {
-        NodeEnum::ResTarget(rt) => rt.val.map(|node| Expr::new(&node)),
+        NodeEnum::ResTarget(rt) => rt.val,
         _ => None,
     }
 }
@@ -190,7 +189,7 @@ mod tests {
     use super::*;
 
     fn expr(sql: &str) -> Box<Node> {
-        parse(sql).unwrap().node()
+        parse(sql).unwrap()
     }
 
     #[test]

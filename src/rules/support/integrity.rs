@@ -342,10 +342,10 @@ mod tests {
             "a > 0 and n >= 0",
             "n::numeric >= 0",
         ] {
-            assert!(bounds_below(&parse(sql).unwrap().node(), "n"), "{sql}");
+            assert!(bounds_below(&parse(sql).unwrap(), "n"), "{sql}");
         }
         for sql in ["n <= 10", "n >= m", "m >= 0", "n <> 0", "n < 0"] {
-            assert!(!bounds_below(&parse(sql).unwrap().node(), "n"), "{sql}");
+            assert!(!bounds_below(&parse(sql).unwrap(), "n"), "{sql}");
         }
     }
 
@@ -358,22 +358,18 @@ mod tests {
             "s ~ '^[a-z]+$'",
             "s::text like 'image/%'",
         ] {
-            assert!(limits_values(&parse(sql).unwrap().node(), "s"), "{sql}");
+            assert!(limits_values(&parse(sql).unwrap(), "s"), "{sql}");
         }
         for sql in ["char_length(s) <= 20", "s <> ''", "t in ('a')", "s = t"] {
-            assert!(!limits_values(&parse(sql).unwrap().node(), "s"), "{sql}");
+            assert!(!limits_values(&parse(sql).unwrap(), "s"), "{sql}");
         }
     }
 
     #[test]
     fn comparisons_of_two_columns() {
-        let e = parse("ended_at is null or ended_at >= started_at")
-            .unwrap()
-            .node();
+        let e = parse("ended_at is null or ended_at >= started_at").unwrap();
         assert!(compares(&e, "started_at", "ended_at"));
-        let e = parse("started_at is not null and ended_at is not null")
-            .unwrap()
-            .node();
+        let e = parse("started_at is not null and ended_at is not null").unwrap();
         assert!(!compares(&e, "started_at", "ended_at"));
     }
 
@@ -385,10 +381,10 @@ mod tests {
             "timezone('utc'::text, now())",
             "now()::timestamp",
         ] {
-            assert!(defaults_to_now(&parse(sql).unwrap().node()), "{sql}");
+            assert!(defaults_to_now(&parse(sql).unwrap()), "{sql}");
         }
         assert!(!defaults_to_now(
-            &parse("now() + interval '7 days'").unwrap().node()
+            &parse("now() + interval '7 days'").unwrap()
         ));
     }
 }

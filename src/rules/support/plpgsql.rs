@@ -11,7 +11,7 @@ use pg_query::protobuf::{self as pb, Node};
 use pg_query::NodeEnum;
 use serde_json::{Map, Value};
 
-use crate::catalog::{ArgMode, BodyCheck, Expr, Function, FunctionKind, Span};
+use crate::catalog::{ArgMode, BodyCheck, Function, FunctionKind, Span};
 use crate::source::migrations::{ast, pgffi};
 
 /// Nesting deeper than this in the parser's JSON is not walked.
@@ -576,7 +576,7 @@ pub fn sql_statement(text: &str) -> Option<NodeEnum> {
 }
 
 /// Parses one expression of the body (an IF condition, an EXECUTE string).
-pub fn sql_expr(text: &str) -> Option<Expr> {
+pub fn sql_expr(text: &str) -> Option<Box<Node>> {
     crate::rules::support::expr::parse(text)
 }
 

@@ -354,7 +354,7 @@ mod tests {
             "f(1)",
             "count(*)",
         ] {
-            let e = expr::parse(sql).unwrap().node();
+            let e = expr::parse(sql).unwrap();
             let (call, _, _) = expr::calls(&e).into_iter().next().unwrap();
             let node = pb::Node {
                 node: Some(NodeEnum::FuncCall(Box::new(call.clone()))),

@@ -702,6 +702,12 @@ fn explain(rule: &rules::Rule) -> String {
         format!("{:?}", d.kind).to_lowercase()
     ));
     s.push_str(&format!("{}\n\n{}\n", d.summary.trim(), d.rationale.trim()));
+    if let Some(schemas) = &d.exposed_schemas {
+        s.push_str(&format!(
+            "\nThe examples assume the API serves these schemas (pgvet.yaml `exposed_schemas`): {}\n",
+            schemas.join(", ")
+        ));
+    }
     s.push_str(&format!(
         "\nBad:\n{}\nGood:\n{}\nFix:\n{}",
         indent(&d.bad),

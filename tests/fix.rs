@@ -96,14 +96,19 @@ fn broken_fixtures() -> Vec<PathBuf> {
     dirs
 }
 
-/// Every fixable rule's bad example as (rule id, migration files).
-fn fixable_examples() -> Vec<(&'static str, Vec<(String, String)>)> {
+/// A fixable rule's bad example: rule id, migration files (name, text), and
+/// the exposed schemas the example is written for.
+type Example = (&'static str, Vec<(String, String)>, Vec<String>);
+
+/// Every fixable rule's bad example.
+fn fixable_examples() -> Vec<Example> {
     fix::fixable_rules()
         .map(|id| {
             let rule = rules::find(id).unwrap_or_else(|| panic!("{id} is not a rule"));
             (
                 rule.id(),
                 rules::example_sources("example.sql", &rule.doc.bad),
+                rule.example_settings().exposed_schemas,
             )
         })
         .collect()
@@ -122,8 +127,12 @@ fn read_sources(dir: &Path) -> Vec<(String, String)> {
 }
 
 /// Lints, plans, appends the fix and lints again.
-fn static_round(name: &str, sources: Vec<(String, String)>) -> (Plan, Vec<String>) {
-    let before = pgvet::lint_sources(sources.clone(), &Config::default(), &settings());
+fn static_round(
+    name: &str,
+    sources: Vec<(String, String)>,
+    settings: &Settings,
+) -> (Plan, Vec<String>) {
+    let before = pgvet::lint_sources(sources.clone(), &Config::default(), settings);
     assert!(before.errors.is_empty(), "{name}: {:?}", before.errors);
     let plan = fix::plan(
         &before.findings,
@@ -137,7 +146,7 @@ fn static_round(name: &str, sources: Vec<(String, String)>) -> (Plan, Vec<String
     {
         with_fix.push((format!("99999999999999_pgvet_fixes_{i}.sql"), text));
     }
-    let after: Report = pgvet::lint_sources(with_fix, &Config::default(), &settings());
+    let after: Report = pgvet::lint_sources(with_fix, &Config::default(), settings);
     assert!(
         after.errors.is_empty(),
         "{name} with the fix: {:?}",
@@ -157,13 +166,17 @@ fn the_fix_of_every_broken_fixture_and_bad_example_lints_clean_of_what_it_fixes(
     let mut fixed = 0;
     for dir in broken_fixtures() {
         let name = dir.display().to_string();
-        let (plan, problems) = static_round(&name, read_sources(&dir));
+        let (plan, problems) = static_round(&name, read_sources(&dir), &settings());
         assert!(!plan.changes.is_empty(), "{name}: nothing to fix");
         fixed += plan.changes.len();
         failures.extend(problems.into_iter().map(|p| format!("{name}: {p}")));
     }
-    for (id, files) in fixable_examples() {
-        let (plan, problems) = static_round(id, files);
+    for (id, files, exposed_schemas) in fixable_examples() {
+        let settings = Settings {
+            exposed_schemas,
+            ..settings()
+        };
+        let (plan, problems) = static_round(id, files, &settings);
         assert!(
             plan.changes
                 .iter()
@@ -186,7 +199,7 @@ fn pgvet(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn audit(cluster: &Cluster, db: &str) -> Report {
+fn audit(cluster: &Cluster, db: &str, exposed_schemas: &[String]) -> Report {
     let opts = pgvet::source::live::LiveOptions {
         connect: pgvet::source::live::ConnectOptions {
             url: Some(cluster.socket_url(db)),
@@ -194,7 +207,7 @@ fn audit(cluster: &Cluster, db: &str) -> Report {
             ..Default::default()
         },
         platform: Some(Platform::Supabase),
-        exposed_schemas: vec!["public".to_string()],
+        exposed_schemas: exposed_schemas.to_vec(),
         ..Default::default()
     };
     let report = pgvet::audit(&opts, &Config::default())
@@ -205,8 +218,15 @@ fn audit(cluster: &Cluster, db: &str) -> Report {
 
 /// One proof on a real database: the migrations in `dir` applied, then the
 /// fix `pgvet fix` writes (from the files, or from the database with
-/// `live`) applied with psql, then an audit.
-fn live_round(cluster: &Cluster, db: &str, dir: &Path, live: bool) -> Vec<String> {
+/// `live`) applied with psql, then an audit. `exposed` are the schemas the
+/// API serves; other than `public`, they reach `pgvet fix` through pgvet.yaml.
+fn live_round(
+    cluster: &Cluster,
+    db: &str,
+    dir: &Path,
+    live: bool,
+    exposed: &[String],
+) -> Vec<String> {
     cluster.sql(
         "postgres",
         &format!("create database {db} template baseline_tpl"),
@@ -214,7 +234,7 @@ fn live_round(cluster: &Cluster, db: &str, dir: &Path, live: bool) -> Vec<String
     for file in sql_files(dir) {
         cluster.apply(db, &file);
     }
-    let before = audit(cluster, db);
+    let before = audit(cluster, db, exposed);
     let plan = fix::plan(
         &before.findings,
         before.catalog.as_ref().unwrap(),
@@ -230,23 +250,32 @@ fn live_round(cluster: &Cluster, db: &str, dir: &Path, live: bool) -> Vec<String
     )
     .unwrap();
     let fix_file = project.path().join("fix.sql");
+    let mut config = Vec::new();
+    if exposed != ["public"] {
+        let file = project.path().join("pgvet.yaml");
+        std::fs::write(
+            &file,
+            format!("exposed_schemas: [{}]\n", exposed.join(", ")),
+        )
+        .unwrap();
+        config = vec!["--config".to_string(), file.display().to_string()];
+    }
+    let config: Vec<&str> = config.iter().map(String::as_str).collect();
     let out = if live {
         let url = cluster.socket_url(db);
-        pgvet(&[
-            "fix",
-            "--db",
-            &url,
-            "--sslmode",
-            "disable",
-            "-o",
-            &fix_file.display().to_string(),
-        ])
+        let fix_file = fix_file.display().to_string();
+        let mut args = vec!["fix", "--db", &url, "--sslmode", "disable", "-o", &fix_file];
+        args.extend(&config);
+        pgvet(&args)
     } else {
         // `pgvet fix DIR` writes a new migration into DIR: work on a copy.
         for file in sql_files(dir) {
             std::fs::copy(&file, out_dir.join(file.file_name().unwrap())).unwrap();
         }
-        pgvet(&["fix", &out_dir.display().to_string()])
+        let out_dir = out_dir.display().to_string();
+        let mut args = vec!["fix", &out_dir];
+        args.extend(&config);
+        pgvet(&args)
     };
     assert!(out.status.success(), "{db}: pgvet fix: {}", stderr(&out));
     let written: Vec<PathBuf> = if live {
@@ -261,7 +290,7 @@ fn live_round(cluster: &Cluster, db: &str, dir: &Path, live: bool) -> Vec<String
     for file in &written {
         cluster.apply(db, file);
     }
-    let after = audit(cluster, db);
+    let after = audit(cluster, db, exposed);
     check(
         &counts(before.findings.iter()),
         &plan,
@@ -281,6 +310,7 @@ fn the_fix_applied_to_a_real_database_removes_what_it_fixes() {
     cluster.apply("baseline_tpl", Path::new(BASELINE));
     let mut failures = Vec::new();
     let mut rounds = 0;
+    let public = ["public".to_string()];
     for dir in broken_fixtures() {
         let seed = dir
             .parent()
@@ -294,11 +324,11 @@ fn the_fix_applied_to_a_real_database_removes_what_it_fixes() {
         }
         for live in [false, true] {
             let db = format!("{seed}_{}", if live { "live" } else { "files" });
-            failures.extend(live_round(&cluster, &db, &dir, live));
+            failures.extend(live_round(&cluster, &db, &dir, live, &public));
             rounds += 1;
         }
     }
-    for (i, (id, files)) in fixable_examples().into_iter().enumerate() {
+    for (i, (id, files, exposed)) in fixable_examples().into_iter().enumerate() {
         let dir = tempfile::tempdir().unwrap();
         for (n, (_, text)) in files.iter().enumerate() {
             std::fs::write(dir.path().join(format!("{n:04}_example.sql")), text).unwrap();
@@ -306,7 +336,7 @@ fn the_fix_applied_to_a_real_database_removes_what_it_fixes() {
         for live in [false, true] {
             let db = format!("ex{i}_{}", if live { "live" } else { "files" });
             failures.extend(
-                live_round(&cluster, &db, dir.path(), live)
+                live_round(&cluster, &db, dir.path(), live, &exposed)
                     .into_iter()
                     .map(|p| format!("{id}: {p}")),
             );

@@ -166,8 +166,8 @@ fn audit_of_each_rule_example_equals_its_lint() {
     let mut compared = 0;
     let mut not_applicable = Vec::new();
     let mut failures = Vec::new();
-    let settings = Settings::for_platform(Platform::Supabase);
     for (i, rule) in rules::all().iter().enumerate() {
+        let settings = rule.example_settings();
         // A rule about migration file names has nothing to read in a database.
         if rule.id() == "migration-filename" {
             continue;
@@ -449,4 +449,47 @@ fn audit_reads_invalid_indexes_grants_and_storage_options() {
             .any(|f| f.starts_with("pg-graphql-anon-table-exposed")),
         "{found:#?}"
     );
+}
+
+#[test]
+fn audit_sees_pgmq_queues_whether_or_not_they_belong_to_the_extension() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    template(&cluster);
+    fresh_db(&cluster, "queues");
+    // pgmq up to 1.4 added each queue's tables to the extension; later
+    // versions leave them out. `legacy` stands for the first kind.
+    cluster.sql(
+        "queues",
+        "create extension pgmq;
+         select pgmq.create('legacy');
+         select pgmq.create('current');
+         select pgmq.create('closed');
+         alter extension pgmq add table pgmq.q_legacy;
+         alter extension pgmq add table pgmq.a_legacy;
+         grant select on pgmq.q_legacy, pgmq.q_current, pgmq.q_closed to authenticated;
+         alter table pgmq.q_closed enable row level security;",
+    );
+    let cfg = Config::default();
+    let mut opts = live_options(cluster.socket_url("queues"));
+    opts.exposed_schemas = vec!["public".into(), "pgmq_public".into()];
+    let report = pgvet::audit(&opts, &cfg).unwrap();
+    let found: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| format!("{} [{}]", f.rule, f.object))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "queue-exposed-in-api [pgmq.q_current]",
+            "queue-exposed-in-api [pgmq.q_legacy]"
+        ],
+        "only the queue rule looks at queue tables"
+    );
+    // Not exposed: nothing.
+    opts.exposed_schemas = vec!["public".into()];
+    let report = pgvet::audit(&opts, &cfg).unwrap();
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
 }

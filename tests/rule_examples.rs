@@ -1,21 +1,21 @@
 //! Every rule's YAML parses, and its examples behave: `bad` fires the rule,
 //! `good` does not, and both are valid SQL.
 
-use pgvet::catalog::Platform;
 use pgvet::config::Config;
 use pgvet::rules::{self, RuleImpl, RuleKind};
-use pgvet::Settings;
 
-fn lint_one(rule: &str, sql: &str) -> pgvet::report::Report {
+/// Lints one of `rule`'s examples with only that rule, in the settings the
+/// examples are written for.
+fn lint_one(rule: &rules::Rule, sql: &str) -> pgvet::report::Report {
+    let id = rule.id();
     let cfg = Config {
-        select: Some(vec![rule.to_string()]),
+        select: Some(vec![id.to_string()]),
         ..Config::default()
     };
-    let settings = Settings::for_platform(Platform::Supabase);
     pgvet::lint_sources(
-        rules::example_sources(&format!("{rule}.sql"), sql),
+        rules::example_sources(&format!("{id}.sql"), sql),
         &cfg,
-        &settings,
+        &rule.example_settings(),
     )
 }
 
@@ -50,7 +50,7 @@ fn every_yaml_parses_and_matches_its_rule() {
 #[test]
 fn bad_examples_fire_their_rule() {
     for rule in rules::all() {
-        let report = lint_one(rule.id(), &rule.doc.bad);
+        let report = lint_one(rule, &rule.doc.bad);
         assert!(
             report.errors.is_empty(),
             "{}: bad example does not parse: {:?}",
@@ -69,7 +69,7 @@ fn bad_examples_fire_their_rule() {
 #[test]
 fn good_examples_do_not_fire_their_rule() {
     for rule in rules::all() {
-        let report = lint_one(rule.id(), &rule.doc.good);
+        let report = lint_one(rule, &rule.doc.good);
         assert!(
             report.errors.is_empty(),
             "{}: good example does not parse: {:?}",
@@ -93,13 +93,12 @@ fn good_examples_do_not_fire_their_rule() {
 #[test]
 fn good_examples_are_clean_of_every_rule() {
     // A good example teaches the whole fix, so no other rule should object either.
-    let settings = Settings::for_platform(Platform::Supabase);
     let mut dirty = Vec::new();
     for rule in rules::all() {
         let report = pgvet::lint_sources(
             rules::example_sources("good.sql", &rule.doc.good),
             &Config::default(),
-            &settings,
+            &rule.example_settings(),
         );
         for f in &report.findings {
             dirty.push(format!("{}: {}: {}", rule.id(), f.rule, f.message));
@@ -115,7 +114,7 @@ fn good_examples_are_clean_of_every_rule() {
 fn messages_follow_the_style() {
     // One sentence, lowercase start, no final period; the object is named.
     for rule in rules::all() {
-        for f in lint_one(rule.id(), &rule.doc.bad).findings {
+        for f in lint_one(rule, &rule.doc.bad).findings {
             let first = f.message.chars().next().unwrap_or(' ');
             assert!(
                 !first.is_ascii_uppercase(),

@@ -137,6 +137,13 @@ pub struct Table {
     pub origin: Origin,
 }
 
+/// A table pgmq (Supabase Queues) creates for a queue: `pgmq.q_<queue>`
+/// holds the messages, `pgmq.a_<queue>` the archived ones.
+pub fn is_pgmq_queue_table(name: &QualifiedName) -> bool {
+    name.schema.as_str() == "pgmq"
+        && (name.name.as_str().starts_with("q_") || name.name.as_str().starts_with("a_"))
+}
+
 /// Table-level privileges on a relation: each grantee (`public` for PUBLIC)
 /// with the privileges it holds, upper case (`SELECT`, `INSERT`, ...). The
 /// owner's implicit privileges are not listed.

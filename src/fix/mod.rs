@@ -74,6 +74,7 @@ pub const FIXES: &[(&str, &str)] = &[
     ("fk-missing-index", "`create index concurrently if not exists idx_<table>_<columns>` on the foreign key's columns (the name cut to 63 bytes and made unique)."),
     ("function-search-path-mutable", "`alter function ... set search_path = ''` when every name in the body is schema-qualified, otherwise `pg_catalog, <the schemas its unqualified names live in>, pg_temp` (the whole default path, with a comment, when the body cannot be read fully)."),
     ("policy-exists-rls-disabled", "`alter table ... enable row level security`, which puts the table's policies to work."),
+    ("queue-exposed-in-api", "`alter table pgmq.q_<queue> enable row level security`, with a commented policy template (the API's roles lose access to the queue until you write policies)."),
     ("rls-disabled", "`alter table ... enable row level security`, with a commented policy template when the table has no policy yet (the API's roles lose access until you write one)."),
     ("rls-initplan", "`alter policy ...` with each per-row call wrapped in `(select ...)`, one statement per policy."),
     ("security-definer-executable-by-public", "`revoke execute on function ... from public` and from the watched API roles that exist."),

@@ -91,6 +91,10 @@ pub struct RuleDoc {
     pub related: BTreeMap<String, Option<String>>,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Schemas the API serves in the examples, when not just `public`
+    /// (`exposed_schemas` in pgvet.yaml).
+    #[serde(default)]
+    pub exposed_schemas: Option<Vec<String>>,
 }
 
 fn yes() -> bool {
@@ -106,6 +110,16 @@ pub struct Rule {
 impl Rule {
     pub fn id(&self) -> &'static str {
         self.entry.id
+    }
+
+    /// The settings the examples are written for: a Supabase project, with
+    /// the doc's exposed schemas when it names them.
+    pub fn example_settings(&self) -> crate::Settings {
+        let mut settings = crate::Settings::for_platform(crate::catalog::Platform::Supabase);
+        if let Some(schemas) = &self.doc.exposed_schemas {
+            settings.exposed_schemas.clone_from(schemas);
+        }
+        settings
     }
 
     pub fn validate_options(&self, raw: &serde_norway::Value) -> Result<(), String> {
@@ -165,6 +179,7 @@ fn broken_doc(entry: &RuleEntry, error: &str) -> RuleDoc {
         references: Vec::new(),
         related: BTreeMap::new(),
         aliases: Vec::new(),
+        exposed_schemas: None,
     }
 }
 

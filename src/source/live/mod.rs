@@ -193,6 +193,7 @@ pub fn load(opts: &LiveOptions) -> Result<Snapshot, LiveError> {
         None => true,
     };
     settle_origins(&mut cat, &audited);
+    mark_queue_tables(&mut cat);
     Ok(Snapshot {
         catalog: cat,
         target: target.label,
@@ -233,6 +234,20 @@ pub fn sizes(opts: &LiveOptions) -> Result<Sizes, LiveError> {
         server_version: raw.server_version,
         relations,
     })
+}
+
+/// pgmq's queue tables are the extension's, as the replay of
+/// `pgmq.create()` marks them, whether or not the installed pgmq version
+/// made them members of the extension.
+fn mark_queue_tables(cat: &mut Catalog) {
+    if !cat.extensions.contains_key(&Ident::new("pgmq")) {
+        return;
+    }
+    for t in cat.tables.values_mut() {
+        if crate::catalog::is_pgmq_queue_table(&t.name) {
+            t.extension_owned = true;
+        }
+    }
 }
 
 /// Replayed objects carry spans into the generated DDL, which means nothing

@@ -371,8 +371,10 @@ async fn read_in_snapshot(client: &Client, parts: &Sender<(usize, Raw)>) -> Resu
         });
     }
 
+    // pgmq (up to 1.4) makes each queue's tables members of the extension;
+    // they are the project's data all the same, and the queue rule reads them.
     let relation_filter = format!(
-        "{SYSTEM_SCHEMAS} and {}",
+        "{SYSTEM_SCHEMAS} and ({} or (n.nspname = 'pgmq' and c.relname ~ '^[qa]_'))",
         not_extension_member("pg_class", "c.oid")
     );
     let q_roles = "select rolname::text from pg_roles".to_string();

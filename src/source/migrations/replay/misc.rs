@@ -347,7 +347,7 @@ impl Replayer {
         }
     }
 
-    fn drop_relation(&mut self, qn: &QualifiedName) {
+    pub(super) fn drop_relation(&mut self, qn: &QualifiedName) {
         if self.catalog.tables.remove(qn).is_some() {
             // DROP ... CASCADE removes foreign keys pointing at it (without
             // CASCADE, PostgreSQL refuses while they exist).
@@ -463,21 +463,25 @@ impl Replayer {
         if self.catalog.extensions.contains_key(&name) {
             return;
         }
-        // Extensions whose control file pins pg_catalog ignore WITH SCHEMA
-        // and the search path.
-        let pinned = matches!(s.extname.as_str(), "adminpack" | "plpgsql");
-        let schema = ast::def_elems(&s.options)
-            .find(|d| d.defname == "schema")
-            .and_then(ast::def_arg_text)
-            .map(Ident::new)
-            .filter(|_| !pinned)
-            .unwrap_or_else(|| {
-                if pinned {
-                    Ident::new("pg_catalog")
-                } else {
-                    resolve::creation_schema(&self.catalog, &self.search_path)
-                }
-            });
+        // Extensions whose control file pins their schema ignore WITH SCHEMA
+        // (or reject another one) and the search path; PostgreSQL creates
+        // the pinned schema when it is missing.
+        let pinned = match s.extname.as_str() {
+            "adminpack" | "plpgsql" => Some("pg_catalog"),
+            "pgmq" => Some("pgmq"),
+            _ => None,
+        };
+        if let Some(p) = pinned.filter(|p| *p != "pg_catalog") {
+            self.ensure_schema(p, stmt);
+        }
+        let schema = match pinned {
+            Some(p) => Ident::new(p),
+            None => ast::def_elems(&s.options)
+                .find(|d| d.defname == "schema")
+                .and_then(ast::def_arg_text)
+                .map(Ident::new)
+                .unwrap_or_else(|| resolve::creation_schema(&self.catalog, &self.search_path)),
+        };
         // Extensions that bring a schema of their own.
         let own_schema = match s.extname.as_str() {
             "pg_net" => Some("net"),
@@ -812,7 +816,9 @@ impl Replayer {
         });
     }
 
-    pub(super) fn select_set_config(&mut self, s: &pb::SelectStmt) {
+    /// `SELECT f(...)` of the functions that change the schema:
+    /// `set_config('search_path', ...)` and pgmq's queue functions.
+    pub(super) fn select_calls(&mut self, s: &pb::SelectStmt, stmt: &Statement) {
         for target in &s.target_list {
             let Some(NodeEnum::ResTarget(rt)) = &target.node else {
                 continue;
@@ -821,7 +827,14 @@ impl Replayer {
             else {
                 continue;
             };
-            if ast::split_name(&call.funcname).map(|(_, n)| n).as_deref() != Some("set_config") {
+            let Some((schema, name)) = ast::split_name(&call.funcname) else {
+                continue;
+            };
+            if schema.as_deref() == Some("pgmq") {
+                self.pgmq_call(&name, call, stmt);
+                continue;
+            }
+            if name != "set_config" {
                 continue;
             }
             let args: Vec<Option<String>> = call.args.iter().map(ast::const_text).collect();

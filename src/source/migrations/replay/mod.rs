@@ -7,6 +7,7 @@
 
 mod function;
 mod misc;
+mod pgmq;
 mod policy;
 mod table;
 
@@ -89,7 +90,7 @@ impl Replayer {
             NodeEnum::AlterDefaultPrivilegesStmt(s) => self.alter_default_privileges(s, stmt),
             NodeEnum::AlterObjectSchemaStmt(s) => self.set_schema(s),
             NodeEnum::VariableSetStmt(s) => self.set_variable(s),
-            NodeEnum::SelectStmt(s) => self.select_set_config(s),
+            NodeEnum::SelectStmt(s) => self.select_calls(s, stmt),
             NodeEnum::DoStmt(s) => self.record_do_block(s, stmt),
             _ => {}
         }

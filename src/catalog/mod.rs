@@ -211,6 +211,14 @@ pub struct TableStats {
 }
 
 impl Table {
+    /// Where row level security was last switched on or off, else where the
+    /// table was created: the place a finding about its RLS points at.
+    pub fn rls_span(&self) -> Option<Span> {
+        self.rls_origin
+            .and_then(|o| o.span())
+            .or_else(|| self.origin.span())
+    }
+
     /// An empty table: no columns, constraints, indexes, RLS off.
     pub fn new(name: QualifiedName, kind: RelKind, origin: Origin) -> Self {
         Table {

@@ -10,13 +10,9 @@ impl SchemaRule for RlsDisabled {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         for t in exposed_tables(cx.catalog).filter(|t| !t.rls_enabled) {
             // Point at the DISABLE statement when there was one, else at the CREATE.
-            let span = t
-                .rls_origin
-                .and_then(|o| o.span())
-                .or_else(|| t.origin.span());
             cx.report_fixable(
                 &t.name,
-                span,
+                t.rls_span(),
                 format!(
                     "table `{}` is exposed by the API without row level security",
                     t.name

@@ -8,7 +8,7 @@ pub struct RlsEnabledNoPolicy;
 impl SchemaRule for RlsEnabledNoPolicy {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         for t in exposed_tables(cx.catalog).filter(|t| t.rls_enabled && t.policies.is_empty()) {
-            let span = t.rls_origin.and_then(|o| o.span()).or_else(|| t.origin.span());
+            let span = t.rls_span();
             cx.report(&t.name, span, format!("table `{}` has row level security enabled but no policy", t.name));
         }
     }

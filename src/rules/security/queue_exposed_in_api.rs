@@ -32,13 +32,9 @@ impl SchemaRule for QueueExposedInApi {
             let Some(role) = api_reader(cat, &t.grants) else {
                 continue;
             };
-            let span = t
-                .rls_origin
-                .and_then(|o| o.span())
-                .or_else(|| t.origin.span());
             cx.report_fixable(
                 &t.name,
-                span,
+                t.rls_span(),
                 format!(
                     "queue table `{}` has no row level security and `{role}` can SELECT from it, so through the exposed `{via}` schema every such caller reads and takes this queue's messages",
                     t.name

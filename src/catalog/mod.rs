@@ -219,6 +219,19 @@ impl Table {
             .or_else(|| self.origin.span())
     }
 
+    /// Where the table and each of its parts (columns, constraints,
+    /// indexes, triggers, policies, the last RLS switch) came from, for the
+    /// sources that place them again after replaying DDL they wrote.
+    pub fn origins_mut(&mut self) -> impl Iterator<Item = &mut Origin> {
+        std::iter::once(&mut self.origin)
+            .chain(self.rls_origin.as_mut())
+            .chain(self.columns.iter_mut().map(|c| &mut c.origin))
+            .chain(self.constraints.iter_mut().map(|c| &mut c.origin))
+            .chain(self.indexes.iter_mut().map(|i| &mut i.origin))
+            .chain(self.triggers.iter_mut().map(|t| &mut t.origin))
+            .chain(self.policies.iter_mut().map(|p| &mut p.origin))
+    }
+
     /// An empty table: no columns, constraints, indexes, RLS off.
     pub fn new(name: QualifiedName, kind: RelKind, origin: Origin) -> Self {
         Table {

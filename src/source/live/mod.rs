@@ -268,24 +268,10 @@ fn settle_origins(cat: &mut Catalog, audited: &dyn Fn(&Ident) -> bool) {
     }
     for table in cat.tables.values_mut() {
         let a = audited(&table.name.schema);
-        settle(&mut table.origin, a);
-        if let Some(o) = table.rls_origin.as_mut() {
+        for o in table.origins_mut() {
             settle(o, a);
         }
-        for c in &mut table.columns {
-            settle(&mut c.origin, a);
-        }
-        for c in &mut table.constraints {
-            settle(&mut c.origin, a);
-        }
-        for i in &mut table.indexes {
-            settle(&mut i.origin, a);
-        }
-        for t in &mut table.triggers {
-            settle(&mut t.origin, a);
-        }
         for p in &mut table.policies {
-            settle(&mut p.origin, a);
             p.using_base = None;
             p.with_check_base = None;
         }

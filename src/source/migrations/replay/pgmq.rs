@@ -56,10 +56,20 @@ impl Replayer {
                        archived_at timestamptz default now() not null, \
                        vt timestamptz not null, message jsonb, headers jsonb){partitioned};\n"
                 );
+                // pgmq.create() of an existing queue changes nothing.
+                let new: Vec<QualifiedName> = [table(&q), table(&a)]
+                    .into_iter()
+                    .filter(|n| !self.catalog.tables.contains_key(n))
+                    .collect();
                 self.replay_generated(&sql, stmt);
-                for name in [table(&q), table(&a)] {
+                // The tables are pgmq's, and they stand at the statement
+                // that created them: the generated DDL is in no file.
+                for name in new {
                     if let Some(t) = self.catalog.tables.get_mut(&name) {
-                        settle(t, Origin::Migration(stmt.span));
+                        t.extension_owned = true;
+                        for o in t.origins_mut() {
+                            *o = Origin::Migration(stmt.span);
+                        }
                     }
                 }
             }
@@ -81,22 +91,6 @@ impl Replayer {
         for s in &statements {
             self.apply(s);
         }
-    }
-}
-
-/// Marks a queue table as pgmq's and places it, and its parts, at the
-/// statement that created it (the generated DDL has no place in any file).
-fn settle(t: &mut crate::catalog::Table, origin: Origin) {
-    t.extension_owned = true;
-    t.origin = origin;
-    for c in &mut t.columns {
-        c.origin = origin;
-    }
-    for c in &mut t.constraints {
-        c.origin = origin;
-    }
-    for i in &mut t.indexes {
-        i.origin = origin;
     }
 }
 
@@ -137,6 +131,17 @@ mod tests {
                 .map(|e| e.schema.as_str()),
             Some("pgmq")
         );
+    }
+
+    #[test]
+    fn creating_an_existing_queue_again_leaves_it_where_it_was() {
+        let cat = replay(
+            "create extension pgmq;\nselect pgmq.create('jobs');\nalter table pgmq.q_jobs enable row level security;\nselect pgmq.create('jobs');\n",
+        );
+        let t = cat.tables.get(&name("q_jobs")).expect("queue");
+        assert_eq!(t.origin.span().map(|s| s.start), Some(23));
+        assert!(t.rls_enabled);
+        assert_eq!(t.rls_span().map(|s| s.start), Some(51));
     }
 
     #[test]

@@ -178,6 +178,11 @@ struct ConnectionArgs {
     /// Longest to wait for a catalog lock (PostgreSQL duration).
     #[arg(long, default_value = "5s")]
     lock_timeout: String,
+    /// Connections reading the catalog (audit, fix --db): 1, or 2 to split
+    /// the catalog queries between two server processes sharing one
+    /// snapshot (faster on large schemas).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    connections: usize,
 }
 
 impl ConnectionArgs {
@@ -201,6 +206,7 @@ impl ConnectionArgs {
             },
             statement_timeout: self.statement_timeout.clone(),
             lock_timeout: self.lock_timeout.clone(),
+            connections: self.connections,
             schemas: None,
             platform: cfg.platform,
             exposed_schemas,
@@ -263,7 +269,26 @@ enum Outcome {
     Failed,
 }
 
+/// No transparent huge pages for this process. mimalloc asks for them on
+/// its arenas, and every fresh 2 MB page is zeroed when first touched: on an
+/// audit of 6,000 tables a quarter of the CPU time went to the kernel
+/// zeroing huge pages (perf: `clear_page_erms` under
+/// `do_huge_pmd_anonymous_page`), and peak memory rose by 20 to 35 MB.
+/// With 4 KiB pages the audit takes about 15% less CPU and the lint the
+/// same; both use less memory (issues 5 and 8). This is what mimalloc's
+/// `MIMALLOC_ALLOW_THP=0` does, done here because that variable is read
+/// before `main`.
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes one integer argument and only sets a
+    // flag on this process; the unused arguments must be zero.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    no_huge_pages();
     let cli = Cli::parse();
     match run(cli) {
         Ok(Outcome::Clean) => ExitCode::from(0),

@@ -61,7 +61,16 @@ fn lint_pairs(report: &pgvet::report::Report) -> BTreeSet<Pair> {
 }
 
 fn audit_pairs(cluster: &Cluster, db: &str) -> BTreeSet<Pair> {
-    let report = pgvet::audit(&live_options(cluster.socket_url(db)), &Config::default())
+    audit_pairs_with(cluster, db, 1)
+}
+
+/// The audit's findings, reading the catalog over `connections` connections.
+fn audit_pairs_with(cluster: &Cluster, db: &str, connections: usize) -> BTreeSet<Pair> {
+    let opts = LiveOptions {
+        connections,
+        ..live_options(cluster.socket_url(db))
+    };
+    let report = pgvet::audit(&opts, &Config::default())
         .unwrap_or_else(|e| panic!("audit of {db} failed: {e}"));
     assert!(
         report.errors.is_empty(),
@@ -138,6 +147,15 @@ fn audit_of_each_seed_fixture_equals_its_lint() {
             }
             if lint != live {
                 failures.push(format!("{}:\n{}", dir.display(), diff(&lint, &live)));
+            }
+            // Two connections sharing one snapshot read the same catalog.
+            let split = audit_pairs_with(&cluster, &name, 2);
+            if split != live {
+                failures.push(format!(
+                    "{} (--connections 2 against 1):\n{}",
+                    dir.display(),
+                    diff(&live, &split)
+                ));
             }
             compared += 1;
         }
@@ -242,16 +260,22 @@ fn audit_reads_in_a_read_only_snapshot_as_an_unprivileged_role() {
         cluster.socket_dir().display(),
         cluster.port
     );
-    let snapshot = pgvet::source::live::load(&live_options(url.clone())).unwrap();
-    assert!(
-        snapshot.read_only,
-        "the snapshot transaction was not read-only"
-    );
-    assert!(snapshot
-        .catalog
-        .tables
-        .keys()
-        .any(|t| t.to_string() == "public.notes"));
+    for connections in [1, 2] {
+        let opts = LiveOptions {
+            connections,
+            ..live_options(url.clone())
+        };
+        let snapshot = pgvet::source::live::load(&opts).unwrap();
+        assert!(
+            snapshot.read_only,
+            "{connections} connection(s): a snapshot transaction was not read-only"
+        );
+        assert!(snapshot
+            .catalog
+            .tables
+            .keys()
+            .any(|t| t.to_string() == "public.notes"));
+    }
 }
 
 #[test]

@@ -11,6 +11,7 @@
 //! outside the audited schemas, so rules skip it exactly like the platform's
 //! own objects.
 
+mod acl;
 pub mod connect;
 mod ddl;
 mod query;
@@ -60,6 +61,10 @@ pub struct LiveOptions {
     pub statement_timeout: String,
     /// PostgreSQL duration; the audit waits no longer for a catalog lock.
     pub lock_timeout: String,
+    /// Connections that read the catalog: 1, or 2 to split the catalog
+    /// queries between two server processes. The second imports the first's
+    /// snapshot (`pg_export_snapshot`), so both read the same state.
+    pub connections: usize,
     /// Schemas whose objects are audited; None = every schema but
     /// PostgreSQL's own. Objects elsewhere stay in the model for reference.
     pub schemas: Option<Vec<String>>,
@@ -75,6 +80,7 @@ impl Default for LiveOptions {
             connect: ConnectOptions::default(),
             statement_timeout: "30s".to_string(),
             lock_timeout: "5s".to_string(),
+            connections: 1,
             schemas: None,
             platform: None,
             exposed_schemas: vec!["public".to_string()],
@@ -116,6 +122,12 @@ pub fn check_duration(text: &str) -> Result<(), String> {
 fn prepare(opts: &LiveOptions) -> Result<(connect::Target, tokio::runtime::Runtime), LiveError> {
     for d in [&opts.statement_timeout, &opts.lock_timeout] {
         check_duration(d).map_err(LiveError::Usage)?;
+    }
+    if !(1..=2).contains(&opts.connections) {
+        return Err(LiveError::Usage(format!(
+            "--connections must be 1 or 2, not {}",
+            opts.connections
+        )));
     }
     let env = |k: &str| std::env::var(k).ok();
     let target = connect::resolve(&opts.connect, &env)?;

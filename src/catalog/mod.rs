@@ -490,6 +490,11 @@ pub struct Function {
     /// What PostgreSQL's PL/pgSQL parser made of `body`, filled on first use
     /// by `rules::support::plpgsql::check` so that the body is judged once.
     pub body_check: Memo<BodyCheck>,
+    /// The parsed body, filled on first use by
+    /// `rules::support::plpgsql::parse`: several rules read each trigger
+    /// function once per trigger, and parsing it each time was a third of
+    /// the rules' time on a large schema (issue 8).
+    pub plpgsql: Memo<Option<Result<crate::rules::support::plpgsql::Body, String>>>,
 }
 
 /// What PostgreSQL's PL/pgSQL parser made of a function body.
@@ -515,6 +520,11 @@ pub struct Memo<T>(std::sync::OnceLock<T>);
 impl<T> Memo<T> {
     pub fn get_or_init(&self, init: impl FnOnce() -> T) -> &T {
         self.0.get_or_init(init)
+    }
+
+    /// The value, if it was computed already.
+    pub fn get(&self) -> Option<&T> {
+        self.0.get()
     }
 }
 
@@ -553,6 +563,7 @@ impl Function {
             extension_owned: false,
             origin,
             body_check: Memo::default(),
+            plpgsql: Memo::default(),
         }
     }
 

@@ -28,7 +28,7 @@ impl SchemaRule for SecurityDefinerDynamicSql {
                 let Some(query) = stmt.dynamic_query() else {
                     continue;
                 };
-                let scope = Scope { f, body: &body };
+                let scope = Scope { f, body };
                 let parts = match plpgsql::sql_expr(query) {
                     Some(e) => scope.unquoted(&e, &mut BTreeSet::new(), 0),
                     None => vec![query.trim().to_string()],

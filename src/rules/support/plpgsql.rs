@@ -121,14 +121,18 @@ pub struct Body {
     root: Value,
 }
 
-/// Parses `f`'s body. None when `f` is not a PL/pgSQL function with a body;
-/// `Err` carries PostgreSQL's reason when the body does not parse.
-pub fn parse(f: &Function) -> Option<Result<Body, String>> {
-    if !is_plpgsql(f) {
-        return None;
-    }
-    let sql = create_statement(f)?;
-    Some(parse_statement(&sql))
+/// Parses `f`'s body, once: later calls return what the first one parsed
+/// (kept in `f.plpgsql`). None when `f` is not a PL/pgSQL function with a
+/// body; `Err` carries PostgreSQL's reason when the body does not parse.
+pub fn parse(f: &Function) -> Option<Result<&Body, &str>> {
+    let parsed = f.plpgsql.get_or_init(|| {
+        if !is_plpgsql(f) {
+            return None;
+        }
+        let sql = create_statement(f)?;
+        Some(parse_statement(&sql))
+    });
+    parsed.as_ref().map(|r| r.as_ref().map_err(String::as_str))
 }
 
 /// What PostgreSQL's PL/pgSQL parser makes of `f`'s body: parsed on the
@@ -137,7 +141,7 @@ pub fn parse(f: &Function) -> Option<Result<Body, String>> {
 pub fn check(f: &Function) -> &BodyCheck {
     f.body_check.get_or_init(|| match parse(f) {
         None => BodyCheck::NotPlpgsql,
-        Some(Err(reason)) => BodyCheck::Unparsed(reason),
+        Some(Err(reason)) => BodyCheck::Unparsed(reason.to_string()),
         Some(Ok(body)) => BodyCheck::Parsed {
             dynamic_sql: body
                 .statements()
@@ -745,6 +749,18 @@ $$;";
             ["block", "if", "execsql", "execsql", "assign", "return"]
         );
         assert!(body.new_varno().is_some() && body.old_varno().is_some());
+    }
+
+    #[test]
+    fn a_body_is_parsed_once_per_function() {
+        let f = function(COUNTER, "count_assets");
+        assert!(f.plpgsql.get().is_none(), "parsed before it was asked for");
+        let first = parse(&f).unwrap().unwrap();
+        let again = parse(&f).unwrap().unwrap();
+        assert!(std::ptr::eq(first, again), "the body was parsed twice");
+        // What the memo holds is what a fresh parse gives.
+        let fresh = parse_statement(&create_statement(&f).unwrap()).unwrap();
+        assert_eq!(first.root, fresh.root);
     }
 
     #[test]

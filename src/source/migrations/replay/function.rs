@@ -54,6 +54,7 @@ impl Replayer {
             extension_owned: false,
             origin: Self::origin(stmt),
             body_check: Default::default(),
+            plpgsql: Default::default(),
         };
         for d in ast::def_elems(&s.options) {
             apply_function_option(&mut f, d, stmt);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use super::acl::AclItem;
 use super::query::{Raw, RawRelation};
 use crate::catalog::{
     Catalog, DefaultObjectKind, FileId, Grants, Ident, QualifiedName, TableStats,
@@ -434,13 +435,14 @@ pub fn build(
     Some((count, problems))
 }
 
-/// The model's grants from `grantee PRIVILEGE` pairs.
-fn relation_grants(pairs: &[String]) -> Grants {
+/// The model's grants from a relation's ACL items.
+fn relation_grants(items: &[AclItem]) -> Grants {
     let mut grants = Grants::default();
-    for pair in pairs {
-        if let Some((role, privilege)) = pair.rsplit_once(' ') {
-            grants.grant(&Ident::new(role), [privilege]);
-        }
+    for item in items.iter().filter(|i| !i.privileges.is_empty()) {
+        grants.grant(
+            &Ident::new(item.grantee.as_str()),
+            item.privileges.iter().copied(),
+        );
     }
     grants
 }

@@ -67,9 +67,9 @@ pub struct RawRelation {
     pub owned_sequence: bool,
     pub row_estimate: f64,
     pub bytes: i64,
-    /// `grantee PRIVILEGE` for each table-level privilege held by a role
-    /// other than the owner (`public` for PUBLIC); empty for the default ACL.
-    pub grants: Vec<String>,
+    /// The ACL's items of roles other than the owner (`public` for
+    /// PUBLIC); empty for the default ACL.
+    pub grants: Vec<acl::AclItem>,
 }
 
 pub struct RawColumn {
@@ -682,7 +682,10 @@ fn first_part(mut raw: Raw, rows: [Vec<Row>; 7]) -> Result<Raw, LiveError> {
             owned_sequence: get(r, 14, w)?,
             row_estimate: get(r, 15, w)?,
             bytes: get(r, 16, w)?,
-            grants: relation_grants(&owner, &list(r, 17, w)?),
+            grants: acl::parse(&list(r, 17, w)?)
+                .into_iter()
+                .filter(|item| item.grantee != owner)
+                .collect(),
             owner,
         });
     }
@@ -713,19 +716,6 @@ fn first_part(mut raw: Raw, rows: [Vec<Row>; 7]) -> Result<Raw, LiveError> {
         });
     }
     Ok(raw)
-}
-
-/// `grantee PRIVILEGE` for each privilege a role other than the owner holds.
-fn relation_grants(owner: &str, acl: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    for item in acl::parse(acl) {
-        if item.grantee != owner {
-            for p in item.privileges {
-                out.push(format!("{} {p}", item.grantee));
-            }
-        }
-    }
-    out
 }
 
 /// Constraints.

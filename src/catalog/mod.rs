@@ -60,7 +60,8 @@ pub enum Platform {
     Postgres,
 }
 
-/// A parsed SQL expression (policy condition, CHECK, index predicate, default).
+/// A parsed SQL expression (policy condition, CHECK, index predicate,
+/// default) or a view's query.
 ///
 /// Kept encoded (pg_query's protobuf bytes, about 1/40 of the tree's size: a
 /// decoded `Node` is 608 bytes, whatever its kind) and decoded when a rule
@@ -420,7 +421,8 @@ pub struct View {
     pub materialized: bool,
     pub security_invoker: bool,
     pub security_barrier: bool,
-    pub query: Option<Node>,
+    /// The view's query, kept encoded like an [`Expr`].
+    pub query: Option<Expr>,
     pub columns: Vec<Ident>,
     pub indexes: Vec<Index>,
     /// Table-level privileges granted to roles other than the owner.

@@ -45,9 +45,16 @@ impl StatementRule for MissingExtension {
         // Calls and casts: the statement's tokens (string literals, and so
         // function bodies, are single tokens and are not looked into here).
         let text_start = stmt.span.start;
-        // The statement's tokens are scanned once and shared by the rules.
-        let toks: Vec<(Token, bool, &str, i32)> = stmt
-            .tokens()
+        let text = stmt
+            .text
+            .get(stmt.span.start as usize..stmt.span.end as usize)
+            .unwrap_or_default();
+        // The statement's tokens are scanned once and shared by the rules;
+        // most statements name nothing an extension provides and are not
+        // scanned for this rule at all.
+        let toks: Vec<(Token, bool, &str, i32)> = mentions_provided_name(text)
+            .then(|| stmt.tokens())
+            .flatten()
             .unwrap_or_default()
             .iter()
             .filter_map(|t| {
@@ -66,7 +73,12 @@ impl StatementRule for MissingExtension {
             );
         }
         declared_types(&stmt.node, &mut |t| {
-            if let Some((schema, name)) = split_name(&t.names) {
+            // Placing the type's name in the text scans the statement: only
+            // for names an extension provides.
+            let Some((schema, name)) = split_name(&t.names) else {
+                return;
+            };
+            if provider(Kind::Type, schema.as_deref(), &name).is_some() {
                 push(
                     &mut uses,
                     Kind::Type,
@@ -93,7 +105,7 @@ impl StatementRule for MissingExtension {
         match &stmt.node {
             NodeEnum::CreateFunctionStmt(s) => {
                 let Some(name) = subject.as_ref() else { return };
-                let Some(body) = Body::of(&s.options, stmt) else {
+                let Some(body) = Body::of(&s.options) else {
                     return;
                 };
                 let set_path = set_search_path(&s.options);
@@ -112,7 +124,7 @@ impl StatementRule for MissingExtension {
                 );
             }
             NodeEnum::DoStmt(s) => {
-                let Some(body) = Body::of(&s.args, stmt) else {
+                let Some(body) = Body::of(&s.args) else {
                     return;
                 };
                 let uses = body.uses(stmt);
@@ -301,10 +313,8 @@ fn problem(cat: &Catalog, path: &[Ident], u: &Use) -> Option<Problem> {
 fn provider(kind: Kind, schema: Option<&str>, name: &str) -> Option<&'static str> {
     match kind {
         Kind::Function => match (schema, name) {
-            (Some("net"), "http_get" | "http_post" | "http_delete") => Some("pg_net"),
-            (Some("cron"), "schedule" | "unschedule" | "schedule_in_database" | "alter_job") => {
-                Some("pg_cron")
-            }
+            (Some("net"), n) if NET_FUNCTIONS.contains(&n) => Some("pg_net"),
+            (Some("cron"), n) if CRON_FUNCTIONS.contains(&n) => Some("pg_cron"),
             (Some("net" | "cron"), _) => None,
             (_, n) if n.starts_with("st_") && n.len() > 3 => Some("postgis"),
             (_, n) => FUNCTIONS
@@ -321,6 +331,66 @@ fn provider(kind: Kind, schema: Option<&str>, name: &str) -> Option<&'static str
             .find(|(_, names)| names.contains(&name))
             .map(|(ext, _)| *ext),
     }
+}
+
+/// pg_net's and pg_cron's functions, found only when called schema-qualified.
+const NET_FUNCTIONS: &[&str] = &["http_get", "http_post", "http_delete"];
+const CRON_FUNCTIONS: &[&str] = &["schedule", "unschedule", "schedule_in_database", "alter_job"];
+
+/// Whether `text` contains a word that [`provider`] could know as a function
+/// or type, compared case-insensitively (so a superset of what the scanner
+/// would find: words in strings and comments count too). Running
+/// PostgreSQL's scanner over every statement was a tenth of a lint's CPU;
+/// this pass over the bytes is what decides whether to.
+fn mentions_provided_name(text: &str) -> bool {
+    static WORDS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    let words = WORDS.get_or_init(|| {
+        FUNCTIONS
+            .iter()
+            .chain(TYPES)
+            .flat_map(|(_, names)| names.iter().copied())
+            .chain(NET_FUNCTIONS.iter().copied())
+            .chain(CRON_FUNCTIONS.iter().copied())
+            .collect()
+    });
+    let longest = words.iter().map(|w| w.len()).max().unwrap_or(0);
+    let is_word_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80;
+    let bytes = text.as_bytes();
+    let mut lower = [0u8; 64];
+    let mut i = 0;
+    while let Some(&c) = bytes.get(i) {
+        if !is_word_byte(c) {
+            // U&"..." spells an identifier with escapes: look at it properly.
+            if c == b'&' && i > 0 && matches!(bytes.get(i - 1), Some(b'u' | b'U')) {
+                return true;
+            }
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while bytes.get(i).is_some_and(|&c| is_word_byte(c)) {
+            i += 1;
+        }
+        let Some(word) = bytes.get(start..i) else {
+            break;
+        };
+        if word.len() > 3 && word.get(..3).is_some_and(|p| p.eq_ignore_ascii_case(b"st_")) {
+            return true;
+        }
+        if word.len() > longest.min(lower.len()) {
+            continue;
+        }
+        let Some(folded) = lower.get_mut(..word.len()) else {
+            continue;
+        };
+        folded.copy_from_slice(word);
+        folded.make_ascii_lowercase();
+        if std::str::from_utf8(folded).is_ok_and(|w| words.contains(w)) {
+            return true;
+        }
+    }
+    false
 }
 
 const FUNCTIONS: &[(&str, &[&str])] = &[
@@ -476,12 +546,13 @@ fn path_of(value: &str) -> Vec<Ident> {
 /// A function or DO body: its text and where it starts in the file.
 struct Body {
     text: String,
-    /// File offset of the body's first character (dollar-quoted bodies only).
-    start: Option<u32>,
+    /// Node location of the `AS` clause: where the body literal is looked
+    /// for when a use needs a position.
+    location: i32,
 }
 
 impl Body {
-    fn of(options: &[pb::Node], stmt: &Statement) -> Option<Body> {
+    fn of(options: &[pb::Node]) -> Option<Body> {
         let d = ast::def_elems(options).find(|d| d.defname == "as")?;
         let text = match d.arg.as_deref().and_then(|a| a.node.as_ref()) {
             Some(NodeEnum::List(l)) if l.items.len() == 1 => {
@@ -492,15 +563,22 @@ impl Body {
         }?;
         Some(Body {
             text,
-            start: dollar_start(stmt, d.location),
+            location: d.location,
         })
     }
 
     /// Extension names the body uses, scanned: SQL and PL/pgSQL alike.
     fn uses(&self, stmt: &Statement) -> Vec<Use> {
         let mut uses = Vec::new();
-        for (kind, schema, name, offset, len) in scan(&self.text) {
-            let span = match self.start {
+        let found = scan(&self.text);
+        // File offset of the body's first character (dollar-quoted bodies only).
+        let body_start = if found.is_empty() {
+            None
+        } else {
+            dollar_start(stmt, self.location)
+        };
+        for (kind, schema, name, offset, len) in found {
+            let span = match body_start {
                 Some(start) => offset_span(stmt, start, offset, len),
                 None => stmt.span,
             };
@@ -531,6 +609,9 @@ fn dollar_start(stmt: &Statement, location: i32) -> Option<u32> {
 /// function (`undefined-object` reports those). DECLARE'd variable types
 /// are not seen.
 fn scan(body: &str) -> Vec<(Kind, Option<String>, String, i32, usize)> {
+    if !mentions_provided_name(body) {
+        return Vec::new();
+    }
     let Ok(tokens) = pg_query::scan_tokens(body) else {
         return Vec::new();
     };
@@ -634,6 +715,29 @@ mod tests {
     use crate::rules::testing::{fires, quiet};
 
     const RULE: &str = "missing-extension";
+
+    #[test]
+    fn prefilter_finds_every_spelling_the_scanner_could_fold_to_a_provided_name() {
+        use super::mentions_provided_name as m;
+        assert!(m("select crypt('x', gen_salt('bf'))"));
+        assert!(m("select CRYPT('x')"));
+        assert!(m("select \"crypt\"('x')"));
+        assert!(m("select x::CiText"));
+        assert!(m("select extensions.st_distance(a, b)"));
+        assert!(m("select net.http_post(url := 'x')"));
+        assert!(m("select cron.schedule('x', '* * * * *', 'y')"));
+        assert!(m("select U&\"\\0063rypt\"('x')"));
+        // Words that merely contain a provided name are not it.
+        assert!(!m("create table public.encryption_keys (first_name text, last_st text)"));
+        assert!(!m("create index on public.t (created_at)"));
+        assert!(!m(""));
+    }
+
+    #[test]
+    fn uppercase_call_still_fires() {
+        let out = fires(RULE, "create view public.v as select SIMILARITY('a', 'b') as s;");
+        assert!(out.contains("similarity"), "{out}");
+    }
 
     #[test]
     fn supabase_baseline_has_pgcrypto_and_uuid_ossp() {

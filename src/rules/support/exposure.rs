@@ -23,7 +23,10 @@ pub fn exposed_views(cat: &Catalog) -> impl Iterator<Item = &View> {
 /// unqualified name resolves through the platform's default path; a CTE
 /// name is never schema-qualified, so it cannot pass for a qualified table.
 pub fn view_relations(cat: &Catalog, view: &View) -> Vec<QualifiedName> {
-    let Some(root) = view.query.as_ref().and_then(|q| q.node.as_ref()) else {
+    let Some(query) = view.query.as_ref().map(crate::catalog::Expr::node) else {
+        return Vec::new();
+    };
+    let Some(root) = query.node.as_ref() else {
         return Vec::new();
     };
     let path = baseline::default_search_path(cat.platform);

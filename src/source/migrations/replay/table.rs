@@ -617,7 +617,7 @@ impl Replayer {
             materialized: false,
             security_invoker: false,
             security_barrier: false,
-            query: s.query.as_deref().cloned(),
+            query: s.query.as_deref().map(crate::catalog::Expr::new),
             columns: ast::strings(&s.aliases)
                 .into_iter()
                 .map(Ident::new)
@@ -644,7 +644,7 @@ impl Replayer {
                 materialized: true,
                 security_invoker: false,
                 security_barrier: false,
-                query: s.query.as_deref().cloned(),
+                query: s.query.as_deref().map(crate::catalog::Expr::new),
                 columns: s
                     .into
                     .as_ref()

@@ -1,0 +1,88 @@
+//! The parser's floor: how long splitting and parsing migrations takes with
+//! nothing else (no replay, no rules, no output), the way `pgvet lint` does
+//! it (PostgreSQL's scanner splits a file, each statement is parsed alone).
+//! No lint of those files can take less CPU than this; `bench/run` divides
+//! it by the cores to show the best wall time pgvet could reach (issue 8).
+//!
+//! Usage: cargo bench --bench parse_floor -- DIR [DIR ...]
+//! Prints, per directory: SQL bytes, statements, and the CPU seconds of the
+//! fastest of three single-threaded passes, tab-separated.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use pgvet::catalog::FileId;
+use pgvet::source::migrations::split;
+
+// As in the binary: the parse allocates and frees a tree per statement.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn sql_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// One pass over every file: statements parsed, or the first error.
+fn pass(texts: &[String]) -> Result<usize, String> {
+    let mut statements = 0;
+    for (i, text) in texts.iter().enumerate() {
+        let (stmts, errors) = split::parse_file(FileId(u32::try_from(i).unwrap_or(0)), text);
+        if let Some(e) = errors.first() {
+            return Err(format!("file {i}: {}", e.message));
+        }
+        statements += stmts.len();
+    }
+    Ok(statements)
+}
+
+fn main() {
+    // `cargo bench` passes --bench; anything else not starting with - is a directory.
+    let dirs: Vec<PathBuf> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .map(PathBuf::from)
+        .collect();
+    if dirs.is_empty() {
+        eprintln!(
+            "usage: cargo bench --bench parse_floor -- DIR [DIR ...] (directories of .sql files)"
+        );
+        return;
+    }
+    let mut failed = false;
+    for dir in dirs {
+        let texts: Result<Vec<String>, _> =
+            sql_files(&dir).and_then(|files| files.iter().map(std::fs::read_to_string).collect());
+        let texts = match texts {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{}: {e}", dir.display());
+                failed = true;
+                continue;
+            }
+        };
+        let bytes: usize = texts.iter().map(String::len).sum();
+        let mut best = f64::INFINITY;
+        let mut statements = 0;
+        for _ in 0..3 {
+            let started = Instant::now();
+            match pass(&texts) {
+                Ok(n) => statements = n,
+                Err(e) => {
+                    eprintln!("{}: {e}", dir.display());
+                    failed = true;
+                    break;
+                }
+            }
+            best = best.min(started.elapsed().as_secs_f64());
+        }
+        println!("{}\t{bytes}\t{statements}\t{best:.3}", dir.display());
+    }
+    if failed {
+        std::process::exit(1);
+    }
+}

@@ -148,8 +148,12 @@ pub fn is_pgmq_queue_table(name: &QualifiedName) -> bool {
 /// Table-level privileges on a relation: each grantee (`public` for PUBLIC)
 /// with the privileges it holds, upper case (`SELECT`, `INSERT`, ...). The
 /// owner's implicit privileges are not listed.
+///
+/// Shared between relations until one of them changes: most tables hold
+/// exactly what the default privileges gave them, and a map per table was
+/// a tenth of the model's memory.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Grants(pub BTreeMap<Ident, BTreeSet<String>>);
+pub struct Grants(std::sync::Arc<BTreeMap<Ident, BTreeSet<String>>>);
 
 /// What `ALL` grants on a table, view or sequence, as PostgreSQL 13 to 16
 /// spell them (17 adds MAINTAIN).
@@ -172,7 +176,8 @@ impl Grants {
 
     /// Grants `privileges` (upper case; `ALL` is every table privilege).
     pub fn grant<'a>(&mut self, role: &Ident, privileges: impl IntoIterator<Item = &'a str>) {
-        let held = self.0.entry(role.clone()).or_default();
+        let map = std::sync::Arc::make_mut(&mut self.0);
+        let held = map.entry(role.clone()).or_default();
         for p in privileges {
             if p == "ALL" {
                 held.extend(TABLE_PRIVILEGES.iter().map(|p| p.to_string()));
@@ -181,13 +186,17 @@ impl Grants {
             }
         }
         if held.is_empty() {
-            self.0.remove(role);
+            map.remove(role);
         }
     }
 
     /// Revokes `privileges` (upper case; `ALL` revokes every one).
     pub fn revoke<'a>(&mut self, role: &Ident, privileges: impl IntoIterator<Item = &'a str>) {
-        let Some(held) = self.0.get_mut(role) else {
+        if !self.0.contains_key(role) {
+            return;
+        }
+        let map = std::sync::Arc::make_mut(&mut self.0);
+        let Some(held) = map.get_mut(role) else {
             return;
         };
         for p in privileges {
@@ -198,7 +207,7 @@ impl Grants {
             }
         }
         if held.is_empty() {
-            self.0.remove(role);
+            map.remove(role);
         }
     }
 }

@@ -10,7 +10,7 @@
 //! letter, followed by `*` when it carries the grant option.
 
 /// One ACL item: who holds which privileges.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AclItem {
     /// The role's name, `public` for PUBLIC.
     pub grantee: String,

@@ -394,9 +394,14 @@ pub fn build(
     for role in &raw.roles {
         cat.roles.insert(Ident::new(role.as_str()));
     }
+    // Relations with the same ACL share one copy of their grants.
+    let mut shared: HashMap<&[AclItem], Grants> = HashMap::new();
     for r in raw.relations.iter().filter(|r| own.contains(&r.oid)) {
         let name = qn(&r.schema, &r.name);
-        let grants = relation_grants(&r.grants);
+        let grants = shared
+            .entry(r.grants.as_slice())
+            .or_insert_with(|| relation_grants(&r.grants))
+            .clone();
         if let Some(view) = cat.views.get_mut(&name) {
             view.grants = grants;
             continue;

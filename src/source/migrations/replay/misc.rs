@@ -690,12 +690,19 @@ impl Replayer {
 
     /// What a new table or view in `schema` is granted by default
     /// privileges (PostgreSQL itself grants nothing to other roles).
-    pub(super) fn default_relation_grants(&self, schema: &Ident) -> Grants {
+    pub(super) fn default_relation_grants(&mut self, schema: &Ident) -> Grants {
         let mut grants = Grants::default();
         for dp in self.default_privileges_for(DefaultObjectKind::Tables, schema) {
             grants.grant(&dp.grantee, dp.privileges.iter().map(String::as_str));
         }
-        grants
+        // The same as the relation before it (the usual case): share its copy.
+        match &self.last_grants {
+            Some(last) if *last == grants => last.clone(),
+            _ => {
+                self.last_grants = Some(grants.clone());
+                grants
+            }
+        }
     }
 
     pub(super) fn alter_default_privileges(

@@ -30,6 +30,9 @@ pub struct Replayer {
     /// index invalid until `ALTER INDEX ... ATTACH PARTITION` has covered
     /// every partition it had.
     unattached: std::collections::BTreeMap<(QualifiedName, Ident), Vec<QualifiedName>>,
+    /// The grants the last new relation got from default privileges, which
+    /// the next one shares when it gets the same.
+    last_grants: Option<crate::catalog::Grants>,
 }
 
 impl Replayer {
@@ -40,6 +43,7 @@ impl Replayer {
             search_path,
             assume_existing: false,
             unattached: Default::default(),
+            last_grants: None,
         }
     }
 
@@ -307,6 +311,24 @@ mod tests {
         let g = &cat.functions[&q("public", "g")][0];
         assert!(!g.execute_grantees.contains(&Ident::new("anon")));
         assert!(g.execute_grantees.contains(&Ident::new("authenticated")));
+    }
+
+    #[test]
+    fn tables_sharing_default_grants_change_alone() {
+        let cat = replay(
+            "create table a (id int);
+             create table b (id int);
+             create table c (id int);
+             revoke select on b from anon;
+             grant select on c to anon;",
+        );
+        let anon = Ident::new("anon");
+        let grants = |t: &str| &cat.table(&q("public", t)).unwrap().grants;
+        assert!(grants("a").allows(&anon, "SELECT"));
+        assert!(!grants("b").allows(&anon, "SELECT"));
+        assert!(grants("c").allows(&anon, "SELECT"));
+        assert_eq!(grants("a"), grants("c"));
+        assert_ne!(grants("a"), grants("b"));
     }
 
     #[test]

@@ -55,6 +55,9 @@ impl Replayer {
                 self.add_constraint(&mut table, c, None, stmt);
             }
         }
+        // Most tables keep the columns they are created with: no room to grow.
+        table.columns.shrink_to_fit();
+        table.constraints.shrink_to_fit();
         self.catalog.tables.insert(name, table);
     }
 

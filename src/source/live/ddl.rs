@@ -470,6 +470,7 @@ impl Replay {
         let mut replayer = Replayer::new(std::mem::replace(cat, Catalog::empty(cat.platform)));
         // Every name in the generated DDL is qualified.
         replayer.search_path = Vec::new();
+        replayer.generated_ddl = true;
         Replay {
             replayer,
             count: 0,

@@ -30,6 +30,11 @@ pub struct Replayer {
     /// index invalid until `ALTER INDEX ... ATTACH PARTITION` has covered
     /// every partition it had.
     unattached: std::collections::BTreeMap<(QualifiedName, Ident), Vec<QualifiedName>>,
+    /// The statements are DDL pgvet wrote from a live database's catalog:
+    /// their positions mean nothing to a user (the audit marks every object
+    /// `Live`), so objects get the statement's span without the scanner
+    /// narrowing it to a clause.
+    pub generated_ddl: bool,
     /// The grants the last new relation got from default privileges, which
     /// the next one shares when it gets the same.
     last_grants: Option<crate::catalog::Grants>,
@@ -43,6 +48,7 @@ impl Replayer {
             search_path,
             assume_existing: false,
             unattached: Default::default(),
+            generated_ddl: false,
             last_grants: None,
         }
     }
@@ -104,7 +110,10 @@ impl Replayer {
         Origin::Migration(stmt.span)
     }
 
-    fn origin_at(stmt: &Statement, location: i32) -> Origin {
+    fn origin_at(&self, stmt: &Statement, location: i32) -> Origin {
+        if self.generated_ddl {
+            return Self::origin(stmt);
+        }
         Origin::Migration(stmt.span_at(location))
     }
 

@@ -90,7 +90,7 @@ impl Replayer {
             default: expr(&c.raw_default),
             identity: !c.identity.is_empty(),
             generated: false,
-            origin: Self::origin_at(stmt, c.location),
+            origin: self.origin_at(stmt, c.location),
         };
         if types::is_serial(&written) {
             column.not_null = true;
@@ -130,7 +130,7 @@ impl Replayer {
                 _ => named,
             }
         };
-        let origin = Self::origin_at(stmt, c.location);
+        let origin = self.origin_at(stmt, c.location);
         let set_col = |table: &mut Table, f: &dyn Fn(&mut Column)| {
             if let Some(col) = column.and_then(|n| table.columns.iter_mut().find(|c| &c.name == n))
             {
@@ -210,9 +210,11 @@ impl Replayer {
                     on_delete,
                     on_update: fk_action(&c.fk_upd_action),
                     // The parse tree cannot tell a written ON DELETE NO ACTION
-                    // from the default; the clause's tokens can.
+                    // from the default; the clause's tokens can. (PostgreSQL's
+                    // own definitions never write NO ACTION out.)
                     on_delete_explicit: on_delete != FkAction::NoAction
-                        || stmt.clause_has_words(c.location, &["on", "delete"]),
+                        || (!self.generated_ddl
+                            && stmt.clause_has_words(c.location, &["on", "delete"])),
                 })
             }
             Ok(ConstrType::ConstrCheck) => ConstraintKind::Check {

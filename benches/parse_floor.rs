@@ -47,12 +47,17 @@ fn fixture_dirs() -> Vec<PathBuf> {
 }
 
 /// One pass over every file: statements parsed, or the first error.
-fn pass(texts: &[String]) -> Result<usize, String> {
+fn pass(texts: &[(PathBuf, String)]) -> Result<usize, String> {
     let mut statements = 0;
-    for (i, text) in texts.iter().enumerate() {
+    for (i, (path, text)) in texts.iter().enumerate() {
         let (stmts, errors) = split::parse_file(FileId(u32::try_from(i).unwrap_or(0)), text);
         if let Some(e) = errors.first() {
-            return Err(format!("file {i}: {}", e.message));
+            return Err(format!(
+                "{} (byte {}): {}",
+                path.display(),
+                e.offset,
+                e.message
+            ));
         }
         statements += stmts.len();
     }
@@ -79,8 +84,12 @@ fn main() {
     }
     let mut failed = false;
     for dir in dirs {
-        let texts: Result<Vec<String>, _> =
-            sql_files(&dir).and_then(|files| files.iter().map(std::fs::read_to_string).collect());
+        let texts: Result<Vec<(PathBuf, String)>, _> = sql_files(&dir).and_then(|files| {
+            files
+                .into_iter()
+                .map(|f| std::fs::read_to_string(&f).map(|t| (f, t)))
+                .collect()
+        });
         let texts = match texts {
             Ok(t) => t,
             Err(e) => {
@@ -89,7 +98,7 @@ fn main() {
                 continue;
             }
         };
-        let bytes: usize = texts.iter().map(String::len).sum();
+        let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
         let mut best = f64::INFINITY;
         let mut statements = 0;
         let mut error = None;
@@ -107,7 +116,7 @@ fn main() {
         match error {
             None => println!("{}\t{bytes}\t{statements}\t{best:.3}", dir.display()),
             Some(e) => {
-                eprintln!("{}: {e}", dir.display());
+                eprintln!("{e}");
                 failed = true;
             }
         }

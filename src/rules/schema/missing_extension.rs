@@ -343,18 +343,20 @@ const CRON_FUNCTIONS: &[&str] = &["schedule", "unschedule", "schedule_in_databas
 /// PostgreSQL's scanner over every statement was a tenth of a lint's CPU;
 /// this pass over the bytes is what decides whether to.
 fn mentions_provided_name(text: &str) -> bool {
-    static WORDS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
-        std::sync::OnceLock::new();
-    let words = WORDS.get_or_init(|| {
-        FUNCTIONS
+    // The names, and the length of the longest.
+    type Words = (std::collections::HashSet<&'static str>, usize);
+    static WORDS: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
+    let (words, longest) = WORDS.get_or_init(|| {
+        let words: std::collections::HashSet<&'static str> = FUNCTIONS
             .iter()
             .chain(TYPES)
             .flat_map(|(_, names)| names.iter().copied())
             .chain(NET_FUNCTIONS.iter().copied())
             .chain(CRON_FUNCTIONS.iter().copied())
-            .collect()
+            .collect();
+        let longest = words.iter().map(|w| w.len()).max().unwrap_or(0);
+        (words, longest)
     });
-    let longest = words.iter().map(|w| w.len()).max().unwrap_or(0);
     let is_word_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80;
     let bytes = text.as_bytes();
     let mut lower = [0u8; 64];
@@ -378,7 +380,7 @@ fn mentions_provided_name(text: &str) -> bool {
         if word.len() > 3 && word.get(..3).is_some_and(|p| p.eq_ignore_ascii_case(b"st_")) {
             return true;
         }
-        if word.len() > longest.min(lower.len()) {
+        if word.len() > (*longest).min(lower.len()) {
             continue;
         }
         let Some(folded) = lower.get_mut(..word.len()) else {

@@ -33,7 +33,9 @@ pub struct Replayer {
     /// The statements are DDL pgvet wrote from a live database's catalog:
     /// their positions mean nothing to a user (the audit marks every object
     /// `Live`), so objects get the statement's span without the scanner
-    /// narrowing it to a clause.
+    /// narrowing it to a clause; and PostgreSQL's definitions never write
+    /// `ON DELETE NO ACTION` out, so a foreign key's clause is not searched
+    /// for it.
     pub generated_ddl: bool,
     /// The grants the last new relation got from default privileges, which
     /// the next one shares when it gets the same.

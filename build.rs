@@ -96,9 +96,20 @@ fn main() {
             "#[path = {:?}]\npub mod {module};",
             path.display().to_string()
         );
+        // A rule with options declares their type as `Options` in its file.
+        let code = std::fs::read_to_string(path).unwrap_or_default();
+        let has_options = code.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("pub(crate) struct Options") || l.starts_with("pub(crate) type Options")
+        });
+        let options = if has_options {
+            format!("Some(crate::rules::support::validate_options::<{module}::Options>)")
+        } else {
+            "None".to_string()
+        };
         let _ = writeln!(
             entries,
-            "    RuleEntry {{ id: {id:?}, yaml: include_str!({:?}), imp: RuleImpl::{kind}(&{module}::{strukt}) }},",
+            "    RuleEntry {{ id: {id:?}, yaml: include_str!({:?}), imp: RuleImpl::{kind}(&{module}::{strukt}), options: {options} }},",
             yaml.display().to_string()
         );
     }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use pgvet::catalog::FileId;
-use pgvet::source::migrations::split;
+use pgvet::sql::split;
 
 // As in the binary: the parse allocates and frees a tree per statement.
 #[global_allocator]

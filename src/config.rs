@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::catalog::Platform;
-use crate::report::Severity;
-use crate::rules::{self, Rule};
+use crate::findings::Severity;
+pub use crate::rules::SizeThresholds;
+use crate::rules::{self, Engine, MigrationEnv, Rule};
+pub use crate::source::migrations::session::TransactionMode;
 
 pub const FILE_NAME: &str = "pgvet.yaml";
 
@@ -179,39 +181,6 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     };
     n.checked_mul(factor)
         .ok_or_else(|| format!("`{text}` is too large"))
-}
-
-/// How the migration tool runs each file: inside one transaction it opens
-/// and commits around the file (`per-file`), or statement by statement in
-/// autocommit (`none`). Explicit BEGIN/COMMIT in a file count either way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TransactionMode {
-    PerFile,
-    None,
-}
-
-/// Table sizes that move the severity of lock rules when sizes are known
-/// (`pgvet lint --db URL`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SizeThresholds {
-    /// At or above either: the lock is reported as an error.
-    pub large_rows: u64,
-    pub large_bytes: u64,
-    /// Below both: reported as info only.
-    pub small_rows: u64,
-    pub small_bytes: u64,
-}
-
-impl Default for SizeThresholds {
-    fn default() -> Self {
-        SizeThresholds {
-            large_rows: 10_000,
-            large_bytes: 100 << 20,
-            small_rows: 1_000,
-            small_bytes: 1 << 20,
-        }
-    }
 }
 
 /// `api_roles:` as written; a missing list keeps Supabase's role.
@@ -432,6 +401,27 @@ impl Config {
 
     pub fn postgres_version(&self) -> u32 {
         self.postgres_version.unwrap_or(DEFAULT_POSTGRES_VERSION)
+    }
+
+    /// The rule engine this config asks for: every rule it enables, at its
+    /// severity, with its options.
+    pub fn engine(&self) -> Engine {
+        let env = MigrationEnv {
+            postgres_version: self.postgres_version(),
+            thresholds: self.size_thresholds,
+            assume_existing: self.assume_existing,
+            live_tables: None,
+        };
+        let options = self
+            .options
+            .iter()
+            .filter_map(|(id, value)| Some((rules::find(id)?.id(), value.clone())))
+            .collect();
+        let running = rules::all().iter().filter_map(|rule| {
+            let severity = self.severity_for(rule)?;
+            Some((rule, severity, self.sets_level(rule)))
+        });
+        Engine::new(env, self.assume_exists.clone(), options, running)
     }
 
     /// The severity a rule runs at, or None when it does not run.

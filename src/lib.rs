@@ -14,14 +14,16 @@
 )]
 
 pub mod catalog;
+pub mod commands;
 pub mod config;
-pub mod coverage;
+pub mod findings;
 pub mod fix;
-pub mod init;
+pub mod passes;
+pub mod replay;
 pub mod report;
 pub mod rules;
 pub mod source;
-pub mod suppress;
+pub mod sql;
 pub mod workflow;
 
 use std::path::{Path, PathBuf};
@@ -30,8 +32,11 @@ use rayon::prelude::*;
 
 use catalog::{baseline, FileId, Ident, Platform};
 use config::Config;
-use report::{InputError, Report, SourceFile};
-use source::migrations::{files, replay::Replayer, session::Session, split};
+use findings::{InputError, Report, SourceFile};
+use passes::{coverage, suppress};
+use replay::Replayer;
+use source::migrations::{files, session::Session};
+use sql::split;
 
 /// Platform and exposed schemas for a run, after config and autodetection.
 #[derive(Debug, Clone)]
@@ -70,6 +75,16 @@ fn default_transaction(platform: Platform) -> config::TransactionMode {
 }
 
 impl Settings {
+    /// The settings a rule's examples are written for: a Supabase project,
+    /// with the doc's exposed schemas when it names them.
+    pub fn for_example(rule: &rules::Rule) -> Settings {
+        let mut settings = Settings::for_platform(Platform::Supabase);
+        if let Some(schemas) = &rule.doc.exposed_schemas {
+            settings.exposed_schemas.clone_from(schemas);
+        }
+        settings
+    }
+
     /// Config wins; otherwise a Supabase `config.toml` near the migrations or
     /// the cwd means the Supabase platform and gives the exposed schemas.
     pub fn resolve(cfg: &Config, paths: &[PathBuf], cwd: &Path) -> Settings {
@@ -127,7 +142,7 @@ pub fn lint(paths: &[PathBuf], cfg: &Config, settings: &Settings) -> Report {
 /// Lints SQL texts given as (display path, text) pairs, in apply order.
 pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Settings) -> Report {
     // Deeply nested statements need more stack than a default thread has.
-    source::migrations::pgffi::on_parser_stack(|| lint_sources_here(inputs, cfg, settings))
+    sql::pgffi::on_parser_stack(|| lint_sources_here(inputs, cfg, settings))
 }
 
 fn lint_sources_here(inputs: Vec<(String, String)>, cfg: &Config, settings: &Settings) -> Report {
@@ -171,7 +186,7 @@ fn lint_sources_here(inputs: Vec<(String, String)>, cfg: &Config, settings: &Set
     if let Some(roles) = &cfg.api_roles {
         cat.api_roles = roles.clone();
     }
-    let mut engine = rules::Engine::new(cfg);
+    let mut engine = cfg.engine();
     suppressions.prepare(&mut engine, cfg);
     engine.env.live_tables.clone_from(&settings.live_tables);
     let mut replayer = Replayer::new(cat);
@@ -230,7 +245,7 @@ fn lint_sources_here(inputs: Vec<(String, String)>, cfg: &Config, settings: &Set
         std::thread::spawn(move || drop(replayer));
         None
     };
-    findings.extend(source::migrations::psql::findings(&sources, cfg));
+    findings.extend(passes::psql::findings(&sources, cfg));
     suppressions.apply(&mut findings, &sources, cfg);
     let file_index = |e: &InputError| {
         sources
@@ -260,7 +275,7 @@ struct ReplayState<'a> {
     replayer: Replayer,
     session: Session,
     statements_per_file: &'a [usize],
-    findings: Vec<report::Finding>,
+    findings: Vec<findings::Finding>,
     errors: Vec<InputError>,
     statements: usize,
     current_file: Option<&'a SourceFile>,
@@ -326,11 +341,11 @@ pub fn audit(
     opts: &source::live::LiveOptions,
     cfg: &Config,
 ) -> Result<Report, source::live::LiveError> {
-    let mut snapshot = source::migrations::pgffi::on_parser_stack(|| source::live::load(opts))?;
+    let mut snapshot = sql::pgffi::on_parser_stack(|| source::live::load(opts))?;
     if let Some(roles) = &cfg.api_roles {
         snapshot.catalog.api_roles = roles.clone();
     }
-    let engine = rules::Engine::new(cfg);
+    let engine = cfg.engine();
     let mut findings = Vec::new();
     let t = std::time::Instant::now();
     engine.check_schema(&snapshot.catalog, &[], &mut findings);

@@ -15,7 +15,7 @@ fn lint_one(rule: &rules::Rule, sql: &str) -> pgvet::report::Report {
     pgvet::lint_sources(
         rules::example_sources(&format!("{id}.sql"), sql),
         &cfg,
-        &rule.example_settings(),
+        &pgvet::Settings::for_example(rule),
     )
 }
 
@@ -98,7 +98,7 @@ fn good_examples_are_clean_of_every_rule() {
         let report = pgvet::lint_sources(
             rules::example_sources("good.sql", &rule.doc.good),
             &Config::default(),
-            &rule.example_settings(),
+            &pgvet::Settings::for_example(rule),
         );
         for f in &report.findings {
             dirty.push(format!("{}: {}: {}", rule.id(), f.rule, f.message));

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pgvet::suppress;
+use pgvet::passes::suppress;
 use pgvet_fuzz::{harness, write_seeds_from_env, Target};
 
 /// Fires table-without-primary-key, rls-disabled, prefer-bigint-over-int and

@@ -1,10 +1,11 @@
 //! The schema model every source fills and every rule reads.
 //!
-//! `source::migrations` builds it by replaying migration files, a live source
-//! will build it from pg_catalog; rules never know which. Where an object came
+//! `replay` builds it from migration files and from the DDL the live source
+//! writes for a database's catalog; rules never know which. Where an object came
 //! from is data ([`Origin`]).
 
 pub mod baseline;
+pub mod body;
 pub mod ident;
 mod keywords;
 pub mod resolve;
@@ -12,21 +13,10 @@ pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use crate::sql::{FileId, Span};
 pub use ident::{Ident, QualifiedName};
 use pg_query::protobuf::Node;
 pub use types::TypeName;
-
-/// Index of a source file in the lint run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct FileId(pub u32);
-
-/// A byte range in one source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Span {
-    pub file: FileId,
-    pub start: u32,
-    pub end: u32,
-}
 
 /// Where an object or fact came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -499,13 +489,13 @@ pub struct Function {
     pub extension_owned: bool,
     pub origin: Origin,
     /// What PostgreSQL's PL/pgSQL parser made of `body`, filled on first use
-    /// by `rules::support::plpgsql::check` so that the body is judged once.
+    /// by `catalog::body::check` so that the body is judged once.
     pub body_check: Memo<BodyCheck>,
     /// The parsed body, filled on first use by
-    /// `rules::support::plpgsql::parse`: several rules read each trigger
+    /// `catalog::body::parse`: several rules read each trigger
     /// function once per trigger, and parsing it each time was a third of
     /// the rules' time on a large schema (issue 8).
-    pub plpgsql: Memo<Option<Result<crate::rules::support::plpgsql::Body, String>>>,
+    pub plpgsql: Memo<Option<Result<crate::sql::plpgsql::Body, String>>>,
 }
 
 /// What PostgreSQL's PL/pgSQL parser made of a function body.

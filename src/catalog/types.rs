@@ -2,7 +2,10 @@
 
 use std::fmt;
 
+use pg_query::protobuf as pb;
+
 use super::ident::{Ident, QualifiedName};
+use crate::sql::ast;
 
 /// A column, argument or return type. Built-in types are stored under
 /// `pg_catalog` with PostgreSQL's internal name (`int4`, `timestamptz`).
@@ -193,6 +196,38 @@ impl fmt::Display for TypeName {
 /// Convenience for tests and baselines.
 pub fn ident(s: &str) -> Ident {
     Ident::new(s)
+}
+
+/// Converts a parsed type name; built-ins are normalized to pg_catalog.
+/// `resolve` maps an unqualified user type name to its schema.
+pub fn type_name(t: &pb::TypeName, resolve: impl Fn(&str) -> Option<Ident>) -> TypeName {
+    let parts = ast::strings(&t.names);
+    let (schema, name) = match parts.as_slice() {
+        [.., s, n] => (Some(s.as_str()), n.as_str()),
+        [n] => (None, n.as_str()),
+        [] => (None, "unknown"),
+    };
+    let mods = t
+        .typmods
+        .iter()
+        .filter_map(|m| ast::const_text(m)?.parse().ok())
+        .collect();
+    let array_dims = u32::try_from(t.array_bounds.len()).unwrap_or(u32::MAX);
+    let unqualified = schema.is_none();
+    let qualified = match schema {
+        Some("pg_catalog") => QualifiedName::new("pg_catalog", builtin(name).unwrap_or(name)),
+        Some(s) => QualifiedName::new(s, name),
+        None => match resolve(name) {
+            Some(s) => QualifiedName::new(s, name),
+            None => QualifiedName::new("pg_catalog", builtin(name).unwrap_or(name)),
+        },
+    };
+    TypeName {
+        name: qualified,
+        mods,
+        array_dims,
+        unqualified,
+    }
 }
 
 #[cfg(test)]

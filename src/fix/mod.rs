@@ -18,79 +18,26 @@ use crate::catalog::{
     Catalog, Function, FunctionKind, Ident, Platform, Policy, QualifiedName, TypeName,
 };
 use crate::config::TransactionMode;
-use crate::report::Finding;
-use crate::rules::support::{expr, rls, search_path as path_rule};
+use crate::findings::remedy::Remedy;
+use crate::findings::Finding;
+use crate::rules::support::{rls, search_path as path_rule};
+use crate::sql::expr;
 
-/// A fix a rule knows for one finding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Remedy {
-    /// fk-missing-index: a btree index on the foreign key's columns.
-    IndexForeignKey {
-        table: QualifiedName,
-        columns: Vec<Ident>,
-    },
-    /// duplicate-index: drop this index (it backs no constraint).
-    DropIndex { table: QualifiedName, index: Ident },
-    /// security-definer-search-path, function-search-path-mutable.
-    PinSearchPath {
-        function: QualifiedName,
-        args: Vec<TypeName>,
-    },
-    /// rls-disabled, policy-exists-rls-disabled.
-    EnableRls { table: QualifiedName },
-    /// rls-initplan: wrap the policy's per-row request calls in `(select ...)`.
-    WrapPolicyCalls { table: QualifiedName, policy: Ident },
-    /// security-definer-executable-by-public: `public` means PUBLIC.
-    RevokeExecute {
-        function: QualifiedName,
-        args: Vec<TypeName>,
-        roles: Vec<Ident>,
-    },
-    /// security-definer-view.
-    SecurityInvoker { view: QualifiedName },
-    /// timestamp-nullable, for a NOT NULL column without a default.
-    DefaultNow { table: QualifiedName, column: Ident },
-    /// autovacuum-disabled: reset a storage parameter to the server's setting.
-    ResetOption {
-        table: QualifiedName,
-        option: String,
-    },
-}
-
-impl Remedy {
-    pub fn pin_search_path(f: &Function) -> Remedy {
-        Remedy::PinSearchPath {
-            function: f.name.clone(),
-            args: f.signature().into_iter().cloned().collect(),
-        }
-    }
-}
-
-/// Rules whose findings can carry a [`Remedy`], with what `pgvet fix`
-/// writes for them (`pgvet explain` shows it).
-pub const FIXES: &[(&str, &str)] = &[
-    ("autovacuum-disabled", "`alter table ... reset (autovacuum_enabled)`, so the table follows the server's autovacuum settings again."),
-    ("duplicate-index", "`drop index concurrently if exists` of the redundant index, unless it backs a constraint."),
-    ("fk-missing-index", "`create index concurrently if not exists idx_<table>_<columns>` on the foreign key's columns (the name cut to 63 bytes and made unique)."),
-    ("function-search-path-mutable", "`alter function ... set search_path = ''` when every name in the body is schema-qualified, otherwise `pg_catalog, <the schemas its unqualified names live in>, pg_temp` (the whole default path, with a comment, when the body cannot be read fully)."),
-    ("policy-exists-rls-disabled", "`alter table ... enable row level security`, which puts the table's policies to work."),
-    ("queue-exposed-in-api", "`alter table pgmq.q_<queue> enable row level security`, with a commented policy template (the API's roles lose access to the queue until you write policies)."),
-    ("rls-disabled", "`alter table ... enable row level security`, with a commented policy template when the table has no policy yet (the API's roles lose access until you write one)."),
-    ("rls-initplan", "`alter policy ...` with each per-row call wrapped in `(select ...)`, one statement per policy."),
-    ("security-definer-executable-by-public", "`revoke execute on function ... from public` and from the watched API roles that exist."),
-    ("security-definer-search-path", "as function-search-path-mutable; when the path the body needs would still be unsafe, nothing is written and the reason is listed."),
-    ("security-definer-view", "`alter view ... set (security_invoker = true)` (PostgreSQL 15 or later)."),
-    ("timestamp-nullable", "`alter table ... alter column ... set default now()` for a NOT NULL column without a default; a nullable column needs a backfill first and is left to you."),
-];
-
-/// The ids of [`FIXES`].
+/// The rules whose findings can carry a [`Remedy`] (their YAML says what
+/// `pgvet fix` writes, `auto_fix:`), by id.
 pub fn fixable_rules() -> impl Iterator<Item = &'static str> {
-    FIXES.iter().map(|(id, _)| *id)
+    let mut ids: Vec<&'static str> = crate::rules::all()
+        .iter()
+        .filter(|r| r.doc.auto_fix.is_some())
+        .map(|r| r.id())
+        .collect();
+    ids.sort_unstable();
+    ids.into_iter()
 }
 
 /// What `pgvet fix` writes for `rule`, if it fixes it.
 pub fn describe(rule: &str) -> Option<&'static str> {
-    FIXES.iter().find(|(id, _)| *id == rule).map(|(_, d)| *d)
+    crate::rules::find(rule)?.doc.auto_fix.as_deref()
 }
 
 #[derive(Debug, Clone)]

@@ -14,9 +14,10 @@ use std::collections::BTreeSet;
 use pg_query::protobuf::{KeywordKind, Token};
 use pg_query::{NodeEnum, NodeRef};
 
+use crate::catalog::body;
 use crate::catalog::{baseline, Catalog, Function, Ident, Platform, QualifiedName};
-use crate::rules::support::plpgsql;
-use crate::source::migrations::{ast, pgffi};
+use crate::sql::plpgsql;
+use crate::sql::{ast, pgffi};
 
 /// A search_path to pin: no schemas means `''`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,7 +199,7 @@ fn collect_relations(node: &NodeEnum, out: &mut BTreeSet<String>) {
 /// As [`sql_relations`] for a PL/pgSQL body: every embedded statement and
 /// expression. Dynamic SQL is text built at run time: not provable.
 fn plpgsql_relations(f: &Function) -> Result<BTreeSet<String>, String> {
-    let body = match plpgsql::parse(f) {
+    let body = match body::parse(f) {
         Some(Ok(b)) => b,
         Some(Err(e)) => return Err(format!("its body does not parse: {e}")),
         None => return Err("its body is not available".to_string()),

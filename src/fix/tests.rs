@@ -1,6 +1,6 @@
 use super::*;
 use crate::config::Config;
-use crate::report::{Finding, Report};
+use crate::findings::{Finding, Report};
 
 fn settings() -> crate::Settings {
     crate::Settings {

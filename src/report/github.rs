@@ -42,12 +42,12 @@ pub fn render(report: &Report) -> String {
     if !report.not_analyzed.is_empty() {
         let message = format!(
             "{}; `--format json` lists them, `--strict` reports each as an error",
-            crate::coverage::summary(&report.not_analyzed, report.database.is_some())
+            crate::findings::gap::summary(&report.not_analyzed, report.database.is_some())
         );
         command(
             &mut out,
             "notice",
-            &[("title", crate::coverage::RULE.to_string())],
+            &[("title", crate::passes::coverage::RULE.to_string())],
             &message,
         );
     }

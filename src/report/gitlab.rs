@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::fingerprint::{numbered, Key};
 use super::{repo_path, Report, Severity};
+use crate::findings::fingerprint::{numbered, Key};
 use crate::report::sarif::INPUT_ERROR;
 
 #[derive(Serialize)]

@@ -126,7 +126,7 @@ pub fn summary_line(report: &Report) -> String {
     );
     if !report.not_analyzed.is_empty() {
         line.push_str(", ");
-        line.push_str(&crate::coverage::summary(
+        line.push_str(&crate::findings::gap::summary(
             &report.not_analyzed,
             report.database.is_some(),
         ));
@@ -140,7 +140,7 @@ fn not_analyzed_note(report: &Report) -> String {
     let listed = report
         .findings
         .iter()
-        .any(|f| f.rule == crate::coverage::RULE);
+        .any(|f| f.rule == crate::passes::coverage::RULE);
     if report.not_analyzed.is_empty() || listed {
         return String::new();
     }

@@ -9,13 +9,13 @@ struct JsonReport<'a> {
     version: u32,
     findings: &'a [Finding],
     errors: &'a [InputError],
-    /// What pgvet could not analyze (`crate::coverage`); always present.
-    not_analyzed: &'a [crate::coverage::Gap],
+    /// What pgvet could not analyze (`crate::passes::coverage`); always present.
+    not_analyzed: &'a [crate::findings::gap::Gap],
     summary: &'a Summary,
     #[serde(skip_serializing_if = "Option::is_none")]
-    baseline: Option<&'a crate::workflow::baseline::Applied>,
+    baseline: Option<&'a crate::findings::baseline::Applied>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    changed: Option<&'a crate::workflow::changed::Applied>,
+    changed: Option<&'a crate::findings::changed::Applied>,
     /// The database an audit read (`user@host:port/db`, never the password).
     #[serde(skip_serializing_if = "Option::is_none")]
     database: Option<&'a str>,

@@ -398,8 +398,8 @@ fn notification(e: &InputError) -> Notification {
 
 fn not_analyzed_descriptor() -> Descriptor {
     Descriptor {
-        id: crate::coverage::RULE.to_string(),
-        name: camel_case(crate::coverage::RULE),
+        id: crate::passes::coverage::RULE.to_string(),
+        name: camel_case(crate::passes::coverage::RULE),
         short_description: Text {
             text: "SQL pgvet could not analyze".to_string(),
         },
@@ -420,7 +420,7 @@ fn not_analyzed_descriptor() -> Descriptor {
 }
 
 /// A gap of the coverage account: where it is, and its kind as a tag.
-fn gap_notification(g: &crate::coverage::Gap) -> Notification {
+fn gap_notification(g: &crate::findings::gap::Gap) -> Notification {
     Notification {
         level: "note",
         message: Text {
@@ -428,7 +428,7 @@ fn gap_notification(g: &crate::coverage::Gap) -> Notification {
         },
         locations: vec![located(g.location.as_ref(), &g.object)],
         descriptor: DescriptorRef {
-            id: crate::coverage::RULE,
+            id: crate::passes::coverage::RULE,
             index: 1,
         },
         properties: Some(Properties {

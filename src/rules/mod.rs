@@ -13,11 +13,10 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use crate::catalog::{resolve, Catalog, Ident, Origin, QualifiedName, Span, TableStats};
-use crate::config::SizeThresholds;
-use crate::fix::Remedy;
-use crate::report::{Finding, Severity};
+use crate::findings::remedy::Remedy;
+use crate::findings::{Finding, Severity};
 use crate::source::migrations::session::Session;
-use crate::source::migrations::split::Statement;
+use crate::sql::split::Statement;
 
 #[allow(clippy::all)]
 mod registry {
@@ -28,12 +27,6 @@ mod registry {
 /// A rule that reads the finished catalog (lint and audit).
 pub trait SchemaRule: Sync {
     fn check(&self, cx: &mut SchemaCtx<'_>);
-
-    /// Checks `options.<rule-id>` from pgvet.yaml when the config is loaded.
-    /// Rules with options override this with [`support::validate_options`].
-    fn validate_options(&self, _raw: &serde_norway::Value) -> Result<(), String> {
-        Err("this rule takes no options".to_string())
-    }
 }
 
 /// A rule that reads one statement and the catalog before it (lint only).
@@ -43,11 +36,6 @@ pub trait StatementRule: Sync {
     /// Called once after the last statement of each file, with the session
     /// as the file leaves it (an unfinished BEGIN, ...).
     fn check_end_of_file(&self, _cx: &mut FileEndCtx<'_>) {}
-
-    /// As [`SchemaRule::validate_options`].
-    fn validate_options(&self, _raw: &serde_norway::Value) -> Result<(), String> {
-        Err("this rule takes no options".to_string())
-    }
 }
 
 pub enum RuleImpl {
@@ -55,10 +43,17 @@ pub enum RuleImpl {
     Statement(&'static dyn StatementRule),
 }
 
+/// Checks a rule's `options` from pgvet.yaml; `Err` says why they do not fit.
+pub type ValidateOptions = fn(&serde_norway::Value) -> Result<(), String>;
+
 pub struct RuleEntry {
     pub id: &'static str,
     pub yaml: &'static str,
     pub imp: RuleImpl,
+    /// Checks `options.<rule-id>` from pgvet.yaml: they must decode as the
+    /// `Options` type the rule's file declares (build.rs finds it; declare it
+    /// with `#[serde(deny_unknown_fields)]`). None: the rule takes no options.
+    pub options: Option<ValidateOptions>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -85,6 +80,10 @@ pub struct RuleDoc {
     pub bad: String,
     pub good: String,
     pub fix: String,
+    /// What `pgvet fix` writes for this rule's findings, for `pgvet explain`;
+    /// only rules whose findings carry a `Remedy` have it.
+    #[serde(default)]
+    pub auto_fix: Option<String>,
     #[serde(default)]
     pub references: Vec<String>,
     #[serde(default)]
@@ -101,6 +100,29 @@ fn yes() -> bool {
     true
 }
 
+/// Table sizes that move the severity of lock rules when sizes are known
+/// (`pgvet lint --db URL`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SizeThresholds {
+    /// At or above either: the lock is reported as an error.
+    pub large_rows: u64,
+    pub large_bytes: u64,
+    /// Below both: reported as info only.
+    pub small_rows: u64,
+    pub small_bytes: u64,
+}
+
+impl Default for SizeThresholds {
+    fn default() -> Self {
+        SizeThresholds {
+            large_rows: 10_000,
+            large_bytes: 100 << 20,
+            small_rows: 1_000,
+            small_bytes: 1 << 20,
+        }
+    }
+}
+
 /// A rule with its parsed documentation.
 pub struct Rule {
     pub entry: &'static RuleEntry,
@@ -112,20 +134,10 @@ impl Rule {
         self.entry.id
     }
 
-    /// The settings the examples are written for: a Supabase project, with
-    /// the doc's exposed schemas when it names them.
-    pub fn example_settings(&self) -> crate::Settings {
-        let mut settings = crate::Settings::for_platform(crate::catalog::Platform::Supabase);
-        if let Some(schemas) = &self.doc.exposed_schemas {
-            settings.exposed_schemas.clone_from(schemas);
-        }
-        settings
-    }
-
     pub fn validate_options(&self, raw: &serde_norway::Value) -> Result<(), String> {
-        match self.entry.imp {
-            RuleImpl::Schema(imp) => imp.validate_options(raw),
-            RuleImpl::Statement(imp) => imp.validate_options(raw),
+        match self.entry.options {
+            Some(validate) => validate(raw),
+            None => Err("this rule takes no options".to_string()),
         }
     }
 }
@@ -176,6 +188,7 @@ fn broken_doc(entry: &RuleEntry, error: &str) -> RuleDoc {
         bad: String::new(),
         good: String::new(),
         fix: String::new(),
+        auto_fix: None,
         references: Vec::new(),
         related: BTreeMap::new(),
         aliases: Vec::new(),
@@ -597,35 +610,30 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(cfg: &crate::config::Config) -> Self {
+    /// An engine running `rules` (each with its severity and whether the
+    /// user set it), with the rules' options; `config::Config::engine`
+    /// builds one from pgvet.yaml.
+    pub fn new(
+        env: MigrationEnv,
+        assume_exists: Vec<String>,
+        options: BTreeMap<&'static str, serde_norway::Value>,
+        rules: impl IntoIterator<Item = (&'static Rule, Severity, bool)>,
+    ) -> Self {
         let mut engine = Engine {
             schema: Vec::new(),
             statement: Vec::new(),
-            assume_exists: cfg.assume_exists.clone(),
-            options: BTreeMap::new(),
-            env: MigrationEnv {
-                postgres_version: cfg.postgres_version(),
-                thresholds: cfg.size_thresholds,
-                assume_existing: cfg.assume_existing,
-                live_tables: None,
-            },
+            assume_exists,
+            options,
+            env,
         };
-        for (id, value) in &cfg.options {
-            if let Some(rule) = find(id) {
-                engine.options.insert(rule.id(), value.clone());
-            }
-        }
-        for rule in all() {
-            let Some(severity) = cfg.severity_for(rule) else {
-                continue;
-            };
-            let severity = Level {
+        for (rule, severity, set_by_user) in rules {
+            let level = Level {
                 severity,
-                set_by_user: cfg.sets_level(rule),
+                set_by_user,
             };
             match rule.entry.imp {
-                RuleImpl::Schema(imp) => engine.schema.push((rule, imp, severity)),
-                RuleImpl::Statement(imp) => engine.statement.push((rule, imp, severity)),
+                RuleImpl::Schema(imp) => engine.schema.push((rule, imp, level)),
+                RuleImpl::Statement(imp) => engine.statement.push((rule, imp, level)),
             }
         }
         engine
@@ -638,7 +646,7 @@ impl Engine {
     }
 
     /// Also runs `rule`, at its default severity, though the config leaves
-    /// it out: `crate::suppress` needs its findings to tell whether a
+    /// it out: `crate::passes::suppress` needs its findings to tell whether a
     /// suppression of it is used, and drops them afterwards. False when the
     /// rule runs already.
     pub fn run_also(&mut self, rule: &'static Rule) -> bool {

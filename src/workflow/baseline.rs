@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::report::Report;
+pub use crate::findings::baseline::{Applied, Entry};
+use crate::findings::Report;
 use crate::rules;
 
 /// The file `pgvet baseline write` writes unless told otherwise.
@@ -29,17 +30,6 @@ pub struct Baseline {
     pub entries: Vec<Entry>,
 }
 
-/// One recorded finding. `message` is for people reading the file; matching
-/// uses `rule` and `fingerprint` only (the fingerprint covers the object).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Entry {
-    pub rule: String,
-    pub object: String,
-    pub fingerprint: String,
-    pub message: String,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
     #[error("cannot read baseline {}: {source}", path.display())]
@@ -54,19 +44,6 @@ pub enum BaselineError {
         path.display()
     )]
     Version { path: PathBuf, found: u64 },
-}
-
-/// What `lint --baseline` did: shown after the findings (human) or as the
-/// `baseline` key (JSON).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Applied {
-    /// The baseline file as given on the command line.
-    pub file: String,
-    /// Findings hidden because the baseline records them.
-    pub suppressed: usize,
-    /// Entries of rules that ran which matched no finding: fixed, or changed
-    /// beyond recognition. They can be removed from the file.
-    pub stale: Vec<Entry>,
 }
 
 impl Baseline {

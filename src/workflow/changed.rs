@@ -8,9 +8,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde::Serialize;
-
-use crate::report::Report;
+use crate::findings::changed::Applied;
+use crate::findings::Report;
 
 /// Which files count as changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,17 +47,6 @@ pub enum GitError {
         root: PathBuf,
         message: String,
     },
-}
-
-/// What `--changed-since` / `--staged` kept: shown after the findings
-/// (human) or as the `changed` key (JSON).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Applied {
-    /// The ref given to `--changed-since`; None with `--staged`.
-    pub since: Option<String>,
-    pub staged: bool,
-    /// The linted files that are changed (as displayed in findings).
-    pub files: Vec<String>,
 }
 
 /// Asks git, in the repository that holds `dir`, which files changed.

@@ -1,4 +1,4 @@
-//! Narrowing a finished lint [`Report`](crate::report::Report) to what a
+//! Narrowing a finished lint [`Report`](crate::findings::Report) to what a
 //! workflow wants to see: findings not in a baseline ([`baseline`]), findings
 //! in files changed in git ([`changed`]).
 

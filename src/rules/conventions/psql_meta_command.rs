@@ -3,7 +3,7 @@
 //!
 //! Meta-commands are not SQL: the splitter leaves them out of the statements
 //! so that no statement rule ever sees one. The findings are therefore made
-//! while splitting, by `crate::source::migrations::psql::findings` (called by
+//! while splitting, by `crate::passes::psql::findings` (called by
 //! `lint_sources`); this entry gives the rule its id, docs and severity.
 
 use crate::rules::{StatementRule, StmtCtx};

@@ -1,7 +1,7 @@
 //! Something pgvet could not analyze, as an error under `--strict`. Docs:
 //! rules/not-analyzed.yaml.
 //!
-//! The gaps are gathered where the skipping happens (`crate::coverage`) and
+//! The gaps are gathered where the skipping happens (`crate::passes::coverage`) and
 //! listed in every report; `lint_sources` and `audit` turn them into this
 //! rule's findings with `--strict` (config `strict: true`) or when the rule is
 //! turned on. This entry gives the rule its id, docs and severity.

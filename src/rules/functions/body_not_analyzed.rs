@@ -2,7 +2,7 @@
 //! could read it. Docs: rules/body-not-analyzed.yaml.
 
 use crate::catalog::BodyCheck;
-use crate::rules::support::plpgsql;
+use crate::catalog::body;
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct BodyNotAnalyzed;
@@ -12,7 +12,7 @@ impl SchemaRule for BodyNotAnalyzed {
         let cat = cx.catalog;
         for f in cat.user_functions() {
             // The same judgement feeds the report's `not_analyzed` list.
-            let BodyCheck::Unparsed(reason) = plpgsql::check(f) else {
+            let BodyCheck::Unparsed(reason) = body::check(f) else {
                 continue;
             };
             cx.report(

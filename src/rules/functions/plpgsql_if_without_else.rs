@@ -4,9 +4,10 @@
 use pg_query::protobuf::{self as pb, Node};
 use pg_query::NodeEnum;
 
-use crate::rules::support::plpgsql::{self, Arm};
+use crate::catalog::body;
+use crate::sql::plpgsql::{self, Arm};
 use crate::rules::{SchemaCtx, SchemaRule};
-use crate::source::migrations::ast;
+use crate::sql::ast;
 
 pub struct PlpgsqlIfWithoutElse;
 
@@ -14,7 +15,7 @@ impl SchemaRule for PlpgsqlIfWithoutElse {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let cat = cx.catalog;
         for f in cat.user_functions().filter(|f| f.returns_trigger()) {
-            let Some(Ok(body)) = plpgsql::parse(f) else {
+            let Some(Ok(body)) = body::parse(f) else {
                 continue;
             };
             for stmt in body.statements() {
@@ -30,7 +31,7 @@ impl SchemaRule for PlpgsqlIfWithoutElse {
                 };
                 cx.report(
                     &f.name,
-                    plpgsql::stmt_span(f, stmt.line()),
+                    body::stmt_span(f, stmt.line()),
                     format!(
                         "the IF/ELSIF chain in `{}` tests `{subject}` for {} but has no ELSE, so any other value falls through silently",
                         f.name.name,

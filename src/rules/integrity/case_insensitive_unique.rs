@@ -4,7 +4,7 @@ use pg_query::NodeRef;
 use serde::Deserialize;
 
 use crate::catalog::{ConstraintKind, Ident, IndexKey, Span, Table};
-use crate::rules::support::expr;
+use crate::sql::expr;
 use crate::rules::support::foreign_keys;
 use crate::rules::support::integrity::{column_type, columns_in, is_character, is_citext, owned};
 use crate::rules::{SchemaCtx, SchemaRule};
@@ -14,7 +14,7 @@ pub struct CaseInsensitiveUnique;
 /// `options.case-insensitive-unique` in pgvet.yaml; each list replaces its default.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
-struct Options {
+pub(crate) struct Options {
     /// Column names that identify someone or something by a typed string.
     names: Vec<String>,
     /// Tables with one row per account, where these columns must be unique
@@ -132,10 +132,6 @@ impl SchemaRule for CaseInsensitiveUnique {
                 }
             }
         }
-    }
-
-    fn validate_options(&self, raw: &serde_norway::Value) -> Result<(), String> {
-        crate::rules::support::validate_options::<Options>(raw)
     }
 }
 

@@ -12,7 +12,7 @@ pub struct CheckNonnegative;
 /// `options.check-nonnegative` in pgvet.yaml; each list replaces its default.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
-struct Options {
+pub(crate) struct Options {
     /// Whole column names (`credits`, `price`).
     names: Vec<String>,
     /// Words of a longer name (`count` matches `message_count_main`).
@@ -124,10 +124,6 @@ impl SchemaRule for CheckNonnegative {
                 );
             }
         }
-    }
-
-    fn validate_options(&self, raw: &serde_norway::Value) -> Result<(), String> {
-        crate::rules::support::validate_options::<Options>(raw)
     }
 }
 

@@ -13,7 +13,7 @@ pub struct CheckStateTimestamp;
 /// `options.check-state-timestamp` in pgvet.yaml; each list replaces its default.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
-struct Options {
+pub(crate) struct Options {
     /// Explicit `[boolean, timestamp]` column names.
     pairs: Vec<(String, String)>,
     /// A boolean `<prefix><x>` (or plain `<x>`) pairs with a timestamp `<x><suffix>`.
@@ -93,10 +93,6 @@ impl SchemaRule for CheckStateTimestamp {
                 );
             }
         }
-    }
-
-    fn validate_options(&self, raw: &serde_norway::Value) -> Result<(), String> {
-        crate::rules::support::validate_options::<Options>(raw)
     }
 }
 

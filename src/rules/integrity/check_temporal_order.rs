@@ -13,7 +13,7 @@ pub struct CheckTemporalOrder;
 /// `options.check-temporal-order` in pgvet.yaml; each list replaces its default.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
-struct Options {
+pub(crate) struct Options {
     /// Explicit `[earlier, later]` column names.
     pairs: Vec<(String, String)>,
     /// `[earlier, later]` words: a column with the first word and one whose
@@ -113,10 +113,6 @@ impl SchemaRule for CheckTemporalOrder {
                 );
             }
         }
-    }
-
-    fn validate_options(&self, raw: &serde_norway::Value) -> Result<(), String> {
-        crate::rules::support::validate_options::<Options>(raw)
     }
 }
 

@@ -7,10 +7,12 @@ use pg_query::protobuf::{self as pb, Node};
 use pg_query::NodeEnum;
 
 use crate::catalog::{resolve, Catalog, Function, Ident, QualifiedName, Table, TriggerEvent};
-use crate::rules::support::plpgsql::{self, Stmt};
-use crate::rules::support::{expr, rls};
+use crate::catalog::body;
+use crate::sql::plpgsql::{self, Stmt};
+use crate::rules::support::rls;
+use crate::sql::expr;
 use crate::rules::{SchemaCtx, SchemaRule};
-use crate::source::migrations::ast;
+use crate::sql::ast;
 
 pub struct CounterTriggerIncomplete;
 
@@ -72,7 +74,7 @@ impl SchemaRule for CounterTriggerIncomplete {
                 let Some(f) = trigger_function(cat, fname) else {
                     continue;
                 };
-                let Some(Ok(body)) = plpgsql::parse(f) else {
+                let Some(Ok(body)) = body::parse(f) else {
                     continue;
                 };
                 let mut updates = Vec::new();

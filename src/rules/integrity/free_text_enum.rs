@@ -12,7 +12,7 @@ pub struct FreeTextEnum;
 /// `options.free-text-enum` in pgvet.yaml; each list replaces its default.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
-struct Options {
+pub(crate) struct Options {
     /// Whole column names.
     names: Vec<String>,
     /// Endings of longer names (`_status` matches `transcript_status`).
@@ -87,10 +87,6 @@ impl SchemaRule for FreeTextEnum {
                 );
             }
         }
-    }
-
-    fn validate_options(&self, raw: &serde_norway::Value) -> Result<(), String> {
-        crate::rules::support::validate_options::<Options>(raw)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::fix::Remedy;
+use crate::findings::remedy::Remedy;
 use crate::rules::support::integrity::{column_type, defaults_to_now, is_temporal, owned};
 use crate::rules::{SchemaCtx, SchemaRule};
 
@@ -11,7 +11,7 @@ pub struct TimestampNullable;
 /// `options.timestamp-nullable` in pgvet.yaml.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
-struct Options {
+pub(crate) struct Options {
     /// Bookkeeping timestamps that every row has: NOT NULL with a default.
     names: Vec<String>,
     /// Also report any other date or timestamp column that defaults to the
@@ -69,10 +69,6 @@ impl SchemaRule for TimestampNullable {
                 }
             }
         }
-    }
-
-    fn validate_options(&self, raw: &serde_norway::Value) -> Result<(), String> {
-        crate::rules::support::validate_options::<Options>(raw)
     }
 }
 

@@ -12,7 +12,7 @@ pub struct UnboundedText;
 /// `options.unbounded-text` in pgvet.yaml; each list replaces its default.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
-struct Options {
+pub(crate) struct Options {
     /// Whole column names.
     names: Vec<String>,
     /// Endings of longer names (`_prompt` matches `original_prompt`).
@@ -90,10 +90,6 @@ impl SchemaRule for UnboundedText {
                 );
             }
         }
-    }
-
-    fn validate_options(&self, raw: &serde_norway::Value) -> Result<(), String> {
-        crate::rules::support::validate_options::<Options>(raw)
     }
 }
 

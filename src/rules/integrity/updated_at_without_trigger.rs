@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::catalog::{Catalog, Function, Table, Trigger, TriggerEvent};
 use crate::rules::support::integrity::owned;
-use crate::rules::support::plpgsql;
+use crate::catalog::body;
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct UpdatedAtWithoutTrigger;
@@ -13,7 +13,7 @@ pub struct UpdatedAtWithoutTrigger;
 /// `options.updated-at-without-trigger` in pgvet.yaml.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
-struct Options {
+pub(crate) struct Options {
     /// Columns that promise the time of the row's last change.
     columns: Vec<String>,
 }
@@ -68,10 +68,6 @@ impl SchemaRule for UpdatedAtWithoutTrigger {
             }
         }
     }
-
-    fn validate_options(&self, raw: &serde_norway::Value) -> Result<(), String> {
-        crate::rules::support::validate_options::<Options>(raw)
-    }
 }
 
 /// The table's enabled triggers and those its partitioned ancestors pass down.
@@ -101,7 +97,7 @@ fn sets_column(cat: &Catalog, t: &Trigger, column: &str) -> Option<bool> {
         return Some(t.args.first().is_some_and(|a| a == column));
     }
     let f = trigger_function(cat, t)?;
-    let body = plpgsql::parse(f)?.ok()?;
+    let body = body::parse(f)?.ok()?;
     Some(
         body.statements()
             .iter()

@@ -1,8 +1,8 @@
 //! Indexes identical to an earlier one on the same table. Docs: rules/duplicate-index.yaml.
 
 use crate::catalog::{Index, IndexKey};
-use crate::fix::Remedy;
-use crate::rules::support::expr::to_sql;
+use crate::findings::remedy::Remedy;
+use crate::sql::expr::to_sql;
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct DuplicateIndex;

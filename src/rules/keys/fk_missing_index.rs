@@ -1,7 +1,7 @@
 //! Foreign keys that no usable index leads with. Docs and examples: rules/fk-missing-index.yaml.
 
 use crate::catalog::Ident;
-use crate::fix::Remedy;
+use crate::findings::remedy::Remedy;
 use crate::rules::support::{foreign_keys, index_serves_fk};
 use crate::rules::{SchemaCtx, SchemaRule};
 

@@ -1,6 +1,6 @@
 //! Foreign key columns whose type differs from the referenced column. Docs: rules/fk-type-mismatch.yaml.
 
-use crate::report::Severity;
+use crate::findings::Severity;
 use crate::rules::support::foreign_keys;
 use crate::rules::support::keys::{
     column, covered_by_fk, display_type, implied_parent, key_type, primary_key, referenced_columns,

@@ -5,7 +5,7 @@ use pg_query::NodeEnum;
 
 use crate::catalog::resolve;
 use crate::rules::{StatementRule, StmtCtx};
-use crate::source::migrations::split_name;
+use crate::sql::split_name;
 
 pub struct BanCreateDomainWithConstraint;
 

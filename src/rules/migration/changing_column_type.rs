@@ -7,7 +7,6 @@ use crate::catalog::{resolve, Ident, TypeName};
 use crate::rules::support::keys::display_type;
 use crate::rules::support::migration::{alter_table_cmds, altered_table, is_plain_table};
 use crate::rules::{StatementRule, StmtCtx};
-use crate::source::migrations::ast;
 
 pub struct ChangingColumnType;
 
@@ -27,7 +26,7 @@ impl StatementRule for ChangingColumnType {
             let Some(written) = def.type_name.as_ref() else {
                 continue;
             };
-            let new = ast::type_name(written, |n| {
+            let new = crate::catalog::types::type_name(written, |n| {
                 resolve::user_type_schema(cx.catalog, cx.search_path, n)
             });
             let column = Ident::new(cmd.name.clone());

@@ -4,7 +4,7 @@ use pg_query::NodeEnum;
 
 use crate::catalog::Span;
 use crate::rules::{StatementRule, StmtCtx};
-use crate::source::migrations::ast;
+use crate::sql::ast;
 
 pub struct DdlInDoBlock;
 

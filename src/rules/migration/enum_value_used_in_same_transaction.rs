@@ -7,7 +7,7 @@ use crate::catalog::{resolve, QualifiedName, Span};
 use crate::rules::support::migration::alter_table_cmds;
 use crate::rules::{StatementRule, StmtCtx};
 use crate::source::migrations::session::AddedLabel;
-use crate::source::migrations::{ast, descendants};
+use crate::sql::{ast, descendants};
 
 pub struct EnumValueUsedInSameTransaction;
 
@@ -233,7 +233,7 @@ fn touches_table_of(cx: &StmtCtx<'_>, node: &NodeEnum, ty: &QualifiedName) -> bo
 }
 
 fn written_type(cx: &StmtCtx<'_>, t: &pb::TypeName) -> QualifiedName {
-    ast::type_name(t, |name| {
+    crate::catalog::types::type_name(t, |name| {
         resolve::user_type_schema(cx.catalog, cx.search_path, name)
     })
     .name

@@ -11,13 +11,13 @@ const INT4: IntWidth = IntWidth {
     max: "2147483647",
 };
 
+
+/// `options.<rule-id>` in pgvet.yaml.
+pub(crate) type Options = IntOptions;
+
 impl StatementRule for PreferBigintOverInt {
     fn check(&self, cx: &mut StmtCtx<'_>) {
         report_narrow_int_columns(cx, &INT4);
-    }
-
-    fn validate_options(&self, raw: &serde_norway::Value) -> Result<(), String> {
-        crate::rules::support::validate_options::<IntOptions>(raw)
     }
 }
 

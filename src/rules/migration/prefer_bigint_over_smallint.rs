@@ -11,13 +11,13 @@ const INT2: IntWidth = IntWidth {
     max: "32767",
 };
 
+
+/// `options.<rule-id>` in pgvet.yaml.
+pub(crate) type Options = IntOptions;
+
 impl StatementRule for PreferBigintOverSmallint {
     fn check(&self, cx: &mut StmtCtx<'_>) {
         report_narrow_int_columns(cx, &INT2);
-    }
-
-    fn validate_options(&self, raw: &serde_norway::Value) -> Result<(), String> {
-        crate::rules::support::validate_options::<IntOptions>(raw)
     }
 }
 

@@ -8,7 +8,7 @@ use pg_query::NodeEnum;
 use crate::catalog::{resolve, Ident, QualifiedName};
 use crate::rules::support::migration::{added_column, added_constraint, alter_table_cmds};
 use crate::rules::{StatementRule, StmtCtx};
-use crate::source::migrations::strings;
+use crate::sql::strings;
 
 pub struct PreferRobustStmts;
 

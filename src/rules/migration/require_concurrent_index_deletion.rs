@@ -6,7 +6,7 @@ use pg_query::NodeEnum;
 use crate::catalog::{resolve, Ident, QualifiedName};
 use crate::rules::support::migration::index_owner;
 use crate::rules::{StatementRule, StmtCtx};
-use crate::source::migrations::ast;
+use crate::sql::ast;
 
 pub struct RequireConcurrentIndexDeletion;
 

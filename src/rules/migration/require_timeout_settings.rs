@@ -8,7 +8,7 @@ use crate::rules::support::migration::{
     added_column, added_constraint, alter_table_cmds, column_constraints,
 };
 use crate::rules::{StatementRule, StmtCtx, TableRef};
-use crate::source::migrations::ast;
+use crate::sql::ast;
 
 pub struct RequireTimeoutSettings;
 

@@ -1,6 +1,6 @@
 //! Policies on a table whose RLS is off, so they do nothing. Docs: rules/policy-exists-rls-disabled.yaml.
 
-use crate::fix::Remedy;
+use crate::findings::remedy::Remedy;
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct PolicyExistsRlsDisabled;

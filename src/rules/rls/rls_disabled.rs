@@ -1,6 +1,6 @@
 //! Tables the API exposes without row level security. Docs: rules/rls-disabled.yaml.
 
-use crate::fix::Remedy;
+use crate::findings::remedy::Remedy;
 use crate::rules::support::exposed_tables;
 use crate::rules::{SchemaCtx, SchemaRule};
 

@@ -1,6 +1,6 @@
 //! Policies that call `auth.uid()` and friends once per row. Docs: rules/rls-initplan.yaml.
 
-use crate::fix::Remedy;
+use crate::findings::remedy::Remedy;
 use crate::rules::support::rls::{
     bare_request_calls, call_text, conditions, node_span, user_policies,
 };

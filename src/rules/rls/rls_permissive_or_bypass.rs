@@ -6,11 +6,11 @@ use pg_query::protobuf::{self as pb, BoolExprType, BoolTestType, NullTestType};
 use pg_query::NodeEnum;
 
 use crate::catalog::{Expr, Ident, Policy, PolicyCommand};
-use crate::report::Severity;
-use crate::rules::support::expr;
+use crate::findings::Severity;
+use crate::sql::expr;
 use crate::rules::support::rls::{applies_to, user_policies};
 use crate::rules::{SchemaCtx, SchemaRule};
-use crate::source::migrations::ast;
+use crate::sql::ast;
 
 pub struct RlsPermissiveOrBypass;
 
@@ -274,7 +274,7 @@ mod tests {
         );
     }
 
-    fn severities(sql: &str, config: &str) -> Vec<crate::report::Severity> {
+    fn severities(sql: &str, config: &str) -> Vec<crate::findings::Severity> {
         let mut cfg = crate::config::Config::parse(config, "test").unwrap();
         cfg.select = Some(vec!["rls-permissive-or-bypass".to_string()]);
         let report = crate::lint_sources(
@@ -287,7 +287,7 @@ mod tests {
 
     #[test]
     fn cost_only_is_a_warning_unless_a_level_is_configured() {
-        use crate::report::Severity;
+        use crate::findings::Severity;
         let sql = format!("{TABLE}create policy own on public.v for select to authenticated using (user_id = (select auth.uid()));\ncreate policy published on public.v for select to authenticated using (is_public);");
         assert_eq!(severities(&sql, ""), [Severity::Warning]);
         assert_eq!(

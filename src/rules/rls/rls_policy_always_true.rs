@@ -4,7 +4,7 @@ use pg_query::protobuf::{self as pb, NullTestType, SubLinkType};
 use pg_query::NodeEnum;
 
 use crate::catalog::{Expr, PolicyCommand};
-use crate::rules::support::expr;
+use crate::sql::expr;
 use crate::rules::support::rls::user_policies;
 use crate::rules::{SchemaCtx, SchemaRule};
 
@@ -90,11 +90,11 @@ fn is_signed_in_test(node: &pb::Node) -> bool {
                     .as_deref()
                     .is_some_and(|a| is_auth_call(a, &["uid", "jwt", "email"]))
         }
-        Some(NodeEnum::AExpr(e)) if crate::source::migrations::strings(&e.name) == ["="] => {
+        Some(NodeEnum::AExpr(e)) if crate::sql::strings(&e.name) == ["="] => {
             match (e.lexpr.as_deref(), e.rexpr.as_deref()) {
                 (Some(l), Some(r)) => {
                     let says_authenticated = |n: &pb::Node| {
-                        crate::source::migrations::ast::const_text(n).as_deref()
+                        crate::sql::ast::const_text(n).as_deref()
                             == Some("authenticated")
                     };
                     (is_auth_call(l, &["role"]) && says_authenticated(r))

@@ -4,10 +4,10 @@
 use pg_query::protobuf::{self as pb, BoolExprType, NullTestType, SubLinkType};
 use pg_query::NodeEnum;
 
-use crate::rules::support::expr;
+use crate::sql::expr;
 use crate::rules::support::rls::{conditions, node_span, user_policies};
 use crate::rules::{SchemaCtx, SchemaRule};
-use crate::source::migrations::ast;
+use crate::sql::ast;
 
 pub struct RlsPolicyNullAuthDisjunct;
 

@@ -4,10 +4,10 @@ use pg_query::protobuf::SubLinkType;
 use pg_query::NodeRef;
 
 use crate::catalog::{Ident, QualifiedName};
-use crate::rules::support::expr;
+use crate::sql::expr;
 use crate::rules::support::rls::{conditions, policy_search_path, table, user_policies};
 use crate::rules::{SchemaCtx, SchemaRule};
-use crate::source::migrations::ast;
+use crate::sql::ast;
 
 pub struct RlsPolicySubquery;
 

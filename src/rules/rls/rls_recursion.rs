@@ -5,13 +5,13 @@ use std::collections::BTreeSet;
 use pg_query::NodeRef;
 
 use crate::catalog::{Catalog, Function, PolicyCommand, QualifiedName};
-use crate::rules::support::expr;
+use crate::sql::expr;
 use crate::rules::support::rls::{
     applies_to, body_refs, conditions, function_search_path, functions, policy_search_path, table,
     MAX_DEPTH,
 };
 use crate::rules::{SchemaCtx, SchemaRule};
-use crate::source::migrations::ast;
+use crate::sql::ast;
 
 pub struct RlsRecursion;
 

@@ -6,13 +6,13 @@ use pg_query::protobuf as pb;
 use pg_query::NodeRef;
 
 use crate::catalog::{Catalog, Function, QualifiedName, Span};
-use crate::rules::support::expr;
+use crate::sql::expr;
 use crate::rules::support::rls::{
     body_refs, conditions, function_search_path, functions, node_span, policy_search_path,
     user_policies, MAX_DEPTH,
 };
 use crate::rules::{SchemaCtx, SchemaRule};
-use crate::source::migrations::ast;
+use crate::sql::ast;
 
 pub struct RlsUserMetadata;
 

@@ -1,6 +1,6 @@
 //! Tables with autovacuum switched off. Docs: rules/autovacuum-disabled.yaml.
 
-use crate::fix::Remedy;
+use crate::findings::remedy::Remedy;
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct AutovacuumDisabled;

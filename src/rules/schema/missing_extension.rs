@@ -7,8 +7,8 @@ use pg_query::NodeEnum;
 use crate::catalog::{baseline, resolve, Catalog, Ident, QualifiedName, Span};
 use crate::rules::support::statement_subject;
 use crate::rules::{StatementRule, StmtCtx};
-use crate::source::migrations::split::Statement;
-use crate::source::migrations::{ast, split_name};
+use crate::sql::split::Statement;
+use crate::sql::{ast, split_name};
 
 pub struct MissingExtension;
 

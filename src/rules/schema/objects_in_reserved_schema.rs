@@ -5,7 +5,7 @@ use pg_query::NodeEnum;
 
 use crate::catalog::resolve;
 use crate::rules::{StatementRule, StmtCtx};
-use crate::source::migrations::{ast, split_name};
+use crate::sql::{ast, split_name};
 
 pub struct ObjectsInReservedSchema;
 

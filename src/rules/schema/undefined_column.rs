@@ -8,7 +8,7 @@ use pg_query::{NodeEnum, NodeRef};
 use crate::catalog::{resolve, Ident, QualifiedName, Span, Table};
 use crate::rules::support::statement_subject;
 use crate::rules::{StatementRule, StmtCtx};
-use crate::source::migrations::{descendants, strings};
+use crate::sql::{descendants, strings};
 
 pub struct UndefinedColumn;
 

@@ -7,7 +7,7 @@ use pg_query::{NodeEnum, NodeRef};
 use crate::catalog::{baseline, resolve, types, Ident, QualifiedName};
 use crate::rules::support::statement_subject;
 use crate::rules::{StatementRule, StmtCtx};
-use crate::source::migrations::{descendants, split_name, strings};
+use crate::sql::{descendants, split_name, strings};
 
 pub struct UndefinedObject;
 

@@ -2,7 +2,7 @@
 //! rules/function-search-path-mutable.yaml.
 
 use crate::catalog::{Function, FunctionKind};
-use crate::fix::Remedy;
+use crate::findings::remedy::Remedy;
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct FunctionSearchPathMutable;

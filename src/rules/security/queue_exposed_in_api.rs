@@ -2,7 +2,7 @@
 //! Docs: rules/queue-exposed-in-api.yaml.
 
 use crate::catalog::{Ident, RelKind};
-use crate::fix::Remedy;
+use crate::findings::remedy::Remedy;
 use crate::rules::support::exposure::api_reader;
 use crate::rules::{SchemaCtx, SchemaRule};
 

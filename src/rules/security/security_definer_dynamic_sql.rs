@@ -7,10 +7,11 @@ use pg_query::protobuf::{self as pb, Node};
 use pg_query::NodeEnum;
 
 use crate::catalog::{ArgMode, Function};
-use crate::rules::support::expr;
-use crate::rules::support::plpgsql::{self, Body};
+use crate::sql::expr;
+use crate::catalog::body;
+use crate::sql::plpgsql::{self, Body};
 use crate::rules::{SchemaCtx, SchemaRule};
-use crate::source::migrations::ast;
+use crate::sql::ast;
 
 pub struct SecurityDefinerDynamicSql;
 
@@ -21,7 +22,7 @@ impl SchemaRule for SecurityDefinerDynamicSql {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let cat = cx.catalog;
         for f in cat.user_functions().filter(|f| f.security_definer) {
-            let Some(Ok(body)) = plpgsql::parse(f) else {
+            let Some(Ok(body)) = body::parse(f) else {
                 continue;
             };
             for stmt in body.statements() {
@@ -40,7 +41,7 @@ impl SchemaRule for SecurityDefinerDynamicSql {
                     dedup(parts).into_iter().map(|p| format!("`{p}`")).collect();
                 cx.report(
                     &f.name,
-                    plpgsql::stmt_span(f, stmt.line()),
+                    body::stmt_span(f, stmt.line()),
                     format!(
                         "the SECURITY DEFINER function `{}` executes SQL that splices in {} without quote_ident, quote_literal or format's %I/%L",
                         f.name.name,

@@ -4,14 +4,14 @@
 use serde::Deserialize;
 
 use crate::catalog::{ApiRoles, Function, FunctionKind, Ident};
-use crate::fix::Remedy;
+use crate::findings::remedy::Remedy;
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct SecurityDefinerExecutableByPublic;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
-struct Options {
+pub(crate) struct Options {
     /// Roles whose EXECUTE counts (`public` for PUBLIC). Default: PUBLIC and
     /// the anonymous API roles (config `api_roles`); the signed-in ones are
     /// left out: granting them is how a signed-in user calls an RPC.
@@ -69,10 +69,6 @@ impl SchemaRule for SecurityDefinerExecutableByPublic {
                 },
             );
         }
-    }
-
-    fn validate_options(&self, raw: &serde_norway::Value) -> Result<(), String> {
-        crate::rules::support::validate_options::<Options>(raw)
     }
 }
 

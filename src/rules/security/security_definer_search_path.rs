@@ -1,7 +1,7 @@
 //! SECURITY DEFINER functions whose search_path is not pinned, or pinned
 //! unsafely. Docs: rules/security-definer-search-path.yaml.
 
-use crate::fix::Remedy;
+use crate::findings::remedy::Remedy;
 use crate::rules::support::search_path::problem;
 use crate::rules::{SchemaCtx, SchemaRule};
 

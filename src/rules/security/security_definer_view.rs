@@ -1,6 +1,6 @@
 //! Views the API exposes that run with their owner's rights. Docs: rules/security-definer-view.yaml.
 
-use crate::fix::Remedy;
+use crate::findings::remedy::Remedy;
 use crate::rules::support::exposure::exposed_views;
 use crate::rules::{SchemaCtx, SchemaRule};
 

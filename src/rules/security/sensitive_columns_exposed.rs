@@ -64,7 +64,7 @@ const DEFAULT_NAMES: &[&str] = &[
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
-struct Options {
+pub(crate) struct Options {
     /// Replaces the built-in list of names when given.
     names: Option<Vec<String>>,
     /// Added to the list (built-in or `names`).
@@ -104,10 +104,6 @@ impl SchemaRule for SensitiveColumnsExposed {
                 ),
             );
         }
-    }
-
-    fn validate_options(&self, raw: &serde_norway::Value) -> Result<(), String> {
-        crate::rules::support::validate_options::<Options>(raw)
     }
 }
 

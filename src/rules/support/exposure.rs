@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use crate::catalog::{
     baseline, resolve, Catalog, Grants, Ident, QualifiedName, RelKind, Span, View,
 };
-use crate::source::migrations::ast;
+use crate::sql::ast;
 
 /// Views and materialized views a project created in a schema the API serves.
 pub fn exposed_views(cat: &Catalog) -> impl Iterator<Item = &View> {

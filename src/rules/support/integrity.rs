@@ -6,7 +6,7 @@ use pg_query::{NodeEnum, NodeRef};
 
 use crate::catalog::{Catalog, Column, ConstraintKind, Expr, Table, TypeKind, TypeName};
 use crate::rules::support::foreign_keys;
-use crate::source::migrations::ast;
+use crate::sql::ast;
 
 /// Owned strings from a static default list.
 pub fn owned(list: &[&str]) -> Vec<String> {
@@ -169,7 +169,7 @@ pub fn mentions_all(expr: &Node, columns: &[&str]) -> bool {
 }
 
 fn a_exprs(expr: &Node) -> impl Iterator<Item = &pb::AExpr> {
-    crate::rules::support::expr::nodes(expr)
+    crate::sql::expr::nodes(expr)
         .into_iter()
         .filter_map(|n| match n {
             NodeRef::AExpr(e) => Some(e),
@@ -257,7 +257,7 @@ pub fn compares(expr: &Node, a: &str, b: &str) -> bool {
 /// A call to `length`, `char_length`, `character_length` or `octet_length`
 /// on the column, as in `CHECK (char_length(body) <= 2000)`.
 pub fn limits_length(expr: &Node, column: &str) -> bool {
-    crate::rules::support::expr::calls(expr)
+    crate::sql::expr::calls(expr)
         .into_iter()
         .any(|(call, _, name)| {
             matches!(
@@ -308,20 +308,18 @@ fn is_now(node: &Node) -> bool {
                 | pb::SqlValueFunctionOp::SvfopLocaltimestampN
                 | pb::SqlValueFunctionOp::SvfopCurrentDate)
         ),
-        Some(NodeEnum::FuncCall(call)) => {
-            match crate::rules::support::expr::call_name(call).map(|(_, n)| n) {
-                Some(n)
-                    if matches!(
-                        n.as_str(),
-                        "now" | "clock_timestamp" | "statement_timestamp" | "transaction_timestamp"
-                    ) =>
-                {
-                    call.args.is_empty()
-                }
-                Some(n) if n == "timezone" => call.args.last().is_some_and(is_now),
-                _ => false,
+        Some(NodeEnum::FuncCall(call)) => match crate::sql::expr::call_name(call).map(|(_, n)| n) {
+            Some(n)
+                if matches!(
+                    n.as_str(),
+                    "now" | "clock_timestamp" | "statement_timestamp" | "transaction_timestamp"
+                ) =>
+            {
+                call.args.is_empty()
             }
-        }
+            Some(n) if n == "timezone" => call.args.last().is_some_and(is_now),
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -329,7 +327,7 @@ fn is_now(node: &Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::support::expr::parse;
+    use crate::sql::expr::parse;
 
     #[test]
     fn lower_bounds() {

@@ -609,7 +609,7 @@ pub fn not_null_proof<'a>(
     table.constraints.iter().find_map(|c| match &c.kind {
         ConstraintKind::Check { expr: Some(expr) }
             if !c.not_valid
-                && super::expr::conjuncts(&expr.node())
+                && crate::sql::expr::conjuncts(&expr.node())
                     .into_iter()
                     .any(is_test_of_column) =>
         {

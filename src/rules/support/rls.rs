@@ -11,8 +11,8 @@ use crate::catalog::{
     resolve, Catalog, Function, Ident, Policy, PolicyCommand, QualifiedName, Span, Table,
     Volatility,
 };
-use crate::rules::support::expr;
-use crate::source::migrations::ast;
+use crate::sql::ast;
+use crate::sql::expr;
 
 /// How deep the rules follow functions that call functions.
 pub const MAX_DEPTH: usize = 8;

@@ -2,7 +2,7 @@
 //! rules/suppression-without-reason.yaml.
 //!
 //! Suppression comments are read outside statements, so the findings come
-//! from `crate::suppress` (called by `lint_sources` after every rule has
+//! from `crate::passes::suppress` (called by `lint_sources` after every rule has
 //! run); this entry gives the rule its id, docs and severity.
 
 use crate::rules::{StatementRule, StmtCtx};

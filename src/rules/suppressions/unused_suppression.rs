@@ -2,7 +2,7 @@
 //! rules/unused-suppression.yaml.
 //!
 //! Whether a suppression is used is known only once every rule has run, so
-//! the findings come from `crate::suppress` (called by `lint_sources` after
+//! the findings come from `crate::passes::suppress` (called by `lint_sources` after
 //! the schema rules); this entry gives the rule its id, docs and severity.
 
 use crate::rules::{StatementRule, StmtCtx};

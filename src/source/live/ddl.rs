@@ -11,8 +11,8 @@ use super::query::{Raw, RawRelation};
 use crate::catalog::{
     Catalog, DefaultObjectKind, FileId, Grants, Ident, QualifiedName, TableStats,
 };
-use crate::source::migrations::replay::Replayer;
-use crate::source::migrations::split;
+use crate::replay::Replayer;
+use crate::sql::split;
 
 /// A definition pgvet could not replay: the object and PostgreSQL's message.
 #[derive(Debug, Clone)]

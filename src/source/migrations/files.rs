@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::line_index::LineIndex;
-use crate::report::InputError;
+use crate::findings::InputError;
+use crate::sql::line_index::LineIndex;
 
 /// Directories searched, in order, when `pgvet lint` gets no path.
 pub const DEFAULT_DIRS: &[&str] = &["supabase/migrations", "migrations", "db/migrations"];

@@ -8,11 +8,21 @@ use std::collections::BTreeMap;
 
 use pg_query::protobuf as pb;
 use pg_query::NodeEnum;
+use serde::Deserialize;
 
-use super::ast;
-use super::split::Statement;
 use crate::catalog::{resolve, Catalog, Ident, Platform, QualifiedName, Span};
-use crate::config::TransactionMode;
+use crate::sql::ast;
+use crate::sql::split::Statement;
+
+/// How the migration tool runs each file: inside one transaction it opens
+/// and commits around the file (`per-file`), or statement by statement in
+/// autocommit (`none`). Explicit BEGIN/COMMIT in a file count either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TransactionMode {
+    PerFile,
+    None,
+}
 
 /// An enum label added by `ALTER TYPE ... ADD VALUE` in the open transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -309,8 +319,8 @@ fn enum_name(
 mod tests {
     use super::*;
     use crate::catalog::{baseline, FileId};
-    use crate::source::migrations::replay::Replayer;
-    use crate::source::migrations::split::parse_file;
+    use crate::replay::Replayer;
+    use crate::sql::split::parse_file;
 
     /// (in_transaction, lock_timeout, statement_timeout, labels) before each statement.
     fn trace(

@@ -6,7 +6,7 @@ use pg_query::protobuf::Token;
 use pg_query::NodeEnum;
 
 use super::{pgffi, psql};
-use crate::catalog::{FileId, Span};
+use super::{FileId, Span};
 
 /// One parsed top-level statement.
 #[derive(Debug, Clone)]

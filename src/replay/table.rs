@@ -3,12 +3,13 @@
 use pg_query::protobuf::{self as pb, AlterTableType as At, ConstrType};
 use pg_query::NodeEnum;
 
-use super::{ast, expr, Replayer};
+use super::{expr, Replayer};
 use crate::catalog::{
     types, Column, Constraint, ConstraintKind, FkAction, ForeignKey, Ident, Index, IndexElem,
     IndexKey, QualifiedName, RelKind, Sequence, Table, View,
 };
-use crate::source::migrations::split::Statement;
+use crate::sql::ast;
+use crate::sql::split::Statement;
 
 impl Replayer {
     pub(super) fn create_table(&mut self, s: &pb::CreateStmt, stmt: &Statement) {

@@ -24,9 +24,9 @@ use pg_query::protobuf::Token;
 
 use crate::catalog::{FileId, Span};
 use crate::config::Config;
-use crate::report::{Finding, SourceFile};
+use crate::findings::{Finding, SourceFile};
 use crate::rules::{self, Engine, Rule};
-use crate::source::migrations::split::{self, ParseError};
+use crate::sql::split::{self, ParseError};
 
 const UNUSED: &str = "unused-suppression";
 const NO_REASON: &str = "suppression-without-reason";
@@ -333,7 +333,7 @@ fn enabled(cfg: &Config, id: &str) -> bool {
 /// Makes findings of one suppression rule, at its configured severity.
 struct Emitter {
     rule: &'static Rule,
-    severity: crate::report::Severity,
+    severity: crate::findings::Severity,
 }
 
 fn emitter(cfg: &Config, id: &str) -> Option<Emitter> {
@@ -364,10 +364,7 @@ fn scan_file(src: &SourceFile, ranges: &[(usize, usize)], out: &mut Vec<Placed>)
         return;
     }
     // psql meta-commands and COPY data may hold quotes that never close.
-    let scanned = crate::source::migrations::psql::blank(
-        text,
-        &crate::source::migrations::psql::skipped(text),
-    );
+    let scanned = crate::sql::psql::blank(text, &crate::sql::psql::skipped(text));
     let Ok(tokens) = pg_query::scan_tokens(&scanned) else {
         return;
     };

@@ -4,7 +4,7 @@ use pg_query::protobuf as pb;
 
 use super::{expr, role_name, Replayer};
 use crate::catalog::{Ident, Policy, PolicyCommand, Span};
-use crate::source::migrations::split::Statement;
+use crate::sql::split::Statement;
 
 impl Replayer {
     pub(super) fn create_policy(&mut self, s: &pb::CreatePolicyStmt, stmt: &Statement) {

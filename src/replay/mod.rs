@@ -14,9 +14,9 @@ mod table;
 use pg_query::protobuf as pb;
 use pg_query::NodeEnum;
 
-use super::ast;
-use super::split::Statement;
 use crate::catalog::{baseline, resolve, Catalog, Expr, Ident, Origin, QualifiedName};
+use crate::sql::ast;
+use crate::sql::split::Statement;
 
 pub struct Replayer {
     pub catalog: Catalog,
@@ -149,7 +149,7 @@ impl Replayer {
     }
 
     fn type_name(&self, t: &pb::TypeName) -> crate::catalog::TypeName {
-        ast::type_name(t, |n| {
+        crate::catalog::types::type_name(t, |n| {
             resolve::user_type_schema(&self.catalog, &self.search_path, n)
         })
     }
@@ -181,7 +181,7 @@ fn role_spec(r: &pb::RoleSpec) -> Ident {
 mod tests {
     use super::*;
     use crate::catalog::{ConstraintKind, FileId, Platform, PolicyCommand, TypeKind};
-    use crate::source::migrations::split::parse_file;
+    use crate::sql::split::parse_file;
 
     fn replay(sql: &str) -> Catalog {
         let (stmts, errors) = parse_file(FileId(0), sql);

@@ -2,6 +2,10 @@
 
 use std::path::Path;
 
+use anyhow::{bail, Context, Result};
+
+use super::Outcome;
+
 use crate::config;
 use crate::source::migrations::files;
 
@@ -109,6 +113,22 @@ fn yaml_string(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', "''"))
     }
+}
+
+/// Writes the starter config into the current directory.
+pub fn run(force: bool) -> Result<Outcome> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let path = cwd.join(crate::config::FILE_NAME);
+    if path.exists() && !force {
+        bail!(
+            "{} exists already; `pgvet init --force` overwrites it",
+            path.display()
+        );
+    }
+    std::fs::write(&path, starter_config(&cwd))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(Outcome::Clean)
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use pg_query::protobuf as pb;
 
 use super::Replayer;
 use crate::catalog::{Ident, Origin, QualifiedName};
-use crate::source::migrations::ast;
-use crate::source::migrations::split::{self, Statement};
+use crate::sql::ast;
+use crate::sql::split::{self, Statement};
 
 impl Replayer {
     /// A call of a `pgmq.` function in a SELECT list.

@@ -3,8 +3,6 @@
 use pg_query::protobuf::{self as pb, a_const, Node};
 use pg_query::NodeEnum;
 
-use crate::catalog::{types, Ident, QualifiedName, TypeName};
-
 /// The string values of a list of `String` nodes (`{schema, name}` lists).
 pub fn strings(nodes: &[Node]) -> Vec<String> {
     nodes
@@ -67,40 +65,6 @@ pub fn def_elems(nodes: &[Node]) -> impl Iterator<Item = &pb::DefElem> {
 
 pub fn def_arg_text(d: &pb::DefElem) -> Option<String> {
     d.arg.as_deref().and_then(const_text)
-}
-
-/// Converts a parsed type name; built-ins are normalized to pg_catalog.
-/// `resolve` maps an unqualified user type name to its schema.
-pub fn type_name(t: &pb::TypeName, resolve: impl Fn(&str) -> Option<Ident>) -> TypeName {
-    let parts = strings(&t.names);
-    let (schema, name) = match parts.as_slice() {
-        [.., s, n] => (Some(s.as_str()), n.as_str()),
-        [n] => (None, n.as_str()),
-        [] => (None, "unknown"),
-    };
-    let mods = t
-        .typmods
-        .iter()
-        .filter_map(|m| const_text(m)?.parse().ok())
-        .collect();
-    let array_dims = u32::try_from(t.array_bounds.len()).unwrap_or(u32::MAX);
-    let unqualified = schema.is_none();
-    let qualified = match schema {
-        Some("pg_catalog") => {
-            QualifiedName::new("pg_catalog", types::builtin(name).unwrap_or(name))
-        }
-        Some(s) => QualifiedName::new(s, name),
-        None => match resolve(name) {
-            Some(s) => QualifiedName::new(s, name),
-            None => QualifiedName::new("pg_catalog", types::builtin(name).unwrap_or(name)),
-        },
-    };
-    TypeName {
-        name: qualified,
-        mods,
-        array_dims,
-        unqualified,
-    }
 }
 
 /// Every node below (and including) `node`, depth-first.

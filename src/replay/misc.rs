@@ -5,12 +5,13 @@ use std::collections::BTreeSet;
 use pg_query::protobuf::{self as pb, ObjectType as Ot};
 use pg_query::NodeEnum;
 
-use super::{ast, role_name, Replayer};
+use super::{role_name, Replayer};
 use crate::catalog::{
     baseline, resolve, AnonymousBlock, DefaultObjectKind, DefaultPrivilege, Extension, Grants,
     Ident, QualifiedName, Schema, TypeDef, TypeKind,
 };
-use crate::source::migrations::split::Statement;
+use crate::sql::ast;
+use crate::sql::split::Statement;
 
 impl Replayer {
     pub(super) fn rename(&mut self, s: &pb::RenameStmt, _stmt: &Statement) {

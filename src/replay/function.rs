@@ -5,12 +5,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use pg_query::protobuf::{self as pb, FunctionParameterMode as Mode};
 use pg_query::NodeEnum;
 
-use super::{ast, expr, Replayer};
+use super::{expr, Replayer};
 use crate::catalog::{
     ArgMode, DefaultObjectKind, Function, FunctionArg, FunctionKind, Ident, QualifiedName, Span,
     Trigger, TriggerEvent, TypeName, Volatility,
 };
-use crate::source::migrations::split::Statement;
+use crate::sql::ast;
+use crate::sql::split::Statement;
 
 impl Replayer {
     pub(super) fn create_function(&mut self, s: &pb::CreateFunctionStmt, stmt: &Statement) {

@@ -3,7 +3,7 @@
 use pg_query::protobuf::{self as pb, Node};
 use pg_query::{NodeEnum, NodeRef};
 
-use crate::source::migrations::ast;
+use crate::sql::ast;
 
 /// The expression as SQL text, as PostgreSQL's deparser writes it
 /// (`deleted_at IS NULL`); `...` if it cannot be deparsed.

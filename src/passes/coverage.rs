@@ -3,93 +3,23 @@
 //!
 //! Each gap is read from where the skipping happened, never re-derived from
 //! findings: the PL/pgSQL parser's judgement kept on each function
-//! (`rules::support::plpgsql::check`, which `body-not-analyzed` reads too),
+//! (`catalog::body::check`, which `body-not-analyzed` reads too),
 //! the DO blocks the replayer records and never runs, the extensions it
 //! created without knowing their objects, and the psql meta-commands the
 //! splitter leaves out. The report lists them (`Report::not_analyzed`); with
 //! `--strict` (or rule `not-analyzed` turned on) each is also a finding.
 
 use rayon::prelude::*;
-use serde::Serialize;
 
-use crate::catalog::{baseline, BodyCheck, Catalog, Function, QualifiedName, Span};
+use crate::catalog::{baseline, body, BodyCheck, Catalog, Function, QualifiedName, Span};
 use crate::config::Config;
-use crate::report::{Finding, Location, Severity, SourceFile};
-use crate::rules::{self, support::plpgsql};
-use crate::source::migrations::psql::{self, SkipKind};
+use crate::findings::gap::{Gap, GapKind};
+use crate::findings::{Finding, Severity, SourceFile};
+use crate::rules;
+use crate::sql::psql::{self, SkipKind};
 
 /// The rule whose findings `--strict` makes of the gaps.
 pub const RULE: &str = "not-analyzed";
-
-/// What kind of thing was not analyzed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum GapKind {
-    /// A PL/pgSQL body that PostgreSQL's PL/pgSQL parser rejects.
-    PlpgsqlBodyUnparsed,
-    /// EXECUTE (or another dynamic statement) in a PL/pgSQL body: the SQL is
-    /// a string built at run time.
-    DynamicSql,
-    /// A body in a procedural language other than PL/pgSQL and SQL (plv8,
-    /// plpython3u, ...), which no rule reads.
-    BodyLanguageNotAnalyzed,
-    /// A DO block: recorded, never run, so what it does is not in the model.
-    DoBlock,
-    /// CREATE EXTENSION of an extension whose objects pgvet does not model.
-    UnknownExtension,
-    /// A psql meta-command that hides SQL: an included file, `\gexec`.
-    PsqlMetaCommand,
-}
-
-impl GapKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GapKind::PlpgsqlBodyUnparsed => "plpgsql-body-unparsed",
-            GapKind::DynamicSql => "dynamic-sql",
-            GapKind::BodyLanguageNotAnalyzed => "body-language-not-analyzed",
-            GapKind::DoBlock => "do-block",
-            GapKind::UnknownExtension => "unknown-extension",
-            GapKind::PsqlMetaCommand => "psql-meta-command",
-        }
-    }
-}
-
-/// One thing pgvet could not analyze: the `not_analyzed` entries of the JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Gap {
-    pub kind: GapKind,
-    /// As findings name objects: the function, the extension (`schema.name`),
-    /// or the file for a DO block or meta-command.
-    pub object: String,
-    /// One sentence naming the object in backticks: what was not analyzed and why.
-    pub reason: String,
-    /// Filled from `span` by `Report::finish`; None in an audit.
-    pub location: Option<Location>,
-    #[serde(skip)]
-    pub span: Option<Span>,
-}
-
-impl Gap {
-    /// Report order: file, line, column, kind, object (as findings).
-    pub fn order_key(&self) -> (u32, Option<(u32, u32)>, GapKind, &str) {
-        (
-            self.span.map_or(u32::MAX, |s| s.file.0),
-            self.location.as_ref().map(|l| (l.line, l.column)),
-            self.kind,
-            &self.object,
-        )
-    }
-
-    fn new(kind: GapKind, object: String, span: Option<Span>, reason: String) -> Gap {
-        Gap {
-            kind,
-            object,
-            reason,
-            location: None,
-            span,
-        }
-    }
-}
 
 /// Languages whose bodies are read (PL/pgSQL, SQL) or are no code at all
 /// (a C symbol, a built-in's name).
@@ -148,7 +78,7 @@ pub fn of_catalog(cat: &Catalog, files: &[String]) -> Vec<Gap> {
 fn function_gaps(f: &Function) -> Vec<Gap> {
     let mut out = Vec::new();
     let object = f.name.to_string();
-    match plpgsql::check(f) {
+    match body::check(f) {
         BodyCheck::Unparsed(reason) => out.push(Gap::new(
             GapKind::PlpgsqlBodyUnparsed,
             object,
@@ -166,7 +96,7 @@ fn function_gaps(f: &Function) -> Vec<Gap> {
                 out.push(Gap::new(
                     GapKind::DynamicSql,
                     object.clone(),
-                    plpgsql::stmt_span(f, *line),
+                    body::stmt_span(f, *line),
                     format!(
                         "`{}` runs SQL built at run time with EXECUTE{at}, which pgvet cannot read",
                         f.name
@@ -277,35 +207,11 @@ pub fn findings(gaps: &[Gap], cfg: &Config, rule_runs: bool) -> Vec<Finding> {
         .collect()
 }
 
-/// `3 statements not analyzed (2 dynamic-sql, 1 do-block)` (`definitions`
-/// for an audit), for the summaries of human and GitHub output.
-pub fn summary(gaps: &[Gap], audit: bool) -> String {
-    let what = match (audit, gaps.len()) {
-        (true, 1) => "definition",
-        (true, _) => "definitions",
-        (false, 1) => "statement",
-        (false, _) => "statements",
-    };
-    format!("{} {what} not analyzed ({})", gaps.len(), breakdown(gaps))
-}
-
-/// Counts by kind, in kind order: `2 dynamic-sql, 1 do-block`.
-fn breakdown(gaps: &[Gap]) -> String {
-    let mut counts: std::collections::BTreeMap<GapKind, usize> = Default::default();
-    for g in gaps {
-        *counts.entry(g.kind).or_default() += 1;
-    }
-    counts
-        .iter()
-        .map(|(k, n)| format!("{n} {}", k.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalog::Platform;
+    use crate::findings::gap::summary;
 
     /// Lints `sql` as `test.sql` on Supabase and returns its gaps as
     /// `line:col kind [object] reason`.

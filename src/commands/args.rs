@@ -1,0 +1,202 @@
+//! The command-line arguments of each command (clap), shared by main.rs,
+//! which parses them, and the commands, which read them.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::ValueEnum;
+
+use crate::config::Config;
+
+#[derive(clap::Args)]
+pub struct LintArgs {
+    /// Migration files or directories (a directory = its *.sql files in name order).
+    /// Default: the first of supabase/migrations, migrations, db/migrations.
+    pub paths: Vec<PathBuf>,
+    /// Tables no migration creates exist already, with data (squawk-style
+    /// linting of single files); they are not reported as undefined.
+    #[arg(long)]
+    pub assume_existing: bool,
+    /// Read table sizes (read-only) from the database these migrations will run
+    /// on: lock findings on large tables become errors, on empty ones info.
+    #[arg(long)]
+    pub db: Option<String>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Report only findings this baseline file (`pgvet baseline write`) does not record.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Report only findings in files changed since this git ref (from its merge
+    /// base with HEAD to the working tree, untracked files included); every
+    /// migration is still replayed.
+    #[arg(long, value_name = "REF", conflicts_with = "staged")]
+    pub changed_since: Option<String>,
+    /// Report only findings in files staged in git (a pre-commit hook's view);
+    /// every migration is still replayed.
+    #[arg(long)]
+    pub staged: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+// The lint flags that do not apply to writing a baseline stay out of its help
+// (and --baseline, --changed-since, --staged are refused).
+#[derive(clap::Args)]
+#[command(
+    mut_arg("format", |a| a.hide(true)),
+    mut_arg("fail_on", |a| a.hide(true)),
+    mut_arg("baseline", |a| a.hide(true)),
+    mut_arg("changed_since", |a| a.hide(true)),
+    mut_arg("staged", |a| a.hide(true))
+)]
+pub struct BaselineWriteArgs {
+    /// The baseline file to write.
+    #[arg(long, default_value = crate::workflow::baseline::FILE_NAME)]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub lint: LintArgs,
+}
+
+#[derive(clap::Args)]
+pub struct FixArgs {
+    /// Migration files or directories, as for `lint`; the fix is written as a
+    /// new migration in their directory.
+    pub paths: Vec<PathBuf>,
+    /// Fix a live database instead: audit it (read-only) and write the SQL to
+    /// --output or stdout.
+    #[arg(long, conflicts_with_all = ["paths", "assume_existing"])]
+    pub db: Option<String>,
+    /// With --db: audit only these schemas (comma-separated).
+    #[arg(long, value_delimiter = ',', requires = "db")]
+    pub schemas: Vec<String>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Write the SQL to this file instead of a new migration.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print the SQL and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Fix only these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',')]
+    pub rule: Vec<String>,
+    /// As for `lint`: tables no migration creates exist already.
+    #[arg(long)]
+    pub assume_existing: bool,
+    /// Config file (default: pgvet.yaml in the current directory or above).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct AuditArgs {
+    /// Connection URL or key=value string (libpq style); PG* variables fill the gaps.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub db: Option<String>,
+    /// Audit only these schemas (comma-separated). Default: every schema but PostgreSQL's own.
+    #[arg(long, value_delimiter = ',')]
+    pub schemas: Vec<String>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// How to reach a database (audit, and lint with --db).
+#[derive(clap::Args)]
+pub struct ConnectionArgs {
+    /// TLS: disable, prefer (default), require, verify-ca or verify-full, as in libpq.
+    #[arg(long)]
+    pub sslmode: Option<String>,
+    /// CA certificates (PEM) for verify-ca / verify-full.
+    #[arg(long)]
+    pub sslrootcert: Option<String>,
+    /// Longest a catalog query may run (PostgreSQL duration).
+    #[arg(long, default_value = "30s")]
+    pub statement_timeout: String,
+    /// Longest to wait for a catalog lock (PostgreSQL duration).
+    #[arg(long, default_value = "5s")]
+    pub lock_timeout: String,
+    /// Connections reading the catalog (audit, fix --db): 1, or 2 to split
+    /// the catalog queries between two server processes sharing one
+    /// snapshot (halves the server's part of a large audit).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub connections: usize,
+}
+
+impl ConnectionArgs {
+    pub fn options(
+        &self,
+        db: Option<String>,
+        cfg: &Config,
+        exposed_schemas: Vec<String>,
+    ) -> Result<crate::source::live::LiveOptions> {
+        use crate::source::live::{ConnectOptions, LiveOptions, SslMode};
+        let sslmode = match &self.sslmode {
+            Some(m) => Some(m.parse::<SslMode>().map_err(anyhow::Error::msg)?),
+            None => None,
+        };
+        Ok(LiveOptions {
+            connect: ConnectOptions {
+                url: db,
+                sslmode,
+                sslrootcert: self.sslrootcert.clone(),
+                connect_timeout: None,
+            },
+            statement_timeout: self.statement_timeout.clone(),
+            lock_timeout: self.lock_timeout.clone(),
+            connections: self.connections,
+            schemas: None,
+            platform: cfg.platform,
+            exposed_schemas,
+        })
+    }
+}
+
+/// Options of every command that reports findings.
+#[derive(clap::Args)]
+pub struct CommonArgs {
+    /// Output: human, json, sarif (code scanning), github (workflow
+    /// annotations) or gitlab (Code Quality).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+    /// Run only these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Do not run these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Config file (default: pgvet.yaml in the current directory or above).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Report everything pgvet could not analyze (DO blocks, dynamic SQL,
+    /// bodies that do not parse, ...) as an error (rule not-analyzed).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+    Gitlab,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}

@@ -1,0 +1,38 @@
+//! `pgvet baseline write`: record today's findings.
+
+use anyhow::{bail, Context, Result};
+
+use super::lint::lint_report;
+use super::{write_stdout, BaselineWriteArgs, Outcome};
+
+pub fn write(args: BaselineWriteArgs) -> Result<Outcome> {
+    let lint = &args.lint;
+    if lint.baseline.is_some() || lint.changed_since.is_some() || lint.staged {
+        bail!(concat!(
+            "`baseline write` records every finding; ",
+            "--baseline, --changed-since and --staged are for `lint`"
+        ));
+    }
+    let (report, _, _) = lint_report(lint, false)?;
+    if !report.errors.is_empty() {
+        for e in &report.errors {
+            let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+            eprintln!("{}{line}: {}", e.file, e.message);
+        }
+        bail!(
+            "{} not written: {} input error(s) above; fix them first so the baseline is complete",
+            args.output.display(),
+            report.errors.len()
+        );
+    }
+    let recorded = crate::workflow::baseline::Baseline::from_report(&report);
+    std::fs::write(&args.output, recorded.to_json())
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    let n = recorded.entries.len();
+    let noun = if n == 1 { "entry" } else { "entries" };
+    write_stdout(&format!(
+        "wrote {} with {n} {noun}\n",
+        args.output.display()
+    ))?;
+    Ok(Outcome::Clean)
+}

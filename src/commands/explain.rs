@@ -1,0 +1,58 @@
+//! `pgvet explain RULE`: a rule's rationale, examples and fix.
+
+use anyhow::{bail, Result};
+
+use super::{write_stdout, Outcome};
+
+/// Prints the explanation of rule `id` (or alias).
+pub fn run(id: &str) -> Result<Outcome> {
+    let Some(rule) = crate::rules::find(id) else {
+        bail!("unknown rule `{id}`; `pgvet rules` lists them");
+    };
+    write_stdout(&explain(rule))?;
+    Ok(Outcome::Clean)
+}
+
+pub fn explain(rule: &crate::rules::Rule) -> String {
+    let d = &rule.doc;
+    let indent = |s: &str| {
+        s.trim_end()
+            .lines()
+            .map(|l| format!("    {l}\n"))
+            .collect::<String>()
+    };
+    let mut s = format!("{} — {}\n\n", d.id, d.title);
+    s.push_str(&format!(
+        "severity: {}   category: {}   kind: {}\n\n",
+        d.severity.as_str(),
+        d.category,
+        format!("{:?}", d.kind).to_lowercase()
+    ));
+    s.push_str(&format!("{}\n\n{}\n", d.summary.trim(), d.rationale.trim()));
+    if let Some(schemas) = &d.exposed_schemas {
+        s.push_str(&format!(
+            "\nThe examples assume the API serves these schemas (pgvet.yaml `exposed_schemas`): {}\n",
+            schemas.join(", ")
+        ));
+    }
+    s.push_str(&format!(
+        "\nBad:\n{}\nGood:\n{}\nFix:\n{}",
+        indent(&d.bad),
+        indent(&d.good),
+        indent(&d.fix)
+    ));
+    s.push_str(&match crate::fix::describe(&d.id) {
+        Some(what) => format!("\nAutomatic fix (`pgvet fix`): {what}\n"),
+        None => "\nAutomatic fix: none; `pgvet fix` leaves this to you (the change depends on what the schema means).\n".to_string(),
+    });
+    if !d.references.is_empty() {
+        s.push_str(&format!(
+            "\nReferences:\n{}",
+            d.references
+                .iter()
+                .map(|r| format!("    {r}\n"))
+                .collect::<String>()
+        ));
+    }
+    s
+}

@@ -1,0 +1,180 @@
+//! `pgvet fix`: write the migration (or SQL) that fixes what can be fixed.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+
+use super::lint::lint_report;
+use super::{load_config, write_stdout, CommonArgs, FailOn, FixArgs, Format, LintArgs, Outcome};
+
+pub fn run(args: FixArgs) -> Result<Outcome> {
+    use crate::fix;
+    for id in &args.rule {
+        let Some(rule) = crate::rules::find(id) else {
+            bail!("unknown rule `{id}`; `pgvet rules` lists them");
+        };
+        if fix::describe(rule.id()).is_none() {
+            let all: Vec<&str> = fix::fixable_rules().collect();
+            bail!(
+                "`{}` has no automatic fix; these do: {}",
+                rule.id(),
+                all.join(", ")
+            );
+        }
+    }
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let common = CommonArgs {
+        format: Format::Human,
+        fail_on: FailOn::Never,
+        select: Vec::new(),
+        ignore: Vec::new(),
+        config: args.config.clone(),
+        strict: false,
+    };
+    let live = args.db.is_some();
+    let (report, cfg, paths, settings) = if let Some(db) = args.db.clone() {
+        let cfg = load_config(&common, &cwd)?;
+        let settings = crate::Settings::resolve(&cfg, &[], &cwd);
+        let mut opts = args
+            .connection
+            .options(Some(db), &cfg, settings.exposed_schemas.clone())?;
+        opts.schemas = (!args.schemas.is_empty()).then(|| args.schemas.clone());
+        let report = crate::audit(&opts, &cfg)?;
+        (report, cfg, Vec::new(), settings)
+    } else {
+        let lint_args = LintArgs {
+            paths: args.paths.clone(),
+            assume_existing: args.assume_existing,
+            db: None,
+            connection: args.connection,
+            baseline: None,
+            changed_since: None,
+            staged: false,
+            common,
+        };
+        let (report, cfg, paths) = lint_report(&lint_args, true)?;
+        let settings = crate::Settings::resolve(&cfg, &paths, &cwd);
+        (report, cfg, paths, settings)
+    };
+    if !report.errors.is_empty() {
+        for e in &report.errors {
+            let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+            eprintln!("{}{line}: {}", e.file, e.message);
+        }
+        eprintln!(
+            "pgvet: nothing written: {} input error(s) above; the schema pgvet sees is incomplete until they are fixed",
+            report.errors.len()
+        );
+        return Ok(Outcome::Failed);
+    }
+    let Some(catalog) = &report.catalog else {
+        bail!("internal: the schema was not kept for fix");
+    };
+    let opts = fix::FixOptions {
+        platform: catalog.platform,
+        postgres_version: cfg.postgres_version(),
+        transaction: settings.transaction,
+        rules: args
+            .rule
+            .iter()
+            .filter_map(|r| crate::rules::find(r))
+            .map(|r| r.id().to_string())
+            .collect(),
+    };
+    let plan = fix::plan(&report.findings, catalog, &opts);
+    let fixed: usize = plan.changes.iter().map(|c| c.resolves.len()).sum();
+    let mut by_rule: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for c in &plan.changes {
+        for (rule, _) in &c.resolves {
+            *by_rule.entry(rule).or_default() += 1;
+        }
+    }
+    let tally: Vec<String> = by_rule.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    let header = format!(
+        "-- Written by `pgvet fix` (pgvet {}): {} change(s) for {fixed} finding(s).\n-- Review every statement before you apply it.\n",
+        env!("CARGO_PKG_VERSION"),
+        plan.changes.len()
+    );
+    let mut summary = Vec::new();
+    if !plan.skipped.is_empty() {
+        summary.push(format!(
+            "{} finding(s) not fixed: the usual fix is not safe for this schema (reasons in the SQL's comments)",
+            plan.skipped.len()
+        ));
+    }
+    let manual: usize = plan.manual.values().sum();
+    if manual > 0 {
+        summary.push(format!(
+            "{manual} finding(s) of rules without an automatic fix: `pgvet {}` lists them",
+            if live { "audit" } else { "lint" }
+        ));
+    }
+    if plan.changes.is_empty() && plan.skipped.is_empty() {
+        summary.insert(0, "nothing to fix".to_string());
+        for line in summary {
+            eprintln!("pgvet: {line}");
+        }
+        return Ok(Outcome::Clean);
+    }
+    // A file given with -o, or stdout, holds everything in one piece.
+    let single = args.dry_run || args.output.is_some() || live;
+    let mut opts_for_render = opts.clone();
+    if single {
+        opts_for_render.transaction = crate::config::TransactionMode::None;
+    }
+    let files = fix::render(&plan, &opts_for_render, &header);
+    let written: Vec<PathBuf> = if args.dry_run || (live && args.output.is_none()) {
+        write_stdout(&files.concat())?;
+        Vec::new()
+    } else if let Some(out) = &args.output {
+        std::fs::write(out, files.concat())
+            .with_context(|| format!("cannot write {}", out.display()))?;
+        vec![out.clone()]
+    } else {
+        let dir = fix_directory(&paths)?;
+        let existing: Vec<String> = std::fs::read_dir(&dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .filter_map(|e| e.ok().and_then(|e| e.file_name().into_string().ok()))
+            .collect();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let names = fix::naming::next_migrations(&existing, "pgvet_fixes", files.len(), now);
+        let mut written = Vec::new();
+        for (name, text) in names.iter().zip(&files) {
+            let path = dir.join(name);
+            std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            written.push(path);
+        }
+        written
+    };
+    if !written.is_empty() {
+        let list: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "pgvet: wrote {}: {} change(s) for {fixed} finding(s) ({})",
+            list.join(" and "),
+            plan.changes.len(),
+            tally.join(", ")
+        );
+    }
+    for line in summary {
+        eprintln!("pgvet: {line}");
+    }
+    Ok(Outcome::Clean)
+}
+
+/// Where a new migration goes: the directory linted, or the one holding the
+/// last file linted.
+fn fix_directory(paths: &[PathBuf]) -> Result<PathBuf> {
+    let Some(last) = paths.last() else {
+        bail!("no migrations directory to write the fix into; use --output");
+    };
+    if last.is_dir() {
+        return Ok(last.clone());
+    }
+    match last.parent() {
+        Some(p) if !p.as_os_str().is_empty() => Ok(p.to_path_buf()),
+        _ => Ok(PathBuf::from(".")),
+    }
+}

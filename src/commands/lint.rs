@@ -1,0 +1,78 @@
+//! `pgvet lint`: replay the migrations, run the rules, print the findings.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+
+use super::{finish, load_config, LintArgs, Outcome};
+use crate::config::Config;
+
+pub fn run(args: LintArgs) -> Result<Outcome> {
+    use crate::workflow::{baseline, changed};
+    // A bad baseline or git state fails before the (longer) lint.
+    let recorded = match &args.baseline {
+        Some(file) => Some(baseline::Baseline::load(file)?),
+        None => None,
+    };
+    let scope = match (&args.changed_since, args.staged) {
+        (Some(reference), _) => Some(changed::Scope::Since(reference.clone())),
+        (None, true) => Some(changed::Scope::Staged),
+        (None, false) => None,
+    };
+    let (mut report, cfg, paths) = lint_report(&args, false)?;
+    if let (Some(recorded), Some(file)) = (&recorded, &args.baseline) {
+        baseline::apply(&mut report, recorded, &file.display().to_string(), &cfg);
+    }
+    if let Some(scope) = scope {
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        let changed = changed::changed_files(&changed::repository_dir(&paths, &cwd), scope)?;
+        changed::apply(&mut report, &changed);
+    }
+    finish(&report, &args.common)
+}
+
+/// Lints the paths (or the configured or default migrations directory) as
+/// `pgvet lint` does, before any baseline or changed-files filter.
+pub fn lint_report(
+    args: &LintArgs,
+    keep_catalog: bool,
+) -> Result<(crate::report::Report, Config, Vec<PathBuf>)> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let mut cfg = load_config(&args.common, &cwd)?;
+    cfg.assume_existing |= args.assume_existing;
+    // migrations.dir is relative to the config file that names it.
+    let configured_dir = cfg.migrations_dir.as_ref().map(|d| {
+        cfg.source
+            .as_deref()
+            .and_then(std::path::Path::parent)
+            .map_or_else(|| d.clone(), |base| base.join(d))
+    });
+    let paths = if let (true, Some(dir)) = (args.paths.is_empty(), configured_dir) {
+        vec![dir]
+    } else if args.paths.is_empty() {
+        match crate::source::migrations::files::autodetect(&cwd) {
+            Some(dir) => vec![dir],
+            None => bail!(
+                "no migrations found: pass a path, or run where one of {} exists",
+                crate::source::migrations::files::DEFAULT_DIRS.join(", ")
+            ),
+        }
+    } else {
+        args.paths.clone()
+    };
+    let mut settings = crate::Settings::resolve(&cfg, &paths, &cwd);
+    settings.keep_catalog = keep_catalog;
+    if let Some(db) = args.db.clone() {
+        let opts = args
+            .connection
+            .options(Some(db), &cfg, settings.exposed_schemas.clone())?;
+        let live = crate::live_context(&opts)?;
+        settings.live_tables = Some(std::sync::Arc::new(live.tables));
+        // The server says which version the migrations will meet.
+        if cfg.postgres_version.is_none() {
+            cfg.postgres_version = live.major_version;
+        }
+    }
+    let report = crate::lint(&paths, &cfg, &settings);
+    Ok((report, cfg, paths))
+}

@@ -1,0 +1,88 @@
+//! The commands: each file does the I/O of one `pgvet` verb around library
+//! calls (read arguments and config, run, print, pick the outcome). main.rs
+//! parses the command line and turns the [`Outcome`] into an exit code.
+
+pub mod args;
+pub mod audit;
+pub mod baseline;
+pub mod explain;
+pub mod fix;
+pub mod init;
+pub mod lint;
+pub mod rules;
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::{Context, Result};
+
+use crate::config::Config;
+use crate::report::{self, Severity};
+pub use args::*;
+
+/// How a run ended; the process exit code follows from it.
+pub enum Outcome {
+    Clean,
+    Findings,
+    Failed,
+}
+
+/// The config file and command-line rule choices.
+pub fn load_config(common: &CommonArgs, cwd: &std::path::Path) -> Result<Config> {
+    let config_path = common
+        .config
+        .clone()
+        .or_else(|| crate::config::discover(cwd));
+    let mut cfg = match &config_path {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    if !common.select.is_empty() {
+        cfg.select = Some(common.select.clone());
+    }
+    cfg.ignore.extend(common.ignore.iter().cloned());
+    cfg.strict |= common.strict;
+    cfg.check_rule_ids("command line")?;
+    Ok(cfg)
+}
+
+/// Prints the report; the outcome follows from its errors and findings.
+pub fn finish(report: &report::Report, common: &CommonArgs) -> Result<Outcome> {
+    let out = match common.format {
+        Format::Json => report::json::render(report),
+        Format::Human => report::human::render(report, use_color()),
+        Format::Sarif => report::sarif::render(report),
+        Format::Github => report::github::render(report),
+        Format::Gitlab => report::gitlab::render(report),
+    };
+    write_stdout(&out)?;
+
+    if !report.errors.is_empty() {
+        return Ok(Outcome::Failed);
+    }
+    let threshold = match common.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    let failing = matches!((threshold, report.max_severity()), (Some(t), Some(max)) if max >= t);
+    Ok(if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// Color only on a terminal, and never when NO_COLOR is set (no-color.org).
+pub fn use_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+pub fn write_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`pgvet rules | head`) is not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to stdout"),
+    }
+}

@@ -1,0 +1,238 @@
+//! Findings and the finished report; formatters live in the submodules.
+
+pub mod baseline;
+pub mod changed;
+pub(crate) mod fingerprint;
+pub mod gap;
+pub mod remedy;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{FileId, Span};
+use crate::sql::line_index::LineIndex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A resolved position: 1-based lines and columns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub object: String,
+    pub location: Option<Location>,
+    pub help: String,
+    /// Where in the sources, before resolution to a [`Location`].
+    #[serde(skip)]
+    pub span: Option<Span>,
+    /// The mechanical change that fixes it, when the rule knows a safe one
+    /// (`pgvet fix` turns it into SQL).
+    #[serde(skip)]
+    pub remedy: Option<crate::findings::remedy::Remedy>,
+}
+
+/// Input pgvet could not use: unreadable file, invalid UTF-8, SQL that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputError {
+    pub file: String,
+    pub line: Option<u32>,
+    #[serde(skip)]
+    pub column: Option<u32>,
+    pub message: String,
+}
+
+impl InputError {
+    pub fn file(path: &Path, message: String) -> Self {
+        InputError {
+            file: path.display().to_string(),
+            line: None,
+            column: None,
+            message,
+        }
+    }
+}
+
+/// One source file of a lint run, kept for code frames.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub id: FileId,
+    pub path: String,
+    /// Shared with the statements parsed from it (they narrow spans with it).
+    pub text: std::sync::Arc<str>,
+    pub lines: LineIndex,
+}
+
+impl SourceFile {
+    pub fn new(id: FileId, path: String, text: String) -> Self {
+        let lines = LineIndex::new(&text);
+        SourceFile {
+            id,
+            path,
+            text: text.into(),
+            lines,
+        }
+    }
+
+    pub fn location(&self, span: Span) -> Location {
+        let (line, column) = self.lines.position(&self.text, span.start as usize);
+        let (end_line, end_column) = self.lines.position(&self.text, span.end as usize);
+        Location {
+            file: self.path.clone(),
+            line,
+            column,
+            end_line,
+            end_column,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub statements: usize,
+    pub findings: usize,
+    pub errors: usize,
+    /// How many things pgvet could not analyze (`Report::not_analyzed`).
+    pub not_analyzed: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<InputError>,
+    pub sources: Vec<SourceFile>,
+    pub summary: Summary,
+    /// The database an audit read (`user@host:port/db`); None for lint.
+    pub database: Option<String>,
+    /// `lint --baseline`: how many findings it hid, which entries are stale.
+    pub baseline: Option<baseline::Applied>,
+    /// `lint --changed-since` / `--staged`: the files findings were kept for.
+    pub changed: Option<changed::Applied>,
+    /// What the run could not analyze (DO blocks, dynamic SQL, bodies that
+    /// do not parse, ...), gathered by `passes::coverage`.
+    pub not_analyzed: Vec<gap::Gap>,
+    /// The schema the findings are about, when the caller asked to keep it
+    /// (`pgvet fix` builds its SQL from it).
+    pub catalog: Option<crate::catalog::Catalog>,
+}
+
+impl Report {
+    /// Fills locations from spans and sorts findings by file, line, rule.
+    pub fn finish(&mut self) {
+        for f in &mut self.findings {
+            if let Some(span) = f.span {
+                f.location = self
+                    .sources
+                    .get(span.file.0 as usize)
+                    .map(|src| src.location(span));
+            }
+        }
+        let file_order = |f: &Finding| f.span.map_or(u32::MAX, |s| s.file.0);
+        // Findings without a location (a live audit) are grouped by object.
+        let unplaced = |f: &Finding| f.location.is_none().then(|| f.object.clone());
+        self.findings.sort_by(|a, b| {
+            (
+                file_order(a),
+                a.location.as_ref().map(|l| (l.line, l.column)),
+                unplaced(a),
+                a.rule,
+                &a.object,
+                &a.message,
+            )
+                .cmp(&(
+                    file_order(b),
+                    b.location.as_ref().map(|l| (l.line, l.column)),
+                    unplaced(b),
+                    b.rule,
+                    &b.object,
+                    &b.message,
+                ))
+        });
+        self.findings.dedup();
+        self.summary.findings = self.findings.len();
+        self.summary.errors = self.errors.len();
+        for g in &mut self.not_analyzed {
+            if let Some(span) = g.span {
+                g.location = self
+                    .sources
+                    .get(span.file.0 as usize)
+                    .map(|src| src.location(span));
+            }
+        }
+        self.not_analyzed
+            .sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+        self.summary.not_analyzed = self.not_analyzed.len();
+    }
+
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// A stable fingerprint for each finding, in the order of `findings`:
+    /// what SARIF's `partialFingerprints`, GitLab's `fingerprint` and the
+    /// baseline use to recognize a finding across runs and commits.
+    ///
+    /// It is 16 lowercase hex digits: the FNV-1a 64-bit hash (a fixed
+    /// algorithm, the same on every run, version and platform) of the rule
+    /// id, the object, and
+    /// - for a finding with a source span (lint): the source text of that
+    ///   span, normalized: comments dropped, whitespace runs collapsed to one
+    ///   space between words and dropped next to punctuation, ASCII letters
+    ///   lowercased outside quoted strings and quoted identifiers (`'...'`,
+    ///   `"..."`); dollar-quoted bodies count as code;
+    /// - for a finding without one (audit): its message.
+    ///
+    /// Line and column numbers are never part of it, so edits elsewhere in a
+    /// file leave it unchanged. When several findings would get the same
+    /// fingerprint, the second, third, ... in report order also hash their
+    /// occurrence number, so every fingerprint of a report is distinct.
+    pub fn fingerprints(&self) -> Vec<String> {
+        let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+        self.findings
+            .iter()
+            .map(|f| {
+                let mut key = fingerprint::Key::new();
+                key.field(f.rule);
+                key.field(&f.object);
+                match f.span.and_then(|s| self.span_text(s)) {
+                    Some(text) => key.field(&fingerprint::normalize_sql(text)),
+                    None => key.field(&f.message),
+                }
+                fingerprint::numbered(key, &mut seen)
+            })
+            .collect()
+    }
+
+    /// The source text a span covers, when the span is in one of the files read.
+    pub fn span_text(&self, span: Span) -> Option<&str> {
+        let source = self.sources.get(span.file.0 as usize)?;
+        source.text.get(span.start as usize..span.end as usize)
+    }
+}

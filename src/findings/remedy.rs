@@ -1,0 +1,48 @@
+//! A fix a rule attaches to a finding, as data: `fix` writes the SQL for it.
+
+use crate::catalog::{Function, Ident, QualifiedName, TypeName};
+
+/// A fix a rule knows for one finding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Remedy {
+    /// fk-missing-index: a btree index on the foreign key's columns.
+    IndexForeignKey {
+        table: QualifiedName,
+        columns: Vec<Ident>,
+    },
+    /// duplicate-index: drop this index (it backs no constraint).
+    DropIndex { table: QualifiedName, index: Ident },
+    /// security-definer-search-path, function-search-path-mutable.
+    PinSearchPath {
+        function: QualifiedName,
+        args: Vec<TypeName>,
+    },
+    /// rls-disabled, policy-exists-rls-disabled.
+    EnableRls { table: QualifiedName },
+    /// rls-initplan: wrap the policy's per-row request calls in `(select ...)`.
+    WrapPolicyCalls { table: QualifiedName, policy: Ident },
+    /// security-definer-executable-by-public: `public` means PUBLIC.
+    RevokeExecute {
+        function: QualifiedName,
+        args: Vec<TypeName>,
+        roles: Vec<Ident>,
+    },
+    /// security-definer-view.
+    SecurityInvoker { view: QualifiedName },
+    /// timestamp-nullable, for a NOT NULL column without a default.
+    DefaultNow { table: QualifiedName, column: Ident },
+    /// autovacuum-disabled: reset a storage parameter to the server's setting.
+    ResetOption {
+        table: QualifiedName,
+        option: String,
+    },
+}
+
+impl Remedy {
+    pub fn pin_search_path(f: &Function) -> Remedy {
+        Remedy::PinSearchPath {
+            function: f.name.clone(),
+            args: f.signature().into_iter().cloned().collect(),
+        }
+    }
+}

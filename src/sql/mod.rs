@@ -1,0 +1,26 @@
+//! Everything that reads SQL text: the statement splitter and scanner (over
+//! libpg_query's C functions), psql input, the line index, parse-tree helpers,
+//! and the expression and PL/pgSQL readers. The lowest layer: it names no
+//! other module of pgvet.
+
+pub mod ast;
+pub mod expr;
+pub mod line_index;
+pub mod pgffi;
+pub mod plpgsql;
+pub mod psql;
+pub mod split;
+
+pub use ast::{descendants, split_name, strings};
+
+/// Index of a source file in the lint run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}

@@ -6,6 +6,7 @@
 
 pub mod baseline;
 pub mod body;
+pub mod extensions;
 pub mod ident;
 mod keywords;
 pub mod resolve;

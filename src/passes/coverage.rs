@@ -11,7 +11,7 @@
 
 use rayon::prelude::*;
 
-use crate::catalog::{baseline, body, BodyCheck, Catalog, Function, QualifiedName, Span};
+use crate::catalog::{body, BodyCheck, Catalog, Function, QualifiedName, Span};
 use crate::config::Config;
 use crate::findings::gap::{Gap, GapKind};
 use crate::findings::{Finding, Severity, SourceFile};
@@ -53,7 +53,7 @@ pub fn of_catalog(cat: &Catalog, files: &[String]) -> Vec<Gap> {
         out.push(Gap::new(GapKind::DoBlock, file, span, reason));
     }
     for ext in cat.extensions.values() {
-        let (functions, types) = baseline::extension_objects(ext.name.as_str());
+        let (functions, types) = crate::catalog::extensions::objects(ext.name.as_str());
         // Only what the migrations create: a live database's extensions are
         // skipped as a whole, and the baseline's are modeled. PL/pgSQL brings
         // only its language, which pgvet reads.
@@ -304,7 +304,8 @@ mod tests {
         let out = gaps(
             "create extension if not exists pg_hashids with schema extensions;\n\
              create extension if not exists citext with schema extensions;\n\
-             create extension if not exists pgcrypto with schema extensions;",
+             create extension if not exists pgcrypto with schema extensions;\n\
+             create extension if not exists fuzzystrmatch with schema extensions;",
         );
         assert_eq!(
             out,

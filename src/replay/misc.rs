@@ -200,7 +200,7 @@ impl Replayer {
         };
         let from = std::mem::replace(&mut ext.schema, to.clone());
         let origin = ext.origin;
-        let (functions, types) = baseline::extension_objects(name.as_str());
+        let (functions, types) = crate::catalog::extensions::objects(name.as_str());
         let mut moved = false;
         for f in functions {
             moved |= self
@@ -330,7 +330,8 @@ impl Replayer {
                         .extensions
                         .remove(&Ident::new(name.sval.clone()))
                     {
-                        let (functions, types) = baseline::extension_objects(ext.name.as_str());
+                        let (functions, types) =
+                            crate::catalog::extensions::objects(ext.name.as_str());
                         for f in functions {
                             self.catalog
                                 .functions
@@ -467,11 +468,8 @@ impl Replayer {
         // Extensions whose control file pins their schema ignore WITH SCHEMA
         // (or reject another one) and the search path; PostgreSQL creates
         // the pinned schema when it is missing.
-        let pinned = match s.extname.as_str() {
-            "adminpack" | "plpgsql" => Some("pg_catalog"),
-            "pgmq" => Some("pgmq"),
-            _ => None,
-        };
+        let known = crate::catalog::extensions::find(&s.extname);
+        let pinned = known.and_then(|k| k.pinned_schema);
         if let Some(p) = pinned.filter(|p| *p != "pg_catalog") {
             self.ensure_schema(p, stmt);
         }
@@ -484,11 +482,7 @@ impl Replayer {
                 .unwrap_or_else(|| resolve::creation_schema(&self.catalog, &self.search_path)),
         };
         // Extensions that bring a schema of their own.
-        let own_schema = match s.extname.as_str() {
-            "pg_net" => Some("net"),
-            "pg_cron" => Some("cron"),
-            _ => None,
-        };
+        let own_schema = known.and_then(|k| k.objects_schema);
         if let Some(own) = own_schema {
             self.ensure_schema(own, stmt);
         }

@@ -37,64 +37,9 @@ pub fn platform_schemas(platform: Platform) -> &'static [&'static str] {
     }
 }
 
-/// Functions and types an extension brings, for name resolution.
-pub fn extension_objects(extension: &str) -> (&'static [&'static str], &'static [&'static str]) {
-    match extension {
-        "pgcrypto" => (
-            &[
-                "gen_random_bytes",
-                "crypt",
-                "gen_salt",
-                "digest",
-                "hmac",
-                "encrypt",
-                "decrypt",
-                "pgp_sym_encrypt",
-                "pgp_sym_decrypt",
-                "armor",
-                "dearmor",
-            ],
-            &[],
-        ),
-        "uuid-ossp" => (
-            &[
-                "uuid_generate_v1",
-                "uuid_generate_v1mc",
-                "uuid_generate_v3",
-                "uuid_generate_v4",
-                "uuid_generate_v5",
-                "uuid_nil",
-            ],
-            &[],
-        ),
-        "citext" => (&["citext_eq", "citext_larger"], &["citext"]),
-        "pg_trgm" => (&["similarity", "word_similarity", "show_trgm"], &[]),
-        "vector" => (
-            &[
-                "cosine_distance",
-                "l2_distance",
-                "inner_product",
-                "vector_dims",
-            ],
-            &["vector", "halfvec", "sparsevec"],
-        ),
-        "postgis" => (
-            &["st_distance", "st_makepoint", "st_setsrid", "st_dwithin"],
-            &["geometry", "geography"],
-        ),
-        "hstore" => (&["akeys", "avals", "hstore_to_json"], &["hstore"]),
-        "ltree" => (&["subltree", "nlevel"], &["ltree", "lquery"]),
-        "moddatetime" => (&["moddatetime"], &[]),
-        "pg_net" => (&["http_get", "http_post"], &[]),
-        "pg_cron" => (&["schedule", "unschedule"], &[]),
-        "unaccent" => (&["unaccent"], &[]),
-        _ => (&[], &[]),
-    }
-}
-
 /// Adds an extension's known objects into `schema` (at CREATE EXTENSION or in a baseline).
 pub fn add_extension_objects(cat: &mut Catalog, extension: &str, schema: &Ident, origin: Origin) {
-    let (functions, types) = extension_objects(extension);
+    let (functions, types) = super::extensions::objects(extension);
     for f in functions {
         let mut func = function(schema.as_str(), f, &[], "void");
         func.extension_owned = true;

@@ -1,31 +1,19 @@
 //! Extensions installed into a schema the API serves. Docs: rules/extension-in-public.yaml.
 
-use crate::catalog::QualifiedName;
+use crate::catalog::{extensions, QualifiedName};
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct ExtensionInPublic;
-
-/// Extensions whose control file fixes their schema (or that create one of
-/// their own): where they land is not the migration's choice.
-const FIXED_SCHEMA: &[&str] = &[
-    "plpgsql",
-    "pg_cron",
-    "pg_net",
-    "pgsodium",
-    "supabase_vault",
-    "pg_graphql",
-    "pgmq",
-    "pg_tle",
-    "postgis_topology",
-    "postgis_tiger_geocoder",
-];
 
 impl SchemaRule for ExtensionInPublic {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let cat = cx.catalog;
         for ext in cat.extensions.values() {
             // The platform's own extensions are where the platform put them.
-            if ext.origin.is_baseline() || FIXED_SCHEMA.contains(&ext.name.as_str()) {
+            // Extensions whose control file fixes their schema (or that create one of
+            // their own): where they land is not the migration's choice.
+            let fixed = extensions::find(ext.name.as_str()).is_some_and(|k| k.fixed_schema);
+            if ext.origin.is_baseline() || fixed {
                 continue;
             }
             if !cat.is_exposed(&ext.schema) {

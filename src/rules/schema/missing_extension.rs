@@ -4,7 +4,7 @@
 use pg_query::protobuf::{self as pb, KeywordKind, Token};
 use pg_query::NodeEnum;
 
-use crate::catalog::{baseline, resolve, Catalog, Ident, QualifiedName, Span};
+use crate::catalog::{baseline, extensions, resolve, Catalog, Ident, QualifiedName, Span};
 use crate::rules::support::statement_subject;
 use crate::rules::{StatementRule, StmtCtx};
 use crate::sql::split::Statement;
@@ -295,11 +295,9 @@ fn problem(cat: &Catalog, path: &[Ident], u: &Use) -> Option<Problem> {
         return Some(Problem::NotCreated);
     };
     // pg_net and pg_cron put their objects in a schema of their own.
-    let home = match u.extension {
-        "pg_net" => Ident::new("net"),
-        "pg_cron" => Ident::new("cron"),
-        _ => ext.schema.clone(),
-    };
+    let home = extensions::find(u.extension)
+        .and_then(|k| k.objects_schema)
+        .map_or_else(|| ext.schema.clone(), Ident::new);
     // The catalog knows only some of an extension's objects: where the
     // extension is visible, trust that it has the one asked for.
     let visible = match &u.schema {
@@ -312,30 +310,11 @@ fn problem(cat: &Catalog, path: &[Ident], u: &Use) -> Option<Problem> {
 /// The extension that provides a name, for the well-known ones.
 fn provider(kind: Kind, schema: Option<&str>, name: &str) -> Option<&'static str> {
     match kind {
-        Kind::Function => match (schema, name) {
-            (Some("net"), n) if NET_FUNCTIONS.contains(&n) => Some("pg_net"),
-            (Some("cron"), n) if CRON_FUNCTIONS.contains(&n) => Some("pg_cron"),
-            (Some("net" | "cron"), _) => None,
-            (_, n) if n.starts_with("st_") && n.len() > 3 => Some("postgis"),
-            (_, n) => FUNCTIONS
-                .iter()
-                .find(|(_, names)| names.contains(&n))
-                .map(|(ext, _)| *ext),
-        },
-        Kind::Type => TYPES
-            .iter()
-            .find(|(_, names)| names.contains(&name))
-            .map(|(ext, _)| *ext),
-        Kind::OpClass => OPCLASSES
-            .iter()
-            .find(|(_, names)| names.contains(&name))
-            .map(|(ext, _)| *ext),
+        Kind::Function => extensions::function_provider(schema, name),
+        Kind::Type => extensions::type_provider(name),
+        Kind::OpClass => extensions::opclass_provider(name),
     }
 }
-
-/// pg_net's and pg_cron's functions, found only when called schema-qualified.
-const NET_FUNCTIONS: &[&str] = &["http_get", "http_post", "http_delete"];
-const CRON_FUNCTIONS: &[&str] = &["schedule", "unschedule", "schedule_in_database", "alter_job"];
 
 /// Whether `text` contains a word that [`provider`] could know as a function
 /// or type, compared case-insensitively (so a superset of what the scanner
@@ -347,13 +326,8 @@ fn mentions_provided_name(text: &str) -> bool {
     type Words = (std::collections::HashSet<&'static str>, usize);
     static WORDS: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
     let (words, longest) = WORDS.get_or_init(|| {
-        let words: std::collections::HashSet<&'static str> = FUNCTIONS
-            .iter()
-            .chain(TYPES)
-            .flat_map(|(_, names)| names.iter().copied())
-            .chain(NET_FUNCTIONS.iter().copied())
-            .chain(CRON_FUNCTIONS.iter().copied())
-            .collect();
+        let words: std::collections::HashSet<&'static str> =
+            extensions::all_object_names().collect();
         let longest = words.iter().map(|w| w.len()).max().unwrap_or(0);
         (words, longest)
     });
@@ -377,7 +351,13 @@ fn mentions_provided_name(text: &str) -> bool {
         let Some(word) = bytes.get(start..i) else {
             break;
         };
-        if word.len() > 3 && word.get(..3).is_some_and(|p| p.eq_ignore_ascii_case(b"st_")) {
+        let prefixed = extensions::function_prefixes().any(|p| {
+            word.len() > p.len()
+                && word
+                    .get(..p.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(p.as_bytes()))
+        });
+        if prefixed {
             return true;
         }
         if word.len() > (*longest).min(lower.len()) {
@@ -394,126 +374,6 @@ fn mentions_provided_name(text: &str) -> bool {
     }
     false
 }
-
-const FUNCTIONS: &[(&str, &[&str])] = &[
-    (
-        "pgcrypto",
-        &[
-            "gen_random_bytes",
-            "crypt",
-            "gen_salt",
-            "digest",
-            "hmac",
-            "encrypt",
-            "decrypt",
-            "pgp_sym_encrypt",
-            "pgp_sym_decrypt",
-            "pgp_pub_encrypt",
-            "pgp_pub_decrypt",
-            "armor",
-            "dearmor",
-        ],
-    ),
-    (
-        "uuid-ossp",
-        &[
-            "uuid_generate_v1",
-            "uuid_generate_v1mc",
-            "uuid_generate_v3",
-            "uuid_generate_v4",
-            "uuid_generate_v5",
-            "uuid_nil",
-            "uuid_ns_dns",
-            "uuid_ns_url",
-            "uuid_ns_oid",
-            "uuid_ns_x500",
-        ],
-    ),
-    (
-        "pg_trgm",
-        &[
-            "similarity",
-            "word_similarity",
-            "strict_word_similarity",
-            "show_trgm",
-            "show_limit",
-            "set_limit",
-        ],
-    ),
-    (
-        "vector",
-        &[
-            "cosine_distance",
-            "l2_distance",
-            "l1_distance",
-            "inner_product",
-            "vector_dims",
-            "vector_norm",
-            "l2_normalize",
-        ],
-    ),
-    (
-        "hstore",
-        &[
-            "hstore",
-            "akeys",
-            "avals",
-            "skeys",
-            "svals",
-            "hstore_to_json",
-            "hstore_to_jsonb",
-        ],
-    ),
-    (
-        "ltree",
-        &[
-            "subltree",
-            "subpath",
-            "nlevel",
-            "lca",
-            "text2ltree",
-            "ltree2text",
-        ],
-    ),
-    ("unaccent", &["unaccent"]),
-    ("moddatetime", &["moddatetime"]),
-    (
-        "fuzzystrmatch",
-        &[
-            "levenshtein",
-            "levenshtein_less_equal",
-            "soundex",
-            "metaphone",
-            "dmetaphone",
-        ],
-    ),
-];
-
-const TYPES: &[(&str, &[&str])] = &[
-    ("citext", &["citext"]),
-    ("vector", &["vector", "halfvec", "sparsevec"]),
-    ("postgis", &["geometry", "geography"]),
-    ("hstore", &["hstore"]),
-    ("ltree", &["ltree", "lquery", "ltxtquery"]),
-];
-
-const OPCLASSES: &[(&str, &[&str])] = &[
-    ("pg_trgm", &["gin_trgm_ops", "gist_trgm_ops"]),
-    (
-        "vector",
-        &[
-            "vector_cosine_ops",
-            "vector_l2_ops",
-            "vector_ip_ops",
-            "vector_l1_ops",
-            "halfvec_cosine_ops",
-            "halfvec_l2_ops",
-            "halfvec_ip_ops",
-        ],
-    ),
-    ("ltree", &["gist_ltree_ops"]),
-    ("hstore", &["gist_hstore_ops", "gin_hstore_ops"]),
-];
 
 /// The `SET search_path` of a CREATE FUNCTION, as written (comma-joined).
 fn set_search_path(options: &[pb::Node]) -> Option<String> {

@@ -322,14 +322,18 @@ fn provider(kind: Kind, schema: Option<&str>, name: &str) -> Option<&'static str
 /// PostgreSQL's scanner over every statement was a tenth of a lint's CPU;
 /// this pass over the bytes is what decides whether to.
 fn mentions_provided_name(text: &str) -> bool {
-    // The names, and the length of the longest.
-    type Words = (std::collections::HashSet<&'static str>, usize);
+    // The names, the length of the longest, and the function name prefixes.
+    type Words = (
+        std::collections::HashSet<&'static str>,
+        usize,
+        Vec<&'static str>,
+    );
     static WORDS: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
-    let (words, longest) = WORDS.get_or_init(|| {
+    let (words, longest, prefixes) = WORDS.get_or_init(|| {
         let words: std::collections::HashSet<&'static str> =
             extensions::all_object_names().collect();
         let longest = words.iter().map(|w| w.len()).max().unwrap_or(0);
-        (words, longest)
+        (words, longest, extensions::function_prefixes().collect())
     });
     let is_word_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80;
     let bytes = text.as_bytes();
@@ -351,7 +355,7 @@ fn mentions_provided_name(text: &str) -> bool {
         let Some(word) = bytes.get(start..i) else {
             break;
         };
-        let prefixed = extensions::function_prefixes().any(|p| {
+        let prefixed = prefixes.iter().any(|p| {
             word.len() > p.len()
                 && word
                     .get(..p.len())

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use pg_query::protobuf::Token;
+use pg_query::protobuf::{self as pb, Token};
 use pg_query::NodeEnum;
 
 use super::{pgffi, psql};
@@ -201,7 +201,10 @@ pub fn split_file(file: FileId, text: &str) -> Result<Vec<(usize, usize)>, Parse
     let skipped = psql::skipped(text);
     let scanned = psql::blank(text, &skipped);
     let (ranges, unterminated) = match pgffi::split(&scanned) {
-        Ok(ranges) => (with_gaps(&scanned, ranges), false),
+        Ok(ranges) => (
+            with_atomic_bodies(&scanned, with_gaps(&scanned, ranges)),
+            false,
+        ),
         Err(e) => match e.offset.and_then(|at| before_unterminated(&scanned, at)) {
             Some(ranges) => (ranges, true),
             None => {
@@ -380,11 +383,125 @@ fn push_gap(text: &str, from: usize, to: usize, out: &mut Vec<(usize, usize)>) {
     let Some(gap) = text.get(from..to) else {
         return;
     };
-    for piece in gap.split(';') {
-        if first_token(piece).is_some() {
-            let start = piece.as_ptr() as usize - text.as_ptr() as usize;
-            out.push((start, start + piece.len()));
+    if first_token(gap).is_none() {
+        return;
+    }
+    // Split at the `;` tokens PostgreSQL's scanner sees: a `;` in a comment or
+    // a string (`-- down: drop table t; then ...`) ends nothing.
+    let semicolons: Vec<usize> = match pg_query::scan_tokens(gap) {
+        Ok(tokens) => tokens
+            .iter()
+            .filter(|t| t.token == Token::Ascii59 as i32)
+            .filter_map(|t| usize::try_from(t.start).ok())
+            .collect(),
+        // What the scanner cannot read is reported by the parser.
+        Err(_) => Vec::new(),
+    };
+    let mut start = 0;
+    for end in semicolons.into_iter().chain(std::iter::once(gap.len())) {
+        if let Some(piece) = gap.get(start..end) {
+            if first_token(piece).is_some() {
+                out.push((from + start, from + end));
+            }
         }
+        start = end + 1;
+    }
+}
+
+/// SQL-standard bodies (`CREATE FUNCTION ... BEGIN ATOMIC ...; ...; END`,
+/// PostgreSQL 14+) hold `;` that do not end the statement; the scanner split
+/// cuts them there. Joins such pieces back, as psql does: in a statement
+/// that starts with CREATE [OR REPLACE] FUNCTION or PROCEDURE, outside
+/// parentheses, BEGIN opens a block, CASE inside one opens another, END
+/// closes one, and `;` ends the statement only with no block open
+/// (psql's `begin_depth` in psqlscan.l).
+fn with_atomic_bodies(text: &str, ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    let mentions_atomic = |r: &(usize, usize)| {
+        text.get(r.0..r.1).is_some_and(|s| {
+            s.as_bytes()
+                .windows(6)
+                .any(|w| w.eq_ignore_ascii_case(b"atomic"))
+        })
+    };
+    if !ranges.iter().any(mentions_atomic) {
+        return ranges;
+    }
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    let mut body = BodyDepth::default();
+    for range in ranges {
+        let open = body.depth > 0;
+        if !open {
+            body = BodyDepth::default();
+        }
+        if open || mentions_atomic(&range) {
+            body.feed(text.get(range.0..range.1).unwrap_or_default());
+        }
+        match out.last_mut() {
+            Some(last) if open => last.1 = range.1,
+            _ => out.push(range),
+        }
+    }
+    out
+}
+
+/// psql's tracking of BEGIN ... END in a CREATE FUNCTION/PROCEDURE statement.
+#[derive(Default)]
+struct BodyDepth {
+    /// The first words of the statement, lowercased, up to four.
+    words: Vec<String>,
+    depth: usize,
+    parens: usize,
+}
+
+impl BodyDepth {
+    fn feed(&mut self, piece: &str) {
+        let Ok(tokens) = pg_query::scan_tokens(piece) else {
+            return;
+        };
+        for t in &tokens {
+            let Ok(kind) = Token::try_from(t.token) else {
+                continue;
+            };
+            match kind {
+                Token::Ascii40 => self.parens += 1,
+                Token::Ascii41 => self.parens = self.parens.saturating_sub(1),
+                Token::SqlComment | Token::CComment => {}
+                _ => {
+                    let keyword = t.keyword_kind != pb::KeywordKind::NoKeyword as i32;
+                    if !(keyword || kind == Token::Ident) {
+                        continue;
+                    }
+                    let word = piece
+                        .get(
+                            usize::try_from(t.start).unwrap_or(0)
+                                ..usize::try_from(t.end).unwrap_or(0),
+                        )
+                        .unwrap_or_default()
+                        .to_ascii_lowercase();
+                    if self.words.len() < 4 {
+                        self.words.push(word.clone());
+                    }
+                    if !self.creates_routine() || self.parens > 0 {
+                        continue;
+                    }
+                    match word.as_str() {
+                        "begin" => self.depth += 1,
+                        "case" if self.depth > 0 => self.depth += 1,
+                        "end" => self.depth = self.depth.saturating_sub(1),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    fn creates_routine(&self) -> bool {
+        let w: Vec<&str> = self.words.iter().map(String::as_str).collect();
+        matches!(
+            w.as_slice(),
+            ["create", "function" | "procedure", ..]
+                | ["create", "or", "replace", "function" | "procedure", ..]
+        )
     }
 }
 
@@ -505,6 +622,67 @@ mod tests {
     fn comment_only_file_has_no_statements() {
         let (stmts, errors) = parse_file(F, "-- nothing\n/* here /* nested */ */\n");
         assert!(stmts.is_empty() && errors.is_empty());
+    }
+
+    #[test]
+    fn a_semicolon_in_a_trailing_comment_ends_nothing() {
+        for sql in [
+            "create table t (id int);\n-- rollback: drop table t; then redeploy\n",
+            "create table t (id int);\n/* down: drop table t; drop type x; */\n",
+            "create table t (id int); -- a; b\n-- c; d",
+            "-- only a note; nothing else\n",
+            "/* one; two */ -- three; four\n",
+        ] {
+            let (stmts, errors) = parse_file(F, sql);
+            assert!(errors.is_empty(), "{sql:?}: {errors:?}");
+            assert_eq!(
+                stmts.len(),
+                usize::from(sql.starts_with("create")),
+                "{sql:?}"
+            );
+        }
+        // Garbage after the last statement is still split at real semicolons.
+        let (stmts, errors) = parse_file(F, "select 1; asdf -- x; y\n; qwer;");
+        assert_eq!((stmts.len(), errors.len()), (1, 2), "{errors:?}");
+    }
+
+    #[test]
+    fn sql_standard_bodies_are_one_statement() {
+        let sql = "create function f(x int) returns int language sql\nbegin atomic\n  select x + 1;\nend;\n\
+                   create or replace procedure p() language sql\nBEGIN ATOMIC\n  insert into t values (1);\n  \
+                   select case when true then 1 else 2 end;\n  select 3;\nEND;\n\
+                   select 4;\ncreate function g() returns int language sql return 5;\nselect 6;";
+        let (stmts, errors) = parse_file(F, sql);
+        assert!(errors.is_empty(), "{errors:?}");
+        let kinds: Vec<String> = stmts
+            .iter()
+            .map(|s| {
+                format!("{:?}", s.node)
+                    .split('(')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "CreateFunctionStmt",
+                "CreateFunctionStmt",
+                "SelectStmt",
+                "CreateFunctionStmt",
+                "SelectStmt"
+            ]
+        );
+        // The statement's span covers the whole body.
+        let first = &stmts[0];
+        assert_eq!(
+            &sql[first.span.start as usize..first.span.end as usize],
+            "create function f(x int) returns int language sql\nbegin atomic\n  select x + 1;\nend"
+        );
+        // BEGIN in parentheses or outside a routine opens nothing.
+        let (stmts, errors) = parse_file(F, "begin;\nselect 1;\ncommit;");
+        assert_eq!((stmts.len(), errors.len()), (3, 0));
     }
 
     fn statement_texts<'s>(sql: &'s str, stmts: &[Statement]) -> Vec<&'s str> {

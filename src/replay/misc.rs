@@ -67,6 +67,14 @@ impl Replayer {
                 {
                     c.name = new.clone();
                 }
+                // The index behind a PRIMARY KEY or UNIQUE constraint is renamed with it.
+                for ix in table
+                    .indexes
+                    .iter_mut()
+                    .filter(|ix| ix.constraint_backed && ix.name.as_str() == s.subname)
+                {
+                    ix.name = new.clone();
+                }
             }
             Ok(Ot::ObjectIndex) => {
                 let Some(rv) = &s.relation else { return };

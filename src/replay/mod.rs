@@ -40,6 +40,9 @@ pub struct Replayer {
     /// The grants the last new relation got from default privileges, which
     /// the next one shares when it gets the same.
     last_grants: Option<crate::catalog::Grants>,
+    /// The PRIMARY KEY and UNIQUE constraints the current CREATE or ALTER
+    /// TABLE added, with whether their name was written (`table::merge_keys`).
+    stmt_keys: Vec<(Ident, bool)>,
 }
 
 impl Replayer {
@@ -52,6 +55,7 @@ impl Replayer {
             unattached: Default::default(),
             generated_ddl: false,
             last_grants: None,
+            stmt_keys: Vec::new(),
         }
     }
 
@@ -224,6 +228,133 @@ mod tests {
         assert_eq!(fk.ref_table, q("auth", "users"));
         assert_eq!(fk.on_delete, crate::catalog::FkAction::Cascade);
         assert!(cat.sequences.contains_key(&q("public", "t_id_seq")));
+    }
+
+    /// (constraint name, kind, columns) and (index name, columns) of a table.
+    fn keys(cat: &Catalog, table: &str) -> (Vec<String>, Vec<String>) {
+        let t = cat.table(&q("public", table)).unwrap();
+        let cols = |c: &[Ident]| c.iter().map(Ident::as_str).collect::<Vec<_>>().join(",");
+        let constraints = t
+            .constraints
+            .iter()
+            .map(|c| match &c.kind {
+                ConstraintKind::PrimaryKey { columns } => {
+                    format!("{} pk({})", c.name, cols(columns))
+                }
+                ConstraintKind::Unique { columns, .. } => {
+                    format!("{} unique({})", c.name, cols(columns))
+                }
+                _ => format!("{} other", c.name),
+            })
+            .collect();
+        let indexes = t
+            .indexes
+            .iter()
+            .map(|ix| {
+                let keys: Vec<String> = ix
+                    .elems
+                    .iter()
+                    .map(|e| match &e.key {
+                        crate::catalog::IndexKey::Column(c) => c.to_string(),
+                        crate::catalog::IndexKey::Expression(_) => "(expr)".to_string(),
+                    })
+                    .collect();
+                format!("{}({})", ix.name, keys.join(","))
+            })
+            .collect();
+        (constraints, indexes)
+    }
+
+    #[test]
+    fn equal_keys_of_one_statement_make_one_index() {
+        // Checked on PostgreSQL 15: transformIndexConstraints keeps the
+        // primary key, drops equal UNIQUE specifications, and gives the key
+        // the name of a named one merged into it.
+        let cat = replay(
+            "create table a (id int primary key unique);
+             create table b (id int primary key, constraint b_named unique (id));
+             create table c (id int, x int, unique (x), unique (x), unique (id, x));
+             create table d (id int);
+             alter table d add unique (id), add primary key (id);
+             create table e (id int unique);
+             alter table e add primary key (id);",
+        );
+        assert_eq!(
+            keys(&cat, "a"),
+            (vec!["a_pkey pk(id)".into()], vec!["a_pkey(id)".into()])
+        );
+        assert_eq!(
+            keys(&cat, "b"),
+            (vec!["b_named pk(id)".into()], vec!["b_named(id)".into()])
+        );
+        assert_eq!(
+            keys(&cat, "c").1,
+            ["c_x_key(x)", "c_id_x_key(id,x)"].map(String::from)
+        );
+        // ALTER TABLE does not merge, nor do separate statements.
+        assert_eq!(
+            keys(&cat, "d").1,
+            ["d_id_key(id)", "d_pkey(id)"].map(String::from)
+        );
+        assert_eq!(
+            keys(&cat, "e").1,
+            ["e_id_key(id)", "e_pkey(id)"].map(String::from)
+        );
+    }
+
+    #[test]
+    fn key_using_index_takes_its_columns_and_renames_it() {
+        let cat = replay(
+            "create table s (id bigint not null, n int);
+             create unique index s_ix on s (id);
+             alter table s add constraint s_pkey primary key using index s_ix;
+             create table u (n int);
+             create unique index u_n on u (n);
+             alter table u add unique using index u_n;",
+        );
+        assert_eq!(
+            keys(&cat, "s"),
+            (vec!["s_pkey pk(id)".into()], vec!["s_pkey(id)".into()])
+        );
+        assert_eq!(
+            keys(&cat, "u"),
+            (vec!["u_n unique(n)".into()], vec!["u_n(n)".into()])
+        );
+    }
+
+    #[test]
+    fn renaming_a_constraint_renames_its_index_and_dropping_it_drops_both() {
+        let cat = replay(
+            "create table r (id int primary key, a int, constraint r_old unique (a));
+             alter table r rename constraint r_old to r_new;",
+        );
+        assert_eq!(
+            keys(&cat, "r").1,
+            ["r_pkey(id)", "r_new(a)"].map(String::from)
+        );
+        let cat = replay(
+            "create table r (id int primary key, a int, constraint r_old unique (a));
+             alter table r rename constraint r_old to r_new;
+             alter table r drop constraint r_new;",
+        );
+        assert_eq!(
+            keys(&cat, "r"),
+            (vec!["r_pkey pk(id)".into()], vec!["r_pkey(id)".into()])
+        );
+    }
+
+    #[test]
+    fn alter_table_adds_columns_before_constraints() {
+        let cat = replay(
+            "create table t (id int);
+             alter table t add primary key (x), add column x int;",
+        );
+        assert_eq!(keys(&cat, "t").1, ["t_pkey(x)"].map(String::from));
+        let t = cat.table(&q("public", "t")).unwrap();
+        assert!(t
+            .columns
+            .iter()
+            .any(|c| c.name.as_str() == "x" && c.not_null));
     }
 
     #[test]

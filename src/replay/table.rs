@@ -34,6 +34,7 @@ impl Replayer {
                 _ => None,
             });
         let mut table = Table::new(name.clone(), kind, Self::origin(stmt));
+        self.stmt_keys.clear();
         table.partition_of = partition_of;
         table.grants = self.default_relation_grants(&name.schema);
         apply_storage_options(&mut table, &s.options, false);
@@ -56,6 +57,7 @@ impl Replayer {
                 self.add_constraint(&mut table, c, None, stmt);
             }
         }
+        merge_keys(&mut table, std::mem::take(&mut self.stmt_keys));
         // Most tables keep the columns they are created with: no room to grow.
         table.columns.shrink_to_fit();
         table.constraints.shrink_to_fit();
@@ -124,10 +126,23 @@ impl Replayer {
         column: Option<&Ident>,
         stmt: &Statement,
     ) {
+        // `ADD CONSTRAINT ... PRIMARY KEY USING INDEX ix`: the columns are the index's.
+        let using_index = (!c.indexname.is_empty()).then(|| Ident::new(c.indexname.clone()));
+        let index_columns: Option<Vec<Ident>> = using_index.as_ref().and_then(|n| {
+            let ix = table.indexes.iter().find(|ix| &ix.name == n)?;
+            ix.elems
+                .iter()
+                .map(|e| match &e.key {
+                    IndexKey::Column(c) => Some(c.clone()),
+                    IndexKey::Expression(_) => None,
+                })
+                .collect()
+        });
         let keys = |list: &[pb::Node]| -> Vec<Ident> {
             let named: Vec<Ident> = ast::strings(list).into_iter().map(Ident::new).collect();
-            match (named.is_empty(), column) {
-                (true, Some(col)) => vec![col.clone()],
+            match (named.is_empty(), column, &index_columns) {
+                (true, _, Some(cols)) => cols.clone(),
+                (true, Some(col), None) => vec![col.clone()],
                 _ => named,
             }
         };
@@ -224,44 +239,51 @@ impl Replayer {
             Ok(ConstrType::ConstrExclusion) => ConstraintKind::Exclusion,
             _ => return,
         };
-        let name = if c.conname.is_empty() {
-            default_constraint_name(table, &kind, column)
-        } else {
-            Ident::new(c.conname.clone())
+        let name = match (c.conname.is_empty(), &using_index) {
+            (false, _) => Ident::new(c.conname.clone()),
+            // Without a name, the constraint takes the index's.
+            (true, Some(ix)) => ix.clone(),
+            (true, None) => default_constraint_name(table, &kind, column),
         };
         // PRIMARY KEY and UNIQUE are backed by a btree index of the constraint's name.
-        let index_columns = match &kind {
+        let backing_columns = match &kind {
             ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } => {
                 Some(columns.clone())
             }
             _ => None,
         };
-        if let Some(columns) = index_columns {
-            let using_index = (!c.indexname.is_empty()).then(|| Ident::new(c.indexname.clone()));
+        if let Some(columns) = backing_columns {
             match using_index.and_then(|n| table.indexes.iter_mut().find(|ix| ix.name == n)) {
-                Some(ix) => ix.constraint_backed = true,
-                None => table.indexes.push(Index {
-                    name: name.clone(),
-                    method: Ident::new("btree"),
-                    elems: columns
-                        .into_iter()
-                        .map(|c| IndexElem {
-                            key: IndexKey::Column(c),
-                            opclass: None,
-                            descending: false,
-                        })
-                        .collect(),
-                    include: ast::strings(&c.including)
-                        .into_iter()
-                        .map(Ident::new)
-                        .collect(),
-                    unique: true,
-                    predicate: None,
-                    is_valid: true,
-                    concurrently: false,
-                    constraint_backed: true,
-                    origin,
-                }),
+                // PostgreSQL renames the index to the constraint's name.
+                Some(ix) => {
+                    ix.constraint_backed = true;
+                    ix.name = name.clone();
+                }
+                None => {
+                    self.stmt_keys.push((name.clone(), !c.conname.is_empty()));
+                    table.indexes.push(Index {
+                        name: name.clone(),
+                        method: Ident::new("btree"),
+                        elems: columns
+                            .into_iter()
+                            .map(|c| IndexElem {
+                                key: IndexKey::Column(c),
+                                opclass: None,
+                                descending: false,
+                            })
+                            .collect(),
+                        include: ast::strings(&c.including)
+                            .into_iter()
+                            .map(Ident::new)
+                            .collect(),
+                        unique: true,
+                        predicate: None,
+                        is_valid: true,
+                        concurrently: false,
+                        constraint_backed: true,
+                        origin,
+                    })
+                }
             }
         }
         table.constraints.push(Constraint {
@@ -304,11 +326,23 @@ impl Replayer {
         let Some(mut table) = self.catalog.tables.remove(&name) else {
             return;
         };
-        for cmd in &s.cmds {
-            if let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node {
-                self.alter_table_cmd(&mut table, cmd, stmt);
-            }
+        self.stmt_keys.clear();
+        let mut cmds: Vec<&pb::AlterTableCmd> = s
+            .cmds
+            .iter()
+            .filter_map(|n| match &n.node {
+                Some(NodeEnum::AlterTableCmd(cmd)) => Some(cmd.as_ref()),
+                _ => None,
+            })
+            .collect();
+        // PostgreSQL runs the subcommands in passes, not in written order.
+        cmds.sort_by_key(|cmd| pass(cmd));
+        for cmd in cmds {
+            self.alter_table_cmd(&mut table, cmd, stmt);
         }
+        // Unlike CREATE TABLE, ALTER TABLE builds one index per key even when
+        // two are equal (checked on PostgreSQL 15).
+        self.stmt_keys.clear();
         self.catalog.tables.insert(name, table);
     }
 
@@ -760,6 +794,104 @@ pub(super) fn constraint_columns(kind: &ConstraintKind) -> Vec<&Ident> {
 }
 
 /// PostgreSQL's generated constraint names (`<table>_<cols>_fkey`, ...).
+/// The pass PostgreSQL runs an ALTER TABLE subcommand in (tablecmds.c's
+/// `AT_PASS_*`): drops, then type changes, then new columns, then column
+/// attributes, then indexes (PRIMARY KEY, UNIQUE), then other constraints
+/// and defaults, then the rest; in written order within a pass.
+fn pass(cmd: &pb::AlterTableCmd) -> u8 {
+    let index_constraint = || {
+        matches!(
+            cmd.def.as_deref().and_then(|d| d.node.as_ref()),
+            Some(NodeEnum::Constraint(c)) if matches!(
+                ConstrType::try_from(c.contype),
+                Ok(ConstrType::ConstrPrimary | ConstrType::ConstrUnique | ConstrType::ConstrExclusion)
+            )
+        )
+    };
+    match At::try_from(cmd.subtype) {
+        Ok(At::AtDropColumn | At::AtDropConstraint | At::AtDropNotNull | At::AtDropIdentity) => 0,
+        Ok(At::AtColumnDefault) if cmd.def.is_none() => 0,
+        Ok(At::AtAlterColumnType) => 1,
+        Ok(At::AtAddColumn) => 4,
+        Ok(At::AtSetNotNull | At::AtSetIdentity) => 5,
+        Ok(At::AtAddIndexConstraint | At::AtAddIndex) => 6,
+        Ok(At::AtAddConstraint) if index_constraint() => 6,
+        Ok(At::AtAddConstraint | At::AtColumnDefault | At::AtAddIdentity) => 7,
+        _ => 8,
+    }
+}
+
+/// PostgreSQL merges the PRIMARY KEY and UNIQUE specifications of one
+/// CREATE TABLE that would build equal indexes (`transformIndexConstraints`):
+/// the primary key is kept first, then each other one unless an equal one is
+/// kept already; a kept one without a written name takes the name of a named
+/// one merged into it. `added`: the statement's keys, with whether their
+/// name was written.
+fn merge_keys(table: &mut Table, added: Vec<(Ident, bool)>) {
+    if added.len() < 2 {
+        return;
+    }
+    let spec = |table: &Table, name: &Ident| {
+        let c = table.constraints.iter().rev().find(|c| &c.name == name)?;
+        let (columns, nulls_not_distinct, pk) = match &c.kind {
+            ConstraintKind::PrimaryKey { columns } => (columns.clone(), false, true),
+            ConstraintKind::Unique {
+                columns,
+                nulls_not_distinct,
+            } => (columns.clone(), *nulls_not_distinct, false),
+            _ => return None,
+        };
+        let include = table
+            .indexes
+            .iter()
+            .rev()
+            .find(|ix| &ix.name == name)
+            .map(|ix| ix.include.clone())
+            .unwrap_or_default();
+        Some(((columns, nulls_not_distinct, include), pk))
+    };
+    let mut order: Vec<(Ident, bool, bool)> = added
+        .into_iter()
+        .filter_map(|(name, named)| {
+            let pk = spec(table, &name)?.1;
+            Some((name, named, pk))
+        })
+        .collect();
+    order.sort_by_key(|(_, _, pk)| !pk);
+    let mut kept: Vec<(Ident, bool, (Vec<Ident>, bool, Vec<Ident>))> = Vec::new();
+    for (name, named, _) in order {
+        let Some((key, _)) = spec(table, &name) else {
+            continue;
+        };
+        let Some(prior) = kept.iter_mut().find(|k| k.2 == key) else {
+            kept.push((name, named, key));
+            continue;
+        };
+        // Drop this one (the last constraint and index of that name: two
+        // unnamed ones may share the name pgvet gave them).
+        if let Some(i) = table.constraints.iter().rposition(|c| c.name == name) {
+            table.constraints.remove(i);
+        }
+        if let Some(i) = table
+            .indexes
+            .iter()
+            .rposition(|ix| ix.constraint_backed && ix.name == name)
+        {
+            table.indexes.remove(i);
+        }
+        if !prior.1 && named {
+            for c in table.constraints.iter_mut().filter(|c| c.name == prior.0) {
+                c.name = name.clone();
+            }
+            for ix in table.indexes.iter_mut().filter(|ix| ix.name == prior.0) {
+                ix.name = name.clone();
+            }
+            prior.0 = name;
+            prior.1 = true;
+        }
+    }
+}
+
 fn default_constraint_name(table: &Table, kind: &ConstraintKind, column: Option<&Ident>) -> Ident {
     let t = table.name.name.as_str();
     let cols = |c: &[Ident]| c.iter().map(Ident::as_str).collect::<Vec<_>>().join("_");

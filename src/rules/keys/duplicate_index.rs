@@ -118,7 +118,17 @@ mod tests {
 
     #[test]
     fn unique_constraint_on_the_primary_key_column() {
-        fires(ID, "create table public.t (id uuid primary key unique);");
+        // In one CREATE TABLE, PostgreSQL builds one index for both (checked on 15).
+        quiet(ID, "create table public.t (id uuid primary key unique);");
+        quiet(
+            ID,
+            "create table public.t (id uuid primary key, constraint t_id_u unique (id));",
+        );
+        // Added by a later statement, the UNIQUE gets an index of its own.
+        fires(
+            ID,
+            "create table public.t (id uuid primary key);\nalter table public.t add constraint t_id_key unique (id);",
+        );
     }
 
     #[test]

@@ -364,14 +364,24 @@ fn check_alter_table<'a>(cx: &StmtCtx<'a>, s: &'a pb::AlterTableStmt, out: &mut 
     let Some(mut scope) = s.relation.as_ref().and_then(|rv| scope_of(cx, rv)) else {
         return;
     };
-    for cmd in &s.cmds {
-        let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
-            continue;
-        };
+    let cmds: Vec<&pb::AlterTableCmd> = s
+        .cmds
+        .iter()
+        .filter_map(|n| match &n.node {
+            Some(NodeEnum::AlterTableCmd(cmd)) => Some(cmd.as_ref()),
+            _ => None,
+        })
+        .collect();
+    // PostgreSQL adds the statement's new columns before any of its
+    // constraints, wherever they are written.
+    for cmd in &cmds {
+        if let Some(NodeEnum::ColumnDef(c)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+            scope.columns.push(&c.colname);
+        }
+    }
+    for cmd in cmds {
         match cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
             Some(NodeEnum::ColumnDef(c)) => {
-                // Columns added earlier in the same statement exist for later clauses.
-                scope.columns.push(&c.colname);
                 for n in &c.constraints {
                     if let Some(NodeEnum::Constraint(con)) = &n.node {
                         check_constraint(cx, &scope, con, true, out);
@@ -616,6 +626,13 @@ mod tests {
             ID,
             &format!(
                 "{T}alter table public.docs add column n int, add constraint n_pos check (n > 0);"
+            ),
+        );
+        // Written after the constraint, added before it (ALTER TABLE's passes).
+        quiet(
+            ID,
+            &format!(
+                "{T}alter table public.docs add constraint n_pos check (n > 0), add column n int;"
             ),
         );
         fires(

@@ -14,6 +14,7 @@
 mod acl;
 pub mod connect;
 mod ddl;
+mod queries;
 mod query;
 
 use std::fmt;

@@ -1,32 +1,20 @@
-//! The catalog queries. One connection, one `REPEATABLE READ READ ONLY`
+//! Reading the catalog. One connection, one `REPEATABLE READ READ ONLY`
 //! transaction (so every query sees the same snapshot), `search_path` empty
 //! so that PostgreSQL prints every name schema-qualified, and each query
 //! linear in the number of objects: extension membership is looked up
-//! through pg_depend's (classid, objid) index, never by objid alone.
+//! through pg_depend's (classid, objid) index, never by objid alone. The
+//! queries are files under `queries/` (see `queries.rs`); their rows are read
+//! here by column name, one reader function per query.
 
 use std::sync::mpsc::Sender;
 
+use tokio_postgres::types::FromSql;
 use tokio_postgres::{Client, Row};
 
 use super::acl;
 use super::connect::{tls_config, SslMode, Target};
+use super::queries::{self, Query};
 use super::{LiveError, LiveOptions};
-
-/// Schemas that are PostgreSQL's own, never read.
-const SYSTEM_SCHEMAS: &str = "n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') \
-     and n.nspname not like 'pg\\_temp\\_%' and n.nspname not like 'pg\\_toast\\_temp\\_%'";
-
-/// Joins an object's membership of an extension (`classid` names the
-/// catalog `objid` lives in) as `xd`: `xd.objid is null` when it is not a
-/// member. A join, so that the planner reads pg_depend once (a hash
-/// anti-join) instead of probing its index for every row: every column, in
-/// the columns query, was 30 to 50 ms of it on 6,000 tables (issue 5).
-fn extension_member_join(classid: &str, objid: &str) -> String {
-    format!(
-        "left join pg_depend xd on xd.classid = '{classid}'::regclass \
-         and xd.objid = {objid} and xd.objsubid = 0 and xd.deptype = 'e'"
-    )
-}
 
 pub struct RawSchema {
     pub name: String,
@@ -224,12 +212,13 @@ struct Failed {
     knock_on: bool,
 }
 
-async fn rows(client: &Client, what: &str, sql: &str) -> Result<Vec<Row>, Failed> {
-    client.query(sql, &[]).await.map_err(|e| Failed {
+async fn rows(client: &Client, query: &Query) -> Result<Vec<Row>, Failed> {
+    let sql = query.sql();
+    client.query(&sql, &[]).await.map_err(|e| Failed {
         knock_on: e.is_closed()
             || e.code() == Some(&tokio_postgres::error::SqlState::IN_FAILED_SQL_TRANSACTION),
         error: LiveError::Query {
-            what: what.to_string(),
+            what: query.what.to_string(),
             message: describe(&e),
         },
     })
@@ -248,19 +237,29 @@ fn cause(failures: impl IntoIterator<Item = Failed>) -> Option<LiveError> {
     first
 }
 
-fn get<'a, T: tokio_postgres::types::FromSql<'a>>(
-    row: &'a Row,
-    idx: usize,
-    what: &str,
-) -> Result<T, LiveError> {
-    row.try_get(idx).map_err(|e| LiveError::Query {
+/// A row whose columns are read by name: a query's [`Row`], or in the
+/// tests a probe that records the names asked for.
+trait Columns {
+    fn column<'a, T: FromSql<'a>>(&'a self, name: &str) -> Result<T, String>;
+}
+
+impl Columns for Row {
+    fn column<'a, T: FromSql<'a>>(&'a self, name: &str) -> Result<T, String> {
+        self.try_get(name).map_err(|e| e.to_string())
+    }
+}
+
+/// Column `name` of a row of `what`.
+fn get<'a, T: FromSql<'a>>(row: &'a impl Columns, name: &str, what: &str) -> Result<T, LiveError> {
+    row.column(name).map_err(|e| LiveError::Query {
         what: what.to_string(),
-        message: format!("unexpected column {idx}: {e}"),
+        message: format!("unexpected column {name}: {e}"),
     })
 }
 
-fn list(row: &Row, idx: usize, what: &str) -> Result<Vec<String>, LiveError> {
-    Ok(get::<Option<Vec<String>>>(row, idx, what)?.unwrap_or_default())
+/// A text array column; empty when null.
+fn list(row: &impl Columns, name: &str, what: &str) -> Result<Vec<String>, LiveError> {
+    Ok(get::<Option<Vec<String>>>(row, name, what)?.unwrap_or_default())
 }
 
 /// What `lint --db` needs: each relation's size, and the server's version.
@@ -273,44 +272,42 @@ pub struct RawSizes {
 
 /// Reads only relation sizes, in the same kind of read-only snapshot as [`read`].
 pub async fn read_sizes(target: &Target, opts: &LiveOptions) -> Result<RawSizes, LiveError> {
-    const WHAT: &str = "table sizes (pg_class)";
     let client = begin_snapshot(target, opts).await?;
-    let sql = format!(
-        "select n.nspname::text, c.relname::text, c.relkind::text, \
-         c.reltuples::float8, c.relpages::int8 * current_setting('block_size')::int8 \
-         from pg_class c join pg_namespace n on n.oid = c.relnamespace {} \
-         where c.relkind in ('r', 'p', 'f', 'm') and {SYSTEM_SCHEMAS} and xd.objid is null",
-        extension_member_join("pg_class", "c.oid")
-    );
-    let version = rows(
-        &client,
-        "the server version",
-        "select current_setting('server_version')",
-    )
-    .await;
-    let sizes = rows(&client, WHAT, &sql).await;
+    let version = rows(&client, &queries::SIZES_SERVER_VERSION).await;
+    let sizes = rows(&client, &queries::SIZES).await;
     // Nothing was written; ending the transaction either way is harmless.
     let _ = client.batch_execute("rollback").await;
     let version = version.map_err(|f| f.error)?;
     let sizes = sizes.map_err(|f| f.error)?;
     let server_version = match version.first() {
-        Some(row) => get(row, 0, "the server version")?,
+        Some(row) => sizes_server_version(row)?,
         None => String::new(),
     };
     let mut relations = Vec::with_capacity(sizes.len());
     for row in &sizes {
-        relations.push((
-            get(row, 0, WHAT)?,
-            get(row, 1, WHAT)?,
-            get(row, 2, WHAT)?,
-            get(row, 3, WHAT)?,
-            get(row, 4, WHAT)?,
-        ));
+        relations.push(size(row)?);
     }
     Ok(RawSizes {
         server_version,
         relations,
     })
+}
+
+/// The row of `queries/sizes_server_version.sql`.
+fn sizes_server_version(r: &impl Columns) -> Result<String, LiveError> {
+    get(r, "server_version", queries::SIZES_SERVER_VERSION.what)
+}
+
+/// A row of `queries/sizes.sql`.
+fn size(r: &impl Columns) -> Result<(String, String, String, f64, i64), LiveError> {
+    let w = queries::SIZES.what;
+    Ok((
+        get(r, "schema", w)?,
+        get(r, "name", w)?,
+        get(r, "kind", w)?,
+        get(r, "row_estimate", w)?,
+        get(r, "bytes", w)?,
+    ))
 }
 
 /// Connects and opens the read-only, repeatable-read transaction every read
@@ -361,12 +358,11 @@ async fn begin_shared_snapshot(
     let (first, second) = tokio::join!(connect(target), connect(target));
     let (first, second) = (first?, second?);
     begin(&first, opts, None).await?;
-    const WHAT: &str = "a snapshot to share with a second connection (pg_export_snapshot)";
-    let exported = rows(&first, WHAT, "select pg_export_snapshot()")
+    let exported = rows(&first, &queries::EXPORT_SNAPSHOT)
         .await
         .map_err(|f| f.error)?;
     let id: String = match exported.first() {
-        Some(row) => get(row, 0, WHAT)?,
+        Some(row) => snapshot(row)?,
         None => String::new(),
     };
     begin(&second, opts, Some(&id)).await?;
@@ -405,21 +401,18 @@ async fn read_in_snapshot(
 ) -> Result<(), LiveError> {
     // Indexes, triggers and policies are read on the second connection, if any.
     let other = second.unwrap_or(client);
-    let version_sql = "select current_setting('server_version'), \
-         current_setting('server_version_num')::int4, \
-         current_setting('transaction_read_only') = 'on'";
-    let version = rows(client, "the server version", version_sql)
+    let version = rows(client, &queries::SERVER_VERSION)
         .await
         .map_err(|f| f.error)?;
     // The second connection's transaction must be read-only as well.
     let second_read_only = match second {
         None => true,
         Some(second) => {
-            let r = rows(second, "the server version", version_sql)
+            let r = rows(second, &queries::SERVER_VERSION)
                 .await
                 .map_err(|f| f.error)?;
             match r.first() {
-                Some(row) => get::<bool>(row, 2, "the server version")?,
+                Some(row) => read_only(row)?,
                 None => false,
             }
         }
@@ -430,9 +423,8 @@ async fn read_in_snapshot(
             message: "no row".into(),
         });
     };
-    let server_version: String = get(v, 0, "the server version")?;
-    let version_num: i32 = get(v, 1, "the server version")?;
-    let read_only = get::<bool>(v, 2, "the server version")? && second_read_only;
+    let (server_version, version_num, read_only) = server_version(v)?;
+    let read_only = read_only && second_read_only;
     if version_num < 130000 {
         return Err(LiveError::Query {
             what: "the catalog".into(),
@@ -441,104 +433,6 @@ async fn read_in_snapshot(
             ),
         });
     }
-
-    // Relations (`c`, in schema `n`) that are not members of an extension.
-    // pgmq (up to 1.4) makes each queue's tables members of the extension;
-    // they are the project's data all the same, and the queue rule reads them.
-    let member = extension_member_join("pg_class", "c.oid");
-    let relation_filter = format!(
-        "{SYSTEM_SCHEMAS} and (xd.objid is null or (n.nspname = 'pgmq' and c.relname ~ '^[qa]_'))"
-    );
-    let q_roles = "select rolname::text from pg_roles".to_string();
-    let q_schemas = format!(
-        "select n.nspname::text, pg_get_userbyid(n.nspowner)::text, \
-         n.nspacl::text[] \
-         from pg_namespace n where {SYSTEM_SCHEMAS}"
-    );
-    let q_extensions = "select e.extname::text, n.nspname::text from pg_extension e \
-         join pg_namespace n on n.oid = e.extnamespace"
-        .to_string();
-    let q_types = format!(
-        "select n.nspname::text, t.typname::text, format('%I.%I', n.nspname, t.typname), \
-         t.typtype::text, pg_get_userbyid(t.typowner)::text, \
-         array(select e.enumlabel::text from pg_enum e where e.enumtypid = t.oid order by e.enumsortorder), \
-         case when t.typtype = 'd' then format_type(t.typbasetype, t.typtypmod) end, t.typnotnull, \
-         array(select pg_get_constraintdef(k.oid) from pg_constraint k where k.contypid = t.oid order by k.conname), \
-         (select format_type(r.rngsubtype, null) from pg_range r where r.rngtypid = t.oid) \
-         from pg_type t join pg_namespace n on n.oid = t.typnamespace {} \
-         where t.typtype in ('e', 'd', 'r') and {SYSTEM_SCHEMAS} and xd.objid is null",
-        extension_member_join("pg_type", "t.oid")
-    );
-    let q_relations = format!(
-        "select c.oid::int8, n.nspname::text, c.relname::text, format('%I.%I', n.nspname, c.relname), \
-         c.relkind::text, pg_get_userbyid(c.relowner)::text, c.relrowsecurity, c.relforcerowsecurity, \
-         case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end, \
-         case when c.relispartition then (select i.inhparent::regclass::text from pg_inherits i where i.inhrelid = c.oid) end, \
-         case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end, \
-         c.reloptions::text[], \
-         case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end, \
-         (select quote_ident(s.srvname) from pg_foreign_table ft join pg_foreign_server s on s.oid = ft.ftserver where ft.ftrelid = c.oid), \
-         c.relkind = 'S' and exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass \
-             and d.objid = c.oid and d.refclassid = 'pg_class'::regclass and d.deptype in ('a', 'i')), \
-         c.reltuples::float8, c.relpages::int8 * current_setting('block_size')::int8, \
-         c.relacl::text[] \
-         from pg_class c join pg_namespace n on n.oid = c.relnamespace {member} \
-         where c.relkind in ('r', 'p', 'f', 'v', 'm', 'S', 'c') and {relation_filter}"
-    );
-    let q_columns = format!(
-        // A default cannot refer to a column, so it deparses without its
-        // table (relid 0) to the same text; with the table, pg_get_expr
-        // opens it, building the session's relation cache entry for every
-        // table: half of this query's time on 6,000 tables (issue 5).
-        // Generated columns need the table.
-        "select a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
-         a.attidentity::text, a.attgenerated::text, \
-         pg_get_expr(ad.adbin, case when a.attgenerated = '' then 0 else ad.adrelid end) \
-         from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace {member} \
-         left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum \
-         where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'f', 'c') and {relation_filter} \
-         order by a.attrelid, a.attnum"
-    );
-    let q_constraints = format!(
-        "select k.conrelid::int8, k.conname::text, pg_get_constraintdef(k.oid), \
-         k.conislocal and k.conparentid = 0 \
-         from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace {member} \
-         where k.contype in ('p', 'u', 'f', 'c', 'x') and {relation_filter} order by k.conrelid, k.conname"
-    );
-    let q_indexes = format!(
-        // pg_get_indexdef costs ~60 us an index: skip the ones that back a
-        // constraint (replayed from the constraint), found via conrelid's index.
-        "select i.indrelid::int8, ic.relname::text, \
-         case when not exists (select 1 from pg_constraint k where k.conrelid = i.indrelid \
-             and k.conindid = i.indexrelid and k.contype in ('p', 'u', 'x')) \
-         then pg_get_indexdef(i.indexrelid) end, \
-         i.indisvalid, ic.relispartition \
-         from pg_index i join pg_class ic on ic.oid = i.indexrelid join pg_class c on c.oid = i.indrelid \
-         join pg_namespace n on n.oid = c.relnamespace {member} where {relation_filter} order by i.indrelid, ic.relname"
-    );
-    let q_functions = format!(
-        "select n.nspname::text, p.proname::text, format('%I.%I', n.nspname, p.proname), p.prokind::text, \
-         pg_get_userbyid(p.proowner)::text, \
-         case when p.prokind <> 'a' then pg_get_functiondef(p.oid) end, \
-         pg_get_function_identity_arguments(p.oid), \
-         p.proacl::text[] \
-         from pg_proc p join pg_namespace n on n.oid = p.pronamespace {} \
-         where {SYSTEM_SCHEMAS} and xd.objid is null order by n.nspname, p.proname, p.oid",
-        extension_member_join("pg_proc", "p.oid")
-    );
-    let q_triggers = format!(
-        "select t.tgrelid::int8, t.tgname::text, pg_get_triggerdef(t.oid), t.tgenabled::text \
-         from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace {member} \
-         where not t.tgisinternal and t.tgparentid = 0 and {relation_filter} order by t.tgrelid, t.tgname"
-    );
-    let q_policies = format!(
-        "select p.polrelid::int8, p.polname::text, p.polpermissive, p.polcmd::text, \
-         case when p.polroles = '{{0}}'::oid[] then null else \
-         array(select case when r = 0 then 'public' else quote_ident(pg_get_userbyid(r)) end from unnest(p.polroles) r) end, \
-         pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid) \
-         from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace \
-         where {SYSTEM_SCHEMAS} order by p.polrelid, p.polname"
-    );
 
     // One connection pipelines concurrent queries; they share the snapshot.
     // The catalog goes to the caller in three parts, each as soon as its
@@ -557,13 +451,13 @@ async fn read_in_snapshot(
     };
     let first = async {
         let (a, b, c, d, e, f, g) = tokio::join!(
-            rows(client, "roles (pg_roles)", &q_roles),
-            rows(client, "schemas (pg_namespace)", &q_schemas),
-            rows(client, "extensions (pg_extension)", &q_extensions),
-            rows(client, "types (pg_type)", &q_types),
-            rows(client, "relations (pg_class)", &q_relations),
-            rows(client, "columns (pg_attribute)", &q_columns),
-            rows(client, "functions (pg_proc)", &q_functions),
+            rows(client, &queries::ROLES),
+            rows(client, &queries::SCHEMAS),
+            rows(client, &queries::EXTENSIONS),
+            rows(client, &queries::TYPES),
+            rows(client, &queries::RELATIONS),
+            rows(client, &queries::COLUMNS),
+            rows(client, &queries::FUNCTIONS),
         );
         let raw = Raw {
             server_version,
@@ -577,7 +471,7 @@ async fn read_in_snapshot(
         )
     };
     let second = async {
-        let a = rows(client, "constraints (pg_constraint)", &q_constraints).await;
+        let a = rows(client, &queries::CONSTRAINTS).await;
         send(
             1,
             all_ok([a]).and_then(|rows| second_part(rows).map_err(unreadable)),
@@ -585,9 +479,9 @@ async fn read_in_snapshot(
     };
     let third = async {
         let (a, b, c) = tokio::join!(
-            rows(other, "indexes (pg_index)", &q_indexes),
-            rows(other, "triggers (pg_trigger)", &q_triggers),
-            rows(other, "policies (pg_policy)", &q_policies),
+            rows(other, &queries::INDEXES),
+            rows(other, &queries::TRIGGERS),
+            rows(other, &queries::POLICIES),
         );
         send(
             2,
@@ -627,93 +521,25 @@ fn all_ok<const N: usize>(
 fn first_part(mut raw: Raw, rows: [Vec<Row>; 7]) -> Result<Raw, LiveError> {
     let [r_roles, r_schemas, r_ext, r_types, r_rel, r_cols, r_fn] = rows;
     for r in &r_roles {
-        raw.roles.push(get(r, 0, "roles")?);
+        raw.roles.push(role(r)?);
     }
     for r in &r_schemas {
-        let w = "schemas";
-        // No ACL: only the owner may create in the schema.
-        let create = match get::<Option<Vec<String>>>(r, 2, w)? {
-            None => vec![get(r, 1, w)?],
-            Some(acl) => acl::holders(&acl::parse(&acl), "CREATE"),
-        };
-        raw.schemas.push(RawSchema {
-            name: get(r, 0, w)?,
-            create,
-        });
+        raw.schemas.push(schema(r)?);
     }
     for r in &r_ext {
-        raw.extensions.push(RawExtension {
-            name: get(r, 0, "extensions")?,
-            schema: get(r, 1, "extensions")?,
-        });
+        raw.extensions.push(extension(r)?);
     }
     for r in &r_types {
-        let w = "types";
-        raw.types.push(RawType {
-            schema: get(r, 0, w)?,
-            name: get(r, 1, w)?,
-            qname: get(r, 2, w)?,
-            kind: get(r, 3, w)?,
-            owner: get(r, 4, w)?,
-            labels: list(r, 5, w)?,
-            base: get(r, 6, w)?,
-            not_null: get(r, 7, w)?,
-            checks: list(r, 8, w)?,
-            subtype: get(r, 9, w)?,
-        });
+        raw.types.push(pg_type(r)?);
     }
     for r in &r_rel {
-        let w = "relations";
-        let owner: String = get(r, 5, w)?;
-        raw.relations.push(RawRelation {
-            oid: get(r, 0, w)?,
-            schema: get(r, 1, w)?,
-            name: get(r, 2, w)?,
-            qname: get(r, 3, w)?,
-            kind: get(r, 4, w)?,
-            rls: get(r, 6, w)?,
-            force_rls: get(r, 7, w)?,
-            partition_bound: get(r, 8, w)?,
-            parent: get(r, 9, w)?,
-            partition_key: get(r, 10, w)?,
-            options: list(r, 11, w)?,
-            view_def: get(r, 12, w)?,
-            server: get(r, 13, w)?,
-            owned_sequence: get(r, 14, w)?,
-            row_estimate: get(r, 15, w)?,
-            bytes: get(r, 16, w)?,
-            grants: acl::parse(&list(r, 17, w)?)
-                .into_iter()
-                .filter(|item| item.grantee != owner)
-                .collect(),
-            owner,
-        });
+        raw.relations.push(relation(r)?);
     }
     for r in &r_cols {
-        let w = "columns";
-        raw.columns.push(RawColumn {
-            relation: get(r, 0, w)?,
-            name: get(r, 1, w)?,
-            ty: get(r, 2, w)?,
-            not_null: get(r, 3, w)?,
-            identity: get(r, 4, w)?,
-            generated: get(r, 5, w)?,
-            default: get(r, 6, w)?,
-        });
+        raw.columns.push(column(r)?);
     }
     for r in &r_fn {
-        let w = "functions";
-        raw.functions.push(RawFunction {
-            schema: get(r, 0, w)?,
-            name: get(r, 1, w)?,
-            qname: get(r, 2, w)?,
-            kind: get(r, 3, w)?,
-            owner: get(r, 4, w)?,
-            def: get(r, 5, w)?,
-            identity_args: get(r, 6, w)?,
-            execute: get::<Option<Vec<String>>>(r, 7, w)?
-                .map(|a| acl::holders(&acl::parse(&a), "EXECUTE")),
-        });
+        raw.functions.push(function(r)?);
     }
     Ok(raw)
 }
@@ -723,13 +549,7 @@ fn second_part(rows: [Vec<Row>; 1]) -> Result<Raw, LiveError> {
     let [r_cons] = rows;
     let mut raw = Raw::default();
     for r in &r_cons {
-        let w = "constraints";
-        raw.constraints.push(RawConstraint {
-            relation: get(r, 0, w)?,
-            name: get(r, 1, w)?,
-            def: get(r, 2, w)?,
-            local: get(r, 3, w)?,
-        });
+        raw.constraints.push(constraint(r)?);
     }
     Ok(raw)
 }
@@ -739,35 +559,398 @@ fn third_part(rows: [Vec<Row>; 3]) -> Result<Raw, LiveError> {
     let [r_idx, r_trg, r_pol] = rows;
     let mut raw = Raw::default();
     for r in &r_idx {
-        let w = "indexes";
-        raw.indexes.push(RawIndex {
-            relation: get(r, 0, w)?,
-            name: get(r, 1, w)?,
-            def: get(r, 2, w)?,
-            valid: get(r, 3, w)?,
-            inherited: get(r, 4, w)?,
-        });
+        raw.indexes.push(index(r)?);
     }
     for r in &r_trg {
-        let w = "triggers";
-        raw.triggers.push(RawTrigger {
-            relation: get(r, 0, w)?,
-            name: get(r, 1, w)?,
-            def: get(r, 2, w)?,
-            enabled: get(r, 3, w)?,
-        });
+        raw.triggers.push(trigger(r)?);
     }
     for r in &r_pol {
-        let w = "policies";
-        raw.policies.push(RawPolicy {
-            relation: get(r, 0, w)?,
-            name: get(r, 1, w)?,
-            permissive: get(r, 2, w)?,
-            command: get(r, 3, w)?,
-            roles: get(r, 4, w)?,
-            using: get(r, 5, w)?,
-            with_check: get(r, 6, w)?,
-        });
+        raw.policies.push(policy(r)?);
     }
     Ok(raw)
+}
+
+// One reader per query, each reading the columns its file names.
+
+/// The row of `queries/server_version.sql`: the version as text and as a
+/// number, and whether the transaction is read-only.
+fn server_version(r: &impl Columns) -> Result<(String, i32, bool), LiveError> {
+    let w = queries::SERVER_VERSION.what;
+    Ok((
+        get(r, "server_version", w)?,
+        get(r, "server_version_num", w)?,
+        get(r, "read_only", w)?,
+    ))
+}
+
+/// Whether the transaction is read-only, from `queries/server_version.sql`
+/// (on the second connection).
+fn read_only(r: &impl Columns) -> Result<bool, LiveError> {
+    get(r, "read_only", queries::SERVER_VERSION.what)
+}
+
+/// The row of `queries/export_snapshot.sql`: the snapshot's id.
+fn snapshot(r: &impl Columns) -> Result<String, LiveError> {
+    get(r, "snapshot", queries::EXPORT_SNAPSHOT.what)
+}
+
+/// A row of `queries/roles.sql`.
+fn role(r: &impl Columns) -> Result<String, LiveError> {
+    get(r, "name", "roles")
+}
+
+/// A row of `queries/schemas.sql`.
+fn schema(r: &impl Columns) -> Result<RawSchema, LiveError> {
+    let w = "schemas";
+    // No ACL: only the owner may create in the schema.
+    let create = match get::<Option<Vec<String>>>(r, "acl", w)? {
+        None => vec![get(r, "owner", w)?],
+        Some(acl) => acl::holders(&acl::parse(&acl), "CREATE"),
+    };
+    Ok(RawSchema {
+        name: get(r, "name", w)?,
+        create,
+    })
+}
+
+/// A row of `queries/extensions.sql`.
+fn extension(r: &impl Columns) -> Result<RawExtension, LiveError> {
+    Ok(RawExtension {
+        name: get(r, "name", "extensions")?,
+        schema: get(r, "schema", "extensions")?,
+    })
+}
+
+/// A row of `queries/types.sql`.
+fn pg_type(r: &impl Columns) -> Result<RawType, LiveError> {
+    let w = "types";
+    Ok(RawType {
+        schema: get(r, "schema", w)?,
+        name: get(r, "name", w)?,
+        qname: get(r, "qname", w)?,
+        kind: get(r, "kind", w)?,
+        owner: get(r, "owner", w)?,
+        labels: list(r, "labels", w)?,
+        base: get(r, "base", w)?,
+        not_null: get(r, "not_null", w)?,
+        checks: list(r, "checks", w)?,
+        subtype: get(r, "subtype", w)?,
+    })
+}
+
+/// A row of `queries/relations.sql`.
+fn relation(r: &impl Columns) -> Result<RawRelation, LiveError> {
+    let w = "relations";
+    let owner: String = get(r, "owner", w)?;
+    Ok(RawRelation {
+        oid: get(r, "oid", w)?,
+        schema: get(r, "schema", w)?,
+        name: get(r, "name", w)?,
+        qname: get(r, "qname", w)?,
+        kind: get(r, "kind", w)?,
+        rls: get(r, "rls", w)?,
+        force_rls: get(r, "force_rls", w)?,
+        partition_bound: get(r, "partition_bound", w)?,
+        parent: get(r, "parent", w)?,
+        partition_key: get(r, "partition_key", w)?,
+        options: list(r, "options", w)?,
+        view_def: get(r, "view_def", w)?,
+        server: get(r, "server", w)?,
+        owned_sequence: get(r, "owned_sequence", w)?,
+        row_estimate: get(r, "row_estimate", w)?,
+        bytes: get(r, "bytes", w)?,
+        grants: acl::parse(&list(r, "acl", w)?)
+            .into_iter()
+            .filter(|item| item.grantee != owner)
+            .collect(),
+        owner,
+    })
+}
+
+/// A row of `queries/columns.sql`.
+fn column(r: &impl Columns) -> Result<RawColumn, LiveError> {
+    let w = "columns";
+    Ok(RawColumn {
+        relation: get(r, "relation", w)?,
+        name: get(r, "name", w)?,
+        ty: get(r, "type", w)?,
+        not_null: get(r, "not_null", w)?,
+        identity: get(r, "identity", w)?,
+        generated: get(r, "generated", w)?,
+        default: get(r, "default_expr", w)?,
+    })
+}
+
+/// A row of `queries/functions.sql`.
+fn function(r: &impl Columns) -> Result<RawFunction, LiveError> {
+    let w = "functions";
+    Ok(RawFunction {
+        schema: get(r, "schema", w)?,
+        name: get(r, "name", w)?,
+        qname: get(r, "qname", w)?,
+        kind: get(r, "kind", w)?,
+        owner: get(r, "owner", w)?,
+        def: get(r, "def", w)?,
+        identity_args: get(r, "identity_args", w)?,
+        execute: get::<Option<Vec<String>>>(r, "acl", w)?
+            .map(|a| acl::holders(&acl::parse(&a), "EXECUTE")),
+    })
+}
+
+/// A row of `queries/constraints.sql`.
+fn constraint(r: &impl Columns) -> Result<RawConstraint, LiveError> {
+    let w = "constraints";
+    Ok(RawConstraint {
+        relation: get(r, "relation", w)?,
+        name: get(r, "name", w)?,
+        def: get(r, "def", w)?,
+        local: get(r, "local", w)?,
+    })
+}
+
+/// A row of `queries/indexes.sql`.
+fn index(r: &impl Columns) -> Result<RawIndex, LiveError> {
+    let w = "indexes";
+    Ok(RawIndex {
+        relation: get(r, "relation", w)?,
+        name: get(r, "name", w)?,
+        def: get(r, "def", w)?,
+        valid: get(r, "valid", w)?,
+        inherited: get(r, "inherited", w)?,
+    })
+}
+
+/// A row of `queries/triggers.sql`.
+fn trigger(r: &impl Columns) -> Result<RawTrigger, LiveError> {
+    let w = "triggers";
+    Ok(RawTrigger {
+        relation: get(r, "relation", w)?,
+        name: get(r, "name", w)?,
+        def: get(r, "def", w)?,
+        enabled: get(r, "enabled", w)?,
+    })
+}
+
+/// A row of `queries/policies.sql`.
+fn policy(r: &impl Columns) -> Result<RawPolicy, LiveError> {
+    let w = "policies";
+    Ok(RawPolicy {
+        relation: get(r, "relation", w)?,
+        name: get(r, "name", w)?,
+        permissive: get(r, "permissive", w)?,
+        command: get(r, "command", w)?,
+        roles: get(r, "roles", w)?,
+        using: get(r, "using_expr", w)?,
+        with_check: get(r, "with_check_expr", w)?,
+    })
+}
+
+/// The throwaway PostgreSQL cluster of the integration tests.
+#[cfg(test)]
+#[path = "../../../tests/support/pg.rs"]
+mod test_cluster;
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+
+    use tokio_postgres::types::Type;
+
+    use super::*;
+
+    /// A row with the columns a query returns (and, from the server, their
+    /// types): it records every name a reader asks for, fails as a `Row`
+    /// would on a name it does not have or a type the reader cannot take,
+    /// and answers the others with a sample value; with `nulls`, with null
+    /// wherever the reader takes an `Option`, so that what a reader reads
+    /// only when a column is null (a schema's owner) is asked for too.
+    struct Probe {
+        columns: Vec<(String, Option<Type>)>,
+        nulls: bool,
+        asked: RefCell<BTreeSet<String>>,
+        samples: Vec<(Type, Vec<u8>)>,
+    }
+
+    impl Probe {
+        fn new(columns: Vec<(String, Option<Type>)>, nulls: bool) -> Probe {
+            // An ACL item, so that a reader's ACL decoding runs.
+            let text = b"postgres=UC/postgres".to_vec();
+            // text[] in the binary format: one dimension, no nulls, one element.
+            let mut array = Vec::new();
+            for n in [1, 0, Type::TEXT.oid() as i32, 1, 1, text.len() as i32] {
+                array.extend(n.to_be_bytes());
+            }
+            array.extend(&text);
+            let samples = vec![
+                (Type::TEXT, text),
+                (Type::BOOL, vec![1]),
+                (Type::INT4, 130000i32.to_be_bytes().to_vec()),
+                (Type::INT8, 1i64.to_be_bytes().to_vec()),
+                (Type::FLOAT8, 1f64.to_be_bytes().to_vec()),
+                (Type::TEXT_ARRAY, array),
+            ];
+            Probe {
+                columns,
+                nulls,
+                asked: RefCell::default(),
+                samples,
+            }
+        }
+    }
+
+    impl Columns for Probe {
+        fn column<'a, T: FromSql<'a>>(&'a self, name: &str) -> Result<T, String> {
+            self.asked.borrow_mut().insert(name.to_string());
+            let names: Vec<&str> = self.columns.iter().map(|(n, _)| n.as_str()).collect();
+            let Some((_, ty)) = self.columns.iter().find(|(n, _)| n == name) else {
+                return Err(format!("the query has no such column (it has {names:?})"));
+            };
+            if let Some(ty) = ty.as_ref().filter(|ty| !T::accepts(ty)) {
+                return Err(format!(
+                    "the query returns {ty}, which the reader cannot take"
+                ));
+            }
+            let (ty, raw) = self
+                .samples
+                .iter()
+                .find(|(ty, _)| T::accepts(ty))
+                .ok_or("no sample value of the type the reader takes")?;
+            if self.nulls {
+                if let Ok(null) = T::from_sql_null(ty) {
+                    return Ok(null);
+                }
+            }
+            T::from_sql(ty, raw).map_err(|e| e.to_string())
+        }
+    }
+
+    type Reader = fn(&Probe) -> Result<(), LiveError>;
+
+    /// Each query with the readers of its rows: every function above that
+    /// reads a column.
+    fn readers() -> Vec<(&'static Query, Vec<Reader>)> {
+        vec![
+            (
+                &queries::SERVER_VERSION,
+                vec![|r| server_version(r).map(drop), |r| read_only(r).map(drop)],
+            ),
+            (&queries::EXPORT_SNAPSHOT, vec![|r| snapshot(r).map(drop)]),
+            (&queries::ROLES, vec![|r| role(r).map(drop)]),
+            (&queries::SCHEMAS, vec![|r| schema(r).map(drop)]),
+            (&queries::EXTENSIONS, vec![|r| extension(r).map(drop)]),
+            (&queries::TYPES, vec![|r| pg_type(r).map(drop)]),
+            (&queries::RELATIONS, vec![|r| relation(r).map(drop)]),
+            (&queries::COLUMNS, vec![|r| column(r).map(drop)]),
+            (&queries::CONSTRAINTS, vec![|r| constraint(r).map(drop)]),
+            (&queries::INDEXES, vec![|r| index(r).map(drop)]),
+            (&queries::FUNCTIONS, vec![|r| function(r).map(drop)]),
+            (&queries::TRIGGERS, vec![|r| trigger(r).map(drop)]),
+            (&queries::POLICIES, vec![|r| policy(r).map(drop)]),
+            (
+                &queries::SIZES_SERVER_VERSION,
+                vec![|r| sizes_server_version(r).map(drop)],
+            ),
+            (&queries::SIZES, vec![|r| size(r).map(drop)]),
+        ]
+    }
+
+    /// Runs a query's readers on rows with `columns`: what went wrong, if
+    /// anything (a name read that is not a column, a type the reader cannot
+    /// take, a column nothing reads).
+    fn check(query: &Query, readers: &[Reader], columns: &[(String, Option<Type>)]) -> Vec<String> {
+        let mut problems = BTreeSet::new();
+        let mut asked = BTreeSet::new();
+        for reader in readers {
+            for nulls in [false, true] {
+                let probe = Probe::new(columns.to_vec(), nulls);
+                if let Err(e) = reader(&probe) {
+                    problems.insert(format!("{}: {e}", query.file));
+                }
+                asked.extend(probe.asked.into_inner());
+            }
+        }
+        // A reader stops at its first error: what it did not read then is no news.
+        if problems.is_empty() {
+            for (name, _) in columns {
+                if !asked.contains(name) {
+                    problems.insert(format!("{}: column `{name}` is never read", query.file));
+                }
+            }
+        }
+        problems.into_iter().collect()
+    }
+
+    #[test]
+    fn every_query_has_its_readers() {
+        let read: Vec<&str> = readers().iter().map(|(q, _)| q.file).collect();
+        let all: Vec<&str> = queries::ALL.iter().map(|q| q.file).collect();
+        assert_eq!(read, all);
+    }
+
+    /// The names from the SQL text (`as` aliases), without a server.
+    #[test]
+    fn every_column_read_is_a_column_of_its_query() {
+        let mut problems = Vec::new();
+        for (query, readers) in readers() {
+            let Some(names) = queries::output_columns(&query.sql()) else {
+                problems.push(format!("{}: an output column without `as`", query.file));
+                continue;
+            };
+            let unique: BTreeSet<&String> = names.iter().collect();
+            if unique.len() != names.len() {
+                problems.push(format!("{}: two columns of one name", query.file));
+            }
+            let columns: Vec<_> = names.into_iter().map(|n| (n, None)).collect();
+            problems.extend(check(query, &readers, &columns));
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    /// The names and types from the server: each query prepared against a
+    /// throwaway cluster.
+    #[test]
+    fn every_column_read_is_a_column_the_server_returns() {
+        let Some(cluster) = test_cluster::Cluster::start() else {
+            return;
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let problems = runtime.block_on(async {
+            let (client, conn) =
+                tokio_postgres::connect(&cluster.socket_url("postgres"), tokio_postgres::NoTls)
+                    .await
+                    .expect("connect to the test cluster");
+            tokio::spawn(conn);
+            let mut problems = Vec::new();
+            for (query, readers) in readers() {
+                let sql = query.sql();
+                let statement = match client.prepare(&sql).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        problems.push(format!("{}: {}", query.file, describe(&e)));
+                        continue;
+                    }
+                };
+                let columns: Vec<(String, Option<Type>)> = statement
+                    .columns()
+                    .iter()
+                    .map(|c| (c.name().to_string(), Some(c.type_().clone())))
+                    .collect();
+                let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
+                if queries::output_columns(&sql).as_ref() != Some(&names) {
+                    problems.push(format!(
+                        "{}: the server's columns {names:?} are not the text's {:?}",
+                        query.file,
+                        queries::output_columns(&sql)
+                    ));
+                }
+                problems.extend(check(query, &readers, &columns));
+            }
+            problems
+        });
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
 }

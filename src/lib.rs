@@ -16,6 +16,7 @@
 pub mod catalog;
 pub mod commands;
 pub mod config;
+pub mod drift;
 pub mod findings;
 pub mod fix;
 pub mod passes;
@@ -386,6 +387,58 @@ pub fn audit(
     report.summary.statements = snapshot.definitions;
     report.finish();
     Ok(report)
+}
+
+/// `pgvet drift`: replays the migrations (as `lint`, without running any
+/// rule) and reads the database (as `audit`), then reports every object
+/// and attribute in which the two schemas differ. Input errors of the
+/// migrations are reported as lint reports them; what the replay could not
+/// analyze (DO blocks, dynamic SQL) is listed, since it may explain drift.
+pub fn drift(
+    paths: &[PathBuf],
+    cfg: &Config,
+    settings: &Settings,
+    opts: &source::live::LiveOptions,
+) -> Result<Report, source::live::LiveError> {
+    // The database first: without a platform in the config or a Supabase
+    // config.toml next to the migrations, it says which platform it is, and
+    // the migrations are replayed on that platform's baseline.
+    let detect = cfg.platform.is_none() && settings.platform == Platform::Postgres;
+    let opts = source::live::LiveOptions {
+        platform: (!detect).then_some(settings.platform),
+        schemas: None,
+        ..opts.clone()
+    };
+    let snapshot = sql::pgffi::on_parser_stack(|| source::live::load(&opts))?;
+    let replay_only = Config {
+        select: Some(Vec::new()),
+        ..cfg.clone()
+    };
+    let settings = Settings {
+        keep_catalog: true,
+        platform: snapshot.catalog.platform,
+        ..settings.clone()
+    };
+    let mut migrations = lint(paths, &replay_only, &settings);
+    let Some(model) = migrations.catalog.take() else {
+        return Ok(migrations);
+    };
+    let differences = drift::compare(&model, &snapshot.catalog);
+    migrations.findings = drift::findings(&differences);
+    migrations
+        .errors
+        .extend(snapshot.unreadable.iter().map(|u| InputError {
+            file: snapshot.target.clone(),
+            line: None,
+            column: None,
+            message: format!(
+                "the definition of {} could not be parsed: {}",
+                u.object, u.message
+            ),
+        }));
+    migrations.database = Some(snapshot.target);
+    migrations.finish();
+    Ok(migrations)
 }
 
 /// What `pgvet lint --db` reads from the database the migrations will run

@@ -19,7 +19,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 
 use pgvet::commands::{
-    self, AuditArgs, BaselineWriteArgs, FixArgs, LintArgs, Outcome, RulesFormat,
+    self, AuditArgs, BaselineWriteArgs, DriftArgs, FixArgs, LintArgs, Outcome, RulesFormat,
 };
 
 #[derive(Subcommand)]
@@ -47,6 +47,8 @@ enum Command {
     },
     /// Read a live database's catalog (read-only, one snapshot) and report problems.
     Audit(AuditArgs),
+    /// Compare the schema the migrations build with a live database's (read-only).
+    Drift(DriftArgs),
     /// Write a commented starter pgvet.yaml here (Supabase layout detected).
     Init {
         /// Overwrite an existing pgvet.yaml.
@@ -103,6 +105,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Lint(args) => commands::lint::run(args),
         Command::Audit(args) => commands::audit::run(args),
+        Command::Drift(args) => commands::drift::run(args),
         Command::Rules { format } => commands::rules::run(format),
         Command::Init { force } => commands::init::run(force),
         Command::Baseline {

@@ -14,6 +14,7 @@ const LAYERS: &[&str] = &[
     "sql",      // pg_query: split, scan, parse, psql input, line index, readers
     "catalog",  // the model, names, types, baselines, function bodies
     "findings", // Finding, Report, Severity, Location, Gap, Remedy: data only
+    "drift",    // two catalogs compared, object by object
     "replay",   // DDL -> Catalog, for both sources
     "source",   // migration files and sessions; the live catalog
     "rules",    // the engine and every rule

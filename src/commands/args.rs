@@ -102,6 +102,19 @@ pub struct AuditArgs {
     pub common: CommonArgs,
 }
 
+#[derive(clap::Args)]
+pub struct DriftArgs {
+    /// Migration files or directories, as for `lint`.
+    pub paths: Vec<PathBuf>,
+    /// The database to compare with (URL or key=value string, libpq style).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub db: Option<String>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
 /// How to reach a database (audit, and lint with --db).
 #[derive(clap::Args)]
 pub struct ConnectionArgs {

@@ -1,6 +1,6 @@
 //! `pgvet lint`: replay the migrations, run the rules, print the findings.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
@@ -40,26 +40,7 @@ pub fn lint_report(
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let mut cfg = load_config(&args.common, &cwd)?;
     cfg.assume_existing |= args.assume_existing;
-    // migrations.dir is relative to the config file that names it.
-    let configured_dir = cfg.migrations_dir.as_ref().map(|d| {
-        cfg.source
-            .as_deref()
-            .and_then(std::path::Path::parent)
-            .map_or_else(|| d.clone(), |base| base.join(d))
-    });
-    let paths = if let (true, Some(dir)) = (args.paths.is_empty(), configured_dir) {
-        vec![dir]
-    } else if args.paths.is_empty() {
-        match crate::source::migrations::files::autodetect(&cwd) {
-            Some(dir) => vec![dir],
-            None => bail!(
-                "no migrations found: pass a path, or run where one of {} exists",
-                crate::source::migrations::files::DEFAULT_DIRS.join(", ")
-            ),
-        }
-    } else {
-        args.paths.clone()
-    };
+    let paths = migration_paths(&args.paths, &cfg, &cwd)?;
     let mut settings = crate::Settings::resolve(&cfg, &paths, &cwd);
     settings.keep_catalog = keep_catalog;
     if let Some(db) = args.db.clone() {
@@ -75,4 +56,27 @@ pub fn lint_report(
     }
     let report = crate::lint(&paths, &cfg, &settings);
     Ok((report, cfg, paths))
+}
+
+/// The paths given, else the configured migrations directory (relative to
+/// the config file that names it), else the first default directory found.
+pub fn migration_paths(given: &[PathBuf], cfg: &Config, cwd: &Path) -> Result<Vec<PathBuf>> {
+    if !given.is_empty() {
+        return Ok(given.to_vec());
+    }
+    if let Some(d) = &cfg.migrations_dir {
+        let dir = cfg
+            .source
+            .as_deref()
+            .and_then(Path::parent)
+            .map_or_else(|| d.clone(), |base| base.join(d));
+        return Ok(vec![dir]);
+    }
+    match crate::source::migrations::files::autodetect(cwd) {
+        Some(dir) => Ok(vec![dir]),
+        None => bail!(
+            "no migrations found: pass a path, or run where one of {} exists",
+            crate::source::migrations::files::DEFAULT_DIRS.join(", ")
+        ),
+    }
 }

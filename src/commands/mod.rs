@@ -5,6 +5,7 @@
 pub mod args;
 pub mod audit;
 pub mod baseline;
+pub mod drift;
 pub mod explain;
 pub mod fix;
 pub mod init;

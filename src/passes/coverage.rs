@@ -43,7 +43,7 @@ pub fn of_catalog(cat: &Catalog, files: &[String]) -> Vec<Gap> {
             .cloned()
             .unwrap_or_default();
         let reason = if block.language == "plpgsql" {
-            "this `DO` block was not replayed: what it creates or changes is not in pgvet's model and its statements were not checked".to_string()
+            "this `DO` block was not replayed in full: what it runs under conditions, in loops or from strings built at run time is not in pgvet's model and was not checked".to_string()
         } else {
             format!(
                 "this `DO` block in `{}` was not replayed or read: what it does is not in pgvet's model",

@@ -11,7 +11,8 @@ use crate::catalog::{
     Ident, QualifiedName, Schema, TypeDef, TypeKind,
 };
 use crate::sql::ast;
-use crate::sql::split::Statement;
+use crate::sql::plpgsql;
+use crate::sql::split::{self, Statement};
 
 impl Replayer {
     pub(super) fn rename(&mut self, s: &pb::RenameStmt, _stmt: &Statement) {
@@ -441,6 +442,33 @@ impl Replayer {
         );
     }
 
+    /// ALTER DOMAIN ... ADD CONSTRAINT ... CHECK: the domain has a check now.
+    pub(super) fn alter_domain(&mut self, s: &pb::AlterDomainStmt) {
+        let adds_check = s.subtype == "C"
+            && matches!(
+                s.def.as_deref().and_then(|d| d.node.as_ref()),
+                Some(NodeEnum::Constraint(c)) if c.contype == pb::ConstrType::ConstrCheck as i32
+            );
+        if !adds_check {
+            return;
+        }
+        let Some((schema, name)) = crate::sql::split_name(&s.type_name) else {
+            return;
+        };
+        let found = match schema {
+            Some(schema) => Some(QualifiedName::new(schema.as_str(), name.as_str())),
+            None => resolve::user_type_schema(&self.catalog, &self.search_path, &name)
+                .map(|schema| QualifiedName::new(schema, Ident::new(name.as_str()))),
+        };
+        if let Some(TypeDef {
+            kind: TypeKind::Domain { has_check, .. },
+            ..
+        }) = found.and_then(|n| self.catalog.types.get_mut(&n))
+        {
+            *has_check = true;
+        }
+    }
+
     pub(super) fn create_composite(&mut self, s: &pb::CompositeTypeStmt, stmt: &Statement) {
         let Some(rv) = &s.typevar else { return };
         let name = self.name_for_create(rv);
@@ -819,6 +847,11 @@ impl Replayer {
                 _ => {}
             }
         }
+        // What the block runs whatever the data is, replayed; a block
+        // with anything else stays a gap in the coverage account.
+        if language == "plpgsql" && self.run_do_block(&body, stmt) {
+            return;
+        }
         self.catalog.anonymous_blocks.push(AnonymousBlock {
             language,
             body,
@@ -826,6 +859,54 @@ impl Replayer {
         });
     }
 
+    /// Replays what a PL/pgSQL DO block runs whatever the data is
+    /// (`sql::plpgsql::do_block_plan`). True when that was the whole block.
+    fn run_do_block(&mut self, body: &str, stmt: &Statement) -> bool {
+        let Some(plan) = plpgsql::do_block_plan(body) else {
+            return false;
+        };
+        for (sql, in_body) in &plan.statements {
+            self.replay_from_block(sql, *in_body, stmt);
+        }
+        plan.whole
+    }
+
+    /// Replays SQL a DO block runs. `in_body`: the text is the block's own
+    /// (found in the file, so its statements keep their positions);
+    /// otherwise it was built at run time, and what it creates stands at
+    /// the DO statement.
+    fn replay_from_block(&mut self, sql: &str, in_body: bool, stmt: &Statement) {
+        let file_text = stmt
+            .text
+            .get(stmt.span.start as usize..stmt.span.end as usize);
+        let found = in_body
+            .then(|| file_text.and_then(|t| t.find(sql)))
+            .flatten()
+            .map(|at| stmt.span.start as usize + at);
+        let parsed = match found {
+            Some(start) => {
+                split::parse_range(stmt.span.file, &stmt.text, (start, start + sql.len()))
+            }
+            None => {
+                let text: std::sync::Arc<str> = sql.into();
+                split::parse_range(stmt.span.file, &text, (0, text.len())).map(|list| {
+                    // Positions in a string built at run time mean nothing in
+                    // the file: every location falls back to the DO statement.
+                    list.into_iter()
+                        .map(|s| Statement::new(stmt.span, u32::MAX / 2, s.node, stmt.text.clone()))
+                        .collect()
+                })
+            }
+        };
+        if let Ok(statements) = parsed {
+            for s in &statements {
+                self.apply(s);
+            }
+        }
+    }
+}
+
+impl Replayer {
     /// `SELECT f(...)` of the functions that change the schema:
     /// `set_config('search_path', ...)` and pgmq's queue functions.
     pub(super) fn select_calls(&mut self, s: &pb::SelectStmt, stmt: &Statement) {
@@ -878,11 +959,41 @@ fn rename_column(table: &mut crate::catalog::Table, old: &Ident, new: &Ident) {
     }
     for ix in &mut table.indexes {
         for e in &mut ix.elems {
-            if e.key == crate::catalog::IndexKey::Column(old.clone()) {
-                e.key = crate::catalog::IndexKey::Column(new.clone());
+            match &mut e.key {
+                crate::catalog::IndexKey::Column(c) if c == old => *c = new.clone(),
+                crate::catalog::IndexKey::Expression(x) => rename_in_expr(x, old, new),
+                _ => {}
             }
         }
         rename_in(&mut ix.include, old, new);
+        if let Some(p) = &mut ix.predicate {
+            rename_in_expr(p, old, new);
+        }
+    }
+    // Stored expressions follow the rename (PostgreSQL keeps them as parse
+    // trees that name the column by number).
+    for c in &mut table.constraints {
+        if let crate::catalog::ConstraintKind::Check { expr: Some(x) } = &mut c.kind {
+            rename_in_expr(x, old, new);
+        }
+    }
+    for p in &mut table.policies {
+        for x in [&mut p.using, &mut p.with_check].into_iter().flatten() {
+            rename_in_expr(x, old, new);
+        }
+    }
+    for t in &mut table.triggers {
+        if let Some(x) = &mut t.when {
+            rename_in_expr(x, old, new);
+        }
+        rename_in(&mut t.update_columns, old, new);
+    }
+}
+
+fn rename_in_expr(x: &mut crate::catalog::Expr, old: &Ident, new: &Ident) {
+    let mut node = *x.node();
+    if crate::sql::expr::rename_column_refs(&mut node, old.as_str(), new.as_str()) {
+        *x = crate::catalog::Expr::new(&node);
     }
 }
 

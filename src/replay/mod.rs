@@ -87,6 +87,7 @@ impl Replayer {
             NodeEnum::CreateEnumStmt(s) => self.create_enum(s, stmt),
             NodeEnum::AlterEnumStmt(s) => self.alter_enum(s),
             NodeEnum::CreateDomainStmt(s) => self.create_domain(s, stmt),
+            NodeEnum::AlterDomainStmt(s) => self.alter_domain(s),
             NodeEnum::CompositeTypeStmt(s) => self.create_composite(s, stmt),
             NodeEnum::CreateRangeStmt(s) => self.create_range(s, stmt),
             NodeEnum::CreateExtensionStmt(s) => self.create_extension(s, stmt),
@@ -358,16 +359,75 @@ mod tests {
     }
 
     #[test]
-    fn do_blocks_are_recorded_not_executed() {
-        let cat = replay(
-            "do $$ begin create table hidden (id int); end $$;
-             do language plpgsql $body$ begin perform 1; end $body$;",
+    fn do_blocks_run_what_they_always_run() {
+        let sql = "create table parent (id int primary key);\n\
+             create table child (id int primary key, parent_id int not null);\n\
+             do $$ begin\n\
+               alter table child add constraint child_parent_fkey foreign key (parent_id) references parent (id);\n\
+             exception when duplicate_object then null;\n\
+             end $$;\n\
+             do $$ begin\n\
+               if not exists (select 1 from pg_type where typname = 'mood') then\n\
+                 create type mood as enum ('ok', 'bad');\n\
+               end if;\n\
+               execute format('create table %I (id int)', 'made');\n\
+               raise notice 'done';\n\
+             end $$;";
+        let (stmts, errors) = parse_file(FileId(0), sql);
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut r = Replayer::new(baseline::catalog(Platform::Supabase));
+        r.start_file();
+        for s in &stmts {
+            r.apply(s);
+        }
+        let cat = r.catalog;
+        let child = cat.table(&q("public", "child")).unwrap();
+        let fk = child
+            .constraints
+            .iter()
+            .find(|c| c.name.as_str() == "child_parent_fkey");
+        // The constraint points at its text inside the block.
+        let span = fk.unwrap().origin.span().unwrap();
+        assert!(sql[span.start as usize..span.end as usize]
+            .starts_with("constraint child_parent_fkey foreign key"));
+        assert!(cat.types.contains_key(&q("public", "mood")));
+        // Built at run time: it stands at the DO statement.
+        let made = cat.table(&q("public", "made")).unwrap();
+        let span = made.origin.span().unwrap();
+        let at = &sql[span.start as usize..span.end as usize];
+        assert!(
+            at.starts_with("do $$") && at.contains("format('create table %I"),
+            "{at}"
         );
-        assert!(cat.table(&q("public", "hidden")).is_none());
-        assert_eq!(cat.anonymous_blocks.len(), 2);
-        assert!(cat.anonymous_blocks[0].body.contains("create table hidden"));
-        assert_eq!(cat.anonymous_blocks[1].language, "plpgsql");
-        assert!(cat.anonymous_blocks[1].body.contains("perform 1"));
+        // Both blocks were read whole: no gap.
+        assert!(
+            cat.anonymous_blocks.is_empty(),
+            "{:?}",
+            cat.anonymous_blocks
+        );
+    }
+
+    #[test]
+    fn do_blocks_that_depend_on_data_are_recorded() {
+        let cat = replay(
+            "do $$ begin create table always (id int); perform 1; end $$;
+             do $$ declare t text; begin
+               for t in select tablename from pg_tables loop execute format('drop table %I', t); end loop;
+             end $$;
+             do $$ begin if (select count(*) from pg_class) > 3 then create table maybe (id int); end if; end $$;
+             do $$ begin if not exists (select 1 from pg_class where relname = 'x') then create table x1 (id int);
+               else create table x2 (id int); end if; end $$;
+             do language plpgsql $body$ begin execute 'create table ' || current_user; end $body$;
+             do language plv8 $$ plv8.elog(NOTICE, 1) $$;",
+        );
+        // What runs regardless is replayed; what depends on data is not.
+        assert!(cat.table(&q("public", "always")).is_some());
+        for name in ["maybe", "x1", "x2"] {
+            assert!(cat.table(&q("public", name)).is_none(), "{name}");
+        }
+        assert_eq!(cat.anonymous_blocks.len(), 6);
+        assert_eq!(cat.anonymous_blocks[5].language, "plv8");
+        assert!(cat.anonymous_blocks[0].body.contains("perform 1"));
     }
 
     #[test]

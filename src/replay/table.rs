@@ -58,6 +58,15 @@ impl Replayer {
             }
         }
         merge_keys(&mut table, std::mem::take(&mut self.stmt_keys));
+        // A self-reference without columns written before the primary key.
+        let pk = primary_key(&table);
+        for c in &mut table.constraints {
+            if let ConstraintKind::ForeignKey(fk) = &mut c.kind {
+                if fk.ref_columns.is_empty() && fk.ref_table == table.name {
+                    fk.ref_columns.clone_from(&pk);
+                }
+            }
+        }
         // Most tables keep the columns they are created with: no room to grow.
         table.columns.shrink_to_fit();
         table.constraints.shrink_to_fit();
@@ -101,6 +110,10 @@ impl Replayer {
                 table.name.schema.clone(),
                 Ident::new(format!("{}_{}_seq", table.name.name.as_str(), c.colname)),
             );
+            // What PostgreSQL gives a serial column.
+            let literal = seq.to_string().replace('\'', "''");
+            column.default = crate::sql::expr::parse(&format!("nextval('{literal}'::regclass)"))
+                .map(|node| crate::catalog::Expr::new(&node));
             self.catalog.sequences.insert(
                 seq.clone(),
                 Sequence {
@@ -216,13 +229,23 @@ impl Replayer {
                     self.table_ref(pk)
                 };
                 let on_delete = fk_action(&c.fk_del_action);
+                let mut ref_columns: Vec<Ident> = ast::strings(&c.pk_attrs)
+                    .into_iter()
+                    .map(Ident::new)
+                    .collect();
+                // `REFERENCES t` without columns: t's primary key.
+                if ref_columns.is_empty() {
+                    let parent = if ref_table == table.name {
+                        Some(&*table)
+                    } else {
+                        self.catalog.tables.get(&ref_table)
+                    };
+                    ref_columns = parent.map(primary_key).unwrap_or_default();
+                }
                 ConstraintKind::ForeignKey(ForeignKey {
                     columns: keys(&c.fk_attrs),
                     ref_table,
-                    ref_columns: ast::strings(&c.pk_attrs)
-                        .into_iter()
-                        .map(Ident::new)
-                        .collect(),
+                    ref_columns,
                     on_delete,
                     on_update: fk_action(&c.fk_upd_action),
                     // The parse tree cannot tell a written ON DELETE NO ACTION
@@ -367,15 +390,22 @@ impl Replayer {
             }
             Ok(At::AtDropColumn) => {
                 table.columns.retain(|c| c.name != col_name);
-                // PostgreSQL drops indexes and constraints that use the column.
+                // PostgreSQL drops indexes and constraints that use the
+                // column, in a key, an expression or a predicate.
+                let uses = |x: &crate::catalog::Expr| {
+                    crate::sql::expr::mentions_column(&x.node(), col_name.as_str())
+                };
                 table.indexes.retain(|ix| {
-                    !ix.elems
-                        .iter()
-                        .any(|e| e.key == IndexKey::Column(col_name.clone()))
+                    !ix.elems.iter().any(|e| match &e.key {
+                        IndexKey::Column(c) => c == &col_name,
+                        IndexKey::Expression(x) => uses(x),
+                    }) && !ix.include.contains(&col_name)
+                        && !ix.predicate.as_ref().is_some_and(uses)
                 });
-                table
-                    .constraints
-                    .retain(|c| !constraint_columns(&c.kind).contains(&&col_name));
+                table.constraints.retain(|c| {
+                    !constraint_columns(&c.kind).contains(&&col_name)
+                        && !matches!(&c.kind, ConstraintKind::Check { expr: Some(x) } if uses(x))
+                });
             }
             Ok(At::AtColumnDefault) => {
                 if let Some(i) = column(table) {
@@ -794,6 +824,18 @@ pub(super) fn constraint_columns(kind: &ConstraintKind) -> Vec<&Ident> {
 }
 
 /// PostgreSQL's generated constraint names (`<table>_<cols>_fkey`, ...).
+/// The primary key's columns (none without one).
+fn primary_key(table: &Table) -> Vec<Ident> {
+    table
+        .constraints
+        .iter()
+        .find_map(|c| match &c.kind {
+            ConstraintKind::PrimaryKey { columns } => Some(columns.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
 /// The pass PostgreSQL runs an ALTER TABLE subcommand in (tablecmds.c's
 /// `AT_PASS_*`): drops, then type changes, then new columns, then column
 /// attributes, then indexes (PRIMARY KEY, UNIQUE), then other constraints
@@ -827,6 +869,9 @@ fn pass(cmd: &pb::AlterTableCmd) -> u8 {
 /// kept already; a kept one without a written name takes the name of a named
 /// one merged into it. `added`: the statement's keys, with whether their
 /// name was written.
+/// What makes two keys' indexes equal: columns, NULLS NOT DISTINCT, INCLUDE.
+type KeySpec = (Vec<Ident>, bool, Vec<Ident>);
+
 fn merge_keys(table: &mut Table, added: Vec<(Ident, bool)>) {
     if added.len() < 2 {
         return;
@@ -858,7 +903,7 @@ fn merge_keys(table: &mut Table, added: Vec<(Ident, bool)>) {
         })
         .collect();
     order.sort_by_key(|(_, _, pk)| !pk);
-    let mut kept: Vec<(Ident, bool, (Vec<Ident>, bool, Vec<Ident>))> = Vec::new();
+    let mut kept: Vec<(Ident, bool, KeySpec)> = Vec::new();
     for (name, named, _) in order {
         let Some((key, _)) = spec(table, &name) else {
             continue;

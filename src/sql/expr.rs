@@ -184,12 +184,191 @@ pub fn leftmost(node: &pb::Node) -> Option<i32> {
         .min()
 }
 
+/// The text of a string expression with constant parts only: a literal
+/// (`'create table t ()'`), a concatenation of literals, or `format()` of a
+/// literal template with `%s`, `%I`, `%L` and `%%` and literal arguments, as
+/// PostgreSQL would compute it. None for anything that depends on a value
+/// known only when it runs.
+pub fn constant_text(node: &Node) -> Option<String> {
+    match node.node.as_ref()? {
+        NodeEnum::AConst(c) => match c.val.as_ref()? {
+            pb::a_const::Val::Sval(s) => Some(s.sval.clone()),
+            pb::a_const::Val::Ival(i) => Some(i.ival.to_string()),
+            _ => None,
+        },
+        NodeEnum::TypeCast(c) => constant_text(c.arg.as_deref()?),
+        NodeEnum::AExpr(a)
+            if a.kind == pb::AExprKind::AexprOp as i32
+                && ast::strings(&a.name).last().is_some_and(|op| op == "||") =>
+        {
+            Some(constant_text(a.lexpr.as_deref()?)? + &constant_text(a.rexpr.as_deref()?)?)
+        }
+        NodeEnum::FuncCall(f) => {
+            let name = ast::strings(&f.funcname);
+            if !matches!(
+                name.iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .as_slice(),
+                ["format"] | ["pg_catalog", "format"]
+            ) {
+                return None;
+            }
+            let mut args = f.args.iter();
+            let template = constant_text(args.next()?)?;
+            let values: Vec<String> = args.map(constant_text).collect::<Option<_>>()?;
+            format_text(&template, &values)
+        }
+        _ => None,
+    }
+}
+
+/// PostgreSQL's `format()` for `%s`, `%I`, `%L` and `%%` (no positions or
+/// widths): None for anything else, or too few arguments.
+fn format_text(template: &str, values: &[String]) -> Option<String> {
+    let mut out = String::with_capacity(template.len());
+    let mut next = values.iter();
+    let mut chars = template.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '%' => out.push('%'),
+            's' => out.push_str(next.next()?),
+            // Always quoted: "name" reads back as exactly name.
+            'I' => {
+                out.push('"');
+                out.push_str(&next.next()?.replace('"', "\"\""));
+                out.push('"');
+            }
+            'L' => {
+                out.push('\'');
+                out.push_str(&next.next()?.replace('\'', "''"));
+                out.push('\'');
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The direct children of the node kinds expressions are made of, to
+/// change in place (`nodes` reads every node; this walks what a rewrite
+/// of an expression needs: operators, calls, CASE, sublinks, ...).
+pub fn children_mut(node: &mut NodeEnum) -> Vec<&mut Node> {
+    let mut out: Vec<&mut Node> = Vec::new();
+    match node {
+        NodeEnum::AExpr(a) => {
+            out.extend(a.lexpr.as_deref_mut());
+            out.extend(a.rexpr.as_deref_mut());
+        }
+        NodeEnum::BoolExpr(b) => out.extend(b.args.iter_mut()),
+        NodeEnum::FuncCall(f) => out.extend(f.args.iter_mut()),
+        NodeEnum::NullTest(n) => out.extend(n.arg.as_deref_mut()),
+        NodeEnum::BooleanTest(n) => out.extend(n.arg.as_deref_mut()),
+        NodeEnum::AArrayExpr(a) => out.extend(a.elements.iter_mut()),
+        NodeEnum::List(l) => out.extend(l.items.iter_mut()),
+        NodeEnum::CaseExpr(c) => {
+            out.extend(c.arg.as_deref_mut());
+            out.extend(c.args.iter_mut());
+            out.extend(c.defresult.as_deref_mut());
+        }
+        NodeEnum::CaseWhen(w) => {
+            out.extend(w.expr.as_deref_mut());
+            out.extend(w.result.as_deref_mut());
+        }
+        NodeEnum::CoalesceExpr(c) => out.extend(c.args.iter_mut()),
+        NodeEnum::MinMaxExpr(m) => out.extend(m.args.iter_mut()),
+        NodeEnum::AIndirection(i) => out.extend(i.arg.as_deref_mut()),
+        NodeEnum::RowExpr(r) => out.extend(r.args.iter_mut()),
+        NodeEnum::SubLink(s) => {
+            out.extend(s.testexpr.as_deref_mut());
+            out.extend(s.subselect.as_deref_mut());
+        }
+        NodeEnum::SelectStmt(s) => {
+            out.extend(s.target_list.iter_mut());
+            out.extend(s.from_clause.iter_mut());
+            out.extend(s.where_clause.as_deref_mut());
+            out.extend(s.having_clause.as_deref_mut());
+            out.extend(s.group_clause.iter_mut());
+        }
+        NodeEnum::ResTarget(t) => out.extend(t.val.as_deref_mut()),
+        NodeEnum::JoinExpr(j) => {
+            out.extend(j.larg.as_deref_mut());
+            out.extend(j.rarg.as_deref_mut());
+            out.extend(j.quals.as_deref_mut());
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Renames column references `old` (qualified or not) to `new` in place,
+/// as PostgreSQL's stored expressions follow a column's rename. True when
+/// one was renamed.
+pub fn rename_column_refs(node: &mut Node, old: &str, new: &str) -> bool {
+    rename_below(node, old, new, 0)
+}
+
+fn rename_below(node: &mut Node, old: &str, new: &str, depth: usize) -> bool {
+    if depth > 200 {
+        return false;
+    }
+    let Some(inner) = node.node.as_mut() else {
+        return false;
+    };
+    if let NodeEnum::ColumnRef(r) = inner {
+        if let Some(Some(NodeEnum::String(s))) = r.fields.last_mut().map(|f| f.node.as_mut()) {
+            if s.sval == old {
+                s.sval = new.to_string();
+                return true;
+            }
+        }
+        return false;
+    }
+    let mut any = false;
+    for child in children_mut(inner) {
+        any |= rename_below(child, old, new, depth + 1);
+    }
+    any
+}
+
+/// Whether the expression references column `name` (qualified or not).
+pub fn mentions_column(node: &Node, name: &str) -> bool {
+    column_refs(node)
+        .iter()
+        .any(|(parts, _)| parts.last().is_some_and(|p| p == name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn expr(sql: &str) -> Box<Node> {
         parse(sql).unwrap()
+    }
+
+    #[test]
+    fn constant_strings_are_computed_as_postgresql_would() {
+        let text = |sql: &str| constant_text(&parse(sql).unwrap());
+        assert_eq!(
+            text("'create table t ()'").as_deref(),
+            Some("create table t ()")
+        );
+        assert_eq!(
+            text("format('alter table %I add column %s text default %L', 'My T', 'c', 'it''s')")
+                .as_deref(),
+            Some("alter table \"My T\" add column c text default 'it''s'")
+        );
+        assert_eq!(text("'a' || 'b'").as_deref(), Some("ab"));
+        assert_eq!(text("format('100%%')").as_deref(), Some("100%"));
+        // Values known only at run time.
+        assert_eq!(text("format('drop table %I', tname)"), None);
+        assert_eq!(text("'x' || v"), None);
+        assert_eq!(text("format('%1$I', 'a')"), None);
+        assert_eq!(text("format('%s %s', 'a')"), None);
     }
 
     #[test]

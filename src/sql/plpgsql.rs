@@ -45,6 +45,117 @@ pub struct Body {
     root: Value,
 }
 
+/// Parses the body of a `DO` block (PL/pgSQL), as the body of a function
+/// without arguments that returns nothing.
+pub fn parse_do_body(body: &str) -> Result<Body, String> {
+    let tag = (0..)
+        .map(|i| format!("$pgvet_do{i}$"))
+        .find(|t| !body.contains(t.as_str()))
+        .unwrap_or_default();
+    parse_statement(&format!(
+        "create function pgvet_do() returns void language plpgsql as {tag}{body}{tag}"
+    ))
+}
+
+/// What a PL/pgSQL DO block runs whatever the data is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoPlan {
+    /// The SQL it runs, in order, with whether the text is the block's own
+    /// (`true`: found in the body as written) or a string computed from
+    /// constants (`EXECUTE format(...)`).
+    pub statements: Vec<(String, bool)>,
+    /// Whether that is all the block does.
+    pub whole: bool,
+}
+
+/// The statements a DO block runs whatever the data is: its plain SQL
+/// statements, those inside BEGIN ... EXCEPTION (the idempotent-migration
+/// idiom: the handler runs only when the object exists already), those
+/// under `IF [NOT] EXISTS (<catalog query>)` without ELSE (a guard that only
+/// asks whether the object exists, so the object exists afterwards either
+/// way), and EXECUTE of a constant string or of format() with constant
+/// arguments. Anything else (loops, other conditions, strings built from
+/// variables) makes the plan partial. None when the body does not parse.
+pub fn do_block_plan(body: &str) -> Option<DoPlan> {
+    let parsed = parse_do_body(body).ok()?;
+    let block = parsed.block()?;
+    let mut plan = DoPlan {
+        statements: Vec::new(),
+        whole: true,
+    };
+    let mut queue = block.block_body();
+    queue.reverse();
+    while let Some(s) = queue.pop() {
+        match s.kind {
+            "block" => queue.extend(s.block_body().into_iter().rev()),
+            "execsql" => match s.query() {
+                Some(sql) => plan.statements.push((sql.to_string(), true)),
+                None => plan.whole = false,
+            },
+            "dynexecute" if !s.has_using() => {
+                let text = s
+                    .query()
+                    .and_then(super::expr::parse)
+                    .and_then(|e| super::expr::constant_text(&e));
+                match text {
+                    Some(sql) => plan.statements.push((sql, false)),
+                    None => plan.whole = false,
+                }
+            }
+            "if" => match s.if_chain() {
+                Some(chain) if chain.else_body.is_none() && chain.arms.len() == 1 => {
+                    match chain
+                        .arms
+                        .into_iter()
+                        .next()
+                        .filter(|a| is_existence_guard(a.cond))
+                    {
+                        Some(arm) => queue.extend(arm.body.into_iter().rev()),
+                        None => plan.whole = false,
+                    }
+                }
+                _ => plan.whole = false,
+            },
+            // Messages and no-ops change nothing.
+            "raise" | "null" | "return" => {}
+            _ => plan.whole = false,
+        }
+    }
+    Some(plan)
+}
+
+/// `[NOT] EXISTS (SELECT ... FROM <a catalog>)`, alone: a condition that
+/// only asks whether an object exists. Running the guarded statements
+/// either way gives the model PostgreSQL ends with: the object, created
+/// unless it was there.
+fn is_existence_guard(cond: &str) -> bool {
+    let Some(node) = super::expr::parse(cond) else {
+        return false;
+    };
+    let mut node = &*node;
+    if let Some(NodeEnum::BoolExpr(b)) = &node.node {
+        if b.boolop == pb::BoolExprType::NotExpr as i32 && b.args.len() == 1 {
+            match b.args.first() {
+                Some(arg) => node = arg,
+                None => return false,
+            }
+        }
+    }
+    let Some(NodeEnum::SubLink(link)) = &node.node else {
+        return false;
+    };
+    if link.sub_link_type != pb::SubLinkType::ExistsSublink as i32 {
+        return false;
+    }
+    let relations = super::expr::relations(node);
+    !relations.is_empty()
+        && relations.iter().all(|(schema, name, _)| {
+            matches!(schema.as_deref(), Some("pg_catalog" | "information_schema"))
+                || (schema.is_none()
+                    && (name.starts_with("pg_") || name.starts_with("information_schema")))
+        })
+}
+
 /// Parses a whole CREATE FUNCTION ... LANGUAGE plpgsql statement.
 pub fn parse_statement(sql: &str) -> Result<Body, String> {
     let json = pgffi::parse_plpgsql(sql).map_err(|e| e.message)?;
@@ -203,6 +314,16 @@ impl<'a> Stmt<'a> {
             .map(|v| stmt_list(Some(v)))
             .filter(|b| !b.is_empty());
         Some(IfChain { arms, else_body })
+    }
+
+    /// The statements of a `block` (BEGIN ... END) that run when nothing
+    /// fails: its body without its exception handlers.
+    pub fn block_body(&self) -> Vec<Stmt<'a>> {
+        if self.kind == "block" {
+            stmt_list(self.node.get("body"))
+        } else {
+            Vec::new()
+        }
     }
 
     /// The statements directly inside this one (branches, loop bodies,

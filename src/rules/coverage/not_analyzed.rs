@@ -30,7 +30,7 @@ mod tests {
         .fires(RULE);
         assert_eq!(
             out,
-            "test.sql:1:1 not-analyzed error [test.sql] this `DO` block was not replayed: what it creates or changes is not in pgvet's model and its statements were not checked\n\
+            "test.sql:1:1 not-analyzed error [test.sql] this `DO` block was not replayed in full: what it runs under conditions, in loops or from strings built at run time is not in pgvet's model and was not checked\n\
              test.sql:4:3 not-analyzed error [public.f] `public.f` runs SQL built at run time with EXECUTE (line 3 of the body), which pgvet cannot read"
         );
     }

@@ -1,0 +1,18 @@
+//! `pgvet drift`: the schema the migrations build against a live database's.
+
+use anyhow::{Context, Result};
+
+use super::lint::migration_paths;
+use super::{finish, load_config, DriftArgs, Outcome};
+
+pub fn run(args: DriftArgs) -> Result<Outcome> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let cfg = load_config(&args.common, &cwd)?;
+    let paths = migration_paths(&args.paths, &cfg, &cwd)?;
+    let settings = crate::Settings::resolve(&cfg, &paths, &cwd);
+    let opts = args
+        .connection
+        .options(args.db.clone(), &cfg, settings.exposed_schemas.clone())?;
+    let report = crate::drift(&paths, &cfg, &settings, &opts)?;
+    finish(&report, &args.common)
+}

@@ -1,0 +1,760 @@
+//! `pgvet drift`: the schema the migrations build against the schema a
+//! database has, object by object.
+//!
+//! Each catalog is flattened into facts: an object (`column public.t.x`) with
+//! its attributes as text (`type = int8`, `not null = true`). Objects only in
+//! the migrations are `drift-missing`, only in the database `drift-extra`, and
+//! each attribute that differs is `drift-changed`. The platform's own objects
+//! (the baseline, platform schemas) and extension members are left out on both
+//! sides, as the rules leave them out.
+//!
+//! Expressions (defaults, CHECKs, policy conditions, index predicates) are
+//! compared as parse trees deparsed after the normalizations that undo what
+//! PostgreSQL does to an expression it stores: casts are dropped, `x IN (a,
+//! b)` becomes `x = ANY (ARRAY[a, b])` (and a one-item list `x = a`),
+//! `BETWEEN` becomes two comparisons, column references keep only their
+//! column name, tables in subqueries only their name, and output names of
+//! subqueries are dropped. So a difference
+//! that is only a cast or a qualification is not reported.
+//!
+//! Not compared yet: view and materialized view queries (PostgreSQL rewrites
+//! them), sequences, grants and default privileges, owners, the indexes of
+//! partitions, and the types of an extension's own schema (pgmq's).
+
+use std::collections::BTreeMap;
+
+use pg_query::protobuf::{self as pb, Node};
+use pg_query::NodeEnum;
+
+use crate::catalog::{
+    Catalog, ConstraintKind, Expr, FkAction, Function, Index, IndexKey, Origin, Policy, Span,
+    Table, Trigger, TypeKind,
+};
+use crate::findings::{Finding, Severity};
+use crate::sql::expr;
+
+pub const MISSING: &str = "drift-missing";
+pub const EXTRA: &str = "drift-extra";
+pub const CHANGED: &str = "drift-changed";
+
+/// What kind of object a fact is about, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Schema,
+    Extension,
+    Type,
+    Table,
+    Column,
+    Constraint,
+    Index,
+    Policy,
+    Trigger,
+    View,
+    Function,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Schema => "schema",
+            Kind::Extension => "extension",
+            Kind::Type => "type",
+            Kind::Table => "table",
+            Kind::Column => "column",
+            Kind::Constraint => "constraint",
+            Kind::Index => "index",
+            Kind::Policy => "policy",
+            Kind::Trigger => "trigger",
+            Kind::View => "view",
+            Kind::Function => "function",
+        }
+    }
+}
+
+/// One object's attributes, and where the migrations declared it.
+#[derive(Debug, Default)]
+struct Object {
+    attrs: BTreeMap<&'static str, String>,
+    span: Option<Span>,
+    /// The table a column, constraint, index, policy or trigger belongs to:
+    /// when the table itself is missing or extra, its parts are not listed.
+    parent: Option<String>,
+}
+
+type Facts = BTreeMap<(Kind, String), Object>;
+
+/// One difference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    pub kind: Kind,
+    /// The object as findings name it (`public.t.x` for a column).
+    pub object: String,
+    pub what: DriftWhat,
+    /// Where the migrations declare the object (None for `Extra`).
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DriftWhat {
+    /// In the migrations, not in the database.
+    Missing,
+    /// In the database, created by no migration.
+    Extra,
+    /// In both; this attribute differs.
+    Changed {
+        attribute: &'static str,
+        migrations: String,
+        database: String,
+    },
+}
+
+/// Every difference between the schema `migrations` builds and `database`.
+pub fn compare(migrations: &Catalog, database: &Catalog) -> Vec<Drift> {
+    let ours = facts(migrations);
+    let theirs = facts(database);
+    let mut out = Vec::new();
+    for ((kind, object), mine) in &ours {
+        match theirs.get(&(*kind, object.clone())) {
+            None => out.push(Drift {
+                kind: *kind,
+                object: object.clone(),
+                what: DriftWhat::Missing,
+                span: mine.span,
+            }),
+            Some(other) => {
+                let names = mine.attrs.keys().chain(other.attrs.keys());
+                let mut seen = Vec::new();
+                for attribute in names {
+                    if seen.contains(attribute) {
+                        continue;
+                    }
+                    seen.push(*attribute);
+                    let a = mine.attrs.get(attribute).map_or("", String::as_str);
+                    let b = other.attrs.get(attribute).map_or("", String::as_str);
+                    if a != b {
+                        out.push(Drift {
+                            kind: *kind,
+                            object: object.clone(),
+                            what: DriftWhat::Changed {
+                                attribute,
+                                migrations: a.to_string(),
+                                database: b.to_string(),
+                            },
+                            span: mine.span,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    for (kind, object) in theirs.keys() {
+        if !ours.contains_key(&(*kind, object.clone())) {
+            out.push(Drift {
+                kind: *kind,
+                object: object.clone(),
+                what: DriftWhat::Extra,
+                span: None,
+            });
+        }
+    }
+    // A missing or extra table stands for its columns, keys, indexes, ...
+    let whole = |facts: &Facts, o: &Drift| {
+        facts
+            .get(&(o.kind, o.object.clone()))
+            .and_then(|obj| obj.parent.as_ref())
+            .is_some_and(|table| {
+                let parent = (Kind::Table, table.clone());
+                facts.contains_key(&parent)
+                    && !(ours.contains_key(&parent) && theirs.contains_key(&parent))
+            })
+    };
+    out.retain(|d| match d.what {
+        DriftWhat::Missing => !whole(&ours, d),
+        DriftWhat::Extra => !whole(&theirs, d),
+        DriftWhat::Changed { .. } => true,
+    });
+    out
+}
+
+/// The differences as findings (error severity: the migrations do not
+/// describe the database).
+pub fn findings(drift: &[Drift]) -> Vec<Finding> {
+    drift
+        .iter()
+        .map(|d| {
+            let kind = d.kind.as_str();
+            let object = &d.object;
+            let (rule, message, help) = match &d.what {
+                DriftWhat::Missing => (
+                    MISSING,
+                    format!("{kind} `{object}` is in the migrations but not in the database"),
+                    "Apply the migrations that create it, or find out why the database lost it.",
+                ),
+                DriftWhat::Extra => (
+                    EXTRA,
+                    format!("{kind} `{object}` is in the database but no migration creates it"),
+                    "Write a migration that creates it (or drop it from the database if it should not exist).",
+                ),
+                DriftWhat::Changed {
+                    attribute,
+                    migrations,
+                    database,
+                } => (
+                    CHANGED,
+                    format!(
+                        "{kind} `{object}`: {attribute} is {} in the migrations and {} in the database",
+                        shown(migrations),
+                        shown(database)
+                    ),
+                    "Write a migration that makes the two agree.",
+                ),
+            };
+            Finding {
+                rule,
+                severity: Severity::Error,
+                message,
+                object: object.clone(),
+                location: None,
+                help: help.to_string(),
+                span: d.span,
+                remedy: None,
+            }
+        })
+        .collect()
+}
+
+fn shown(value: &str) -> String {
+    if value.is_empty() {
+        "not set".to_string()
+    } else {
+        let short: String = value.chars().take(120).collect();
+        let cut = if short.len() < value.len() { "…" } else { "" };
+        format!("`{short}{cut}`")
+    }
+}
+
+/// The project's objects of `cat`, flattened.
+fn facts(cat: &Catalog) -> Facts {
+    let mut out = Facts::new();
+    let own = |origin: &Origin| !origin.is_baseline();
+    for s in cat.schemas.values() {
+        if own(&s.origin) && !s.platform_managed {
+            out.insert(
+                (Kind::Schema, s.name.to_string()),
+                Object {
+                    span: s.origin.span(),
+                    ..Object::default()
+                },
+            );
+        }
+    }
+    for e in cat.extensions.values().filter(|e| own(&e.origin)) {
+        let mut o = Object {
+            span: e.origin.span(),
+            ..Object::default()
+        };
+        o.attrs.insert("schema", e.schema.to_string());
+        out.insert((Kind::Extension, e.name.to_string()), o);
+    }
+    // Schemas an extension makes for its objects (pgmq, net, cron).
+    let extension_schema = |schema: &crate::catalog::Ident| {
+        cat.extensions.values().any(|e| {
+            crate::catalog::extensions::find(e.name.as_str()).is_some_and(|k| {
+                [k.pinned_schema, k.objects_schema].contains(&Some(schema.as_str()))
+            })
+        })
+    };
+    for t in cat.types.values() {
+        if !own(&t.origin)
+            || cat.is_platform_schema(&t.name.schema)
+            || extension_schema(&t.name.schema)
+        {
+            continue;
+        }
+        let mut o = Object {
+            span: t.origin.span(),
+            ..Object::default()
+        };
+        let (kind, detail) = match &t.kind {
+            TypeKind::Enum { labels } => ("enum", labels.join(", ")),
+            TypeKind::Domain { base, has_check } => (
+                "domain",
+                format!("{base}{}", if *has_check { " with check" } else { "" }),
+            ),
+            TypeKind::Composite => ("composite", String::new()),
+            TypeKind::Range => ("range", String::new()),
+            // Opaque: what pgvet does not model; an extension's, most likely.
+            TypeKind::Opaque => continue,
+        };
+        o.attrs.insert("kind", kind.to_string());
+        if !detail.is_empty() {
+            o.attrs
+                .insert(if kind == "enum" { "values" } else { "base" }, detail);
+        }
+        out.insert((Kind::Type, t.name.to_string()), o);
+    }
+    for t in cat.user_tables() {
+        table_facts(t, &mut out);
+    }
+    for v in cat.views.values() {
+        if !own(&v.origin) || cat.is_platform_schema(&v.name.schema) {
+            continue;
+        }
+        let mut o = Object {
+            span: v.origin.span(),
+            ..Object::default()
+        };
+        o.attrs.insert(
+            "kind",
+            if v.materialized {
+                "materialized view"
+            } else {
+                "view"
+            }
+            .to_string(),
+        );
+        o.attrs
+            .insert("security_invoker", v.security_invoker.to_string());
+        out.insert((Kind::View, v.name.to_string()), o);
+        for ix in &v.indexes {
+            index_facts(&v.name.to_string(), ix, &mut out);
+        }
+    }
+    for f in cat.user_functions() {
+        if cat.is_platform_schema(&f.name.schema) {
+            continue;
+        }
+        function_facts(f, &mut out);
+    }
+    out
+}
+
+fn table_facts(t: &Table, out: &mut Facts) {
+    let name = t.name.to_string();
+    let mut o = Object {
+        span: t.origin.span(),
+        ..Object::default()
+    };
+    o.attrs
+        .insert("kind", format!("{:?}", t.kind).to_lowercase());
+    o.attrs
+        .insert("row level security", t.rls_enabled.to_string());
+    o.attrs
+        .insert("forced row level security", t.rls_forced.to_string());
+    if let Some(p) = &t.partition_of {
+        o.attrs.insert("partition of", p.to_string());
+    }
+    let options: Vec<String> = t.options.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if !options.is_empty() {
+        o.attrs.insert("storage options", options.join(", "));
+    }
+    out.insert((Kind::Table, name.clone()), o);
+    for c in &t.columns {
+        let mut o = Object {
+            span: c.origin.span(),
+            parent: Some(name.clone()),
+            ..Object::default()
+        };
+        o.attrs.insert("type", c.ty.to_string());
+        o.attrs.insert("not null", c.not_null.to_string());
+        if let Some(d) = &c.default {
+            o.attrs.insert("default", normalized(d));
+        }
+        if c.identity {
+            o.attrs.insert("identity", "true".to_string());
+        }
+        if c.generated {
+            o.attrs.insert("generated", "true".to_string());
+        }
+        out.insert((Kind::Column, format!("{name}.{}", c.name)), o);
+    }
+    for c in &t.constraints {
+        let cols = |c: &[crate::catalog::Ident]| {
+            c.iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let definition = match &c.kind {
+            ConstraintKind::PrimaryKey { columns } => format!("primary key ({})", cols(columns)),
+            ConstraintKind::Unique {
+                columns,
+                nulls_not_distinct,
+            } => format!(
+                "unique{} ({})",
+                if *nulls_not_distinct {
+                    " nulls not distinct"
+                } else {
+                    ""
+                },
+                cols(columns)
+            ),
+            ConstraintKind::ForeignKey(fk) => format!(
+                "foreign key ({}) references {} ({}) on update {} on delete {}",
+                cols(&fk.columns),
+                fk.ref_table,
+                cols(&fk.ref_columns),
+                action(fk.on_update),
+                action(fk.on_delete)
+            ),
+            ConstraintKind::Check { expr } => format!(
+                "check ({})",
+                expr.as_ref().map(normalized).unwrap_or_default()
+            ),
+            ConstraintKind::Exclusion => "exclude".to_string(),
+        };
+        let mut o = Object {
+            span: c.origin.span(),
+            parent: Some(name.clone()),
+            ..Object::default()
+        };
+        o.attrs.insert("definition", definition);
+        o.attrs.insert("not valid", c.not_valid.to_string());
+        out.insert((Kind::Constraint, format!("{name}.{}", c.name)), o);
+    }
+    // A partition's indexes are attached to its parent's or made by them;
+    // the live source does not read attached ones (not compared yet).
+    if t.partition_of.is_none() {
+        for ix in &t.indexes {
+            index_facts(&name, ix, out);
+        }
+    }
+    for p in &t.policies {
+        policy_facts(&name, p, out);
+    }
+    for tr in &t.triggers {
+        trigger_facts(&name, tr, out);
+    }
+}
+
+fn action(a: FkAction) -> &'static str {
+    match a {
+        FkAction::NoAction => "no action",
+        FkAction::Restrict => "restrict",
+        FkAction::Cascade => "cascade",
+        FkAction::SetNull => "set null",
+        FkAction::SetDefault => "set default",
+    }
+}
+
+fn index_facts(table: &str, ix: &Index, out: &mut Facts) {
+    let keys: Vec<String> = ix
+        .elems
+        .iter()
+        .map(|e| {
+            let key = match &e.key {
+                IndexKey::Column(c) => c.to_string(),
+                IndexKey::Expression(x) => format!("({})", normalized(x)),
+            };
+            let opclass = e
+                .opclass
+                .as_ref()
+                .map(|o| format!(" {}", o.name))
+                .unwrap_or_default();
+            let desc = if e.descending { " desc" } else { "" };
+            format!("{key}{opclass}{desc}")
+        })
+        .collect();
+    let mut o = Object {
+        span: ix.origin.span(),
+        parent: Some(table.to_string()),
+        ..Object::default()
+    };
+    o.attrs.insert("on", table.to_string());
+    o.attrs.insert("method", ix.method.to_string());
+    o.attrs.insert("keys", keys.join(", "));
+    o.attrs.insert("unique", ix.unique.to_string());
+    if !ix.include.is_empty() {
+        let include: Vec<String> = ix.include.iter().map(|i| i.to_string()).collect();
+        o.attrs.insert("include", include.join(", "));
+    }
+    if let Some(p) = &ix.predicate {
+        o.attrs.insert("predicate", normalized(p));
+    }
+    o.attrs.insert("valid", ix.is_valid.to_string());
+    // Indexes are named in their table's schema.
+    let schema = table.split('.').next().unwrap_or_default();
+    out.insert((Kind::Index, format!("{schema}.{}", ix.name)), o);
+}
+
+fn policy_facts(table: &str, p: &Policy, out: &mut Facts) {
+    let mut roles: Vec<String> = p.roles.iter().map(|r| r.to_string()).collect();
+    // No TO clause is TO public.
+    if roles.is_empty() {
+        roles.push("public".to_string());
+    }
+    roles.sort();
+    let mut o = Object {
+        span: p.origin.span(),
+        parent: Some(table.to_string()),
+        ..Object::default()
+    };
+    o.attrs
+        .insert("command", format!("{:?}", p.command).to_lowercase());
+    o.attrs.insert(
+        "kind",
+        if p.permissive {
+            "permissive"
+        } else {
+            "restrictive"
+        }
+        .to_string(),
+    );
+    o.attrs.insert("roles", roles.join(", "));
+    if let Some(e) = &p.using {
+        o.attrs.insert("using", normalized(e));
+    }
+    if let Some(e) = &p.with_check {
+        o.attrs.insert("with check", normalized(e));
+    }
+    out.insert((Kind::Policy, format!("{table}.{}", p.name)), o);
+}
+
+fn trigger_facts(table: &str, t: &Trigger, out: &mut Facts) {
+    let timing = if t.instead_of {
+        "instead of"
+    } else if t.before {
+        "before"
+    } else {
+        "after"
+    };
+    let mut events: Vec<String> = t
+        .events
+        .iter()
+        .map(|e| format!("{e:?}").to_lowercase())
+        .collect();
+    events.sort();
+    let mut o = Object {
+        span: t.origin.span(),
+        parent: Some(table.to_string()),
+        ..Object::default()
+    };
+    o.attrs.insert("timing", timing.to_string());
+    o.attrs.insert("events", events.join(" or "));
+    if !t.update_columns.is_empty() {
+        let cols: Vec<String> = t.update_columns.iter().map(|c| c.to_string()).collect();
+        o.attrs.insert("update of", cols.join(", "));
+    }
+    o.attrs.insert(
+        "for each",
+        if t.for_each_row { "row" } else { "statement" }.to_string(),
+    );
+    o.attrs.insert("function", t.function.to_string());
+    if let Some(w) = &t.when {
+        o.attrs.insert("when", normalized(w));
+    }
+    o.attrs.insert("enabled", t.enabled.to_string());
+    out.insert((Kind::Trigger, format!("{table}.{}", t.name)), o);
+}
+
+fn function_facts(f: &Function, out: &mut Facts) {
+    let args: Vec<String> = f.signature().iter().map(|t| t.to_string()).collect();
+    let mut o = Object {
+        span: f.origin.span(),
+        ..Object::default()
+    };
+    o.attrs
+        .insert("kind", format!("{:?}", f.kind).to_lowercase());
+    if let Some(r) = &f.returns {
+        let setof = if f.returns_set { "setof " } else { "" };
+        o.attrs.insert("returns", format!("{setof}{r}"));
+    }
+    o.attrs.insert("language", f.language.to_string());
+    o.attrs
+        .insert("volatility", format!("{:?}", f.volatility).to_lowercase());
+    o.attrs
+        .insert("security definer", f.security_definer.to_string());
+    let config: Vec<String> = f
+        .config
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.replace('"', "")))
+        .collect();
+    if !config.is_empty() {
+        o.attrs.insert("settings", config.join("; "));
+    }
+    if let Some(body) = &f.body {
+        o.attrs.insert("body", body.trim().to_string());
+    }
+    out.insert(
+        (Kind::Function, format!("{}({})", f.name, args.join(", "))),
+        o,
+    );
+}
+
+/// An expression as text, after undoing what PostgreSQL does to an
+/// expression it stores (see the module's doc).
+fn normalized(e: &Expr) -> String {
+    let mut node = *e.node();
+    normalize(&mut node, 0);
+    expr::to_sql(&node)
+}
+
+/// Deeper than this is left as it is (PostgreSQL's own expressions are not).
+const MAX_DEPTH: usize = 200;
+
+fn normalize(node: &mut Node, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    // A cast: its argument stands for it.
+    while let Some(NodeEnum::TypeCast(c)) = &mut node.node {
+        match c.arg.take() {
+            Some(arg) => *node = *arg,
+            None => break,
+        }
+    }
+    match &mut node.node {
+        // x IN (a) is stored as x = a; NOT IN (a) as x <> a.
+        Some(NodeEnum::AExpr(a))
+            if a.kind == pb::AExprKind::AexprIn as i32
+                && matches!(a.rexpr.as_deref().and_then(|r| r.node.as_ref()),
+                    Some(NodeEnum::List(l)) if l.items.len() == 1) =>
+        {
+            if let Some(NodeEnum::List(mut list)) = a.rexpr.as_mut().and_then(|r| r.node.take()) {
+                a.kind = pb::AExprKind::AexprOp as i32;
+                a.rexpr = list.items.pop().map(Box::new);
+            }
+        }
+        // x BETWEEN a AND b is stored as x >= a AND x <= b; NOT BETWEEN as x < a OR x > b.
+        Some(NodeEnum::AExpr(a))
+            if a.kind == pb::AExprKind::AexprBetween as i32
+                || a.kind == pb::AExprKind::AexprNotBetween as i32 =>
+        {
+            let negated = a.kind == pb::AExprKind::AexprNotBetween as i32;
+            let bounds = match a.rexpr.as_deref().and_then(|r| r.node.as_ref()) {
+                Some(NodeEnum::List(l)) => l.items.clone(),
+                _ => Vec::new(),
+            };
+            if let (Some(x), [low, high]) = (a.lexpr.as_deref(), bounds.as_slice()) {
+                let (lo_op, hi_op, join) = if negated {
+                    ("<", ">", pb::BoolExprType::OrExpr)
+                } else {
+                    (">=", "<=", pb::BoolExprType::AndExpr)
+                };
+                let compare = |op: &str, bound: &Node| Node {
+                    node: Some(NodeEnum::AExpr(Box::new(pb::AExpr {
+                        kind: pb::AExprKind::AexprOp as i32,
+                        name: vec![Node {
+                            node: Some(NodeEnum::String(pb::String {
+                                sval: op.to_string(),
+                            })),
+                        }],
+                        lexpr: Some(Box::new(x.clone())),
+                        rexpr: Some(Box::new(bound.clone())),
+                        location: -1,
+                        ..Default::default()
+                    }))),
+                };
+                node.node = Some(NodeEnum::BoolExpr(Box::new(pb::BoolExpr {
+                    boolop: join as i32,
+                    args: vec![compare(lo_op, low), compare(hi_op, high)],
+                    location: -1,
+                    ..Default::default()
+                })));
+            }
+        }
+        // x IN (a, b) is stored as x = ANY (ARRAY[a, b]); NOT IN as <> ALL.
+        Some(NodeEnum::AExpr(a)) if a.kind == pb::AExprKind::AexprIn as i32 => {
+            let negated = ast_op(&a.name) == Some("<>");
+            if let Some(NodeEnum::List(list)) = a.rexpr.as_mut().and_then(|r| r.node.take()) {
+                a.kind = if negated {
+                    pb::AExprKind::AexprOpAll as i32
+                } else {
+                    pb::AExprKind::AexprOpAny as i32
+                };
+                a.rexpr = Some(Box::new(Node {
+                    node: Some(NodeEnum::AArrayExpr(pb::AArrayExpr {
+                        elements: list.items,
+                        location: -1,
+                        list_start: -1,
+                        list_end: -1,
+                    })),
+                }));
+            }
+        }
+        // `t.col` and `col` alike: PostgreSQL qualifies outer references.
+        Some(NodeEnum::ColumnRef(r)) if r.fields.len() > 1 => {
+            let last = r.fields.pop();
+            r.fields.clear();
+            r.fields.extend(last);
+        }
+        Some(NodeEnum::ResTarget(t)) => t.name.clear(),
+        // A table in a subquery: PostgreSQL prints it qualified when the
+        // reading session's search_path does not find it (the audit's is empty).
+        Some(NodeEnum::RangeVar(r)) => r.schemaname.clear(),
+        Some(NodeEnum::FuncCall(f)) if is_nextval(f) => {
+            // nextval('public.s'::regclass) and nextval('s'): the sequence's name.
+            if let Some(arg) = f.args.first_mut() {
+                normalize(arg, depth + 1);
+                if let Some(NodeEnum::AConst(c)) = &mut arg.node {
+                    if let Some(pb::a_const::Val::Sval(s)) = &mut c.val {
+                        if let Some((_, name)) = s.sval.rsplit_once('.') {
+                            s.sval = name.to_string();
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    // Then everything below.
+    let Some(inner) = node.node.as_mut() else {
+        return;
+    };
+    for child in expr::children_mut(inner) {
+        normalize(child, depth + 1);
+    }
+}
+
+fn is_nextval(f: &pb::FuncCall) -> bool {
+    crate::sql::ast::strings(&f.funcname)
+        .last()
+        .is_some_and(|n| n == "nextval")
+}
+
+fn ast_op(name: &[Node]) -> Option<&str> {
+    name.last().and_then(|n| match &n.node {
+        Some(NodeEnum::String(s)) => Some(s.sval.as_str()),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(sql: &str) -> String {
+        let node = expr::parse(sql).unwrap();
+        let e = Expr::new(&node);
+        normalized(&e)
+    }
+
+    #[test]
+    fn what_postgresql_does_to_an_expression_is_undone() {
+        // As written in a migration, and as pg_get_expr prints it.
+        for (written, stored) in [
+            ("status in ('a', 'b')", "((status)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))"),
+            ("n > 0", "(n > 0)"),
+            ("auth.uid() = user_id", "(auth.uid() = user_id)"),
+            (
+                "exists (select 1 from members m where m.org = org_id)",
+                "(EXISTS ( SELECT 1 AS one FROM members m WHERE (m.org = t.org_id)))",
+            ),
+            ("'draft'", "'draft'::text"),
+            ("nextval('t_id_seq')", "nextval('public.t_id_seq'::regclass)"),
+            ("x not in (1, 2)", "(x <> ALL (ARRAY[1, 2]))"),
+            ("status not in ('done')", "((status)::text <> 'done'::text)"),
+            ("n between 1 and 60", "((n >= 1) AND (n <= 60))"),
+            (
+                "job_id in (select id from jobs)",
+                "(job_id IN ( SELECT jobs.id FROM public.jobs))",
+            ),
+            ("n not between 1 and 60", "((n < 1) OR (n > 60))"),
+        ] {
+            assert_eq!(norm(written), norm(stored), "{written} vs {stored}");
+        }
+        // A real difference stays one.
+        assert_ne!(norm("n > 0"), norm("n >= 0"));
+        assert_ne!(norm("status in ('a')"), norm("status in ('b')"));
+    }
+}

@@ -221,6 +221,22 @@ fn replay_matches_postgresql_on_real_project_shapes() {
              alter table public.t add primary key (x), add column x int, add constraint t_c check (x > 0);",
         ),
         (
+            "names_defaults_and_enums_as_postgresql_makes_them",
+            "create table public.column_lineage (output_dataset_version_uuid uuid, output_dataset_field_uuid uuid, \
+               input_dataset_version_uuid uuid, input_dataset_field_uuid uuid, a int, b int check (b > a), \
+               check (a > 0), unique (output_dataset_version_uuid, output_dataset_field_uuid, \
+               input_dataset_version_uuid, input_dataset_field_uuid));\n\
+             create type public.mood as enum ('a', 'c');\n\
+             alter type public.mood add value 'b' before 'c';\n\
+             alter type public.mood add value 'z' after 'a';\n\
+             create table public.n (x numeric default '20.00', j jsonb default '{\"b\":1,  \"a\":[1,2]}', \
+               y int default null, z text default null::text, s text);\n\
+             create index n_s on public.n (s text_ops);\n\
+             create type public.status_new as enum ('on', 'off');\n\
+             create table public.m (st public.status_new);\n\
+             alter type public.status_new rename to status;",
+        ),
+        (
             "serial_defaults",
             "create table public.q (id bigserial primary key, n serial);",
         ),

@@ -285,8 +285,6 @@ pub struct ForeignKey {
     pub ref_columns: Vec<Ident>,
     pub on_delete: FkAction,
     pub on_update: FkAction,
-    /// ON DELETE was written out (not left at the NO ACTION default).
-    pub on_delete_explicit: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -401,8 +399,6 @@ pub struct Policy {
     pub permissive: bool,
     /// Roles the policy applies to; `public` when the statement had no TO clause.
     pub roles: Vec<Ident>,
-    /// The statement named its roles with TO.
-    pub roles_explicit: bool,
     pub using: Option<Expr>,
     pub with_check: Option<Expr>,
     pub origin: Origin,

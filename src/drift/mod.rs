@@ -446,9 +446,11 @@ fn index_facts(table: &str, ix: &Index, out: &mut Facts) {
                 IndexKey::Column(c) => c.to_string(),
                 IndexKey::Expression(x) => format!("({})", normalized(x)),
             };
+            // pg_get_indexdef leaves a type's default operator class out.
             let opclass = e
                 .opclass
                 .as_ref()
+                .filter(|o| !DEFAULT_OPCLASSES.contains(&o.name.as_str()))
                 .map(|o| format!(" {}", o.name))
                 .unwrap_or_default();
             let desc = if e.descending { " desc" } else { "" };
@@ -476,6 +478,34 @@ fn index_facts(table: &str, ix: &Index, out: &mut Facts) {
     let schema = table.split('.').next().unwrap_or_default();
     out.insert((Kind::Index, format!("{schema}.{}", ix.name)), o);
 }
+
+/// Operator classes that are their type's default for btree, hash, GIN or
+/// GiST: written or not, the index is the same.
+const DEFAULT_OPCLASSES: &[&str] = &[
+    "bool_ops",
+    "bpchar_ops",
+    "bytea_ops",
+    "char_ops",
+    "date_ops",
+    "float4_ops",
+    "float8_ops",
+    "inet_ops",
+    "int2_ops",
+    "int4_ops",
+    "int8_ops",
+    "interval_ops",
+    "numeric_ops",
+    "oid_ops",
+    "text_ops",
+    "time_ops",
+    "timestamp_ops",
+    "timestamptz_ops",
+    "timetz_ops",
+    "uuid_ops",
+    "jsonb_ops",
+    "array_ops",
+    "tsvector_ops",
+];
 
 fn policy_facts(table: &str, p: &Policy, out: &mut Facts) {
     let mut roles: Vec<String> = p.roles.iter().map(|r| r.to_string()).collect();
@@ -679,6 +709,39 @@ fn normalize(node: &mut Node, depth: usize) {
             r.fields.extend(last);
         }
         Some(NodeEnum::ResTarget(t)) => t.name.clear(),
+        // '20.00' cast to numeric is stored as 20.00; a JSON literal as the
+        // type prints it back (jsonb: keys sorted, spaces normalized).
+        Some(NodeEnum::AConst(c)) => {
+            if let Some(pb::a_const::Val::Sval(s)) = &c.val {
+                let text = s.sval.trim();
+                let number = !text.is_empty()
+                    && text.parse::<f64>().is_ok()
+                    && text
+                        .chars()
+                        .all(|ch| ch.is_ascii_digit() || matches!(ch, '.' | '-' | '+'));
+                if number {
+                    c.val = Some(if text.contains('.') {
+                        pb::a_const::Val::Fval(pb::Float {
+                            fval: text.to_string(),
+                        })
+                    } else {
+                        match text.parse::<i32>() {
+                            Ok(ival) => pb::a_const::Val::Ival(pb::Integer { ival }),
+                            Err(_) => pb::a_const::Val::Fval(pb::Float {
+                                fval: text.to_string(),
+                            }),
+                        }
+                    });
+                } else if text.starts_with(['{', '[']) {
+                    if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+                        let canonical = json.to_string();
+                        if let Some(pb::a_const::Val::Sval(s)) = &mut c.val {
+                            s.sval = canonical;
+                        }
+                    }
+                }
+            }
+        }
         // A table in a subquery: PostgreSQL prints it qualified when the
         // reading session's search_path does not find it (the audit's is empty).
         Some(NodeEnum::RangeVar(r)) => r.schemaname.clear(),
@@ -743,6 +806,9 @@ mod tests {
             ("'draft'", "'draft'::text"),
             ("nextval('t_id_seq')", "nextval('public.t_id_seq'::regclass)"),
             ("x not in (1, 2)", "(x <> ALL (ARRAY[1, 2]))"),
+            ("'20.00'", "20.00"),
+            ("'7'", "7"),
+            ("'{\"b\":1,  \"a\":[1,2]}'", "'{\"a\": [1, 2], \"b\": 1}'::jsonb"),
             ("status not in ('done')", "((status)::text <> 'done'::text)"),
             ("n between 1 and 60", "((n >= 1) AND (n <= 60))"),
             (

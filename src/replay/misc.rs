@@ -90,6 +90,38 @@ impl Replayer {
                     }
                 }
             }
+            Ok(Ot::ObjectType) | Ok(Ot::ObjectDomain) => {
+                let Some(NodeEnum::List(list)) = s.object.as_deref().and_then(|o| o.node.as_ref())
+                else {
+                    return;
+                };
+                let Some((schema, name)) = ast::split_name(&list.items) else {
+                    return;
+                };
+                let schema = match schema {
+                    Some(s) => Ident::new(s),
+                    None => {
+                        match resolve::user_type_schema(&self.catalog, &self.search_path, &name) {
+                            Some(s) => s,
+                            None => return,
+                        }
+                    }
+                };
+                let old = QualifiedName::new(schema.clone(), Ident::new(name));
+                let Some(mut def) = self.catalog.types.remove(&old) else {
+                    return;
+                };
+                let renamed = QualifiedName::new(schema, new);
+                def.name = renamed.clone();
+                self.catalog.types.insert(renamed.clone(), def);
+                // Columns keep their type through the rename (PostgreSQL
+                // stores its oid).
+                for t in self.catalog.tables.values_mut() {
+                    for c in t.columns.iter_mut().filter(|c| c.ty.name == old) {
+                        c.ty.name = renamed.clone();
+                    }
+                }
+            }
             Ok(Ot::ObjectPolicy) | Ok(Ot::ObjectTrigger) => {
                 let Some(name) = s.relation.as_ref().and_then(|rv| self.find_table(rv)) else {
                     return;
@@ -417,7 +449,15 @@ impl Replayer {
                     l.clone_from(&s.new_val);
                 }
             } else if !labels.contains(&s.new_val) {
-                labels.push(s.new_val.clone());
+                // ADD VALUE ... BEFORE / AFTER an existing label.
+                let at = labels
+                    .iter()
+                    .position(|l| !s.new_val_neighbor.is_empty() && *l == s.new_val_neighbor)
+                    .map(|i| if s.new_val_is_after { i + 1 } else { i });
+                match at {
+                    Some(i) => labels.insert(i, s.new_val.clone()),
+                    None => labels.push(s.new_val.clone()),
+                }
             }
         }
     }

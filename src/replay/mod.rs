@@ -458,7 +458,7 @@ mod tests {
         assert_eq!(t.policies.len(), 1);
         let p = &t.policies[0];
         assert_eq!(p.command, PolicyCommand::Update);
-        assert!(p.permissive && p.roles_explicit && p.using.is_some() && p.with_check.is_some());
+        assert!(p.permissive && p.using.is_some() && p.with_check.is_some());
         assert_eq!(p.roles, [Ident::new("authenticated")]);
     }
 
@@ -467,7 +467,6 @@ mod tests {
         let cat = replay("create table t (id int primary key); create policy p on t using (true);");
         let p = &cat.table(&q("public", "t")).unwrap().policies[0];
         assert_eq!(p.roles, [Ident::new("public")]);
-        assert!(!p.roles_explicit);
     }
 
     #[test]

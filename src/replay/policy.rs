@@ -12,7 +12,7 @@ impl Replayer {
         let Some(name) = self.find_table(rv) else {
             return;
         };
-        let (roles, roles_explicit) = policy_roles(&s.roles);
+        let roles = policy_roles(&s.roles);
         let policy = Policy {
             name: Ident::new(s.policy_name.clone()),
             command: match s.cmd_name.as_str() {
@@ -24,7 +24,6 @@ impl Replayer {
             },
             permissive: s.permissive,
             roles,
-            roles_explicit,
             using: expr(&s.qual),
             with_check: expr(&s.with_check),
             origin: Self::origin(stmt),
@@ -56,9 +55,7 @@ impl Replayer {
             return;
         };
         if !s.roles.is_empty() {
-            let (roles, explicit) = policy_roles(&s.roles);
-            policy.roles = roles;
-            policy.roles_explicit = explicit;
+            policy.roles = policy_roles(&s.roles);
         }
         if s.qual.is_some() {
             policy.using = expr(&s.qual);
@@ -82,15 +79,12 @@ fn expr_base(stmt: &Statement) -> Span {
 
 /// Roles of a policy, and whether the statement wrote them. Without `TO`, the
 /// parser supplies PUBLIC with location -1.
-fn policy_roles(roles: &[pb::Node]) -> (Vec<Ident>, bool) {
-    let explicit = roles.iter().any(|r| match &r.node {
-        Some(pg_query::NodeEnum::RoleSpec(spec)) => spec.location >= 0,
-        _ => false,
-    });
+/// The roles of a TO clause; `public` without one (the same to PostgreSQL).
+fn policy_roles(roles: &[pb::Node]) -> Vec<Ident> {
     let names: Vec<Ident> = roles.iter().filter_map(role_name).collect();
     if names.is_empty() {
-        (vec![Ident::new("public")], false)
+        vec![Ident::new("public")]
     } else {
-        (names, explicit)
+        names
     }
 }

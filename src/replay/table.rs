@@ -99,7 +99,7 @@ impl Replayer {
             name: name.clone(),
             ty: self.type_name(tn),
             not_null: c.is_not_null,
-            default: expr(&c.raw_default),
+            default: column_default(&c.raw_default),
             identity: !c.identity.is_empty(),
             generated: false,
             origin: self.origin_at(stmt, c.location),
@@ -185,7 +185,7 @@ impl Replayer {
                 return;
             }
             Ok(ConstrType::ConstrDefault) => {
-                let default = expr(&c.raw_expr);
+                let default = column_default(&c.raw_expr);
                 set_col(table, &|col| col.default = default.clone());
                 return;
             }
@@ -248,12 +248,6 @@ impl Replayer {
                     ref_columns,
                     on_delete,
                     on_update: fk_action(&c.fk_upd_action),
-                    // The parse tree cannot tell a written ON DELETE NO ACTION
-                    // from the default; the clause's tokens can. (PostgreSQL's
-                    // own definitions never write NO ACTION out.)
-                    on_delete_explicit: on_delete != FkAction::NoAction
-                        || (!self.generated_ddl
-                            && stmt.clause_has_words(c.location, &["on", "delete"])),
                 })
             }
             Ok(ConstrType::ConstrCheck) => ConstraintKind::Check {
@@ -410,7 +404,7 @@ impl Replayer {
             Ok(At::AtColumnDefault) => {
                 if let Some(i) = column(table) {
                     if let Some(col) = table.columns.get_mut(i) {
-                        col.default = expr(&cmd.def);
+                        col.default = column_default(&cmd.def);
                     }
                 }
             }
@@ -824,6 +818,19 @@ pub(super) fn constraint_columns(kind: &ConstraintKind) -> Vec<&Ident> {
 }
 
 /// PostgreSQL's generated constraint names (`<table>_<cols>_fkey`, ...).
+/// A column default as PostgreSQL keeps it: `DEFAULT NULL` (cast or not)
+/// is no default at all (no pg_attrdef entry).
+fn column_default(node: &Option<Box<pb::Node>>) -> Option<crate::catalog::Expr> {
+    let mut n = node.as_deref()?;
+    while let Some(NodeEnum::TypeCast(c)) = &n.node {
+        n = c.arg.as_deref()?;
+    }
+    if matches!(&n.node, Some(NodeEnum::AConst(c)) if c.isnull) {
+        return None;
+    }
+    expr(node)
+}
+
 /// The primary key's columns (none without one).
 fn primary_key(table: &Table) -> Vec<Ident> {
     table
@@ -939,15 +946,76 @@ fn merge_keys(table: &mut Table, added: Vec<(Ident, bool)>) {
 
 fn default_constraint_name(table: &Table, kind: &ConstraintKind, column: Option<&Ident>) -> Ident {
     let t = table.name.name.as_str();
-    let cols = |c: &[Ident]| c.iter().map(Ident::as_str).collect::<Vec<_>>().join("_");
+    let cols = |c: &[Ident]| column_names_addition(c.iter().map(Ident::as_str));
     Ident::new(match kind {
-        ConstraintKind::PrimaryKey { .. } => format!("{t}_pkey"),
-        ConstraintKind::Unique { columns, .. } => format!("{t}_{}_key", cols(columns)),
-        ConstraintKind::ForeignKey(fk) => format!("{t}_{}_fkey", cols(&fk.columns)),
-        ConstraintKind::Check { .. } => match column {
-            Some(c) => format!("{t}_{}_check", c.as_str()),
-            None => format!("{t}_check"),
-        },
-        ConstraintKind::Exclusion => format!("{t}_excl"),
+        ConstraintKind::PrimaryKey { .. } => make_object_name(t, None, "pkey"),
+        ConstraintKind::Unique { columns, .. } => make_object_name(t, Some(&cols(columns)), "key"),
+        ConstraintKind::ForeignKey(fk) => make_object_name(t, Some(&cols(&fk.columns)), "fkey"),
+        // `t_col_check` when the expression uses exactly one column (as
+        // PostgreSQL approximates "a column constraint"), else `t_check`.
+        ConstraintKind::Check { expr } => {
+            let mut used: Vec<String> = match expr {
+                Some(e) => crate::sql::expr::column_refs(&e.node())
+                    .into_iter()
+                    .filter_map(|(parts, _)| parts.last().cloned())
+                    .collect(),
+                None => column.map(|c| c.as_str().to_string()).into_iter().collect(),
+            };
+            used.sort();
+            used.dedup();
+            let only = match used.as_slice() {
+                [one] => Some(one.as_str()),
+                _ => None,
+            };
+            make_object_name(t, only, "check")
+        }
+        ConstraintKind::Exclusion => make_object_name(t, None, "excl"),
     })
+}
+
+/// PostgreSQL's `makeObjectName`: `name1_name2_label`, the longer of name1
+/// and name2 cut a byte at a time until the whole fits in 63 bytes (never
+/// in the middle of a character).
+fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+    const MAX: usize = 63;
+    let overhead = label.len() + 1 + usize::from(name2.is_some());
+    let avail = MAX.saturating_sub(overhead);
+    let (mut n1, mut n2) = (name1.len(), name2.map_or(0, str::len));
+    while n1 + n2 > avail {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let clip = |s: &str, mut n: usize| {
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s.get(..n).unwrap_or(s).to_string()
+    };
+    let mut out = clip(name1, n1);
+    if let Some(n) = name2 {
+        out.push('_');
+        out.push_str(&clip(n, n2));
+    }
+    out.push('_');
+    out.push_str(label);
+    out
+}
+
+/// PostgreSQL's `ChooseIndexNameAddition`: the column names joined by `_`,
+/// stopping once 63 bytes are reached.
+fn column_names_addition<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for name in names {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.push_str(name);
+        if out.len() >= 64 {
+            break;
+        }
+    }
+    out
 }

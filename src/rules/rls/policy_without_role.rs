@@ -8,12 +8,15 @@ pub struct PolicyWithoutRole;
 impl SchemaRule for PolicyWithoutRole {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         for table in cx.catalog.tables.values() {
-            for policy in user_policies(table).filter(|p| !p.roles_explicit) {
+            // No TO clause and `TO public` are the same policy to PostgreSQL,
+            // and an audit cannot tell them apart.
+            let public = |p: &&crate::catalog::Policy| p.roles.iter().any(|r| r.as_str() == "public");
+            for policy in user_policies(table).filter(public) {
                 cx.report(
                     &table.name,
                     policy.origin.span(),
                     format!(
-                        "policy `{}` on `{}` names no role, so it applies to every role, `anon` included",
+                        "policy `{}` on `{}` applies to every role (PUBLIC), `anon` included",
                         policy.name, table.name
                     ),
                 );
@@ -38,10 +41,14 @@ mod tests {
     }
 
     #[test]
-    fn explicit_public_is_a_choice() {
-        quiet(
+    fn explicit_public_is_the_same_policy() {
+        fires(
             "policy-without-role",
             &format!("{TABLE}create policy p on public.t for select to public using (true);"),
+        );
+        quiet(
+            "policy-without-role",
+            &format!("{TABLE}create policy p on public.t for select to anon, authenticated using (true);"),
         );
     }
 

@@ -237,6 +237,25 @@ fn replay_matches_postgresql_on_real_project_shapes() {
              alter type public.status_new rename to status;",
         ),
         (
+            "renames_follow_as_in_postgresql",
+            "create table public.user_ (id serial primary key, name text unique);\n\
+             alter table public.user_ rename to person;\n\
+             alter sequence public.user__id_seq rename to person_id_seq;\n\
+             alter index public.user__pkey rename to person_pkey;\n\
+             alter index public.user__name_key rename to person_name_key;",
+        ),
+        (
+            "constraint_added_twice_in_an_idempotent_block",
+            "create table public.p (id int primary key);\n\
+             create table public.c (id int primary key, p_id int);\n\
+             alter table public.c add constraint c_p_fkey foreign key (p_id) references public.p (id);\n\
+             do $$ begin\n\
+               alter table public.c add constraint c_p_fkey foreign key (p_id) references public.p (id);\n\
+             exception when duplicate_object then null;\n\
+             end $$;\n\
+             create table public.k (a int, b int, check (a > b), check (b > a));",
+        ),
+        (
             "serial_defaults",
             "create table public.q (id bigserial primary key, n serial);",
         ),

@@ -85,8 +85,17 @@ impl Replayer {
                     if schema.as_ref().is_some_and(|s| s != &t.name.schema) {
                         continue;
                     }
+                    let mut backs_constraint = false;
                     for ix in t.indexes.iter_mut().filter(|ix| ix.name.as_str() == name) {
                         ix.name = new.clone();
+                        backs_constraint |= ix.constraint_backed;
+                    }
+                    // Renaming the index of a PRIMARY KEY or UNIQUE renames
+                    // the constraint too.
+                    if backs_constraint {
+                        for c in t.constraints.iter_mut().filter(|c| c.name.as_str() == name) {
+                            c.name = new.clone();
+                        }
                     }
                 }
             }
@@ -209,7 +218,18 @@ impl Replayer {
             self.catalog.views.insert(new, v);
         } else if let Some(mut s) = self.catalog.sequences.remove(old) {
             s.name = new.clone();
-            self.catalog.sequences.insert(new, s);
+            self.catalog.sequences.insert(new.clone(), s);
+            // Defaults name the sequence by oid: nextval() follows it.
+            for t in self.catalog.tables.values_mut() {
+                for c in &mut t.columns {
+                    if let Some(d) = &mut c.default {
+                        let mut node = *d.node();
+                        if rename_nextval(&mut node, old, &new, 0) {
+                            *d = crate::catalog::Expr::new(&node);
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -1027,6 +1047,59 @@ fn rename_column(table: &mut crate::catalog::Table, old: &Ident, new: &Ident) {
             rename_in_expr(x, old, new);
         }
         rename_in(&mut t.update_columns, old, new);
+    }
+}
+
+/// Points `nextval('old')` (qualified or not, cast or not) at `new`.
+fn rename_nextval(
+    node: &mut pb::Node,
+    old: &QualifiedName,
+    new: &QualifiedName,
+    depth: usize,
+) -> bool {
+    if depth > 100 {
+        return false;
+    }
+    let Some(inner) = node.node.as_mut() else {
+        return false;
+    };
+    if let NodeEnum::FuncCall(f) = inner {
+        if ast::strings(&f.funcname)
+            .last()
+            .is_some_and(|n| n == "nextval")
+        {
+            if let Some(text) = f.args.first_mut().and_then(string_constant_mut) {
+                let (schema, name) = match text.rsplit_once('.') {
+                    Some((s, n)) => (Some(s.trim_matches('"')), n.trim_matches('"')),
+                    None => (None, text.trim_matches('"')),
+                };
+                if name == old.name.as_str() && schema.is_none_or(|s| s == old.schema.as_str()) {
+                    *text = match schema {
+                        Some(_) => new.to_string(),
+                        None => new.name.to_string(),
+                    };
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+    let mut any = false;
+    for child in crate::sql::expr::children_mut(inner) {
+        any |= rename_nextval(child, old, new, depth + 1);
+    }
+    any
+}
+
+/// The text of a string constant, through any casts.
+fn string_constant_mut(node: &mut pb::Node) -> Option<&mut String> {
+    match node.node.as_mut()? {
+        NodeEnum::TypeCast(c) => string_constant_mut(c.arg.as_deref_mut()?),
+        NodeEnum::AConst(k) => match k.val.as_mut()? {
+            pb::a_const::Val::Sval(s) => Some(&mut s.sval),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -256,6 +256,17 @@ impl Replayer {
             Ok(ConstrType::ConstrExclusion) => ConstraintKind::Exclusion,
             _ => return,
         };
+        // A name the table has already: PostgreSQL refuses the constraint
+        // ("already exists"), and the DO ... EXCEPTION WHEN duplicate_object
+        // idiom swallows that.
+        if !c.conname.is_empty()
+            && table
+                .constraints
+                .iter()
+                .any(|k| k.name.as_str() == c.conname)
+        {
+            return;
+        }
         let name = match (c.conname.is_empty(), &using_index) {
             (false, _) => Ident::new(c.conname.clone()),
             // Without a name, the constraint takes the index's.
@@ -947,10 +958,10 @@ fn merge_keys(table: &mut Table, added: Vec<(Ident, bool)>) {
 fn default_constraint_name(table: &Table, kind: &ConstraintKind, column: Option<&Ident>) -> Ident {
     let t = table.name.name.as_str();
     let cols = |c: &[Ident]| column_names_addition(c.iter().map(Ident::as_str));
-    Ident::new(match kind {
-        ConstraintKind::PrimaryKey { .. } => make_object_name(t, None, "pkey"),
-        ConstraintKind::Unique { columns, .. } => make_object_name(t, Some(&cols(columns)), "key"),
-        ConstraintKind::ForeignKey(fk) => make_object_name(t, Some(&cols(&fk.columns)), "fkey"),
+    let (name2, label): (Option<String>, &str) = match kind {
+        ConstraintKind::PrimaryKey { .. } => (None, "pkey"),
+        ConstraintKind::Unique { columns, .. } => (Some(cols(columns)), "key"),
+        ConstraintKind::ForeignKey(fk) => (Some(cols(&fk.columns)), "fkey"),
         // `t_col_check` when the expression uses exactly one column (as
         // PostgreSQL approximates "a column constraint"), else `t_check`.
         ConstraintKind::Check { expr } => {
@@ -964,13 +975,23 @@ fn default_constraint_name(table: &Table, kind: &ConstraintKind, column: Option<
             used.sort();
             used.dedup();
             let only = match used.as_slice() {
-                [one] => Some(one.as_str()),
+                [one] => Some(one.clone()),
                 _ => None,
             };
-            make_object_name(t, only, "check")
+            (only, "check")
         }
-        ConstraintKind::Exclusion => make_object_name(t, None, "excl"),
-    })
+        ConstraintKind::Exclusion => (None, "excl"),
+    };
+    // Taken by another constraint of the table: `label1`, `label2`, ...
+    // (ChooseConstraintName).
+    let taken = |n: &str| table.constraints.iter().any(|c| c.name.as_str() == n);
+    let mut name = make_object_name(t, name2.as_deref(), label);
+    let mut pass = 0;
+    while taken(&name) && pass < 1000 {
+        pass += 1;
+        name = make_object_name(t, name2.as_deref(), &format!("{label}{pass}"));
+    }
+    Ident::new(name)
 }
 
 /// PostgreSQL's `makeObjectName`: `name1_name2_label`, the longer of name1

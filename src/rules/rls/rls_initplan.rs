@@ -14,8 +14,16 @@ impl SchemaRule for RlsInitplan {
         for table in cat.tables.values() {
             for policy in user_policies(table) {
                 for (clause, cond, base) in conditions(policy) {
+                    // One finding per call and clause, at its first use: the
+                    // same call twice in a clause is one fix, and an audit
+                    // (no positions) could not tell the two apart.
+                    let mut seen = Vec::new();
                     for call in bare_request_calls(cat, &cond) {
                         let text = call_text(call);
+                        if seen.contains(&text) {
+                            continue;
+                        }
+                        seen.push(text.clone());
                         let span = node_span(base, call.location, text.len(), policy.origin.span());
                         cx.report_fixable(
                             &table.name,
@@ -50,6 +58,16 @@ mod tests {
         );
         assert!(out.starts_with("test.sql:4:20 "), "{out}");
         assert!(out.contains("`auth.uid()`"), "{out}");
+    }
+
+    #[test]
+    fn the_same_call_twice_in_a_clause_is_one_finding() {
+        let out = fires(
+            "rls-initplan",
+            &format!("{TABLE}create policy p on public.t for update to authenticated\n  using (user_id = auth.uid() or org = auth.uid())\n  with check (user_id = auth.uid());"),
+        );
+        assert_eq!(out.lines().count(), 2, "{out}");
+        assert!(out.contains("test.sql:4:20") && out.contains("test.sql:5:25"), "{out}");
     }
 
     #[test]

@@ -363,19 +363,7 @@ pub fn audit(
     for f in &mut findings {
         f.span = None;
     }
-    let errors = snapshot
-        .unreadable
-        .iter()
-        .map(|u| InputError {
-            file: snapshot.target.clone(),
-            line: None,
-            column: None,
-            message: format!(
-                "the definition of {} could not be parsed: {}",
-                u.object, u.message
-            ),
-        })
-        .collect();
+    let errors = unreadable_errors(&snapshot);
     let mut report = Report {
         findings,
         errors,
@@ -425,9 +413,18 @@ pub fn drift(
     };
     let differences = drift::compare(&model, &snapshot.catalog);
     migrations.findings = drift::findings(&differences);
-    migrations
-        .errors
-        .extend(snapshot.unreadable.iter().map(|u| InputError {
+    migrations.errors.extend(unreadable_errors(&snapshot));
+    migrations.database = Some(snapshot.target);
+    migrations.finish();
+    Ok(migrations)
+}
+
+/// The definitions a database printed that pgvet could not parse, as input errors.
+fn unreadable_errors(snapshot: &source::live::Snapshot) -> Vec<InputError> {
+    snapshot
+        .unreadable
+        .iter()
+        .map(|u| InputError {
             file: snapshot.target.clone(),
             line: None,
             column: None,
@@ -435,10 +432,8 @@ pub fn drift(
                 "the definition of {} could not be parsed: {}",
                 u.object, u.message
             ),
-        }));
-    migrations.database = Some(snapshot.target);
-    migrations.finish();
-    Ok(migrations)
+        })
+        .collect()
 }
 
 /// What `pgvet lint --db` reads from the database the migrations will run

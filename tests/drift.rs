@@ -242,7 +242,15 @@ fn replay_matches_postgresql_on_real_project_shapes() {
              alter table public.user_ rename to person;\n\
              alter sequence public.user__id_seq rename to person_id_seq;\n\
              alter index public.user__pkey rename to person_pkey;\n\
-             alter index public.user__name_key rename to person_name_key;",
+             alter index public.user__name_key rename to person_name_key;\n\
+             create function public.touch() returns trigger language plpgsql as $$ begin return new; end $$;\n\
+             create function public.count_up() returns trigger language plpgsql as $$ begin return new; end $$;\n\
+             create trigger person_touch before update on public.person for each row execute function public.touch();\n\
+             create trigger person_count after insert on public.person for each row execute function public.count_up();\n\
+             alter function public.touch() rename to touch_row;\n\
+             drop function public.count_up cascade;\n\
+             create function public.slug() returns text language sql as $$ select 'x' $$;\n\
+             alter table public.person add column handle text default slug();",
         ),
         (
             "constraint_added_twice_in_an_idempotent_block",

@@ -13,8 +13,8 @@
 //! PostgreSQL does to an expression it stores: casts are dropped, `x IN (a,
 //! b)` becomes `x = ANY (ARRAY[a, b])` (and a one-item list `x = a`),
 //! `BETWEEN` becomes two comparisons, column references keep only their
-//! column name, tables in subqueries only their name, and output names of
-//! subqueries are dropped. So a difference
+//! column name, tables in subqueries and called functions only their name,
+//! and output names of subqueries are dropped. So a difference
 //! that is only a cast or a qualification is not reported.
 //!
 //! Not compared yet: view and materialized view queries (PostgreSQL rewrites
@@ -745,6 +745,13 @@ fn normalize(node: &mut Node, depth: usize) {
         // A table in a subquery: PostgreSQL prints it qualified when the
         // reading session's search_path does not find it (the audit's is empty).
         Some(NodeEnum::RangeVar(r)) => r.schemaname.clear(),
+        // A function in a default or a condition: PostgreSQL prints it
+        // qualified when the reading session's search_path does not find it.
+        Some(NodeEnum::FuncCall(f)) if !is_nextval(f) && f.funcname.len() > 1 => {
+            let last = f.funcname.pop();
+            f.funcname.clear();
+            f.funcname.extend(last);
+        }
         Some(NodeEnum::FuncCall(f)) if is_nextval(f) => {
             // nextval('public.s'::regclass) and nextval('s'): the sequence's name.
             if let Some(arg) = f.args.first_mut() {
@@ -805,6 +812,7 @@ mod tests {
             ),
             ("'draft'", "'draft'::text"),
             ("nextval('t_id_seq')", "nextval('public.t_id_seq'::regclass)"),
+            ("generate_unique_changeme()", "public.generate_unique_changeme()"),
             ("x not in (1, 2)", "(x <> ALL (ARRAY[1, 2]))"),
             ("'20.00'", "20.00"),
             ("'7'", "7"),

@@ -169,6 +169,12 @@ impl Replayer {
                     if idx < overloads.len() {
                         let mut f = overloads.remove(idx);
                         f.name = QualifiedName::new(name.schema.clone(), new.clone());
+                        // Triggers name their function by oid: they follow.
+                        for t in self.catalog.tables.values_mut() {
+                            for tr in t.triggers.iter_mut().filter(|tr| tr.function == name) {
+                                tr.function = f.name.clone();
+                            }
+                        }
                         self.catalog
                             .functions
                             .entry(f.name.clone())
@@ -331,6 +337,7 @@ impl Replayer {
                     | Ok(Ot::ObjectAggregate),
                     NodeEnum::ObjectWithArgs(func),
                 ) => {
+                    let cascade = s.behavior == pb::DropBehavior::DropCascade as i32;
                     for (name, idx) in self.matching_functions(func).into_iter().rev() {
                         if let Some(overloads) = self.catalog.functions.get_mut(&name) {
                             if idx < overloads.len() {
@@ -338,6 +345,12 @@ impl Replayer {
                             }
                             if overloads.is_empty() {
                                 self.catalog.functions.remove(&name);
+                            }
+                        }
+                        // CASCADE drops the triggers that run the function.
+                        if cascade {
+                            for t in self.catalog.tables.values_mut() {
+                                t.triggers.retain(|tr| tr.function != name);
                             }
                         }
                     }

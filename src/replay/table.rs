@@ -355,14 +355,7 @@ impl Replayer {
             return;
         };
         self.stmt_keys.clear();
-        let mut cmds: Vec<&pb::AlterTableCmd> = s
-            .cmds
-            .iter()
-            .filter_map(|n| match &n.node {
-                Some(NodeEnum::AlterTableCmd(cmd)) => Some(cmd.as_ref()),
-                _ => None,
-            })
-            .collect();
+        let mut cmds = ast::alter_table_cmds(s);
         // PostgreSQL runs the subcommands in passes, not in written order.
         cmds.sort_by_key(|cmd| pass(cmd));
         for cmd in cmds {

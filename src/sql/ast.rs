@@ -73,3 +73,14 @@ pub fn descendants(node: &NodeEnum) -> Vec<pg_query::NodeRef<'_>> {
     all.extend(node.nodes().into_iter().map(|(n, _, _, _)| n));
     all
 }
+
+/// The subcommands of an ALTER TABLE, in written order.
+pub fn alter_table_cmds(s: &pb::AlterTableStmt) -> Vec<&pb::AlterTableCmd> {
+    s.cmds
+        .iter()
+        .filter_map(|n| match &n.node {
+            Some(NodeEnum::AlterTableCmd(cmd)) => Some(cmd.as_ref()),
+            _ => None,
+        })
+        .collect()
+}

@@ -364,14 +364,7 @@ fn check_alter_table<'a>(cx: &StmtCtx<'a>, s: &'a pb::AlterTableStmt, out: &mut 
     let Some(mut scope) = s.relation.as_ref().and_then(|rv| scope_of(cx, rv)) else {
         return;
     };
-    let cmds: Vec<&pb::AlterTableCmd> = s
-        .cmds
-        .iter()
-        .filter_map(|n| match &n.node {
-            Some(NodeEnum::AlterTableCmd(cmd)) => Some(cmd.as_ref()),
-            _ => None,
-        })
-        .collect();
+    let cmds = crate::sql::ast::alter_table_cmds(s);
     // PostgreSQL adds the statement's new columns before any of its
     // constraints, wherever they are written.
     for cmd in &cmds {

@@ -216,17 +216,36 @@ pub fn resolve(
     })
 }
 
-/// `user@host:port/dbname` for messages; never the password.
+/// `user@host:port/dbname` for messages; never the password. With several
+/// hosts (a URL's authority and `?host=`, or a list), each with its port, in
+/// the order they are tried: `user@a:5432,b:5433/db`.
 fn label(config: &tokio_postgres::Config) -> String {
     let user = config.get_user().unwrap_or("?");
-    let host = match config.get_hosts().first() {
-        Some(Host::Tcp(h)) => h.clone(),
-        Some(Host::Unix(p)) => p.display().to_string(),
-        None => "?".to_string(),
+    let ports = config.get_ports();
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, host)| {
+            let host = match host {
+                Host::Tcp(h) => h.clone(),
+                Host::Unix(p) => p.display().to_string(),
+            };
+            // One port for all hosts, or one per host.
+            let port = match ports {
+                [one] => *one,
+                many => many.get(i).copied().unwrap_or(5432),
+            };
+            format!("{host}:{port}")
+        })
+        .collect();
+    let hosts = if hosts.is_empty() {
+        "?:5432".to_string()
+    } else {
+        hosts.join(",")
     };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
     let db = config.get_dbname().unwrap_or(user);
-    format!("{user}@{host}:{port}/{db}")
+    format!("{user}@{hosts}/{db}")
 }
 
 /// The rustls configuration for a mode (unused for `disable`).
@@ -436,6 +455,24 @@ mod tests {
             ..opts
         };
         assert_eq!(resolve(&opts, &env).unwrap().sslmode, SslMode::VerifyFull);
+    }
+
+    #[test]
+    fn every_host_is_named_with_its_port() {
+        let opts = |url: &str| ConnectOptions {
+            url: Some(url.to_string()),
+            ..ConnectOptions::default()
+        };
+        let none = |_: &str| None;
+        let t = resolve(
+            &opts("postgresql://me@localhost/d?host=/tmp/sock&port=55432"),
+            &none,
+        )
+        .unwrap();
+        assert!(!t.label.contains("localhost:5432/"), "{}", t.label);
+        assert!(t.label.contains("/tmp/sock:55432"), "{}", t.label);
+        let t = resolve(&opts("host=a,b port=5433,5434 user=me dbname=x"), &none).unwrap();
+        assert_eq!(t.label, "me@a:5433,b:5434/x");
     }
 
     #[test]

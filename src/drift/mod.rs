@@ -122,13 +122,13 @@ pub fn compare(migrations: &Catalog, database: &Catalog) -> Vec<Drift> {
                 span: mine.span,
             }),
             Some(other) => {
-                let names = mine.attrs.keys().chain(other.attrs.keys());
-                let mut seen = Vec::new();
+                let names: std::collections::BTreeSet<&'static str> = mine
+                    .attrs
+                    .keys()
+                    .chain(other.attrs.keys())
+                    .copied()
+                    .collect();
                 for attribute in names {
-                    if seen.contains(attribute) {
-                        continue;
-                    }
-                    seen.push(*attribute);
                     let a = mine.attrs.get(attribute).map_or("", String::as_str);
                     let b = other.attrs.get(attribute).map_or("", String::as_str);
                     if a != b {

@@ -104,23 +104,13 @@ impl Replayer {
                 else {
                     return;
                 };
-                let Some((schema, name)) = ast::split_name(&list.items) else {
+                let Some(old) = self.type_ref(&list.items) else {
                     return;
                 };
-                let schema = match schema {
-                    Some(s) => Ident::new(s),
-                    None => {
-                        match resolve::user_type_schema(&self.catalog, &self.search_path, &name) {
-                            Some(s) => s,
-                            None => return,
-                        }
-                    }
-                };
-                let old = QualifiedName::new(schema.clone(), Ident::new(name));
                 let Some(mut def) = self.catalog.types.remove(&old) else {
                     return;
                 };
-                let renamed = QualifiedName::new(schema, new);
+                let renamed = QualifiedName::new(old.schema.clone(), new);
                 def.name = renamed.clone();
                 self.catalog.types.insert(renamed.clone(), def);
                 // Columns keep their type through the rename (PostgreSQL
@@ -460,18 +450,21 @@ impl Replayer {
         );
     }
 
-    pub(super) fn alter_enum(&mut self, s: &pb::AlterEnumStmt) {
-        let Some((schema, name)) = ast::split_name(&s.type_name) else {
-            return;
-        };
+    /// The user type a `{schema, name}` list names: qualified as written, or
+    /// found on the search_path.
+    fn type_ref(&self, names: &[pb::Node]) -> Option<QualifiedName> {
+        let (schema, name) = ast::split_name(names)?;
         let schema = match schema {
             Some(s) => Ident::new(s),
-            None => match resolve::user_type_schema(&self.catalog, &self.search_path, &name) {
-                Some(s) => s,
-                None => return,
-            },
+            None => resolve::user_type_schema(&self.catalog, &self.search_path, &name)?,
         };
-        let qn = QualifiedName::new(schema, Ident::new(name));
+        Some(QualifiedName::new(schema, Ident::new(name)))
+    }
+
+    pub(super) fn alter_enum(&mut self, s: &pb::AlterEnumStmt) {
+        let Some(qn) = self.type_ref(&s.type_name) else {
+            return;
+        };
         if let Some(TypeDef {
             kind: TypeKind::Enum { labels },
             ..
@@ -525,14 +518,7 @@ impl Replayer {
         if !adds_check {
             return;
         }
-        let Some((schema, name)) = crate::sql::split_name(&s.type_name) else {
-            return;
-        };
-        let found = match schema {
-            Some(schema) => Some(QualifiedName::new(schema.as_str(), name.as_str())),
-            None => resolve::user_type_schema(&self.catalog, &self.search_path, &name)
-                .map(|schema| QualifiedName::new(schema, Ident::new(name.as_str()))),
-        };
+        let found = self.type_ref(&s.type_name);
         if let Some(TypeDef {
             kind: TypeKind::Domain { has_check, .. },
             ..
@@ -977,9 +963,7 @@ impl Replayer {
             }
         }
     }
-}
 
-impl Replayer {
     /// `SELECT f(...)` of the functions that change the schema:
     /// `set_config('search_path', ...)` and pgmq's queue functions.
     pub(super) fn select_calls(&mut self, s: &pb::SelectStmt, stmt: &Statement) {

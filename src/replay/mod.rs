@@ -373,14 +373,7 @@ mod tests {
                execute format('create table %I (id int)', 'made');\n\
                raise notice 'done';\n\
              end $$;";
-        let (stmts, errors) = parse_file(FileId(0), sql);
-        assert!(errors.is_empty(), "{errors:?}");
-        let mut r = Replayer::new(baseline::catalog(Platform::Supabase));
-        r.start_file();
-        for s in &stmts {
-            r.apply(s);
-        }
-        let cat = r.catalog;
+        let cat = replay(sql);
         let child = cat.table(&q("public", "child")).unwrap();
         let fk = child
             .constraints

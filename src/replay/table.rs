@@ -874,15 +874,15 @@ fn pass(cmd: &pb::AlterTableCmd) -> u8 {
     }
 }
 
+/// What makes two keys' indexes equal: columns, NULLS NOT DISTINCT, INCLUDE.
+type KeySpec = (Vec<Ident>, bool, Vec<Ident>);
+
 /// PostgreSQL merges the PRIMARY KEY and UNIQUE specifications of one
 /// CREATE TABLE that would build equal indexes (`transformIndexConstraints`):
 /// the primary key is kept first, then each other one unless an equal one is
 /// kept already; a kept one without a written name takes the name of a named
 /// one merged into it. `added`: the statement's keys, with whether their
 /// name was written.
-/// What makes two keys' indexes equal: columns, NULLS NOT DISTINCT, INCLUDE.
-type KeySpec = (Vec<Ident>, bool, Vec<Ident>);
-
 fn merge_keys(table: &mut Table, added: Vec<(Ident, bool)>) {
     if added.len() < 2 {
         return;

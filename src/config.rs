@@ -134,6 +134,7 @@ fn object_ignore(i: usize, raw: RawObjectIgnore) -> Result<(String, ObjectIgnore
 struct RawMigrations {
     dir: Option<PathBuf>,
     transaction: Option<TransactionMode>,
+    runner: Option<crate::source::migrations::runner::Runner>,
     large_table: Option<RawTableSize>,
     small_table: Option<RawTableSize>,
 }
@@ -241,8 +242,11 @@ pub struct Config {
     /// `migrations.dir`: where `pgvet lint` looks when no path is given
     /// (relative to the config file's directory).
     pub migrations_dir: Option<PathBuf>,
-    /// `migrations.transaction`; None: per-file on Supabase, none on PostgreSQL.
+    /// `migrations.transaction`; None: the runner's, else per-file on
+    /// Supabase, none on PostgreSQL.
     pub transaction: Option<TransactionMode>,
+    /// `migrations.runner`; None: detected from the directory.
+    pub runner: Option<crate::source::migrations::runner::Runner>,
     pub size_thresholds: SizeThresholds,
     /// Tables a migration touches but no migration created are old and not
     /// empty, and are not reported as undefined (`--assume-existing`).
@@ -342,6 +346,7 @@ impl Config {
             postgres_version: raw.postgres_version,
             migrations_dir: raw.migrations.dir,
             transaction: raw.migrations.transaction,
+            runner: raw.migrations.runner,
             size_thresholds,
             assume_existing: false,
             strict: raw.strict,

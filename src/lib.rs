@@ -36,7 +36,8 @@ use config::Config;
 use findings::{InputError, Report, SourceFile};
 use passes::{coverage, suppress};
 use replay::Replayer;
-use source::migrations::{files, session::Session};
+use source::migrations::files;
+use source::migrations::session::{FileRun, Session};
 use sql::split;
 
 /// Platform and exposed schemas for a run, after config and autodetection.
@@ -44,8 +45,11 @@ use sql::split;
 pub struct Settings {
     pub platform: Platform,
     pub exposed_schemas: Vec<String>,
-    /// How the migration tool wraps each file (config, else by platform).
+    /// How the migration tool wraps each file (config, else by platform)
+    /// when its runner does not say.
     pub transaction: config::TransactionMode,
+    /// The runner named in the config or on the command line; None: detect.
+    pub runner: Option<source::migrations::runner::Runner>,
     /// `pgvet lint --db`: the live database's tables and sizes.
     pub live_tables: Option<std::sync::Arc<rules::LiveTables>>,
     /// Keep the replayed schema in the report (`Report::catalog`), for `pgvet fix`.
@@ -60,6 +64,7 @@ impl Settings {
             platform,
             exposed_schemas: vec!["public".to_string()],
             transaction: default_transaction(platform),
+            runner: None,
             live_tables: None,
             keep_catalog: false,
         }
@@ -110,45 +115,166 @@ impl Settings {
             platform,
             exposed_schemas,
             transaction: cfg.transaction.unwrap_or(default_transaction(platform)),
+            runner: cfg.runner,
             live_tables: None,
             keep_catalog: false,
         }
     }
 }
 
-/// Lints migration files and directories (a directory = its `*.sql` in name order).
+/// Lints migration files and directories: a directory is read as its
+/// runner applies it (configured, else detected), a file as given.
 pub fn lint(paths: &[PathBuf], cfg: &Config, settings: &Settings) -> Report {
-    let (files, mut errors) = files::collect(paths);
-    let texts: Vec<(PathBuf, Result<String, InputError>)> = files
-        .into_par_iter()
-        .map(|p| {
-            let text = files::read(&p);
-            (p, text)
-        })
-        .collect();
-    let mut inputs = Vec::with_capacity(texts.len());
-    for (path, text) in texts {
-        match text {
-            Ok(text) => inputs.push((path.display().to_string(), text)),
-            Err(e) => errors.push(e),
-        }
-    }
-    let mut report = lint_sources(inputs, cfg, settings);
+    use source::migrations::runner::Skipped;
+    let read = read_migrations(paths, cfg, settings);
+    let mut errors = read.errors;
+    // Down and undo scripts belong to the layout: only stray files are
+    // named to the rules (`migration-filename` warns about them).
+    let (reverting, stray): (Vec<_>, Vec<_>) = read.skipped.into_iter().partition(Skipped::reverts);
+    let listed = |s: Skipped| findings::SkippedFile {
+        file: s.path.display().to_string(),
+        reason: s.reason,
+    };
+    let mut report = lint_inputs(
+        read.inputs,
+        stray.into_iter().map(listed).collect(),
+        cfg,
+        settings,
+    );
+    report
+        .summary
+        .skipped_files
+        .extend(reverting.into_iter().map(listed));
+    report.summary.runner = read.runner.map(source::migrations::runner::Runner::name);
     errors.append(&mut report.errors);
     report.errors = errors;
     report.finish();
     report
 }
 
-/// Lints SQL texts given as (display path, text) pairs, in apply order.
-pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Settings) -> Report {
-    // Deeply nested statements need more stack than a default thread has.
-    sql::pgffi::on_parser_stack(|| lint_sources_here(inputs, cfg, settings))
+/// The migrations as their runner applies them, before any is parsed.
+pub struct Migrations {
+    /// The runner of the first directory (or file) given.
+    pub runner: Option<source::migrations::runner::Runner>,
+    /// The files it applies, in order, each as it applies it.
+    pub inputs: Vec<Input>,
+    /// Files beside them it does not apply.
+    pub skipped: Vec<source::migrations::runner::Skipped>,
+    /// Files that could not be listed or read.
+    pub errors: Vec<InputError>,
 }
 
-fn lint_sources_here(inputs: Vec<(String, String)>, cfg: &Config, settings: &Settings) -> Report {
+/// Lists and reads the migrations under `paths` as their runner applies
+/// them: which files, in which order, which sections (the rest blanked in
+/// place), in which transaction mode (the file's directive, else the
+/// config's `migrations.transaction`, else the runner's way, else the
+/// platform's).
+pub fn read_migrations(paths: &[PathBuf], cfg: &Config, settings: &Settings) -> Migrations {
+    use source::migrations::runner::{self, Runner};
+    let layout = runner::layout(paths, settings.runner);
+    let mut errors = layout.errors;
+    let texts: Vec<_> = layout
+        .migrations
+        .into_par_iter()
+        .map(|m| {
+            let text = files::read(&m.path);
+            (m, text)
+        })
+        .collect();
+    let mut inputs = Vec::with_capacity(texts.len());
+    for (migration, text) in texts {
+        let text = match text {
+            Ok(text) => text,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let (text, directive) = runner::prepare(migration.runner, text);
+        let mode = directive
+            .or(migration.transaction)
+            .or(cfg.transaction)
+            .or(migration.runner.default_transaction())
+            .unwrap_or(settings.transaction);
+        let runs_outside = match migration.runner {
+            Runner::Plain => settings.platform == Platform::Supabase,
+            r => r.runs_non_transactional_outside(),
+        };
+        inputs.push(Input {
+            path: migration.path.display().to_string(),
+            text,
+            run: Some(FileRun {
+                mode,
+                runs_outside,
+                one_query: migration.runner.sends_one_query(mode),
+            }),
+        });
+    }
+    Migrations {
+        runner: layout.runner,
+        inputs,
+        skipped: layout.skipped,
+        errors,
+    }
+}
+
+/// One file to lint, as its runner applies it.
+pub struct Input {
+    /// The path shown in findings.
+    pub path: String,
+    /// The text the runner applies (parts it does not apply blanked).
+    pub text: String,
+    /// How the runner runs it; None: as `Settings` say.
+    pub run: Option<FileRun>,
+}
+
+/// Lints SQL texts given as (display path, text) pairs, in apply order.
+pub fn lint_sources(inputs: Vec<(String, String)>, cfg: &Config, settings: &Settings) -> Report {
+    let inputs = inputs
+        .into_iter()
+        .map(|(path, text)| Input {
+            path,
+            text,
+            run: None,
+        })
+        .collect();
+    lint_inputs(inputs, Vec::new(), cfg, settings)
+}
+
+/// Lints files in apply order; `skipped` are files beside them that the
+/// runner does not apply (listed, and named to `migration-filename`).
+pub fn lint_inputs(
+    inputs: Vec<Input>,
+    skipped: Vec<findings::SkippedFile>,
+    cfg: &Config,
+    settings: &Settings,
+) -> Report {
+    // Deeply nested statements need more stack than a default thread has.
+    sql::pgffi::on_parser_stack(|| lint_sources_here(inputs, skipped, cfg, settings))
+}
+
+fn lint_sources_here(
+    inputs: Vec<Input>,
+    skipped: Vec<findings::SkippedFile>,
+    cfg: &Config,
+    settings: &Settings,
+) -> Report {
+    let default_run = FileRun {
+        mode: settings.transaction,
+        runs_outside: settings.platform == Platform::Supabase,
+        one_query: false,
+    };
+    let runs: Vec<FileRun> = inputs
+        .iter()
+        .map(|i| i.run.unwrap_or(default_run))
+        .collect();
+    let applied = inputs.len();
+    // A skipped file is a source without text: nothing of it is replayed,
+    // but a finding about its name (`migration-filename`) has a place.
     let sources: Vec<SourceFile> = inputs
         .into_iter()
+        .map(|i| (i.path, i.text))
+        .chain(skipped.iter().map(|s| (s.file.clone(), String::new())))
         .enumerate()
         .map(|(i, (path, text))| {
             SourceFile::new(FileId(u32::try_from(i).unwrap_or(u32::MAX)), path, text)
@@ -197,6 +323,8 @@ fn lint_sources_here(inputs: Vec<(String, String)>, cfg: &Config, settings: &Set
         replayer,
         session: Session::new(settings.platform, settings.transaction),
         statements_per_file: &statements_per_file,
+        runs: &runs,
+        default_run,
         findings: Vec::new(),
         errors,
         statements: 0,
@@ -264,7 +392,8 @@ fn lint_sources_here(inputs: Vec<(String, String)>, cfg: &Config, settings: &Set
         not_analyzed,
         ..Report::default()
     };
-    report.summary.files = report.sources.len();
+    report.summary.files = applied;
+    report.summary.skipped_files = skipped;
     report.summary.statements = statements;
     report.finish();
     report
@@ -276,6 +405,8 @@ struct ReplayState<'a> {
     replayer: Replayer,
     session: Session,
     statements_per_file: &'a [usize],
+    runs: &'a [FileRun],
+    default_run: FileRun,
     findings: Vec<findings::Finding>,
     errors: Vec<InputError>,
     statements: usize,
@@ -295,8 +426,10 @@ impl<'a> ReplayState<'a> {
                 self.current_file = Some(*src);
                 self.replayer.start_file();
                 let index = usize::try_from(src.id.0).unwrap_or(usize::MAX);
-                self.session
-                    .start_file(self.statements_per_file.get(index).copied().unwrap_or(0));
+                self.session.start_file(
+                    self.statements_per_file.get(index).copied().unwrap_or(0),
+                    self.runs.get(index).copied().unwrap_or(self.default_run),
+                );
             }
             match result {
                 Ok(stmts) => {

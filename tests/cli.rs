@@ -200,8 +200,18 @@ fn json_has_the_published_shape() {
     assert_eq!(v["errors"][0]["line"], 2);
     assert_eq!(
         keys(&v["summary"]),
-        ["errors", "files", "findings", "not_analyzed", "statements"]
+        [
+            "errors",
+            "files",
+            "findings",
+            "not_analyzed",
+            "runner",
+            "skipped_files",
+            "statements"
+        ]
     );
+    assert_eq!(v["summary"]["runner"], "plain");
+    assert_eq!(v["summary"]["skipped_files"], serde_json::json!([]));
     assert_eq!(v["not_analyzed"], serde_json::json!([]));
     assert_eq!(v["summary"]["statements"], 1);
 }
@@ -503,7 +513,7 @@ fn init_writes_a_config_that_lint_then_uses() {
         "supabase/config.toml",
         "[api]\nschemas = [\"public\", \"api\"]\n",
     );
-    write(d.path(), "supabase/migrations/001.sql", WARNS);
+    write(d.path(), "supabase/migrations/001_init.sql", WARNS);
     let o = pgvet(d.path(), &["init"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = std::fs::read_to_string(d.path().join("pgvet.yaml")).unwrap();
@@ -522,5 +532,5 @@ fn init_writes_a_config_that_lint_then_uses() {
         stdout(&lint),
         stderr(&lint)
     );
-    assert!(stdout(&lint).contains("001.sql"), "{}", stdout(&lint));
+    assert!(stdout(&lint).contains("001_init.sql"), "{}", stdout(&lint));
 }

@@ -34,6 +34,7 @@ fn options() -> FixOptions {
         platform: Platform::Supabase,
         postgres_version: 15,
         transaction: pgvet::config::TransactionMode::PerFile,
+        runner: None,
         rules: Vec::new(),
     }
 }

@@ -8,11 +8,32 @@ use clap::ValueEnum;
 
 use crate::config::Config;
 
+/// The runner names `--runner` accepts.
+fn runner_names() -> clap::builder::PossibleValuesParser {
+    use crate::source::migrations::runner::Runner;
+    clap::builder::PossibleValuesParser::new(Runner::ALL.iter().map(|r| r.name()))
+}
+
+/// `--runner` over the config's `migrations.runner`.
+pub fn apply_runner(cfg: &mut Config, runner: Option<&str>) {
+    use crate::source::migrations::runner::Runner;
+    if let Some(r) = runner.and_then(Runner::from_name) {
+        cfg.runner = Some(r);
+    }
+}
+
 #[derive(clap::Args)]
 pub struct LintArgs {
-    /// Migration files or directories (a directory = its *.sql files in name order).
-    /// Default: the first of supabase/migrations, migrations, db/migrations.
+    /// Migration files or directories (a directory is read as its runner
+    /// applies it; a file as given). Default: the first of
+    /// supabase/migrations, migrations, db/migrations.
     pub paths: Vec<PathBuf>,
+    /// How the migrations are applied: plain, supabase, flyway,
+    /// golang-migrate, up-down, goose, dbmate, sqitch, prisma, drizzle,
+    /// diesel or node-pg-migrate (default: `migrations.runner` in
+    /// pgvet.yaml, else detected from the directory).
+    #[arg(long, value_name = "RUNNER", value_parser = runner_names())]
+    pub runner: Option<String>,
     /// Tables no migration creates exist already, with data (squawk-style
     /// linting of single files); they are not reported as undefined.
     #[arg(long)]
@@ -60,8 +81,11 @@ pub struct BaselineWriteArgs {
 #[derive(clap::Args)]
 pub struct FixArgs {
     /// Migration files or directories, as for `lint`; the fix is written as a
-    /// new migration in their directory.
+    /// new migration in their directory, named as their runner names one.
     pub paths: Vec<PathBuf>,
+    /// How the migrations are applied, as for `lint`.
+    #[arg(long, value_name = "RUNNER", value_parser = runner_names(), conflicts_with = "db")]
+    pub runner: Option<String>,
     /// Fix a live database instead: audit it (read-only) and write the SQL to
     /// --output or stdout.
     #[arg(long, conflicts_with_all = ["paths", "assume_existing"])]
@@ -106,6 +130,12 @@ pub struct AuditArgs {
 pub struct DriftArgs {
     /// Migration files or directories, as for `lint`.
     pub paths: Vec<PathBuf>,
+    /// How the migrations are applied: plain, supabase, flyway,
+    /// golang-migrate, up-down, goose, dbmate, sqitch, prisma, drizzle,
+    /// diesel or node-pg-migrate (default: `migrations.runner` in
+    /// pgvet.yaml, else detected from the directory).
+    #[arg(long, value_name = "RUNNER", value_parser = runner_names())]
+    pub runner: Option<String>,
     /// The database to compare with (URL or key=value string, libpq style).
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub db: Option<String>,

@@ -7,7 +7,8 @@ use super::{finish, load_config, DriftArgs, Outcome};
 
 pub fn run(args: DriftArgs) -> Result<Outcome> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let cfg = load_config(&args.common, &cwd)?;
+    let mut cfg = load_config(&args.common, &cwd)?;
+    super::args::apply_runner(&mut cfg, args.runner.as_deref());
     let paths = migration_paths(&args.paths, &cfg, &cwd)?;
     let settings = crate::Settings::resolve(&cfg, &paths, &cwd);
     let opts = args

@@ -44,6 +44,7 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
     } else {
         let lint_args = LintArgs {
             paths: args.paths.clone(),
+            runner: args.runner.clone(),
             assume_existing: args.assume_existing,
             db: None,
             connection: args.connection,
@@ -70,10 +71,18 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
     let Some(catalog) = &report.catalog else {
         bail!("internal: the schema was not kept for fix");
     };
+    let runner = report
+        .summary
+        .runner
+        .and_then(crate::source::migrations::runner::Runner::from_name);
     let opts = fix::FixOptions {
         platform: catalog.platform,
         postgres_version: cfg.postgres_version(),
-        transaction: settings.transaction,
+        transaction: cfg
+            .transaction
+            .or(runner.and_then(|r| r.default_transaction()))
+            .unwrap_or(settings.transaction),
+        runner,
         rules: args
             .rule
             .iter()
@@ -121,6 +130,7 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
     let mut opts_for_render = opts.clone();
     if single {
         opts_for_render.transaction = crate::config::TransactionMode::None;
+        opts_for_render.runner = None;
     }
     let files = fix::render(&plan, &opts_for_render, &header);
     let written: Vec<PathBuf> = if args.dry_run || (live && args.output.is_none()) {
@@ -131,7 +141,8 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
             .with_context(|| format!("cannot write {}", out.display()))?;
         vec![out.clone()]
     } else {
-        let dir = fix_directory(&paths)?;
+        let runner = runner.unwrap_or(crate::source::migrations::runner::Runner::Plain);
+        let dir = fix_directory(&paths, runner)?;
         let existing: Vec<String> = std::fs::read_dir(&dir)
             .with_context(|| format!("cannot read {}", dir.display()))?
             .filter_map(|e| e.ok().and_then(|e| e.file_name().into_string().ok()))
@@ -139,10 +150,26 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let names = fix::naming::next_migrations(&existing, "pgvet_fixes", files.len(), now);
+        let names = match fix::naming::next_for_runner(
+            runner,
+            &existing,
+            "pgvet_fixes",
+            files.len(),
+            now,
+        ) {
+            Ok(names) => names,
+            Err(why) => {
+                eprintln!("pgvet: nothing written: {why}");
+                return Ok(Outcome::Failed);
+            }
+        };
         let mut written = Vec::new();
         for (name, text) in names.iter().zip(&files) {
             let path = dir.join(name);
+            if let Some(folder) = path.parent() {
+                std::fs::create_dir_all(folder)
+                    .with_context(|| format!("cannot create {}", folder.display()))?;
+            }
             std::fs::write(&path, text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             written.push(path);
@@ -165,15 +192,26 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
 }
 
 /// Where a new migration goes: the directory linted, or the one holding the
-/// last file linted.
-fn fix_directory(paths: &[PathBuf]) -> Result<PathBuf> {
+/// last file linted (for a runner with a folder per migration, the one
+/// holding that folder).
+fn fix_directory(
+    paths: &[PathBuf],
+    runner: crate::source::migrations::runner::Runner,
+) -> Result<PathBuf> {
+    use crate::source::migrations::runner::Runner;
     let Some(last) = paths.last() else {
         bail!("no migrations directory to write the fix into; use --output");
     };
     if last.is_dir() {
         return Ok(last.clone());
     }
-    match last.parent() {
+    let parent = last.parent();
+    let parent = if matches!(runner, Runner::Prisma | Runner::Diesel) {
+        parent.and_then(std::path::Path::parent)
+    } else {
+        parent
+    };
+    match parent {
         Some(p) if !p.as_os_str().is_empty() => Ok(p.to_path_buf()),
         _ => Ok(PathBuf::from(".")),
     }

@@ -8,6 +8,7 @@ use super::Outcome;
 
 use crate::config;
 use crate::source::migrations::files;
+use crate::source::migrations::runner::{self, Runner};
 
 /// The starter config for the project at `dir`: Supabase settings when a
 /// `supabase/config.toml` is found (its `[api] schemas` become the exposed
@@ -24,13 +25,27 @@ pub fn starter_config(dir: &Path) -> String {
         .as_deref()
         .and_then(config::supabase_api_schemas)
         .unwrap_or_else(|| vec!["public".to_string()]);
-    let migrations = files::autodetect(dir)
+    let found_dir = files::autodetect(dir);
+    let migrations = found_dir
+        .as_deref()
         .and_then(|p| p.strip_prefix(dir).ok().map(|r| r.display().to_string()))
         .unwrap_or_else(|| "migrations".to_string());
-    let transaction = if supabase.is_some() {
-        "per-file"
-    } else {
-        "none"
+    let runner = found_dir.as_deref().map(runner::detect);
+    let transaction = match runner.and_then(Runner::default_transaction) {
+        // The runner decides; the line is there to override it.
+        Some(mode) => format!(
+            "# transaction: {}",
+            match mode {
+                config::TransactionMode::PerFile => "per-file",
+                config::TransactionMode::None => "none",
+            }
+        ),
+        None if supabase.is_some() => "transaction: per-file".to_string(),
+        None => "transaction: none".to_string(),
+    };
+    let runner_line = match runner {
+        Some(r) => format!("runner: {}  # detected: {}", r.name(), runner::describe(r)),
+        None => "# runner: plain".to_string(),
     };
     let found = match &supabase {
         Some(p) => format!(
@@ -60,12 +75,16 @@ exposed_schemas: [{schema_list}]
 #   anonymous: [anon]
 #   signed_in: [authenticated]
 
-# Where `pgvet lint` looks when no path is given, and how the migration tool
-# runs each file: per-file (one transaction per file, as the Supabase CLI
-# does) or none (statement by statement).
+# Where `pgvet lint` looks when no path is given; the tool that applies the
+# migrations (which files and sections it runs, in which order: supabase,
+# flyway, golang-migrate, goose, dbmate, sqitch, prisma, drizzle, diesel,
+# node-pg-migrate, up-down or plain; README lists what each applies); and
+# how it runs each file: per-file (one transaction per file) or none
+# (statement by statement). Default: the runner's way.
 migrations:
   dir: {migrations}
-  transaction: {transaction}
+  {runner_line}
+  {transaction}
   # With `pgvet lint --db URL`, lock findings on tables at or above either
   # size are errors, on tables below both small sizes info.
   # large_table: {{ rows: 10000, bytes: 100MB }}
@@ -167,6 +186,24 @@ mod tests {
             cfg.migrations_dir.as_deref(),
             Some(Path::new("supabase/migrations"))
         );
+    }
+
+    #[test]
+    fn the_runner_of_the_migrations_is_written_and_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("migrations")).unwrap();
+        std::fs::write(
+            dir.path().join("migrations/00001_init.sql"),
+            "-- +goose Up\ncreate table t (id int);\n-- +goose Down\ndrop table t;\n",
+        )
+        .unwrap();
+        let text = starter_config(dir.path());
+        assert!(text.contains("runner: goose  # detected: goose"), "{text}");
+        // goose says how it runs a file; the mode is there to override it.
+        assert!(text.contains("  # transaction: per-file"), "{text}");
+        let cfg = config::Config::parse(&text, "pgvet.yaml").unwrap();
+        assert_eq!(cfg.runner, Some(Runner::Goose));
+        assert_eq!(cfg.transaction, None);
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub fn lint_report(
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let mut cfg = load_config(&args.common, &cwd)?;
     cfg.assume_existing |= args.assume_existing;
+    super::args::apply_runner(&mut cfg, args.runner.as_deref());
     let paths = migration_paths(&args.paths, &cfg, &cwd)?;
     let mut settings = crate::Settings::resolve(&cfg, &paths, &cwd);
     settings.keep_catalog = keep_catalog;

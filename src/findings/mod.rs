@@ -121,6 +121,20 @@ pub struct Summary {
     pub errors: usize,
     /// How many things pgvet could not analyze (`Report::not_analyzed`).
     pub not_analyzed: usize,
+    /// The migration runner whose reading of the files was replayed
+    /// (`goose`, `supabase`, ...); absent for an audit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runner: Option<&'static str>,
+    /// Files beside the migrations that the runner does not apply, so
+    /// pgvet did not replay them.
+    pub skipped_files: Vec<SkippedFile>,
+}
+
+/// A file the runner does not apply, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedFile {
+    pub file: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Default)]

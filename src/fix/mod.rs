@@ -45,6 +45,8 @@ pub struct FixOptions {
     pub platform: Platform,
     pub postgres_version: u32,
     pub transaction: TransactionMode,
+    /// The runner the migration is written for (None: a plain folder).
+    pub runner: Option<crate::source::migrations::runner::Runner>,
     /// Fix only these rules (empty: all).
     pub rules: Vec<String>,
 }
@@ -394,39 +396,127 @@ impl IndexNames {
 /// migration tool wraps every file in a transaction and some statements
 /// cannot run in one (the second file must be run outside a transaction).
 pub fn render(plan: &Plan, opts: &FixOptions, header: &str) -> Vec<String> {
+    use crate::source::migrations::runner::Runner;
     let (concurrent, plain): (Vec<&Change>, Vec<&Change>) =
         plan.changes.iter().partition(|c| c.concurrent);
-    let split = opts.transaction == TransactionMode::PerFile
-        && opts.platform != Platform::Supabase
-        && !concurrent.is_empty()
-        && !plain.is_empty();
-    let mut files = Vec::new();
-    let mut first = String::new();
-    let _ = writeln!(first, "{header}");
-    write_changes(&mut first, &plain);
-    if split {
-        write_skipped(&mut first, plan);
-        files.push(first);
-        let mut second = String::new();
-        let _ = writeln!(second, "{header}");
-        let _ = writeln!(
-            second,
-            "-- pgvet-ignore-file ban-concurrent-index-creation-in-transaction: CONCURRENTLY cannot run in a transaction block; run this file outside one (Flyway: executeInTransaction=false, Rails: disable_ddl_transaction!)\n"
-        );
-        write_changes(&mut second, &concurrent);
-        files.push(second);
-    } else {
+    let runner = opts.runner.unwrap_or(Runner::Plain);
+    // Where CONCURRENTLY may share the file: the runner runs it outside
+    // its transaction (Supabase CLI, Flyway), or there is no transaction.
+    let runs_outside = match runner {
+        Runner::Plain => opts.platform == Platform::Supabase,
+        r => r.runs_non_transactional_outside(),
+    };
+    let wrapped = opts.transaction == TransactionMode::PerFile && !runs_outside;
+    let one_query = runner.sends_one_query(opts.transaction);
+    // Flyway runs a script with CONCURRENTLY outside a transaction, but
+    // refuses one that mixes it with other statements (`mixed` is off).
+    let own_file = wrapped || one_query || runner == Runner::Flyway;
+    // Each group is one file; `true`: it must run outside a transaction.
+    let mut groups: Vec<(Vec<&Change>, bool)> = Vec::new();
+    if concurrent.is_empty() || !own_file {
+        groups.push((plain.clone(), false));
         if !concurrent.is_empty() {
-            let _ = writeln!(
-                first,
-                "-- CONCURRENTLY builds and drops take no long lock, but cannot run inside a\n-- transaction block: apply them outside one.\n"
-            );
-            write_changes(&mut first, &concurrent);
+            groups.push((concurrent.clone(), false));
         }
-        write_skipped(&mut first, plan);
-        files.push(first);
+        // Plain statements and CONCURRENTLY share one file here.
+        if groups.len() == 2 {
+            let second = groups.pop().map(|(c, _)| c).unwrap_or_default();
+            if let Some((first, _)) = groups.first_mut() {
+                first.extend(second);
+            }
+        }
+    } else {
+        if !plain.is_empty() {
+            groups.push((plain.clone(), false));
+        }
+        if one_query {
+            // A file sent as one query is one implicit transaction unless
+            // it holds a single statement.
+            groups.extend(concurrent.iter().map(|c| (vec![*c], true)));
+        } else {
+            groups.push((concurrent.clone(), true));
+        }
     }
-    files
+    groups
+        .into_iter()
+        .enumerate()
+        .map(|(i, (changes, outside))| {
+            let mut text = String::new();
+            let directive = transaction_directive(runner, outside);
+            text.push_str(&up_marker(runner, directive));
+            let _ = writeln!(text, "{header}");
+            // Only a file the runner would wrap needs pgvet told otherwise.
+            if outside && wrapped && !directive {
+                let _ = writeln!(
+                    text,
+                    "-- pgvet-ignore-file ban-concurrent-index-creation-in-transaction: CONCURRENTLY cannot run in a transaction block; run this file outside one ({})\n",
+                    outside_hint(runner)
+                );
+            }
+            let (first, rest): (Vec<&Change>, Vec<&Change>) =
+                changes.iter().partition(|c| !c.concurrent);
+            write_changes(&mut text, &first);
+            if !rest.is_empty() {
+                if !outside {
+                    let _ = writeln!(
+                        text,
+                        "-- CONCURRENTLY builds and drops take no long lock, but cannot run inside a\n-- transaction block: apply them outside one.\n"
+                    );
+                }
+                write_changes(&mut text, &rest);
+            }
+            if i == 0 {
+                write_skipped(&mut text, plan);
+            }
+            text.push_str(&down_marker(runner));
+            text
+        })
+        .collect()
+}
+
+/// Whether the runner can be told, in the file, to run it outside a
+/// transaction (and is, when `outside`).
+fn transaction_directive(runner: crate::source::migrations::runner::Runner, outside: bool) -> bool {
+    use crate::source::migrations::runner::Runner;
+    outside && matches!(runner, Runner::Goose | Runner::Dbmate)
+}
+
+/// The line(s) a runner needs before the statements it applies.
+fn up_marker(runner: crate::source::migrations::runner::Runner, no_transaction: bool) -> String {
+    use crate::source::migrations::runner::Runner;
+    match runner {
+        Runner::Goose if no_transaction => "-- +goose NO TRANSACTION\n-- +goose Up\n".to_string(),
+        Runner::Goose => "-- +goose Up\n".to_string(),
+        Runner::Dbmate if no_transaction => "-- migrate:up transaction:false\n".to_string(),
+        Runner::Dbmate => "-- migrate:up\n".to_string(),
+        Runner::NodePgMigrate => "-- Up Migration\n".to_string(),
+        _ => String::new(),
+    }
+}
+
+/// What a runner needs after them: dbmate refuses a file without a down
+/// section (left empty: the fix has no automatic undo).
+fn down_marker(runner: crate::source::migrations::runner::Runner) -> String {
+    use crate::source::migrations::runner::Runner;
+    match runner {
+        Runner::Dbmate => "-- migrate:down\n".to_string(),
+        Runner::NodePgMigrate => "-- Down Migration\n".to_string(),
+        _ => String::new(),
+    }
+}
+
+/// How to run a file outside the runner's transaction, when the file
+/// cannot say so itself.
+fn outside_hint(runner: crate::source::migrations::runner::Runner) -> &'static str {
+    use crate::source::migrations::runner::Runner;
+    match runner {
+        Runner::Diesel => "diesel: `run_in_transaction = false` in the migration's metadata.toml",
+        Runner::NodePgMigrate => {
+            "node-pg-migrate runs SQL migrations in a transaction: use a JavaScript migration with pgm.noTransaction()"
+        }
+        Runner::Drizzle => "Drizzle runs every pending migration in one transaction: apply it by hand",
+        _ => "Flyway: executeInTransaction=false, Rails: disable_ddl_transaction!",
+    }
 }
 
 fn write_changes(out: &mut String, changes: &[&Change]) {

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::source::migrations::runner::Runner;
+
 /// PostgreSQL truncates identifiers to NAMEDATALEN - 1 bytes.
 pub const MAX_IDENT_BYTES: usize = 63;
 
@@ -15,6 +17,91 @@ enum Numbering {
     Counter(usize),
     /// Flyway's `V7__name.sql`.
     Flyway,
+}
+
+/// The paths, relative to the migrations directory, of `count` new
+/// migrations called `name` that `runner` applies after the entries
+/// `existing` (names only, any order), numbered as they are; `now` is
+/// seconds since the Unix epoch. Err: the runner applies a new file only
+/// once another file lists it (sqitch's plan, Drizzle's journal), or its
+/// naming is the project's own.
+pub fn next_for_runner(
+    runner: Runner,
+    existing: &[String],
+    name: &str,
+    count: usize,
+    now: u64,
+) -> Result<Vec<String>, String> {
+    let folder = |script: &str, dashed: bool| -> Vec<String> {
+        // A folder per migration, named `<14-digit timestamp>_<name>`.
+        let folders: Vec<String> = existing
+            .iter()
+            .map(|e| {
+                let (version, rest) = e.split_once('_').unwrap_or((e, ""));
+                format!("{}_{rest}.sql", version.replace('-', ""))
+            })
+            .collect();
+        next_migrations(&folders, name, count, now)
+            .into_iter()
+            .map(|f| {
+                let stem = f.strip_suffix(".sql").unwrap_or(&f);
+                let stem = match (dashed, stem.get(..14), stem.get(14..)) {
+                    (true, Some(v), Some(rest)) if v.bytes().all(|b| b.is_ascii_digit()) => {
+                        format!(
+                            "{}-{}-{}-{}{rest}",
+                            v.get(..4).unwrap_or(""),
+                            v.get(4..6).unwrap_or(""),
+                            v.get(6..8).unwrap_or(""),
+                            v.get(8..).unwrap_or("")
+                        )
+                    }
+                    _ => stem.to_string(),
+                };
+                format!("{stem}/{script}")
+            })
+            .collect()
+    };
+    let sql: Vec<String> = existing
+        .iter()
+        .filter(|e| e.ends_with(".sql"))
+        .cloned()
+        .collect();
+    Ok(match runner {
+        Runner::Prisma => folder("migration.sql", false),
+        Runner::Diesel => folder("up.sql", true),
+        Runner::GolangMigrate => next_migrations(&sql, name, count, now)
+            .into_iter()
+            .map(|f| f.strip_suffix(".sql").map_or(f.clone(), |s| format!("{s}.up.sql")))
+            .collect(),
+        Runner::Sqitch => {
+            return Err("sqitch applies a change only once sqitch.plan lists it: add it with `sqitch add pgvet_fixes` and paste the SQL (--output) into deploy/pgvet_fixes.sql".to_string())
+        }
+        Runner::Drizzle => {
+            return Err("Drizzle applies a migration only once meta/_journal.json lists it: create one with `drizzle-kit generate --custom` and paste the SQL (--output) into it".to_string())
+        }
+        Runner::UpDown => {
+            return Err("this project names its .up.sql files its own way: write the SQL with --output and name the file as the project does".to_string())
+        }
+        Runner::Flyway | Runner::Goose | Runner::NodePgMigrate => {
+            next_migrations(&sql, name, count, now)
+        }
+        Runner::Plain | Runner::Supabase | Runner::Dbmate => {
+            // These apply files in name order: the new one must sort last.
+            let names = next_migrations(&sql, name, count, now);
+            let applied = |f: &&String| {
+                runner == Runner::Plain || f.starts_with(|c: char| c.is_ascii_digit())
+            };
+            if let (Some(last), Some(first)) = (sql.iter().filter(applied).max(), names.first()) {
+                if first <= last {
+                    return Err(format!(
+                        "a new migration named `{first}` would sort before `{last}`, and {} applies files in name order: write the SQL with --output and name the file so it sorts last",
+                        crate::source::migrations::runner::describe(runner)
+                    ));
+                }
+            }
+            names
+        }
+    })
 }
 
 /// The file names for `count` new migrations called `name`, after the files
@@ -56,9 +143,15 @@ pub fn next_migrations(existing: &[String], name: &str, count: usize, now: u64) 
 fn numbering(file: &str) -> Option<(Numbering, u128)> {
     let stem = file.strip_suffix(".sql")?;
     if let Some(rest) = stem.strip_prefix('V') {
-        let (digits, tail) = rest.split_at(rest.find(|c: char| !c.is_ascii_digit())?);
-        if !digits.is_empty() && tail.starts_with("__") {
-            return Some((Numbering::Flyway, digits.parse().ok()?));
+        // `V10.1__x`: the new version is one more than the largest major.
+        let (version, _) = rest.split_once("__")?;
+        let major = version.split(['.', '_']).next().unwrap_or("");
+        if !major.is_empty()
+            && version
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'.' || b == b'_')
+        {
+            return Some((Numbering::Flyway, major.parse().ok()?));
         }
     }
     let end = stem.find(|c: char| !c.is_ascii_digit())?;
@@ -156,10 +249,44 @@ mod tests {
         assert_eq!(next_migrations(&files, "x", 1, NOW), vec!["0013_x.sql"]);
         let files = vec!["V1__init.sql".to_string(), "V2__more.sql".to_string()];
         assert_eq!(next_migrations(&files, "x", 1, NOW), vec!["V3__x.sql"]);
+        let files = vec!["V9__a.sql".to_string(), "V10.1__b.sql".to_string()];
+        assert_eq!(next_migrations(&files, "x", 1, NOW), vec!["V11__x.sql"]);
         assert_eq!(
             next_migrations(&[], "x", 1, NOW),
             vec!["20261123101112_x.sql"]
         );
+    }
+
+    #[test]
+    fn runners_name_the_next_migration_their_way() {
+        let next = |runner, files: &[&str]| {
+            let files: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+            next_for_runner(runner, &files, "x", 1, NOW)
+        };
+        assert_eq!(
+            next(Runner::GolangMigrate, &["0001_a.up.sql", "0001_a.down.sql"]),
+            Ok(vec!["0002_x.up.sql".to_string()])
+        );
+        assert_eq!(
+            next(Runner::Prisma, &["20240101000000_a", "migration_lock.toml"]),
+            Ok(vec!["20261123101112_x/migration.sql".to_string()])
+        );
+        assert_eq!(
+            next(
+                Runner::Diesel,
+                &["2024-01-01-000000_a", "00000000000000_diesel_initial_setup"]
+            ),
+            Ok(vec!["2026-11-23-101112_x/up.sql".to_string()])
+        );
+        // A name-order runner: a new timestamp would sort before `9_a.sql`.
+        let err = next(Runner::Supabase, &["20240101000000_a.sql", "9_a.sql"]).unwrap_err();
+        assert!(err.contains("`9_a.sql`"), "{err}");
+        // goose compares numbers: 10 after 9.
+        assert_eq!(
+            next(Runner::Goose, &["8_a.sql", "9_b.sql"]),
+            Ok(vec!["10_x.sql".to_string()])
+        );
+        assert!(next(Runner::Sqitch, &[]).is_err());
     }
 
     #[test]

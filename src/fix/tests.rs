@@ -22,6 +22,7 @@ fn options() -> FixOptions {
         platform: Platform::Supabase,
         postgres_version: 15,
         transaction: TransactionMode::PerFile,
+        runner: None,
         rules: Vec::new(),
     }
 }

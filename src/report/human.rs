@@ -34,6 +34,7 @@ pub fn render(report: &Report, color: bool) -> String {
     out.push_str(&summary_line(report));
     out.push('\n');
     out.push_str(&not_analyzed_note(report));
+    out.push_str(&skipped_note(report));
     if let Some(changed) = &report.changed {
         out.push_str(&changed.human_note());
     }
@@ -145,6 +146,43 @@ fn not_analyzed_note(report: &Report) -> String {
         return String::new();
     }
     "note: pgvet could not check these; `--format json` lists them, `--strict` reports each as an error\n".to_string()
+}
+
+/// One line about the files the runner does not apply, by reason.
+fn skipped_note(report: &Report) -> String {
+    let skipped = &report.summary.skipped_files;
+    if skipped.is_empty() {
+        return String::new();
+    }
+    let mut reasons: Vec<(&str, usize)> = Vec::new();
+    for s in skipped {
+        match reasons.iter_mut().find(|(r, _)| *r == s.reason) {
+            Some((_, n)) => *n += 1,
+            None => reasons.push((&s.reason, 1)),
+        }
+    }
+    let why: Vec<String> = reasons
+        .iter()
+        .map(|(r, n)| {
+            if *n == 1 {
+                (*r).to_string()
+            } else {
+                format!("{r} (\u{d7}{n})")
+            }
+        })
+        .collect();
+    use crate::source::migrations::runner::{describe, Runner};
+    let runner = report
+        .summary
+        .runner
+        .and_then(Runner::from_name)
+        .map_or("the runner", describe);
+    format!(
+        "note: {} not replayed, as {runner} does not apply {}: {}; `--format json` lists them\n",
+        plural(skipped.len(), "file"),
+        if skipped.len() == 1 { "it" } else { "them" },
+        why.join(", ")
+    )
 }
 
 fn noun(n: usize, word: &str) -> String {

@@ -23,8 +23,10 @@ impl StatementRule for BanConcurrentIndexCreationInTransaction {
         let table = cx.table(rv).name;
         let block = if cx.session.explicit_transaction().is_some() {
             "the transaction opened by BEGIN"
-        } else {
+        } else if cx.session.tool_wraps_file() {
             "the transaction the migration tool wraps around the file"
+        } else {
+            "the implicit transaction of a file the migration tool sends as one query"
         };
         let message = format!(
             "`CREATE INDEX CONCURRENTLY` on `{table}` runs inside {block}, and PostgreSQL refuses it there"

@@ -5,49 +5,23 @@ use std::path::{Path, PathBuf};
 use crate::findings::InputError;
 use crate::sql::line_index::LineIndex;
 
-/// Directories searched, in order, when `pgvet lint` gets no path.
-pub const DEFAULT_DIRS: &[&str] = &["supabase/migrations", "migrations", "db/migrations"];
-
-/// Expands the given paths into SQL files in apply order. A directory stands
-/// for its `*.sql` files in file-name order; files are taken as given.
-/// Problems (missing path, empty directory) become errors, other paths go on.
-pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for path in paths {
-        match std::fs::metadata(path) {
-            Err(e) => errors.push(InputError::file(
-                path,
-                format!("cannot read `{}`: {}", path.display(), io_reason(&e)),
-            )),
-            Ok(meta) if meta.is_dir() => match sql_files_in(path) {
-                Ok((found, mut bad)) => {
-                    if found.is_empty() && bad.is_empty() {
-                        errors.push(InputError::file(
-                            path,
-                            format!("no .sql files in directory `{}`", path.display()),
-                        ));
-                    }
-                    files.extend(found);
-                    errors.append(&mut bad);
-                }
-                Err(e) => errors.push(InputError::file(
-                    path,
-                    format!("cannot list `{}`: {}", path.display(), io_reason(&e)),
-                )),
-            },
-            Ok(_) => files.push(path.clone()),
-        }
-    }
-    (files, errors)
-}
+/// Directories searched, in order, when `pgvet lint` gets no path (sqitch's
+/// `deploy` only beside a `sqitch.plan`).
+pub const DEFAULT_DIRS: &[&str] = &[
+    "supabase/migrations",
+    "migrations",
+    "db/migrations",
+    "prisma/migrations",
+    "drizzle",
+    "deploy",
+];
 
 /// The `*.sql` files of a directory in name order, and errors for `*.sql`
 /// entries that cannot be read as files: a symbolic link that loops or
 /// points nowhere, a FIFO or device (reading one could block forever).
 /// Subdirectories are not searched, so a link back to a parent cannot
 /// make pgvet go round in circles.
-fn sql_files_in(dir: &Path) -> std::io::Result<(Vec<PathBuf>, Vec<InputError>)> {
+pub(super) fn sql_files_in(dir: &Path) -> std::io::Result<(Vec<PathBuf>, Vec<InputError>)> {
     let mut found = Vec::new();
     let mut bad = Vec::new();
     for entry in std::fs::read_dir(dir)? {
@@ -78,12 +52,19 @@ fn sql_files_in(dir: &Path) -> std::io::Result<(Vec<PathBuf>, Vec<InputError>)> 
     Ok((found, bad))
 }
 
+pub(super) fn list_error(dir: &Path, e: &std::io::Error) -> InputError {
+    InputError::file(
+        dir,
+        format!("cannot list `{}`: {}", dir.display(), io_reason(e)),
+    )
+}
+
 /// The first default migrations directory that exists under `cwd`.
 pub fn autodetect(cwd: &Path) -> Option<PathBuf> {
     DEFAULT_DIRS
         .iter()
         .map(|d| cwd.join(d))
-        .find(|p| p.is_dir())
+        .find(|p| p.is_dir() && (!p.ends_with("deploy") || cwd.join("sqitch.plan").is_file()))
 }
 
 /// Reads a file as UTF-8 text, without a leading byte-order mark (positions
@@ -123,7 +104,7 @@ pub fn read(path: &Path) -> Result<String, InputError> {
     }
 }
 
-fn io_reason(e: &std::io::Error) -> String {
+pub(super) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),

@@ -1,4 +1,5 @@
 //! The static source: migration files, and the transaction session they run in.
 
 pub mod files;
+pub mod runner;
 pub mod session;

@@ -24,6 +24,20 @@ pub enum TransactionMode {
     None,
 }
 
+/// How a runner runs one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileRun {
+    pub mode: TransactionMode,
+    /// Statements that cannot run in a transaction block run outside the
+    /// runner's transaction (the Supabase CLI, Flyway).
+    pub runs_outside: bool,
+    /// The runner sends the whole file as one query string, which
+    /// PostgreSQL runs as one implicit transaction when it holds more than
+    /// one statement (golang-migrate, Prisma; dbmate and diesel when their
+    /// transaction is turned off).
+    pub one_query: bool,
+}
+
 /// An enum label added by `ALTER TYPE ... ADD VALUE` in the open transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddedLabel {
@@ -34,7 +48,11 @@ pub struct AddedLabel {
 
 #[derive(Debug, Clone)]
 pub struct Session {
-    platform: Platform,
+    /// The runner runs statements that cannot run in a transaction block
+    /// outside its per-file transaction (the Supabase CLI does).
+    runs_outside: bool,
+    /// See [`FileRun::one_query`].
+    one_query: bool,
     mode: TransactionMode,
     /// `BEGIN` / `START TRANSACTION` in this file, not yet ended.
     open_begin: Option<Span>,
@@ -62,9 +80,24 @@ impl Setting {
 }
 
 impl Session {
+    /// A session as a plain folder of files runs on `platform`.
     pub fn new(platform: Platform, mode: TransactionMode) -> Self {
+        Session::with(FileRun {
+            mode,
+            runs_outside: platform == Platform::Supabase,
+            one_query: false,
+        })
+    }
+
+    fn with(run: FileRun) -> Self {
+        let FileRun {
+            mode,
+            runs_outside,
+            one_query,
+        } = run;
         Session {
-            platform,
+            runs_outside,
+            one_query,
             mode,
             open_begin: None,
             wrapper_open: mode == TransactionMode::PerFile,
@@ -77,9 +110,11 @@ impl Session {
     }
 
     /// Each migration file runs in a fresh session (and, per-file, a fresh
-    /// transaction). `statements` is how many statements the file has.
-    pub fn start_file(&mut self, statements: usize) {
-        *self = Session::new(self.platform, self.mode);
+    /// transaction). `statements` is how many statements the file has;
+    /// `run` says how its runner runs it: the transaction mode, and whether
+    /// it runs what cannot run in a transaction block outside it.
+    pub fn start_file(&mut self, statements: usize, run: FileRun) {
+        *self = Session::with(run);
         self.statements_in_file = statements;
     }
 
@@ -97,13 +132,14 @@ impl Session {
         self.open_begin
     }
 
-    /// Whether `stmt` runs inside a transaction block: an explicit BEGIN, or
-    /// the tool's per-file transaction (which the Supabase CLI leaves for
-    /// statements that cannot run in one, such as CREATE INDEX CONCURRENTLY).
+    /// Whether `stmt` runs inside a transaction block: an explicit BEGIN;
+    /// the tool's per-file transaction (which the Supabase CLI and Flyway
+    /// leave for statements that cannot run in one, such as CREATE INDEX
+    /// CONCURRENTLY); or the implicit one of a file sent as one query.
     pub fn in_transaction(&self, stmt: &NodeEnum) -> bool {
         self.open_begin.is_some()
-            || (self.wrapper_open
-                && !(self.platform == Platform::Supabase && runs_outside_transaction(stmt)))
+            || (self.wrapper_open && !(self.runs_outside && runs_outside_transaction(stmt)))
+            || (self.one_query && self.statements_in_file > 1)
     }
 
     /// Whether the migration tool wraps the file in its own transaction.

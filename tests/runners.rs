@@ -1,0 +1,730 @@
+//! Migrations read the way their runner applies them: one small project per
+//! runner under tests/fixtures/runners/ (our own SQL), each with up and down
+//! parts, a file the runner ignores, versions whose order is not the names'
+//! order where the runner sorts by number, and a transaction directive
+//! where the runner has one.
+
+use std::path::{Path, PathBuf};
+
+use pgvet::catalog::{Platform, QualifiedName};
+use pgvet::config::{Config, TransactionMode};
+use pgvet::source::migrations::runner::{self, Runner};
+use pgvet::Settings;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runners")
+}
+
+fn settings() -> Settings {
+    Settings {
+        keep_catalog: true,
+        ..Settings::for_platform(Platform::Postgres)
+    }
+}
+
+/// A file as the test names it: its path under the fixture's directory.
+fn rel(path: &str, dir: &Path) -> String {
+    Path::new(path)
+        .strip_prefix(dir)
+        .map_or_else(|_| path.to_string(), |p| p.display().to_string())
+}
+
+struct Read {
+    runner: Runner,
+    /// (file, transaction mode, sent as one query, CONCURRENTLY run outside).
+    files: Vec<(String, TransactionMode, bool, bool)>,
+    texts: Vec<String>,
+    skipped: Vec<(String, String)>,
+}
+
+fn read(dir: &str) -> Read {
+    read_with(dir, &Config::default(), &settings())
+}
+
+fn read_with(dir: &str, cfg: &Config, settings: &Settings) -> Read {
+    let dir = root().join(dir);
+    let m = pgvet::read_migrations(std::slice::from_ref(&dir), cfg, settings);
+    assert!(m.errors.is_empty(), "{:?}", m.errors);
+    let files = m
+        .inputs
+        .iter()
+        .map(|i| {
+            let run = i.run.expect("a directory's files have a run");
+            (
+                rel(&i.path, &dir),
+                run.mode,
+                run.one_query,
+                run.runs_outside,
+            )
+        })
+        .collect();
+    Read {
+        runner: m.runner.expect("a runner"),
+        files,
+        texts: m.inputs.iter().map(|i| i.text.clone()).collect(),
+        skipped: m
+            .skipped
+            .iter()
+            .map(|s| (rel(&s.path.display().to_string(), &dir), s.reason.clone()))
+            .collect(),
+    }
+}
+
+fn names(r: &Read) -> Vec<&str> {
+    r.files.iter().map(|(f, ..)| f.as_str()).collect()
+}
+
+fn skipped(r: &Read) -> Vec<&str> {
+    r.skipped.iter().map(|(f, _)| f.as_str()).collect()
+}
+
+fn mode_of(r: &Read, file: &str) -> (TransactionMode, bool, bool) {
+    let (_, mode, one, outside) = r
+        .files
+        .iter()
+        .find(|(f, ..)| f == file)
+        .unwrap_or_else(|| panic!("{file} not read"));
+    (*mode, *one, *outside)
+}
+
+/// Lints a fixture directory; findings as (file under the dir, line, column, rule).
+fn lint(dir: &str) -> (pgvet::report::Report, Vec<(String, u32, u32, String)>) {
+    let path = root().join(dir);
+    let report = pgvet::lint(std::slice::from_ref(&path), &Config::default(), &settings());
+    assert!(report.errors.is_empty(), "{dir}: {:?}", report.errors);
+    let found = report
+        .findings
+        .iter()
+        .filter_map(|f| {
+            let l = f.location.as_ref()?;
+            Some((rel(&l.file, &path), l.line, l.column, f.rule.to_string()))
+        })
+        .collect();
+    (report, found)
+}
+
+/// No finding of a lint run points into a part of a file the runner does
+/// not apply (a down section, a skipped file).
+fn assert_findings_only_in_applied_parts(dir: &str) {
+    let path = root().join(dir);
+    let (report, found) = lint(dir);
+    let skipped: Vec<&str> = report
+        .summary
+        .skipped_files
+        .iter()
+        .map(|s| s.file.as_str())
+        .collect();
+    for f in &report.findings {
+        let Some(l) = &f.location else { continue };
+        assert!(
+            !skipped.contains(&l.file.as_str()),
+            "{dir}: {} in skipped file {}",
+            f.rule,
+            l.file
+        );
+        let runner = Runner::from_name(report.summary.runner.unwrap()).unwrap();
+        let original = std::fs::read_to_string(&l.file).unwrap();
+        let (applied, _) = runner::prepare(runner, original.clone());
+        let line = applied.lines().nth(l.line as usize - 1).unwrap_or("");
+        assert!(
+            !line.trim().is_empty(),
+            "{dir}: {} at {}:{} is outside what the runner applies: {:?}",
+            f.rule,
+            rel(&l.file, &path),
+            l.line,
+            original.lines().nth(l.line as usize - 1)
+        );
+    }
+    assert!(
+        !found.is_empty(),
+        "{dir}: the fixture has findings to place"
+    );
+}
+
+fn table_columns(report: &pgvet::report::Report, table: &str) -> Vec<String> {
+    let cat = report.catalog.as_ref().expect("catalog kept");
+    let t = cat
+        .table(&QualifiedName::new("public", table))
+        .unwrap_or_else(|| panic!("table {table} missing from the model"));
+    t.columns.iter().map(|c| c.name.to_string()).collect()
+}
+
+#[test]
+fn supabase_cli_applies_versioned_files_in_name_order() {
+    let r = read("supabase/supabase/migrations");
+    assert_eq!(r.runner, Runner::Supabase);
+    // Versions compare as text: `20240103_late` (8 digits) sorts after
+    // `20240102000000_index`, though 20240103 < 20240102000000.
+    assert_eq!(
+        names(&r),
+        [
+            "20240101000000_init.sql",
+            "20240102000000_index.sql",
+            "20240103_late.sql"
+        ]
+    );
+    assert_eq!(skipped(&r), ["all_migrations.sql"]);
+    assert_eq!(
+        mode_of(&r, "20240102000000_index.sql"),
+        (TransactionMode::PerFile, false, true)
+    );
+    let (report, found) = lint("supabase/supabase/migrations");
+    // The concatenation would drop and re-create the table.
+    assert!(
+        !found.iter().any(|(f, ..)| f == "all_migrations.sql"),
+        "{found:?}"
+    );
+    assert!(table_columns(&report, "notes").contains(&"late".to_string()));
+    // CONCURRENTLY runs outside the CLI's transaction.
+    assert!(!found
+        .iter()
+        .any(|(_, _, _, rule)| rule == "ban-concurrent-index-creation-in-transaction"));
+    assert_findings_only_in_applied_parts("supabase/supabase/migrations");
+}
+
+#[test]
+fn goose_applies_up_sections_in_version_order() {
+    let r = read("goose/migrations");
+    assert_eq!(r.runner, Runner::Goose);
+    assert_eq!(
+        names(&r),
+        [
+            "1_init.sql",
+            "2_add_column.sql",
+            "10_index.sql",
+            "11_index_in_tx.sql"
+        ]
+    );
+    assert_eq!(skipped(&r), ["schema_dump.sql"]);
+    assert_eq!(
+        mode_of(&r, "1_init.sql"),
+        (TransactionMode::PerFile, false, false)
+    );
+    assert_eq!(
+        mode_of(&r, "10_index.sql"),
+        (TransactionMode::None, false, false)
+    );
+    // The Down section is blanked in place: same length, same lines.
+    let init = r.texts.first().unwrap();
+    let original = std::fs::read_to_string(root().join("goose/migrations/1_init.sql")).unwrap();
+    assert_eq!(init.len(), original.len());
+    assert_eq!(init.lines().count(), original.lines().count());
+    assert!(init.contains("create function app_touch()"));
+    assert!(!init.contains("drop table"), "{init}");
+
+    let (report, found) = lint("goose/migrations");
+    assert_eq!(report.summary.statements, 5);
+    assert!(table_columns(&report, "app_items").contains(&"label".to_string()));
+    let concurrent: Vec<_> = found
+        .iter()
+        .filter(|(_, _, _, rule)| rule == "ban-concurrent-index-creation-in-transaction")
+        .map(|(f, line, col, _)| (f.as_str(), *line, *col))
+        .collect();
+    // NO TRANSACTION lets 10_index.sql build concurrently; 11 runs in
+    // goose's transaction, reported at its line inside the Up section.
+    assert_eq!(concurrent, [("11_index_in_tx.sql", 2, 1)]);
+    assert_findings_only_in_applied_parts("goose/migrations");
+}
+
+#[test]
+fn dbmate_applies_up_sections_in_name_order() {
+    let r = read("dbmate/db/migrations");
+    assert_eq!(r.runner, Runner::Dbmate);
+    assert_eq!(
+        names(&r),
+        [
+            "20240101000000_init.sql",
+            "20240102000000_index.sql",
+            "20240103_late.sql"
+        ]
+    );
+    assert_eq!(skipped(&r), ["notes.sql"]);
+    assert_eq!(
+        mode_of(&r, "20240101000000_init.sql"),
+        (TransactionMode::PerFile, false, false)
+    );
+    // transaction:false: no transaction, but the section is one query.
+    assert_eq!(
+        mode_of(&r, "20240102000000_index.sql"),
+        (TransactionMode::None, true, false)
+    );
+    let (report, found) = lint("dbmate/db/migrations");
+    assert_eq!(
+        table_columns(&report, "dm_items"),
+        ["id", "qty", "late"],
+        "the down sections drop nothing"
+    );
+    assert!(!found
+        .iter()
+        .any(|(_, _, _, rule)| rule == "ban-concurrent-index-creation-in-transaction"));
+    assert_findings_only_in_applied_parts("dbmate/db/migrations");
+}
+
+#[test]
+fn golang_migrate_applies_up_files_by_number_each_as_one_query() {
+    let r = read("golang-migrate/migrations");
+    assert_eq!(r.runner, Runner::GolangMigrate);
+    assert_eq!(
+        names(&r),
+        [
+            "1_init.up.sql",
+            "2_label.up.sql",
+            "10_index.up.sql",
+            "11_two.up.sql"
+        ]
+    );
+    assert_eq!(
+        skipped(&r),
+        ["1_init.down.sql", "2_label.down.sql", "seed.sql"]
+    );
+    assert_eq!(
+        mode_of(&r, "10_index.up.sql"),
+        (TransactionMode::None, true, false)
+    );
+    let (_, found) = lint("golang-migrate/migrations");
+    let concurrent: Vec<_> = found
+        .iter()
+        .filter(|(_, _, _, rule)| rule == "ban-concurrent-index-creation-in-transaction")
+        .map(|(f, line, _, _)| (f.as_str(), *line))
+        .collect();
+    // Alone in its file the build runs outside a transaction; with another
+    // statement the file is one implicit transaction.
+    assert_eq!(concurrent, [("11_two.up.sql", 2)]);
+    assert_findings_only_in_applied_parts("golang-migrate/migrations");
+}
+
+#[test]
+fn flyway_orders_versions_as_numbers_then_repeatables() {
+    let r = read("flyway/sql");
+    assert_eq!(r.runner, Runner::Flyway);
+    assert_eq!(
+        names(&r),
+        [
+            "V1__init.sql",
+            "V1.1__label.sql",
+            "V1.9__qty.sql",
+            "V1.10__index.sql",
+            "V2__notx.sql",
+            "R__view.sql"
+        ]
+    );
+    assert_eq!(skipped(&r), ["README.sql", "U1.1__label.sql"]);
+    assert_eq!(
+        mode_of(&r, "V1__init.sql"),
+        (TransactionMode::PerFile, false, true)
+    );
+    // executeInTransaction=false in V2__notx.sql.conf.
+    assert_eq!(
+        mode_of(&r, "V2__notx.sql"),
+        (TransactionMode::None, false, true)
+    );
+    let (report, found) = lint("flyway/sql");
+    assert!(table_columns(&report, "fw_items").contains(&"label".to_string()));
+    // BEGIN in a script Flyway runs without a transaction nests nothing.
+    assert!(
+        !found
+            .iter()
+            .any(|(_, _, _, rule)| rule == "transaction-nesting"
+                || rule == "ban-concurrent-index-creation-in-transaction"),
+        "{found:?}"
+    );
+    assert_findings_only_in_applied_parts("flyway/sql");
+}
+
+#[test]
+fn sqitch_follows_the_plan_with_reworked_changes() {
+    for dir in ["sqitch", "sqitch/deploy"] {
+        let r = read(dir);
+        assert_eq!(r.runner, Runner::Sqitch, "{dir}");
+        let files: Vec<String> = names(&r)
+            .iter()
+            .map(|f| f.trim_start_matches("deploy/").to_string())
+            .collect();
+        assert_eq!(files, ["items.sql", "labels@v1.sql", "labels.sql"], "{dir}");
+        assert_eq!(
+            r.skipped
+                .iter()
+                .map(|(f, _)| f.trim_start_matches("deploy/"))
+                .collect::<Vec<_>>(),
+            ["scratch.sql"]
+        );
+        assert!(r
+            .files
+            .iter()
+            .all(|(_, mode, one, _)| *mode == TransactionMode::None && !one));
+    }
+    let (report, found) = lint("sqitch");
+    assert_eq!(
+        table_columns(&report, "sq_items"),
+        ["id", "note", "label", "label2"]
+    );
+    assert!(!found
+        .iter()
+        .any(|(_, _, _, rule)| rule == "transaction-nesting"));
+    assert_findings_only_in_applied_parts("sqitch");
+}
+
+#[test]
+fn prisma_applies_each_folders_migration_as_one_query() {
+    let r = read("prisma/prisma/migrations");
+    assert_eq!(r.runner, Runner::Prisma);
+    assert_eq!(
+        names(&r),
+        [
+            "20240101000000_init/migration.sql",
+            "20240102000000_index/migration.sql",
+            "20240103000000_two/migration.sql"
+        ]
+    );
+    assert_eq!(skipped(&r), ["20240101000000_init/down.sql", "dump.sql"]);
+    assert_eq!(
+        mode_of(&r, "20240102000000_index/migration.sql"),
+        (TransactionMode::None, true, false)
+    );
+    let (report, found) = lint("prisma/prisma/migrations");
+    assert!(table_columns(&report, "PrItem").contains(&"qty".to_string()));
+    let concurrent: Vec<_> = found
+        .iter()
+        .filter(|(_, _, _, rule)| rule == "ban-concurrent-index-creation-in-transaction")
+        .map(|(f, line, _, _)| (f.as_str(), *line))
+        .collect();
+    assert_eq!(concurrent, [("20240103000000_two/migration.sql", 2)]);
+    assert_findings_only_in_applied_parts("prisma/prisma/migrations");
+}
+
+#[test]
+fn drizzle_applies_the_journal_entries() {
+    let r = read("drizzle/drizzle");
+    assert_eq!(r.runner, Runner::Drizzle);
+    assert_eq!(names(&r), ["0000_first.sql", "0001_second.sql"]);
+    assert_eq!(skipped(&r), ["0002_orphan.sql"]);
+    assert_eq!(
+        mode_of(&r, "0000_first.sql"),
+        (TransactionMode::PerFile, false, false)
+    );
+    let (report, _) = lint("drizzle/drizzle");
+    assert_eq!(report.summary.statements, 3);
+    assert_eq!(table_columns(&report, "dz_items"), ["id", "note", "qty"]);
+    assert_findings_only_in_applied_parts("drizzle/drizzle");
+}
+
+#[test]
+fn diesel_applies_up_sql_by_version() {
+    let r = read("diesel/migrations");
+    assert_eq!(r.runner, Runner::Diesel);
+    // `2024-01-02-000000` is version 20240102000000: after 20240101000000,
+    // though `-` sorts before `0` in the names.
+    assert_eq!(
+        names(&r),
+        [
+            "00000000000000_diesel_initial_setup/up.sql",
+            "20240101000000_init/up.sql",
+            "2024-01-02-000000_label/up.sql",
+            "2024-01-03-000000_index/up.sql"
+        ]
+    );
+    assert_eq!(r.skipped.len(), 3);
+    assert!(r
+        .skipped
+        .iter()
+        .all(|(f, why)| f.ends_with("/down.sql") && why == runner::DOWN));
+    assert_eq!(
+        mode_of(&r, "20240101000000_init/up.sql"),
+        (TransactionMode::PerFile, false, false)
+    );
+    // run_in_transaction = false in metadata.toml.
+    assert_eq!(
+        mode_of(&r, "2024-01-03-000000_index/up.sql"),
+        (TransactionMode::None, true, false)
+    );
+    let (report, found) = lint("diesel/migrations");
+    assert!(table_columns(&report, "ds_items").contains(&"label".to_string()));
+    assert!(!found
+        .iter()
+        .any(|(_, _, _, rule)| rule == "ban-concurrent-index-creation-in-transaction"));
+    assert_findings_only_in_applied_parts("diesel/migrations");
+}
+
+#[test]
+fn node_pg_migrate_applies_up_sections_or_whole_files() {
+    let r = read("node-pg-migrate/migrations");
+    assert_eq!(r.runner, Runner::NodePgMigrate);
+    assert_eq!(
+        names(&r),
+        ["1700000000000_init.sql", "1700000000001_label.sql"]
+    );
+    assert_eq!(skipped(&r), ["notes.sql"]);
+    // A file without an Up marker is all up.
+    assert!(r.texts.get(1).unwrap().contains("add column label"));
+    assert!(!r.texts.first().unwrap().contains("drop table"));
+    let (report, _) = lint("node-pg-migrate/migrations");
+    assert_eq!(table_columns(&report, "np_items"), ["id", "note", "label"]);
+    assert_findings_only_in_applied_parts("node-pg-migrate/migrations");
+}
+
+#[test]
+fn up_down_pairs_apply_the_up_files() {
+    let r = read("up-down");
+    assert_eq!(r.runner, Runner::UpDown);
+    assert_eq!(names(&r), ["V0001.Init.up.sql", "V0002.Label.up.sql"]);
+    assert_eq!(skipped(&r), ["V0001.Init.down.sql", "V0002.Label.down.sql"]);
+    assert_findings_only_in_applied_parts("up-down");
+}
+
+#[test]
+fn a_plain_folder_applies_every_file_in_name_order() {
+    let r = read("plain");
+    assert_eq!(r.runner, Runner::Plain);
+    assert_eq!(names(&r), ["a_first.sql", "b_second.sql"]);
+    assert!(r.skipped.is_empty());
+    // The platform decides: plain PostgreSQL opens no transaction.
+    assert_eq!(
+        mode_of(&r, "a_first.sql"),
+        (TransactionMode::None, false, false)
+    );
+    let supabase = Settings::for_platform(Platform::Supabase);
+    let r = read_with("plain", &Config::default(), &supabase);
+    assert_eq!(
+        mode_of(&r, "a_first.sql"),
+        (TransactionMode::PerFile, false, true)
+    );
+}
+
+#[test]
+fn the_config_names_the_runner_and_its_transaction_mode() {
+    // A goose folder read as plain: the Down sections are replayed.
+    let cfg = Config::parse("migrations:\n  runner: plain\n", "pgvet.yaml").unwrap();
+    let plain = Settings {
+        runner: cfg.runner,
+        ..settings()
+    };
+    let r = read_with("goose/migrations", &cfg, &plain);
+    assert_eq!(r.runner, Runner::Plain);
+    assert!(r.texts.iter().any(|t| t.contains("drop table app_items")));
+    // migrations.transaction overrides the runner, a file's directive both.
+    let cfg = Config::parse("migrations:\n  transaction: none\n", "pgvet.yaml").unwrap();
+    let r = read_with("goose/migrations", &cfg, &settings());
+    assert_eq!(mode_of(&r, "1_init.sql").0, TransactionMode::None);
+    let cfg = Config::parse("migrations:\n  transaction: per-file\n", "pgvet.yaml").unwrap();
+    let r = read_with("goose/migrations", &cfg, &settings());
+    assert_eq!(mode_of(&r, "10_index.sql").0, TransactionMode::None);
+    let err = Config::parse("migrations:\n  runner: liquibase\n", "pgvet.yaml").unwrap_err();
+    assert!(err.to_string().contains("goose"), "{err}");
+}
+
+#[test]
+fn a_file_given_alone_is_read_by_its_markers() {
+    let file = root().join("goose/migrations/1_init.sql");
+    let m = pgvet::read_migrations(std::slice::from_ref(&file), &Config::default(), &settings());
+    assert_eq!(m.runner, Some(Runner::Goose));
+    assert!(!m.inputs.first().unwrap().text.contains("drop table"));
+}
+
+#[test]
+fn skipped_files_are_in_the_json_and_one_human_line() {
+    let (report, _) = lint("supabase/supabase/migrations");
+    let json: serde_json::Value =
+        serde_json::from_str(&pgvet::report::json::render(&report)).unwrap();
+    let summary = &json["summary"];
+    assert_eq!(summary["runner"], "supabase");
+    assert_eq!(summary["files"], 3);
+    let skipped = summary["skipped_files"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1);
+    assert!(skipped[0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("all_migrations.sql"));
+    assert!(skipped[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("Supabase CLI"));
+    let human = pgvet::report::human::render(&report, false);
+    let lines: Vec<&str> = human
+        .lines()
+        .filter(|l| l.contains("not replayed"))
+        .collect();
+    assert_eq!(
+        lines,
+        ["note: 1 file not replayed, as the Supabase CLI does not apply it: the Supabase CLI applies only files named <version>_<name>.sql; `--format json` lists them"]
+    );
+}
+
+#[test]
+fn migration_filename_still_names_a_skipped_stray_file() {
+    let path = root().join("supabase/supabase/migrations");
+    let cfg = Config::parse("select: [migration-filename]\n", "pgvet.yaml").unwrap();
+    let report = pgvet::lint(std::slice::from_ref(&path), &cfg, &settings());
+    let files: Vec<String> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.location.as_ref())
+        .map(|l| rel(&l.file, &path))
+        .collect();
+    assert!(
+        files.contains(&"all_migrations.sql".to_string()),
+        "{files:?}"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// `pgvet fix` on a copy of the fixture: the migration it writes is the one
+/// the runner applies next, and after it the fixed findings are gone.
+fn fix_round(fixture: &str, dir: &str) -> Result<String, String> {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&root().join(fixture), tmp.path());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
+        .args(["fix", "--rule", "rls-disabled", dir])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    if !out.status.success() {
+        return Err(stderr);
+    }
+    let path = tmp.path().join(dir);
+    let m = pgvet::read_migrations(std::slice::from_ref(&path), &Config::default(), &settings());
+    // Flyway applies repeatable scripts after every versioned one.
+    let last = m.inputs.iter().rfind(|i| !i.path.contains("/R__")).unwrap();
+    assert!(
+        last.path.contains("pgvet_fixes"),
+        "{fixture}: the fix is not the last migration: {} ({stderr})",
+        last.path
+    );
+    assert!(m
+        .skipped
+        .iter()
+        .all(|s| !s.path.display().to_string().contains("pgvet_fixes")));
+    let report = pgvet::lint(std::slice::from_ref(&path), &Config::default(), &settings());
+    assert!(report.errors.is_empty(), "{fixture}: {:?}", report.errors);
+    assert!(
+        !report.findings.iter().any(|f| f.rule == "rls-disabled"),
+        "{fixture}: rls-disabled left after the fix"
+    );
+    Ok(rel(&last.path, &path) + "\n" + &last.text)
+}
+
+#[test]
+fn fix_writes_the_migration_each_runner_applies_next() {
+    let cases = [
+        ("supabase", "supabase/migrations", "_pgvet_fixes.sql"),
+        ("goose", "migrations", "12_pgvet_fixes.sql\n-- +goose Up\n"),
+        (
+            "dbmate",
+            "db/migrations",
+            "_pgvet_fixes.sql\n-- migrate:up\n",
+        ),
+        ("golang-migrate", "migrations", "12_pgvet_fixes.up.sql\n"),
+        ("flyway", "sql", "V3__pgvet_fixes.sql\n"),
+        (
+            "prisma",
+            "prisma/migrations",
+            "_pgvet_fixes/migration.sql\n",
+        ),
+        ("diesel", "migrations", "_pgvet_fixes/up.sql\n"),
+        (
+            "node-pg-migrate",
+            "migrations",
+            "1700000000002_pgvet_fixes.sql\n-- Up Migration\n",
+        ),
+    ];
+    for (fixture, dir, expect) in cases {
+        let written = fix_round(fixture, dir).unwrap_or_else(|e| panic!("{fixture}: {e}"));
+        assert!(written.contains(expect), "{fixture}: {written}");
+        assert!(
+            written.contains("enable row level security"),
+            "{fixture}: {written}"
+        );
+    }
+    // dbmate refuses a file without a down section.
+    let written = fix_round("dbmate", "db/migrations").unwrap();
+    assert!(written.trim_end().ends_with("-- migrate:down"), "{written}");
+    for (fixture, dir, says) in [
+        ("sqitch", "deploy", "sqitch add"),
+        ("drizzle", "drizzle", "drizzle-kit generate --custom"),
+        ("up-down", ".", "--output"),
+        // `20261206..._pgvet_fixes.sql` would sort before `b_second.sql`.
+        ("plain", ".", "sort before `b_second.sql`"),
+    ] {
+        let err = fix_round(fixture, dir).expect_err(fixture);
+        assert!(err.contains(says), "{fixture}: {err}");
+    }
+}
+
+#[test]
+fn fix_puts_concurrent_builds_where_the_runner_runs_them_outside_a_transaction() {
+    use pgvet::fix::{plan, render, FixOptions};
+    let sql = "create table p (id bigint primary key);\n\
+               create table c (id bigint primary key, p_id bigint references p (id) on delete cascade);\n\
+               create table d (id bigint primary key, p_id bigint references p (id) on delete cascade);\n";
+    let report = pgvet::lint_sources(
+        vec![("1_init.sql".to_string(), sql.to_string())],
+        &Config::parse("select: [fk-missing-index, rls-disabled]\n", "x").unwrap(),
+        &settings(),
+    );
+    let cat = report.catalog.as_ref().unwrap();
+    let opts = |runner, transaction| FixOptions {
+        platform: Platform::Postgres,
+        postgres_version: 15,
+        transaction,
+        runner: Some(runner),
+        rules: Vec::new(),
+    };
+    let files = |runner, transaction| {
+        let o = opts(runner, transaction);
+        render(&plan(&report.findings, cat, &o), &o, "-- fix")
+    };
+    // goose: the builds get a file of their own, marked NO TRANSACTION.
+    let goose = files(Runner::Goose, TransactionMode::PerFile);
+    assert_eq!(goose.len(), 2, "{goose:#?}");
+    assert!(goose[0].starts_with("-- +goose Up\n") && !goose[0].contains("concurrently"));
+    assert!(goose[1].starts_with("-- +goose NO TRANSACTION\n-- +goose Up\n"));
+    assert!(goose[1].matches("create index concurrently").count() == 2);
+    assert!(!goose[1].contains("pgvet-ignore-file"));
+    // golang-migrate sends a file as one query: one build per file.
+    let gm = files(Runner::GolangMigrate, TransactionMode::None);
+    assert_eq!(gm.len(), 3, "{gm:#?}");
+    assert!(gm[1..]
+        .iter()
+        .all(|f| f.matches("concurrently").count() == 1));
+    // The Supabase CLI and Flyway run the builds outside their transaction.
+    assert_eq!(files(Runner::Supabase, TransactionMode::PerFile).len(), 1);
+    // Flyway refuses a script that mixes both kinds (mixed=false), and runs
+    // one of builds only outside a transaction by itself.
+    let flyway = files(Runner::Flyway, TransactionMode::PerFile);
+    assert_eq!(flyway.len(), 2, "{flyway:#?}");
+    assert!(flyway[0].contains("enable row level security") && !flyway[0].contains("concurrently"));
+    assert!(!flyway[1].contains("pgvet-ignore-file"));
+    // Each file read back as goose: no finding about the builds' transaction.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("1_init.sql"),
+        format!("-- +goose Up\n{sql}"),
+    )
+    .unwrap();
+    for (i, text) in goose.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("{}_fix.sql", i + 2)), text).unwrap();
+    }
+    let report = pgvet::lint(
+        &[dir.path().to_path_buf()],
+        &Config::parse(
+            "select: [fk-missing-index, ban-concurrent-index-creation-in-transaction]\n",
+            "x",
+        )
+        .unwrap(),
+        &settings(),
+    );
+    assert_eq!(report.summary.runner, Some("goose"));
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+}

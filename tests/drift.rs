@@ -193,6 +193,17 @@ fn replay_matches_postgresql_on_real_project_shapes() {
     template(&cluster);
     let cases: &[(&str, &str)] = &[
         (
+            // Marquez's V31: a copy of a table, then indexes on its columns.
+            "create_table_as_copies_the_columns_it_can_read",
+            "create table public.io (id bigint primary key, job uuid not null default gen_random_uuid(), kind text);\n\
+             create table public.io_in as select * from public.io where kind = 'IN';\n\
+             create table public.io_some (j, k) as select job, kind from public.io;\n\
+             create table public.io_named as select job as job_uuid, id from public.io;\n\
+             create table public.io_counted as select kind, count(*) as n from public.io group by kind;\n\
+             alter table public.io_counted add column note text;\n\
+             create index io_in_job on public.io_in (job) include (kind);",
+        ),
+        (
             "pk_and_unique_in_one_create",
             "create table public.a (id int primary key unique);\n\
              create table public.b (id int primary key, constraint b_named unique (id));\n\

@@ -152,6 +152,8 @@ fn table_columns(report: &pgvet::report::Report, table: &str) -> Vec<String> {
 #[test]
 fn supabase_cli_applies_versioned_files_in_name_order() {
     let r = read("supabase/supabase/migrations");
+    // drizzle-kit's journal in meta/ does not make it a Drizzle folder:
+    // `supabase db push` reads supabase/migrations.
     assert_eq!(r.runner, Runner::Supabase);
     // Versions compare as text: `20240103_late` (8 digits) sorts after
     // `20240102000000_index`, though 20240103 < 20240102000000.

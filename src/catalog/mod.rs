@@ -107,6 +107,9 @@ pub struct Table {
     pub name: QualifiedName,
     pub kind: RelKind,
     pub columns: Vec<Column>,
+    /// Made by `CREATE TABLE ... AS` from a query pgvet does not read:
+    /// `columns` holds only those added later, not all the table has.
+    pub columns_unknown: bool,
     pub constraints: Vec<Constraint>,
     pub indexes: Vec<Index>,
     pub triggers: Vec<Trigger>,
@@ -251,6 +254,7 @@ impl Table {
             stats: None,
             options: BTreeMap::new(),
             grants: Grants::default(),
+            columns_unknown: false,
             origin,
         }
     }

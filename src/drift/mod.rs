@@ -168,13 +168,27 @@ pub fn compare(migrations: &Catalog, database: &Catalog) -> Vec<Drift> {
                     && !(ours.contains_key(&parent) && theirs.contains_key(&parent))
             })
     };
+    // A table made by CREATE TABLE AS from a query pgvet does not read has
+    // columns the model cannot list: the database's are not extra.
+    let unknown_columns = |o: &Drift| {
+        o.kind == Kind::Column
+            && theirs
+                .get(&(o.kind, o.object.clone()))
+                .and_then(|obj| obj.parent.as_ref())
+                .and_then(|table| ours.get(&(Kind::Table, table.clone())))
+                .is_some_and(|t| t.attrs.contains_key(COLUMNS_UNKNOWN))
+    };
     out.retain(|d| match d.what {
         DriftWhat::Missing => !whole(&ours, d),
-        DriftWhat::Extra => !whole(&theirs, d),
+        DriftWhat::Extra => !whole(&theirs, d) && !unknown_columns(d),
         DriftWhat::Changed { .. } => true,
     });
     out
 }
+
+/// The mark on a table fact whose columns the model does not know; never
+/// compared (the database's tables do not carry it).
+const COLUMNS_UNKNOWN: &str = "\u{0}columns unknown";
 
 /// The differences as findings (error severity: the migrations do not
 /// describe the database).
@@ -347,6 +361,9 @@ fn table_facts(t: &Table, out: &mut Facts) {
     let options: Vec<String> = t.options.iter().map(|(k, v)| format!("{k}={v}")).collect();
     if !options.is_empty() {
         o.attrs.insert("storage options", options.join(", "));
+    }
+    if t.columns_unknown {
+        o.attrs.insert(COLUMNS_UNKNOWN, String::new());
     }
     out.insert((Kind::Table, name.clone()), o);
     for c in &t.columns {

@@ -727,8 +727,13 @@ impl Replayer {
             };
             self.catalog.views.insert(name, view);
         } else if !self.catalog.tables.contains_key(&name) {
-            // CREATE TABLE AS: the columns come from a query pgvet does not evaluate.
+            // CREATE TABLE AS: the columns of a plain query over one known
+            // table are its columns; of any other query, unknown.
             let mut table = Table::new(name.clone(), RelKind::Table, Self::origin(stmt));
+            match self.query_columns(s, stmt) {
+                Some(columns) => table.columns = columns,
+                None => table.columns_unknown = true,
+            }
             table.grants = self.default_relation_grants(&name.schema);
             apply_storage_options(
                 &mut table,
@@ -737,6 +742,83 @@ impl Replayer {
             );
             self.catalog.tables.insert(name, table);
         }
+    }
+
+    /// The columns `CREATE TABLE ... AS SELECT` makes when the query reads
+    /// one known table and lists `*` or plain column names: each with the
+    /// source column's type, nullable, without default (as PostgreSQL
+    /// makes them), renamed by `AS` or the statement's column list. None
+    /// for any other query.
+    fn query_columns(&self, s: &pb::CreateTableAsStmt, stmt: &Statement) -> Option<Vec<Column>> {
+        let NodeEnum::SelectStmt(q) = s.query.as_deref()?.node.as_ref()? else {
+            return None;
+        };
+        let plain = q.op == pb::SetOperation::SetopNone as i32
+            && q.with_clause.is_none()
+            && q.group_clause.is_empty()
+            && q.distinct_clause.is_empty()
+            && q.values_lists.is_empty();
+        let [from] = q.from_clause.as_slice() else {
+            return None;
+        };
+        let Some(NodeEnum::RangeVar(rv)) = from.node.as_ref() else {
+            return None;
+        };
+        if !plain {
+            return None;
+        }
+        let source = self.catalog.table(&self.find_table(rv)?)?;
+        if source.columns_unknown || source.partition_of.is_some() || source.origin.is_baseline() {
+            return None;
+        }
+        let mut out: Vec<Column> = Vec::new();
+        for target in &q.target_list {
+            let Some(NodeEnum::ResTarget(rt)) = target.node.as_ref() else {
+                return None;
+            };
+            let Some(NodeEnum::ColumnRef(c)) = rt.val.as_deref().and_then(|v| v.node.as_ref())
+            else {
+                return None;
+            };
+            let star = c
+                .fields
+                .last()
+                .is_some_and(|f| matches!(f.node, Some(NodeEnum::AStar(_))));
+            let picked: Vec<&Column> = if star {
+                source.columns.iter().collect()
+            } else {
+                let name = ast::strings(&c.fields).pop()?;
+                vec![source
+                    .columns
+                    .iter()
+                    .find(|col| col.name.as_str() == name)?]
+            };
+            for col in picked {
+                let name = if rt.name.is_empty() || star {
+                    col.name.clone()
+                } else {
+                    Ident::new(rt.name.clone())
+                };
+                out.push(Column {
+                    name,
+                    ty: col.ty.clone(),
+                    not_null: false,
+                    default: None,
+                    identity: false,
+                    generated: false,
+                    origin: Self::origin(stmt),
+                });
+            }
+        }
+        let renamed = s
+            .into
+            .as_ref()
+            .map(|i| ast::strings(&i.col_names))
+            .unwrap_or_default();
+        for (col, name) in out.iter_mut().zip(renamed) {
+            col.name = Ident::new(name);
+        }
+        Some(out)
     }
 
     pub(super) fn create_sequence(&mut self, s: &pb::CreateSeqStmt, stmt: &Statement) {

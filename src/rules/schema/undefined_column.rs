@@ -29,7 +29,11 @@ impl<'a> Scope<'a> {
     fn of(table: &'a Table, label: &'a str) -> Option<Scope<'a>> {
         // CREATE TABLE AS, partitions and inheriting tables: columns unknown.
         // Platform tables are modeled with only some of their columns.
-        if table.columns.is_empty() || table.partition_of.is_some() || table.origin.is_baseline() {
+        if table.columns.is_empty()
+            || table.columns_unknown
+            || table.partition_of.is_some()
+            || table.origin.is_baseline()
+        {
             return None;
         }
         Some(Scope {
@@ -653,6 +657,24 @@ mod tests {
             &format!(
                 "{T}create table public.t (x int, check (title <> '')) inherits (public.docs);"
             ),
+        );
+    }
+
+    #[test]
+    fn create_table_as_has_the_columns_of_its_query() {
+        // The copy has the source's columns, whatever is added later.
+        quiet(
+            ID,
+            &format!("{T}create table public.c as select * from public.docs;\nalter table public.c add column extra int;\ncreate index c_t on public.c (title) include (id);"),
+        );
+        fires(
+            ID,
+            &format!("{T}create table public.c as select id from public.docs;\ncreate index c_t on public.c (title);"),
+        );
+        // A query pgvet does not read: the columns are unknown, not missing.
+        quiet(
+            ID,
+            &format!("{T}create table public.c as select title, count(*) as n from public.docs group by title;\nalter table public.c add column extra int;\ncreate index c_n on public.c (n);"),
         );
     }
 

@@ -214,13 +214,26 @@ pub fn describe(runner: Runner) -> &'static str {
 }
 
 /// The runner a directory's files were written for. In order: a sqitch
-/// plan; a Drizzle journal; Prisma's or diesel's folder per migration;
-/// Flyway's `V<version>__` names; goose, dbmate or node-pg-migrate section
-/// markers in the files; `.up.sql` files; `supabase/migrations`; else a
+/// plan; `supabase/migrations`; a Drizzle journal; Prisma's or diesel's
+/// folder per migration; Flyway's `V<version>__` names; goose, dbmate or
+/// node-pg-migrate section markers in the files; `.up.sql` files; else a
 /// plain folder.
 pub fn detect(dir: &Path) -> Runner {
     if sqitch_plan(dir).is_some() {
         return Runner::Sqitch;
+    }
+    // `supabase db push` reads supabase/migrations whatever else wrote
+    // there (drizzle-kit output with its journal, say).
+    // `.` inside supabase/migrations counts too (links are not resolved:
+    // a linked folder is where the link says).
+    let named = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let in_supabase = named.file_name().is_some_and(|n| n == "migrations")
+        && named
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|n| n == "supabase");
+    if in_supabase {
+        return Runner::Supabase;
     }
     if dir.join("meta").join("_journal.json").is_file() {
         return Runner::Drizzle;
@@ -257,14 +270,6 @@ pub fn detect(dir: &Path) -> Runner {
         } else {
             Runner::UpDown
         };
-    }
-    let in_supabase = dir.file_name().is_some_and(|n| n == "migrations")
-        && dir
-            .parent()
-            .and_then(Path::file_name)
-            .is_some_and(|n| n == "supabase");
-    if in_supabase {
-        return Runner::Supabase;
     }
     Runner::Plain
 }

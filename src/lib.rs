@@ -125,8 +125,12 @@ impl Settings {
 /// Lints migration files and directories: a directory is read as its
 /// runner applies it (configured, else detected), a file as given.
 pub fn lint(paths: &[PathBuf], cfg: &Config, settings: &Settings) -> Report {
+    lint_read(read_migrations(paths, cfg, settings), cfg, settings)
+}
+
+/// Lints migrations already listed and read ([`read_migrations`]).
+fn lint_read(read: Migrations, cfg: &Config, settings: &Settings) -> Report {
     use source::migrations::runner::Skipped;
-    let read = read_migrations(paths, cfg, settings);
     let mut errors = read.errors;
     // Down and undo scripts belong to the layout: only stray files are
     // named to the rules (`migration-filename` warns about them).
@@ -540,16 +544,121 @@ pub fn drift(
         platform: snapshot.catalog.platform,
         ..settings.clone()
     };
-    let mut migrations = lint(paths, &replay_only, &settings);
+    let mut read = read_migrations(paths, &replay_only, &settings);
+    // The runner's history table says which migrations the database has
+    // seen: only those are compared; the others are listed.
+    let mut history = Vec::new();
+    let history_table = read
+        .runner
+        .and_then(source::migrations::runner::history_table);
+    if let Some(runner) = read.runner {
+        if let Some(recorded) = source::live::migration_history(&opts, runner)? {
+            let (applied, pending) = split_applied(read.inputs, runner, &recorded);
+            read.inputs = applied;
+            history = history_findings(runner, &pending, &recorded, &read.inputs);
+        }
+    }
+    let mut migrations = lint_read(read, &replay_only, &settings);
     let Some(model) = migrations.catalog.take() else {
         return Ok(migrations);
     };
     let differences = drift::compare(&model, &snapshot.catalog);
     migrations.findings = drift::findings(&differences);
+    // The runner made its history table; no migration does.
+    migrations
+        .findings
+        .retain(|f| !(f.rule == drift::EXTRA && Some(f.object.as_str()) == history_table));
+    migrations.findings.append(&mut history);
     migrations.errors.extend(unreadable_errors(&snapshot));
     migrations.database = Some(snapshot.target);
     migrations.finish();
     Ok(migrations)
+}
+
+/// What the runner's history table says beside the schema: migration files
+/// it does not record as applied (`pending`, paths), and recorded versions
+/// that no file of `applied` has (warnings: a migration not yet applied is
+/// the normal state of a branch, but worth seeing).
+fn history_findings(
+    runner: crate::source::migrations::runner::Runner,
+    pending: &[String],
+    recorded: &[String],
+    applied: &[Input],
+) -> Vec<findings::Finding> {
+    use crate::findings::Location;
+    use crate::source::migrations::runner::{describe, recorded_key, version_key};
+    let at_start = |file: &str| {
+        Some(Location {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+        })
+    };
+    let mut out: Vec<findings::Finding> = pending
+        .iter()
+        .map(|file| findings::Finding {
+            rule: drift::UNAPPLIED,
+            severity: findings::Severity::Warning,
+            message: format!(
+                "migration `{}` is not applied to the database: {}'s history does not record it, so its objects are not compared",
+                file.rsplit(['/', '\\']).next().unwrap_or(file),
+                describe(runner)
+            ),
+            object: file.clone(),
+            location: at_start(file),
+            help: "Apply it (or, if it was applied by hand, record it as the runner would)."
+                .to_string(),
+            span: None,
+            remedy: None,
+        })
+        .collect();
+    // golang-migrate records only its last version.
+    if runner != crate::source::migrations::runner::Runner::GolangMigrate {
+        let known: std::collections::BTreeSet<String> = applied
+            .iter()
+            .filter_map(|i| version_key(runner, std::path::Path::new(&i.path)))
+            .collect();
+        for r in recorded {
+            if !known.contains(&recorded_key(runner, r)) {
+                out.push(findings::Finding {
+                    rule: drift::UNKNOWN_MIGRATION,
+                    severity: findings::Severity::Warning,
+                    message: format!(
+                        "the database records migration `{r}` as applied ({}), but no migration file here has that version",
+                        describe(runner)
+                    ),
+                    object: r.clone(),
+                    location: None,
+                    help: "Find the migration that was applied from elsewhere and add it here, or its objects show up as drift."
+                        .to_string(),
+                    span: None,
+                    remedy: None,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The inputs the history records as applied (and those it says nothing
+/// about, such as Flyway's repeatable scripts), and the paths of the rest.
+fn split_applied(
+    inputs: Vec<Input>,
+    runner: source::migrations::runner::Runner,
+    recorded: &[String],
+) -> (Vec<Input>, Vec<String>) {
+    use source::migrations::runner::{applied_keys, version_key};
+    let mut applied = Vec::with_capacity(inputs.len());
+    let mut pending = Vec::new();
+    for input in inputs {
+        match version_key(runner, Path::new(&input.path)) {
+            Some(key) if !applied_keys(runner, recorded, &key) => pending.push(input.path),
+            _ => applied.push(input),
+        }
+    }
+    (applied, pending)
 }
 
 /// The definitions a database printed that pgvet could not parse, as input errors.

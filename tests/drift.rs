@@ -418,3 +418,49 @@ fn drift_command_exits_1_on_drift_and_0_without() {
     assert_eq!(json["findings"][0]["rule"], "drift-extra");
     assert_eq!(json["findings"][0]["object"], "public.notes.body");
 }
+
+/// With the runner's history table, drift compares only the migrations the
+/// database has seen, and lists the others: a branch's new migration is
+/// not drift.
+#[test]
+fn drift_follows_the_runners_history_table() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    cluster.create_db("goose_history");
+    let db = "goose_history";
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "00001_init.sql",
+        "-- +goose Up\ncreate table public.item (id bigint primary key, label text);\n-- +goose Down\ndrop table public.item;\n",
+    );
+    write(
+        "00002_label.sql",
+        "-- +goose Up\nalter table public.item add column note text;\n-- +goose Down\nalter table public.item drop column note;\n",
+    );
+    // Not applied yet: without the history, its index would be drift.
+    write(
+        "00003_index.sql",
+        "-- +goose Up\ncreate index item_label on public.item (label);\n-- +goose Down\ndrop index item_label;\n",
+    );
+    cluster.sql(
+        db,
+        "create table goose_db_version (id serial primary key, version_id bigint not null, is_applied boolean not null, tstamp timestamp default now());\n\
+         insert into goose_db_version (version_id, is_applied) values (0, true), (1, true), (2, true), (7, true), (7, false), (42, true);\n\
+         create table public.item (id bigint primary key, label text, note text);",
+    );
+    let settings = Settings::for_platform(Platform::Postgres);
+    let mut found = drift(&cluster, db, &[dir.path().to_path_buf()], &settings);
+    found.sort();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found[0].starts_with("drift-unapplied migration `00003_index.sql` is not applied"),
+        "{found:#?}"
+    );
+    // 7 was applied and rolled back; 42 has no file.
+    assert!(
+        found[1].starts_with("drift-unknown-migration the database records migration `42`"),
+        "{found:#?}"
+    );
+}

@@ -36,6 +36,8 @@ use crate::sql::expr;
 pub const MISSING: &str = "drift-missing";
 pub const EXTRA: &str = "drift-extra";
 pub const CHANGED: &str = "drift-changed";
+pub const UNAPPLIED: &str = "drift-unapplied";
+pub const UNKNOWN_MIGRATION: &str = "drift-unknown-migration";
 
 /// What kind of object a fact is about, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

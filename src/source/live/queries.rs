@@ -64,10 +64,40 @@ pub(super) const POLICIES: Query = query!("policies.sql", "policies (pg_policy)"
 pub(super) const SIZES_SERVER_VERSION: Query =
     query!("sizes_server_version.sql", "the server version");
 pub(super) const SIZES: Query = query!("sizes.sql", "table sizes (pg_class)");
+pub(super) const HISTORY_TABLES: Query =
+    query!("history_tables.sql", "which migration history tables exist");
+pub(super) const HISTORY_SUPABASE: Query = query!(
+    "history_supabase.sql",
+    "the migration history (supabase_migrations.schema_migrations)"
+);
+pub(super) const HISTORY_GOOSE: Query = query!(
+    "history_goose.sql",
+    "the migration history (goose_db_version)"
+);
+pub(super) const HISTORY_SCHEMA_MIGRATIONS: Query = query!(
+    "history_schema_migrations.sql",
+    "the migration history (schema_migrations)"
+);
+pub(super) const HISTORY_FLYWAY: Query = query!(
+    "history_flyway.sql",
+    "the migration history (flyway_schema_history)"
+);
+pub(super) const HISTORY_PRISMA: Query = query!(
+    "history_prisma.sql",
+    "the migration history (_prisma_migrations)"
+);
+pub(super) const HISTORY_DIESEL: Query = query!(
+    "history_diesel.sql",
+    "the migration history (__diesel_schema_migrations)"
+);
+pub(super) const HISTORY_NODE_PG_MIGRATE: Query = query!(
+    "history_node_pg_migrate.sql",
+    "the migration history (pgmigrations)"
+);
 
 /// Every query, for the tests.
 #[cfg(test)]
-pub(super) const ALL: [&Query; 15] = [
+pub(super) const ALL: [&Query; 23] = [
     &SERVER_VERSION,
     &EXPORT_SNAPSHOT,
     &ROLES,
@@ -83,6 +113,14 @@ pub(super) const ALL: [&Query; 15] = [
     &POLICIES,
     &SIZES_SERVER_VERSION,
     &SIZES,
+    &HISTORY_TABLES,
+    &HISTORY_SUPABASE,
+    &HISTORY_GOOSE,
+    &HISTORY_SCHEMA_MIGRATIONS,
+    &HISTORY_FLYWAY,
+    &HISTORY_PRISMA,
+    &HISTORY_DIESEL,
+    &HISTORY_NODE_PG_MIGRATE,
 ];
 
 /// Schemas that are PostgreSQL's own, never read.

@@ -15,6 +15,7 @@ use super::acl;
 use super::connect::{tls_config, SslMode, Target};
 use super::queries::{self, Query};
 use super::{LiveError, LiveOptions};
+use crate::source::migrations::runner::Runner;
 
 pub struct RawSchema {
     pub name: String,
@@ -291,6 +292,84 @@ pub async fn read_sizes(target: &Target, opts: &LiveOptions) -> Result<RawSizes,
         server_version,
         relations,
     })
+}
+
+/// The history table a runner keeps: the column of `history_tables.sql`
+/// that says it exists, and the query that reads it.
+fn history_query(runner: Runner) -> Option<(&'static str, &'static Query)> {
+    Some(match runner {
+        Runner::Supabase => ("supabase", &queries::HISTORY_SUPABASE),
+        Runner::Goose => ("goose", &queries::HISTORY_GOOSE),
+        Runner::Dbmate | Runner::GolangMigrate => {
+            ("schema_migrations", &queries::HISTORY_SCHEMA_MIGRATIONS)
+        }
+        Runner::Flyway => ("flyway", &queries::HISTORY_FLYWAY),
+        Runner::Prisma => ("prisma", &queries::HISTORY_PRISMA),
+        Runner::Diesel => ("diesel", &queries::HISTORY_DIESEL),
+        Runner::NodePgMigrate => ("node_pg_migrate", &queries::HISTORY_NODE_PG_MIGRATE),
+        _ => return None,
+    })
+}
+
+/// The versions `runner` recorded as applied, read in a read-only snapshot
+/// of its own; None when the runner keeps no history pgvet reads or its
+/// table does not exist.
+pub async fn read_history(
+    target: &Target,
+    opts: &LiveOptions,
+    runner: Runner,
+) -> Result<Option<Vec<String>>, LiveError> {
+    let Some((exists, query)) = history_query(runner) else {
+        return Ok(None);
+    };
+    let client = begin_snapshot(target, opts).await?;
+    let read = async {
+        let tables = rows(&client, &queries::HISTORY_TABLES)
+            .await
+            .map_err(|f| f.error)?;
+        let present = match tables.first() {
+            Some(row) => history_tables(row)?.contains(&exists),
+            None => false,
+        };
+        if !present {
+            return Ok(None);
+        }
+        let found = rows(&client, query).await.map_err(|f| f.error)?;
+        let mut versions = Vec::with_capacity(found.len());
+        for row in &found {
+            versions.push(history_version(row, query)?);
+        }
+        Ok(Some(versions))
+    }
+    .await;
+    // Nothing was written; ending the transaction either way is harmless.
+    let _ = client.batch_execute("rollback").await;
+    read
+}
+
+/// The row of `queries/history_tables.sql`: the names of the tables that exist.
+fn history_tables(r: &impl Columns) -> Result<Vec<&'static str>, LiveError> {
+    let what = queries::HISTORY_TABLES.what;
+    let mut out = Vec::new();
+    for name in [
+        "supabase",
+        "goose",
+        "schema_migrations",
+        "flyway",
+        "prisma",
+        "diesel",
+        "node_pg_migrate",
+    ] {
+        if get::<bool>(r, name, what)? {
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
+/// A row of a `queries/history_*.sql` query.
+fn history_version(r: &impl Columns, query: &Query) -> Result<String, LiveError> {
+    Ok(get::<Option<String>>(r, "version", query.what)?.unwrap_or_default())
 }
 
 /// The row of `queries/sizes_server_version.sql`.
@@ -852,6 +931,38 @@ mod tests {
                 vec![|r| sizes_server_version(r).map(drop)],
             ),
             (&queries::SIZES, vec![|r| size(r).map(drop)]),
+            (
+                &queries::HISTORY_TABLES,
+                vec![|r| history_tables(r).map(drop)],
+            ),
+            (
+                &queries::HISTORY_SUPABASE,
+                vec![|r| history_version(r, &queries::HISTORY_SUPABASE).map(drop)],
+            ),
+            (
+                &queries::HISTORY_GOOSE,
+                vec![|r| history_version(r, &queries::HISTORY_GOOSE).map(drop)],
+            ),
+            (
+                &queries::HISTORY_SCHEMA_MIGRATIONS,
+                vec![|r| history_version(r, &queries::HISTORY_SCHEMA_MIGRATIONS).map(drop)],
+            ),
+            (
+                &queries::HISTORY_FLYWAY,
+                vec![|r| history_version(r, &queries::HISTORY_FLYWAY).map(drop)],
+            ),
+            (
+                &queries::HISTORY_PRISMA,
+                vec![|r| history_version(r, &queries::HISTORY_PRISMA).map(drop)],
+            ),
+            (
+                &queries::HISTORY_DIESEL,
+                vec![|r| history_version(r, &queries::HISTORY_DIESEL).map(drop)],
+            ),
+            (
+                &queries::HISTORY_NODE_PG_MIGRATE,
+                vec![|r| history_version(r, &queries::HISTORY_NODE_PG_MIGRATE).map(drop)],
+            ),
         ]
     }
 
@@ -907,6 +1018,30 @@ mod tests {
         assert!(problems.is_empty(), "{problems:#?}");
     }
 
+    /// The runners' history tables, as each runner creates them (column
+    /// names and types from their sources).
+    const HISTORY_TABLES_DDL: &str = "
+        create schema if not exists supabase_migrations;
+        create table if not exists supabase_migrations.schema_migrations
+            (version text primary key, statements text[], name text);
+        create table if not exists goose_db_version (id serial primary key,
+            version_id bigint not null, is_applied boolean not null, tstamp timestamp default now());
+        create table if not exists schema_migrations (version varchar(128) primary key);
+        create table if not exists flyway_schema_history (installed_rank int primary key,
+            version varchar(50), description varchar(200) not null, type varchar(20) not null,
+            script varchar(1000) not null, checksum int, installed_by varchar(100) not null,
+            installed_on timestamp not null default now(), execution_time int not null,
+            success boolean not null);
+        create table if not exists _prisma_migrations (id varchar(36) primary key,
+            checksum varchar(64) not null, finished_at timestamptz, migration_name varchar(255) not null,
+            logs text, rolled_back_at timestamptz, started_at timestamptz not null default now(),
+            applied_steps_count int not null default 0);
+        create table if not exists __diesel_schema_migrations (version varchar(50) primary key,
+            run_on timestamp not null default current_timestamp);
+        create table if not exists pgmigrations (id serial primary key, name varchar(255) not null,
+            run_on timestamp not null);
+    ";
+
     /// The names and types from the server: each query prepared against a
     /// throwaway cluster.
     #[test]
@@ -919,11 +1054,25 @@ mod tests {
             .build()
             .unwrap();
         let problems = runtime.block_on(async {
-            let (client, conn) =
+            let (admin, conn) =
                 tokio_postgres::connect(&cluster.socket_url("postgres"), tokio_postgres::NoTls)
                     .await
                     .expect("connect to the test cluster");
             tokio::spawn(conn);
+            // The history queries read the runners' own tables: made here,
+            // as each runner makes them, in a database of this test's own.
+            let _ = admin.batch_execute("create database queries_probe").await;
+            let (client, conn) = tokio_postgres::connect(
+                &cluster.socket_url("queries_probe"),
+                tokio_postgres::NoTls,
+            )
+            .await
+            .expect("connect to the probe database");
+            tokio::spawn(conn);
+            client
+                .batch_execute(HISTORY_TABLES_DDL)
+                .await
+                .expect("make the history tables");
             let mut problems = Vec::new();
             for (query, readers) in readers() {
                 let sql = query.sql();

@@ -535,6 +535,84 @@ fn directory(dir: &Path, runner: Runner, out: &mut Layout) {
 }
 
 /// A transaction mode set in a file beside the migration.
+/// The version under which `runner` records the migration at `path` in its
+/// history table, normalized as [`recorded_key`] normalizes a recorded
+/// one; None when it records none (a Flyway repeatable script) or pgvet
+/// does not read that runner's history.
+pub fn version_key(runner: Runner, path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let folder = || path.parent()?.file_name()?.to_str();
+    match runner {
+        Runner::Supabase => supabase_version(name).map(str::to_string),
+        Runner::Goose => goose_version(name).map(|v| numeric_key(&v)),
+        Runner::Dbmate => dbmate_version(name),
+        Runner::GolangMigrate => golang_migrate_version(name).map(|v| numeric_key(&v)),
+        Runner::Flyway => flyway_version(name).map(|v| dotted(&v)),
+        Runner::Prisma => folder().map(str::to_string),
+        Runner::Diesel => folder().map(|f| f.split('_').next().unwrap_or(f).replace('-', "")),
+        Runner::NodePgMigrate => name.strip_suffix(".sql").map(str::to_string),
+        _ => None,
+    }
+}
+
+/// The table in which `runner` records what it applied (the runner makes
+/// it, no migration does).
+pub fn history_table(runner: Runner) -> Option<&'static str> {
+    Some(match runner {
+        Runner::Supabase => "supabase_migrations.schema_migrations",
+        Runner::Goose => "public.goose_db_version",
+        Runner::Dbmate | Runner::GolangMigrate => "public.schema_migrations",
+        Runner::Flyway => "public.flyway_schema_history",
+        Runner::Prisma => "public._prisma_migrations",
+        Runner::Diesel => "public.__diesel_schema_migrations",
+        Runner::NodePgMigrate => "public.pgmigrations",
+        _ => return None,
+    })
+}
+
+/// A version as `runner`'s history table holds it, normalized.
+pub fn recorded_key(runner: Runner, recorded: &str) -> String {
+    match runner {
+        Runner::Goose | Runner::GolangMigrate => numeric_key(recorded),
+        Runner::Flyway => {
+            version_parts(recorded).map_or_else(|| recorded.to_string(), |v| dotted(&v))
+        }
+        _ => recorded.to_string(),
+    }
+}
+
+/// Which of `keys` (from [`version_key`]) the history holds. golang-migrate
+/// records only the last version it applied: every version up to it is.
+pub fn applied_keys(runner: Runner, recorded: &[String], key: &str) -> bool {
+    if runner == Runner::GolangMigrate {
+        let number = |k: &str| k.parse::<u128>().ok();
+        return recorded
+            .iter()
+            .filter_map(|r| number(&recorded_key(runner, r)))
+            .max()
+            .zip(number(key))
+            .is_some_and(|(last, this)| this <= last);
+    }
+    recorded.iter().any(|r| recorded_key(runner, r) == key)
+}
+
+fn numeric_key(v: &str) -> String {
+    let trimmed = v.trim_start_matches('0');
+    if trimmed.is_empty() {
+        "0".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+fn dotted(parts: &[u128]) -> String {
+    parts
+        .iter()
+        .map(u128::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 fn side_transaction(runner: Runner, path: &Path) -> Option<TransactionMode> {
     let (file, key) = match runner {
         Runner::Flyway => {

@@ -1,0 +1,3 @@
+-- drift: the migrations node-pg-migrate recorded as applied (file names
+-- without extension).
+select name::text as version from public.pgmigrations

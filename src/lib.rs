@@ -387,6 +387,7 @@ fn lint_sources_here(
             .unwrap_or(usize::MAX)
     };
     errors.sort_by_key(|e| (file_index(e), e.line, e.column));
+    let errors = one_parse_error_per_file(errors);
 
     let mut report = Report {
         findings,
@@ -642,6 +643,38 @@ fn history_findings(
     out
 }
 
+/// The first statement of a file that pgvet cannot read (it does not parse,
+/// or nests too deeply), with how many more after it it cannot read: one
+/// broken quote can make every statement after it unreadable, and a report
+/// of each would bury the one to fix.
+/// `errors` are in file and line order.
+fn one_parse_error_per_file(errors: Vec<InputError>) -> Vec<InputError> {
+    let mut out: Vec<InputError> = Vec::with_capacity(errors.len());
+    let mut more: Vec<usize> = Vec::with_capacity(errors.len());
+    for e in errors {
+        let same_file = out
+            .last()
+            .is_some_and(|last| last.file == e.file && last.line.is_some());
+        if same_file && e.line.is_some() {
+            if let Some(n) = more.last_mut() {
+                *n += 1;
+            }
+            continue;
+        }
+        out.push(e);
+        more.push(0);
+    }
+    for (e, n) in out.iter_mut().zip(more) {
+        if n > 0 {
+            e.message.push_str(&format!(
+                " (and {n} more statement{} after it in this file that pgvet cannot read)",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    out
+}
+
 /// The inputs the history records as applied (and those it says nothing
 /// about, such as Flyway's repeatable scripts), and the paths of the rest.
 fn split_applied(
@@ -711,6 +744,42 @@ fn input_error(src: &SourceFile, e: split::ParseError) -> InputError {
         line: Some(line),
         column: Some(column),
         message: e.message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_gets_one_parse_error_with_the_count_of_the_rest() {
+        let sources = vec![
+            (
+                "a.sql".to_string(),
+                "select 1;\nselect from from;\ncreate table t (;\nselect 2;\nselec 3;\n"
+                    .to_string(),
+            ),
+            ("b.sql".to_string(), "create tabl x ();\n".to_string()),
+        ];
+        let report = lint_sources(sources, &Config::default(), &test_support::supabase());
+        let errors: Vec<(String, Option<u32>, String)> = report
+            .errors
+            .iter()
+            .map(|e| (e.file.clone(), e.line, e.message.clone()))
+            .collect();
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert_eq!(errors[0].0, "a.sql");
+        assert_eq!(errors[0].1, Some(2));
+        assert!(
+            errors[0]
+                .2
+                .ends_with("(and 2 more statements after it in this file that pgvet cannot read)"),
+            "{errors:#?}"
+        );
+        assert_eq!(errors[1].0, "b.sql");
+        assert!(!errors[1].2.contains("more statement"), "{errors:#?}");
+        // The statements that parse are still replayed.
+        assert_eq!(report.summary.statements, 2);
     }
 }
 

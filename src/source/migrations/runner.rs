@@ -313,6 +313,24 @@ fn marker(line: &str) -> Option<(Runner, Option<bool>)> {
     }
 }
 
+/// node-pg-migrate's own reading of a marker line: `--`, any dashes and
+/// spaces, `up` or `down`, space, `migration`, then anything (any case).
+/// Wider than [`marker`], which only detects the runner from bare
+/// `-- Up Migration` lines: prose such as `-- Up migration: add fees` is
+/// common in folders of other runners.
+fn node_pg_migrate_marker(line: &str) -> Option<bool> {
+    let rest = line.trim_start().strip_prefix("--")?;
+    let rest = rest.trim_start_matches(|c: char| c == '-' || c.is_whitespace());
+    let lower = rest.to_ascii_lowercase();
+    let (up, after) = if let Some(a) = lower.strip_prefix("up") {
+        (true, a)
+    } else {
+        (false, lower.strip_prefix("down")?)
+    };
+    let after_space = after.trim_start();
+    (after_space.len() < after.len() && after_space.starts_with("migration")).then_some(up)
+}
+
 /// A file's text as its runner applies it: the lines outside its up
 /// section (a Down section, lines before the first marker) blanked to
 /// spaces, so every line and column stays where it was; and the
@@ -332,7 +350,7 @@ pub fn prepare(runner: Runner, text: String) -> (String, Option<TransactionMode>
     let mut applying = runner == Runner::NodePgMigrate
         && !String::from_utf8_lossy(&bytes)
             .lines()
-            .any(|l| marker(l) == Some((Runner::NodePgMigrate, Some(true))));
+            .any(|l| node_pg_migrate_marker(l) == Some(true));
     let mut start = 0;
     while start < bytes.len() {
         let end = bytes
@@ -340,7 +358,12 @@ pub fn prepare(runner: Runner, text: String) -> (String, Option<TransactionMode>
             .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
             .map_or(bytes.len(), |i| start + i + 1);
         let line = String::from_utf8_lossy(bytes.get(start..end).unwrap_or_default()).into_owned();
-        match marker(&line) {
+        let found = if runner == Runner::NodePgMigrate {
+            node_pg_migrate_marker(&line).map(|up| (runner, Some(up)))
+        } else {
+            marker(&line)
+        };
+        match found {
             Some((r, Some(up))) if r == runner => {
                 applying = up;
                 if up && runner == Runner::Dbmate && line.contains("transaction:false") {
@@ -977,6 +1000,27 @@ mod tests {
         // A plain file is left as it is, markers or not.
         let (out, _) = prepare(Runner::Plain, text.to_string());
         assert_eq!(out, text);
+    }
+
+    #[test]
+    fn node_pg_migrate_reads_its_markers_as_it_does() {
+        assert_eq!(node_pg_migrate_marker("-- Up Migration"), Some(true));
+        assert_eq!(
+            node_pg_migrate_marker("  ---- down migration: undo"),
+            Some(false)
+        );
+        assert_eq!(
+            node_pg_migrate_marker("-- UP MIGRATION for tenants"),
+            Some(true)
+        );
+        assert_eq!(node_pg_migrate_marker("-- upmigration"), None);
+        assert_eq!(node_pg_migrate_marker("-- update migration"), None);
+        // Detection is narrower: prose does not make a folder node-pg-migrate's.
+        assert_eq!(marker("-- Up migration: add fees"), None);
+        assert_eq!(
+            marker("-- Up Migration"),
+            Some((Runner::NodePgMigrate, Some(true)))
+        );
     }
 
     #[test]

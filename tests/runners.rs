@@ -652,9 +652,14 @@ fn fix_writes_the_migration_each_runner_applies_next() {
     // dbmate refuses a file without a down section.
     let written = fix_round("dbmate", "db/migrations").unwrap();
     assert!(written.trim_end().ends_with("-- migrate:down"), "{written}");
+    // sqitch and Drizzle: the file, and the plan or journal that lists it.
+    let written = fix_round("sqitch", "deploy").unwrap();
+    assert!(written.starts_with("pgvet_fixes.sql\n"), "{written}");
+    let written = fix_round("sqitch", ".").unwrap();
+    assert!(written.starts_with("deploy/pgvet_fixes.sql\n"), "{written}");
+    let written = fix_round("drizzle", "drizzle").unwrap();
+    assert!(written.starts_with("0002_pgvet_fixes.sql\n"), "{written}");
     for (fixture, dir, says) in [
-        ("sqitch", "deploy", "sqitch add"),
-        ("drizzle", "drizzle", "drizzle-kit generate --custom"),
         ("up-down", ".", "--output"),
         // `20261206..._pgvet_fixes.sql` would sort before `b_second.sql`.
         ("plain", ".", "sort before `b_second.sql`"),

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 
+use crate::source::migrations::runner::{self, Runner};
+
 use super::lint::lint_report;
 use super::{load_config, write_stdout, CommonArgs, FailOn, FixArgs, Format, LintArgs, Outcome};
 
@@ -71,10 +73,7 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
     let Some(catalog) = &report.catalog else {
         bail!("internal: the schema was not kept for fix");
     };
-    let runner = report
-        .summary
-        .runner
-        .and_then(crate::source::migrations::runner::Runner::from_name);
+    let runner = report.summary.runner.and_then(Runner::from_name);
     let opts = fix::FixOptions {
         platform: catalog.platform,
         postgres_version: cfg.postgres_version(),
@@ -141,7 +140,7 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
             .with_context(|| format!("cannot write {}", out.display()))?;
         vec![out.clone()]
     } else {
-        let runner = runner.unwrap_or(crate::source::migrations::runner::Runner::Plain);
+        let runner = runner.unwrap_or(Runner::Plain);
         let dir = fix_directory(&paths, runner)?;
         let existing: Vec<String> = std::fs::read_dir(&dir)
             .with_context(|| format!("cannot read {}", dir.display()))?
@@ -150,13 +149,17 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let names = match fix::naming::next_for_runner(
-            runner,
-            &existing,
-            "pgvet_fixes",
-            files.len(),
-            now,
-        ) {
+        // sqitch and Drizzle apply a file only once their plan or journal
+        // lists it: the list is extended after the files are written.
+        let (names, listing) = match runner {
+            Runner::Sqitch => sqitch_names(&dir, files.len(), now)?,
+            Runner::Drizzle => drizzle_names(&dir, files.len(), now)?,
+            _ => (
+                fix::naming::next_for_runner(runner, &existing, "pgvet_fixes", files.len(), now),
+                None,
+            ),
+        };
+        let names = match names {
             Ok(names) => names,
             Err(why) => {
                 eprintln!("pgvet: nothing written: {why}");
@@ -173,6 +176,11 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
             std::fs::write(&path, text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             written.push(path);
+        }
+        if let Some((list, text)) = listing {
+            std::fs::write(&list, text)
+                .with_context(|| format!("cannot write {}", list.display()))?;
+            written.push(list);
         }
         written
     };
@@ -191,14 +199,59 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
+/// Names from a list the runner keeps, and the list with them added.
+type Listed = (
+    std::result::Result<Vec<String>, String>,
+    Option<(PathBuf, String)>,
+);
+
+/// sqitch: `deploy/<change>.sql` for new changes, and sqitch.plan with
+/// their lines appended.
+fn sqitch_names(dir: &std::path::Path, count: usize, now: u64) -> Result<Listed> {
+    let Some((plan_path, deploy)) = runner::sqitch_plan(dir) else {
+        return Ok((
+            Err(format!("no sqitch.plan in or beside {}", dir.display())),
+            None,
+        ));
+    };
+    let plan = std::fs::read_to_string(&plan_path)
+        .with_context(|| format!("cannot read {}", plan_path.display()))?;
+    let changes = crate::fix::naming::sqitch_changes(&plan, "pgvet_fixes", count);
+    let mut text = plan;
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(&crate::fix::naming::sqitch_plan_lines(&changes, now));
+    // Paths relative to `dir`, as the other runners' names are.
+    let base = deploy.strip_prefix(dir).unwrap_or(&deploy).to_path_buf();
+    let names = changes
+        .iter()
+        .map(|c| base.join(format!("{c}.sql")).display().to_string())
+        .collect();
+    Ok((Ok(names), Some((plan_path, text))))
+}
+
+/// Drizzle: `NNNN_pgvet_fixes.sql` files, and meta/_journal.json with
+/// their entries added.
+fn drizzle_names(dir: &std::path::Path, count: usize, now: u64) -> Result<Listed> {
+    let journal_path = dir.join("meta").join("_journal.json");
+    let journal = std::fs::read_to_string(&journal_path)
+        .with_context(|| format!("cannot read {}", journal_path.display()))?;
+    Ok(
+        match crate::fix::naming::drizzle_entries(&journal, "pgvet_fixes", count, now) {
+            Ok((tags, text)) => (
+                Ok(tags.iter().map(|t| format!("{t}.sql")).collect()),
+                Some((journal_path, text)),
+            ),
+            Err(why) => (Err(why), None),
+        },
+    )
+}
+
 /// Where a new migration goes: the directory linted, or the one holding the
 /// last file linted (for a runner with a folder per migration, the one
 /// holding that folder).
-fn fix_directory(
-    paths: &[PathBuf],
-    runner: crate::source::migrations::runner::Runner,
-) -> Result<PathBuf> {
-    use crate::source::migrations::runner::Runner;
+fn fix_directory(paths: &[PathBuf], runner: Runner) -> Result<PathBuf> {
     let Some(last) = paths.last() else {
         bail!("no migrations directory to write the fix into; use --output");
     };

@@ -73,11 +73,12 @@ pub fn next_for_runner(
             .into_iter()
             .map(|f| f.strip_suffix(".sql").map_or(f.clone(), |s| format!("{s}.up.sql")))
             .collect(),
-        Runner::Sqitch => {
-            return Err("sqitch applies a change only once sqitch.plan lists it: add it with `sqitch add pgvet_fixes` and paste the SQL (--output) into deploy/pgvet_fixes.sql".to_string())
-        }
-        Runner::Drizzle => {
-            return Err("Drizzle applies a migration only once meta/_journal.json lists it: create one with `drizzle-kit generate --custom` and paste the SQL (--output) into it".to_string())
+        // Named by the caller from the plan or the journal, which list them.
+        Runner::Sqitch | Runner::Drizzle => {
+            return Err(format!(
+                "internal: {} migrations are named with their plan or journal",
+                runner.name()
+            ))
         }
         Runner::UpDown => {
             return Err("this project names its .up.sql files its own way: write the SQL with --output and name the file as the project does".to_string())
@@ -102,6 +103,114 @@ pub fn next_for_runner(
             names
         }
     })
+}
+
+/// `count` new sqitch change names from `name` that `plan` (sqitch.plan's
+/// text) does not use yet: `name`, `name_2`, ...
+pub fn sqitch_changes(plan: &str, name: &str, count: usize) -> Vec<String> {
+    let used: BTreeSet<String> = plan
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|w| w.split('[').next().unwrap_or(w).to_string())
+        .collect();
+    let mut taken = used;
+    (0..count)
+        .map(|_| {
+            let mut n = 1usize;
+            loop {
+                let candidate = if n == 1 {
+                    name.to_string()
+                } else {
+                    format!("{name}_{n}")
+                };
+                if taken.insert(candidate.clone()) {
+                    return candidate;
+                }
+                n += 1;
+            }
+        })
+        .collect()
+}
+
+/// The sqitch.plan lines that add `changes`, planned at `now` (seconds
+/// since the Unix epoch) by pgvet: `name timestamp planner <email> # note`.
+pub fn sqitch_plan_lines(changes: &[String], now: u64) -> String {
+    let stamp = timestamp(now).to_string();
+    let at = format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        stamp.get(..4).unwrap_or(""),
+        stamp.get(4..6).unwrap_or(""),
+        stamp.get(6..8).unwrap_or(""),
+        stamp.get(8..10).unwrap_or(""),
+        stamp.get(10..12).unwrap_or(""),
+        stamp.get(12..14).unwrap_or("")
+    );
+    changes
+        .iter()
+        .map(|c| format!("{c} {at} pgvet <pgvet@localhost> # Written by pgvet fix: review it\n"))
+        .collect()
+}
+
+/// Drizzle: the tags (file names without `.sql`) of `count` new migrations
+/// called `name` after the entries of `journal` (meta/_journal.json's
+/// text), and the journal with their entries added (the text around them
+/// kept as it is). Err when the journal is not one pgvet can extend.
+pub fn drizzle_entries(
+    journal: &str,
+    name: &str,
+    count: usize,
+    now: u64,
+) -> Result<(Vec<String>, String), String> {
+    let bad = |why: &str| format!("cannot add to meta/_journal.json: {why}");
+    let parsed: serde_json::Value =
+        serde_json::from_str(journal).map_err(|e| bad(&e.to_string()))?;
+    let entries = parsed
+        .get("entries")
+        .and_then(serde_json::Value::as_array)
+        .ok_or_else(|| bad("no `entries` list"))?;
+    let next = entries
+        .iter()
+        .filter_map(|e| e.get("idx").and_then(serde_json::Value::as_u64))
+        .max()
+        .map_or(0, |m| m + 1);
+    let version = entries
+        .last()
+        .and_then(|e| e.get("version"))
+        .and_then(serde_json::Value::as_str)
+        .or_else(|| parsed.get("version").and_then(serde_json::Value::as_str))
+        .unwrap_or("7")
+        .to_string();
+    let close = journal.rfind(']').ok_or_else(|| bad("no `]`"))?;
+    let before = journal.get(..close).unwrap_or("").trim_end();
+    let after = journal.get(close..).unwrap_or("");
+    let mut tags = Vec::new();
+    let mut added = String::new();
+    for i in 0..count as u64 {
+        let idx = next + i;
+        let tag = format!("{idx:04}_{name}");
+        let sep = if entries.is_empty() && i == 0 {
+            ""
+        } else {
+            ","
+        };
+        added.push_str(&format!(
+            "{sep}\n    {{\n      \"idx\": {idx},\n      \"version\": {},\n      \"when\": {},\n      \"tag\": \"{tag}\",\n      \"breakpoints\": true\n    }}",
+            serde_json::Value::String(version.clone()),
+            u128::from(now) * 1000 + u128::from(i)
+        ));
+        tags.push(tag);
+    }
+    let text = format!("{before}{added}\n  {after}");
+    // The `]` found must have been the entries list's.
+    let check: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
+    let grown = check
+        .get("entries")
+        .and_then(serde_json::Value::as_array)
+        .map_or(0, Vec::len);
+    if grown != entries.len() + count {
+        return Err(bad("its `entries` list is not the last list in the file"));
+    }
+    Ok((tags, text))
 }
 
 /// The file names for `count` new migrations called `name`, after the files
@@ -287,6 +396,32 @@ mod tests {
             Ok(vec!["10_x.sql".to_string()])
         );
         assert!(next(Runner::Sqitch, &[]).is_err());
+    }
+
+    #[test]
+    fn sqitch_changes_are_new_names_with_plan_lines() {
+        let plan = "%project=x\n\npgvet_fixes 2024-01-01T00:00:00Z A <a@b>\nother [pgvet_fixes] 2024-01-01T00:00:00Z A <a@b>\n";
+        let changes = sqitch_changes(plan, "pgvet_fixes", 2);
+        assert_eq!(changes, ["pgvet_fixes_2", "pgvet_fixes_3"]);
+        assert_eq!(
+            sqitch_plan_lines(&changes[..1], NOW),
+            "pgvet_fixes_2 2026-11-23T10:11:12Z pgvet <pgvet@localhost> # Written by pgvet fix: review it\n"
+        );
+    }
+
+    #[test]
+    fn drizzle_journal_gets_entries_after_the_last() {
+        let journal = "{\n  \"version\": \"7\",\n  \"dialect\": \"postgresql\",\n  \"entries\": [\n    {\n      \"idx\": 0,\n      \"version\": \"7\",\n      \"when\": 1,\n      \"tag\": \"0000_a\",\n      \"breakpoints\": true\n    }\n  ]\n}\n";
+        let (tags, text) = drizzle_entries(journal, "x", 2, NOW).unwrap();
+        assert_eq!(tags, ["0001_x", "0002_x"]);
+        assert!(text.starts_with("{\n  \"version\": \"7\","), "{text}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["entries"][2]["tag"], "0002_x");
+        assert_eq!(v["entries"][1]["when"], 1_795_428_672_000u64);
+        let (tags, _) = drizzle_entries("{\"entries\": []}", "x", 1, NOW).unwrap();
+        assert_eq!(tags, ["0000_x"]);
+        // A `]` after the entries list: not a journal pgvet can extend.
+        assert!(drizzle_entries("{\"entries\": [], \"x\": [1]}", "x", 1, NOW).is_err());
     }
 
     #[test]

@@ -751,8 +751,9 @@ fn golang_migrate_version(name: &str) -> Option<String> {
 }
 
 /// The `sqitch.plan` for a directory: in it (the project root, whose
-/// `deploy/` holds the scripts), or beside it (the directory is `deploy/`).
-fn sqitch_plan(dir: &Path) -> Option<(PathBuf, PathBuf)> {
+/// `deploy/` holds the scripts), or beside it (the directory is `deploy/`);
+/// with the deploy directory.
+pub fn sqitch_plan(dir: &Path) -> Option<(PathBuf, PathBuf)> {
     let here = dir.join("sqitch.plan");
     if here.is_file() {
         return Some((here, dir.join("deploy")));

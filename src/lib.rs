@@ -553,7 +553,11 @@ pub fn drift(
         .runner
         .and_then(source::migrations::runner::history_table);
     if let Some(runner) = read.runner {
-        if let Some(recorded) = source::live::migration_history(&opts, runner)? {
+        // An empty history (a database migrated by hand, or a table made
+        // ahead of the runner) says nothing: every file is compared.
+        if let Some(recorded) =
+            source::live::migration_history(&opts, runner)?.filter(|r| !r.is_empty())
+        {
             let (applied, pending) = split_applied(read.inputs, runner, &recorded);
             read.inputs = applied;
             history = history_findings(runner, &pending, &recorded, &read.inputs);

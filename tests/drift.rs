@@ -463,4 +463,11 @@ fn drift_follows_the_runners_history_table() {
         found[1].starts_with("drift-unknown-migration the database records migration `42`"),
         "{found:#?}"
     );
+    // An empty history says nothing: every file is compared.
+    cluster.sql(db, "truncate goose_db_version");
+    let found = drift(&cluster, db, &[dir.path().to_path_buf()], &settings);
+    assert_eq!(
+        found,
+        ["drift-missing index `public.item_label` is in the migrations but not in the database"],
+    );
 }

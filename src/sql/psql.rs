@@ -117,6 +117,71 @@ struct Scanner<'t> {
     stmt: CopyWatch,
     /// A `COPY ... FROM stdin;` ended on this line: its data starts on the next.
     copy_pending: bool,
+    /// psql variable references `:'name'` and `:"name"` outside quotes.
+    variables: Vec<Variable>,
+    /// Whether to look for variable references at all.
+    track_variables: bool,
+}
+
+/// A psql variable reference in SQL text: `:'name'` (interpolated as a
+/// string literal) or `:"name"` (as a quoted identifier).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Variable {
+    start: usize,
+    end: usize,
+    quote: u8,
+    name: String,
+}
+
+/// `text` with psql's variable references `:'name'` and `:"name"` replaced
+/// by what PostgreSQL can parse, in the same number of bytes: `'name' ` (a
+/// string literal) and ` "name"` (a quoted identifier). psql replaces only
+/// variables that are set: those `\set` earlier in the file, or any when
+/// the runner sets variables from outside (`any_set`: sqitch's `--set`).
+/// The value is unknown to pgvet; the name stands in for it.
+pub fn interpolate(text: &str, any_set: bool) -> Cow<'_, str> {
+    if !text.contains(":'") && !text.contains(":\"") {
+        return Cow::Borrowed(text);
+    }
+    let mut scanner = Scanner::new(text);
+    scanner.track_variables = true;
+    let (regions, variables) = scanner.run_keep();
+    let set: Vec<(usize, String)> = regions
+        .iter()
+        .filter(|r| r.kind == SkipKind::MetaCommand)
+        .filter_map(|r| {
+            let command = text.get(r.start..r.end)?;
+            let mut words = command.split_whitespace();
+            (words.next()? == "\\set").then(|| (r.start, words.next().unwrap_or("").to_string()))
+        })
+        .collect();
+    let mut bytes = text.as_bytes().to_vec();
+    let mut changed = false;
+    for v in variables {
+        let is_set = any_set
+            || set
+                .iter()
+                .any(|(at, name)| *at < v.start && *name == v.name);
+        if !is_set {
+            continue;
+        }
+        let q = char::from(v.quote);
+        let stand_in = if v.quote == b'\'' {
+            format!("{q}{}{q} ", v.name)
+        } else {
+            format!(" {q}{}{q}", v.name)
+        };
+        if let Some(slot) = bytes.get_mut(v.start..v.end) {
+            if slot.len() == stand_in.len() {
+                slot.copy_from_slice(stand_in.as_bytes());
+                changed = true;
+            }
+        }
+    }
+    match (changed, String::from_utf8(bytes)) {
+        (true, Ok(s)) => Cow::Owned(s),
+        _ => Cow::Borrowed(text),
+    }
 }
 
 impl<'t> Scanner<'t> {
@@ -127,14 +192,26 @@ impl<'t> Scanner<'t> {
             out: Vec::new(),
             stmt: CopyWatch::default(),
             copy_pending: false,
+            variables: Vec::new(),
+            track_variables: false,
         }
+    }
+
+    /// The skipped regions and the variable references found.
+    fn run_keep(mut self) -> (Vec<Skipped>, Vec<Variable>) {
+        self.walk();
+        (self.out, self.variables)
     }
 
     fn at(&self, i: usize) -> Option<u8> {
         self.b.get(i).copied()
     }
 
-    fn run(mut self) -> Vec<Skipped> {
+    fn run(self) -> Vec<Skipped> {
+        self.run_keep().0
+    }
+
+    fn walk(&mut self) {
         while let Some(c) = self.at(self.i) {
             match c {
                 b'\n' | b'\r' => {
@@ -187,13 +264,46 @@ impl<'t> Scanner<'t> {
                     }
                 }
                 c if c.is_ascii_whitespace() => self.i += 1,
+                b':' if self.track_variables && self.variable() => {}
                 _ => {
                     self.stmt.other();
                     self.i += 1;
                 }
             }
         }
-        self.out
+    }
+
+    /// `:'name'` or `:"name"` at the cursor (not `::`): recorded and
+    /// passed; false, cursor unmoved, for anything else.
+    fn variable(&mut self) -> bool {
+        if self.i > 0 && self.at(self.i - 1) == Some(b':') {
+            return false;
+        }
+        let Some(quote) = self.at(self.i + 1).filter(|q| *q == b'\'' || *q == b'"') else {
+            return false;
+        };
+        let start = self.i;
+        let mut j = self.i + 2;
+        if !self.at(j).is_some_and(is_ident_start) {
+            return false;
+        }
+        while self.at(j).is_some_and(|c| is_ident_cont(c) && c != b'$') {
+            j += 1;
+        }
+        if self.at(j) != Some(quote) {
+            return false;
+        }
+        let name =
+            String::from_utf8_lossy(self.b.get(start + 2..j).unwrap_or_default()).into_owned();
+        self.variables.push(Variable {
+            start,
+            end: j + 1,
+            quote,
+            name,
+        });
+        self.stmt.other();
+        self.i = j + 1;
+        true
     }
 
     /// End of the current line (before its terminator).
@@ -392,6 +502,22 @@ mod tests {
     fn copy_data_without_end_marker_runs_to_the_end_of_the_file() {
         let text = "copy t from stdin;\n1\n2\n";
         assert_eq!(regions(text), [(CopyData, "1\n2")]);
+    }
+
+    #[test]
+    fn variables_set_in_the_file_are_interpolated_in_place() {
+        let text = "\\set body `cat x.html`\ninsert into t values (:'body', :'other', 'a:''b''', 1::int);\nselect * from :\"body\".t;\n-- :'body'\n";
+        let out = interpolate(text, false);
+        assert_eq!(out.len(), text.len());
+        assert_eq!(
+            out,
+            "\\set body `cat x.html`\ninsert into t values ('body' , :'other', 'a:''b''', 1::int);\nselect * from  \"body\".t;\n-- :'body'\n"
+        );
+        // Not set before the use: left as psql leaves it.
+        let late = "select :'x';\n\\set x 1\n";
+        assert_eq!(interpolate(late, false), late);
+        // sqitch sets variables from outside the file.
+        assert_eq!(interpolate("select :'x';", true), "select 'x' ;");
     }
 
     #[test]

@@ -333,10 +333,17 @@ fn node_pg_migrate_marker(line: &str) -> Option<bool> {
 
 /// A file's text as its runner applies it: the lines outside its up
 /// section (a Down section, lines before the first marker) blanked to
-/// spaces, so every line and column stays where it was; and the
-/// transaction mode the text asks for (`-- +goose NO TRANSACTION`,
+/// spaces and psql variables interpolated by name ([`crate::sql::psql::interpolate`]),
+/// so every line and column stays where it was; and the transaction mode
+/// the text asks for (`-- +goose NO TRANSACTION`,
 /// `-- migrate:up transaction:false`).
 pub fn prepare(runner: Runner, text: String) -> (String, Option<TransactionMode>) {
+    // psql variables (`:'name'`): sqitch runs scripts with psql and its
+    // --set variables; other files only use the ones they `\set`.
+    let text = match crate::sql::psql::interpolate(&text, runner == Runner::Sqitch) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(replaced) => replaced,
+    };
     let sectioned = matches!(
         runner,
         Runner::Goose | Runner::Dbmate | Runner::NodePgMigrate

@@ -204,6 +204,26 @@ fn replay_matches_postgresql_on_real_project_shapes() {
              create index io_in_job on public.io_in (job) include (kind);",
         ),
         (
+            // authelia: a renamed table keeps its sequence, the new one's
+            // serial gets `_seq1`; an unnamed index takes `_idx1` likewise.
+            "generated_names_step_past_taken_relations",
+            "create table public.totp (id serial primary key, a int);\n\
+             alter table public.totp rename to totp_old;\n\
+             create table public.totp (id serial primary key, a int);\n\
+             create index on public.totp_old (a);\n\
+             create table public.totp_a_idx (x int);\n\
+             create index on public.totp (a);\n\
+             create index on public.totp (a);",
+        ),
+        (
+            // Lemmy: a renamed enum label renames the defaults that use it.
+            "enum_label_rename_reaches_defaults",
+            "create type public.mode as enum ('open', 'require_application');\n\
+             create table public.site (id int primary key, m public.mode not null default 'require_application', n public.mode default 'open'::public.mode);\n\
+             alter type public.mode rename value 'require_application' to 'RequireApplication';\n\
+             alter type public.mode rename value 'open' to 'Open';",
+        ),
+        (
             "pk_and_unique_in_one_create",
             "create table public.a (id int primary key unique);\n\
              create table public.b (id int primary key, constraint b_named unique (id));\n\

@@ -638,6 +638,82 @@ fn normalized(e: &Expr) -> String {
     expr::to_sql(&node)
 }
 
+/// An interval literal in PostgreSQL's default input forms (`1 year 2
+/// mons`, `@ 3 days ago`, `01:30:00`, `1.5 hours`) as its stored value:
+/// months, days and microseconds. None for anything else (ISO 8601 forms
+/// included), which is then compared as written.
+fn interval_value(text: &str) -> Option<String> {
+    let lower = text.trim().to_ascii_lowercase();
+    let mut words: Vec<&str> = lower.split_whitespace().collect();
+    if words.first() == Some(&"@") {
+        words.remove(0);
+    }
+    let ago = words.last() == Some(&"ago");
+    if ago {
+        words.pop();
+    }
+    let (mut months, mut days, mut micros) = (0f64, 0f64, 0f64);
+    let mut i = 0;
+    while i < words.len() {
+        let word = words.get(i)?;
+        if word.contains(':') {
+            // [-]HH:MM[:SS[.frac]]
+            let negative = word.starts_with('-');
+            let parts: Vec<f64> = word
+                .trim_start_matches(['-', '+'])
+                .split(':')
+                .map(|p| p.parse::<f64>().ok())
+                .collect::<Option<_>>()?;
+            let secs = match parts.as_slice() {
+                [h, m] => h * 3600.0 + m * 60.0,
+                [h, m, s] => h * 3600.0 + m * 60.0 + s,
+                _ => return None,
+            };
+            micros += if negative { -secs } else { secs } * 1e6;
+            i += 1;
+            continue;
+        }
+        let number: f64 = word.parse().ok()?;
+        let unit = words.get(i + 1)?;
+        let unit = unit.trim_end_matches(',');
+        match unit {
+            "millennium" | "millennia" | "millenniums" | "mil" | "mils" => {
+                months += number * 12000.0
+            }
+            "century" | "centuries" | "cent" | "c" => months += number * 1200.0,
+            "decade" | "decades" | "dec" | "decs" => months += number * 120.0,
+            "year" | "years" | "y" | "yr" | "yrs" => months += number * 12.0,
+            "month" | "months" | "mon" | "mons" => months += number,
+            "week" | "weeks" | "w" => days += number * 7.0,
+            "day" | "days" | "d" => days += number,
+            "hour" | "hours" | "h" | "hr" | "hrs" => micros += number * 3.6e9,
+            "minute" | "minutes" | "m" | "min" | "mins" => micros += number * 6e7,
+            "second" | "seconds" | "s" | "sec" | "secs" => micros += number * 1e6,
+            "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" => micros += number * 1e3,
+            "microsecond" | "microseconds" | "us" | "usec" | "usecs" => micros += number,
+            _ => return None,
+        }
+        i += 2;
+    }
+    if words.is_empty() {
+        return None;
+    }
+    // Fractions cascade down as PostgreSQL's input does: a month is 30
+    // days, a day 24 hours.
+    let whole_months = months.trunc();
+    days += (months - whole_months) * 30.0;
+    let whole_days = days.trunc();
+    micros += (days - whole_days) * 8.64e10;
+    let sign = if ago { -1.0 } else { 1.0 };
+    // `+ 0.0` turns a negative zero into zero.
+    Some(format!(
+        "interval {} months {} days {} us",
+        sign * whole_months + 0.0,
+        sign * whole_days + 0.0,
+        (sign * micros).round() + 0.0
+    ))
+}
+
 /// Deeper than this is left as it is (PostgreSQL's own expressions are not).
 const MAX_DEPTH: usize = 200;
 
@@ -645,8 +721,24 @@ fn normalize(node: &mut Node, depth: usize) {
     if depth > MAX_DEPTH {
         return;
     }
-    // A cast: its argument stands for it.
+    // A cast: its argument stands for it. An interval literal is stored
+    // as a value and printed in PostgreSQL's form ('12 months' as
+    // '1 year'): both sides are compared as that value.
     while let Some(NodeEnum::TypeCast(c)) = &mut node.node {
+        let interval = c
+            .type_name
+            .as_ref()
+            .and_then(|t| t.names.last())
+            .is_some_and(|n| matches!(&n.node, Some(NodeEnum::String(s)) if s.sval == "interval"));
+        if interval {
+            if let Some(NodeEnum::AConst(k)) = c.arg.as_deref_mut().and_then(|a| a.node.as_mut()) {
+                if let Some(pb::a_const::Val::Sval(text)) = &mut k.val {
+                    if let Some(value) = interval_value(&text.sval) {
+                        text.sval = value;
+                    }
+                }
+            }
+        }
         match c.arg.take() {
             Some(arg) => *node = *arg,
             None => break,
@@ -843,11 +935,21 @@ mod tests {
                 "(job_id IN ( SELECT jobs.id FROM public.jobs))",
             ),
             ("n not between 1 and 60", "((n < 1) OR (n > 60))"),
+            (
+                "now() - random() * '12 months'::interval",
+                "(now() - (random() * '1 year'::interval))",
+            ),
+            ("'90 minutes'::interval", "'01:30:00'::interval"),
+            ("'1.5 days'::interval", "'1 day 12:00:00'::interval"),
+            ("'@ 2 weeks ago'::interval", "'-14 days'::interval"),
         ] {
             assert_eq!(norm(written), norm(stored), "{written} vs {stored}");
         }
         // A real difference stays one.
         assert_ne!(norm("n > 0"), norm("n >= 0"));
         assert_ne!(norm("status in ('a')"), norm("status in ('b')"));
+        assert_ne!(norm("'1 year'::interval"), norm("'1 mon'::interval"));
+        // Text that reads as an interval is not one.
+        assert_ne!(norm("'12 months'::text"), norm("'1 year'::text"));
     }
 }

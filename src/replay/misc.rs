@@ -55,6 +55,7 @@ impl Replayer {
                 }
             }
             Ok(Ot::ObjectTabconstraint) => {
+                self.named.insert(new.as_str().to_string());
                 let Some(name) = s.relation.as_ref().and_then(|rv| self.find_table(rv)) else {
                     return;
                 };
@@ -78,6 +79,7 @@ impl Replayer {
                 }
             }
             Ok(Ot::ObjectIndex) => {
+                self.named.insert(new.as_str().to_string());
                 let Some(rv) = &s.relation else { return };
                 let (schema, name) = ast::range_var_name(rv);
                 let schema = schema.map(Ident::new);
@@ -473,6 +475,26 @@ impl Replayer {
             if !s.old_val.is_empty() {
                 for l in labels.iter_mut().filter(|l| **l == s.old_val) {
                     l.clone_from(&s.new_val);
+                }
+                // A default of the enum stores the label's oid: it prints
+                // the new name after the rename.
+                for t in self.catalog.tables.values_mut() {
+                    for c in t
+                        .columns
+                        .iter_mut()
+                        .filter(|c| c.ty.name == qn && c.ty.array_dims == 0)
+                    {
+                        let Some(default) = &mut c.default else {
+                            continue;
+                        };
+                        let mut node = *default.node();
+                        if let Some(text) = string_constant_mut(&mut node) {
+                            if *text == s.old_val {
+                                text.clone_from(&s.new_val);
+                                *default = crate::catalog::Expr::new(&node);
+                            }
+                        }
+                    }
                 }
             } else if !labels.contains(&s.new_val) {
                 // ADD VALUE ... BEFORE / AFTER an existing label.

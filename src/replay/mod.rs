@@ -43,12 +43,25 @@ pub struct Replayer {
     /// The PRIMARY KEY and UNIQUE constraints the current CREATE or ALTER
     /// TABLE added, with whether their name was written (`table::merge_keys`).
     stmt_keys: Vec<(Ident, bool)>,
+    /// Every name a constraint or index of the model has had: a name not
+    /// in it is free, without a look through every table (generated names
+    /// step past taken ones, as PostgreSQL's `ChooseRelationName` does).
+    named: std::collections::HashSet<String>,
 }
 
 impl Replayer {
     pub fn new(catalog: Catalog) -> Self {
         let search_path = baseline::default_search_path(catalog.platform);
+        let named = catalog
+            .tables
+            .values()
+            .flat_map(|t| {
+                let constraints = t.constraints.iter().map(|c| c.name.as_str().to_string());
+                constraints.chain(t.indexes.iter().map(|i| i.name.as_str().to_string()))
+            })
+            .collect();
         Replayer {
+            named,
             catalog,
             search_path,
             assume_existing: false,

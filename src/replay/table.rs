@@ -106,9 +106,16 @@ impl Replayer {
         };
         if types::is_serial(&written) {
             column.not_null = true;
+            // ChooseRelationName: `table_col_seq`, or `..._seq1` when a
+            // relation of the schema has that name (a renamed table's).
             let seq = QualifiedName::new(
                 table.name.schema.clone(),
-                Ident::new(format!("{}_{}_seq", table.name.name.as_str(), c.colname)),
+                self.choose_relation_name(
+                    &table.name.schema,
+                    table.name.name.as_str(),
+                    Some(&c.colname),
+                    "seq",
+                ),
             );
             // What PostgreSQL gives a serial column.
             let literal = seq.to_string().replace('\'', "''");
@@ -271,7 +278,23 @@ impl Replayer {
             (false, _) => Ident::new(c.conname.clone()),
             // Without a name, the constraint takes the index's.
             (true, Some(ix)) => ix.clone(),
-            (true, None) => default_constraint_name(table, &kind, column),
+            (true, None) => {
+                // ChooseConstraintName looks at the schema's constraints;
+                // an index-backed one is named as its index, which must
+                // also differ from the schema's relations.
+                let schema = table.name.schema.clone();
+                let backed = matches!(
+                    kind,
+                    ConstraintKind::PrimaryKey { .. }
+                        | ConstraintKind::Unique { .. }
+                        | ConstraintKind::Exclusion
+                );
+                let taken = |n: &str| {
+                    self.constraint_name_taken(&schema, n)
+                        || (backed && self.relation_name_taken(&schema, n))
+                };
+                default_constraint_name(table, &kind, column, &taken)
+            }
         };
         // PRIMARY KEY and UNIQUE are backed by a btree index of the constraint's name.
         let backing_columns = match &kind {
@@ -314,6 +337,7 @@ impl Replayer {
                 }
             }
         }
+        self.named.insert(name.as_str().to_string());
         table.constraints.push(Constraint {
             name,
             kind,
@@ -610,7 +634,10 @@ impl Replayer {
                     IndexKey::Expression(_) => "expr",
                 })
                 .collect();
-            Ident::new(format!("{}_{}_idx", on.name.as_str(), cols.join("_")))
+            // ChooseIndexName: `table_cols_idx`, `..._idx1`, ... among the
+            // schema's relations.
+            let addition = column_names_addition(cols.into_iter());
+            self.choose_relation_name(&on.schema, on.name.as_str(), Some(&addition), "idx")
         } else {
             Ident::new(s.idxname.clone())
         };
@@ -647,6 +674,7 @@ impl Replayer {
         if indexes.iter().any(|ix| ix.name == name) {
             return; // IF NOT EXISTS, or a duplicate PostgreSQL would reject
         }
+        self.named.insert(name.as_str().to_string());
         indexes.push(index);
         // ON ONLY a partitioned table that has partitions: invalid until an
         // index is attached for each of them.
@@ -819,6 +847,47 @@ impl Replayer {
             col.name = Ident::new(name);
         }
         Some(out)
+    }
+
+    /// PostgreSQL's `ChooseRelationName`: `name1_name2_label` cut to 63
+    /// bytes, then `label1`, `label2`, ... while a relation of `schema`
+    /// (table, view, sequence or index) has that name.
+    fn choose_relation_name(
+        &self,
+        schema: &Ident,
+        name1: &str,
+        name2: Option<&str>,
+        label: &str,
+    ) -> Ident {
+        let mut name = make_object_name(name1, name2, label);
+        let mut pass = 0;
+        while self.relation_name_taken(schema, &name) && pass < 1000 {
+            pass += 1;
+            name = make_object_name(name1, name2, &format!("{label}{pass}"));
+        }
+        Ident::new(name)
+    }
+
+    /// Whether a relation of `schema` (table, view, sequence, index) is
+    /// called `name`. Indexes are looked for only under a name some index
+    /// or constraint once had (`Replayer::named`): most names never were.
+    fn relation_name_taken(&self, schema: &Ident, name: &str) -> bool {
+        let qn = QualifiedName::new(schema.clone(), Ident::new(name));
+        self.catalog.tables.contains_key(&qn)
+            || self.catalog.views.contains_key(&qn)
+            || self.catalog.sequences.contains_key(&qn)
+            || (self.named.contains(name)
+                && self.catalog.tables.values().any(|t| {
+                    t.name.schema == *schema && t.indexes.iter().any(|i| i.name.as_str() == name)
+                }))
+    }
+
+    /// Whether a constraint of a table in `schema` is called `name`.
+    fn constraint_name_taken(&self, schema: &Ident, name: &str) -> bool {
+        self.named.contains(name)
+            && self.catalog.tables.values().any(|t| {
+                t.name.schema == *schema && t.constraints.iter().any(|c| c.name.as_str() == name)
+            })
     }
 
     pub(super) fn create_sequence(&mut self, s: &pb::CreateSeqStmt, stmt: &Statement) {
@@ -1030,7 +1099,12 @@ fn merge_keys(table: &mut Table, added: Vec<(Ident, bool)>) {
     }
 }
 
-fn default_constraint_name(table: &Table, kind: &ConstraintKind, column: Option<&Ident>) -> Ident {
+fn default_constraint_name(
+    table: &Table,
+    kind: &ConstraintKind,
+    column: Option<&Ident>,
+    taken_elsewhere: &dyn Fn(&str) -> bool,
+) -> Ident {
     let t = table.name.name.as_str();
     let cols = |c: &[Ident]| column_names_addition(c.iter().map(Ident::as_str));
     let (name2, label): (Option<String>, &str) = match kind {
@@ -1059,7 +1133,8 @@ fn default_constraint_name(table: &Table, kind: &ConstraintKind, column: Option<
     };
     // Taken by another constraint of the table: `label1`, `label2`, ...
     // (ChooseConstraintName).
-    let taken = |n: &str| table.constraints.iter().any(|c| c.name.as_str() == n);
+    let taken =
+        |n: &str| table.constraints.iter().any(|c| c.name.as_str() == n) || taken_elsewhere(n);
     let mut name = make_object_name(t, name2.as_deref(), label);
     let mut pass = 0;
     while taken(&name) && pass < 1000 {

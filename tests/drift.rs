@@ -213,7 +213,15 @@ fn replay_matches_postgresql_on_real_project_shapes() {
              create index on public.totp_old (a);\n\
              create table public.totp_a_idx (x int);\n\
              create index on public.totp (a);\n\
-             create index on public.totp (a);",
+             create index on public.totp (a);\n\
+             create table public.sess (id serial primary key);\n\
+             alter table public.sess rename to sess_old;\n\
+             drop table public.sess_old;\n\
+             create table public.sess (id serial primary key);\n\
+             create table public.tok (id int primary key, n serial);\n\
+             alter table public.tok rename column n to m;\n\
+             alter table public.tok drop column m;\n\
+             alter table public.tok add column n serial;",
         ),
         (
             // Lemmy: a renamed enum label renames the defaults that use it.

@@ -636,6 +636,9 @@ pub struct AnonymousBlock {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sequence {
     pub name: QualifiedName,
+    /// The column a `serial` made it for (`OWNED BY`): dropping the column
+    /// or its table drops the sequence.
+    pub owned_by: Option<(QualifiedName, Ident)>,
     pub origin: Origin,
 }
 

@@ -43,6 +43,13 @@ impl Replayer {
                     return;
                 };
                 rename_column(table, &old, &new);
+                for seq in self.catalog.sequences.values_mut() {
+                    if let Some((owner, column)) = &mut seq.owned_by {
+                        if *owner == name && *column == old {
+                            column.clone_from(&new);
+                        }
+                    }
+                }
                 // Foreign keys elsewhere that point at the renamed column.
                 for other in self.catalog.tables.values_mut() {
                     for c in &mut other.constraints {
@@ -202,6 +209,13 @@ impl Replayer {
         if let Some(mut t) = self.catalog.tables.remove(old) {
             t.name = new.clone();
             self.catalog.tables.insert(new.clone(), t);
+            for s in self.catalog.sequences.values_mut() {
+                if let Some((owner, _)) = &mut s.owned_by {
+                    if owner == old {
+                        *owner = new.clone();
+                    }
+                }
+            }
             for other in self.catalog.tables.values_mut() {
                 for c in &mut other.constraints {
                     if let crate::catalog::ConstraintKind::ForeignKey(fk) = &mut c.kind {
@@ -417,6 +431,10 @@ impl Replayer {
 
     pub(super) fn drop_relation(&mut self, qn: &QualifiedName) {
         if self.catalog.tables.remove(qn).is_some() {
+            // The sequences its serial columns own go with it.
+            self.catalog
+                .sequences
+                .retain(|_, s| s.owned_by.as_ref().is_none_or(|(t, _)| t != qn));
             // DROP ... CASCADE removes foreign keys pointing at it (without
             // CASCADE, PostgreSQL refuses while they exist).
             for t in self.catalog.tables.values_mut() {

@@ -125,6 +125,7 @@ impl Replayer {
                 seq.clone(),
                 Sequence {
                     name: seq,
+                    owned_by: Some((table.name.clone(), name.clone())),
                     origin: Self::origin(stmt),
                 },
             );
@@ -412,6 +413,11 @@ impl Replayer {
             }
             Ok(At::AtDropColumn) => {
                 table.columns.retain(|c| c.name != col_name);
+                // A serial's sequence goes with its column.
+                let owner = (table.name.clone(), col_name.clone());
+                self.catalog
+                    .sequences
+                    .retain(|_, s| s.owned_by.as_ref() != Some(&owner));
                 // PostgreSQL drops indexes and constraints that use the
                 // column, in a key, an expression or a predicate.
                 let uses = |x: &crate::catalog::Expr| {
@@ -898,6 +904,7 @@ impl Replayer {
             .entry(name.clone())
             .or_insert(Sequence {
                 name,
+                owned_by: None,
                 origin: Self::origin(stmt),
             });
     }

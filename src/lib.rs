@@ -552,6 +552,9 @@ pub fn drift(
     let history_table = read
         .runner
         .and_then(source::migrations::runner::history_table);
+    let history_schema = read
+        .runner
+        .and_then(source::migrations::runner::history_schema);
     if let Some(runner) = read.runner {
         // An empty history (a database migrated by hand, or a table made
         // ahead of the runner) says nothing: every file is compared.
@@ -569,10 +572,17 @@ pub fn drift(
     };
     let differences = drift::compare(&model, &snapshot.catalog);
     migrations.findings = drift::findings(&differences);
-    // The runner made its history table; no migration does.
+    // The runner made its history table (sqitch: its registry schema); no
+    // migration does.
+    let runners_own = |object: &str| {
+        Some(object) == history_table
+            || history_schema.is_some_and(|s| {
+                object == s || object.strip_prefix(s).is_some_and(|r| r.starts_with('.'))
+            })
+    };
     migrations
         .findings
-        .retain(|f| !(f.rule == drift::EXTRA && Some(f.object.as_str()) == history_table));
+        .retain(|f| !(f.rule == drift::EXTRA && runners_own(&f.object)));
     migrations.findings.append(&mut history);
     migrations.errors.extend(unreadable_errors(&snapshot));
     migrations.database = Some(snapshot.target);

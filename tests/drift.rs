@@ -499,3 +499,46 @@ fn drift_follows_the_runners_history_table() {
         ["drift-missing index `public.item_label` is in the migrations but not in the database"],
     );
 }
+
+/// sqitch keeps its registry in schema `sqitch`: the changes it deployed
+/// are compared, the others listed, and the registry is not drift.
+#[test]
+fn drift_reads_the_sqitch_registry() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    cluster.create_db("sqitch_history");
+    let db = "sqitch_history";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("deploy")).unwrap();
+    std::fs::write(
+        dir.path().join("sqitch.plan"),
+        "%syntax-version=1.0.0\n%project=shop\n\nitems 2024-01-01T00:00:00Z A <a@b>\nlabels [items] 2024-01-02T00:00:00Z A <a@b>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("deploy/items.sql"),
+        "begin;\ncreate table public.items (id bigint primary key);\ncommit;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("deploy/labels.sql"),
+        "begin;\nalter table public.items add column label text;\ncommit;\n",
+    )
+    .unwrap();
+    cluster.sql(
+        db,
+        "create schema sqitch;\n\
+         create table sqitch.projects (project text primary key);\n\
+         create table sqitch.changes (change_id text primary key, change text not null, project text not null);\n\
+         insert into sqitch.changes values ('1', 'items', 'shop');\n\
+         create table public.items (id bigint primary key);",
+    );
+    let settings = Settings::for_platform(Platform::Postgres);
+    let found = drift(&cluster, db, &[dir.path().to_path_buf()], &settings);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].starts_with("drift-unapplied migration `labels.sql` is not applied"),
+        "{found:#?}"
+    );
+}

@@ -90,6 +90,10 @@ pub(super) const HISTORY_DIESEL: Query = query!(
     "history_diesel.sql",
     "the migration history (__diesel_schema_migrations)"
 );
+pub(super) const HISTORY_SQITCH: Query = query!(
+    "history_sqitch.sql",
+    "the migration history (sqitch.changes)"
+);
 pub(super) const HISTORY_NODE_PG_MIGRATE: Query = query!(
     "history_node_pg_migrate.sql",
     "the migration history (pgmigrations)"
@@ -97,7 +101,7 @@ pub(super) const HISTORY_NODE_PG_MIGRATE: Query = query!(
 
 /// Every query, for the tests.
 #[cfg(test)]
-pub(super) const ALL: [&Query; 23] = [
+pub(super) const ALL: [&Query; 24] = [
     &SERVER_VERSION,
     &EXPORT_SNAPSHOT,
     &ROLES,
@@ -121,6 +125,7 @@ pub(super) const ALL: [&Query; 23] = [
     &HISTORY_PRISMA,
     &HISTORY_DIESEL,
     &HISTORY_NODE_PG_MIGRATE,
+    &HISTORY_SQITCH,
 ];
 
 /// Schemas that are PostgreSQL's own, never read.

@@ -307,6 +307,7 @@ fn history_query(runner: Runner) -> Option<(&'static str, &'static Query)> {
         Runner::Prisma => ("prisma", &queries::HISTORY_PRISMA),
         Runner::Diesel => ("diesel", &queries::HISTORY_DIESEL),
         Runner::NodePgMigrate => ("node_pg_migrate", &queries::HISTORY_NODE_PG_MIGRATE),
+        Runner::Sqitch => ("sqitch", &queries::HISTORY_SQITCH),
         _ => return None,
     })
 }
@@ -359,6 +360,7 @@ fn history_tables(r: &impl Columns) -> Result<Vec<&'static str>, LiveError> {
         "prisma",
         "diesel",
         "node_pg_migrate",
+        "sqitch",
     ] {
         if get::<bool>(r, name, what)? {
             out.push(name);
@@ -963,6 +965,10 @@ mod tests {
                 &queries::HISTORY_NODE_PG_MIGRATE,
                 vec![|r| history_version(r, &queries::HISTORY_NODE_PG_MIGRATE).map(drop)],
             ),
+            (
+                &queries::HISTORY_SQITCH,
+                vec![|r| history_version(r, &queries::HISTORY_SQITCH).map(drop)],
+            ),
         ]
     }
 
@@ -1040,6 +1046,12 @@ mod tests {
             run_on timestamp not null default current_timestamp);
         create table if not exists pgmigrations (id serial primary key, name varchar(255) not null,
             run_on timestamp not null);
+        create schema if not exists sqitch;
+        create table if not exists sqitch.changes (change_id text primary key,
+            script_hash text, change text not null, project text not null, note text not null default '',
+            committed_at timestamptz not null default clock_timestamp(), committer_name text not null,
+            committer_email text not null, planned_at timestamptz not null, planner_name text not null,
+            planner_email text not null);
     ";
 
     /// The names and types from the server: each query prepared against a

@@ -581,6 +581,11 @@ pub fn version_key(runner: Runner, path: &Path) -> Option<String> {
         Runner::Prisma => folder().map(str::to_string),
         Runner::Diesel => folder().map(|f| f.split('_').next().unwrap_or(f).replace('-', "")),
         Runner::NodePgMigrate => name.strip_suffix(".sql").map(str::to_string),
+        // The change's name; an earlier script of a reworked change
+        // (`change@tag.sql`) is recorded under the same name.
+        Runner::Sqitch => name
+            .strip_suffix(".sql")
+            .map(|stem| stem.split('@').next().unwrap_or(stem).to_string()),
         _ => None,
     }
 }
@@ -596,8 +601,15 @@ pub fn history_table(runner: Runner) -> Option<&'static str> {
         Runner::Prisma => "public._prisma_migrations",
         Runner::Diesel => "public.__diesel_schema_migrations",
         Runner::NodePgMigrate => "public.pgmigrations",
+        Runner::Sqitch => "sqitch.changes",
         _ => return None,
     })
+}
+
+/// The schema a runner keeps its own registry in (sqitch's `sqitch`),
+/// whose objects no migration makes.
+pub fn history_schema(runner: Runner) -> Option<&'static str> {
+    (runner == Runner::Sqitch).then_some("sqitch")
 }
 
 /// A version as `runner`'s history table holds it, normalized.

@@ -7,4 +7,5 @@ select to_regclass('supabase_migrations.schema_migrations') is not null as supab
     to_regclass('public.flyway_schema_history') is not null as flyway,
     to_regclass('public._prisma_migrations') is not null as prisma,
     to_regclass('public.__diesel_schema_migrations') is not null as diesel,
-    to_regclass('public.pgmigrations') is not null as node_pg_migrate
+    to_regclass('public.pgmigrations') is not null as node_pg_migrate,
+    to_regclass('sqitch.changes') is not null as sqitch

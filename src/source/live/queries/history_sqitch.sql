@@ -1,0 +1,2 @@
+-- drift: the changes sqitch deployed (its registry, in schema sqitch).
+select change::text as version from sqitch.changes

@@ -12,6 +12,8 @@ pub struct RlsPolicyAlwaysTrue;
 
 impl SchemaRule for RlsPolicyAlwaysTrue {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
+        // A table without row level security is reported too: enabling it
+        // (as `policy-exists-rls-disabled` asks) puts the policy in force.
         for table in cx.catalog.tables.values() {
             for policy in user_policies(table) {
                 // SELECT with USING (true) is a deliberate public read.
@@ -35,10 +37,16 @@ impl SchemaRule for RlsPolicyAlwaysTrue {
                         clauses.push(format!("USING ({})", expr::to_sql(&u)));
                     }
                 }
-                if let Some(c) = policy.with_check.as_ref().map(Expr::node) {
-                    if holds(&c) {
+                match policy.with_check.as_ref().map(Expr::node) {
+                    Some(c) if holds(&c) => {
                         clauses.push(format!("WITH CHECK ({})", expr::to_sql(&c)));
                     }
+                    // An INSERT policy has only WITH CHECK: without one,
+                    // every new row passes.
+                    None if policy.command == PolicyCommand::Insert => {
+                        clauses.push("no WITH CHECK".to_string());
+                    }
+                    _ => {}
                 }
                 if clauses.is_empty() {
                     continue;
@@ -147,6 +155,23 @@ mod tests {
         );
         assert!(out.starts_with("test.sql:4:1 "), "{out}");
         assert!(out.contains("WITH CHECK (true)"), "{out}");
+    }
+
+    #[test]
+    fn insert_without_with_check_admits_every_row() {
+        let out = fires(
+            "rls-policy-always-true",
+            &format!("{TABLE}create policy p on public.t for insert to authenticated;"),
+        );
+        assert!(out.contains("with no WITH CHECK"), "{out}");
+    }
+
+    #[test]
+    fn a_table_without_row_level_security_is_reported_before_it_is_enabled() {
+        fires(
+            "rls-policy-always-true",
+            "create table public.t (id int primary key);\ncreate policy p on public.t for insert to anon with check (true);",
+        );
     }
 
     #[test]

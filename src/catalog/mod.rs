@@ -719,6 +719,14 @@ impl ApiRoles {
 }
 
 impl Catalog {
+    /// Whether `role` skips row level security on this platform: Supabase's
+    /// `service_role` (BYPASSRLS) and `supabase_admin` (superuser). No
+    /// policy is ever evaluated for them.
+    pub fn bypasses_rls(&self, role: &Ident) -> bool {
+        self.platform == Platform::Supabase
+            && matches!(role.as_str(), "service_role" | "supabase_admin")
+    }
+
     /// An empty catalog (no baseline at all).
     pub fn empty(platform: Platform) -> Self {
         Catalog {

@@ -29,10 +29,13 @@ impl SchemaRule for RlsPermissiveOrBypass {
                 continue;
             }
             let public = Ident::new("public");
+            // A role that bypasses row level security never evaluates a
+            // policy: how its policies combine does not matter.
             let roles: BTreeSet<&Ident> = perms
                 .iter()
                 .flat_map(|p| p.roles.iter())
                 .chain(std::iter::once(&public))
+                .filter(|r| !cx.catalog.bypasses_rls(r))
                 .collect();
             // Cost-only groups, merged across commands: set -> (commands, roles).
             let mut costly: BTreeMap<Vec<usize>, (Vec<&str>, BTreeSet<&Ident>)> = BTreeMap::new();
@@ -212,6 +215,16 @@ mod tests {
     use crate::rules::testing::{fires, quiet};
 
     const TABLE: &str = "create table public.v (id int primary key, user_id uuid, deleted_at timestamptz, org uuid, is_public boolean);\nalter table public.v enable row level security;\n";
+
+    #[test]
+    fn policies_of_a_role_that_bypasses_rls_are_never_combined() {
+        let policies = |role: &str| {
+            format!("{TABLE}create policy active on public.v for select to {role} using (deleted_at is null);\ncreate policy trash on public.v for select to {role} using (deleted_at is not null);")
+        };
+        // Supabase's service_role has BYPASSRLS: no policy is evaluated for it.
+        quiet("rls-permissive-or-bypass", &policies("service_role"));
+        fires("rls-permissive-or-bypass", &policies("authenticated"));
+    }
 
     #[test]
     fn soft_delete_filter_cancelled_is_an_error_at_the_later_policy() {

@@ -36,8 +36,13 @@ impl StatementRule for ChangingColumnType {
                 .and_then(|t| t.columns.iter().find(|c| c.name == column))
                 .map(|c| &c.ty);
             // A USING expression or a new collation can change stored values
-            // or index order, so only the bare type change is trusted.
-            let plain = def.raw_default.is_none() && def.coll_clause.is_none();
+            // or index order, so only the bare type change is trusted, and a
+            // USING that only casts the column to the new type (PostgreSQL
+            // sees the same relabeling and does not rewrite either).
+            let bare_cast = def.raw_default.as_deref().is_none_or(|using| {
+                casts_column_to(cx, using, column.as_str(), &new)
+            });
+            let plain = bare_cast && def.coll_clause.is_none();
             if plain && old.is_some_and(|old| is_relabel_only(old, &new)) {
                 continue;
             }
@@ -54,6 +59,27 @@ impl StatementRule for ChangingColumnType {
             );
         }
     }
+}
+
+/// `col::type` or `CAST(col AS type)`: the column itself, cast to `new`.
+fn casts_column_to(cx: &StmtCtx<'_>, using: &pb::Node, column: &str, new: &TypeName) -> bool {
+    let Some(NodeEnum::TypeCast(cast)) = using.node.as_ref() else {
+        return false;
+    };
+    let names_column = match cast.arg.as_deref().and_then(|a| a.node.as_ref()) {
+        Some(NodeEnum::ColumnRef(c)) => {
+            crate::sql::ast::strings(&c.fields).last().map(String::as_str) == Some(column)
+                && c.fields.len() == 1
+        }
+        _ => false,
+    };
+    let Some(target) = cast.type_name.as_ref() else {
+        return false;
+    };
+    let target = crate::catalog::types::type_name(target, |n| {
+        resolve::user_type_schema(cx.catalog, cx.search_path, n)
+    });
+    names_column && target.name == new.name && target.mods == new.mods && target.array_dims == new.array_dims
 }
 
 /// Changes PostgreSQL makes in the catalog alone, because the stored bytes
@@ -145,8 +171,19 @@ mod tests {
     }
 
     #[test]
-    fn using_clause_fires_even_when_widening() {
-        later("alter table public.t alter column code type text using code::text;").fires(RULE);
+    fn using_that_only_casts_the_column_is_the_bare_change() {
+        // varchar -> text with `using code::text` keeps the table's files
+        // (PostgreSQL relabels, as without USING).
+        later("alter table public.t alter column code type text using code::text;").quiet(RULE);
+        later("alter table public.t alter column code type varchar(40) using cast(code as varchar(40));")
+            .quiet(RULE);
+    }
+
+    #[test]
+    fn using_that_computes_fires_even_when_widening() {
+        later("alter table public.t alter column code type text using lower(code);").fires(RULE);
+        later("alter table public.t alter column code type text using code::varchar(10);").fires(RULE);
+        later("alter table public.t alter column code type text using n::text;").fires(RULE);
     }
 
     #[test]

@@ -357,6 +357,19 @@ fn rules_lists_every_rule_and_explain_shows_docs() {
             .code(),
         Some(2)
     );
+    // What `pgvet drift` reports is explained too, though no rule makes it.
+    for (id, says) in [
+        ("drift-missing", "not in the database"),
+        ("drift-extra", "no migration makes"),
+        ("drift-changed", "both values"),
+        ("drift-unapplied", "history"),
+        ("drift-unknown-migration", "no migration\nfile"),
+    ] {
+        let o = pgvet(Path::new("."), &["explain", id]);
+        assert_eq!(o.status.code(), Some(0), "{id}");
+        let out = stdout(&o);
+        assert!(out.starts_with(id) && out.contains(says), "{id}:\n{out}");
+    }
 }
 
 #[test]

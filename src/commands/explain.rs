@@ -7,6 +7,11 @@ use super::{write_stdout, Outcome};
 /// Prints the explanation of rule `id` (or alias).
 pub fn run(id: &str) -> Result<Outcome> {
     let Some(rule) = crate::rules::find(id) else {
+        // `pgvet drift` findings come from the comparison, not from a rule.
+        if let Some(text) = crate::drift::explain(id) {
+            write_stdout(text)?;
+            return Ok(Outcome::Clean);
+        }
         bail!("unknown rule `{id}`; `pgvet rules` lists them");
     };
     write_stdout(&explain(rule))?;

@@ -39,6 +39,63 @@ pub const CHANGED: &str = "drift-changed";
 pub const UNAPPLIED: &str = "drift-unapplied";
 pub const UNKNOWN_MIGRATION: &str = "drift-unknown-migration";
 
+/// What each kind of `pgvet drift` finding means, for `pgvet explain`
+/// (drift findings come from the comparison, not from a rule).
+pub fn explain(id: &str) -> Option<&'static str> {
+    Some(match id {
+        MISSING => {
+            "drift-missing \u{2014} an object the migrations make is not in the database\n\n\
+severity: error   reported by: pgvet drift\n\n\
+Replaying the migrations makes this object (table, column, constraint, index,\n\
+policy, trigger, view, function, type, schema or extension), but the database\n\
+pgvet drift read does not have it: a migration was not applied, or the object\n\
+was dropped by hand. A missing table is one finding, not one per column.\n\n\
+Fix: apply the migration that makes it, or find out why the database lost it\n\
+and write a migration that says so.\n"
+        }
+        EXTRA => {
+            "drift-extra \u{2014} an object in the database that no migration makes\n\n\
+severity: error   reported by: pgvet drift\n\n\
+The database has this object but replaying the migrations does not make it:\n\
+it was made by hand (a hot fix never written back) or by a migration that is\n\
+not in the folder. The platform's own objects, extension members and the\n\
+runner's history table are left out.\n\n\
+Fix: write a migration that makes it, or drop it from the database if it\n\
+should not exist.\n"
+        }
+        CHANGED => {
+            "drift-changed \u{2014} an object differs between the migrations and the database\n\n\
+severity: error   reported by: pgvet drift\n\n\
+Both have the object, but one attribute differs (a column's type, NOT NULL or\n\
+default, a constraint's expression, a policy's roles or condition, ...); the\n\
+message gives both values. Expressions are compared after undoing what\n\
+PostgreSQL does when it stores them (casts, IN lists, qualification), so a\n\
+difference in those alone is not reported.\n\n\
+Fix: write a migration that makes the two agree.\n"
+        }
+        UNAPPLIED => {
+            "drift-unapplied \u{2014} a migration file the database's history does not record\n\n\
+severity: warning   reported by: pgvet drift\n\n\
+The runner's history table (supabase_migrations.schema_migrations,\n\
+goose_db_version, schema_migrations, flyway_schema_history,\n\
+_prisma_migrations, __diesel_schema_migrations, pgmigrations or\n\
+sqitch.changes) does not record this file as applied, so its objects are\n\
+not compared: a branch's new migration is not drift. An empty history table\n\
+records nothing and every file is compared.\n\n\
+Fix: apply it; or, if it was applied by hand, record it as the runner would.\n"
+        }
+        UNKNOWN_MIGRATION => {
+            "drift-unknown-migration \u{2014} a version the history records that no file has\n\n\
+severity: warning   reported by: pgvet drift\n\n\
+The runner's history table records this version as applied, but no migration\n\
+file in the folder has it: it was applied from another branch or another\n\
+copy of the project, and what it made shows up as drift-extra.\n\n\
+Fix: add the migration that was applied, or find out where it came from.\n"
+        }
+        _ => return None,
+    })
+}
+
 /// What kind of object a fact is about, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {

@@ -174,7 +174,7 @@ pub struct Migrations {
 /// config's `migrations.transaction`, else the runner's way, else the
 /// platform's).
 pub fn read_migrations(paths: &[PathBuf], cfg: &Config, settings: &Settings) -> Migrations {
-    use source::migrations::runner::{self, Runner};
+    use source::migrations::runner;
     let layout = runner::layout(paths, settings.runner);
     let mut errors = layout.errors;
     let texts: Vec<_> = layout
@@ -200,18 +200,10 @@ pub fn read_migrations(paths: &[PathBuf], cfg: &Config, settings: &Settings) -> 
             .or(cfg.transaction)
             .or(migration.runner.default_transaction())
             .unwrap_or(settings.transaction);
-        let runs_outside = match migration.runner {
-            Runner::Plain => settings.platform == Platform::Supabase,
-            r => r.runs_non_transactional_outside(),
-        };
         inputs.push(Input {
             path: migration.path.display().to_string(),
             text,
-            run: Some(FileRun {
-                mode,
-                runs_outside,
-                one_query: migration.runner.sends_one_query(mode),
-            }),
+            run: Some(migration.runner.file_run(settings.platform, mode)),
         });
     }
     Migrations {
@@ -263,11 +255,8 @@ fn lint_sources_here(
     cfg: &Config,
     settings: &Settings,
 ) -> Report {
-    let default_run = FileRun {
-        mode: settings.transaction,
-        runs_outside: settings.platform == Platform::Supabase,
-        one_query: false,
-    };
+    let default_run =
+        source::migrations::runner::Runner::Plain.file_run(settings.platform, settings.transaction);
     let runs: Vec<FileRun> = inputs
         .iter()
         .map(|i| i.run.unwrap_or(default_run))

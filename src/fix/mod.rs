@@ -402,12 +402,9 @@ pub fn render(plan: &Plan, opts: &FixOptions, header: &str) -> Vec<String> {
     let runner = opts.runner.unwrap_or(Runner::Plain);
     // Where CONCURRENTLY may share the file: the runner runs it outside
     // its transaction (Supabase CLI, Flyway), or there is no transaction.
-    let runs_outside = match runner {
-        Runner::Plain => opts.platform == Platform::Supabase,
-        r => r.runs_non_transactional_outside(),
-    };
-    let wrapped = opts.transaction == TransactionMode::PerFile && !runs_outside;
-    let one_query = runner.sends_one_query(opts.transaction);
+    let run = runner.file_run(opts.platform, opts.transaction);
+    let wrapped = run.mode == TransactionMode::PerFile && !run.runs_outside;
+    let one_query = run.one_query;
     // Flyway runs a script with CONCURRENTLY outside a transaction, but
     // refuses one that mixes it with other statements (`mixed` is off).
     let own_file = wrapped || one_query || runner == Runner::Flyway;

@@ -294,23 +294,27 @@ pub async fn read_sizes(target: &Target, opts: &LiveOptions) -> Result<RawSizes,
     })
 }
 
-/// The history table a runner keeps: the column of `history_tables.sql`
-/// that says it exists, and the query that reads it.
-fn history_query(runner: Runner) -> Option<(&'static str, &'static Query)> {
-    Some(match runner {
-        Runner::Supabase => ("supabase", &queries::HISTORY_SUPABASE),
-        Runner::Goose => ("goose", &queries::HISTORY_GOOSE),
-        Runner::Dbmate | Runner::GolangMigrate => {
-            ("schema_migrations", &queries::HISTORY_SCHEMA_MIGRATIONS)
-        }
-        Runner::Flyway => ("flyway", &queries::HISTORY_FLYWAY),
-        Runner::Prisma => ("prisma", &queries::HISTORY_PRISMA),
-        Runner::Diesel => ("diesel", &queries::HISTORY_DIESEL),
-        Runner::NodePgMigrate => ("node_pg_migrate", &queries::HISTORY_NODE_PG_MIGRATE),
-        Runner::Sqitch => ("sqitch", &queries::HISTORY_SQITCH),
-        _ => return None,
-    })
-}
+/// The history tables pgvet reads, in the order of `queries::ALL`: the
+/// runners that keep it, the column of `history_tables.sql` that says it
+/// exists, and the query that reads it.
+const HISTORY: [(&[Runner], &str, &Query); 8] = [
+    (&[Runner::Supabase], "supabase", &queries::HISTORY_SUPABASE),
+    (&[Runner::Goose], "goose", &queries::HISTORY_GOOSE),
+    (
+        &[Runner::Dbmate, Runner::GolangMigrate],
+        "schema_migrations",
+        &queries::HISTORY_SCHEMA_MIGRATIONS,
+    ),
+    (&[Runner::Flyway], "flyway", &queries::HISTORY_FLYWAY),
+    (&[Runner::Prisma], "prisma", &queries::HISTORY_PRISMA),
+    (&[Runner::Diesel], "diesel", &queries::HISTORY_DIESEL),
+    (
+        &[Runner::NodePgMigrate],
+        "node_pg_migrate",
+        &queries::HISTORY_NODE_PG_MIGRATE,
+    ),
+    (&[Runner::Sqitch], "sqitch", &queries::HISTORY_SQITCH),
+];
 
 /// The versions `runner` recorded as applied, read in a read-only snapshot
 /// of its own; None when the runner keeps no history pgvet reads or its
@@ -320,7 +324,10 @@ pub async fn read_history(
     opts: &LiveOptions,
     runner: Runner,
 ) -> Result<Option<Vec<String>>, LiveError> {
-    let Some((exists, query)) = history_query(runner) else {
+    let Some(&(_, exists, query)) = HISTORY
+        .iter()
+        .find(|(runners, ..)| runners.contains(&runner))
+    else {
         return Ok(None);
     };
     let client = begin_snapshot(target, opts).await?;
@@ -352,16 +359,7 @@ pub async fn read_history(
 fn history_tables(r: &impl Columns) -> Result<Vec<&'static str>, LiveError> {
     let what = queries::HISTORY_TABLES.what;
     let mut out = Vec::new();
-    for name in [
-        "supabase",
-        "goose",
-        "schema_migrations",
-        "flyway",
-        "prisma",
-        "diesel",
-        "node_pg_migrate",
-        "sqitch",
-    ] {
+    for (_, name, _) in HISTORY {
         if get::<bool>(r, name, what)? {
             out.push(name);
         }
@@ -911,7 +909,7 @@ mod tests {
     /// Each query with the readers of its rows: every function above that
     /// reads a column.
     fn readers() -> Vec<(&'static Query, Vec<Reader>)> {
-        vec![
+        let mut readers: Vec<(&'static Query, Vec<Reader>)> = vec![
             (
                 &queries::SERVER_VERSION,
                 vec![|r| server_version(r).map(drop), |r| read_only(r).map(drop)],
@@ -937,39 +935,11 @@ mod tests {
                 &queries::HISTORY_TABLES,
                 vec![|r| history_tables(r).map(drop)],
             ),
-            (
-                &queries::HISTORY_SUPABASE,
-                vec![|r| history_version(r, &queries::HISTORY_SUPABASE).map(drop)],
-            ),
-            (
-                &queries::HISTORY_GOOSE,
-                vec![|r| history_version(r, &queries::HISTORY_GOOSE).map(drop)],
-            ),
-            (
-                &queries::HISTORY_SCHEMA_MIGRATIONS,
-                vec![|r| history_version(r, &queries::HISTORY_SCHEMA_MIGRATIONS).map(drop)],
-            ),
-            (
-                &queries::HISTORY_FLYWAY,
-                vec![|r| history_version(r, &queries::HISTORY_FLYWAY).map(drop)],
-            ),
-            (
-                &queries::HISTORY_PRISMA,
-                vec![|r| history_version(r, &queries::HISTORY_PRISMA).map(drop)],
-            ),
-            (
-                &queries::HISTORY_DIESEL,
-                vec![|r| history_version(r, &queries::HISTORY_DIESEL).map(drop)],
-            ),
-            (
-                &queries::HISTORY_NODE_PG_MIGRATE,
-                vec![|r| history_version(r, &queries::HISTORY_NODE_PG_MIGRATE).map(drop)],
-            ),
-            (
-                &queries::HISTORY_SQITCH,
-                vec![|r| history_version(r, &queries::HISTORY_SQITCH).map(drop)],
-            ),
-        ]
+        ];
+        // Every history query is read by the same reader.
+        let history: Reader = |r| history_version(r, &queries::HISTORY_TABLES).map(drop);
+        readers.extend(HISTORY.iter().map(|(_, _, q)| (*q, vec![history])));
+        readers
     }
 
     /// Runs a query's readers on rows with `columns`: what went wrong, if

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::files;
-use super::session::TransactionMode;
+use super::session::{FileRun, TransactionMode};
 use crate::findings::InputError;
 
 /// A migration runner, as named in pgvet.yaml and on the command line.
@@ -103,6 +103,20 @@ impl Runner {
     /// them on their own; Flyway runs such a script without a transaction.
     pub fn runs_non_transactional_outside(self) -> bool {
         matches!(self, Runner::Supabase | Runner::Flyway)
+    }
+
+    /// How the runner runs a file in `mode` on `platform` (a plain folder
+    /// runs as the platform does: the Supabase CLI's way on Supabase).
+    pub fn file_run(self, platform: crate::catalog::Platform, mode: TransactionMode) -> FileRun {
+        let runs_outside = match self {
+            Runner::Plain => platform == crate::catalog::Platform::Supabase,
+            r => r.runs_non_transactional_outside(),
+        };
+        FileRun {
+            mode,
+            runs_outside,
+            one_query: self.sends_one_query(mode),
+        }
     }
 
     /// Whether the runner sends a file (run in `mode`) as one query string:
@@ -744,9 +758,7 @@ fn version_parts(version: &str) -> Option<Vec<u128>> {
 
 /// The digits before the first `_` of `<digits>_<name>.sql`.
 fn supabase_version(name: &str) -> Option<&str> {
-    let stem = name.strip_suffix(".sql")?;
-    let (digits, _) = stem.split_once('_')?;
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+    digits_before_underscore(name.strip_suffix(".sql")?)
 }
 
 fn goose_version(name: &str) -> Option<String> {
@@ -764,9 +776,13 @@ fn dbmate_version(name: &str) -> Option<String> {
 
 /// golang-migrate: `<digits>_<title>.up.sql`.
 fn golang_migrate_version(name: &str) -> Option<String> {
-    let stem = name.strip_suffix(".up.sql")?;
+    digits_before_underscore(name.strip_suffix(".up.sql")?).map(str::to_string)
+}
+
+/// `123` of `123_title`: one or more digits, then `_`.
+fn digits_before_underscore(stem: &str) -> Option<&str> {
     let (digits, _) = stem.split_once('_')?;
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.to_string())
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
 /// The `sqitch.plan` for a directory: in it (the project root, whose

@@ -82,11 +82,7 @@ impl Setting {
 impl Session {
     /// A session as a plain folder of files runs on `platform`.
     pub fn new(platform: Platform, mode: TransactionMode) -> Self {
-        Session::with(FileRun {
-            mode,
-            runs_outside: platform == Platform::Supabase,
-            one_query: false,
-        })
+        Session::with(super::runner::Runner::Plain.file_run(platform, mode))
     }
 
     fn with(run: FileRun) -> Self {

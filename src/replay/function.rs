@@ -53,12 +53,12 @@ impl Replayer {
             body_start: None,
             execute_grantees: self.default_grantees(&qn.schema),
             extension_owned: false,
-            origin: Self::origin(stmt),
+            origin: self.stamp.origin(stmt),
             body_check: Default::default(),
             plpgsql: Default::default(),
         };
         for d in ast::def_elems(&s.options) {
-            apply_function_option(&mut f, d, stmt);
+            apply_function_option(&mut f, d, stmt, self.stamp.has_positions());
         }
         if s.sql_body.is_some() {
             f.body = Some("BEGIN ATOMIC".to_string());
@@ -113,7 +113,7 @@ impl Replayer {
                 continue;
             };
             for d in ast::def_elems(&s.actions) {
-                apply_function_option(f, d, stmt);
+                apply_function_option(f, d, stmt, self.stamp.has_positions());
             }
         }
     }
@@ -170,7 +170,7 @@ impl Replayer {
             schema.as_deref(),
             &name,
         );
-        let mut f = Function::new(qn.clone(), FunctionKind::Aggregate, Self::origin(stmt));
+        let mut f = Function::new(qn.clone(), FunctionKind::Aggregate, self.stamp.origin(stmt));
         f.language = Ident::new("internal");
         f.volatility = Volatility::Immutable;
         f.execute_grantees = self.default_grantees(&qn.schema);
@@ -216,7 +216,7 @@ impl Replayer {
             args: ast::strings(&s.args),
             when: expr(&s.when_clause),
             enabled: true,
-            origin: Self::origin(stmt),
+            origin: self.stamp.origin(stmt),
         };
         let Some(t) = self.catalog.tables.get_mut(&table) else {
             return;
@@ -226,7 +226,9 @@ impl Replayer {
     }
 }
 
-fn apply_function_option(f: &mut Function, d: &pb::DefElem, stmt: &Statement) {
+/// `positions`: the statement's text is a user's file, so the body's place
+/// in it is kept.
+fn apply_function_option(f: &mut Function, d: &pb::DefElem, stmt: &Statement, positions: bool) {
     match d.defname.as_str() {
         "language" => {
             if let Some(l) = ast::def_arg_text(d) {
@@ -252,12 +254,14 @@ fn apply_function_option(f: &mut Function, d: &pb::DefElem, stmt: &Statement) {
             if let Some(NodeEnum::List(list)) = d.arg.as_deref().and_then(|a| a.node.as_ref()) {
                 if list.items.len() == 1 {
                     f.body = list.items.first().and_then(ast::const_text);
-                    f.body_span = u32::try_from(d.location).ok().map(|loc| Span {
-                        file: stmt.span.file,
-                        start: stmt.base.saturating_add(loc),
-                        end: stmt.span.end,
-                    });
-                    f.body_start = dollar_body_start(d.location, stmt);
+                    if positions {
+                        f.body_span = u32::try_from(d.location).ok().map(|loc| Span {
+                            file: stmt.span.file,
+                            start: stmt.base.saturating_add(loc),
+                            end: stmt.span.end,
+                        });
+                        f.body_start = dollar_body_start(d.location, stmt);
+                    }
                 }
             }
         }

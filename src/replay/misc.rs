@@ -465,7 +465,7 @@ impl Replayer {
             TypeDef {
                 name,
                 kind: TypeKind::Enum { labels },
-                origin: Self::origin(stmt),
+                origin: self.stamp.origin(stmt),
             },
         );
     }
@@ -543,7 +543,7 @@ impl Replayer {
             TypeDef {
                 name,
                 kind: TypeKind::Domain { base, has_check },
-                origin: Self::origin(stmt),
+                origin: self.stamp.origin(stmt),
             },
         );
     }
@@ -576,7 +576,7 @@ impl Replayer {
             TypeDef {
                 name,
                 kind: TypeKind::Composite,
-                origin: Self::origin(stmt),
+                origin: self.stamp.origin(stmt),
             },
         );
     }
@@ -590,7 +590,7 @@ impl Replayer {
             TypeDef {
                 name,
                 kind: TypeKind::Range,
-                origin: Self::origin(stmt),
+                origin: self.stamp.origin(stmt),
             },
         );
     }
@@ -626,14 +626,14 @@ impl Replayer {
             &mut self.catalog,
             &s.extname,
             &objects_in,
-            Self::origin(stmt),
+            self.stamp.origin(stmt),
         );
         self.catalog.extensions.insert(
             name.clone(),
             Extension {
                 name,
                 schema,
-                origin: Self::origin(stmt),
+                origin: self.stamp.origin(stmt),
             },
         );
     }
@@ -648,7 +648,7 @@ impl Replayer {
                 name: ident.clone(),
                 platform_managed: managed,
                 create_grantees: BTreeSet::new(),
-                origin: Self::origin(stmt),
+                origin: self.stamp.origin(stmt),
             });
         ident
     }
@@ -889,7 +889,7 @@ impl Replayer {
                         kind,
                         grantee: grantee.clone(),
                         privileges: privs.clone(),
-                        origin: Self::origin(stmt),
+                        origin: self.stamp.origin(stmt),
                     });
                 } else {
                     // REVOKE removes the named privileges (ALL removes every one).
@@ -954,7 +954,7 @@ impl Replayer {
         self.catalog.anonymous_blocks.push(AnonymousBlock {
             language,
             body,
-            origin: Self::origin(stmt),
+            origin: self.stamp.origin(stmt),
         });
     }
 

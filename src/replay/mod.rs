@@ -18,6 +18,42 @@ use crate::catalog::{baseline, resolve, Catalog, Expr, Ident, Origin, QualifiedN
 use crate::sql::ast;
 use crate::sql::split::Statement;
 
+/// Where the objects a statement builds come from, as their [`Origin`] says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    /// A migration file: an object points at the statement, or the clause,
+    /// that made it.
+    Migration,
+    /// DDL pgvet wrote from a live database's catalog, whose positions mean
+    /// nothing to a user: an object is `Live` when it lies in a schema the
+    /// audit covers (`audited`), else `Baseline`.
+    Live { audited: bool },
+}
+
+impl Stamp {
+    /// The origin of an object `stmt` builds.
+    pub fn origin(self, stmt: &Statement) -> Origin {
+        match self {
+            Stamp::Migration => Origin::Migration(stmt.span),
+            Stamp::Live { audited: true } => Origin::Live,
+            Stamp::Live { audited: false } => Origin::Baseline,
+        }
+    }
+
+    /// The origin of an object built by the clause at `location` of `stmt`.
+    pub fn origin_at(self, stmt: &Statement, location: i32) -> Origin {
+        match self {
+            Stamp::Migration => Origin::Migration(stmt.span_at(location)),
+            live => live.origin(stmt),
+        }
+    }
+
+    /// Whether positions in the statement's text are a user's file.
+    pub fn has_positions(self) -> bool {
+        self == Stamp::Migration
+    }
+}
+
 pub struct Replayer {
     pub catalog: Catalog,
     /// The session's search_path (without the implicit pg_catalog).
@@ -30,13 +66,9 @@ pub struct Replayer {
     /// index invalid until `ALTER INDEX ... ATTACH PARTITION` has covered
     /// every partition it had.
     unattached: std::collections::BTreeMap<(QualifiedName, Ident), Vec<QualifiedName>>,
-    /// The statements are DDL pgvet wrote from a live database's catalog:
-    /// their positions mean nothing to a user (the audit marks every object
-    /// `Live`), so objects get the statement's span without the scanner
-    /// narrowing it to a clause; and PostgreSQL's definitions never write
-    /// `ON DELETE NO ACTION` out, so a foreign key's clause is not searched
-    /// for it.
-    pub generated_ddl: bool,
+    /// What the objects the next statements build are marked with: the
+    /// source sets it (a migration's positions, or a live database).
+    pub stamp: Stamp,
     /// The grants the last new relation got from default privileges, which
     /// the next one shares when it gets the same.
     last_grants: Option<crate::catalog::Grants>,
@@ -66,7 +98,7 @@ impl Replayer {
             search_path,
             assume_existing: false,
             unattached: Default::default(),
-            generated_ddl: false,
+            stamp: Stamp::Migration,
             last_grants: None,
             stmt_keys: Vec::new(),
         }
@@ -124,17 +156,6 @@ impl Replayer {
             NodeEnum::DoStmt(s) => self.record_do_block(s, stmt),
             _ => {}
         }
-    }
-
-    fn origin(stmt: &Statement) -> Origin {
-        Origin::Migration(stmt.span)
-    }
-
-    fn origin_at(&self, stmt: &Statement, location: i32) -> Origin {
-        if self.generated_ddl {
-            return Self::origin(stmt);
-        }
-        Origin::Migration(stmt.span_at(location))
     }
 
     /// The name a relation being created gets.

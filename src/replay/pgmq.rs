@@ -12,7 +12,7 @@ use std::sync::Arc;
 use pg_query::protobuf as pb;
 
 use super::Replayer;
-use crate::catalog::{Ident, Origin, QualifiedName};
+use crate::catalog::{Ident, QualifiedName};
 use crate::sql::ast;
 use crate::sql::split::{self, Statement};
 
@@ -64,11 +64,12 @@ impl Replayer {
                 self.replay_generated(&sql, stmt);
                 // The tables are pgmq's, and they stand at the statement
                 // that created them: the generated DDL is in no file.
+                let origin = self.stamp.origin(stmt);
                 for name in new {
                     if let Some(t) = self.catalog.tables.get_mut(&name) {
                         t.extension_owned = true;
                         for o in t.origins_mut() {
-                            *o = Origin::Migration(stmt.span);
+                            *o = origin;
                         }
                     }
                 }

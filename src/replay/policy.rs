@@ -26,9 +26,9 @@ impl Replayer {
             roles,
             using: expr(&s.qual),
             with_check: expr(&s.with_check),
-            origin: Self::origin(stmt),
-            using_base: Some(expr_base(stmt)),
-            with_check_base: Some(expr_base(stmt)),
+            origin: self.stamp.origin(stmt),
+            using_base: self.stamp.has_positions().then(|| expr_base(stmt)),
+            with_check_base: self.stamp.has_positions().then(|| expr_base(stmt)),
         };
         let Some(table) = self.catalog.tables.get_mut(&name) else {
             return;
@@ -59,11 +59,11 @@ impl Replayer {
         }
         if s.qual.is_some() {
             policy.using = expr(&s.qual);
-            policy.using_base = Some(expr_base(stmt));
+            policy.using_base = self.stamp.has_positions().then(|| expr_base(stmt));
         }
         if s.with_check.is_some() {
             policy.with_check = expr(&s.with_check);
-            policy.with_check_base = Some(expr_base(stmt));
+            policy.with_check_base = self.stamp.has_positions().then(|| expr_base(stmt));
         }
     }
 }

@@ -33,7 +33,7 @@ impl Replayer {
                 Some(NodeEnum::RangeVar(rv)) => Some(self.table_ref(rv)),
                 _ => None,
             });
-        let mut table = Table::new(name.clone(), kind, Self::origin(stmt));
+        let mut table = Table::new(name.clone(), kind, self.stamp.origin(stmt));
         self.stmt_keys.clear();
         table.partition_of = partition_of;
         table.grants = self.default_relation_grants(&name.schema);
@@ -102,7 +102,7 @@ impl Replayer {
             default: column_default(&c.raw_default),
             identity: !c.identity.is_empty(),
             generated: false,
-            origin: self.origin_at(stmt, c.location),
+            origin: self.stamp.origin_at(stmt, c.location),
         };
         if types::is_serial(&written) {
             column.not_null = true;
@@ -126,7 +126,7 @@ impl Replayer {
                 Sequence {
                     name: seq,
                     owned_by: Some((table.name.clone(), name.clone())),
-                    origin: Self::origin(stmt),
+                    origin: self.stamp.origin(stmt),
                 },
             );
         }
@@ -167,7 +167,7 @@ impl Replayer {
                 _ => named,
             }
         };
-        let origin = self.origin_at(stmt, c.location);
+        let origin = self.stamp.origin_at(stmt, c.location);
         let set_col = |table: &mut Table, f: &dyn Fn(&mut Column)| {
             if let Some(col) = column.and_then(|n| table.columns.iter_mut().find(|c| &c.name == n))
             {
@@ -491,7 +491,7 @@ impl Replayer {
             }
             Ok(At::AtEnableRowSecurity) | Ok(At::AtDisableRowSecurity) => {
                 table.rls_enabled = At::try_from(cmd.subtype) == Ok(At::AtEnableRowSecurity);
-                table.rls_origin = Some(Self::origin(stmt));
+                table.rls_origin = Some(self.stamp.origin(stmt));
             }
             Ok(At::AtSetRelOptions) | Ok(At::AtResetRelOptions) => {
                 if let Some(NodeEnum::List(list)) = cmd.def.as_deref().and_then(|d| d.node.as_ref())
@@ -668,7 +668,7 @@ impl Replayer {
             is_valid: true,
             concurrently: s.concurrent,
             constraint_backed: false,
-            origin: Self::origin(stmt),
+            origin: self.stamp.origin(stmt),
         };
         let indexes = if let Some(t) = self.catalog.tables.get_mut(&on) {
             &mut t.indexes
@@ -726,7 +726,7 @@ impl Replayer {
                 .collect(),
             indexes: Vec::new(),
             grants: self.default_relation_grants(&name.schema),
-            origin: Self::origin(stmt),
+            origin: self.stamp.origin(stmt),
         };
         apply_view_options(&mut view, &s.options, false);
         self.catalog.views.insert(name, view);
@@ -757,13 +757,13 @@ impl Replayer {
                     .collect(),
                 indexes: Vec::new(),
                 grants: self.default_relation_grants(&name.schema),
-                origin: Self::origin(stmt),
+                origin: self.stamp.origin(stmt),
             };
             self.catalog.views.insert(name, view);
         } else if !self.catalog.tables.contains_key(&name) {
             // CREATE TABLE AS: the columns of a plain query over one known
             // table are its columns; of any other query, unknown.
-            let mut table = Table::new(name.clone(), RelKind::Table, Self::origin(stmt));
+            let mut table = Table::new(name.clone(), RelKind::Table, self.stamp.origin(stmt));
             match self.query_columns(s, stmt) {
                 Some(columns) => table.columns = columns,
                 None => table.columns_unknown = true,
@@ -840,7 +840,7 @@ impl Replayer {
                     default: None,
                     identity: false,
                     generated: false,
-                    origin: Self::origin(stmt),
+                    origin: self.stamp.origin(stmt),
                 });
             }
         }
@@ -905,7 +905,7 @@ impl Replayer {
             .or_insert(Sequence {
                 name,
                 owned_by: None,
-                origin: Self::origin(stmt),
+                origin: self.stamp.origin(stmt),
             });
     }
 }

@@ -11,7 +11,7 @@ use super::query::{Raw, RawRelation};
 use crate::catalog::{
     Catalog, DefaultObjectKind, FileId, Grants, Ident, QualifiedName, TableStats,
 };
-use crate::replay::Replayer;
+use crate::replay::{Replayer, Stamp};
 use crate::sql::split;
 
 /// A definition pgvet could not replay: the object and PostgreSQL's message.
@@ -32,18 +32,23 @@ fn platform_owner(role: &str) -> bool {
 /// One definition, labelled with the object it defines.
 struct Ddl {
     object: String,
+    /// The object lies in a schema the audit covers.
+    audited: bool,
     sql: String,
 }
 
 struct Builder<'a> {
     base: &'a Catalog,
+    audited: &'a dyn Fn(&str) -> bool,
     out: Vec<Ddl>,
 }
 
 impl Builder<'_> {
-    fn push(&mut self, object: &str, sql: String) {
+    /// The definition `sql` of `object`, which lies in `schema`.
+    fn push(&mut self, object: &str, schema: &str, sql: String) {
         self.out.push(Ddl {
             object: object.to_string(),
+            audited: (self.audited)(schema),
             sql,
         });
     }
@@ -69,14 +74,18 @@ fn strip_semicolon(s: &str) -> &str {
 /// part read; `next` waits for the next part (constraints, then indexes,
 /// triggers and policies), None when the read failed. Returns the number of
 /// definitions and those that could not be replayed.
+/// `audited` says which schemas the audit covers: what lies in the others
+/// is marked `Baseline`, as the platform's own objects are.
 pub fn build(
     cat: &mut Catalog,
     raw: &Raw,
+    audited: &dyn Fn(&str) -> bool,
     mut next: impl FnMut() -> Option<Raw>,
 ) -> Option<(usize, Vec<Unreadable>)> {
     let base = cat.clone();
     let mut b = Builder {
         base: &base,
+        audited,
         out: Vec::new(),
     };
     // Relations whose contents are the project's (not the platform's).
@@ -85,7 +94,7 @@ pub fn build(
     for s in &raw.schemas {
         if !base.schemas.contains_key(&Ident::new(s.name.as_str())) {
             let q = Ident::new(s.name.as_str()).to_string();
-            b.push(&q, format!("create schema {q}"));
+            b.push(&q, &s.name, format!("create schema {q}"));
         }
     }
     for e in &raw.extensions {
@@ -96,6 +105,7 @@ pub fn build(
         let schema = Ident::new(e.schema.as_str()).to_string();
         b.push(
             &q,
+            &e.schema,
             format!("create extension if not exists {q} with schema {schema}"),
         );
     }
@@ -129,7 +139,7 @@ pub fn build(
                 None => continue,
             },
         };
-        b.push(&t.qname, sql);
+        b.push(&t.qname, &t.schema, sql);
     }
 
     let mut columns: HashMap<i64, Vec<String>> = HashMap::new();
@@ -192,7 +202,7 @@ pub fn build(
             _ => continue,
         };
         own.insert(r.oid);
-        b.push(&r.qname, sql);
+        b.push(&r.qname, &r.schema, sql);
     }
 
     // Functions before views: a view may call one.
@@ -211,13 +221,14 @@ pub fn build(
         let Some(def) = f.def.as_ref().filter(|_| f.kind != "a") else {
             continue;
         };
-        b.push(&f.qname, def.clone());
+        b.push(&f.qname, &f.schema, def.clone());
         // Reproduce the ACL: replay starts from PUBLIC plus default privileges.
         let target = format!("function {}({})", f.qname, f.identity_args);
         let mut revoke_from = vec!["public".to_string()];
         revoke_from.extend(api_roles.iter().cloned());
         b.push(
             &f.qname,
+            &f.schema,
             format!("revoke all on {target} from {}", revoke_from.join(", ")),
         );
         let grantees: Vec<String> = match &f.execute {
@@ -237,6 +248,7 @@ pub fn build(
         if !grantees.is_empty() {
             b.push(
                 &f.qname,
+                &f.schema,
                 format!("grant execute on {target} to {}", grantees.join(", ")),
             );
         }
@@ -267,7 +279,7 @@ pub fn build(
             format!("create view {}{with} as {}", r.qname, strip_semicolon(def))
         };
         own.insert(r.oid);
-        b.push(&r.qname, sql);
+        b.push(&r.qname, &r.schema, sql);
     }
 
     // Each part is replayed while the server still reads the next (issue 5).
@@ -283,6 +295,7 @@ pub fn build(
         }
         b.push(
             &r.qname,
+            &r.schema,
             format!(
                 "alter table only {} add constraint {} {}",
                 r.qname,
@@ -302,7 +315,7 @@ pub fn build(
         }
         // No definition: the index backs a constraint, replayed from it.
         let Some(def) = &i.def else { continue };
-        b.push(&r.qname, def.clone());
+        b.push(&r.qname, &r.schema, def.clone());
     }
     for t in &later.triggers {
         let Some(r) = relations.get(&t.relation) else {
@@ -316,10 +329,11 @@ pub fn build(
                 continue;
             }
         }
-        b.push(&r.qname, t.def.clone());
+        b.push(&r.qname, &r.schema, t.def.clone());
         if t.enabled == "D" {
             b.push(
                 &r.qname,
+                &r.schema,
                 format!(
                     "alter table {} disable trigger {}",
                     r.qname,
@@ -335,12 +349,14 @@ pub fn build(
         if r.rls {
             b.push(
                 &r.qname,
+                &r.schema,
                 format!("alter table {} enable row level security", r.qname),
             );
         }
         if r.force_rls {
             b.push(
                 &r.qname,
+                &r.schema,
                 format!("alter table {} force row level security", r.qname),
             );
         }
@@ -379,7 +395,7 @@ pub fn build(
         if let Some(w) = &p.with_check {
             sql.push_str(&format!(" with check ({w})"));
         }
-        b.push(&r.qname, sql);
+        b.push(&r.qname, &r.schema, sql);
     }
 
     replay.run(b.out);
@@ -470,7 +486,7 @@ impl Replay {
         let mut replayer = Replayer::new(std::mem::replace(cat, Catalog::empty(cat.platform)));
         // Every name in the generated DDL is qualified.
         replayer.search_path = Vec::new();
-        replayer.generated_ddl = true;
+
         Replay {
             replayer,
             count: 0,
@@ -504,12 +520,15 @@ impl Replay {
         // trees: memory stays flat however large the schema. (Replaying one
         // chunk while parsing the next was slower: the threads then contend
         // for the allocator's locks, freeing each other's trees.)
-        for chunk in ranges.chunks(512) {
+        const CHUNK: usize = 512;
+        for (n, chunk) in ranges.chunks(CHUNK).enumerate() {
             let parsed: Vec<_> = chunk
                 .par_iter()
                 .map(|range| split::parse_range(file, &text, *range))
                 .collect();
-            for result in parsed {
+            for (i, result) in parsed.into_iter().enumerate() {
+                let audited = ddl.get(n * CHUNK + i).is_some_and(|d| d.audited);
+                self.replayer.stamp = Stamp::Live { audited };
                 match result {
                     Ok(stmts) => {
                         for stmt in &stmts {

@@ -6,10 +6,10 @@
 //! (`pg_get_functiondef`, `pg_get_constraintdef`, `pg_get_indexdef`, ...) as
 //! DDL, and replays that DDL with the same replayer the migrations go
 //! through, on top of the same platform baseline. Facts DDL does not carry
-//! (privileges, index validity, sizes) are then set directly. Every object
-//! ends up marked [`Origin::Live`], or [`Origin::Baseline`] when it lies
-//! outside the audited schemas, so rules skip it exactly like the platform's
-//! own objects.
+//! (privileges, index validity, sizes) are then set directly. The replayer
+//! marks every object it builds from that DDL (`replay::Stamp::Live`):
+//! `Origin::Live`, or `Origin::Baseline` when it lies outside the audited
+//! schemas, so rules skip it exactly like the platform's own objects.
 
 mod acl;
 pub mod connect;
@@ -19,7 +19,7 @@ mod query;
 
 use std::fmt;
 
-use crate::catalog::{baseline, Catalog, Ident, Origin, Platform, QualifiedName, TableStats};
+use crate::catalog::{baseline, Catalog, Ident, Platform, QualifiedName, TableStats};
 
 pub use connect::{ConnectOptions, SslMode};
 pub use ddl::Unreadable;
@@ -178,7 +178,11 @@ pub fn load(opts: &LiveOptions) -> Result<Snapshot, LiveError> {
                 .iter()
                 .map(|s| Ident::new(s.clone()))
                 .collect();
-            let (definitions, unreadable) = ddl::build(&mut cat, &raw, &mut next)?;
+            let audited = |schema: &str| match &opts.schemas {
+                Some(list) => list.iter().any(|s| s == schema),
+                None => true,
+            };
+            let (definitions, unreadable) = ddl::build(&mut cat, &raw, &audited, &mut next)?;
             Some((raw, cat, definitions, unreadable, first, t0.elapsed()))
         });
         let read = reader
@@ -201,11 +205,6 @@ pub fn load(opts: &LiveOptions) -> Result<Snapshot, LiveError> {
         eprintln!("read: {read_time:?}");
         eprintln!("built: {built_at:?}");
     }
-    let audited = |schema: &Ident| match &opts.schemas {
-        Some(list) => list.iter().any(|s| s == schema.as_str()),
-        None => true,
-    };
-    settle_origins(&mut cat, &audited);
     mark_queue_tables(&mut cat);
     Ok(Snapshot {
         catalog: cat,
@@ -271,63 +270,6 @@ fn mark_queue_tables(cat: &mut Catalog) {
         if crate::catalog::is_pgmq_queue_table(&t.name) {
             t.extension_owned = true;
         }
-    }
-}
-
-/// Replayed objects carry spans into the generated DDL, which means nothing
-/// to a user: each becomes `Live`, or `Baseline` outside the audited schemas.
-fn settle_origins(cat: &mut Catalog, audited: &dyn Fn(&Ident) -> bool) {
-    fn settle(origin: &mut Origin, audited: bool) {
-        if matches!(origin, Origin::Migration(_)) {
-            *origin = if audited {
-                Origin::Live
-            } else {
-                Origin::Baseline
-            };
-        }
-    }
-    for schema in cat.schemas.values_mut() {
-        let a = audited(&schema.name);
-        settle(&mut schema.origin, a);
-    }
-    for table in cat.tables.values_mut() {
-        let a = audited(&table.name.schema);
-        for o in table.origins_mut() {
-            settle(o, a);
-        }
-        for p in &mut table.policies {
-            p.using_base = None;
-            p.with_check_base = None;
-        }
-    }
-    for view in cat.views.values_mut() {
-        let a = audited(&view.name.schema);
-        settle(&mut view.origin, a);
-        for i in &mut view.indexes {
-            settle(&mut i.origin, a);
-        }
-    }
-    for f in cat.functions.values_mut().flatten() {
-        let a = audited(&f.name.schema);
-        settle(&mut f.origin, a);
-        f.body_span = None;
-        f.body_start = None;
-    }
-    for t in cat.types.values_mut() {
-        let a = audited(&t.name.schema);
-        settle(&mut t.origin, a);
-    }
-    for s in cat.sequences.values_mut() {
-        let a = audited(&s.name.schema);
-        settle(&mut s.origin, a);
-    }
-    for e in cat.extensions.values_mut() {
-        let a = audited(&e.schema);
-        settle(&mut e.origin, a);
-    }
-    for d in &mut cat.default_privileges {
-        let a = d.schema.as_ref().is_none_or(audited);
-        settle(&mut d.origin, a);
     }
 }
 

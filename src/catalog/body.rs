@@ -4,7 +4,7 @@
 //! (`sql::plpgsql`), and the result kept on the function.
 
 use super::{ArgMode, BodyCheck, Function, FunctionKind, Span};
-use crate::sql::plpgsql::{parse_statement, Body, Stmt};
+use crate::sql::plpgsql::{parse_body, Body, Stmt};
 
 /// Whether the function is written in PL/pgSQL and has a body to read.
 pub fn is_plpgsql(f: &Function) -> bool {
@@ -17,12 +17,15 @@ pub fn is_plpgsql(f: &Function) -> bool {
 /// not occur in it. Type modifiers are dropped (PostgreSQL ignores them on
 /// arguments). None without a body.
 pub fn create_statement(f: &Function) -> Option<String> {
-    let body = f.body.as_deref()?;
+    Some(create_statement_around(f, f.body.as_deref()?))
+}
+
+/// [`create_statement`] with `body` as the body.
+fn create_statement_around(f: &Function, body: &str) -> String {
     let mut args = Vec::new();
     let mut table_cols = Vec::new();
     for a in &f.args {
-        let mut ty = a.ty.clone();
-        ty.mods.clear();
+        let ty = for_parser(&a.ty);
         let name = a.name.as_ref().map(|n| format!("{n} ")).unwrap_or_default();
         match a.mode {
             ArgMode::In => args.push(format!("{name}{ty}")),
@@ -41,11 +44,7 @@ pub fn create_statement(f: &Function) -> Option<String> {
         format!(" returns table ({})", table_cols.join(", "))
     } else {
         match &f.returns {
-            Some(ty) => {
-                let mut ty = ty.clone();
-                ty.mods.clear();
-                format!(" returns {setof}{ty}")
-            }
+            Some(ty) => format!(" returns {setof}{}", for_parser(ty)),
             // OUT parameters make the result type; a procedure has none.
             None if has_out || f.kind == FunctionKind::Procedure => String::new(),
             None => " returns void".to_string(),
@@ -57,11 +56,24 @@ pub fn create_statement(f: &Function) -> Option<String> {
         "function"
     };
     let tag = dollar_tag(body);
-    Some(format!(
+    format!(
         "create {what} {}({}){returns} language plpgsql as {tag}{body}{tag}",
         f.name,
         args.join(", ")
-    ))
+    )
+}
+
+/// A type as written for libpg_query's PL/pgSQL parser, whose stand-in
+/// catalog resolves only `public` and `pg_catalog` (`sql::plpgsql::
+/// parse_body`): a type of another schema is named in `public`. Modifiers
+/// are dropped (PostgreSQL ignores them on arguments).
+fn for_parser(ty: &super::TypeName) -> super::TypeName {
+    let mut ty = ty.clone();
+    ty.mods.clear();
+    if !ty.is_builtin() && !matches!(ty.name.schema.as_str(), "public" | "pg_catalog") {
+        ty.name.schema = super::Ident::new("public");
+    }
+    ty
 }
 
 /// `$$`, or `$pgvet$`, `$pgvet1$`, ... : the first tag not in `body`.
@@ -89,8 +101,8 @@ pub fn parse(f: &Function) -> Option<Result<&Body, &str>> {
         if !is_plpgsql(f) {
             return None;
         }
-        let sql = create_statement(f)?;
-        Some(parse_statement(&sql))
+        let body = f.body.as_deref()?;
+        Some(parse_body(body, |body| create_statement_around(f, body)))
     });
     parsed.as_ref().map(|r| r.as_ref().map_err(String::as_str))
 }

@@ -48,13 +48,123 @@ pub struct Body {
 /// Parses the body of a `DO` block (PL/pgSQL), as the body of a function
 /// without arguments that returns nothing.
 pub fn parse_do_body(body: &str) -> Result<Body, String> {
-    let tag = (0..)
-        .map(|i| format!("$pgvet_do{i}$"))
-        .find(|t| !body.contains(t.as_str()))
-        .unwrap_or_default();
-    parse_statement(&format!(
-        "create function pgvet_do() returns void language plpgsql as {tag}{body}{tag}"
-    ))
+    parse_body(body, |body| {
+        let tag = (0..)
+            .map(|i| format!("$pgvet_do{i}$"))
+            .find(|t| !body.contains(t.as_str()))
+            .unwrap_or_default();
+        format!("create function pgvet_do() returns void language plpgsql as {tag}{body}{tag}")
+    })
+}
+
+/// Parses the CREATE FUNCTION statement `statement` builds around `body`.
+///
+/// libpg_query's PL/pgSQL parser looks declared types up in a stand-in
+/// catalog that knows only the `public` and `pg_catalog` schemas, so
+/// `DECLARE v app.mood;` fails there although PostgreSQL accepts it. The
+/// types' names do not change which statements the body runs: when that is
+/// the failure, the body is parsed again with those schema qualifiers
+/// blanked out (same length, so every line and column holds).
+pub fn parse_body(body: &str, statement: impl Fn(&str) -> String) -> Result<Body, String> {
+    match parse_statement(&statement(body)) {
+        Err(e) if e.contains("LookupExplicitNamespace") => {
+            let Some(plain) = without_type_schemas(body) else {
+                return Err(e);
+            };
+            parse_statement(&statement(&plain)).map_err(|_| e)
+        }
+        other => other,
+    }
+}
+
+/// `body` with the schema qualifier of each type in its DECLARE sections
+/// replaced by spaces (`v app.mood;` reads `v     mood;`), except `public`
+/// and `pg_catalog`, which the parser knows. Only the type part of a
+/// declaration is touched: not its default, not a cursor's query. None
+/// when there is nothing to blank or the body does not scan.
+fn without_type_schemas(body: &str) -> Option<String> {
+    use pg_query::protobuf::{KeywordKind, Token};
+    let tokens = pg_query::scan_tokens(body).ok()?;
+    let toks: Vec<(Token, bool, usize, usize)> = tokens
+        .iter()
+        .filter_map(|t| {
+            let kind = Token::try_from(t.token).ok()?;
+            let name = kind == Token::Ident
+                || KeywordKind::try_from(t.keyword_kind).is_ok_and(|k| {
+                    k != KeywordKind::NoKeyword && k != KeywordKind::ReservedKeyword
+                });
+            let start = usize::try_from(t.start).ok()?;
+            let end = usize::try_from(t.end).ok()?;
+            (!matches!(kind, Token::SqlComment | Token::CComment))
+                .then_some((kind, name, start, end))
+        })
+        .collect();
+    let mut out = body.as_bytes().to_vec();
+    let mut changed = false;
+    let mut in_declare = false;
+    // Position in the current declaration; None past its type part.
+    let mut at: Option<usize> = None;
+    for (i, &(kind, name, start, _)) in toks.iter().enumerate() {
+        match kind {
+            Token::Declare => {
+                in_declare = true;
+                at = Some(0);
+                continue;
+            }
+            Token::BeginP => {
+                in_declare = false;
+                continue;
+            }
+            Token::Ascii59 => {
+                at = Some(0);
+                continue;
+            }
+            Token::ColonEquals | Token::Ascii61 | Token::Default | Token::For => {
+                at = None;
+                continue;
+            }
+            _ => {}
+        }
+        if !in_declare {
+            continue;
+        }
+        let Some(n) = at else { continue };
+        at = Some(n + 1);
+        // `name [CONSTANT] schema.type`: a qualified name after the variable's.
+        let dot = toks.get(i + 1).is_some_and(|t| t.0 == Token::Ascii46);
+        let type_name = toks.get(i + 2).is_some_and(|t| t.1);
+        let after = toks.get(i + 3).map(|t| t.0);
+        if n == 0 || !name || !dot || !type_name {
+            continue;
+        }
+        if matches!(
+            after,
+            Some(Token::Ascii37 | Token::Ascii46 | Token::Ascii40)
+        ) {
+            continue; // `t.col%type`, a three-part name, a call
+        }
+        let Some(&(_, _, _, dot_end)) = toks.get(i + 1) else {
+            continue;
+        };
+        let schema = body
+            .get(start..dot_end.saturating_sub(1))
+            .unwrap_or_default();
+        let folded = match schema.strip_prefix('"').and_then(|q| q.strip_suffix('"')) {
+            Some(quoted) => quoted.to_string(),
+            None => schema.to_ascii_lowercase(),
+        };
+        if folded == "public" || folded == "pg_catalog" {
+            continue;
+        }
+        for b in out.get_mut(start..dot_end).into_iter().flatten() {
+            *b = b' ';
+        }
+        changed = true;
+    }
+    if !changed {
+        return None;
+    }
+    String::from_utf8(out).ok()
 }
 
 /// What a PL/pgSQL DO block runs whatever the data is.
@@ -681,5 +791,39 @@ fn target_datums(target: &Value) -> Vec<u64> {
             .unwrap_or_default(),
         Some((_, datum)) => vec![number(datum, "dno")],
         None => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_schemas_are_blanked_in_declarations_only() {
+        let body = "declare\n  v app.mood := app.f();\n  w constant \"App\".t;\n  r app.t%rowtype;\n  p public.t;\n  c cursor for select * from app.t;\nbegin\n  insert into app.t values (1);\nend";
+        let plain = without_type_schemas(body).expect("something to blank");
+        assert_eq!(plain.len(), body.len());
+        assert_eq!(
+            plain,
+            "declare\n  v     mood := app.f();\n  w constant       t;\n  r app.t%rowtype;\n  p public.t;\n  c cursor for select * from app.t;\nbegin\n  insert into app.t values (1);\nend"
+        );
+        assert_eq!(without_type_schemas("declare v int; begin null; end"), None);
+    }
+
+    #[test]
+    fn do_blocks_with_types_of_any_schema_parse() {
+        let body = "declare m app.mood; begin\n  create table app.t (id int);\nend";
+        let parsed = parse_do_body(body).expect("parses");
+        let stmt = parsed
+            .statements()
+            .into_iter()
+            .find(|s| s.kind == "execsql");
+        assert_eq!(
+            stmt.and_then(|s| s.query()),
+            Some("create table app.t (id int)")
+        );
+        assert_eq!(stmt.and_then(|s| s.line()), Some(2));
+        // A real error is still one.
+        assert!(parse_do_body("declare m app.mood; begin retrun; end").is_err());
     }
 }

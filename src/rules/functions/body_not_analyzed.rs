@@ -64,6 +64,30 @@ mod tests {
     }
 
     #[test]
+    fn types_of_any_schema_parse() {
+        // libpg_query's stand-in catalog knows only public and pg_catalog;
+        // PostgreSQL accepts these bodies.
+        quiet(
+            RULE,
+            "create schema app;
+             create type app.mood as enum ('a', 'b');
+             create table app.t (id int, m app.mood);
+             create function app.f(p app.mood) returns app.mood language plpgsql as $$
+             declare
+               v app.mood := 'a';
+               \"W\" constant app.mood default 'b';
+               r app.t%rowtype;
+               c app.t.id%type;
+               u auth.users;
+               cur cursor for select m from app.t;
+             begin
+               select m into v from app.t where id = c;
+               return coalesce(v, p, \"W\");
+             end $$;",
+        );
+    }
+
+    #[test]
     fn trigger_functions_parse() {
         // libpg_query's JSON for trigger functions needs pgffi's repair.
         quiet(

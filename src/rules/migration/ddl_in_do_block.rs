@@ -1,10 +1,11 @@
 //! A `DO` block whose body changes the schema, which pgvet does not replay. Docs: rules/ddl-in-do-block.yaml.
 
-use pg_query::NodeEnum;
+use pg_query::protobuf as pb;
+use pg_query::{NodeEnum, NodeRef};
 
 use crate::catalog::Span;
 use crate::rules::{StatementRule, StmtCtx};
-use crate::sql::{ast, plpgsql};
+use crate::sql::{ast, expr, plpgsql};
 
 pub struct DdlInDoBlock;
 
@@ -71,8 +72,8 @@ fn body_span(cx: &StmtCtx<'_>, body: &str, start: usize, end: usize) -> Span {
     }
 }
 
-/// A DDL statement found in a body: its first two words, uppercased, and
-/// where they are (byte range in the body).
+/// A DDL statement found in a body: what kind it is (its leading words,
+/// uppercased) and where it is (byte range in the body).
 #[derive(Debug, PartialEq)]
 struct Found {
     phrase: String,
@@ -82,84 +83,146 @@ struct Found {
     dynamic: bool,
 }
 
-/// The first DDL in a PL/pgSQL body: a statement that starts with a DDL
-/// verb, or a string run by EXECUTE (or assigned to a variable, which is
-/// how EXECUTE strings are usually built) that starts with one. A
-/// heuristic over tokens: no PL/pgSQL parse, so it can miss SQL built from
-/// pieces and can flag a string that is never executed.
+/// The first DDL in a PL/pgSQL body, read with PostgreSQL's PL/pgSQL parser
+/// (the replay reads DO blocks the same way): an SQL statement of the body
+/// that is DDL, or a dynamic statement (`EXECUTE`, `FOR ... IN EXECUTE`)
+/// whose string has a literal part, or a variable assigned one, that starts
+/// with DDL. Strings are a heuristic: SQL built from pieces can be missed.
+/// None when the body does not parse; the DO block is then a gap in the
+/// coverage account, which says so.
 fn first_ddl(body: &str) -> Option<Found> {
-    let toks = tokens(body);
-    for (i, tok) in toks.iter().enumerate() {
-        let before = |back: usize| i.checked_sub(back).and_then(|j| toks.get(j));
-        match &tok.kind {
-            Kind::Word(w) => {
-                let at_start = match before(1).map(|t| &t.kind) {
-                    None | Some(Kind::Semi) => true,
-                    Some(Kind::Word(p)) => STATEMENT_AFTER.contains(&p.as_str()),
-                    _ => false,
-                };
-                let next = match toks.get(i + 1).map(|t| &t.kind) {
-                    Some(Kind::Word(n)) => Some(n.as_str()),
-                    _ => None,
-                };
-                if at_start && is_ddl(w, next) {
-                    let end = toks.get(i + 1).map_or(tok.end, |t| t.end);
-                    return Some(Found {
-                        phrase: phrase(w, next),
-                        start: tok.start,
-                        end,
-                        dynamic: false,
-                    });
+    let parsed = plpgsql::parse_do_body(body).ok()?;
+    // The parser's statements come in no reliable order (an ELSE can come
+    // before its THEN): the first in the text wins.
+    parsed
+        .statements()
+        .into_iter()
+        .filter_map(|stmt| {
+            let (text, phrase, dynamic) = if stmt.kind == "execsql" {
+                let sql = stmt.query()?;
+                (sql, ddl_phrase(sql)?, false)
+            } else {
+                let text = stmt.dynamic_query()?;
+                let phrase = string_parts(text, &parsed, 1)
+                    .iter()
+                    .find_map(|s| ddl_phrase(s))?;
+                (text, phrase, true)
+            };
+            let (start, end) = locate(body, stmt.line(), text);
+            Some(Found {
+                phrase,
+                start,
+                end,
+                dynamic,
+            })
+        })
+        .min_by_key(|f| f.start)
+}
+
+/// Byte range of `text` in `body`, looked for from the start of line
+/// `line` (1-based), else anywhere; the whole body when it is not there.
+fn locate(body: &str, line: Option<usize>, text: &str) -> (usize, usize) {
+    let line_start = line
+        .and_then(|l| l.checked_sub(1))
+        .map(|skip| {
+            body.split_inclusive('\n')
+                .take(skip)
+                .map(str::len)
+                .sum::<usize>()
+        })
+        .unwrap_or(0);
+    let at = body
+        .get(line_start..)
+        .and_then(|rest| rest.find(text))
+        .map(|i| line_start + i)
+        .or_else(|| body.find(text));
+    match at {
+        Some(start) => (start, start + text.len()),
+        None => (0, body.len()),
+    }
+}
+
+/// The string literals of an expression, in order, and (down to `depth`
+/// more levels) those of the values assigned to a variable it names: the
+/// pieces the SQL of an `EXECUTE` is built from.
+fn string_parts(text: &str, body: &plpgsql::Body, depth: usize) -> Vec<String> {
+    let Some(node) = expr::parse(text) else {
+        return Vec::new();
+    };
+    if let Some(whole) = expr::constant_text(&node) {
+        return vec![whole];
+    }
+    let mut out = Vec::new();
+    for n in expr::nodes(&node) {
+        match n {
+            NodeRef::AConst(c) => {
+                if let Some(pb::a_const::Val::Sval(s)) = &c.val {
+                    out.push(s.sval.clone());
                 }
             }
-            Kind::Str(text) => {
-                let kinds: Vec<&Kind> =
-                    (1..=4).filter_map(|b| before(b).map(|t| &t.kind)).collect();
-                if !runs_or_builds_sql(&kinds) {
-                    continue;
-                }
-                let mut words = text
-                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                    .filter(|w| !w.is_empty());
-                let Some(first) = words.next().map(str::to_lowercase) else {
+            NodeRef::ColumnRef(c) if depth > 0 => {
+                let name = ast::strings(&c.fields);
+                let [name] = name.as_slice() else { continue };
+                let Some(var) = body.variable(name) else {
                     continue;
                 };
-                let second = words.next().map(str::to_lowercase);
-                if text.trim_start().to_lowercase().starts_with(&first)
-                    && is_ddl(&first, second.as_deref())
-                {
-                    return Some(Found {
-                        phrase: phrase(&first, second.as_deref()),
-                        start: tok.start,
-                        end: tok.end,
-                        dynamic: true,
-                    });
+                let values = var.default.into_iter().chain(body.assigned_values(var.dno));
+                for value in values {
+                    out.extend(string_parts(value, body, depth - 1));
                 }
             }
             _ => {}
         }
     }
-    None
+    out
 }
 
-/// Words after which a PL/pgSQL statement starts.
-const STATEMENT_AFTER: &[&str] = &["begin", "then", "else", "loop"];
-
-/// `EXECUTE '...'`, `EXECUTE format('...'`, `v := '...'`, `v := format('...'`
-/// (tokens before the string, nearest first).
-fn runs_or_builds_sql(before: &[&Kind]) -> bool {
-    let word = |k: &Kind, w: &str| matches!(k, Kind::Word(x) if x == w);
-    let punct = |k: &Kind, c: u8| matches!(k, Kind::Punct(x) if *x == c);
-    let direct = |rest: &[&Kind]| match rest {
-        [k, ..] if word(k, "execute") => true,
-        [eq, colon, ..] => punct(eq, b'=') && punct(colon, b':'),
-        _ => false,
-    };
-    match before {
-        [paren, f, rest @ ..] if punct(paren, b'(') && word(f, "format") => direct(rest),
-        _ => direct(before),
+/// The kind of DDL `sql` starts with (`CREATE UNIQUE INDEX`, `ALTER
+/// TABLE`, `GRANT`), or None when it does not start with DDL.
+fn ddl_phrase(sql: &str) -> Option<String> {
+    let lower = sql.trim_start().to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .take(6)
+        .collect();
+    let (&verb, rest) = words.split_first()?;
+    if !lower.starts_with(verb) || !is_ddl(verb, rest.first().copied()) {
+        return None;
     }
+    let mut phrase = vec![verb];
+    if !matches!(verb, "truncate" | "grant" | "revoke") {
+        // The modifiers, then the kind of object.
+        for &w in rest {
+            phrase.push(w);
+            if !MODIFIERS.contains(&w) {
+                break;
+            }
+        }
+    }
+    Some(phrase.join(" ").to_uppercase())
 }
+
+/// Words between the verb and the kind of object (`CREATE OR REPLACE
+/// FUNCTION`, `CREATE UNIQUE INDEX`, `ALTER DEFAULT PRIVILEGES`).
+const MODIFIERS: &[&str] = &[
+    "or",
+    "replace",
+    "unique",
+    "temp",
+    "temporary",
+    "unlogged",
+    "materialized",
+    "foreign",
+    "event",
+    "default",
+    "constraint",
+    "recursive",
+    "trusted",
+    "procedural",
+    "global",
+    "local",
+];
 
 fn is_ddl(verb: &str, next: Option<&str>) -> bool {
     match verb {
@@ -204,6 +267,13 @@ const CREATE_KINDS: &[&str] = &[
     "collation",
     "server",
     "statistics",
+    "global",
+    "local",
+    "recursive",
+    "trusted",
+    "procedural",
+    "language",
+    "conversion",
 ];
 
 const ALTER_KINDS: &[&str] = &[
@@ -237,177 +307,6 @@ const ALTER_KINDS: &[&str] = &[
     "collation",
 ];
 
-fn phrase(verb: &str, next: Option<&str>) -> String {
-    match next {
-        Some(n) if verb != "truncate" && verb != "grant" && verb != "revoke" => {
-            format!("{} {}", verb.to_uppercase(), n.to_uppercase())
-        }
-        _ => verb.to_uppercase(),
-    }
-}
-
-#[derive(Debug, PartialEq)]
-enum Kind {
-    /// A keyword or identifier, lowercased unless quoted.
-    Word(String),
-    /// A string constant's text.
-    Str(String),
-    Semi,
-    Punct(u8),
-}
-
-struct Tok {
-    kind: Kind,
-    start: usize,
-    end: usize,
-}
-
-/// Splits a PL/pgSQL body into words, strings and punctuation, skipping
-/// comments. Every step moves forward, so it ends on any input.
-fn tokens(body: &str) -> Vec<Tok> {
-    let b = body.as_bytes();
-    let at = |i: usize| b.get(i).copied();
-    let text = |s: usize, e: usize| body.get(s..e).unwrap_or_default().to_string();
-    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80;
-    let mut out = Vec::new();
-    let mut i = 0;
-    while let Some(c) = at(i) {
-        let start = i;
-        match c {
-            c if c.is_ascii_whitespace() => i += 1,
-            b'-' if at(i + 1) == Some(b'-') => {
-                while at(i).is_some_and(|c| c != b'\n') {
-                    i += 1;
-                }
-            }
-            b'/' if at(i + 1) == Some(b'*') => {
-                let mut depth = 0usize;
-                while let Some(c) = at(i) {
-                    if c == b'/' && at(i + 1) == Some(b'*') {
-                        depth += 1;
-                        i += 2;
-                    } else if c == b'*' && at(i + 1) == Some(b'/') {
-                        depth = depth.saturating_sub(1);
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
-            b'\'' => {
-                let escapes = out.last().is_some_and(|t: &Tok| {
-                    t.end == start && matches!(&t.kind, Kind::Word(w) if w == "e")
-                });
-                if escapes {
-                    out.pop();
-                }
-                let (content, end) = quoted(body, i + 1, b'\'', escapes);
-                out.push(Tok {
-                    kind: Kind::Str(content),
-                    start,
-                    end,
-                });
-                i = end;
-            }
-            b'"' => {
-                let (content, end) = quoted(body, i + 1, b'"', false);
-                out.push(Tok {
-                    kind: Kind::Word(content),
-                    start,
-                    end,
-                });
-                i = end;
-            }
-            b'$' => {
-                let tag_end = (i + 1..b.len())
-                    .find(|&j| at(j).is_some_and(|c| !(c.is_ascii_alphanumeric() || c == b'_')));
-                match tag_end.filter(|&j| at(j) == Some(b'$')) {
-                    Some(j) if !at(i + 1).is_some_and(|c| c.is_ascii_digit()) => {
-                        let tag = text(i, j + 1);
-                        let from = j + 1;
-                        let close = body.get(from..).and_then(|rest| rest.find(&tag));
-                        let (content_end, end) = match close {
-                            Some(k) => (from + k, from + k + tag.len()),
-                            None => (b.len(), b.len()),
-                        };
-                        out.push(Tok {
-                            kind: Kind::Str(text(from, content_end)),
-                            start,
-                            end,
-                        });
-                        i = end;
-                    }
-                    _ => {
-                        out.push(Tok {
-                            kind: Kind::Punct(c),
-                            start,
-                            end: i + 1,
-                        });
-                        i += 1;
-                    }
-                }
-            }
-            c if is_word(c) => {
-                while at(i).is_some_and(is_word) {
-                    i += 1;
-                }
-                out.push(Tok {
-                    kind: Kind::Word(text(start, i).to_lowercase()),
-                    start,
-                    end: i,
-                });
-            }
-            b';' => {
-                out.push(Tok {
-                    kind: Kind::Semi,
-                    start,
-                    end: i + 1,
-                });
-                i += 1;
-            }
-            c => {
-                out.push(Tok {
-                    kind: Kind::Punct(c),
-                    start,
-                    end: i + 1,
-                });
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
-/// The text of a quoted token whose content starts at `from`, with doubled
-/// quotes (and, for E'' strings, backslash escapes) undone; and the byte
-/// after the closing quote (the end of the body if it never closes).
-fn quoted(body: &str, from: usize, quote: u8, backslash: bool) -> (String, usize) {
-    let b = body.as_bytes();
-    let mut i = from;
-    let mut content = Vec::new();
-    while let Some(&c) = b.get(i) {
-        if backslash && c == b'\\' {
-            // \n, \t, ... are white space between words; others stand for themselves.
-            content.extend(b.get(i + 1).map(|&e| match e {
-                b'n' | b't' | b'r' | b'b' | b'f' => b' ',
-                e => e,
-            }));
-            i += 2;
-        } else if c == quote && b.get(i + 1) == Some(&quote) {
-            content.push(quote);
-            i += 2;
-        } else if c == quote {
-            return (String::from_utf8_lossy(&content).into_owned(), i + 1);
-        } else {
-            content.push(c);
-            i += 1;
-        }
-    }
-    (String::from_utf8_lossy(&content).into_owned(), b.len())
-}
 
 #[cfg(test)]
 mod tests {
@@ -418,6 +317,10 @@ mod tests {
 
     fn phrase(body: &str) -> Option<(String, bool)> {
         first_ddl(body).map(|f| (f.phrase, f.dynamic))
+    }
+
+    fn place(body: &str) -> Option<&str> {
+        first_ddl(body).and_then(|f| body.get(f.start..f.end))
     }
 
     #[test]
@@ -498,7 +401,7 @@ mod tests {
     #[test]
     fn strings_and_comments() {
         assert_eq!(
-            phrase("begin sql := 'ALTER TABLE ' || t; execute sql; end"),
+            phrase("declare sql text; t text := 'x'; begin sql := 'ALTER TABLE ' || t; execute sql; end"),
             Some(("ALTER TABLE".into(), true))
         );
         assert_eq!(
@@ -515,7 +418,44 @@ mod tests {
         );
         assert_eq!(phrase("begin raise notice 'drop table %', t; end"), None);
         assert_eq!(phrase("begin execute 'select 1'; end"), None);
-        assert_eq!(phrase("begin x := $1; end"), None);
+        assert_eq!(phrase("declare x text; begin x := 'drop table t'; end"), None);
+    }
+
+    #[test]
+    fn the_kind_of_ddl_is_named_whole() {
+        for (body, kind) in [
+            ("begin create or replace function f() returns int language sql as 'select 1'; end", "CREATE OR REPLACE FUNCTION"),
+            ("begin create foreign table f (id int) server s; end", "CREATE FOREIGN TABLE"),
+            ("begin create unique index i on t (a); end", "CREATE UNIQUE INDEX"),
+            ("begin alter default privileges grant select on tables to anon; end", "ALTER DEFAULT PRIVILEGES"),
+            ("begin create materialized view v as select 1; end", "CREATE MATERIALIZED VIEW"),
+        ] {
+            assert_eq!(phrase(body), Some((kind.to_string(), false)), "{body}");
+        }
+    }
+
+    #[test]
+    fn variables_of_types_in_any_schema() {
+        assert_eq!(
+            phrase("declare m app.mood; u auth.users; begin if m is null then create table t (id int); end if; end"),
+            Some(("CREATE TABLE".into(), false))
+        );
+    }
+
+    #[test]
+    fn points_at_the_statement_or_the_execute_string() {
+        let body = "begin\n  if true then\n    alter table t add column n int;\n  end if;\nend";
+        assert_eq!(place(body), Some("alter table t add column n int"));
+        let body = "declare s text := 'app';\nbegin\n  for r in 1..2 loop\n    execute format('create index on %I.t (n)', s);\n  end loop;\nend";
+        assert_eq!(phrase(body), Some(("CREATE INDEX".into(), true)));
+        assert_eq!(place(body), Some("format('create index on %I.t (n)', s)"));
+        // The first in the text, whatever branch the parser lists first.
+        let body = "begin\n  if true then\n    drop view v;\n  else\n    alter table t add column n int;\n  end if;\nend";
+        assert_eq!(phrase(body), Some(("DROP VIEW".into(), false)));
+        // The same text earlier in the body is not taken for it.
+        let body = "begin\n  raise notice 'drop table t';\n  if true then drop table t; end if;\nend";
+        assert_eq!(place(body), Some("drop table t"));
+        assert_eq!(first_ddl(body).map(|f| f.start), body.rfind("drop table t"));
     }
 
     #[test]

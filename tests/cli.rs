@@ -205,10 +205,21 @@ fn json_has_the_published_shape() {
             "files",
             "findings",
             "not_analyzed",
+            "rules",
             "runner",
             "skipped_files",
             "statements"
         ]
+    );
+    assert_eq!(
+        v["summary"]["rules"],
+        serde_json::json!([{
+            "rule": "table-without-primary-key",
+            "severity": "warning",
+            "count": 1,
+            "fixable": 0,
+            "title": "Table without a primary key"
+        }])
     );
     assert_eq!(v["summary"]["runner"], "plain");
     assert_eq!(v["summary"]["skipped_files"], serde_json::json!([]));

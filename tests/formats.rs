@@ -365,3 +365,150 @@ fn audit_findings_without_a_file_render_in_every_format() {
     // Without a span the message is hashed: the same finding, the same fingerprint.
     assert_eq!(gitlab[0]["fingerprint"], report.fingerprints()[0].as_str());
 }
+
+/// The fixture with extra arguments, from the crate root.
+fn fixture_with(args: &[&str]) -> String {
+    let mut all = vec!["lint"];
+    all.extend_from_slice(args);
+    all.extend(["--select", SELECT, FIXTURE]);
+    let o = pgvet(Path::new(env!("CARGO_MANIFEST_DIR")), &all);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    text(&o)
+}
+
+#[test]
+fn concise_snapshot() {
+    insta::assert_snapshot!(fixture("concise", true));
+}
+
+#[test]
+fn statistics_snapshot() {
+    let human = fixture_with(&["--statistics"]);
+    // The same table and closing lines in both formats, and no frame.
+    assert_eq!(
+        human,
+        fixture_with(&["--statistics", "--format", "concise"])
+    );
+    assert!(!human.contains("-->"), "{human}");
+    insta::assert_snapshot!(human);
+}
+
+#[test]
+fn human_output_ends_with_the_table_the_summary_and_the_hint() {
+    let out = fixture("human", true);
+    let frames = out.rfind("help:").expect("a finding's help line");
+    let table = out.find("Findings by rule:\n").expect("the table");
+    let summary = out.find(" findings (").expect("the summary line");
+    let hint = out
+        .find("hint: `pgvet fix` writes a migration for")
+        .expect("the hint");
+    assert!(frames < table && table < summary && summary < hint, "{out}");
+    // 13 findings: too few for the baseline hint.
+    assert!(out.ends_with("(review it before you apply it)\n"), "{out}");
+}
+
+/// Severity of each line of concise output.
+fn severities(out: &str) -> Vec<(String, &str)> {
+    out.lines()
+        .filter_map(|l| {
+            let (place, rest) = l.split_once(": ")?;
+            let sev = rest.split('[').next()?;
+            matches!(sev, "error" | "warning" | "info").then(|| (place.to_string(), sev))
+        })
+        .collect()
+}
+
+#[test]
+fn sort_by_severity_puts_errors_first_and_keeps_file_order_within() {
+    let rank = |s: &str| match s {
+        "error" => 0,
+        "warning" => 1,
+        _ => 2,
+    };
+    let file_order = fixture_with(&["--format", "concise"]);
+    let severity_order = fixture_with(&["--format", "concise", "--sort", "severity"]);
+    let by_file = severities(&file_order);
+    let by_severity = severities(&severity_order);
+    assert_eq!(by_file.len(), by_severity.len());
+    // The default is by file: severities are mixed there.
+    assert!(by_file.windows(2).any(|w| rank(w[0].1) > rank(w[1].1)));
+    assert!(by_severity.windows(2).all(|w| rank(w[0].1) <= rank(w[1].1)));
+    for sev in ["error", "warning", "info"] {
+        let keep = |v: &[(String, &str)]| {
+            v.iter()
+                .filter(|(_, s)| *s == sev)
+                .map(|(p, _)| p.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keep(&by_file), keep(&by_severity), "{sev}");
+    }
+    // The human frames follow the same order.
+    let human = fixture_with(&["--sort", "severity"]);
+    let first_info = human.find("info[").expect("an info finding");
+    assert!(human.rfind("error[").expect("an error finding") < first_info);
+}
+
+#[test]
+fn hint_names_only_what_applies() {
+    let d = tempfile::tempdir().unwrap();
+    // One warning that `pgvet fix` cannot fix: no hint.
+    write(d.path(), "m/001_a.sql", "create table public.t (n int);\n");
+    let o = pgvet(
+        d.path(),
+        &["lint", "--select", "table-without-primary-key", "m"],
+    );
+    assert!(!text(&o).contains("hint:"), "{}", text(&o));
+    // Many findings: the baseline, until one is in use.
+    let many: String = (0..25)
+        .map(|i| format!("create table public.t{i} (n int);\n"))
+        .collect();
+    write(d.path(), "m/001_a.sql", &many);
+    let o = pgvet(
+        d.path(),
+        &["lint", "--select", "table-without-primary-key", "m"],
+    );
+    let out = text(&o);
+    assert!(
+        out.contains(
+            "hint: to adopt pgvet without fixing everything first, `pgvet baseline write`"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("pgvet fix"), "{out}");
+    let o = pgvet(
+        d.path(),
+        &[
+            "baseline",
+            "write",
+            "--select",
+            "table-without-primary-key",
+            "m",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    write(d.path(), "m/002_b.sql", "create table public.u (n int);\n");
+    let o = pgvet(
+        d.path(),
+        &[
+            "lint",
+            "--select",
+            "table-without-primary-key",
+            "--baseline",
+            "pgvet-baseline.json",
+            "m",
+        ],
+    );
+    let out = text(&o);
+    assert!(out.contains("1 finding"), "{out}");
+    assert!(!out.contains("hint:"), "{out}");
+}

@@ -199,10 +199,18 @@ impl ConnectionArgs {
 /// Options of every command that reports findings.
 #[derive(clap::Args)]
 pub struct CommonArgs {
-    /// Output: human, json, sarif (code scanning), github (workflow
-    /// annotations) or gitlab (Code Quality).
+    /// Output: human, concise (a line per finding), json, sarif (code
+    /// scanning), github (workflow annotations) or gitlab (Code Quality).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Human and concise output: print only the findings counted by rule
+    /// (severity, count, how many `pgvet fix` fixes, title) and the summary.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Human and concise output: the order of the findings, by file and
+    /// position, or by severity (errors first; by file within each).
+    #[arg(long, value_enum, default_value_t = Sort::File)]
+    pub sort: Sort,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub fail_on: FailOn,
@@ -224,10 +232,17 @@ pub struct CommonArgs {
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
+    Concise,
     Json,
     Sarif,
     Github,
     Gitlab,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Sort {
+    File,
+    Severity,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

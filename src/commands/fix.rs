@@ -27,6 +27,8 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let common = CommonArgs {
         format: Format::Human,
+        statistics: false,
+        sort: super::Sort::File,
         fail_on: FailOn::Never,
         select: Vec::new(),
         ignore: Vec::new(),

@@ -48,9 +48,18 @@ pub fn load_config(common: &CommonArgs, cwd: &std::path::Path) -> Result<Config>
 
 /// Prints the report; the outcome follows from its errors and findings.
 pub fn finish(report: &report::Report, common: &CommonArgs) -> Result<Outcome> {
+    let view = report::human::View {
+        color: use_color(),
+        order: match common.sort {
+            Sort::File => report::human::Order::File,
+            Sort::Severity => report::human::Order::Severity,
+        },
+        statistics: common.statistics,
+    };
     let out = match common.format {
         Format::Json => report::json::render(report),
-        Format::Human => report::human::render(report, use_color()),
+        Format::Human => report::human::render_view(report, &view),
+        Format::Concise => report::concise::render(report, &view),
         Format::Sarif => report::sarif::render(report),
         Format::Github => report::github::render(report),
         Format::Gitlab => report::gitlab::render(report),

@@ -39,6 +39,13 @@ pub const CHANGED: &str = "drift-changed";
 pub const UNAPPLIED: &str = "drift-unapplied";
 pub const UNKNOWN_MIGRATION: &str = "drift-unknown-migration";
 
+/// The one-line title of a kind of drift finding (`drift-extra`: "an
+/// object in the database that no migration makes").
+pub fn title(id: &str) -> Option<&'static str> {
+    let first = explain(id)?.lines().next()?;
+    first.split_once(" \u{2014} ").map(|(_, title)| title)
+}
+
 /// What each kind of `pgvet drift` finding means, for `pgvet explain`
 /// (drift findings come from the comparison, not from a rule).
 pub fn explain(id: &str) -> Option<&'static str> {

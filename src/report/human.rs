@@ -4,10 +4,53 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use super::{Finding, Report, Severity, SourceFile};
 
-/// Renders the report. `color` chooses ANSI styling (the caller decides from
-/// the terminal and NO_COLOR).
+/// How human (and concise) output is laid out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct View {
+    /// ANSI styling (the caller decides from the terminal and NO_COLOR).
+    pub color: bool,
+    pub order: Order,
+    /// Only the findings-by-rule table and the summary (`--statistics`).
+    pub statistics: bool,
+}
+
+/// The order findings are printed in (`--sort`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    /// By file, then position: the order a reader fixes a file in.
+    #[default]
+    File,
+    /// Errors first, then warnings, then info; by file within each.
+    Severity,
+}
+
+impl View {
+    /// The findings in this view's order.
+    pub fn ordered<'a>(&self, report: &'a Report) -> Vec<&'a Finding> {
+        let mut findings: Vec<&Finding> = report.findings.iter().collect();
+        if self.order == Order::Severity {
+            // Stable: the file order holds within a severity.
+            findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        }
+        findings
+    }
+}
+
+/// Renders the report with the default view; `color` chooses ANSI styling.
 pub fn render(report: &Report, color: bool) -> String {
-    let renderer = if color {
+    render_view(
+        report,
+        &View {
+            color,
+            ..View::default()
+        },
+    )
+}
+
+/// Renders the report: a frame per finding (or only the table of findings
+/// by rule, with `statistics`), the table, the summary line and notes.
+pub fn render_view(report: &Report, view: &View) -> String {
+    let renderer = if view.color {
         Renderer::styled()
     } else {
         Renderer::plain()
@@ -27,11 +70,25 @@ pub fn render(report: &Report, color: bool) -> String {
         );
         out.push_str("\n\n");
     }
-    for f in &report.findings {
-        out.push_str(&render_finding(&renderer, f, report));
-        out.push_str("\n\n");
+    if !view.statistics {
+        for f in view.ordered(report) {
+            out.push_str(&render_finding(&renderer, f, report));
+            out.push_str("\n\n");
+        }
     }
-    out.push_str(&summary_line(report));
+    let table = super::statistics::table(report);
+    if !table.is_empty() {
+        out.push_str(&table);
+        out.push('\n');
+    }
+    out.push_str(&closing_notes(report));
+    out
+}
+
+/// The summary line, then the notes on what was not analyzed or not
+/// replayed, the filters applied, and the next step.
+pub fn closing_notes(report: &Report) -> String {
+    let mut out = summary_line(report);
     out.push('\n');
     out.push_str(&not_analyzed_note(report));
     out.push_str(&skipped_note(report));
@@ -41,7 +98,46 @@ pub fn render(report: &Report, color: bool) -> String {
     if let Some(baseline) = &report.baseline {
         out.push_str(&baseline.human_note());
     }
+    out.push_str(&next_step_hint(report));
     out
+}
+
+/// With this many findings or more, a first run on an existing project is
+/// pointed to the baseline.
+const MANY: usize = 20;
+
+/// One line naming the next step: `pgvet fix` for the findings it can fix,
+/// and on a run with many findings, the baseline that adopts pgvet on an
+/// existing project without fixing everything first.
+fn next_step_hint(report: &Report) -> String {
+    let fixable = report
+        .findings
+        .iter()
+        .filter(|f| f.remedy.is_some())
+        .count();
+    let lint = report.database.is_none();
+    let fix = match (fixable, lint) {
+        (0, _) => None,
+        (n, true) => Some(format!(
+            "`pgvet fix` writes a migration for {} (review it before you apply it)",
+            plural(n, "fixable finding")
+        )),
+        (n, false) => Some(format!(
+            "`pgvet fix --db URL` prints the SQL for {} (review it before you run it)",
+            plural(n, "fixable finding")
+        )),
+    };
+    let adopt = (lint && report.baseline.is_none() && report.findings.len() >= MANY).then(|| {
+        format!(
+            "to adopt pgvet without fixing everything first, `pgvet baseline write` records today's findings and `pgvet lint --baseline {}` then reports only new ones",
+            crate::workflow::baseline::FILE_NAME
+        )
+    });
+    match (fix, adopt) {
+        (None, None) => String::new(),
+        (Some(one), None) | (None, Some(one)) => format!("hint: {one}\n"),
+        (Some(fix), Some(adopt)) => format!("hint: {fix}; {adopt}\n"),
+    }
 }
 
 fn level(sev: Severity) -> Level<'static> {

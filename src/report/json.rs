@@ -11,7 +11,7 @@ struct JsonReport<'a> {
     errors: &'a [InputError],
     /// What pgvet could not analyze (`crate::passes::coverage`); always present.
     not_analyzed: &'a [crate::findings::gap::Gap],
-    summary: &'a Summary,
+    summary: JsonSummary<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<&'a crate::findings::baseline::Applied>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -21,13 +21,25 @@ struct JsonReport<'a> {
     database: Option<&'a str>,
 }
 
+/// The summary, with the findings counted by rule (added in version 1;
+/// the shape only grows).
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    #[serde(flatten)]
+    summary: &'a Summary,
+    rules: Vec<super::statistics::RuleCount>,
+}
+
 pub fn render(report: &Report) -> String {
     let doc = JsonReport {
         version: 1,
         findings: &report.findings,
         errors: &report.errors,
         not_analyzed: &report.not_analyzed,
-        summary: &report.summary,
+        summary: JsonSummary {
+            summary: &report.summary,
+            rules: super::statistics::by_rule(&report.findings),
+        },
         baseline: report.baseline.as_ref(),
         changed: report.changed.as_ref(),
         database: report.database.as_deref(),

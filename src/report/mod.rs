@@ -1,11 +1,13 @@
 //! Formatters: each turns a finished `findings::Report` into one output
 //! format. They read the report and never change it.
 
+pub mod concise;
 pub mod github;
 pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod sarif;
+pub mod statistics;
 
 pub use crate::findings::{Finding, InputError, Location, Report, Severity, SourceFile, Summary};
 

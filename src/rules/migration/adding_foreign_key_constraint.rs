@@ -17,7 +17,10 @@ impl StatementRule for AddingForeignKeyConstraint {
                 let referenced = c
                     .pktable
                     .as_ref()
-                    .map(|rv| format!(" and `{}`", cx.table(rv).name))
+                    .map(|rv| cx.table(rv).name)
+                // A key that references its own table blocks writes to one table.
+                .filter(|referenced| *referenced != table.name)
+                .map(|referenced| format!(" and `{referenced}`"))
                     .unwrap_or_default();
                 let message = format!(
                     "adding {what} to `{}` checks every row while writes to `{}`{referenced} are blocked",
@@ -69,6 +72,19 @@ mod tests {
                 && out.contains("[public.t]"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn a_key_to_its_own_table_names_it_once() {
+        let out = files(&[
+            ("1.sql", CREATE),
+            (
+                "2.sql",
+                "alter table public.t add constraint t_parent_fkey foreign key (p) references public.t (id);",
+            ),
+        ])
+        .fires(RULE);
+        assert!(out.contains("while writes to `public.t` are blocked"), "{out}");
     }
 
     #[test]

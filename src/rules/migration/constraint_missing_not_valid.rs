@@ -47,7 +47,10 @@ fn added_without_not_valid(cx: &mut StmtCtx<'_>, table: &TableRef, c: &pb::Const
             let referenced = c
                 .pktable
                 .as_ref()
-                .map(|rv| format!(" and `{}`", cx.table(rv).name))
+                .map(|rv| cx.table(rv).name)
+                // A key that references its own table blocks writes to one table.
+                .filter(|referenced| *referenced != table.name)
+                .map(|referenced| format!(" and `{referenced}`"))
                 .unwrap_or_default();
             format!(
                 "adding {} to `{}` without NOT VALID checks every row while writes to `{}`{referenced} are blocked",
@@ -140,6 +143,19 @@ mod tests {
             out.contains("`public.t` and `public.parent` are blocked"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn foreign_key_to_its_own_table_names_it_once() {
+        let out = files(&[
+            ("1.sql", CREATE),
+            (
+                "2.sql",
+                "alter table public.t add constraint t_p_fkey foreign key (p) references public.t (id);",
+            ),
+        ])
+        .fires(RULE);
+        assert!(out.contains("while writes to `public.t` are blocked"), "{out}");
     }
 
     #[test]

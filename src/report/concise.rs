@@ -1,0 +1,48 @@
+//! Concise output: one line per finding, `file:line:col: severity[rule] message`,
+//! then the summary line (`--format concise`).
+
+use super::human::{closing_notes, View};
+use super::{Finding, Report};
+
+pub fn render(report: &Report, view: &View) -> String {
+    let mut out = String::new();
+    for e in &report.errors {
+        let position = match (e.line, e.column) {
+            (Some(l), Some(c)) => format!(":{l}:{c}"),
+            (Some(l), None) => format!(":{l}"),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "{}{position}: error[input] {}\n",
+            e.file, e.message
+        ));
+    }
+    if view.statistics {
+        out.push_str(&super::statistics::table(report));
+    } else {
+        for f in view.ordered(report) {
+            out.push_str(&line(f));
+            out.push('\n');
+        }
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&closing_notes(report));
+    out
+}
+
+/// `file:line:col: severity[rule] message`; a finding without a place in a
+/// file (an audit's) names its object instead.
+pub fn line(f: &Finding) -> String {
+    let place = match &f.location {
+        Some(l) => format!("{}:{}:{}", l.file, l.line, l.column),
+        None => f.object.clone(),
+    };
+    format!(
+        "{place}: {}[{}] {}",
+        f.severity.as_str(),
+        f.rule,
+        f.message.replace('\n', " ")
+    )
+}

@@ -69,6 +69,15 @@ pub struct InputError {
 }
 
 impl InputError {
+    /// `file:line:col`, `file:line` or `file`, as much as is known.
+    pub fn place(&self) -> String {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{}:{l}:{c}", self.file),
+            (Some(l), None) => format!("{}:{l}", self.file),
+            _ => self.file.clone(),
+        }
+    }
+
     pub fn file(path: &Path, message: String) -> Self {
         InputError {
             file: path.display().to_string(),

@@ -7,15 +7,7 @@ use super::{Finding, Report};
 pub fn render(report: &Report, view: &View) -> String {
     let mut out = String::new();
     for e in &report.errors {
-        let position = match (e.line, e.column) {
-            (Some(l), Some(c)) => format!(":{l}:{c}"),
-            (Some(l), None) => format!(":{l}"),
-            _ => String::new(),
-        };
-        out.push_str(&format!(
-            "{}{position}: error[input] {}\n",
-            e.file, e.message
-        ));
+        out.push_str(&format!("{}: error[input] {}\n", e.place(), e.message));
     }
     if view.statistics {
         out.push_str(&super::statistics::table(report));

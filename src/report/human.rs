@@ -57,12 +57,7 @@ pub fn render_view(report: &Report, view: &View) -> String {
     };
     let mut out = String::new();
     for e in &report.errors {
-        let position = match (e.line, e.column) {
-            (Some(l), Some(c)) => format!(":{l}:{c}"),
-            (Some(l), None) => format!(":{l}"),
-            _ => String::new(),
-        };
-        let title = format!("{}{}: {}", e.file, position, e.message);
+        let title = format!("{}: {}", e.place(), e.message);
         out.push_str(
             &renderer
                 .render(&[Group::with_title(Level::ERROR.primary_title(title))])

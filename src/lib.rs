@@ -369,6 +369,7 @@ fn lint_sources_here(
     };
     findings.extend(passes::psql::findings(&sources, cfg));
     suppressions.apply(&mut findings, &sources, cfg);
+    passes::overlap::drop_covered(&mut findings);
     let file_index = |e: &InputError| {
         sources
             .iter()

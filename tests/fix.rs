@@ -36,6 +36,7 @@ fn options() -> FixOptions {
         transaction: pgvet::config::TransactionMode::PerFile,
         runner: None,
         rules: Vec::new(),
+        unsafe_fixes: true,
     }
 }
 
@@ -217,30 +218,17 @@ fn audit(cluster: &Cluster, db: &str, exposed_schemas: &[String]) -> Report {
     report
 }
 
-/// One proof on a real database: the migrations in `dir` applied, then the
-/// fix `pgvet fix` writes (from the files, or from the database with
-/// `live`) applied with psql, then an audit. `exposed` are the schemas the
-/// API serves; other than `public`, they reach `pgvet fix` through pgvet.yaml.
-fn live_round(
+/// Runs `pgvet fix` with `extra` arguments on the migrations in `dir` (a
+/// copy, in a Supabase project), or with `live` on database `db`; returns
+/// the project (kept until the files are applied) and the files written.
+fn write_fix(
     cluster: &Cluster,
     db: &str,
     dir: &Path,
     live: bool,
     exposed: &[String],
-) -> Vec<String> {
-    cluster.sql(
-        "postgres",
-        &format!("create database {db} template baseline_tpl"),
-    );
-    for file in sql_files(dir) {
-        cluster.apply(db, &file);
-    }
-    let before = audit(cluster, db, exposed);
-    let plan = fix::plan(
-        &before.findings,
-        before.catalog.as_ref().unwrap(),
-        &options(),
-    );
+    extra: &[&str],
+) -> (tempfile::TempDir, Vec<PathBuf>) {
     let project = tempfile::tempdir().unwrap();
     // A Supabase project, as the seeds are: supabase/config.toml says so.
     let out_dir = project.path().join("supabase").join("migrations");
@@ -266,6 +254,7 @@ fn live_round(
         let url = cluster.socket_url(db);
         let fix_file = fix_file.display().to_string();
         let mut args = vec!["fix", "--db", &url, "--sslmode", "disable", "-o", &fix_file];
+        args.extend(extra);
         args.extend(&config);
         pgvet(&args)
     } else {
@@ -275,6 +264,7 @@ fn live_round(
         }
         let out_dir = out_dir.display().to_string();
         let mut args = vec!["fix", &out_dir];
+        args.extend(extra);
         args.extend(&config);
         pgvet(&args)
     };
@@ -288,6 +278,34 @@ fn live_round(
             .collect()
     };
     assert!(!written.is_empty(), "{db}: no fix file: {}", stderr(&out));
+    (project, written)
+}
+
+/// One proof on a real database: the migrations in `dir` applied, then the
+/// fix `pgvet fix` writes (from the files, or from the database with
+/// `live`) applied with psql, then an audit. `exposed` are the schemas the
+/// API serves; other than `public`, they reach `pgvet fix` through pgvet.yaml.
+fn live_round(
+    cluster: &Cluster,
+    db: &str,
+    dir: &Path,
+    live: bool,
+    exposed: &[String],
+) -> Vec<String> {
+    cluster.sql(
+        "postgres",
+        &format!("create database {db} template baseline_tpl"),
+    );
+    for file in sql_files(dir) {
+        cluster.apply(db, &file);
+    }
+    let before = audit(cluster, db, exposed);
+    let plan = fix::plan(
+        &before.findings,
+        before.catalog.as_ref().unwrap(),
+        &options(),
+    );
+    let (_project, written) = write_fix(cluster, db, dir, live, exposed, &["--unsafe-fixes"]);
     for file in &written {
         cluster.apply(db, file);
     }
@@ -302,27 +320,41 @@ fn live_round(
     .collect()
 }
 
-#[test]
-fn the_fix_applied_to_a_real_database_removes_what_it_fixes() {
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+/// A cluster with the Supabase baseline as a template database.
+fn cluster_with_baseline() -> Option<Cluster> {
+    let cluster = Cluster::start()?;
     cluster.create_db("baseline_tpl");
     cluster.apply("baseline_tpl", Path::new(BASELINE));
+    Some(cluster)
+}
+
+/// The broken seed fixtures PostgreSQL applies, with a name for databases.
+fn applicable_broken_fixtures() -> Vec<(String, PathBuf)> {
+    broken_fixtures()
+        .into_iter()
+        .map(|dir| {
+            let seed = dir
+                .parent()
+                .and_then(Path::file_name)
+                .unwrap()
+                .to_string_lossy()
+                .replace('-', "_");
+            (seed, dir)
+        })
+        // PostgreSQL rejects this history, as its seed documents.
+        .filter(|(seed, _)| seed != "workspace_assets")
+        .collect()
+}
+
+#[test]
+fn the_fix_applied_to_a_real_database_removes_what_it_fixes() {
+    let Some(cluster) = cluster_with_baseline() else {
+        return;
+    };
     let mut failures = Vec::new();
     let mut rounds = 0;
     let public = ["public".to_string()];
-    for dir in broken_fixtures() {
-        let seed = dir
-            .parent()
-            .and_then(Path::file_name)
-            .unwrap()
-            .to_string_lossy()
-            .replace('-', "_");
-        // PostgreSQL rejects this history, as its seed documents.
-        if seed == "workspace_assets" {
-            continue;
-        }
+    for (seed, dir) in applicable_broken_fixtures() {
         for live in [false, true] {
             let db = format!("{seed}_{}", if live { "live" } else { "files" });
             failures.extend(live_round(&cluster, &db, &dir, live, &public));
@@ -423,9 +455,21 @@ fn dry_run_prints_and_writes_nothing_and_output_writes_one_file() {
     assert!(out.status.success());
     let sql = String::from_utf8_lossy(&out.stdout);
     assert!(sql.contains("create index concurrently"), "{sql}");
+    // Enabling RLS changes access: only named, not written, without --unsafe-fixes.
+    assert!(!sql.contains("enable row level security;"), "{sql}");
     assert!(
-        sql.contains("alter table public.child enable row level security;"),
+        sql.contains("-- Not written: 2 finding(s) whose fix changes what some callers can do")
+            && sql.contains("--   would change: ")
+            && sql.contains("anon, authenticated lose all access to the rows of `public.child`"),
         "{sql}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`pgvet fix --unsafe-fixes` writes them"));
+    let out = run_in(d.path(), &["fix", "--dry-run", "--unsafe-fixes"]);
+    let unsafe_sql = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        unsafe_sql.contains("-- UNSAFE (written because of --unsafe-fixes): ")
+            && unsafe_sql.contains("alter table public.child enable row level security;"),
+        "{unsafe_sql}"
     );
     assert!(new_files(d.path()).is_empty());
     let out = run_in(d.path(), &["fix", "-o", "fix.sql"]);
@@ -474,7 +518,84 @@ fn explain_says_whether_pgvet_fix_fixes_a_rule() {
     let d = tempfile::tempdir().unwrap();
     let out = run_in(d.path(), &["explain", "fk-missing-index"]);
     assert!(String::from_utf8_lossy(&out.stdout)
-        .contains("Automatic fix (`pgvet fix`): `create index concurrently"));
+        .contains("Automatic fix (`pgvet fix`; safe: no caller's access or results change): `create index concurrently"));
+    let out = run_in(d.path(), &["explain", "rls-disabled"]);
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("Automatic fix (`pgvet fix --unsafe-fixes`; unsafe: "));
     let out = run_in(d.path(), &["explain", "free-text-enum"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Automatic fix: none"));
+}
+
+/// A database from the baseline with the migrations in `dir` applied and a
+/// row in every table (tests/sql/api_seed.sql).
+fn seeded(cluster: &Cluster, db: &str, dir: &Path) {
+    cluster.sql(
+        "postgres",
+        &format!("create database {db} template baseline_tpl"),
+    );
+    for file in sql_files(dir) {
+        cluster.apply(db, &file);
+    }
+    cluster.apply(db, Path::new("tests/sql/api_seed.sql"));
+}
+
+/// What `anon` and `authenticated` can read, write and call on `db`
+/// (tests/sql/api_probe.sql), a line each.
+fn probe(cluster: &Cluster, db: &str) -> Vec<String> {
+    let out = cluster.psql(db, &["-A", "-t", "-f", "tests/sql/api_probe.sql"]);
+    assert!(out.status.success(), "{db}: probe: {}", stderr(&out));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn safe_fixes_leave_what_the_api_roles_read_write_and_call_as_it_was() {
+    let Some(cluster) = cluster_with_baseline() else {
+        return;
+    };
+    let public = ["public".to_string()];
+    let mut changed_by_unsafe = Vec::new();
+    let mut compared = 0;
+    for (seed, dir) in applicable_broken_fixtures() {
+        let before_db = format!("{seed}_before");
+        seeded(&cluster, &before_db, &dir);
+        let before = probe(&cluster, &before_db);
+        assert!(before.len() > 20, "{seed}: {before:#?}");
+        for unsafe_fixes in [false, true] {
+            let db = format!("{seed}_{}", if unsafe_fixes { "unsafe" } else { "safe" });
+            seeded(&cluster, &db, &dir);
+            let extra: &[&str] = if unsafe_fixes {
+                &["--unsafe-fixes"]
+            } else {
+                &[]
+            };
+            let (_project, written) = write_fix(&cluster, &db, &dir, false, &public, extra);
+            for file in &written {
+                cluster.apply(&db, file);
+            }
+            let after = probe(&cluster, &db);
+            if unsafe_fixes {
+                if after != before {
+                    changed_by_unsafe.push(seed.clone());
+                }
+                continue;
+            }
+            let lost: Vec<&String> = before.iter().filter(|l| !after.contains(l)).collect();
+            let gained: Vec<&String> = after.iter().filter(|l| !before.contains(l)).collect();
+            assert!(
+                lost.is_empty() && gained.is_empty(),
+                "{seed}: the safe fixes changed what the API roles can do\nbefore: {lost:#?}\nafter: {gained:#?}"
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 4);
+    // The probe sees what enabling RLS or revoking EXECUTE changes, so the
+    // comparison above can fail.
+    assert!(
+        !changed_by_unsafe.is_empty(),
+        "no unsafe fix changed anything the probe sees"
+    );
 }

@@ -587,7 +587,7 @@ fn fix_round(fixture: &str, dir: &str) -> Result<String, String> {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&root().join(fixture), tmp.path());
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
-        .args(["fix", "--rule", "rls-disabled", dir])
+        .args(["fix", "--unsafe-fixes", "--rule", "rls-disabled", dir])
         .current_dir(tmp.path())
         .output()
         .unwrap();
@@ -687,6 +687,7 @@ fn fix_puts_concurrent_builds_where_the_runner_runs_them_outside_a_transaction()
         transaction,
         runner: Some(runner),
         rules: Vec::new(),
+        unsafe_fixes: true,
     };
     let files = |runner, transaction| {
         let o = opts(runner, transaction);

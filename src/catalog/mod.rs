@@ -162,6 +162,11 @@ pub const TABLE_PRIVILEGES: [&str; 7] = [
 ];
 
 impl Grants {
+    /// The roles that hold at least one privilege (PUBLIC as `public`).
+    pub fn holders(&self) -> impl Iterator<Item = &Ident> {
+        self.0.iter().filter(|(_, p)| !p.is_empty()).map(|(r, _)| r)
+    }
+
     /// Whether `role` holds `privilege` (upper case), itself or through PUBLIC.
     pub fn allows(&self, role: &Ident, privilege: &str) -> bool {
         let holds = |r: &Ident| self.0.get(r).is_some_and(|p| p.contains(privilege));
@@ -753,6 +758,13 @@ impl Catalog {
                 && !t.extension_owned
                 && !self.is_platform_schema(&t.name.schema)
         })
+    }
+
+    /// The user tables whose rows PostgreSQL stores itself: not foreign
+    /// tables, where a CHECK is not enforced and a foreign key or unique
+    /// index cannot be declared, so rules that ask for one skip them.
+    pub fn stored_tables(&self) -> impl Iterator<Item = &Table> {
+        self.user_tables().filter(|t| t.kind != RelKind::Foreign)
     }
 
     pub fn user_functions(&self) -> impl Iterator<Item = &Function> {

@@ -104,6 +104,12 @@ pub struct FixArgs {
     /// Fix only these rules (comma-separated ids).
     #[arg(long, value_delimiter = ',')]
     pub rule: Vec<String>,
+    /// Also write the unsafe fixes: those that change what some callers can
+    /// do (enabling row level security, revoking EXECUTE, a default that
+    /// lets an INSERT through, ...), each with a comment saying what
+    /// changes for whom.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
     /// As for `lint`: tables no migration creates exist already.
     #[arg(long)]
     pub assume_existing: bool,

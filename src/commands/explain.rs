@@ -47,7 +47,12 @@ pub fn explain(rule: &crate::rules::Rule) -> String {
         indent(&d.fix)
     ));
     s.push_str(&match crate::fix::describe(&d.id) {
-        Some(what) => format!("\nAutomatic fix (`pgvet fix`): {what}\n"),
+        Some(what) => match d.fix_applicability {
+            Some(crate::findings::remedy::Applicability::Unsafe) => format!(
+                "\nAutomatic fix (`pgvet fix --unsafe-fixes`; unsafe: it changes what some callers can do (what they read, write or call, or what a statement does), so plain `pgvet fix` does not write it): {what}\n"
+            ),
+            _ => format!("\nAutomatic fix (`pgvet fix`; safe: no caller's access or results change): {what}\n"),
+        },
         None => "\nAutomatic fix: none; `pgvet fix` leaves this to you (the change depends on what the schema means).\n".to_string(),
     });
     if !d.references.is_empty() {

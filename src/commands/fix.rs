@@ -90,6 +90,7 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
             .filter_map(|r| crate::rules::find(r))
             .map(|r| r.id().to_string())
             .collect(),
+        unsafe_fixes: args.unsafe_fixes,
     };
     let plan = fix::plan(&report.findings, catalog, &opts);
     let fixed: usize = plan.changes.iter().map(|c| c.resolves.len()).sum();
@@ -112,6 +113,12 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
             plan.skipped.len()
         ));
     }
+    if !plan.held.is_empty() {
+        summary.push(format!(
+            "{} finding(s) not fixed: their fix changes what some callers can do; `pgvet fix --unsafe-fixes` writes them, each with a comment saying what changes for whom",
+            plan.held.len()
+        ));
+    }
     let manual: usize = plan.manual.values().sum();
     if manual > 0 {
         summary.push(format!(
@@ -120,7 +127,12 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
         ));
     }
     if plan.changes.is_empty() && plan.skipped.is_empty() {
-        summary.insert(0, "nothing to fix".to_string());
+        let nothing = if plan.held.is_empty() {
+            "nothing to fix"
+        } else {
+            "nothing written: no safe fix to write"
+        };
+        summary.insert(0, nothing.to_string());
         for line in summary {
             eprintln!("pgvet: {line}");
         }

@@ -1,6 +1,35 @@
 //! A fix a rule attaches to a finding, as data: `fix` writes the SQL for it.
 
+use serde::{Deserialize, Serialize};
+
 use crate::catalog::{Function, Ident, QualifiedName, TypeName};
+
+/// Whether applying a rule's fix leaves every caller's behaviour as it was
+/// (`fix_applicability:` in the rule's YAML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// Nothing any role can read, write or call changes, and no statement
+    /// that worked stops working (an index, a pinned search_path the body
+    /// already resolves through, a per-statement `(select auth.uid())`):
+    /// `pgvet fix` writes it.
+    Safe,
+    /// It changes who can read, write or call what, or what a statement
+    /// does (enabling row level security, revoking EXECUTE, a view that
+    /// runs with the caller's rights, a default an INSERT then gets):
+    /// `pgvet fix` writes it only with `--unsafe-fixes`, with a comment
+    /// saying what changes for whom.
+    Unsafe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
 
 /// A fix a rule knows for one finding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -18,7 +18,7 @@ use crate::catalog::{
     Catalog, Function, FunctionKind, Ident, Platform, Policy, QualifiedName, TypeName,
 };
 use crate::config::TransactionMode;
-use crate::findings::remedy::Remedy;
+use crate::findings::remedy::{Applicability, Remedy};
 use crate::findings::Finding;
 use crate::rules::support::{rls, search_path as path_rule};
 use crate::sql::expr;
@@ -40,6 +40,11 @@ pub fn describe(rule: &str) -> Option<&'static str> {
     crate::rules::find(rule)?.doc.auto_fix.as_deref()
 }
 
+/// Whether `rule`'s fix is safe or unsafe (its YAML says), if it has one.
+pub fn applicability(rule: &str) -> Option<Applicability> {
+    crate::rules::find(rule)?.doc.fix_applicability
+}
+
 #[derive(Debug, Clone)]
 pub struct FixOptions {
     pub platform: Platform,
@@ -49,6 +54,9 @@ pub struct FixOptions {
     pub runner: Option<crate::source::migrations::runner::Runner>,
     /// Fix only these rules (empty: all).
     pub rules: Vec<String>,
+    /// Write the unsafe fixes too (`--unsafe-fixes`), each with a comment
+    /// saying who loses what.
+    pub unsafe_fixes: bool,
 }
 
 /// One statement of the fix and the findings it resolves.
@@ -78,6 +86,9 @@ pub struct Skipped {
 pub struct Plan {
     pub changes: Vec<Change>,
     pub skipped: Vec<Skipped>,
+    /// Findings whose fix is unsafe, not written without `--unsafe-fixes`;
+    /// `reason` says what the fix would change.
+    pub held: Vec<Skipped>,
     /// Findings of rules without an automatic fix, by rule.
     pub manual: BTreeMap<&'static str, usize>,
 }
@@ -103,17 +114,39 @@ pub fn plan(findings: &[Finding], cat: &Catalog, opts: &FixOptions) -> Plan {
     }
     let mut names = IndexNames::new(cat);
     for (remedy, found) in groups {
+        let unsafe_fix = found
+            .iter()
+            .any(|f| applicability(f.rule) != Some(Applicability::Safe));
+        let access = unsafe_fix.then(|| access_change(remedy, cat));
+        if let (Some(what), false) = (&access, opts.unsafe_fixes) {
+            plan.held.extend(found.iter().map(|f| Skipped {
+                rule: f.rule,
+                object: f.object.clone(),
+                message: f.message.clone(),
+                reason: what.clone(),
+            }));
+            continue;
+        }
         match build(remedy, cat, opts, &mut names) {
-            Ok(built) => plan.changes.push(Change {
-                fixes: found
-                    .iter()
-                    .map(|f| format!("{}: {}: {}", f.rule, f.object, f.message))
-                    .collect(),
-                resolves: found.iter().map(|f| (f.rule, f.object.clone())).collect(),
-                sql: built.sql,
-                note: built.note,
-                concurrent: built.concurrent,
-            }),
+            Ok(mut built) => {
+                if let Some(what) = access {
+                    let note = format!("UNSAFE (written because of --unsafe-fixes): {what}");
+                    built.note = Some(match built.note {
+                        Some(more) => format!("{note}\n{more}"),
+                        None => note,
+                    });
+                }
+                plan.changes.push(Change {
+                    fixes: found
+                        .iter()
+                        .map(|f| format!("{}: {}: {}", f.rule, f.object, f.message))
+                        .collect(),
+                    resolves: found.iter().map(|f| (f.rule, f.object.clone())).collect(),
+                    sql: built.sql,
+                    note: built.note,
+                    concurrent: built.concurrent,
+                })
+            }
             Err(reason) => plan.skipped.extend(found.iter().map(|f| Skipped {
                 rule: f.rule,
                 object: f.object.clone(),
@@ -123,6 +156,101 @@ pub fn plan(findings: &[Finding], cat: &Catalog, opts: &FixOptions) -> Plan {
         }
     }
     plan
+}
+
+/// What an unsafe fix changes for the roles that use the object: who
+/// loses which access, in one or two sentences for a SQL comment.
+fn access_change(remedy: &Remedy, cat: &Catalog) -> String {
+    match remedy {
+        Remedy::EnableRls { table } => {
+            let t = cat.table(table);
+            let roles = t.map(|t| rls_bound_roles(&t.grants)).unwrap_or_default();
+            let who = if roles.is_empty() {
+                "roles without BYPASSRLS".to_string()
+            } else {
+                roles.join(", ")
+            };
+            match t.map(|t| t.policies.as_slice()).unwrap_or_default() {
+                [] => format!("{who} lose all access to the rows of `{table}`: it has no policy, so none passes."),
+                policies => {
+                    let names: Vec<String> = policies.iter().map(|p| format!("`{}`", p.name)).collect();
+                    format!(
+                        "{who} then read and change only the rows of `{table}` that its policies let through ({}); today they reach every row.",
+                        names.join(", ")
+                    )
+                }
+            }
+        }
+        Remedy::RevokeExecute { function, roles, .. } => {
+            let who = role_names(roles, "every role without a grant of its own (PUBLIC)");
+            let mut what = format!("{} can no longer call `{function}`.", who.join(", "));
+            let callers = rls::policies_calling(cat, function);
+            if !callers.is_empty() {
+                let list: Vec<String> = callers
+                    .iter()
+                    .map(|(t, p)| format!("`{p}` on `{t}`"))
+                    .collect();
+                what.push_str(&format!(
+                    " Policies call it ({}): a query of those roles that reaches them fails with `permission denied for function` instead of being filtered.",
+                    list.join(", ")
+                ));
+            }
+            what
+        }
+        Remedy::SecurityInvoker { view } => {
+            let roles = cat
+                .views
+                .get(view)
+                .map(|v| rls_bound_roles(&v.grants))
+                .unwrap_or_default();
+            let who = if roles.is_empty() {
+                "its readers".to_string()
+            } else {
+                roles.join(", ")
+            };
+            format!(
+                "`{view}` then runs with the caller's rights: {who} see only the rows their own grants and the row level security of the tables it reads allow; today they see what its owner sees."
+            )
+        }
+        Remedy::DefaultNow { table, column } => format!(
+            "an INSERT into `{table}` that leaves `{column}` out gets the current time instead of failing on NOT NULL."
+        ),
+        Remedy::IndexForeignKey { table, .. }
+        | Remedy::DropIndex { table, .. }
+        | Remedy::WrapPolicyCalls { table, .. }
+        | Remedy::ResetOption { table, .. } => {
+            format!("it changes how `{table}` is stored or checked, not who can use it.")
+        }
+        Remedy::PinSearchPath { function, .. } => {
+            format!("names in `{function}` resolve through the pinned search_path, not the caller's.")
+        }
+    }
+}
+
+/// The roles holding a privilege in `grants` that row level security
+/// applies to: not the platform's roles that bypass it.
+fn rls_bound_roles(grants: &crate::catalog::Grants) -> Vec<String> {
+    let roles: Vec<Ident> = grants
+        .holders()
+        .filter(|r| !matches!(r.as_str(), "service_role" | "postgres" | "supabase_admin"))
+        .cloned()
+        .collect();
+    role_names(&roles, "PUBLIC")
+}
+
+/// Role names as SQL writes them, with PUBLIC (the pseudo-role the model
+/// spells `public`) written as `public_as`.
+fn role_names(roles: &[Ident], public_as: &str) -> Vec<String> {
+    roles
+        .iter()
+        .map(|r| {
+            if r.as_str() == "public" {
+                public_as.to_string()
+            } else {
+                r.to_string()
+            }
+        })
+        .collect()
 }
 
 struct Built {
@@ -228,16 +356,7 @@ fn build(
             roles,
         } => {
             let f = find_function(cat, function, args)?;
-            let who: Vec<String> = roles
-                .iter()
-                .map(|r| {
-                    if r.as_str() == "public" {
-                        "public".to_string()
-                    } else {
-                        r.to_string()
-                    }
-                })
-                .collect();
+            let who = role_names(roles, "public");
             Ok(Built::plain(format!(
                 "revoke execute on {} {} from {};",
                 routine_keyword(f),
@@ -454,7 +573,9 @@ pub fn render(plan: &Plan, opts: &FixOptions, header: &str) -> Vec<String> {
                 changes.iter().partition(|c| !c.concurrent);
             write_changes(&mut text, &first);
             if !rest.is_empty() {
-                if !outside {
+                if runner == Runner::Supabase && run.runs_outside {
+                    let _ = writeln!(text, "{SUPABASE_CONCURRENTLY}");
+                } else if !outside {
                     let _ = writeln!(
                         text,
                         "-- CONCURRENTLY builds and drops take no long lock, but cannot run inside a\n-- transaction block: apply them outside one.\n"
@@ -464,12 +585,23 @@ pub fn render(plan: &Plan, opts: &FixOptions, header: &str) -> Vec<String> {
             }
             if i == 0 {
                 write_skipped(&mut text, plan);
+                write_held(&mut text, plan);
             }
             text.push_str(&down_marker(runner));
             text
         })
         .collect()
 }
+
+/// Which Supabase CLI runs CONCURRENTLY outside a migration file's
+/// transaction (supabase/cli pull requests #5671, in v2.109.0, and #6276).
+const SUPABASE_CONCURRENTLY: &str = "-- CONCURRENTLY builds and drops take no long lock, but cannot run inside a
+-- transaction block. The Supabase CLI runs CREATE INDEX CONCURRENTLY outside
+-- this file's transaction from v2.109.0 (older versions stop with `cannot be
+-- executed within a pipeline`), and DROP INDEX CONCURRENTLY only in versions
+-- released after v2.111.0 (supabase/cli#6276). With an older CLI, run these
+-- statements by hand, outside a transaction.
+";
 
 /// Whether the runner can be told, in the file, to run it outside a
 /// transaction (and is, when `outside`).
@@ -533,17 +665,32 @@ fn write_changes(out: &mut String, changes: &[&Change]) {
 }
 
 fn write_skipped(out: &mut String, plan: &Plan) {
-    if plan.skipped.is_empty() {
-        return;
-    }
-    let _ = writeln!(
-        out,
+    let title = format!(
         "-- Not fixed here: {} finding(s) whose usual fix is not safe for this schema.",
         plan.skipped.len()
     );
-    for s in &plan.skipped {
+    write_left_out(out, &title, &plan.skipped, "why");
+}
+
+/// The unsafe fixes left out, for the reviewer: what each would change.
+fn write_held(out: &mut String, plan: &Plan) {
+    let title = format!(
+        "-- Not written: {} finding(s) whose fix changes what some callers can do;\n-- `pgvet fix --unsafe-fixes` writes them, each with this comment.",
+        plan.held.len()
+    );
+    write_left_out(out, &title, &plan.held, "would change");
+}
+
+/// A commented list of findings the file does not fix, each with `label`
+/// and its reason.
+fn write_left_out(out: &mut String, title: &str, list: &[Skipped], label: &str) {
+    if list.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{title}");
+    for s in list {
         let _ = writeln!(out, "-- {}: {}: {}", s.rule, s.object, s.message);
-        let _ = writeln!(out, "--   why: {}", s.reason);
+        let _ = writeln!(out, "--   {label}: {}", s.reason);
     }
     out.push('\n');
 }

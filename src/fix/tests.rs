@@ -24,6 +24,7 @@ fn options() -> FixOptions {
         transaction: TransactionMode::PerFile,
         runner: None,
         rules: Vec::new(),
+        unsafe_fixes: true,
     }
 }
 
@@ -269,4 +270,104 @@ fn per_file_transactions_put_concurrent_statements_in_a_file_of_their_own() {
     ));
     // Supabase runs CONCURRENTLY outside its per-file transaction: one file.
     assert_eq!(render(&p, &options(), "-- fix").len(), 1);
+}
+
+#[test]
+fn unsafe_fixes_are_held_back_unless_asked_for_and_say_what_changes() {
+    let sql = "create table public.notes (id bigint primary key, user_id uuid);\n\
+               alter table public.notes enable row level security;\n\
+               create function public.is_owner(u uuid) returns boolean language sql security definer\n\
+                 set search_path = '' as $$ select u = auth.uid() $$;\n\
+               create policy notes_own on public.notes for select to authenticated using (public.is_owner(user_id));\n\
+               create table public.open (id bigint primary key);\n";
+    let report = lint(sql);
+    let cat = report.catalog.as_ref().expect("catalog kept");
+    let safe_only = FixOptions {
+        unsafe_fixes: false,
+        ..options()
+    };
+    let held = plan(&report.findings, cat, &safe_only);
+    assert!(held.changes.is_empty(), "{:?}", sql_of(&held));
+    let reason = |rule: &str| {
+        held.held
+            .iter()
+            .find(|s| s.rule == rule)
+            .map(|s| s.reason.clone())
+            .unwrap_or_else(|| panic!("{rule} not held: {:#?}", held.held))
+    };
+    let revoke = reason("security-definer-executable-by-public");
+    assert!(
+        revoke.contains("can no longer call `public.is_owner`")
+            && revoke.contains("Policies call it (`notes_own` on `public.notes`)")
+            && revoke.contains("permission denied for function"),
+        "{revoke}"
+    );
+    assert!(
+        reason("rls-disabled").contains("lose all access to the rows of `public.open`"),
+        "{:#?}",
+        held.held
+    );
+    let text = render(&held, &safe_only, "-- fix").concat();
+    assert!(text.contains("-- Not written: "), "{text}");
+    assert!(!text.contains("revoke execute"), "{text}");
+
+    let written = plan(&report.findings, cat, &options());
+    assert!(written.held.is_empty());
+    let revoke = written
+        .changes
+        .iter()
+        .find(|c| {
+            c.sql
+                .starts_with("revoke execute on function public.is_owner(uuid)")
+        })
+        .expect("revoke written");
+    assert!(revoke.note.as_deref().is_some_and(|n| n
+        .starts_with("UNSAFE (written because of --unsafe-fixes): ")
+        && n.contains("Policies call it")));
+}
+
+#[test]
+fn safe_fixes_are_written_without_asking() {
+    let sql = format!(
+        "{SCHEMA}create table app.p (id bigint primary key);\n\
+         create table app.c (id bigint primary key, p_id bigint references app.p (id));\n"
+    );
+    let report = lint(&sql);
+    let cat = report.catalog.as_ref().expect("catalog kept");
+    let safe_only = FixOptions {
+        unsafe_fixes: false,
+        ..options()
+    };
+    let p = plan(&report.findings, cat, &safe_only);
+    assert!(p.held.is_empty(), "{:#?}", p.held);
+    assert_eq!(
+        sql_of(&p),
+        vec!["create index concurrently if not exists idx_c_p_id on app.c (p_id);"]
+    );
+    assert!(p.changes.iter().all(|c| c.note.is_none()));
+}
+
+#[test]
+fn a_supabase_fix_says_which_cli_runs_concurrently_outside_the_transaction() {
+    use crate::source::migrations::runner::Runner;
+    let sql = format!(
+        "{SCHEMA}create table app.p (id bigint primary key);\n\
+         create table app.c (id bigint primary key, p_id bigint references app.p (id) on delete cascade);\n"
+    );
+    let report = lint(&sql);
+    let cat = report.catalog.as_ref().expect("catalog kept");
+    let supabase = FixOptions {
+        runner: Some(Runner::Supabase),
+        ..options()
+    };
+    let p = plan(&report.findings, cat, &supabase);
+    let files = render(&p, &supabase, "-- fix");
+    assert_eq!(files.len(), 1, "{files:#?}");
+    let text = files.concat();
+    assert!(
+        text.contains("from v2.109.0") && text.contains("supabase/cli#6276"),
+        "{text}"
+    );
+    // A plain folder says nothing about the Supabase CLI.
+    assert!(!render(&p, &options(), "-- fix").concat().contains("v2.109.0"));
 }

@@ -105,21 +105,35 @@ const MANY: usize = 20;
 /// and on a run with many findings, the baseline that adopts pgvet on an
 /// existing project without fixing everything first.
 fn next_step_hint(report: &Report) -> String {
-    let fixable = report
-        .findings
-        .iter()
-        .filter(|f| f.remedy.is_some())
-        .count();
+    let (safe, unsafe_fixes) = super::statistics::fixable(&report.findings);
     let lint = report.database.is_none();
-    let fix = match (fixable, lint) {
-        (0, _) => None,
-        (n, true) => Some(format!(
-            "`pgvet fix` writes a migration for {} (review it before you apply it)",
+    let command = if lint {
+        "pgvet fix"
+    } else {
+        "pgvet fix --db URL"
+    };
+    let writes = if lint {
+        "writes a migration for"
+    } else {
+        "prints the SQL for"
+    };
+    let unsafe_part = |n: usize| {
+        format!("`{command} --unsafe-fixes` adds {n} more that change what some callers can do")
+    };
+    let fix = match (safe, unsafe_fixes) {
+        (0, 0) => None,
+        (0, n) => Some(format!(
+            "`{command} --unsafe-fixes` {writes} {}, each changing what some callers can do (review each)",
             plural(n, "fixable finding")
         )),
-        (n, false) => Some(format!(
-            "`pgvet fix --db URL` prints the SQL for {} (review it before you run it)",
+        (n, 0) => Some(format!(
+            "`{command}` {writes} {} (review it before you apply it)",
             plural(n, "fixable finding")
+        )),
+        (n, m) => Some(format!(
+            "`{command}` {writes} {} (review it before you apply it); {}",
+            plural(n, "fixable finding"),
+            unsafe_part(m)
         )),
     };
     let adopt = (lint && report.baseline.is_none() && report.findings.len() >= MANY).then(|| {

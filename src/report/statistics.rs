@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::{Finding, Report, Severity};
+use crate::findings::remedy::Applicability;
 
 /// The findings of one rule at one severity (a rule whose findings are
 /// weighed, such as a lock on a large table or an empty one, can have two
@@ -13,8 +14,12 @@ pub struct RuleCount {
     pub rule: &'static str,
     pub severity: Severity,
     pub count: usize,
-    /// How many of them `pgvet fix` writes a change for.
+    /// How many of them have an automatic fix.
     pub fixable: usize,
+    /// Whether that fix is safe (`pgvet fix` writes it) or unsafe (only
+    /// with `--unsafe-fixes`); absent for a rule without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applicability: Option<Applicability>,
     /// The rule's one-line title.
     pub title: String,
 }
@@ -36,6 +41,7 @@ pub fn by_rule(findings: &[Finding]) -> Vec<RuleCount> {
                 severity: f.severity,
                 count: 1,
                 fixable: usize::from(f.remedy.is_some()),
+                applicability: crate::fix::applicability(f.rule),
                 title: title(f.rule),
             }),
         }
@@ -65,6 +71,18 @@ fn title(rule: &str) -> String {
     }
 }
 
+/// The findings with an automatic fix: (safe ones, unsafe ones).
+pub fn fixable(findings: &[Finding]) -> (usize, usize) {
+    let mut counts = (0, 0);
+    for f in findings.iter().filter(|f| f.remedy.is_some()) {
+        match crate::fix::applicability(f.rule) {
+            Some(Applicability::Safe) => counts.0 += 1,
+            _ => counts.1 += 1,
+        }
+    }
+    counts
+}
+
 /// The table, one row per rule and severity:
 /// `  12  warning  fk-missing-index  (12 fixable)  Foreign key without an index`.
 pub fn table(report: &Report) -> String {
@@ -74,10 +92,16 @@ pub fn table(report: &Report) -> String {
     }
     let fixable: Vec<String> = rows
         .iter()
-        .map(|r| match r.fixable {
-            0 => String::new(),
-            n if n == r.count => "fixable".to_string(),
-            n => format!("{n} fixable"),
+        .map(|r| {
+            let kind = match r.applicability {
+                Some(Applicability::Unsafe) => "unsafe fix",
+                _ => "fixable",
+            };
+            match r.fixable {
+                0 => String::new(),
+                n if n == r.count => kind.to_string(),
+                n => format!("{n} {kind}"),
+            }
         })
         .collect();
     let count_w = rows

@@ -84,6 +84,9 @@ pub struct RuleDoc {
     /// only rules whose findings carry a `Remedy` have it.
     #[serde(default)]
     pub auto_fix: Option<String>,
+    /// Whether that fix is safe or unsafe; every rule with `auto_fix` says.
+    #[serde(default)]
+    pub fix_applicability: Option<crate::findings::remedy::Applicability>,
     #[serde(default)]
     pub references: Vec<String>,
     #[serde(default)]
@@ -94,6 +97,10 @@ pub struct RuleDoc {
     /// (`exposed_schemas` in pgvet.yaml).
     #[serde(default)]
     pub exposed_schemas: Option<Vec<String>>,
+    /// Rules whose finding at the same place and object says less than
+    /// this rule's: when both fire there, only this one is reported.
+    #[serde(default)]
+    pub covers: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -189,10 +196,12 @@ fn broken_doc(entry: &RuleEntry, error: &str) -> RuleDoc {
         good: String::new(),
         fix: String::new(),
         auto_fix: None,
+        fix_applicability: None,
         references: Vec::new(),
         related: BTreeMap::new(),
         aliases: Vec::new(),
         exposed_schemas: None,
+        covers: Vec::new(),
     }
 }
 
@@ -956,6 +965,85 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::example_sources;
+
+    #[test]
+    fn rules_that_ask_for_a_constraint_skip_foreign_tables() {
+        const RULES: [&str; 9] = [
+            "check-nonnegative",
+            "check-state-timestamp",
+            "check-temporal-order",
+            "free-text-enum",
+            "missing-foreign-key",
+            "timestamp-nullable",
+            "unbounded-text",
+            "updated-at-without-trigger",
+            "fk-type-mismatch",
+        ];
+        let columns = "(id uuid, user_id uuid, team_id text, price numeric, starts_at timestamptz, ends_at timestamptz, \
+                       status text, body text, is_done boolean, done_at timestamptz, \
+                       created_at timestamptz, updated_at timestamptz)";
+        let fired = |relation: &str| -> Vec<&'static str> {
+            let sql = format!(
+                "create table public.users (id uuid primary key);\n\
+                 create table public.teams (id uuid primary key);\n\
+                 create foreign data wrapper w;\ncreate server s foreign data wrapper w;\n\
+                 {relation} {columns}{};\n",
+                if relation.contains("foreign") {
+                    " server s"
+                } else {
+                    ""
+                }
+            );
+            let report = crate::lint_sources(
+                vec![("test.sql".to_string(), sql)],
+                &crate::config::Config::default(),
+                &crate::test_support::supabase(),
+            );
+            assert!(report.errors.is_empty(), "{:?}", report.errors);
+            let mut rules: Vec<&'static str> = report
+                .findings
+                .iter()
+                .filter(|f| f.object == "public.t" && RULES.contains(&f.rule))
+                .map(|f| f.rule)
+                .collect();
+            rules.sort_unstable();
+            rules.dedup();
+            rules
+        };
+        // The same columns in a plain table: each of these rules has something to say.
+        assert_eq!(
+            fired("create table public.t").len(),
+            RULES.len(),
+            "{:?}",
+            fired("create table public.t")
+        );
+        assert_eq!(fired("create foreign table public.t"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn covered_rules_exist() {
+        for r in super::all() {
+            for c in &r.doc.covers {
+                assert!(
+                    super::find(c).is_some(),
+                    "{}: covers unknown rule {c}",
+                    r.id()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_rule_with_a_fix_says_whether_it_is_safe() {
+        for r in super::all() {
+            assert_eq!(
+                r.doc.auto_fix.is_some(),
+                r.doc.fix_applicability.is_some(),
+                "{}: `auto_fix` and `fix_applicability` go together",
+                r.id()
+            );
+        }
+    }
 
     #[test]
     fn an_example_is_one_file_unless_it_names_files() {

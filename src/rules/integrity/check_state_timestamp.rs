@@ -70,7 +70,7 @@ impl SchemaRule for CheckStateTimestamp {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let opts: Options = cx.options();
         let cat = cx.catalog;
-        for table in cat.user_tables() {
+        for table in cat.stored_tables() {
             for (flag, at) in opts.pairs_in(table) {
                 let (Some(f), Some(t)) = (column(table, &flag), column(table, &at)) else {
                     continue;

@@ -90,7 +90,7 @@ impl SchemaRule for CheckTemporalOrder {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let opts: Options = cx.options();
         let cat = cx.catalog;
-        for table in cat.user_tables() {
+        for table in cat.stored_tables() {
             for (earlier, later) in opts.pairs_in(table) {
                 let (Some(a), Some(b)) = (column(table, &earlier), column(table, &later)) else {
                     continue;

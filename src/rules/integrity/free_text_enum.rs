@@ -64,7 +64,7 @@ impl SchemaRule for FreeTextEnum {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let opts: Options = cx.options();
         let cat = cx.catalog;
-        for table in cat.user_tables() {
+        for table in cat.stored_tables() {
             for col in &table.columns {
                 let name = col.name.as_str();
                 let ty = column_type(cat, col);

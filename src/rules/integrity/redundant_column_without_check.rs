@@ -74,7 +74,7 @@ fn tied(table: &Table, a: &Ident, b: &Ident) -> bool {
 impl SchemaRule for RedundantColumnWithoutCheck {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let mut found = Vec::new();
-        for table in cx.catalog.user_tables() {
+        for table in cx.catalog.stored_tables() {
             let refs: Vec<Reference> = foreign_keys(table)
                 .filter_map(|(con, fk)| match fk.columns.as_slice() {
                     [column] => target_column(cx, fk).map(|col| Reference {

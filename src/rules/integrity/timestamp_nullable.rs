@@ -32,7 +32,7 @@ impl SchemaRule for TimestampNullable {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let opts: Options = cx.options();
         let cat = cx.catalog;
-        for table in cat.user_tables() {
+        for table in cat.stored_tables() {
             for col in table.columns.iter().filter(|c| !c.generated) {
                 let name = col.name.as_str();
                 let problem = if opts.names.iter().any(|n| n == name) {

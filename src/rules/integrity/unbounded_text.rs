@@ -71,7 +71,7 @@ impl SchemaRule for UnboundedText {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let opts: Options = cx.options();
         let cat = cx.catalog;
-        for table in cat.user_tables().filter(|t| cat.is_exposed(&t.name.schema)) {
+        for table in cat.stored_tables().filter(|t| cat.is_exposed(&t.name.schema)) {
             for col in &table.columns {
                 let name = col.name.as_str();
                 let ty = column_type(cat, col);

@@ -33,7 +33,7 @@ impl SchemaRule for UpdatedAtWithoutTrigger {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let opts: Options = cx.options();
         let cat = cx.catalog;
-        for table in cat.user_tables() {
+        for table in cat.stored_tables() {
             for col in table.columns.iter().filter(|c| !c.generated) {
                 let name = col.name.as_str();
                 if !opts.columns.iter().any(|c| c == name) {

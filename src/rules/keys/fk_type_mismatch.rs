@@ -13,7 +13,7 @@ pub struct FkTypeMismatch;
 impl SchemaRule for FkTypeMismatch {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let cat = cx.catalog;
-        for table in cat.user_tables() {
+        for table in cat.stored_tables() {
             for (con, fk) in foreign_keys(table) {
                 // An unknown parent or column is undefined-object's and undefined-column's.
                 let Some(parent) = cat.table(&fk.ref_table) else {
@@ -79,6 +79,27 @@ mod tests {
     use crate::rules::testing::{fires, quiet};
 
     const ID: &str = "fk-type-mismatch";
+
+    #[test]
+    fn columns_named_like_a_key_that_are_not_references_are_quiet() {
+        // The chat seed's shape still fires: text pointing at uuid keys.
+        fires(
+            ID,
+            "create table public.channels (id uuid primary key);\ncreate table public.videos (id uuid primary key, channel_id text);",
+        );
+        // An outside system's id, which the parent keeps too.
+        quiet(
+            ID,
+            "create table public.stripe_accounts (id uuid primary key, stripe_account_id text unique);\n\
+             create table public.payouts (id uuid primary key, stripe_account_id text not null);",
+        );
+        // The row's own identifier, generated.
+        quiet(
+            ID,
+            "create table public.inboxes (id bigint primary key);\n\
+             create table public.mail (id bigint primary key, inbox_id text not null default md5(random()::text));",
+        );
+    }
 
     #[test]
     fn integer_to_bigint_fires_at_the_references_clause() {

@@ -10,7 +10,7 @@ pub struct MissingForeignKey;
 impl SchemaRule for MissingForeignKey {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let cat = cx.catalog;
-        for table in cat.user_tables() {
+        for table in cat.stored_tables() {
             for col in &table.columns {
                 let is_own_key =
                     primary_key(table).is_some_and(|pk| pk == std::slice::from_ref(&col.name));
@@ -46,6 +46,25 @@ mod tests {
     use crate::rules::testing::{fires, quiet};
 
     const ID: &str = "missing-foreign-key";
+
+    #[test]
+    fn natural_keys_and_generated_identifiers_are_quiet() {
+        quiet(
+            ID,
+            "create table public.spans (id uuid primary key, span_id text not null unique);\n\
+             create table public.events (id uuid primary key, span_id text not null);",
+        );
+        quiet(
+            ID,
+            "create table public.inboxes (id uuid primary key);\n\
+             create table public.aliases (id uuid primary key, inbox_id uuid not null default gen_random_uuid());",
+        );
+        fires(
+            ID,
+            "create table public.inboxes (id uuid primary key);\n\
+             create table public.aliases (id uuid primary key, inbox_id uuid not null);",
+        );
+    }
 
     #[test]
     fn job_id_without_reference_fires_at_the_column() {

@@ -72,7 +72,34 @@ pub fn covered_by_fk(table: &Table, column: &Ident) -> bool {
 /// own schema first, then among the project's tables in other schemas (used
 /// only when that finds exactly one). Tables without a single-column primary
 /// key are not candidates.
+///
+/// Two shapes say the column is not a reference to that key, and give
+/// None: a default that computes a value (`inbox_id uuid default
+/// gen_random_uuid()` is the row's own identifier), and a parent with a
+/// column of the same name and type (`stripe_account_id text` beside
+/// `stripe_accounts.stripe_account_id text`: the column holds that natural
+/// key, an outside system's id, not the parent's primary key).
 pub fn implied_parent<'a>(
+    cat: &'a Catalog,
+    table: &Table,
+    col: &Column,
+) -> Option<(&'a Table, &'a Column)> {
+    if col
+        .default
+        .as_ref()
+        .is_some_and(|d| !crate::sql::expr::calls(&d.node()).is_empty())
+    {
+        return None;
+    }
+    let (parent, pk) = named_parent(cat, table, col)?;
+    let natural = column(parent, &col.name).is_some_and(|same| {
+        same.name != pk.name && same_key_type(key_type(cat, same), key_type(cat, col))
+    });
+    (!natural).then_some((parent, pk))
+}
+
+/// [`implied_parent`] by name alone.
+fn named_parent<'a>(
     cat: &'a Catalog,
     table: &Table,
     col: &Column,

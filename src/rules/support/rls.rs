@@ -56,6 +56,27 @@ pub fn node_span(
     })
 }
 
+/// The policies whose condition calls `function` by name, as (table,
+/// policy); the names resolve as the policy was written (`policy_search_path`).
+pub fn policies_calling(cat: &Catalog, function: &QualifiedName) -> Vec<(QualifiedName, Ident)> {
+    let path = policy_search_path();
+    let mut out = Vec::new();
+    for t in cat.tables.values() {
+        for p in user_policies(t) {
+            let calls = conditions(p).iter().any(|(_, cond, _)| {
+                expr::calls(cond).iter().any(|(_, schema, name)| {
+                    resolve::function(cat, &path, schema.as_deref(), name)
+                        .is_ok_and(|qn| &qn == function)
+                })
+            });
+            if calls {
+                out.push((t.name.clone(), p.name.clone()));
+            }
+        }
+    }
+    out
+}
+
 /// Policies written by the migrations (not the platform's own).
 pub fn user_policies(table: &Table) -> impl Iterator<Item = &Policy> {
     table.policies.iter().filter(|p| !p.origin.is_baseline())

@@ -595,7 +595,8 @@ pub fn render(plan: &Plan, opts: &FixOptions, header: &str) -> Vec<String> {
 
 /// Which Supabase CLI runs CONCURRENTLY outside a migration file's
 /// transaction (supabase/cli pull requests #5671, in v2.109.0, and #6276).
-const SUPABASE_CONCURRENTLY: &str = "-- CONCURRENTLY builds and drops take no long lock, but cannot run inside a
+const SUPABASE_CONCURRENTLY: &str =
+    "-- CONCURRENTLY builds and drops take no long lock, but cannot run inside a
 -- transaction block. The Supabase CLI runs CREATE INDEX CONCURRENTLY outside
 -- this file's transaction from v2.109.0 (older versions stop with `cannot be
 -- executed within a pipeline`), and DROP INDEX CONCURRENTLY only in versions

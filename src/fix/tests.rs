@@ -369,5 +369,7 @@ fn a_supabase_fix_says_which_cli_runs_concurrently_outside_the_transaction() {
         "{text}"
     );
     // A plain folder says nothing about the Supabase CLI.
-    assert!(!render(&p, &options(), "-- fix").concat().contains("v2.109.0"));
+    assert!(!render(&p, &options(), "-- fix")
+        .concat()
+        .contains("v2.109.0"));
 }

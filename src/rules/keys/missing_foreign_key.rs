@@ -64,6 +64,13 @@ mod tests {
             "create table public.inboxes (id uuid primary key);\n\
              create table public.aliases (id uuid primary key, inbox_id uuid not null);",
         );
+        // A default that looks the value up still makes a reference.
+        fires(
+            ID,
+            "create table public.tenants (id uuid primary key);\n\
+             create function public.my_tenant() returns uuid language sql stable as $$ select null::uuid $$;\n\
+             create table public.docs (id uuid primary key, tenant_id uuid default public.my_tenant());",
+        );
     }
 
     #[test]

@@ -74,7 +74,7 @@ pub fn covered_by_fk(table: &Table, column: &Ident) -> bool {
 /// key are not candidates.
 ///
 /// Two shapes say the column is not a reference to that key, and give
-/// None: a default that computes a value (`inbox_id uuid default
+/// None: a default that makes a fresh value (`inbox_id uuid default
 /// gen_random_uuid()` is the row's own identifier), and a parent with a
 /// column of the same name and type (`stripe_account_id text` beside
 /// `stripe_accounts.stripe_account_id text`: the column holds that natural
@@ -87,7 +87,7 @@ pub fn implied_parent<'a>(
     if col
         .default
         .as_ref()
-        .is_some_and(|d| !crate::sql::expr::calls(&d.node()).is_empty())
+        .is_some_and(|d| generates_values(&d.node()))
     {
         return None;
     }
@@ -96,6 +96,30 @@ pub fn implied_parent<'a>(
         same.name != pk.name && same_key_type(key_type(cat, same), key_type(cat, col))
     });
     (!natural).then_some((parent, pk))
+}
+
+/// Whether a default makes a fresh value for each row (a random uuid, a
+/// sequence, a random string): the column is the row's own identifier.
+/// A default that looks a value up (`get_user_tenant_id()`) is not one.
+fn generates_values(default: &pg_query::protobuf::Node) -> bool {
+    const GENERATORS: [&str; 13] = [
+        "gen_random_uuid",
+        "uuid_generate_v1",
+        "uuid_generate_v1mc",
+        "uuid_generate_v4",
+        "uuid_generate_v7",
+        "uuidv4",
+        "uuidv7",
+        "gen_random_bytes",
+        "random",
+        "nextval",
+        "nanoid",
+        "gen_ulid",
+        "generate_ulid",
+    ];
+    crate::sql::expr::calls(default)
+        .iter()
+        .any(|(_, _, name)| GENERATORS.contains(&name.as_str()))
 }
 
 /// [`implied_parent`] by name alone.

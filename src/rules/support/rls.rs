@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use pg_query::protobuf::{self as pb, KeywordKind, Node, SubLinkType, Token};
+use pg_query::protobuf::{self as pb, Node, SubLinkType};
 use pg_query::{NodeEnum, NodeRef};
 
 use crate::catalog::{
@@ -193,101 +193,56 @@ pub struct BodyRefs {
     pub tables: Vec<(Option<String>, String)>,
 }
 
-/// Function calls and tables in a function body. SQL bodies are parsed;
-/// PL/pgSQL bodies (and SQL that does not parse) are scanned with
-/// PostgreSQL's scanner: a name followed by `(` is a call, a name after
-/// `FROM` or `JOIN` a table. The scan can mistake a CTE for a table; a table
-/// only counts when the catalog has it.
+/// Function calls and tables in a function body, read from PostgreSQL's
+/// parse trees: an SQL body parsed as SQL, a PL/pgSQL body through the
+/// PL/pgSQL parser (`catalog::body`, parsed once per function), each SQL
+/// statement and expression in it parsed as SQL. A body that does not
+/// parse names nothing here (`body-not-analyzed` and the coverage account
+/// report it). A CTE's name can be taken for a table; a table only counts
+/// when the catalog has it.
 pub fn body_refs(f: &Function) -> BodyRefs {
-    let Some(body) = f.body.as_deref() else {
-        return BodyRefs::default();
+    let mut refs = BodyRefs::default();
+    let mut add = |node: &NodeEnum| {
+        for n in ast::descendants(node) {
+            match n {
+                NodeRef::FuncCall(c) => refs.calls.extend(expr::call_name(c)),
+                NodeRef::RangeVar(rv) => refs.tables.push(ast::range_var_name(rv)),
+                _ => {}
+            }
+        }
     };
-    if f.language.as_str() == "sql" {
-        if let Ok(parsed) = pg_query::parse(body, pg_query::ParserOptions::default()) {
-            let mut refs = BodyRefs::default();
-            for raw in &parsed.protobuf.stmts {
-                let Some(node) = raw.stmt.as_ref().and_then(|s| s.node.as_ref()) else {
-                    continue;
-                };
-                for n in ast::descendants(node) {
-                    match n {
-                        NodeRef::FuncCall(c) => refs.calls.extend(expr::call_name(c)),
-                        NodeRef::RangeVar(rv) => refs.tables.push(ast::range_var_name(rv)),
-                        _ => {}
+    match crate::catalog::body::parse(f) {
+        Some(Ok(body)) => {
+            // A text is an SQL statement, an expression, or an assignment
+            // (`x := value`), which the parser keeps whole.
+            for text in body.sql_texts() {
+                let node = crate::sql::plpgsql::sql_statement(text)
+                    .or_else(|| expr::parse(text).and_then(|e| e.node))
+                    .or_else(|| {
+                        let value = crate::sql::plpgsql::assignment_value(text);
+                        expr::parse(value).and_then(|e| e.node)
+                    });
+                if let Some(node) = node {
+                    add(&node);
+                }
+            }
+        }
+        Some(Err(_)) => {}
+        None if f.language.as_str() == "sql" => {
+            let Some(body) = f.body.as_deref() else {
+                return refs;
+            };
+            if let Ok(parsed) = pg_query::parse(body, pg_query::ParserOptions::default()) {
+                for raw in &parsed.protobuf.stmts {
+                    if let Some(node) = raw.stmt.as_ref().and_then(|s| s.node.as_ref()) {
+                        add(node);
                     }
                 }
             }
-            return refs;
         }
-    }
-    scan_refs(body)
-}
-
-fn scan_refs(body: &str) -> BodyRefs {
-    let mut refs = BodyRefs::default();
-    let Ok(tokens) = pg_query::scan_tokens(body) else {
-        return refs;
-    };
-    let toks: Vec<(Token, bool, &str)> = tokens
-        .iter()
-        .filter_map(|t| {
-            let kind = Token::try_from(t.token).ok()?;
-            let keyword = KeywordKind::try_from(t.keyword_kind).ok()?;
-            let text = body.get(usize::try_from(t.start).ok()?..usize::try_from(t.end).ok()?)?;
-            let is_name = kind == Token::Ident
-                || matches!(
-                    keyword,
-                    KeywordKind::UnreservedKeyword
-                        | KeywordKind::ColNameKeyword
-                        | KeywordKind::TypeFuncNameKeyword
-                );
-            (!matches!(kind, Token::SqlComment | Token::CComment)).then_some((kind, is_name, text))
-        })
-        .collect();
-    let mut i = 0;
-    while i < toks.len() {
-        let Some(&(_, true, _)) = toks.get(i) else {
-            i += 1;
-            continue;
-        };
-        let mut parts = Vec::new();
-        let mut j = i;
-        while let Some(&(_, true, text)) = toks.get(j) {
-            parts.push(fold(text));
-            if matches!(toks.get(j + 1), Some((Token::Ascii46, _, _))) {
-                j += 2;
-            } else {
-                j += 1;
-                break;
-            }
-        }
-        let name = match parts.as_slice() {
-            [n] => Some((None, n.clone())),
-            [.., s, n] => Some((Some(s.clone()), n.clone())),
-            [] => None,
-        };
-        let after_from = i
-            .checked_sub(1)
-            .and_then(|p| toks.get(p))
-            .is_some_and(|(k, _, _)| matches!(k, Token::From | Token::Join));
-        if let Some(name) = name {
-            if matches!(toks.get(j), Some((Token::Ascii40, _, _))) {
-                refs.calls.push(name);
-            } else if after_from {
-                refs.tables.push(name);
-            }
-        }
-        i = j.max(i + 1);
+        None => {}
     }
     refs
-}
-
-/// An identifier as PostgreSQL folds it: quoted kept, unquoted lowercased.
-fn fold(text: &str) -> String {
-    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        Some(quoted) => quoted.replace("\"\"", "\""),
-        None => text.to_ascii_lowercase(),
-    }
 }
 
 /// Whether calling `f` reads the request (one of [`is_request_function`]),
@@ -384,20 +339,59 @@ mod tests {
         }
     }
 
-    #[test]
-    fn scans_plpgsql_bodies() {
-        let refs = scan_refs(
-            "begin\n  perform public.touch(1);\n  if exists (select 1 from members m join \"Teams\" t on true) then return auth.role(); end if;\nend",
-        );
-        let calls: Vec<String> = refs
-            .calls
-            .iter()
+    fn function(sql: &str) -> Function {
+        let (stmts, errors) = crate::sql::split::parse_file(crate::catalog::FileId(0), sql);
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut r = crate::replay::Replayer::new(crate::catalog::baseline::catalog(
+            crate::catalog::Platform::Supabase,
+        ));
+        r.start_file();
+        for s in &stmts {
+            r.apply(s);
+        }
+        r.catalog.functions[&QualifiedName::new("public", "f")][0].clone()
+    }
+
+    fn names(list: &[(Option<String>, String)]) -> Vec<String> {
+        list.iter()
             .map(|(s, n)| format!("{}.{n}", s.clone().unwrap_or_default()))
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn reads_plpgsql_bodies_through_the_parser() {
+        let f = function(
+            "create function public.f() returns text language plpgsql as $$\n\
+             declare r text := public.pick(1);\n\
+             begin\n\
+               perform public.touch(1);\n\
+               if exists (select 1 from members m join \"Teams\" t on true) and public.ok() then\n\
+                 return auth.role();\n\
+               end if;\n\
+               r := lower(r);\n\
+               -- a comment naming fake.call() is not a call\n\
+               return r;\n\
+             end $$;",
+        );
+        let refs = body_refs(&f);
+        let calls = names(&refs.calls);
         assert!(calls.contains(&"public.touch".to_string()), "{calls:?}");
+        assert!(calls.contains(&"public.ok".to_string()), "{calls:?}");
         assert!(calls.contains(&"auth.role".to_string()), "{calls:?}");
+        assert!(calls.contains(&"public.pick".to_string()), "{calls:?}");
+        assert!(calls.contains(&".lower".to_string()), "{calls:?}");
+        assert!(!calls.iter().any(|c| c.contains("fake")), "{calls:?}");
         let tables: Vec<&str> = refs.tables.iter().map(|(_, n)| n.as_str()).collect();
         assert_eq!(tables, ["members", "Teams"]);
+    }
+
+    #[test]
+    fn a_body_that_does_not_parse_names_nothing() {
+        let f = function(
+            "create function public.f() returns int language plpgsql as $$ begin retrun public.g(); end $$;",
+        );
+        let refs = body_refs(&f);
+        assert!(refs.calls.is_empty() && refs.tables.is_empty());
     }
 
     #[test]

@@ -45,6 +45,9 @@ use sql::split;
 pub struct Settings {
     pub platform: Platform,
     pub exposed_schemas: Vec<String>,
+    /// The exposed schemas come from a config (pgvet.yaml, or Supabase's
+    /// config.toml), not from the platform's default.
+    pub exposed_configured: bool,
     /// How the migration tool wraps each file (config, else by platform)
     /// when its runner does not say.
     pub transaction: config::TransactionMode,
@@ -57,12 +60,13 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Settings for `platform` with `public` exposed and the platform's
+    /// Settings for `platform` with its default exposed schemas and
     /// transaction mode, as when no config says otherwise.
     pub fn for_platform(platform: Platform) -> Settings {
         Settings {
             platform,
-            exposed_schemas: vec!["public".to_string()],
+            exposed_schemas: platform.default_exposed_schemas(),
+            exposed_configured: false,
             transaction: default_transaction(platform),
             runner: None,
             live_tables: None,
@@ -87,8 +91,15 @@ impl Settings {
         let mut settings = Settings::for_platform(Platform::Supabase);
         if let Some(schemas) = &rule.doc.exposed_schemas {
             settings.exposed_schemas.clone_from(schemas);
+            settings.exposed_configured = true;
         }
         settings
+    }
+
+    /// The exposed schemas for a live read: the configured ones, or None
+    /// for the default of the platform the database turns out to be.
+    pub fn exposed_for_live(&self) -> Option<Vec<String>> {
+        self.exposed_configured.then(|| self.exposed_schemas.clone())
     }
 
     /// Config wins; otherwise a Supabase `config.toml` near the migrations or
@@ -102,18 +113,15 @@ impl Settings {
         } else {
             Platform::Postgres
         });
-        let exposed_schemas = cfg
-            .exposed_schemas
-            .clone()
-            .or_else(|| {
-                supabase_config
-                    .as_deref()
-                    .and_then(config::supabase_api_schemas)
-            })
-            .unwrap_or_else(|| vec!["public".to_string()]);
+        let configured = cfg.exposed_schemas.clone().or_else(|| {
+            supabase_config
+                .as_deref()
+                .and_then(config::supabase_api_schemas)
+        });
         Settings {
             platform,
-            exposed_schemas,
+            exposed_configured: configured.is_some(),
+            exposed_schemas: configured.unwrap_or_else(|| platform.default_exposed_schemas()),
             transaction: cfg.transaction.unwrap_or(default_transaction(platform)),
             runner: cfg.runner,
             live_tables: None,

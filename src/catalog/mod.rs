@@ -51,6 +51,18 @@ pub enum Platform {
     Postgres,
 }
 
+impl Platform {
+    /// The schemas an HTTP API serves when no config names them: Supabase's
+    /// Data API serves `public`; a plain PostgreSQL project has no such API
+    /// unless `exposed_schemas` says so (a PostgREST or pg_graphql setup).
+    pub fn default_exposed_schemas(self) -> Vec<String> {
+        match self {
+            Platform::Supabase => vec!["public".to_string()],
+            Platform::Postgres => Vec::new(),
+        }
+    }
+}
+
 /// A parsed SQL expression (policy condition, CHECK, index predicate,
 /// default) or a view's query.
 ///

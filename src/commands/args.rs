@@ -178,7 +178,7 @@ impl ConnectionArgs {
         &self,
         db: Option<String>,
         cfg: &Config,
-        exposed_schemas: Vec<String>,
+        exposed_schemas: Option<Vec<String>>,
     ) -> Result<crate::source::live::LiveOptions> {
         use crate::source::live::{ConnectOptions, LiveOptions, SslMode};
         let sslmode = match &self.sslmode {

@@ -11,7 +11,7 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     let settings = crate::Settings::resolve(&cfg, &[], &cwd);
     let mut opts = args
         .connection
-        .options(args.db.clone(), &cfg, settings.exposed_schemas)?;
+        .options(args.db.clone(), &cfg, settings.exposed_for_live())?;
     opts.schemas = (!args.schemas.is_empty()).then(|| args.schemas.clone());
     let report = crate::audit(&opts, &cfg)?;
     finish(&report, &args.common)

@@ -13,7 +13,7 @@ pub fn run(args: DriftArgs) -> Result<Outcome> {
     let settings = crate::Settings::resolve(&cfg, &paths, &cwd);
     let opts = args
         .connection
-        .options(args.db.clone(), &cfg, settings.exposed_schemas.clone())?;
+        .options(args.db.clone(), &cfg, settings.exposed_for_live())?;
     let report = crate::drift(&paths, &cfg, &settings, &opts)?;
     finish(&report, &args.common)
 }

@@ -41,7 +41,7 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
         let settings = crate::Settings::resolve(&cfg, &[], &cwd);
         let mut opts = args
             .connection
-            .options(Some(db), &cfg, settings.exposed_schemas.clone())?;
+            .options(Some(db), &cfg, settings.exposed_for_live())?;
         opts.schemas = (!args.schemas.is_empty()).then(|| args.schemas.clone());
         let report = crate::audit(&opts, &cfg)?;
         (report, cfg, Vec::new(), settings)

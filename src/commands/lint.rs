@@ -47,7 +47,7 @@ pub fn lint_report(
     if let Some(db) = args.db.clone() {
         let opts = args
             .connection
-            .options(Some(db), &cfg, settings.exposed_schemas.clone())?;
+            .options(Some(db), &cfg, settings.exposed_for_live())?;
         let live = crate::live_context(&opts)?;
         settings.live_tables = Some(std::sync::Arc::new(live.tables));
         // The server says which version the migrations will meet.

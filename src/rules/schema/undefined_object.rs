@@ -14,6 +14,8 @@ pub struct UndefinedObject;
 /// What a statement needs to exist.
 enum Needed<'a> {
     Relation(&'a pb::RangeVar),
+    /// `ALTER INDEX ... RENAME`: an index, which the model keeps on its table.
+    Index(&'a pb::RangeVar),
     Schema(String, i32),
     Type(&'a pb::TypeName),
     Function(&'a [pb::Node], i32),
@@ -34,10 +36,16 @@ impl StatementRule for UndefinedObject {
             };
             let object = subject.clone().unwrap_or_else(|| name.clone());
             let span = Some(cx.stmt.name_at(location));
+            // A schema's name stands alone (the model spells it `s.s`).
+            let shown = if kind == "schema" {
+                name.name.to_string()
+            } else {
+                name.to_string()
+            };
             cx.report(
                 &object,
                 span,
-                format!("{kind} `{name}` does not exist at this point of the migrations"),
+                format!("{kind} `{shown}` does not exist at this point of the migrations"),
             );
         }
     }
@@ -86,6 +94,27 @@ fn missing(
                 return None;
             }
             Some(("relation", qn, rv.location))
+        }
+        Needed::Index(rv) => {
+            let schema = (!rv.schemaname.is_empty()).then_some(rv.schemaname.as_str());
+            if is_system_schema(schema) {
+                return None;
+            }
+            let name = Ident::new(rv.relname.as_str());
+            let in_schema = |s: &Ident| {
+                let tables = cat.tables.values().filter(|t| &t.name.schema == s);
+                let views = cat.views.values().filter(|v| &v.name.schema == s);
+                tables.flat_map(|t| &t.indexes).chain(views.flat_map(|v| &v.indexes)).any(|i| i.name == name)
+            };
+            let found = match schema {
+                Some(s) => in_schema(&Ident::new(s)),
+                None => cx.search_path.iter().any(in_schema),
+            };
+            let qn = resolve::for_create(cat, cx.search_path, schema, &rv.relname);
+            if found || assumed(&qn) || cx.assumes_existing_tables() {
+                return None;
+            }
+            Some(("index", qn, rv.location))
         }
         Needed::Schema(name, location) => {
             let ident = Ident::new(name.clone());
@@ -309,7 +338,14 @@ fn collect<'a>(node: &'a NodeEnum, out: &mut Vec<Needed<'a>>) {
             }
         }
         NodeEnum::RenameStmt(s) if !s.missing_ok => {
-            out.extend(s.relation.as_ref().map(Needed::Relation))
+            let index = s.rename_type == pb::ObjectType::ObjectIndex as i32;
+            out.extend(s.relation.as_ref().map(|rv| {
+                if index {
+                    Needed::Index(rv)
+                } else {
+                    Needed::Relation(rv)
+                }
+            }))
         }
         NodeEnum::InsertStmt(s) => out.extend(s.relation.as_ref().map(Needed::Relation)),
         NodeEnum::UpdateStmt(s) => out.extend(s.relation.as_ref().map(Needed::Relation)),
@@ -423,6 +459,27 @@ mod tests {
             "create index on public.legacy (id);",
             "assume_exists: [public.legacy]",
         );
+    }
+
+    #[test]
+    fn renaming_an_index_finds_it_by_name() {
+        quiet(
+            "undefined-object",
+            "create table public.t (a int, b int);\ncreate index i on public.t (a);\nalter index i rename to j;\nalter index public.j rename to k;\n\
+             create schema s;\ncreate table s.u (a int);\nalter table s.u add constraint u_a_key unique (a);\nalter index s.u_a_key rename to u_a_uniq;\n\
+             create materialized view public.mv as select 1 as x;\ncreate index mv_x on public.mv (x);\nalter index mv_x rename to mv_x2;",
+        );
+        let out = fires(
+            "undefined-object",
+            "create table public.t (a int);\ncreate index i on public.t (a);\nalter index i rename to j;\nalter index i rename to k;",
+        );
+        assert!(out.contains("index `public.i` does not exist"), "{out}");
+    }
+
+    #[test]
+    fn a_missing_schema_is_named_once() {
+        let out = fires("undefined-object", "grant usage on schema sqlq to anon;");
+        assert!(out.contains("schema `sqlq` does not exist"), "{out}");
     }
 
     #[test]

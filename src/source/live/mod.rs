@@ -72,7 +72,9 @@ pub struct LiveOptions {
     /// Platform from config; None = detect (Supabase when `auth.users` and
     /// the `anon` and `authenticated` roles exist).
     pub platform: Option<Platform>,
-    pub exposed_schemas: Vec<String>,
+    /// The schemas the API serves; None: the platform's default, once the
+    /// platform is known (`Platform::default_exposed_schemas`).
+    pub exposed_schemas: Option<Vec<String>>,
 }
 
 impl Default for LiveOptions {
@@ -84,7 +86,7 @@ impl Default for LiveOptions {
             connections: 1,
             schemas: None,
             platform: None,
-            exposed_schemas: vec!["public".to_string()],
+            exposed_schemas: None,
         }
     }
 }
@@ -175,8 +177,10 @@ pub fn load(opts: &LiveOptions) -> Result<Snapshot, LiveError> {
             let mut cat = baseline::catalog(platform);
             cat.exposed_schemas = opts
                 .exposed_schemas
-                .iter()
-                .map(|s| Ident::new(s.clone()))
+                .clone()
+                .unwrap_or_else(|| platform.default_exposed_schemas())
+                .into_iter()
+                .map(Ident::new)
                 .collect();
             let audited = |schema: &str| match &opts.schemas {
                 Some(list) => list.iter().any(|s| s == schema),

@@ -94,6 +94,10 @@ pub(super) const HISTORY_SQITCH: Query = query!(
     "history_sqitch.sql",
     "the migration history (sqitch.changes)"
 );
+pub(super) const HISTORY_DRIZZLE: Query = query!(
+    "history_drizzle.sql",
+    "the migration history (drizzle.__drizzle_migrations)"
+);
 pub(super) const HISTORY_NODE_PG_MIGRATE: Query = query!(
     "history_node_pg_migrate.sql",
     "the migration history (pgmigrations)"
@@ -101,7 +105,7 @@ pub(super) const HISTORY_NODE_PG_MIGRATE: Query = query!(
 
 /// Every query, for the tests.
 #[cfg(test)]
-pub(super) const ALL: [&Query; 24] = [
+pub(super) const ALL: [&Query; 25] = [
     &SERVER_VERSION,
     &EXPORT_SNAPSHOT,
     &ROLES,
@@ -126,6 +130,7 @@ pub(super) const ALL: [&Query; 24] = [
     &HISTORY_DIESEL,
     &HISTORY_NODE_PG_MIGRATE,
     &HISTORY_SQITCH,
+    &HISTORY_DRIZZLE,
 ];
 
 /// Schemas that are PostgreSQL's own, never read.

@@ -297,7 +297,7 @@ pub async fn read_sizes(target: &Target, opts: &LiveOptions) -> Result<RawSizes,
 /// The history tables pgvet reads, in the order of `queries::ALL`: the
 /// runners that keep it, the column of `history_tables.sql` that says it
 /// exists, and the query that reads it.
-const HISTORY: [(&[Runner], &str, &Query); 8] = [
+const HISTORY: [(&[Runner], &str, &Query); 9] = [
     (&[Runner::Supabase], "supabase", &queries::HISTORY_SUPABASE),
     (&[Runner::Goose], "goose", &queries::HISTORY_GOOSE),
     (
@@ -314,6 +314,7 @@ const HISTORY: [(&[Runner], &str, &Query); 8] = [
         &queries::HISTORY_NODE_PG_MIGRATE,
     ),
     (&[Runner::Sqitch], "sqitch", &queries::HISTORY_SQITCH),
+    (&[Runner::Drizzle], "drizzle", &queries::HISTORY_DRIZZLE),
 ];
 
 /// The versions `runner` recorded as applied, read in a read-only snapshot

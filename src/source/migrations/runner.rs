@@ -600,6 +600,7 @@ pub fn version_key(runner: Runner, path: &Path) -> Option<String> {
         Runner::Sqitch => name
             .strip_suffix(".sql")
             .map(|stem| stem.split('@').next().unwrap_or(stem).to_string()),
+        Runner::Drizzle => drizzle_when(path).map(|when| when.to_string()),
         _ => None,
     }
 }
@@ -616,6 +617,7 @@ pub fn history_table(runner: Runner) -> Option<&'static str> {
         Runner::Diesel => "public.__diesel_schema_migrations",
         Runner::NodePgMigrate => "public.pgmigrations",
         Runner::Sqitch => "sqitch.changes",
+        Runner::Drizzle => "drizzle.__drizzle_migrations",
         _ => return None,
     })
 }
@@ -623,7 +625,11 @@ pub fn history_table(runner: Runner) -> Option<&'static str> {
 /// The schema a runner keeps its own registry in (sqitch's `sqitch`),
 /// whose objects no migration makes.
 pub fn history_schema(runner: Runner) -> Option<&'static str> {
-    (runner == Runner::Sqitch).then_some("sqitch")
+    match runner {
+        Runner::Sqitch => Some("sqitch"),
+        Runner::Drizzle => Some("drizzle"),
+        _ => None,
+    }
 }
 
 /// A version as `runner`'s history table holds it, normalized.
@@ -638,9 +644,11 @@ pub fn recorded_key(runner: Runner, recorded: &str) -> String {
 }
 
 /// Which of `keys` (from [`version_key`]) the history holds. golang-migrate
-/// records only the last version it applied: every version up to it is.
+/// records only the last version it applied, and Drizzle applies only the
+/// journal entries later than the last it recorded: every version up to
+/// the last is applied.
 pub fn applied_keys(runner: Runner, recorded: &[String], key: &str) -> bool {
-    if runner == Runner::GolangMigrate {
+    if matches!(runner, Runner::GolangMigrate | Runner::Drizzle) {
         let number = |k: &str| k.parse::<u128>().ok();
         return recorded
             .iter()
@@ -904,6 +912,19 @@ struct Journal {
 struct JournalEntry {
     idx: u64,
     tag: String,
+    /// When drizzle-kit generated it (milliseconds): the migrator records
+    /// it as `created_at` and applies the entries later than the last one.
+    #[serde(default)]
+    when: Option<u64>,
+}
+
+/// The journal `when` of a Drizzle migration file (its version in
+/// `drizzle.__drizzle_migrations`), read from `meta/_journal.json` beside it.
+fn drizzle_when(path: &Path) -> Option<u64> {
+    let tag = path.file_stem()?.to_str()?;
+    let journal = path.parent()?.join("meta").join("_journal.json");
+    let journal: Journal = serde_json::from_slice(&std::fs::read(journal).ok()?).ok()?;
+    journal.entries.into_iter().find(|e| e.tag == tag)?.when
 }
 
 fn drizzle(dir: &Path, names: &[String], out: &mut Layout) {

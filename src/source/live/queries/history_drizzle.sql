@@ -1,0 +1,6 @@
+-- drift: the journal times (`when`, milliseconds) of the migrations the
+-- Drizzle migrator recorded; it applies the journal entries later than the
+-- last of them.
+select created_at::text as version
+from drizzle.__drizzle_migrations
+where created_at is not null

@@ -99,7 +99,8 @@ impl Settings {
     /// The exposed schemas for a live read: the configured ones, or None
     /// for the default of the platform the database turns out to be.
     pub fn exposed_for_live(&self) -> Option<Vec<String>> {
-        self.exposed_configured.then(|| self.exposed_schemas.clone())
+        self.exposed_configured
+            .then(|| self.exposed_schemas.clone())
     }
 
     /// Config wins; otherwise a Supabase `config.toml` near the migrations or

@@ -558,3 +558,33 @@ fn init_writes_a_config_that_lint_then_uses() {
     );
     assert!(stdout(&lint).contains("001_init.sql"), "{}", stdout(&lint));
 }
+
+/// No HTTP API serves a plain PostgreSQL project unless its config says so;
+/// Supabase's serves `public`.
+#[test]
+fn api_rules_need_an_api_plain_postgres_has_none_by_default() {
+    let d = tmp();
+    write(
+        d.path(),
+        "m/001_t.sql",
+        "create table public.t (id bigint primary key);\n",
+    );
+    let run = |dir: &Path| pgvet(dir, &["lint", "--select", "rls-disabled", "m"]);
+    let o = run(d.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("0 findings"), "{}", stdout(&o));
+    // A PostgREST project names the schemas it serves.
+    write(d.path(), "pgvet.yaml", "exposed_schemas: [public]\n");
+    let o = run(d.path());
+    assert!(stdout(&o).contains("rls-disabled"), "{}", stdout(&o));
+    // A Supabase project serves `public` without saying so.
+    let s = tmp();
+    write(
+        s.path(),
+        "m/001_t.sql",
+        "create table public.t (id bigint primary key);\n",
+    );
+    write(s.path(), "supabase/config.toml", "project_id = \"x\"\n");
+    let o = run(s.path());
+    assert!(stdout(&o).contains("rls-disabled"), "{}", stdout(&o));
+}

@@ -24,7 +24,7 @@ fn options(cluster: &Cluster, db: &str, exposed: &[String]) -> LiveOptions {
             sslmode: Some(SslMode::Disable),
             ..ConnectOptions::default()
         },
-        exposed_schemas: exposed.to_vec(),
+        exposed_schemas: Some(exposed.to_vec()),
         ..LiveOptions::default()
     }
 }
@@ -497,6 +497,65 @@ fn drift_follows_the_runners_history_table() {
     assert_eq!(
         found,
         ["drift-missing index `public.item_label` is in the migrations but not in the database"],
+    );
+}
+
+/// Drizzle records each migration's journal time and applies the entries
+/// later than the last one: those are pending; its schema is not drift.
+#[test]
+fn drift_reads_drizzles_migration_table() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    cluster.create_db("drizzle_history");
+    let db = "drizzle_history";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("meta")).unwrap();
+    std::fs::write(
+        dir.path().join("meta/_journal.json"),
+        r#"{"version":"7","dialect":"postgresql","entries":[
+            {"idx":0,"version":"7","when":1700000000000,"tag":"0000_init","breakpoints":true},
+            {"idx":1,"version":"7","when":1700000100000,"tag":"0001_label","breakpoints":true},
+            {"idx":2,"version":"7","when":1700000200000,"tag":"0002_index","breakpoints":true}]}"#,
+    )
+    .unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "0000_init.sql",
+        "create table public.item (id bigint primary key, label text);
+",
+    );
+    write(
+        "0001_label.sql",
+        "alter table public.item add column note text;
+",
+    );
+    // Not applied yet: without the history, its index would be drift.
+    write(
+        "0002_index.sql",
+        "create index item_label on public.item (label);
+",
+    );
+    cluster.sql(
+        db,
+        "create schema drizzle;
+         create table drizzle.__drizzle_migrations (id serial primary key, hash text not null, created_at bigint);
+         insert into drizzle.__drizzle_migrations (hash, created_at) values ('a', 1700000000000), ('b', 1700000100000), ('c', 1600000000000);
+         create table public.item (id bigint primary key, label text, note text);",
+    );
+    let settings = Settings::for_platform(Platform::Postgres);
+    let mut found = drift(&cluster, db, &[dir.path().to_path_buf()], &settings);
+    found.sort();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found[0].starts_with("drift-unapplied migration `0002_index.sql` is not applied"),
+        "{found:#?}"
+    );
+    // A recorded time no journal entry has.
+    assert!(
+        found[1]
+            .starts_with("drift-unknown-migration the database records migration `1600000000000`"),
+        "{found:#?}"
     );
 }
 

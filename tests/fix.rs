@@ -209,7 +209,7 @@ fn audit(cluster: &Cluster, db: &str, exposed_schemas: &[String]) -> Report {
             ..Default::default()
         },
         platform: Some(Platform::Supabase),
-        exposed_schemas: exposed_schemas.to_vec(),
+        exposed_schemas: Some(exposed_schemas.to_vec()),
         ..Default::default()
     };
     let report = pgvet::audit(&opts, &Config::default())

@@ -31,7 +31,7 @@ fn live_options(url: String) -> LiveOptions {
             ..ConnectOptions::default()
         },
         platform: Some(Platform::Supabase),
-        exposed_schemas: settings().exposed_schemas,
+        exposed_schemas: Some(settings().exposed_schemas),
         ..LiveOptions::default()
     }
 }
@@ -217,7 +217,7 @@ fn audit_of_each_rule_example_equals_its_lint() {
             let report = pgvet::lint_sources(files, &cfg, &settings);
             let lint = lint_pairs(&report);
             let mut opts = live_options(cluster.socket_url(&db));
-            opts.exposed_schemas = settings.exposed_schemas.clone();
+            opts.exposed_schemas = Some(settings.exposed_schemas.clone());
             let audit = pgvet::audit(&opts, &cfg).unwrap();
             let live = pairs(audit.findings.iter());
             if lint != live {
@@ -497,7 +497,7 @@ fn audit_sees_pgmq_queues_whether_or_not_they_belong_to_the_extension() {
     );
     let cfg = Config::default();
     let mut opts = live_options(cluster.socket_url("queues"));
-    opts.exposed_schemas = vec!["public".into(), "pgmq_public".into()];
+    opts.exposed_schemas = Some(vec!["public".into(), "pgmq_public".into()]);
     let report = pgvet::audit(&opts, &cfg).unwrap();
     let found: Vec<String> = report
         .findings
@@ -513,7 +513,7 @@ fn audit_sees_pgmq_queues_whether_or_not_they_belong_to_the_extension() {
         "only the queue rule looks at queue tables"
     );
     // Not exposed: nothing.
-    opts.exposed_schemas = vec!["public".into()];
+    opts.exposed_schemas = Some(vec!["public".into()]);
     let report = pgvet::audit(&opts, &cfg).unwrap();
     assert!(report.findings.is_empty(), "{:?}", report.findings);
 }

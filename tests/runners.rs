@@ -15,9 +15,13 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runners")
 }
 
+/// Plain PostgreSQL whose `public` an HTTP API serves (as a PostgREST
+/// project says in its pgvet.yaml), so rls-disabled has findings to place.
 fn settings() -> Settings {
     Settings {
         keep_catalog: true,
+        exposed_schemas: vec!["public".to_string()],
+        exposed_configured: true,
         ..Settings::for_platform(Platform::Postgres)
     }
 }
@@ -586,6 +590,8 @@ fn copy_dir(from: &Path, to: &Path) {
 fn fix_round(fixture: &str, dir: &str) -> Result<String, String> {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&root().join(fixture), tmp.path());
+    // As settings(): an API serves `public`.
+    std::fs::write(tmp.path().join("pgvet.yaml"), "exposed_schemas: [public]\n").unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
         .args(["fix", "--unsafe-fixes", "--rule", "rls-disabled", dir])
         .current_dir(tmp.path())

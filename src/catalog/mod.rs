@@ -51,6 +51,15 @@ pub enum Platform {
     Postgres,
 }
 
+/// `pg_temp` (and the `pg_temp_N` it stands for): what lives there ends with
+/// the session that made it.
+pub fn is_temporary_schema(schema: &Ident) -> bool {
+    schema
+        .as_str()
+        .strip_prefix("pg_temp")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('_'))
+}
+
 impl Platform {
     /// The schemas an HTTP API serves when no config names them: Supabase's
     /// Data API serves `public`; a plain PostgreSQL project has no such API
@@ -763,12 +772,14 @@ impl Catalog {
         }
     }
 
-    /// Tables a project owns: not from the baseline, not extension-owned, not in a platform schema.
+    /// Tables a project owns: not from the baseline, not extension-owned,
+    /// not in a platform schema, not temporary.
     pub fn user_tables(&self) -> impl Iterator<Item = &Table> {
         self.tables.values().filter(|t| {
             !t.origin.is_baseline()
                 && !t.extension_owned
                 && !self.is_platform_schema(&t.name.schema)
+                && !is_temporary_schema(&t.name.schema)
         })
     }
 
@@ -779,11 +790,12 @@ impl Catalog {
         self.user_tables().filter(|t| t.kind != RelKind::Foreign)
     }
 
+    /// Functions a project owns: not from the baseline, not extension-owned,
+    /// not temporary (`pg_temp.f` is gone when the migration's session ends).
     pub fn user_functions(&self) -> impl Iterator<Item = &Function> {
-        self.functions
-            .values()
-            .flatten()
-            .filter(|f| !f.origin.is_baseline() && !f.extension_owned)
+        self.functions.values().flatten().filter(|f| {
+            !f.origin.is_baseline() && !f.extension_owned && !is_temporary_schema(&f.name.schema)
+        })
     }
 
     pub fn is_platform_schema(&self, schema: &Ident) -> bool {

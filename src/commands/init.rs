@@ -24,7 +24,14 @@ pub fn starter_config(dir: &Path) -> String {
     let schemas = supabase
         .as_deref()
         .and_then(config::supabase_api_schemas)
-        .unwrap_or_else(|| vec!["public".to_string()]);
+        .unwrap_or_else(|| {
+            let platform = if supabase.is_some() {
+                crate::catalog::Platform::Supabase
+            } else {
+                crate::catalog::Platform::Postgres
+            };
+            platform.default_exposed_schemas()
+        });
     let found_dir = files::autodetect(dir);
     let migrations = found_dir
         .as_deref()
@@ -66,7 +73,8 @@ pub fn starter_config(dir: &Path) -> String {
 # privileges exist before the first migration. postgres: plain PostgreSQL.
 platform: {platform}
 
-# Schemas the API serves; the row level security rules guard these.
+# Schemas an HTTP API (Supabase's, PostgREST) serves; the row level security
+# rules guard these. None on plain PostgreSQL unless you name them.
 exposed_schemas: [{schema_list}]
 
 # The roles API requests run as, without a login and signed in (PostgREST's

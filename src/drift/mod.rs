@@ -85,10 +85,11 @@ Fix: write a migration that makes the two agree.\n"
 severity: warning   reported by: pgvet drift\n\n\
 The runner's history table (supabase_migrations.schema_migrations,\n\
 goose_db_version, schema_migrations, flyway_schema_history,\n\
-_prisma_migrations, __diesel_schema_migrations, pgmigrations or\n\
-sqitch.changes) does not record this file as applied, so its objects are\n\
-not compared: a branch's new migration is not drift. An empty history table\n\
-records nothing and every file is compared.\n\n\
+_prisma_migrations, __diesel_schema_migrations, pgmigrations,\n\
+sqitch.changes or drizzle.__drizzle_migrations) does not record this file\n\
+as applied, so its objects are not compared: a branch's new migration is\n\
+not drift. An empty history table records nothing and every file is\n\
+compared.\n\n\
 Fix: apply it; or, if it was applied by hand, record it as the runner would.\n"
         }
         UNKNOWN_MIGRATION => {

@@ -19,7 +19,7 @@ impl SchemaRule for BodyNotAnalyzed {
                 &f.name,
                 f.origin.span(),
                 format!(
-                    "the PL/pgSQL body of `{}` was not analyzed: {reason}",
+                    "pgvet could not read the PL/pgSQL body of `{}` (its parser stops at: {reason}), so the rules that read function bodies skipped it; this is a limit of what pgvet reads, not a verdict on the body",
                     f.name.name
                 ),
             );
@@ -41,7 +41,7 @@ mod tests {
         );
         assert_eq!(
             out,
-            "test.sql:2:1 body-not-analyzed [public.f] the PL/pgSQL body of `f` was not analyzed: syntax error at or near \"retrun\""
+            "test.sql:2:1 body-not-analyzed [public.f] pgvet could not read the PL/pgSQL body of `f` (its parser stops at: syntax error at or near \"retrun\"), so the rules that read function bodies skipped it; this is a limit of what pgvet reads, not a verdict on the body"
         );
     }
 

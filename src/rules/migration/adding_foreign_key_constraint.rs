@@ -2,7 +2,9 @@
 
 use pg_query::protobuf as pb;
 
-use crate::rules::support::migration::{added_constraints_of, alter_table_cmds, altered_table};
+use crate::rules::support::migration::{
+    added_column, added_constraints_of, alter_table_cmds, altered_table, column_constraints,
+};
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct AddingForeignKeyConstraint;
@@ -36,6 +38,12 @@ impl StatementRule for AddingForeignKeyConstraint {
 /// The foreign keys an `ALTER TABLE` subcommand adds that check the existing
 /// rows, each with the words the message uses for it.
 fn foreign_keys(cmd: &pb::AlterTableCmd) -> Vec<(&pb::Constraint, String)> {
+    // A new column without a default is NULL in every existing row:
+    // PostgreSQL marks its foreign key valid without reading them (checked
+    // on PostgreSQL 15: no scan of the table).
+    if added_column(cmd).is_some_and(|col| !has_value_default(col)) {
+        return Vec::new();
+    }
     added_constraints_of(
         cmd,
         "foreign key",
@@ -45,6 +53,20 @@ fn foreign_keys(cmd: &pb::AlterTableCmd) -> Vec<(&pb::Constraint, String)> {
         // a column constraint cannot be written NOT VALID.
         |c| !c.skip_validation,
     )
+}
+
+/// Whether a new column gets a value in the existing rows: a DEFAULT other
+/// than NULL, an identity or a generated expression.
+fn has_value_default(col: &pb::ColumnDef) -> bool {
+    column_constraints(col).any(|c| match c.contype() {
+        pb::ConstrType::ConstrDefault => !c
+            .raw_expr
+            .as_deref()
+            .and_then(|e| e.node.as_ref())
+            .is_some_and(|n| matches!(n, pg_query::NodeEnum::AConst(a) if a.isnull)),
+        pb::ConstrType::ConstrIdentity | pb::ConstrType::ConstrGenerated => true,
+        _ => false,
+    })
 }
 
 #[cfg(test)]
@@ -137,12 +159,27 @@ mod tests {
     }
 
     #[test]
+    fn add_column_references_without_a_default_is_quiet() {
+        // Every existing row gets NULL: PostgreSQL has nothing to check.
+        for column in ["q bigint", "q bigint default null"] {
+            files(&[
+                ("1.sql", CREATE),
+                (
+                    "2.sql",
+                    &format!("alter table public.t add column {column} references public.parent (id);"),
+                ),
+            ])
+            .quiet(RULE);
+        }
+    }
+
+    #[test]
     fn add_column_references_fires() {
         let out = files(&[
             ("1.sql", CREATE),
             (
                 "2.sql",
-                "alter table public.t add column q bigint references public.parent (id);",
+                "alter table public.t add column q bigint default 1 references public.parent (id);",
             ),
         ])
         .fires(RULE);

@@ -86,8 +86,12 @@ fn casts_column_to(cx: &StmtCtx<'_>, using: &pb::Node, column: &str, new: &TypeN
 /// stay valid (the type's length-coercion support function says no work is
 /// needed): `varchar(n)` to a longer or unbounded `varchar` or to `text`,
 /// and `numeric(p,s)` to a larger precision with the same scale or to
-/// unconstrained `numeric`.
+/// unconstrained `numeric`; and the type the column already has.
 fn is_relabel_only(old: &TypeName, new: &TypeName) -> bool {
+    // The type it already has: nothing to convert (uuid to uuid).
+    if old.name == new.name && old.mods == new.mods && old.array_dims == new.array_dims {
+        return true;
+    }
     let plain = |t: &TypeName| t.is_builtin() && t.array_dims == 0;
     if !plain(old) || !plain(new) {
         return false;
@@ -152,6 +156,12 @@ mod tests {
         later("alter table public.t alter column code type varchar(40);").quiet(RULE);
         later("alter table public.t alter column code type character varying;").quiet(RULE);
         later("alter table public.t alter column code type text;").quiet(RULE);
+    }
+
+    #[test]
+    fn the_type_it_already_has_is_quiet() {
+        later("alter table public.t alter column id type bigint;").quiet(RULE);
+        later("alter table public.t alter column code type varchar(20);").quiet(RULE);
     }
 
     #[test]

@@ -59,6 +59,14 @@ mod tests {
     }
 
     #[test]
+    fn a_temporary_function_is_gone_after_the_migration() {
+        quiet(
+            RULE,
+            "create function pg_temp.to_slug(t text) returns text language sql as $$ select lower(t) $$;",
+        );
+    }
+
+    #[test]
     fn trigger_function_fires() {
         fires(
             RULE,

@@ -14,7 +14,7 @@ impl SchemaRule for SecurityDefinerView {
                 &v.name,
                 v.origin.span(),
                 format!(
-                    "view `{}` runs with its owner's rights and bypasses the row level security of the tables it reads",
+                    "view `{}` runs with its owner's rights, so the API's roles read through it what its owner can, not what their own grants and row level security allow",
                     v.name
                 ),
                 Remedy::SecurityInvoker {

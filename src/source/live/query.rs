@@ -998,6 +998,9 @@ mod tests {
     /// The runners' history tables, as each runner creates them (column
     /// names and types from their sources).
     const HISTORY_TABLES_DDL: &str = "
+        create schema if not exists drizzle;
+        create table if not exists drizzle.__drizzle_migrations (id serial primary key,
+            hash text not null, created_at bigint);
         create schema if not exists supabase_migrations;
         create table if not exists supabase_migrations.schema_migrations
             (version text primary key, statements text[], name text);

@@ -15,16 +15,43 @@ use crate::catalog::{
 use crate::sql::{split::Statement, split_name};
 
 /// Whether `ix` lets PostgreSQL find the child rows of `fk` without a scan:
-/// valid, not partial, btree, and its first `n` keys are exactly the FK's
-/// `n` columns in any order. A partial index covers only some rows, so a
-/// delete on the parent would still scan the child.
+/// valid, btree, its first `n` keys exactly the FK's `n` columns in any
+/// order, and not partial, unless its predicate only says the key's columns
+/// are not NULL (`where parent_id is not null`): the lookup PostgreSQL runs,
+/// `fk = $1`, implies that, so the planner uses such an index. Any other
+/// partial index covers only some rows, and a delete on the parent would
+/// still scan the child.
 pub fn index_serves_fk(ix: &Index, fk: &ForeignKey) -> bool {
     ix.is_valid
-        && ix.predicate.is_none()
+        && ix
+            .predicate
+            .as_ref()
+            .is_none_or(|p| only_not_null(&p.node(), &fk.columns))
         && ix.method.as_str() == "btree"
         && ix
             .leading_columns(fk.columns.len())
             .is_some_and(|lead| same_set(&lead, &fk.columns))
+}
+
+/// A predicate that is a conjunction of `col IS NOT NULL` on `columns`.
+fn only_not_null(pred: &pg_query::protobuf::Node, columns: &[Ident]) -> bool {
+    use pg_query::protobuf::NullTestType;
+    crate::sql::expr::conjuncts(pred)
+        .iter()
+        .all(|c| match &c.node {
+            Some(pg_query::NodeEnum::NullTest(t)) => {
+                t.nulltesttype() == NullTestType::IsNotNull
+                    && t.arg.as_deref().is_some_and(|arg| {
+                        crate::sql::plpgsql::column_ref(arg).is_some_and(|parts| {
+                            parts.len() == 1
+                                && parts
+                                    .first()
+                                    .is_some_and(|n| columns.iter().any(|c| c.as_str() == n))
+                        })
+                    })
+            }
+            _ => false,
+        })
 }
 
 fn same_set(a: &[&Ident], b: &[Ident]) -> bool {

@@ -56,6 +56,14 @@ mod tests {
     }
 
     #[test]
+    fn an_index_of_the_rows_that_have_a_parent_counts() {
+        quiet(
+            "fk-missing-index",
+            &format!("{PARENT}create table public.c (id uuid primary key, p_id uuid references public.p);\ncreate index on public.c (p_id) where p_id is not null;"),
+        );
+    }
+
+    #[test]
     fn partial_index_does_not_count() {
         fires(
             "fk-missing-index",

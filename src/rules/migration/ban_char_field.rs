@@ -38,7 +38,7 @@ mod tests {
             case("create table app.t (\n  id bigint primary key,\n  code char(3) not null\n);")
                 .fires(RULE);
         assert!(
-            out.starts_with("test.sql:3:3 ban-char-field warning [app.t] column `code` is `char`"),
+            out.starts_with("test.sql:3:3 ban-char-field info [app.t] column `code` is `char`"),
             "{out}"
         );
     }

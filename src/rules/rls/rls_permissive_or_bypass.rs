@@ -59,7 +59,12 @@ impl SchemaRule for RlsPermissiveOrBypass {
                     let group: Vec<&Policy> =
                         set.iter().filter_map(|i| perms.get(*i).copied()).collect();
                     let role_text = roles_text(group_roles.iter().copied(), &public);
-                    if !report_bypass(cx, table, cmd, cmd_name, &group, &role_text) {
+                    // Only a cost when nothing is bypassed; and none when a
+                    // policy always passes: PostgreSQL folds the OR to true
+                    // when planning and evaluates nothing per row.
+                    if !report_bypass(cx, table, cmd, cmd_name, &group, &role_text)
+                        && !group.iter().any(|p| always_passes(p, cmd))
+                    {
                         let entry = costly.entry(set).or_default();
                         entry.0.push(cmd_name);
                         entry.1.extend(group_roles);
@@ -87,6 +92,17 @@ impl SchemaRule for RlsPermissiveOrBypass {
             }
         }
     }
+}
+
+/// Whether `p`'s condition for `cmd` is the constant `true` (INSERT is
+/// checked by WITH CHECK, or by USING when there is none).
+fn always_passes(p: &Policy, cmd: PolicyCommand) -> bool {
+    let cond = if cmd == PolicyCommand::Insert {
+        p.with_check.as_ref().or(p.using.as_ref())
+    } else {
+        p.using.as_ref()
+    };
+    cond.is_some_and(|e| crate::sql::expr::is_constant_true(&e.node()))
 }
 
 fn roles_text<'a>(roles: impl Iterator<Item = &'a Ident>, public: &Ident) -> String {
@@ -296,6 +312,14 @@ mod tests {
             &crate::test_support::supabase(),
         );
         report.findings.iter().map(|f| f.severity).collect()
+    }
+
+    #[test]
+    fn a_policy_that_always_passes_costs_nothing_per_row() {
+        use crate::findings::Severity;
+        // PostgreSQL folds `... OR true` when planning: no per-row cost to report.
+        let sql = format!("{TABLE}create policy own on public.v for select to authenticated using (user_id = (select auth.uid()));\ncreate policy everyone on public.v for select to authenticated using (true);");
+        assert!(!severities(&sql, "").contains(&Severity::Warning), "{:?}", severities(&sql, ""));
     }
 
     #[test]

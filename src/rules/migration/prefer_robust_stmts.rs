@@ -96,6 +96,13 @@ fn alter_table(cx: &mut StmtCtx<'_>, s: &pb::AlterTableStmt) {
     let table = cx.table(rv).name;
     // Copied lazily: only DROP and ADD CONSTRAINT need the file's history.
     let mut dropped: Option<BTreeMap<(String, String), bool>> = None;
+    // A constraint this statement drops and adds again exists before and
+    // after it: the statement (one transaction) reruns cleanly.
+    let readded: Vec<&str> = alter_table_cmds(s)
+        .filter_map(added_constraint)
+        .map(|c| c.conname.as_str())
+        .filter(|n| !n.is_empty())
+        .collect();
     for cmd in alter_table_cmds(s) {
         use pb::AlterTableType as T;
         let (location, message) = match cmd.subtype() {
@@ -121,7 +128,7 @@ fn alter_table(cx: &mut StmtCtx<'_>, s: &pb::AlterTableStmt) {
             T::AtDropConstraint => {
                 let dropped = dropped.get_or_insert_with(|| cx.session.freed_constraints().clone());
                 dropped.insert((rv.relname.clone(), cmd.name.clone()), true);
-                if cmd.missing_ok {
+                if cmd.missing_ok || readded.contains(&cmd.name.as_str()) {
                     continue;
                 }
                 (
@@ -349,6 +356,21 @@ mod tests {
         )
         .postgres()
         .quiet(RULE);
+    }
+
+    #[test]
+    fn dropping_and_adding_one_name_in_one_statement_reruns() {
+        // The constraint exists before and after the statement, which is atomic.
+        case(
+            "alter table app.t drop constraint t_fk, add constraint t_fk foreign key (u) references app.u not valid;\nalter table app.t drop column if exists z;",
+        )
+        .postgres()
+        .quiet(RULE);
+        // Dropped and not added back: the rerun fails.
+        let out = case("alter table app.t drop constraint t_fk, add constraint t_other check (n > 0);\nalter table app.t drop column if exists z;")
+            .postgres()
+            .fires(RULE);
+        assert!(out.contains("constraint `t_fk` is dropped from `app.t` without IF EXISTS"), "{out}");
     }
 
     #[test]

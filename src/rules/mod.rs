@@ -369,6 +369,8 @@ pub struct TableRef {
 pub enum History {
     /// Created earlier in the same migration file: nobody else sees it yet
     /// (per-file transaction) or it is still empty, so locking it is free.
+    /// Also a table emptied earlier in the open transaction (TRUNCATE, or
+    /// DELETE without WHERE): a scan of it finds next to nothing.
     New,
     /// Existed before this file: from an earlier file, the platform, the
     /// live database, or (not created by any migration) from outside them.
@@ -429,6 +431,7 @@ impl StmtCtx<'_> {
         let in_this_file = |o: &Origin| o.span().is_some_and(|s| s.file == self.stmt.span.file);
         let history = match origin {
             Some(o) if in_this_file(&o) => History::New,
+            _ if self.session.emptied(&name) => History::New,
             known => {
                 let live = self.env.live_tables.as_deref();
                 let size = match live.map(|l| l.get(&name)) {

@@ -84,6 +84,20 @@ mod tests {
     }
 
     #[test]
+    fn a_table_emptied_earlier_in_the_transaction_is_quiet() {
+        // Supabase: the file is one transaction.
+        later("delete from public.t;\nalter table public.t add column email text not null;").quiet(RULE);
+        later("truncate public.t;\nalter table public.t add column email text not null;").quiet(RULE);
+        // Only some rows deleted: the others stay.
+        later("delete from public.t where id > 10;\nalter table public.t add column email text not null;")
+            .fires(RULE);
+        // Outside a transaction, rows can come back before the ALTER.
+        later("delete from public.t;\nalter table public.t add column email text not null;")
+            .postgres()
+            .fires(RULE);
+    }
+
+    #[test]
     fn not_null_with_a_default_is_quiet() {
         later("alter table public.t add column active boolean not null default true;").quiet(RULE);
     }

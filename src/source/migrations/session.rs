@@ -63,6 +63,9 @@ pub struct Session {
     statement_timeout: Setting,
     added_labels: Vec<AddedLabel>,
     freed_constraints: BTreeMap<(String, String), bool>,
+    /// Tables emptied in the open transaction (`TRUNCATE`, `DELETE` without
+    /// WHERE): a later lock on them in it scans next to nothing.
+    emptied: Vec<QualifiedName>,
     statements_in_file: usize,
 }
 
@@ -101,6 +104,7 @@ impl Session {
             statement_timeout: Setting::default(),
             added_labels: Vec::new(),
             freed_constraints: BTreeMap::new(),
+            emptied: Vec::new(),
             statements_in_file: 0,
         }
     }
@@ -163,6 +167,11 @@ impl Session {
         &self.freed_constraints
     }
 
+    /// Whether `table` was emptied earlier in the open transaction.
+    pub fn emptied(&self, table: &QualifiedName) -> bool {
+        self.emptied.contains(table)
+    }
+
     /// Moves the session past `stmt`. `catalog` and `search_path` are the
     /// schema before it (to resolve the enum of `ALTER TYPE ... ADD VALUE`).
     pub fn apply(&mut self, stmt: &Statement, catalog: &Catalog, search_path: &[Ident]) {
@@ -176,6 +185,20 @@ impl Session {
                     if !local || in_txn {
                         self.assign(&name, Some(&value), local);
                     }
+                }
+            }
+            NodeEnum::TruncateStmt(s) if in_txn => {
+                for rel in &s.relations {
+                    if let Some(NodeEnum::RangeVar(rv)) = &rel.node {
+                        self.empty(rv, catalog, search_path);
+                    }
+                }
+            }
+            NodeEnum::DeleteStmt(s)
+                if in_txn && s.where_clause.is_none() && s.using_clause.is_empty() =>
+            {
+                if let Some(rv) = &s.relation {
+                    self.empty(rv, catalog, search_path);
                 }
             }
             NodeEnum::AlterEnumStmt(s) if s.old_val.is_empty() && in_txn => {
@@ -246,8 +269,16 @@ impl Session {
         }
     }
 
+    fn empty(&mut self, rv: &pb::RangeVar, catalog: &Catalog, search_path: &[Ident]) {
+        let schema = (!rv.schemaname.is_empty()).then_some(rv.schemaname.as_str());
+        if let Ok(name) = resolve::table(catalog, search_path, schema, &rv.relname) {
+            self.emptied.push(name);
+        }
+    }
+
     fn end_transaction(&mut self) {
         self.added_labels.clear();
+        self.emptied.clear();
         self.lock_timeout.local = None;
         self.statement_timeout.local = None;
     }

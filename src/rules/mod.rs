@@ -250,6 +250,23 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
+    /// A finding at `severity` instead of the rule's default, unless the
+    /// user set a level for the rule in pgvet.yaml.
+    fn report_at(
+        &mut self,
+        severity: Severity,
+        object: &dyn Display,
+        span: Option<Span>,
+        message: String,
+    ) {
+        let effective = self.severity;
+        if !self.level_set {
+            self.severity = severity;
+        }
+        self.report(object, span, message);
+        self.severity = effective;
+    }
+
     fn report(&mut self, object: &dyn Display, span: Option<Span>, message: String) {
         self.report_remedy(object, span, message, None);
     }
@@ -317,12 +334,7 @@ impl SchemaCtx<'_> {
         span: Option<Span>,
         message: String,
     ) {
-        let effective = self.sink.severity;
-        if !self.sink.level_set {
-            self.sink.severity = severity;
-        }
-        self.sink.report(object, span, message);
-        self.sink.severity = effective;
+        self.sink.report_at(severity, object, span, message);
     }
 }
 
@@ -400,6 +412,18 @@ impl StmtCtx<'_> {
 
     pub fn report(&mut self, object: &dyn Display, span: Option<Span>, message: String) {
         self.sink.report(object, span, message);
+    }
+
+    /// As [`Self::report`], at `severity` instead of the rule's default (a
+    /// level the user set for the rule applies instead).
+    pub fn report_with_severity(
+        &mut self,
+        severity: Severity,
+        object: &dyn Display,
+        span: Option<Span>,
+        message: String,
+    ) {
+        self.sink.report_at(severity, object, span, message);
     }
 
     /// The PostgreSQL major version the migrations run on (config `postgres_version`).
@@ -505,13 +529,8 @@ impl StmtCtx<'_> {
         };
         let message = format!("{message}{note}");
         match severity {
-            Some(sev) if !self.sink.level_set => {
-                let effective = self.sink.severity;
-                self.sink.severity = sev;
-                self.sink.report(&table.name, span, message);
-                self.sink.severity = effective;
-            }
-            _ => self.sink.report(&table.name, span, message),
+            Some(sev) => self.sink.report_at(sev, &table.name, span, message),
+            None => self.sink.report(&table.name, span, message),
         }
     }
 

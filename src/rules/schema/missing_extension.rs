@@ -5,6 +5,7 @@ use pg_query::protobuf::{self as pb, KeywordKind, Token};
 use pg_query::NodeEnum;
 
 use crate::catalog::{baseline, extensions, resolve, Catalog, Ident, QualifiedName, Span};
+use crate::findings::Severity;
 use crate::rules::support::statement_subject;
 use crate::rules::{StatementRule, StmtCtx};
 use crate::sql::split::Statement;
@@ -32,8 +33,10 @@ struct Use {
 enum Lookup<'a> {
     /// The migration session's search_path.
     Session,
-    /// A function body: the function's name and its `SET search_path`, if any.
-    Body(&'a QualifiedName, Option<&'a str>),
+    /// A function body: the function's name, its `SET search_path` if any,
+    /// and whether names in it are resolved only when it runs (PL/pgSQL;
+    /// an SQL body is checked when the function is created).
+    Body(&'a QualifiedName, Option<&'a str>, bool),
     /// A DO block, run in the session.
     DoBlock,
 }
@@ -115,11 +118,15 @@ impl StatementRule for MissingExtension {
                     None => baseline::default_search_path(cx.catalog.platform),
                 };
                 let uses = body.uses(stmt);
+                let at_run_time = ast::def_elems(&s.options).any(|d| {
+                    d.defname == "language"
+                        && ast::def_arg_text(d).is_some_and(|l| l.eq_ignore_ascii_case("plpgsql"))
+                });
                 report(
                     cx,
                     &uses,
                     &path,
-                    &Lookup::Body(name, set_path.as_deref()),
+                    &Lookup::Body(name, set_path.as_deref(), at_run_time),
                     subject.as_ref(),
                 );
             }
@@ -238,7 +245,16 @@ fn report(
             (Kind::OpClass, _) => format!("operator class `{}`", u.name),
         };
         let ext = u.extension;
+        // PL/pgSQL looks names up when the function runs: a later
+        // migration may create the extension first.
+        let later = matches!(
+            (&problem, lookup),
+            (Problem::NotCreated, Lookup::Body(_, _, true))
+        );
         let message = match problem {
+            Problem::NotCreated if later => format!(
+                "{what} needs extension `{ext}`, which is not created before this function; PL/pgSQL looks it up when the function runs, so calls fail unless a later migration creates it first"
+            ),
             Problem::NotCreated => {
                 format!("{what} needs extension `{ext}`, which is not created before this statement")
             }
@@ -246,11 +262,11 @@ fn report(
                 _ if u.schema.is_some() => {
                     format!("{what} does not exist: extension `{ext}` is installed in `{schema}`")
                 }
-                Lookup::Body(f, Some(set)) => format!(
+                Lookup::Body(f, Some(set), _) => format!(
                     "{what} comes from extension `{ext}` in `{schema}`, but function `{f}` sets search_path to `{}` and calls it unqualified",
                     if set.is_empty() { "''" } else { set }
                 ),
-                Lookup::Body(f, None) => format!(
+                Lookup::Body(f, None, _) => format!(
                     "{what} comes from extension `{ext}` in `{schema}`, which the default search_path used by function `{f}` does not include"
                 ),
                 Lookup::Session | Lookup::DoBlock => format!(
@@ -268,7 +284,11 @@ fn report(
                 .unwrap_or_else(|| Ident::new("public"));
             QualifiedName::new(schema, Ident::new(u.name.as_str()))
         });
-        cx.report(&object, Some(u.span), message);
+        if later {
+            cx.report_with_severity(Severity::Warning, &object, Some(u.span), message);
+        } else {
+            cx.report(&object, Some(u.span), message);
+        }
     }
 }
 
@@ -687,6 +707,23 @@ mod tests {
     #[test]
     fn body_without_set_uses_the_default_path() {
         quiet(RULE, "create function public.token() returns text language plpgsql as $$ begin return encode(gen_random_bytes(8), 'hex'); end; $$;");
+    }
+
+    #[test]
+    fn a_plpgsql_body_needs_the_extension_only_when_it_runs() {
+        use crate::rules::testing::case;
+        // PL/pgSQL looks the name up at the call: a later migration may
+        // create the extension first. A warning, saying so.
+        let plpgsql = "create function public.f(t text) returns real language plpgsql as $$ begin return similarity(t, 'x'); end $$;";
+        let out = case(plpgsql).fires(RULE);
+        assert!(
+            out.contains("missing-extension warning") && out.contains("when the function runs"),
+            "{out}"
+        );
+        // An SQL body is checked when the function is created: an error.
+        let sql = "create function public.f(t text) returns real language sql as $$ select similarity(t, 'x') $$;";
+        let out = case(sql).fires(RULE);
+        assert!(out.contains("missing-extension error"), "{out}");
     }
 
     #[test]

@@ -31,6 +31,11 @@ impl SchemaRule for RlsPolicySubquery {
                         let Some(sub) = s.subselect.as_deref().and_then(|n| n.node.as_ref()) else {
                             continue;
                         };
+                        // A subquery that reads nothing of the row runs once per
+                        // statement (an InitPlan, or a hashed SubPlan for IN).
+                        if is_uncorrelated(cat, &path, sub) {
+                            continue;
+                        }
                         for n in ast::descendants(sub) {
                             let NodeRef::RangeVar(rv) = n else { continue };
                             let (schema, name) = ast::range_var_name(rv);
@@ -66,11 +71,64 @@ impl SchemaRule for RlsPolicySubquery {
     }
 }
 
+/// Whether a subquery names only its own tables' columns: every column
+/// reference is qualified by a table or alias of the subquery, or is a
+/// column of one of its tables. A table the model does not have makes it
+/// count as correlated (its columns are unknown).
+fn is_uncorrelated(
+    cat: &crate::catalog::Catalog,
+    path: &[Ident],
+    sub: &pg_query::NodeEnum,
+) -> bool {
+    let nodes = ast::descendants(sub);
+    let mut names: Vec<String> = Vec::new();
+    let mut columns: Vec<String> = Vec::new();
+    for n in &nodes {
+        let NodeRef::RangeVar(rv) = n else { continue };
+        let (schema, name) = ast::range_var_name(rv);
+        let Some(t) = table(cat, path, schema.as_deref(), &name).and_then(|qn| cat.table(&qn))
+        else {
+            return false;
+        };
+        names.push(rv.relname.clone());
+        if let Some(alias) = &rv.alias {
+            names.push(alias.aliasname.clone());
+        }
+        columns.extend(t.columns.iter().map(|c| c.name.as_str().to_string()));
+    }
+    nodes.iter().all(|n| match n {
+        NodeRef::ColumnRef(c) => match ast::strings(&c.fields).as_slice() {
+            [.., qualifier, _] => names.contains(qualifier),
+            [column] => columns.contains(column),
+            [] => true,
+        },
+        _ => true,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use crate::rules::testing::{fires, quiet};
 
     const TABLES: &str = "create table public.p (id int primary key, user_id uuid);\ncreate table public.c (id int primary key, p_id int);\nalter table public.c enable row level security;\n";
+
+    #[test]
+    fn a_subquery_that_reads_nothing_of_the_row_is_quiet() {
+        // `p_id in (select id from p where user_id = ...)` runs once, hashed.
+        quiet(
+            "rls-policy-subquery",
+            &format!("{TABLES}create policy cp on public.c for select to authenticated\n  using (p_id in (select id from public.p where user_id = (select auth.uid())));"),
+        );
+        quiet(
+            "rls-policy-subquery",
+            &format!("{TABLES}create policy cp on public.c for select to authenticated\n  using (p_id in (select pp.id from public.p pp where pp.user_id = (select auth.uid())));"),
+        );
+        // Naming a column of the row makes it run per row.
+        fires(
+            "rls-policy-subquery",
+            &format!("{TABLES}create policy cp on public.c for select to authenticated\n  using (exists (select 1 from public.p where p.id = p_id));"),
+        );
+    }
 
     #[test]
     fn exists_over_parent_fires_at_the_policy() {
@@ -83,10 +141,10 @@ mod tests {
     }
 
     #[test]
-    fn in_subquery_fires() {
+    fn in_subquery_over_the_row_fires() {
         fires(
             "rls-policy-subquery",
-            &format!("{TABLES}create policy cp on public.c for select to authenticated using (p_id in (select id from p where user_id = (select auth.uid())));"),
+            &format!("{TABLES}create policy cp on public.c for select to authenticated using ((select auth.uid()) in (select user_id from p where p.id = c.p_id));"),
         );
     }
 

@@ -68,6 +68,37 @@ pub fn table(
     lookup(search_path, schema, name, |qn| cat.tables.contains_key(qn))
 }
 
+/// The table or materialized view holding index `name`: in `schema`, or in
+/// the first schema on the search_path that has one of that name (indexes
+/// live in their relation's schema).
+pub fn index(
+    cat: &Catalog,
+    search_path: &[Ident],
+    schema: Option<&str>,
+    name: &str,
+) -> Option<QualifiedName> {
+    let name = Ident::new(name);
+    let in_schema = |s: &Ident| {
+        let tables = cat
+            .tables
+            .values()
+            .filter(|t| &t.name.schema == s)
+            .find(|t| t.indexes.iter().any(|ix| ix.name == name))
+            .map(|t| t.name.clone());
+        tables.or_else(|| {
+            cat.views
+                .values()
+                .filter(|v| &v.name.schema == s)
+                .find(|v| v.indexes.iter().any(|ix| ix.name == name))
+                .map(|v| v.name.clone())
+        })
+    };
+    match schema {
+        Some(s) => in_schema(&Ident::new(s)),
+        None => search_path.iter().find_map(in_schema),
+    }
+}
+
 pub fn function(
     cat: &Catalog,
     search_path: &[Ident],

@@ -164,7 +164,7 @@ fn access_change(remedy: &Remedy, cat: &Catalog) -> String {
     match remedy {
         Remedy::EnableRls { table } => {
             let t = cat.table(table);
-            let roles = t.map(|t| rls_bound_roles(&t.grants)).unwrap_or_default();
+            let roles = t.map(|t| rls_bound_roles(cat, &t.grants)).unwrap_or_default();
             let who = if roles.is_empty() {
                 "roles without BYPASSRLS".to_string()
             } else {
@@ -201,7 +201,7 @@ fn access_change(remedy: &Remedy, cat: &Catalog) -> String {
             let roles = cat
                 .views
                 .get(view)
-                .map(|v| rls_bound_roles(&v.grants))
+                .map(|v| rls_bound_roles(cat, &v.grants))
                 .unwrap_or_default();
             let who = if roles.is_empty() {
                 "its readers".to_string()
@@ -228,11 +228,12 @@ fn access_change(remedy: &Remedy, cat: &Catalog) -> String {
 }
 
 /// The roles holding a privilege in `grants` that row level security
-/// applies to: not the platform's roles that bypass it.
-fn rls_bound_roles(grants: &crate::catalog::Grants) -> Vec<String> {
+/// applies to: not the platform's roles that bypass it, nor `postgres`,
+/// which owns the tables.
+fn rls_bound_roles(cat: &Catalog, grants: &crate::catalog::Grants) -> Vec<String> {
     let roles: Vec<Ident> = grants
         .holders()
-        .filter(|r| !matches!(r.as_str(), "service_role" | "postgres" | "supabase_admin"))
+        .filter(|r| !cat.bypasses_rls(r) && r.as_str() != "postgres")
         .cloned()
         .collect();
     role_names(&roles, "PUBLIC")

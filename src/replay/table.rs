@@ -571,19 +571,13 @@ impl Replayer {
     /// the first schema on the search_path that has it.
     fn find_index(&self, rv: &pb::RangeVar) -> Option<(QualifiedName, Ident)> {
         let (schema, name) = ast::range_var_name(rv);
-        let name = Ident::new(name);
-        let schemas: Vec<Ident> = match schema {
-            Some(s) => vec![Ident::new(s)],
-            None => self.search_path.clone(),
-        };
-        schemas.iter().find_map(|schema| {
-            self.catalog
-                .tables
-                .values()
-                .filter(|t| t.name.schema == *schema)
-                .find(|t| t.indexes.iter().any(|ix| ix.name == name))
-                .map(|t| (t.name.clone(), name.clone()))
-        })
+        let holder = crate::catalog::resolve::index(
+            &self.catalog,
+            &self.search_path,
+            schema.as_deref(),
+            &name,
+        )?;
+        Some((holder, Ident::new(name)))
     }
 
     fn alter_view(&mut self, rv: &pb::RangeVar, cmds: &[pb::Node]) {

@@ -13,6 +13,21 @@ pub mod split;
 
 pub use ast::{descendants, split_name, strings};
 
+use pg_query::protobuf::{KeywordKind, Token};
+
+/// Whether a scanner token can be a name: an identifier, or a keyword
+/// PostgreSQL also accepts as one (unreserved, column-name and
+/// type/function-name keywords).
+pub fn is_name_token(kind: Token, keyword: KeywordKind) -> bool {
+    kind == Token::Ident
+        || matches!(
+            keyword,
+            KeywordKind::UnreservedKeyword
+                | KeywordKind::ColNameKeyword
+                | KeywordKind::TypeFuncNameKeyword
+        )
+}
+
 /// Index of a source file in the lint run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(pub u32);

@@ -89,10 +89,8 @@ fn without_type_schemas(body: &str) -> Option<String> {
         .iter()
         .filter_map(|t| {
             let kind = Token::try_from(t.token).ok()?;
-            let name = kind == Token::Ident
-                || KeywordKind::try_from(t.keyword_kind).is_ok_and(|k| {
-                    k != KeywordKind::NoKeyword && k != KeywordKind::ReservedKeyword
-                });
+            let name = KeywordKind::try_from(t.keyword_kind)
+                .is_ok_and(|keyword| super::is_name_token(kind, keyword));
             let start = usize::try_from(t.start).ok()?;
             let end = usize::try_from(t.end).ok()?;
             (!matches!(kind, Token::SqlComment | Token::CComment))

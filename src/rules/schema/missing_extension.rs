@@ -9,7 +9,7 @@ use crate::findings::Severity;
 use crate::rules::support::statement_subject;
 use crate::rules::{StatementRule, StmtCtx};
 use crate::sql::split::Statement;
-use crate::sql::{ast, split_name};
+use crate::sql::{ast, is_name_token, split_name};
 
 pub struct MissingExtension;
 
@@ -63,7 +63,7 @@ impl StatementRule for MissingExtension {
             .filter_map(|t| {
                 let text = stmt.text.get(t.start as usize..t.end as usize)?;
                 let offset = i32::try_from(t.start.checked_sub(text_start)?).ok()?;
-                Some((t.kind, is_name(t.kind, t.keyword), text, offset))
+                Some((t.kind, is_name_token(t.kind, t.keyword), text, offset))
             })
             .collect();
         for (kind, schema, name, offset, len) in scan_tokens_of(&toks) {
@@ -509,7 +509,7 @@ fn scan(body: &str) -> Vec<(Kind, Option<String>, String, i32, usize)> {
             let text = body.get(usize::try_from(t.start).ok()?..usize::try_from(t.end).ok()?)?;
             (!matches!(kind, Token::SqlComment | Token::CComment)).then_some((
                 kind,
-                is_name(kind, keyword),
+                is_name_token(kind, keyword),
                 text,
                 t.start,
             ))
@@ -518,16 +518,6 @@ fn scan(body: &str) -> Vec<(Kind, Option<String>, String, i32, usize)> {
     scan_tokens_of(&toks)
 }
 
-/// An identifier, or a keyword PostgreSQL also accepts as a name.
-fn is_name(kind: Token, keyword: KeywordKind) -> bool {
-    kind == Token::Ident
-        || matches!(
-            keyword,
-            KeywordKind::UnreservedKeyword
-                | KeywordKind::ColNameKeyword
-                | KeywordKind::TypeFuncNameKeyword
-        )
-}
 
 /// Calls, casts and qualified names in (kind, is_name, text, offset) tokens.
 fn scan_tokens_of(

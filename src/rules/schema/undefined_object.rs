@@ -100,16 +100,7 @@ fn missing(
             if is_system_schema(schema) {
                 return None;
             }
-            let name = Ident::new(rv.relname.as_str());
-            let in_schema = |s: &Ident| {
-                let tables = cat.tables.values().filter(|t| &t.name.schema == s);
-                let views = cat.views.values().filter(|v| &v.name.schema == s);
-                tables.flat_map(|t| &t.indexes).chain(views.flat_map(|v| &v.indexes)).any(|i| i.name == name)
-            };
-            let found = match schema {
-                Some(s) => in_schema(&Ident::new(s)),
-                None => cx.search_path.iter().any(in_schema),
-            };
+            let found = resolve::index(cat, cx.search_path, schema, &rv.relname).is_some();
             let qn = resolve::for_create(cat, cx.search_path, schema, &rv.relname);
             if found || assumed(&qn) || cx.assumes_existing_tables() {
                 return None;

@@ -95,7 +95,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Findings) => ExitCode::from(1),
         Ok(Outcome::Failed) => ExitCode::from(2),
         Err(e) => {
-            eprintln!("pgvet: {e:#}");
+            eprintln!("pgvet: {}", pgvet::findings::printable(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

@@ -243,7 +243,8 @@ fn github_escapes_percent_line_breaks_and_property_separators() {
         command.ends_with(",title=table-without-primary-key"),
         "{command}"
     );
-    assert!(message.contains("100%25%0Arate, a:b"), "{message}");
+    // The newline inside the name is printed as `\n`, not as a line break.
+    assert!(message.contains("100%25\\nrate, a:b"), "{message}");
     assert!(!message.contains('\n'));
 }
 
@@ -509,4 +510,88 @@ fn hint_names_only_what_applies() {
     let out = text(&o);
     assert!(out.contains("1 finding"), "{out}");
     assert!(!out.contains("hint:"), "{out}");
+}
+
+/// A migration whose table name and file name hold a line break followed by
+/// a GitHub workflow command, terminal escapes (ESC, BEL, CR) and a
+/// right-to-left override.
+fn hostile_dir() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "m/001_a\n::warning ::forged\x1b[2J.sql",
+        "create table \"evil\n::error file=x::forged\x1b]0;title\x07\r\u{202e}x\" (id int);\n",
+    );
+    d
+}
+
+const RAW_CONTROLS: [char; 5] = ['\x1b', '\x07', '\r', '\u{202e}', '\u{9b}'];
+
+#[test]
+fn hostile_names_cannot_forge_commands_or_drive_the_terminal_in_text_formats() {
+    let d = hostile_dir();
+    for format in ["human", "concise", "github"] {
+        let o = pgvet(
+            d.path(),
+            &[
+                "lint",
+                "--format",
+                format,
+                "--select",
+                "table-without-primary-key",
+                "m",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(1), "{format}");
+        let out = text(&o);
+        assert!(
+            out.contains("evil\\n::error file=x::forged\\u{1b}]0;title\\u{7}\\r\\u{202e}x"),
+            "{format}: {out}"
+        );
+        assert!(
+            out.contains("001_a\\n"),
+            "{format}: the file name's newline is shown escaped: {out}"
+        );
+        for c in RAW_CONTROLS {
+            assert!(!out.contains(c), "{format}: raw {c:?} in {out}");
+        }
+        // No line starts a workflow command but the one pgvet writes.
+        let commands: Vec<&str> = out
+            .lines()
+            .filter(|l| l.trim_start().starts_with("::"))
+            .collect();
+        let expected = usize::from(format == "github");
+        assert_eq!(commands.len(), expected, "{format}: {out}");
+    }
+}
+
+#[test]
+fn hostile_names_stay_exact_data_in_json_formats() {
+    let d = hostile_dir();
+    for format in ["json", "sarif", "gitlab"] {
+        let o = pgvet(
+            d.path(),
+            &[
+                "lint",
+                "--format",
+                format,
+                "--select",
+                "table-without-primary-key",
+                "m",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(1), "{format}");
+        let out = text(&o);
+        // JSON escapes control characters: none is written raw.
+        assert!(
+            !out.contains('\x1b') && !out.contains('\x07') && !out.contains('\r'),
+            "{format}"
+        );
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        let all = doc.to_string();
+        assert!(
+            all.contains("evil\\n::error file=x::forged\\u001b]0;title\\u0007"),
+            "{format}: {all}"
+        );
+    }
 }

@@ -4,6 +4,7 @@ use anyhow::{bail, Context, Result};
 
 use super::lint::lint_report;
 use super::{write_stdout, BaselineWriteArgs, Outcome};
+use crate::findings::printable;
 
 pub fn write(args: BaselineWriteArgs) -> Result<Outcome> {
     let lint = &args.lint;
@@ -16,8 +17,7 @@ pub fn write(args: BaselineWriteArgs) -> Result<Outcome> {
     let (report, _, _) = lint_report(lint, false)?;
     if !report.errors.is_empty() {
         for e in &report.errors {
-            let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-            eprintln!("{}{line}: {}", e.file, e.message);
+            eprintln!("{}: {}", printable(&e.place()), printable(&e.message));
         }
         bail!(
             "{} not written: {} input error(s) above; fix them first so the baseline is complete",

@@ -8,6 +8,7 @@ use crate::source::migrations::runner::{self, Runner};
 
 use super::lint::lint_report;
 use super::{load_config, write_stdout, CommonArgs, FailOn, FixArgs, Format, LintArgs, Outcome};
+use crate::findings::printable;
 
 pub fn run(args: FixArgs) -> Result<Outcome> {
     use crate::fix;
@@ -63,8 +64,7 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
     };
     if !report.errors.is_empty() {
         for e in &report.errors {
-            let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-            eprintln!("{}{line}: {}", e.file, e.message);
+            eprintln!("{}: {}", printable(&e.place()), printable(&e.message));
         }
         eprintln!(
             "pgvet: nothing written: {} input error(s) above; the schema pgvet sees is incomplete until they are fixed",

@@ -5,6 +5,9 @@ pub mod changed;
 pub(crate) mod fingerprint;
 pub mod gap;
 pub mod remedy;
+mod text;
+
+pub use text::printable;
 
 use std::path::Path;
 

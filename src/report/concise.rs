@@ -2,12 +2,16 @@
 //! then the summary line (`--format concise`).
 
 use super::human::{closing_notes, View};
-use super::{Finding, Report};
+use super::{printable, Finding, Report};
 
 pub fn render(report: &Report, view: &View) -> String {
     let mut out = String::new();
     for e in &report.errors {
-        out.push_str(&format!("{}: error[input] {}\n", e.place(), e.message));
+        out.push_str(&format!(
+            "{}: error[input] {}\n",
+            printable(&e.place()),
+            printable(&e.message)
+        ));
     }
     if view.statistics {
         out.push_str(&super::statistics::table(report));
@@ -28,13 +32,13 @@ pub fn render(report: &Report, view: &View) -> String {
 /// file (an audit's) names its object instead.
 pub fn line(f: &Finding) -> String {
     let place = match &f.location {
-        Some(l) => format!("{}:{}:{}", l.file, l.line, l.column),
-        None => f.object.clone(),
+        Some(l) => format!("{}:{}:{}", printable(&l.file), l.line, l.column),
+        None => printable(&f.object).into_owned(),
     };
     format!(
         "{place}: {}[{}] {}",
         f.severity.as_str(),
         f.rule,
-        f.message.replace('\n', " ")
+        printable(&f.message)
     )
 }

@@ -6,13 +6,13 @@
 
 use std::fmt::Write as _;
 
-use super::{repo_path, Report, Severity};
+use super::{printable, repo_path, Report, Severity};
 use crate::report::sarif::INPUT_ERROR;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     for e in &report.errors {
-        let mut props = vec![("file", repo_path(&e.file))];
+        let mut props = vec![("file", repo_path(&printable(&e.file)))];
         if let Some(line) = e.line {
             props.push(("line", line.to_string()));
         }
@@ -20,22 +20,23 @@ pub fn render(report: &Report) -> String {
             props.push(("col", col.to_string()));
         }
         props.push(("title", INPUT_ERROR.to_string()));
-        command(&mut out, "error", &props, &e.message);
+        command(&mut out, "error", &props, &printable(&e.message));
     }
     for f in &report.findings {
         let mut props = Vec::new();
         if let Some(l) = &f.location {
-            props.push(("file", repo_path(&l.file)));
+            props.push(("file", repo_path(&printable(&l.file))));
             props.push(("line", l.line.to_string()));
             props.push(("col", l.column.to_string()));
             props.push(("endLine", l.end_line.to_string()));
             props.push(("endColumn", l.end_column.to_string()));
         }
         props.push(("title", f.rule.to_string()));
+        // Each part is made printable; the line break between them is ours.
         let message = if f.help.is_empty() {
-            f.message.clone()
+            printable(&f.message).into_owned()
         } else {
-            format!("{}\nhelp: {}", f.message, f.help)
+            format!("{}\nhelp: {}", printable(&f.message), printable(&f.help))
         };
         command(&mut out, annotation(f.severity), &props, &message);
     }

@@ -2,7 +2,7 @@
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
-use super::{Finding, Report, Severity, SourceFile};
+use super::{printable, Finding, Report, Severity, SourceFile};
 
 /// How human (and concise) output is laid out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,7 +57,7 @@ pub fn render_view(report: &Report, view: &View) -> String {
     };
     let mut out = String::new();
     for e in &report.errors {
-        let title = format!("{}: {}", e.place(), e.message);
+        let title = format!("{}: {}", printable(&e.place()), printable(&e.message));
         out.push_str(
             &renderer
                 .render(&[Group::with_title(Level::ERROR.primary_title(title))])
@@ -159,32 +159,32 @@ fn level(sev: Severity) -> Level<'static> {
 
 fn render_finding(renderer: &Renderer, f: &Finding, report: &Report) -> String {
     let title = level(f.severity)
-        .primary_title(f.message.as_str())
+        .primary_title(printable(&f.message))
         .id(f.rule);
     let source = f
         .span
         .and_then(|s| report.sources.get(s.file.0 as usize).map(|src| (s, src)));
-    let help = Group::with_title(Level::HELP.secondary_title(f.help.as_str()));
+    let help = Group::with_title(Level::HELP.secondary_title(printable(&f.help)));
     let first = match (source, &f.location) {
         (Some((span, src)), Some(loc)) => {
             match frame(src, span.start as usize, span.end as usize, loc.line) {
                 Some((text, range)) => title.element(
                     Snippet::source(text)
                         .line_start(loc.line as usize)
-                        .path(src.path.as_str())
+                        .path(printable(&src.path))
                         .annotation(
                             AnnotationKind::Primary
                                 .span(range)
-                                .label(format!("in `{}`", f.object)),
+                                .label(format!("in `{}`", printable(&f.object))),
                         ),
                 ),
                 None => title.element(
-                    annotate_snippets::Origin::path(src.path.as_str()).line(loc.line as usize),
+                    annotate_snippets::Origin::path(printable(&src.path)).line(loc.line as usize),
                 ),
             }
         }
         // Live findings have no location: name the object instead.
-        _ => title.element(annotate_snippets::Origin::path(f.object.as_str())),
+        _ => title.element(annotate_snippets::Origin::path(printable(&f.object))),
     };
     renderer.render(&[first, help]).to_string()
 }

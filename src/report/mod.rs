@@ -9,7 +9,9 @@ pub mod json;
 pub mod sarif;
 pub mod statistics;
 
-pub use crate::findings::{Finding, InputError, Location, Report, Severity, SourceFile, Summary};
+pub use crate::findings::{
+    printable, Finding, InputError, Location, Report, Severity, SourceFile, Summary,
+};
 
 /// A file path as CI systems want it: forward slashes, no leading `./`.
 pub(crate) fn repo_path(file: &str) -> String {

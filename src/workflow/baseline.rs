@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 pub use crate::findings::baseline::{Applied, Entry};
-use crate::findings::Report;
+use crate::findings::{printable, Report};
 use crate::rules;
 
 /// The file `pgvet baseline write` writes unless told otherwise.
@@ -159,7 +159,7 @@ impl Applied {
     pub fn human_note(&self) -> String {
         let mut s = format!(
             "baseline {}: {} suppressed",
-            self.file,
+            printable(&self.file),
             plural(self.suppressed, "finding")
         );
         if self.stale.is_empty() {
@@ -179,7 +179,10 @@ impl Applied {
         for e in &self.stale {
             s.push_str(&format!(
                 "  {} {} {}: {}\n",
-                e.rule, e.object, e.fingerprint, e.message
+                printable(&e.rule),
+                printable(&e.object),
+                printable(&e.fingerprint),
+                printable(&e.message)
             ));
         }
         s

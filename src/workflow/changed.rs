@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::findings::changed::Applied;
-use crate::findings::Report;
+use crate::findings::{printable, Report};
 
 /// Which files count as changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,7 +172,7 @@ impl Applied {
     /// The note human output ends with.
     pub fn human_note(&self) -> String {
         let which = match &self.since {
-            Some(r) => format!("changed since {r}"),
+            Some(r) => format!("changed since {}", printable(r)),
             None => "staged".to_string(),
         };
         match self.files.len() {
@@ -184,7 +184,7 @@ impl Applied {
                 } else {
                     format!("{n} files")
                 },
-                self.files.join(", ")
+                printable(&self.files.join(", "))
             ),
         }
     }

@@ -216,6 +216,11 @@ impl RawApiRoles {
 /// PostgreSQL major version assumed when the config does not name one.
 pub const DEFAULT_POSTGRES_VERSION: u32 = 15;
 
+/// The PostgreSQL major versions a config may name: 10 (the first with a
+/// one-number major) to 19, the newest at the time of writing. A typo such
+/// as `99` is an error rather than a version every check treats as newest.
+pub const KNOWN_MAJOR_VERSIONS: std::ops::RangeInclusive<u32> = 10..=19;
+
 /// Effective settings for a run.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -283,9 +288,11 @@ impl Config {
             reason,
         };
         if let Some(v) = raw.postgres_version {
-            if !(10..=99).contains(&v) {
+            if !KNOWN_MAJOR_VERSIONS.contains(&v) {
                 return Err(invalid(format!(
-                    "postgres_version: {v} is not a PostgreSQL major version (10 or later, e.g. 15)"
+                    "postgres_version: {v} is not a PostgreSQL major version pgvet knows ({}–{}, e.g. 15)",
+                    KNOWN_MAJOR_VERSIONS.start(),
+                    KNOWN_MAJOR_VERSIONS.end()
                 )));
             }
         }
@@ -472,7 +479,7 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 pub(crate) fn did_you_mean(id: &str) -> String {
     let best = rules::all()
         .iter()
-        .map(|r| (edit_distance(id, r.id()), r.id()))
+        .map(|r| (crate::catalog::ident::edit_distance(id, r.id()), r.id()))
         .min()
         .filter(|(d, _)| *d <= 3);
     best.map(|(_, r)| format!(" (did you mean `{r}`?)"))
@@ -492,29 +499,13 @@ fn with_key_suggestion(message: &str) -> String {
         .split('`')
         .skip(1)
         .step_by(2)
-        .map(|k| (edit_distance(unknown, k), k))
+        .map(|k| (crate::catalog::ident::edit_distance(unknown, k), k))
         .min()
         .filter(|(d, _)| *d <= 3);
     match best {
         Some((_, key)) => format!("{message} (did you mean `{key}`?)"),
         None => message.to_string(),
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
-            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
-            let ins = cur.get(j).copied().unwrap_or(0) + 1;
-            cur.push(sub.min(del).min(ins));
-        }
-        prev = cur;
-    }
-    prev.last().copied().unwrap_or(0)
 }
 
 /// A Supabase project's `config.toml` near the migrations or the cwd.
@@ -535,17 +526,90 @@ pub fn find_supabase_config(starts: &[PathBuf]) -> Option<PathBuf> {
     None
 }
 
-/// `[api] schemas` from a Supabase `config.toml`.
-pub fn supabase_api_schemas(path: &Path) -> Option<Vec<String>> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let doc: toml::Table = text.parse().ok()?;
-    let schemas = doc.get("api")?.get("schemas")?.as_array()?;
-    Some(
-        schemas
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
-    )
+/// What pgvet reads from a Supabase `config.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SupabaseConfig {
+    /// `[api] schemas`: the schemas the Data API serves.
+    pub api_schemas: Option<Vec<String>>,
+    /// `[db] major_version`.
+    pub major_version: Option<u32>,
+}
+
+impl SupabaseConfig {
+    /// Reads the file. One that exists but does not parse, or whose
+    /// `[api] schemas` is not a list of names, is an error naming the line:
+    /// falling back to the default schemas would silently stop checking the
+    /// schemas the project really exposes.
+    pub fn load(path: &Path) -> Result<SupabaseConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    pub fn parse(text: &str, name: &str) -> Result<SupabaseConfig, ConfigError> {
+        let invalid = |reason: String| ConfigError::Invalid {
+            path: name.to_string(),
+            reason,
+        };
+        let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            let place = e
+                .span()
+                .map(|span| {
+                    let (line, column) = line_column(text, span.start);
+                    format!("line {line}, column {column}: ")
+                })
+                .unwrap_or_default();
+            invalid(format!(
+                "{place}{} (the Supabase CLI cannot read it either)",
+                e.message().trim_end()
+            ))
+        })?;
+        let api_schemas = match doc.get("api").and_then(|api| api.get("schemas")) {
+            None => None,
+            Some(value) => Some(
+                value
+                    .as_array()
+                    .and_then(|list| {
+                        list.iter()
+                            .map(|v| v.as_str().map(str::to_string))
+                            .collect::<Option<Vec<String>>>()
+                    })
+                    .ok_or_else(|| {
+                        invalid("[api] schemas must be a list of schema names".to_string())
+                    })?,
+            ),
+        };
+        let major_version = match doc.get("db").and_then(|db| db.get("major_version")) {
+            None => None,
+            Some(value) => Some(
+                value
+                    .as_integer()
+                    .and_then(|v| u32::try_from(v).ok())
+                    .filter(|v| KNOWN_MAJOR_VERSIONS.contains(v))
+                    .ok_or_else(|| {
+                        invalid(format!(
+                            "[db] major_version = {value} is not a PostgreSQL major version pgvet knows ({}–{})",
+                            KNOWN_MAJOR_VERSIONS.start(),
+                            KNOWN_MAJOR_VERSIONS.end()
+                        ))
+                    })?,
+            ),
+        };
+        Ok(SupabaseConfig {
+            api_schemas,
+            major_version,
+        })
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 #[cfg(test)]
@@ -712,5 +776,61 @@ mod tests {
         assert!(cfg
             .severity_for(rules::find("fk-missing-index").unwrap())
             .is_none());
+    }
+
+    #[test]
+    fn supabase_config_reads_api_schemas_and_major_version() {
+        let c = SupabaseConfig::parse(
+            "[api]\nenabled = true\nschemas = [\"public\", \"api\"]\n[db]\nmajor_version = 15\n",
+            "config.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.api_schemas,
+            Some(vec!["public".to_string(), "api".to_string()])
+        );
+        assert_eq!(c.major_version, Some(15));
+        assert_eq!(
+            SupabaseConfig::parse("", "config.toml").unwrap(),
+            SupabaseConfig::default()
+        );
+    }
+
+    #[test]
+    fn a_broken_supabase_config_is_an_error_naming_line_and_column() {
+        let err = SupabaseConfig::parse(
+            "[api]\nschemas = [\"public\"\n[db]\n",
+            "supabase/config.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("config `supabase/config.toml`: line 3, column "),
+            "{err}"
+        );
+        let err = SupabaseConfig::parse("[api]\nschemas = \"public\"\n", "config.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("[api] schemas must be a list"), "{err}");
+        let err = SupabaseConfig::parse("[db]\nmajor_version = 99\n", "config.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("major_version = 99 is not"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_postgres_version_is_an_error() {
+        for bad in ["99", "9", "20"] {
+            let err = Config::parse(&format!("postgres_version: {bad}\n"), "pgvet.yaml")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("is not a PostgreSQL major version pgvet knows"),
+                "{err}"
+            );
+        }
+        for good in ["10", "15", "18"] {
+            Config::parse(&format!("postgres_version: {good}\n"), "pgvet.yaml").unwrap();
+        }
     }
 }

@@ -105,7 +105,14 @@ impl Settings {
 
     /// Config wins; otherwise a Supabase `config.toml` near the migrations or
     /// the cwd means the Supabase platform and gives the exposed schemas.
-    pub fn resolve(cfg: &Config, paths: &[PathBuf], cwd: &Path) -> Settings {
+    ///
+    /// A Supabase `config.toml` that is needed (no `exposed_schemas` in the
+    /// config) but does not parse is an error, not a fallback to the default.
+    pub fn resolve(
+        cfg: &Config,
+        paths: &[PathBuf],
+        cwd: &Path,
+    ) -> Result<Settings, config::ConfigError> {
         let mut starts: Vec<PathBuf> = paths.to_vec();
         starts.push(cwd.to_path_buf());
         let supabase_config = config::find_supabase_config(&starts);
@@ -114,12 +121,12 @@ impl Settings {
         } else {
             Platform::Postgres
         });
-        let configured = cfg.exposed_schemas.clone().or_else(|| {
-            supabase_config
-                .as_deref()
-                .and_then(config::supabase_api_schemas)
-        });
-        Settings {
+        let configured = match (&cfg.exposed_schemas, &supabase_config) {
+            (Some(schemas), _) => Some(schemas.clone()),
+            (None, Some(path)) => config::SupabaseConfig::load(path)?.api_schemas,
+            (None, None) => None,
+        };
+        Ok(Settings {
             platform,
             exposed_configured: configured.is_some(),
             exposed_schemas: configured.unwrap_or_else(|| platform.default_exposed_schemas()),
@@ -127,7 +134,7 @@ impl Settings {
             runner: cfg.runner,
             live_tables: None,
             keep_catalog: false,
-        }
+        })
     }
 }
 

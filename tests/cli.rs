@@ -588,3 +588,60 @@ fn api_rules_need_an_api_plain_postgres_has_none_by_default() {
     let o = run(s.path());
     assert!(stdout(&o).contains("rls-disabled"), "{}", stdout(&o));
 }
+
+#[test]
+fn a_supabase_config_toml_that_does_not_parse_exits_2_naming_file_and_line() {
+    let d = tmp();
+    // The API really serves `api`; had the broken file been ignored, pgvet
+    // would check `public` only and pass the table without RLS.
+    write(
+        d.path(),
+        "supabase/config.toml",
+        "[api]\nschemas = [\"public\", \"api\"\n",
+    );
+    write(
+        d.path(),
+        "supabase/migrations/001_a.sql",
+        "create schema api;\ncreate table api.t (id bigint primary key);\n",
+    );
+    let o = pgvet(d.path(), &["lint"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("supabase/config.toml") && err.contains("line 2, column 27: unclosed array"),
+        "{err}"
+    );
+
+    write(
+        d.path(),
+        "supabase/config.toml",
+        "[api]\nschemas = [\"public\", \"api\"]\n",
+    );
+    let o = pgvet(d.path(), &["lint", "--format", "concise"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("[rls-disabled] table `api.t`"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn a_misspelt_exposed_schema_is_a_warning_with_a_suggestion() {
+    let d = tmp();
+    write(
+        d.path(),
+        "pgvet.yaml",
+        "platform: supabase\nexposed_schemas: [public, apl]\n",
+    );
+    write(d.path(), "m/001_a.sql", "create schema api;\n");
+    let o = pgvet(d.path(), &["lint", "--format", "concise", "m"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            "apl: warning[exposed-schema-missing] schema `apl` is configured as exposed but does not exist (did you mean `api`?)"
+        ),
+        "{}",
+        stdout(&o)
+    );
+}

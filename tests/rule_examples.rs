@@ -19,6 +19,10 @@ fn lint_one(rule: &rules::Rule, sql: &str) -> pgvet::report::Report {
     )
 }
 
+/// Rules whose findings are about the configuration (a schema it names),
+/// not about an object a migration made.
+const ABOUT_THE_CONFIG: [&str; 1] = ["exposed-schema-missing"];
+
 #[test]
 fn every_yaml_parses_and_matches_its_rule() {
     assert!(!rules::all().is_empty());
@@ -134,6 +138,11 @@ fn messages_follow_the_style() {
                 rule.id(),
                 f.message
             );
+            // A finding about the configuration names a schema, which has
+            // no schema of its own and no place in a migration.
+            if ABOUT_THE_CONFIG.contains(&rule.id()) {
+                continue;
+            }
             assert!(
                 f.object.contains('.'),
                 "{}: object is not schema-qualified: {}",

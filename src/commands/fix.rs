@@ -39,7 +39,7 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
     let live = args.db.is_some();
     let (report, cfg, paths, settings) = if let Some(db) = args.db.clone() {
         let cfg = load_config(&common, &cwd)?;
-        let settings = crate::Settings::resolve(&cfg, &[], &cwd);
+        let settings = crate::Settings::resolve(&cfg, &[], &cwd)?;
         let mut opts = args
             .connection
             .options(Some(db), &cfg, settings.exposed_for_live())?;
@@ -59,7 +59,7 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
             common,
         };
         let (report, cfg, paths) = lint_report(&lint_args, true)?;
-        let settings = crate::Settings::resolve(&cfg, &paths, &cwd);
+        let settings = crate::Settings::resolve(&cfg, &paths, &cwd)?;
         (report, cfg, paths, settings)
     };
     if !report.errors.is_empty() {

@@ -14,24 +14,28 @@ use crate::source::migrations::runner::{self, Runner};
 /// `supabase/config.toml` is found (its `[api] schemas` become the exposed
 /// schemas), plain PostgreSQL otherwise. Every key is written, the optional
 /// ones commented out with their defaults.
-pub fn starter_config(dir: &Path) -> String {
+///
+/// A `config.toml` that does not parse is an error: the starter would
+/// otherwise name schemas the project does not expose.
+pub fn starter_config(dir: &Path) -> Result<String, config::ConfigError> {
     let supabase = config::find_supabase_config(&[dir.to_path_buf()]);
     let platform = if supabase.is_some() {
         "supabase"
     } else {
         "postgres"
     };
-    let schemas = supabase
-        .as_deref()
-        .and_then(config::supabase_api_schemas)
-        .unwrap_or_else(|| {
-            let platform = if supabase.is_some() {
-                crate::catalog::Platform::Supabase
-            } else {
-                crate::catalog::Platform::Postgres
-            };
-            platform.default_exposed_schemas()
-        });
+    let toml = match &supabase {
+        Some(path) => config::SupabaseConfig::load(path)?,
+        None => config::SupabaseConfig::default(),
+    };
+    let schemas = toml.api_schemas.clone().unwrap_or_else(|| {
+        let platform = if supabase.is_some() {
+            crate::catalog::Platform::Supabase
+        } else {
+            crate::catalog::Platform::Postgres
+        };
+        platform.default_exposed_schemas()
+    });
     let found_dir = files::autodetect(dir);
     let migrations = found_dir
         .as_deref()
@@ -66,7 +70,11 @@ pub fn starter_config(dir: &Path) -> String {
         .map(|s| yaml_string(s))
         .collect::<Vec<_>>()
         .join(", ");
-    format!(
+    let version = match toml.major_version {
+        Some(v) => format!("{v}  # from [db] major_version"),
+        None => config::DEFAULT_POSTGRES_VERSION.to_string(),
+    };
+    Ok(format!(
         "# pgvet.yaml, written by `pgvet init`. Every key is optional; `pgvet explain RULE` documents a rule.
 {found}
 # supabase: auth, storage, the anon/authenticated roles and Supabase's default
@@ -126,8 +134,7 @@ postgres_version: {version}
 #   prefer-bigint-over-int:
 #     columns: all
 ",
-        version = config::DEFAULT_POSTGRES_VERSION,
-    )
+    ))
 }
 
 /// A YAML scalar for a schema name: plain when that is unambiguous.
@@ -152,7 +159,7 @@ pub fn run(force: bool) -> Result<Outcome> {
             path.display()
         );
     }
-    std::fs::write(&path, starter_config(&cwd))
+    std::fs::write(&path, starter_config(&cwd)?)
         .with_context(|| format!("cannot write {}", path.display()))?;
     println!("wrote {}", path.display());
     Ok(Outcome::Clean)
@@ -171,7 +178,7 @@ mod tests {
             "[api]\nschemas = [\"public\", \"graphql_public\", \"my api\"]\n",
         )
         .unwrap();
-        let text = starter_config(dir.path());
+        let text = starter_config(dir.path()).unwrap();
         assert!(text.contains("platform: supabase"), "{text}");
         assert!(
             text.contains("exposed_schemas: [public, graphql_public, 'my api']"),
@@ -205,7 +212,7 @@ mod tests {
             "-- +goose Up\ncreate table t (id int);\n-- +goose Down\ndrop table t;\n",
         )
         .unwrap();
-        let text = starter_config(dir.path());
+        let text = starter_config(dir.path()).unwrap();
         assert!(text.contains("runner: goose  # detected: goose"), "{text}");
         // goose says how it runs a file; the mode is there to override it.
         assert!(text.contains("  # transaction: per-file"), "{text}");
@@ -217,9 +224,31 @@ mod tests {
     #[test]
     fn plain_layout_is_postgres_without_transactions() {
         let dir = tempfile::tempdir().unwrap();
-        let text = starter_config(dir.path());
+        let text = starter_config(dir.path()).unwrap();
         assert!(text.contains("platform: postgres"), "{text}");
         assert!(text.contains("transaction: none"), "{text}");
         config::Config::parse(&text, "pgvet.yaml").unwrap();
+    }
+
+    #[test]
+    fn the_supabase_major_version_is_written_and_a_broken_config_toml_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("supabase/migrations")).unwrap();
+        let toml = dir.path().join("supabase/config.toml");
+        std::fs::write(&toml, "[db]\nmajor_version = 17\n").unwrap();
+        let text = starter_config(dir.path()).unwrap();
+        assert!(
+            text.contains("postgres_version: 17  # from [db] major_version"),
+            "{text}"
+        );
+        let cfg = config::Config::parse(&text, "pgvet.yaml").unwrap();
+        assert_eq!(cfg.postgres_version(), 17);
+
+        std::fs::write(&toml, "[api\nschemas = [\"public\"]\n").unwrap();
+        let err = starter_config(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("config.toml") && err.contains("line 1"),
+            "{err}"
+        );
     }
 }

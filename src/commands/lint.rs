@@ -42,7 +42,7 @@ pub fn lint_report(
     cfg.assume_existing |= args.assume_existing;
     super::args::apply_runner(&mut cfg, args.runner.as_deref());
     let paths = migration_paths(&args.paths, &cfg, &cwd)?;
-    let mut settings = crate::Settings::resolve(&cfg, &paths, &cwd);
+    let mut settings = crate::Settings::resolve(&cfg, &paths, &cwd)?;
     settings.keep_catalog = keep_catalog;
     if let Some(db) = args.db.clone() {
         let opts = args

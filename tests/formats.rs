@@ -595,3 +595,101 @@ fn hostile_names_stay_exact_data_in_json_formats() {
         );
     }
 }
+
+/// A git repository with one migration that warns, and an empty subfolder.
+fn repository() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let git = Command::new("git")
+        .args(["init", "--quiet"])
+        .current_dir(d.path())
+        .status()
+        .expect("run git");
+    assert!(git.success());
+    write(
+        d.path(),
+        "supabase/migrations/001_a.sql",
+        "create table a (id int);\n",
+    );
+    std::fs::create_dir_all(d.path().join("tools")).unwrap();
+    d
+}
+
+#[test]
+fn paths_are_relative_to_the_repository_root_in_every_format() {
+    let d = repository();
+    let root = d.path().canonicalize().unwrap();
+    let sub = root.join("tools");
+    let from_sub = sub.to_str().unwrap();
+    let absolute = root.join("supabase/migrations");
+    for (dir, path) in [
+        (root.to_str().unwrap(), None),
+        (from_sub, Some("../supabase/migrations")),
+        (from_sub, Some(absolute.to_str().unwrap())),
+    ] {
+        let run = |format: &str| {
+            let mut args = vec!["lint", "--format", format];
+            args.extend(path);
+            let o = pgvet(Path::new(dir), &args);
+            assert_eq!(
+                o.status.code(),
+                Some(1),
+                "{format} {path:?}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            text(&o)
+        };
+        let sarif: Value = serde_json::from_str(&run("sarif")).unwrap();
+        let uri = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+            ["artifactLocation"]["uri"];
+        assert_eq!(uri, "supabase/migrations/001_a.sql", "{path:?}");
+        assert!(
+            run("github").starts_with("::warning file=supabase/migrations/001_a.sql,"),
+            "{path:?}"
+        );
+        assert!(
+            run("concise").starts_with("supabase/migrations/001_a.sql:1:1: "),
+            "{path:?}"
+        );
+        let json: Value = serde_json::from_str(&run("json")).unwrap();
+        assert_eq!(
+            json["findings"][0]["location"]["file"],
+            "supabase/migrations/001_a.sql"
+        );
+    }
+}
+
+#[test]
+fn only_reports_the_files_named_while_replaying_all() {
+    let d = repository();
+    // 002 uses the table of 001: without the replay of 001 it would be undefined.
+    write(
+        d.path(),
+        "supabase/migrations/002_b.sql",
+        "alter table a add column b int;\ncreate table c (id int);\n",
+    );
+    let o = pgvet(
+        d.path(),
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--only",
+            "supabase/migrations/002_b.sql",
+            "supabase/seed.sql",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let json: Value = serde_json::from_str(&text(&o)).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        assert_eq!(
+            f["location"]["file"], "supabase/migrations/002_b.sql",
+            "{f}"
+        );
+        assert_ne!(f["rule"], "undefined-object", "{f}");
+    }
+    assert_eq!(json["changed"]["only"], true);
+    let o = pgvet(d.path(), &["lint", "--only", "supabase/seed.sql"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}

@@ -56,6 +56,16 @@ pub struct LintArgs {
     /// every migration is still replayed.
     #[arg(long)]
     pub staged: bool,
+    /// Report only findings in these files (what pre-commit passes, also
+    /// with `--all-files`); every migration is still replayed. Takes the
+    /// rest of the command line.
+    #[arg(
+        long,
+        value_name = "FILE",
+        num_args = 1..,
+        conflicts_with_all = ["staged", "changed_since"]
+    )]
+    pub only: Vec<PathBuf>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -68,7 +78,8 @@ pub struct LintArgs {
     mut_arg("fail_on", |a| a.hide(true)),
     mut_arg("baseline", |a| a.hide(true)),
     mut_arg("changed_since", |a| a.hide(true)),
-    mut_arg("staged", |a| a.hide(true))
+    mut_arg("staged", |a| a.hide(true)),
+    mut_arg("only", |a| a.hide(true))
 )]
 pub struct BaselineWriteArgs {
     /// The baseline file to write.

@@ -8,10 +8,14 @@ use crate::findings::printable;
 
 pub fn write(args: BaselineWriteArgs) -> Result<Outcome> {
     let lint = &args.lint;
-    if lint.baseline.is_some() || lint.changed_since.is_some() || lint.staged {
+    if lint.baseline.is_some()
+        || lint.changed_since.is_some()
+        || lint.staged
+        || !lint.only.is_empty()
+    {
         bail!(concat!(
             "`baseline write` records every finding; ",
-            "--baseline, --changed-since and --staged are for `lint`"
+            "--baseline, --changed-since, --staged and --only are for `lint`"
         ));
     }
     let (report, _, _) = lint_report(lint, false)?;

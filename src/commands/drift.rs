@@ -14,6 +14,8 @@ pub fn run(args: DriftArgs) -> Result<Outcome> {
     let opts = args
         .connection
         .options(args.db.clone(), &cfg, settings.exposed_for_live())?;
-    let report = crate::drift(&paths, &cfg, &settings, &opts)?;
+    let mut report = crate::drift(&paths, &cfg, &settings, &opts)?;
+    let root = super::lint::project_root(&cwd, &cfg);
+    report.rebase_paths(&|p| super::lint::shown_path(p, &cwd, &root));
     finish(&report, &args.common)
 }

@@ -56,6 +56,7 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
             baseline: None,
             changed_since: None,
             staged: false,
+            only: Vec::new(),
             common,
         };
         let (report, cfg, paths) = lint_report(&lint_args, true)?;

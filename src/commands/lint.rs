@@ -14,21 +14,67 @@ pub fn run(args: LintArgs) -> Result<Outcome> {
         Some(file) => Some(baseline::Baseline::load(file)?),
         None => None,
     };
-    let scope = match (&args.changed_since, args.staged) {
-        (Some(reference), _) => Some(changed::Scope::Since(reference.clone())),
-        (None, true) => Some(changed::Scope::Staged),
-        (None, false) => None,
+    let scope = match (&args.changed_since, args.staged, args.only.is_empty()) {
+        (Some(reference), _, _) => Some(changed::Scope::Since(reference.clone())),
+        (None, true, _) => Some(changed::Scope::Staged),
+        (None, false, false) => Some(changed::Scope::Listed(args.only.clone())),
+        (None, false, true) => None,
     };
     let (mut report, cfg, paths) = lint_report(&args, false)?;
     if let (Some(recorded), Some(file)) = (&recorded, &args.baseline) {
         baseline::apply(&mut report, recorded, &file.display().to_string(), &cfg);
     }
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
     if let Some(scope) = scope {
-        let cwd = std::env::current_dir().context("cannot read the current directory")?;
-        let changed = changed::changed_files(&changed::repository_dir(&paths, &cwd), scope)?;
+        let changed = match scope {
+            changed::Scope::Listed(given) => changed::listed_files(&given, &cwd),
+            scope => changed::changed_files(&changed::repository_dir(&paths, &cwd), scope)?,
+        };
         changed::apply(&mut report, &changed);
     }
+    let root = project_root(&cwd, &cfg);
+    report.rebase_paths(&|p| shown_path(p, &cwd, &root));
     finish(&report, &args.common)
+}
+
+/// The folder printed paths are relative to, so that SARIF URIs and GitHub
+/// annotations name files as the repository does: the git top level, else
+/// the config file's folder, else `cwd`.
+pub fn project_root(cwd: &Path, cfg: &Config) -> PathBuf {
+    crate::workflow::changed::top_level(cwd)
+        .or_else(|| {
+            cfg.source
+                .as_deref()
+                .and_then(Path::parent)
+                .and_then(|d| cwd.join(d).canonicalize().ok())
+        })
+        .unwrap_or_else(|| cwd.to_path_buf())
+}
+
+/// `path` (as read: relative to `cwd`, or absolute) relative to `root`;
+/// as given when it is outside `root`.
+pub fn shown_path(path: &str, cwd: &Path, root: &Path) -> String {
+    let absolute = lexically_normal(&cwd.join(path));
+    match absolute.strip_prefix(root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
+        _ => path.to_string(),
+    }
+}
+
+/// `a/./b/../c` as `a/c`, without asking the file system.
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Lints the paths (or the configured or default migrations directory) as

@@ -9,6 +9,8 @@ pub struct Applied {
     /// The ref given to `--changed-since`; None with `--staged`.
     pub since: Option<String>,
     pub staged: bool,
+    /// `--only FILE...`: the files were named on the command line.
+    pub only: bool,
     /// The linted files that are changed (as displayed in findings).
     pub files: Vec<String>,
 }

@@ -170,6 +170,50 @@ pub struct Report {
 }
 
 impl Report {
+    /// Rewrites every file path the report prints (sources, locations,
+    /// input errors, skipped files, what was not analyzed, the changed
+    /// files) with `shown`; a finding or gap whose object is a file's path
+    /// (a DO block, a psql meta-command) follows its file.
+    pub fn rebase_paths(&mut self, shown: &dyn Fn(&str) -> String) {
+        let mut renamed: std::collections::HashMap<String, String> = Default::default();
+        let mut rename = |p: &mut String| {
+            let new = renamed.entry(p.clone()).or_insert_with(|| shown(p)).clone();
+            *p = new;
+        };
+        let old_sources: std::collections::HashSet<String> =
+            self.sources.iter().map(|s| s.path.clone()).collect();
+        for s in &mut self.sources {
+            rename(&mut s.path);
+        }
+        for f in &mut self.findings {
+            if let Some(l) = &mut f.location {
+                rename(&mut l.file);
+            }
+            if old_sources.contains(&f.object) {
+                rename(&mut f.object);
+            }
+        }
+        for g in &mut self.not_analyzed {
+            if let Some(l) = &mut g.location {
+                rename(&mut l.file);
+            }
+            if old_sources.contains(&g.object) {
+                rename(&mut g.object);
+            }
+        }
+        for e in &mut self.errors {
+            rename(&mut e.file);
+        }
+        for s in &mut self.summary.skipped_files {
+            rename(&mut s.file);
+        }
+        if let Some(changed) = &mut self.changed {
+            for f in &mut changed.files {
+                rename(f);
+            }
+        }
+    }
+
     /// Fills locations from spans and sorts findings by file, line, rule.
     pub fn finish(&mut self) {
         for f in &mut self.findings {

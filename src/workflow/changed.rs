@@ -20,6 +20,9 @@ pub enum Scope {
     /// Files staged in the index (`git diff --cached`), as a pre-commit hook
     /// sees them.
     Staged,
+    /// The files named on the command line (`--only`), as pre-commit passes
+    /// them; no git involved.
+    Listed(Vec<PathBuf>),
 }
 
 /// The changed files of one repository, canonicalized.
@@ -47,6 +50,27 @@ pub enum GitError {
         root: PathBuf,
         message: String,
     },
+}
+
+/// The files given to `--only`, canonicalized (relative ones against
+/// `cwd`); a name that does not exist holds no findings and is dropped.
+pub fn listed_files(given: &[PathBuf], cwd: &Path) -> Changed {
+    let files = given
+        .iter()
+        .filter_map(|p| cwd.join(p).canonicalize().ok())
+        .collect();
+    Changed {
+        scope: Scope::Listed(given.to_vec()),
+        root: cwd.to_path_buf(),
+        files,
+    }
+}
+
+/// The top level of the git work tree that holds `dir`, if git knows one.
+pub fn top_level(dir: &Path) -> Option<PathBuf> {
+    let top = git(dir, &["rev-parse", "--show-toplevel"]).ok()?;
+    let top = PathBuf::from(top.trim_end_matches(['\n', '\r']));
+    top.canonicalize().ok()
 }
 
 /// Asks git, in the repository that holds `dir`, which files changed.
@@ -103,6 +127,8 @@ pub fn changed_files(dir: &Path, scope: Scope) -> Result<Changed, GitError> {
             )?;
             names.extend(split_z(&diff));
         }
+        // Named on the command line: `listed_files` reads them without git.
+        Scope::Listed(given) => return Ok(listed_files(given, dir)),
     }
     // git prints paths relative to the top level; deleted files do not
     // canonicalize and hold no findings anyway.
@@ -157,13 +183,15 @@ pub fn apply(report: &mut Report, changed: &Changed) {
         .filter(|s| is_changed.get(&s.path).copied().unwrap_or(false))
         .map(|s| s.path.clone())
         .collect();
-    let (since, staged) = match &changed.scope {
-        Scope::Since(r) => (Some(r.clone()), false),
-        Scope::Staged => (None, true),
+    let (since, staged, only) = match &changed.scope {
+        Scope::Since(r) => (Some(r.clone()), false, false),
+        Scope::Staged => (None, true, false),
+        Scope::Listed(_) => (None, false, true),
     };
     report.changed = Some(Applied {
         since,
         staged,
+        only,
         files,
     });
 }
@@ -173,6 +201,7 @@ impl Applied {
     pub fn human_note(&self) -> String {
         let which = match &self.since {
             Some(r) => format!("changed since {}", printable(r)),
+            None if self.only => "given to --only".to_string(),
             None => "staged".to_string(),
         };
         match self.files.len() {

@@ -37,6 +37,11 @@ fn pgvet(dir: &Path) -> Command {
         "PGDATABASE",
         "PGSSLMODE",
         "PGSSLROOTCERT",
+        "PGCONNECT_TIMEOUT",
+        "PGPASSFILE",
+        "PGSERVICE",
+        "PGSERVICEFILE",
+        "PGSYSCONFDIR",
     ] {
         cmd.env_remove(var);
     }
@@ -692,6 +697,163 @@ fn the_password_is_never_printed() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("DATABASE_URL"));
     assert_no_secret("--help", &out, &[PASSWORD]);
+}
+
+/// Runs `cmd` and waits at most 60 s for it (then kills it and fails).
+fn output_within_a_minute(mut cmd: Command) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("pgvet still running after 60 s: {}", stderr(&out));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_server_that_never_answers_hits_the_connect_timeout() {
+    // The kernel completes the TCP handshake for connections waiting in the
+    // backlog: pgvet connects, and no byte ever comes back (no TLS answer,
+    // no startup answer).
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let work = tempfile::tempdir().unwrap();
+    let target = format!("u@127.0.0.1:{port}/db");
+    let with_timeout = format!("postgresql://u:hunter2@127.0.0.1:{port}/db?connect_timeout=2");
+    for command in ["audit", "lint"] {
+        let out = output_within_a_minute(against(work.path(), command, &with_timeout, &[]));
+        assert_clean_failure(
+            &format!("{command}: silent server"),
+            &out,
+            &[
+                &format!("cannot connect to {target}"),
+                "no answer within 2 s (connect_timeout in the connection string)",
+            ],
+            &["hunter2"],
+        );
+    }
+    // PGCONNECT_TIMEOUT, and TLS negotiation (sslmode prefer) that never ends.
+    let mut cmd = pgvet(work.path());
+    cmd.args([
+        "audit",
+        "--db",
+        &format!("postgresql://u@127.0.0.1:{port}/db"),
+    ])
+    .env("PGCONNECT_TIMEOUT", "2");
+    let out = output_within_a_minute(cmd);
+    assert_clean_failure(
+        "PGCONNECT_TIMEOUT, TLS",
+        &out,
+        &[
+            &format!("cannot connect to {target}"),
+            "no answer within 2 s (PGCONNECT_TIMEOUT)",
+        ],
+        &[],
+    );
+    drop(silent);
+}
+
+#[test]
+fn malformed_urls_are_refused_without_the_userinfo() {
+    let work = tempfile::tempdir().unwrap();
+    let secrets = ["hunter2", "secretpart"];
+    let cases = [
+        ("postgresql://reader:hunter2@secretpart@host/db", "%40"),
+        ("postgresql://reader:hunter2@secretpart@", "%40"),
+        ("postgresql://reader:hunter2/secretpart@host/db", "%2F"),
+        ("postgresql://reader:hunter2?secretpart@host/db", "%3F"),
+        ("postgresql://reader:hunter2@[secretpart/db", "IPv6"),
+        ("postgresql://reader:hunter2@secretpart:1:2/db", "IPv6"),
+        ("postgresql://reader:hunter2secretpart", "port"),
+        ("postgresql://reader:hunter2%secretpart@host/db", "%25"),
+        ("host=h password=hunter2 secretpart=x", "quote"),
+        ("host=h password='hunter2 secretpart", "quote"),
+    ];
+    for (url, hint) in cases {
+        let out = against(work.path(), "audit", url, &[]).output().unwrap();
+        assert_clean_failure(url, &out, &["invalid connection string", hint], &secrets);
+        let mut cmd = pgvet(work.path());
+        cmd.args(["audit", "--sslmode", "disable"])
+            .env("DATABASE_URL", url);
+        let out = cmd.output().unwrap();
+        assert_clean_failure(url, &out, &["invalid connection string"], &secrets);
+    }
+}
+
+#[test]
+fn a_quoted_password_with_spaces_is_not_printed() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let work = tempfile::tempdir().unwrap();
+    let kv =
+        format!(r"host=127.0.0.1 port={port} user=u dbname=d password='hunter2 secretpart \'q\''");
+    let out = against(work.path(), "audit", &kv, &[]).output().unwrap();
+    assert_clean_failure(
+        "key=value, refused",
+        &out,
+        &[
+            &format!("cannot connect to u@127.0.0.1:{port}/d"),
+            "refused",
+        ],
+        &["hunter2", "secretpart"],
+    );
+}
+
+#[test]
+fn the_password_file_and_a_service_supply_what_the_url_leaves_out() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(cluster) = cluster_with_schema("app") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let pgpass = home.path().join(".pgpass");
+    std::fs::write(
+        &pgpass,
+        format!("127.0.0.1:{}:*:postgres:{PASSWORD}\n", cluster.port),
+    )
+    .unwrap();
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::write(
+        home.path().join(".pg_service.conf"),
+        format!(
+            "[app]\nhost=127.0.0.1\nport={}\nuser=postgres\ndbname=app\n",
+            cluster.port
+        ),
+    )
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let run = |db: &str| {
+        let mut cmd = against(work.path(), "audit", db, &[]);
+        cmd.env("HOME", home.path())
+            .env("PGSYSCONFDIR", home.path());
+        cmd.output().unwrap()
+    };
+    let url = format!("postgresql://postgres@127.0.0.1:{}/app", cluster.port);
+    for db in [url.as_str(), "service=app"] {
+        let out = run(db);
+        assert_eq!(out.status.code(), Some(1), "{db}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("warning"), "{db}: {}", stderr(&out));
+        assert_no_secret(db, &out, &[PASSWORD]);
+    }
+    // Readable by the group: skipped with a warning, so no password.
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out = run(&url);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("pgvet: warning: password file") && err.contains("group or world access"),
+        "{err}"
+    );
+    assert_no_secret("pgpass 0640", &out, &[PASSWORD]);
 }
 
 /// 50,000 tables (with a primary key each): the audit completes and its peak

@@ -134,6 +134,9 @@ fn prepare(opts: &LiveOptions) -> Result<(connect::Target, tokio::runtime::Runti
     }
     let env = |k: &str| std::env::var(k).ok();
     let target = connect::resolve(&opts.connect, &env)?;
+    for warning in &target.warnings {
+        eprintln!("pgvet: warning: {warning}");
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -155,6 +155,10 @@ impl Raw {
 }
 
 fn connect_error(target: &Target, e: &tokio_postgres::Error) -> LiveError {
+    if target.connect_timeout.per_host.is_some() && is_timeout(e) {
+        // The driver's TCP connect limit, which is the same setting.
+        return target.timed_out();
+    }
     LiveError::Connect {
         target: target.label.clone(),
         message: describe(e),
@@ -185,7 +189,34 @@ fn describe(e: &tokio_postgres::Error) -> String {
     text
 }
 
+/// Whether the driver gave up waiting for a socket.
+fn is_timeout(e: &tokio_postgres::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// Connects within the connect timeout, which bounds TCP, TLS, startup and
+/// authentication together: a server that accepts and never answers does
+/// not hang the audit.
 async fn connect(target: &Target) -> Result<Client, LiveError> {
+    let attempt = open(target);
+    match target.connect_timeout.total(target.hosts()) {
+        Some(limit) => tokio::time::timeout(limit, attempt)
+            .await
+            .unwrap_or_else(|_| Err(target.timed_out())),
+        None => attempt.await,
+    }
+}
+
+async fn open(target: &Target) -> Result<Client, LiveError> {
     if target.sslmode == SslMode::Disable {
         let (client, conn) = target
             .config
@@ -246,7 +277,13 @@ trait Columns {
 
 impl Columns for Row {
     fn column<'a, T: FromSql<'a>>(&'a self, name: &str) -> Result<T, String> {
-        self.try_get(name).map_err(|e| e.to_string())
+        // The driver's own text ("invalid column `x`", "error deserializing
+        // column 3") names the column again or drops the types; its cause
+        // says what did not fit.
+        if !self.columns().iter().any(|c| c.name() == name) {
+            return Err("not in the result".to_string());
+        }
+        self.try_get(name).map_err(|e| describe(&e))
     }
 }
 
@@ -254,7 +291,7 @@ impl Columns for Row {
 fn get<'a, T: FromSql<'a>>(row: &'a impl Columns, name: &str, what: &str) -> Result<T, LiveError> {
     row.column(name).map_err(|e| LiveError::Query {
         what: what.to_string(),
-        message: format!("unexpected column {name}: {e}"),
+        message: format!("column {name}: {e}"),
     })
 }
 

@@ -9,6 +9,7 @@ use crate::catalog::Platform;
 use crate::findings::Severity;
 pub use crate::rules::SizeThresholds;
 use crate::rules::{self, Engine, MigrationEnv, Rule};
+use crate::source::migrations::files;
 pub use crate::source::migrations::session::TransactionMode;
 
 pub const FILE_NAME: &str = "pgvet.yaml";
@@ -264,10 +265,12 @@ pub struct Config {
 impl Config {
     /// Reads and checks a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        // Bounded, regular files only: `--config /dev/zero` must not fill memory.
+        let text =
+            files::read_text(path, files::MAX_CONFIG_BYTES).map_err(|e| ConfigError::Read {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
         Self::parse(&text, &path.display().to_string()).map(|mut c| {
             c.source = Some(path.to_path_buf());
             c
@@ -541,10 +544,11 @@ impl SupabaseConfig {
     /// falling back to the default schemas would silently stop checking the
     /// schemas the project really exposes.
     pub fn load(path: &Path) -> Result<SupabaseConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        let text =
+            files::read_text(path, files::MAX_CONFIG_BYTES).map_err(|e| ConfigError::Read {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
         Self::parse(&text, &path.display().to_string())
     }
 

@@ -57,6 +57,8 @@ pub struct Settings {
     pub live_tables: Option<std::sync::Arc<rules::LiveTables>>,
     /// Keep the replayed schema in the report (`Report::catalog`), for `pgvet fix`.
     pub keep_catalog: bool,
+    /// The largest migration file read (`--max-file-size`).
+    pub max_file_size: u64,
 }
 
 impl Settings {
@@ -71,6 +73,7 @@ impl Settings {
             runner: None,
             live_tables: None,
             keep_catalog: false,
+            max_file_size: files::MAX_MIGRATION_BYTES,
         }
     }
 }
@@ -134,6 +137,7 @@ impl Settings {
             runner: cfg.runner,
             live_tables: None,
             keep_catalog: false,
+            max_file_size: files::MAX_MIGRATION_BYTES,
         })
     }
 }
@@ -197,7 +201,7 @@ pub fn read_migrations(paths: &[PathBuf], cfg: &Config, settings: &Settings) -> 
         .migrations
         .into_par_iter()
         .map(|m| {
-            let text = files::read(&m.path);
+            let text = files::read(&m.path, settings.max_file_size);
             (m, text)
         })
         .collect();

@@ -58,7 +58,7 @@ fn expectations(dir: &Path) -> BTreeSet<Expectation> {
 fn lint(dir: &Path) -> pgvet::report::Report {
     let cfg = Config::default();
     let paths = vec![dir.to_path_buf()];
-    let settings = pgvet::Settings::resolve(&cfg, &paths, Path::new("."));
+    let settings = pgvet::Settings::resolve(&cfg, &paths, Path::new(".")).unwrap();
     assert_eq!(
         settings.platform,
         pgvet::catalog::Platform::Supabase,

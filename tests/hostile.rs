@@ -288,9 +288,6 @@ fn statements_nested_10_000_levels_deep_are_input_errors_not_crashes() {
             "(".repeat(n),
             ")".repeat(n)
         ),
-        // Shallower than PostgreSQL's limits but deeper than the tree pgvet
-        // reads: reported the same way, and no stack overflow on the way.
-        format!("create policy p on d using ({}true);", "not ".repeat(200)),
         format!("select {}1;", "- ".repeat(n)),
         format!(
             "select {}1{};",
@@ -538,7 +535,7 @@ fn a_fifo_in_the_migrations_directory_is_an_error_not_a_hang() {
     assert_eq!(code, 2);
     assert_eq!(
         errors(&report),
-        ["m/002_pipe.sql:null cannot read `m/002_pipe.sql`: not a regular file"]
+        ["m/002_pipe.sql:null cannot read `m/002_pipe.sql`: it is a FIFO (named pipe), not a regular file"]
     );
     assert_eq!(
         findings(&report),
@@ -681,5 +678,349 @@ fn quoted_mixed_case_names_do_not_collide_with_unquoted_ones() {
     assert!(
         fk.as_str().unwrap().contains("to `public.\"Users\"`"),
         "{fk}"
+    );
+}
+
+// Issue 24: hostile files and file types.
+
+/// Makes a FIFO; false where mkfifo is not available (the test is skipped).
+fn mkfifo(path: &Path) -> bool {
+    let made = Command::new("mkfifo").arg(path).status();
+    made.is_ok_and(|s| s.success())
+}
+
+/// Runs pgvet with a short limit, for input that once hung or grew.
+fn pgvet_quick(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = pgvet_within(dir, args, Duration::from_secs(60));
+    (
+        o.status.code().expect("exit code"),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_given_as_a_file_or_config_is_an_error_not_a_hang() {
+    let d = tmp();
+    write(d.path(), "other.sql", OTHER);
+    if !mkfifo(&d.path().join("pipe.sql")) || !mkfifo(&d.path().join("pipe.yaml")) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    let args = ["--select", PK, "pipe.sql", "other.sql"];
+    let (code, report) = lint_json_within(d.path(), &args, Duration::from_secs(60));
+    assert_eq!(code, 2);
+    assert_eq!(
+        errors(&report),
+        ["pipe.sql:null cannot read `pipe.sql`: it is a FIFO (named pipe), not a regular file"]
+    );
+    assert_eq!(
+        findings(&report),
+        [format!("other.sql:1:1 {PK} public.other")]
+    );
+    let (code, _, stderr) = pgvet_quick(d.path(), &["lint", "--config", "pipe.yaml", "other.sql"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "pgvet: cannot read config `pipe.yaml`: it is a FIFO (named pipe), not a regular file\n"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn dev_zero_as_a_migration_or_config_is_an_error_not_a_memory_hog() {
+    let d = tmp();
+    write(d.path(), "other.sql", OTHER);
+    let args = ["--select", PK, "/dev/zero", "other.sql"];
+    let (code, report) = lint_json_within(d.path(), &args, Duration::from_secs(60));
+    assert_eq!(code, 2);
+    assert_eq!(
+        errors(&report),
+        ["/dev/zero:null cannot read `/dev/zero`: it is a character device, not a regular file"]
+    );
+    assert_eq!(findings(&report).len(), 1);
+    let (code, _, stderr) =
+        pgvet_quick(d.path(), &["lint", "--config", "/dev/urandom", "other.sql"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "pgvet: cannot read config `/dev/urandom`: it is a character device, not a regular file\n"
+    );
+}
+
+#[test]
+fn a_3_gb_sparse_file_is_refused_by_its_size_and_the_others_are_linted() {
+    let d = tmp();
+    write(d.path(), "m/001_other.sql", OTHER);
+    // A few bytes on disk and in git, 3 GB when read.
+    let big = std::fs::File::create(d.path().join("m/002_zeros.sql")).unwrap();
+    big.set_len(3 << 30).unwrap();
+    let args = ["--select", PK, "m"];
+    let (code, report) = lint_json_within(d.path(), &args, Duration::from_secs(60));
+    assert_eq!(code, 2);
+    assert_eq!(
+        errors(&report),
+        ["m/002_zeros.sql:null cannot read `m/002_zeros.sql`: file is 3 GiB (3221225472 bytes), over the 64 MiB limit; --max-file-size raises the limit"]
+    );
+    assert_eq!(
+        findings(&report),
+        [format!("m/001_other.sql:1:1 {PK} public.other")]
+    );
+}
+
+#[test]
+fn max_file_size_sets_the_limit_in_bytes_or_units() {
+    let d = tmp();
+    let sql = format!("{}{OTHER}", "-- padding\n".repeat(200));
+    write(d.path(), "big.sql", &sql);
+    assert_eq!(sql.len(), 2232);
+    let limited = |size: &str| {
+        lint_json(
+            d.path(),
+            &["--select", PK, "--max-file-size", size, "big.sql"],
+        )
+    };
+    for size in ["1KiB", "1kB", "1024"] {
+        let (code, report) = limited(size);
+        assert_eq!(code, 2, "{size}");
+        assert_eq!(
+            errors(&report),
+            ["big.sql:null cannot read `big.sql`: file is 2.2 KiB (2232 bytes), over the 1 KiB limit; --max-file-size raises the limit"]
+        );
+    }
+    for size in ["2232", "64MB", "64MiB"] {
+        let (code, report) = limited(size);
+        assert_eq!((code, errors(&report)), (1, Vec::new()), "{size}");
+    }
+    let (code, _, stderr) = pgvet_quick(
+        d.path(),
+        &["lint", "--max-file-size", "64 parsecs", "big.sql"],
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown unit"), "{stderr}");
+}
+
+/// A /proc file states size 0: the read itself stops past the limit.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_that_states_a_wrong_size_is_still_read_only_up_to_the_limit() {
+    let d = tmp();
+    let args = ["--max-file-size", "10", "/proc/self/status"];
+    let (code, report) = lint_json(d.path(), &args);
+    assert_eq!(code, 2);
+    assert_eq!(
+        errors(&report),
+        ["/proc/self/status:null cannot read `/proc/self/status`: file is over the 10 bytes limit (it grew while read, or stated a wrong size); --max-file-size raises the limit"]
+    );
+}
+
+#[test]
+fn a_config_file_over_1_mib_is_refused() {
+    let d = tmp();
+    write(d.path(), "other.sql", OTHER);
+    write(d.path(), "big.yaml", "#".repeat(2 << 20));
+    let (code, _, stderr) = pgvet_quick(d.path(), &["lint", "--config", "big.yaml", "other.sql"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "pgvet: cannot read config `big.yaml`: file is 2 MiB (2097152 bytes), over the 1 MiB limit\n"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn dotfiles_and_editor_locks_in_the_migrations_directory_are_skipped() {
+    use std::os::unix::fs::symlink;
+    let d = tmp();
+    for dir in ["m", "supabase/migrations"] {
+        write(d.path(), &format!("{dir}/001_other.sql"), OTHER);
+        // emacs's lock: a broken link named `.#<file>`.
+        symlink(
+            "user@host.4242:1700000000",
+            d.path().join(dir).join(".#002_x.sql"),
+        )
+        .unwrap();
+        write(
+            d.path(),
+            &format!("{dir}/.002_x.sql.swp"),
+            b"b0VIM 9.0\0\0\xff",
+        );
+        write(d.path(), &format!("{dir}/.DS_Store"), b"\0\0\0\x01Bud1\0");
+        write(d.path(), &format!("{dir}/.scratch.sql"), "select frm;\n");
+        let (code, report) = lint_json(d.path(), &["--select", PK, dir]);
+        assert_eq!(code, 1, "{dir}: {report}");
+        assert_eq!(errors(&report), Vec::<String>::new(), "{dir}");
+        assert_eq!(
+            report["summary"]["skipped_files"],
+            serde_json::json!([]),
+            "{dir}"
+        );
+        assert_eq!(
+            findings(&report),
+            [format!("{dir}/001_other.sql:1:1 {PK} public.other")]
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_broken_link_named_as_a_migration_is_an_error_only_if_applied() {
+    use std::os::unix::fs::symlink;
+    let d = tmp();
+    let dir = d.path().join("supabase/migrations");
+    write(d.path(), "supabase/migrations/001_other.sql", OTHER);
+    symlink("../gone/002_x.sql", dir.join("002_x.sql")).unwrap();
+    // The Supabase CLI does not apply this name: skipped as any such file.
+    symlink("gone.sql", dir.join("notes.sql")).unwrap();
+    let (code, report) = lint_json(d.path(), &["--select", PK, "supabase/migrations"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        errors(&report),
+        ["supabase/migrations/002_x.sql:null cannot read `supabase/migrations/002_x.sql`: no such file or directory"]
+    );
+    assert_eq!(
+        findings(&report),
+        [format!(
+            "supabase/migrations/001_other.sql:1:1 {PK} public.other"
+        )]
+    );
+}
+
+#[test]
+fn subfolders_the_runner_does_not_read_get_one_note_on_stderr() {
+    let d = tmp();
+    write(d.path(), "m/001_other.sql", OTHER);
+    write(
+        d.path(),
+        "m/archive/000_old.sql",
+        "create table old (id bigint);\n",
+    );
+    write(
+        d.path(),
+        "m/tenants/001_t.sql",
+        "create table t (id bigint);\n",
+    );
+    write(d.path(), "m/docs/README.md", "not sql\n");
+    write(d.path(), "m/.cache/x.sql", "select 1;\n");
+    let (code, stdout, stderr) =
+        pgvet_quick(d.path(), &["lint", "--format", "json", "--select", PK, "m"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        "pgvet: note: 2 subfolders of `m` with .sql files not read (`m/archive` and 1 more): pgvet reads only the files directly in the folder\n"
+    );
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        findings(&report),
+        [format!("m/001_other.sql:1:1 {PK} public.other")]
+    );
+
+    write(d.path(), "supabase/migrations/001_other.sql", OTHER);
+    write(d.path(), "supabase/migrations/old/000_x.sql", "select 1;\n");
+    let (code, _, stderr) = pgvet_quick(d.path(), &["lint", "--select", PK, "supabase/migrations"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        "pgvet: note: 1 subfolder of `supabase/migrations` with .sql files not read (`supabase/migrations/old`): the Supabase CLI applies only the files directly in the folder\n"
+    );
+
+    // Prisma reads a folder per migration: nothing to say.
+    write(
+        d.path(),
+        "prisma/migrations/20240101000000_init/migration.sql",
+        OTHER,
+    );
+    write(
+        d.path(),
+        "prisma/migrations/migration_lock.toml",
+        "provider = \"postgresql\"\n",
+    );
+    let (code, _) = lint_json(d.path(), &["--select", PK, "prisma/migrations"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn utf16_files_are_named_as_such() {
+    let d = tmp();
+    let text = "create table a (id bigint);\n";
+    let le: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    write(d.path(), "m/001_le.sql", le);
+    write(d.path(), "m/002_be.sql", be);
+    write(d.path(), "m/003_other.sql", OTHER);
+    let (code, report) = lint_json(d.path(), &["--select", PK, "m"]);
+    assert_eq!(code, 2);
+    let convert = |enc: &str| {
+        format!("file appears to be {enc}, and pgvet reads UTF-8; convert it with `iconv -f {enc} -t UTF-8`")
+    };
+    assert_eq!(
+        errors(&report),
+        [
+            format!("m/001_le.sql:null {}", convert("UTF-16LE")),
+            format!("m/002_be.sql:null {}", convert("UTF-16BE")),
+        ]
+    );
+    assert_eq!(
+        findings(&report),
+        [format!("m/003_other.sql:1:1 {PK} public.other")]
+    );
+}
+
+#[test]
+fn a_missing_baseline_prints_the_os_error_once() {
+    let d = tmp();
+    write(d.path(), "other.sql", OTHER);
+    let (code, _, stderr) =
+        pgvet_quick(d.path(), &["lint", "--baseline", "nope.json", "other.sql"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "pgvet: cannot read baseline nope.json: no such file or directory\n"
+    );
+}
+
+#[test]
+fn statements_nested_within_postgresqls_limits_are_read() {
+    // Each deeper than the 100 levels prost decodes by default, which made
+    // every one of them an input error; PostgreSQL accepts them all.
+    let d = tmp();
+    let mut sub = String::from("1");
+    for _ in 0..20 {
+        sub = format!("(select {sub})");
+    }
+    let mut case = String::from("1");
+    for _ in 0..60 {
+        case = format!("case when true then {case} else 0 end");
+    }
+    let mut arrow = String::from("'{}'::jsonb");
+    for _ in 0..60 {
+        arrow = format!("({arrow} -> 'a')");
+    }
+    let sql = format!(
+        "create table d (id bigint primary key, v int);\n\
+         create view v1 as select {sub} as x;\n\
+         create view v2 as select {} as x;\n\
+         create view v3 as select {} as x;\n\
+         create view v4 as select {case} as x;\n\
+         create view v5 as select {arrow} as x;\n\
+         create policy p on d using ({}true);\n\
+         create view v6 as select {} as x;\n\
+         create table after_deep (id bigint);\n",
+        vec!["'a'"; 60].join(" || "),
+        vec!["1"; 60].join(" + "),
+        "not ".repeat(200),
+        vec!["1"; 4_000].join(" + "),
+    );
+    write(d.path(), "m/001_deep.sql", &sql);
+    let (code, report) = lint_json(d.path(), &["--select", PK, "m"]);
+    assert_eq!(errors(&report), Vec::<String>::new());
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&report),
+        [format!("m/001_deep.sql:9:1 {PK} public.after_deep")]
     );
 }

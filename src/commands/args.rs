@@ -14,6 +14,16 @@ fn runner_names() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(Runner::ALL.iter().map(|r| r.name()))
 }
 
+/// `--max-file-size`: a size as pgvet.yaml writes one (`64MB`, units of
+/// 1024 as in PostgreSQL), or the same with an IEC unit (`64MiB`).
+fn file_size(text: &str) -> Result<u64, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    match lower.strip_suffix("ib") {
+        Some(number) => crate::config::parse_size(&format!("{number}b")),
+        None => crate::config::parse_size(text),
+    }
+}
+
 /// `--runner` over the config's `migrations.runner`.
 pub fn apply_runner(cfg: &mut Config, runner: Option<&str>) {
     use crate::source::migrations::runner::Runner;
@@ -38,6 +48,11 @@ pub struct LintArgs {
     /// linting of single files); they are not reported as undefined.
     #[arg(long)]
     pub assume_existing: bool,
+    /// The largest migration file read (a larger one is an input error):
+    /// bytes, or with a unit, e.g. 100MB or 100MiB (both 1024 x 1024 x 100).
+    /// Default: 64MiB.
+    #[arg(long, value_name = "SIZE", value_parser = file_size)]
+    pub max_file_size: Option<u64>,
     /// Read table sizes (read-only) from the database these migrations will run
     /// on: lock findings on large tables become errors, on empty ones info.
     #[arg(long)]
@@ -124,6 +139,9 @@ pub struct FixArgs {
     /// As for `lint`: tables no migration creates exist already.
     #[arg(long)]
     pub assume_existing: bool,
+    /// As for `lint`: the largest migration file read.
+    #[arg(long, value_name = "SIZE", value_parser = file_size)]
+    pub max_file_size: Option<u64>,
     /// Config file (default: pgvet.yaml in the current directory or above).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -153,6 +171,9 @@ pub struct DriftArgs {
     /// pgvet.yaml, else detected from the directory).
     #[arg(long, value_name = "RUNNER", value_parser = runner_names())]
     pub runner: Option<String>,
+    /// As for `lint`: the largest migration file read.
+    #[arg(long, value_name = "SIZE", value_parser = file_size)]
+    pub max_file_size: Option<u64>,
     /// The database to compare with (URL or key=value string, libpq style).
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub db: Option<String>,

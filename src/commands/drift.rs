@@ -10,7 +10,8 @@ pub fn run(args: DriftArgs) -> Result<Outcome> {
     let mut cfg = load_config(&args.common, &cwd)?;
     super::args::apply_runner(&mut cfg, args.runner.as_deref());
     let paths = migration_paths(&args.paths, &cfg, &cwd)?;
-    let settings = crate::Settings::resolve(&cfg, &paths, &cwd)?;
+    let mut settings = crate::Settings::resolve(&cfg, &paths, &cwd)?;
+    settings.max_file_size = args.max_file_size.unwrap_or(settings.max_file_size);
     let opts = args
         .connection
         .options(args.db.clone(), &cfg, settings.exposed_for_live())?;

@@ -51,6 +51,7 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
             paths: args.paths.clone(),
             runner: args.runner.clone(),
             assume_existing: args.assume_existing,
+            max_file_size: args.max_file_size,
             db: None,
             connection: args.connection,
             baseline: None,

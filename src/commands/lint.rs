@@ -90,6 +90,7 @@ pub fn lint_report(
     let paths = migration_paths(&args.paths, &cfg, &cwd)?;
     let mut settings = crate::Settings::resolve(&cfg, &paths, &cwd)?;
     settings.keep_catalog = keep_catalog;
+    settings.max_file_size = args.max_file_size.unwrap_or(settings.max_file_size);
     if let Some(db) = args.db.clone() {
         let opts = args
             .connection

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::source::migrations::files::io_reason;
+
 use crate::config::Config;
 pub use crate::findings::baseline::{Applied, Entry};
 use crate::findings::{printable, Report};
@@ -32,10 +34,12 @@ pub struct Baseline {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
-    #[error("cannot read baseline {}: {source}", path.display())]
+    // The OS error is in the message and not a `source`, which anyhow's
+    // `{:#}` would print a second time.
+    #[error("cannot read baseline {}: {}", path.display(), io_reason(.error))]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("baseline {} is not a pgvet baseline: {message}", path.display())]
     Malformed { path: PathBuf, message: String },
@@ -73,9 +77,9 @@ impl Baseline {
     /// Reads a baseline file; another version or anything malformed is an
     /// error naming the file.
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
-        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| BaselineError::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         Baseline::parse(&text, path)
     }

@@ -35,11 +35,9 @@ pub struct Changed {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
-    #[error("cannot run git in {}: {source}", dir.display())]
-    Spawn {
-        dir: PathBuf,
-        source: std::io::Error,
-    },
+    // Not a `source`: anyhow's `{:#}` would print the OS error twice.
+    #[error("cannot run git in {}: {}", dir.display(), crate::source::migrations::files::io_reason(.error))]
+    Spawn { dir: PathBuf, error: std::io::Error },
     #[error("{} is not in a git repository ({message})", dir.display())]
     NotARepository { dir: PathBuf, message: String },
     #[error("unknown git ref `{reference}` in {}: fetch it first (in CI, check out with full history)", root.display())]
@@ -226,9 +224,9 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, GitError> {
         .arg(dir)
         .args(args)
         .output()
-        .map_err(|source| GitError::Spawn {
+        .map_err(|error| GitError::Spawn {
             dir: dir.to_path_buf(),
-            source,
+            error,
         })?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())

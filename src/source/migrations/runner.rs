@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::files;
 use super::session::{FileRun, TransactionMode};
-use crate::findings::InputError;
+use crate::findings::{printable, InputError};
 
 /// A migration runner, as named in pgvet.yaml and on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
@@ -188,6 +188,9 @@ pub fn layout(paths: &[PathBuf], forced: Option<Runner>) -> Layout {
                 out.runner.get_or_insert(runner);
                 let before = out.migrations.len() + out.errors.len();
                 directory(path, runner, &mut out);
+                if let Some(note) = subfolder_note(path, runner) {
+                    eprintln!("{note}");
+                }
                 if out.migrations.len() + out.errors.len() == before {
                     let what = if out.skipped.iter().any(|s| s.path.starts_with(path)) {
                         format!(
@@ -203,7 +206,7 @@ pub fn layout(paths: &[PathBuf], forced: Option<Runner>) -> Layout {
             }
             Ok(_) => {
                 let runner = forced
-                    .or_else(|| std::fs::read(path).ok().and_then(|b| runner_in_text(&b)))
+                    .or_else(|| marked_runner(path))
                     .unwrap_or(Runner::Plain);
                 out.runner.get_or_insert(runner);
                 out.migrations.push(Migration {
@@ -268,10 +271,7 @@ pub fn detect(dir: &Path) -> Runner {
     }
     let mut marked = BTreeMap::new();
     for name in &sql {
-        if let Some(r) = std::fs::read(dir.join(name))
-            .ok()
-            .and_then(|b| runner_in_text(&b))
-        {
+        if let Some(r) = marked_runner(&dir.join(name)) {
             *marked.entry(r).or_insert(0usize) += 1;
         }
     }
@@ -286,6 +286,12 @@ pub fn detect(dir: &Path) -> Runner {
         };
     }
     Runner::Plain
+}
+
+/// The runner whose markers a file carries; the file is read up to the
+/// default size limit, and not at all if it is not a regular file.
+fn marked_runner(path: &Path) -> Option<Runner> {
+    runner_in_text(&files::head(path, files::MAX_MIGRATION_BYTES)?)
 }
 
 /// The runner whose section markers a file's text carries.
@@ -544,11 +550,11 @@ fn directory(dir: &Path, runner: Runner, out: &mut Layout) {
                 });
             }
             for folder in folders {
-                let file = folder.join(script);
-                if file.is_file() {
-                    take(file, out);
+                let inner = file_names(&folder);
+                if inner.iter().any(|n| n == script) {
+                    take(folder.join(script), out);
                 }
-                for name in file_names(&folder).iter().filter(|n| is_sql(n)) {
+                for name in inner.iter().filter(|n| is_sql(n)) {
                     if name == script {
                         continue;
                     }
@@ -687,7 +693,7 @@ fn side_transaction(runner: Runner, path: &Path) -> Option<TransactionMode> {
         Runner::Diesel => (path.with_file_name("metadata.toml"), "run_in_transaction"),
         _ => return None,
     };
-    let text = std::fs::read_to_string(file).ok()?;
+    let text = files::read_text(&file, files::MAX_CONFIG_BYTES).ok()?;
     text.lines().find_map(|line| {
         let line = line.split('#').next().unwrap_or("");
         let (k, v) = line.split_once('=')?;
@@ -814,7 +820,7 @@ fn sqitch(dir: &Path, out: &mut Layout) {
     let Some((plan_path, deploy)) = sqitch_plan(dir) else {
         return;
     };
-    let text = match files::read(&plan_path) {
+    let text = match files::read(&plan_path, files::MAX_MIGRATION_BYTES) {
         Ok(t) => t,
         Err(e) => {
             out.errors.push(e);
@@ -825,12 +831,12 @@ fn sqitch(dir: &Path, out: &mut Layout) {
     let mut used = std::collections::BTreeSet::new();
     for (script, fallback) in scripts {
         let path = deploy.join(format!("{script}.sql"));
-        let path = if path.is_file() {
+        let path = if is_entry(&path) {
             path
         } else {
             deploy.join(format!("{fallback}.sql"))
         };
-        if !path.is_file() {
+        if !is_entry(&path) {
             out.errors.push(InputError::file(
                 &plan_path,
                 format!(
@@ -923,13 +929,17 @@ struct JournalEntry {
 fn drizzle_when(path: &Path) -> Option<u64> {
     let tag = path.file_stem()?.to_str()?;
     let journal = path.parent()?.join("meta").join("_journal.json");
-    let journal: Journal = serde_json::from_slice(&std::fs::read(journal).ok()?).ok()?;
+    let journal = files::read_bytes(&journal, files::MAX_MIGRATION_BYTES).ok()?;
+    let journal: Journal = serde_json::from_slice(&journal).ok()?;
     journal.entries.into_iter().find(|e| e.tag == tag)?.when
 }
 
 fn drizzle(dir: &Path, names: &[String], out: &mut Layout) {
     let journal_path = dir.join("meta").join("_journal.json");
-    let journal: Option<Journal> = match std::fs::read(&journal_path) {
+    let journal: Option<Journal> = match files::read_bytes(
+        &journal_path,
+        files::MAX_MIGRATION_BYTES,
+    ) {
         Ok(bytes) => match serde_json::from_slice(&bytes) {
             Ok(j) => Some(j),
             Err(e) => {
@@ -960,7 +970,7 @@ fn drizzle(dir: &Path, names: &[String], out: &mut Layout) {
     for entry in &journal.entries {
         let name = format!("{}.sql", entry.tag);
         let path = dir.join(&name);
-        if path.is_file() {
+        if is_entry(&path) {
             used.insert(name);
             out.migrations.push(Migration {
                 path,
@@ -993,20 +1003,73 @@ fn is_sql(name: &str) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
 }
 
-/// The names of a directory's regular files (links followed), sorted.
+/// The names of a directory's entries but subdirectories and dotfiles,
+/// sorted. A broken link or a FIFO is kept: as a migration it is an input
+/// error when read (without blocking), else it is skipped as any file is.
 fn file_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .filter_map(Result::ok)
-        .filter(|e| std::fs::metadata(e.path()).is_ok_and(|m| m.is_file()))
+        .filter(|e| !files::is_hidden(&e.file_name()))
+        .filter(|e| !std::fs::metadata(e.path()).is_ok_and(|m| m.is_dir()))
         .filter_map(|e| e.file_name().into_string().ok())
         .collect();
     names.sort();
     names
 }
 
-/// A directory's subdirectories, sorted by name.
+/// Whether a file (a link, even a broken one) is there: a named migration
+/// that cannot be read is then an input error saying why.
+fn is_entry(path: &Path) -> bool {
+    path.symlink_metadata().is_ok_and(|m| !m.is_dir())
+}
+
+/// Whether subfolders of `dir` belong to `runner`'s layout (no note then).
+fn subfolders_expected(dir: &Path, runner: Runner) -> bool {
+    match runner {
+        // A folder per migration; sqitch reads the paths its plan names
+        // (and its root holds deploy/, revert/, verify/).
+        Runner::Prisma | Runner::Diesel | Runner::Sqitch => true,
+        // No journal: drizzle-kit v1's folder per migration.
+        Runner::Drizzle => !dir.join("meta").join("_journal.json").is_file(),
+        _ => false,
+    }
+}
+
+/// A note for stderr when subfolders holding `*.sql` files are not read:
+/// not a finding, as they may be an archive, or migrations pgvet does not
+/// see (issue 24).
+fn subfolder_note(dir: &Path, runner: Runner) -> Option<String> {
+    if subfolders_expected(dir, runner) {
+        return None;
+    }
+    let found: Vec<PathBuf> = subfolders(dir)
+        .into_iter()
+        .filter(|f| f.file_name().is_some_and(|n| !files::is_hidden(n)))
+        .filter(|f| file_names(f).iter().any(|n| is_sql(n)))
+        .collect();
+    let first = format!("`{}`", printable(&found.first()?.display().to_string()));
+    let (count, named) = match found.len() {
+        1 => ("1 subfolder".to_string(), first),
+        n => (
+            format!("{n} subfolders"),
+            format!("{first} and {} more", n - 1),
+        ),
+    };
+    let why = match runner {
+        // Flyway scans its locations recursively.
+        Runner::Flyway => "Flyway applies the migrations in subfolders too, but pgvet reads only the files directly in the folder, so they are not checked".to_string(),
+        Runner::Plain => "pgvet reads only the files directly in the folder".to_string(),
+        r => format!("{} applies only the files directly in the folder", describe(r)),
+    };
+    Some(format!(
+        "pgvet: note: {count} of `{}` with .sql files not read ({named}): {why}",
+        printable(&dir.display().to_string()),
+    ))
+}
+
+/// A directory's subdirectories (links not followed), sorted by name.
 fn subfolders(dir: &Path) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()

@@ -176,11 +176,21 @@ pub fn split(sql: &str) -> Result<Vec<(usize, usize)>, PgError> {
 }
 
 /// Stack of the threads that parse and lint: PostgreSQL's parser (which checks
-/// its own depth against the stack it finds), prost's decoder and pgvet's
-/// walks over a tree all recurse once per nesting level. A 2 MiB thread (the
-/// default for rayon's workers and test threads) overflows on a tree near
-/// prost's limit in a debug build; the memory is only reserved, not used.
-const PARSER_STACK: usize = 64 << 20;
+/// its own depth against the stack it finds, at most 2 MB as PostgreSQL's
+/// default `max_stack_depth`), prost's decoder and pgvet's walks over a tree
+/// all recurse once per nesting level. libpg_query serializes trees up to
+/// 10,000 levels deep and prost decodes them without a limit (its default
+/// stops at 100, which rejected a view with 20 nested scalar subqueries), so
+/// the stack must hold 10,000 levels of decoding and of every walk: measured
+/// on chains of `+`, `||`, `->`, function calls, parentheses, CASE and
+/// subqueries up to the parser's limits (tests/hostile.rs), a release build
+/// needs less than 64 MiB; a debug build (the tests) uses about 30 KiB a
+/// level, hence 512 MiB there. The memory is only reserved, not used.
+const PARSER_STACK: usize = if cfg!(debug_assertions) {
+    512 << 20
+} else {
+    64 << 20
+};
 
 /// Runs `work` on a thread pool whose threads have [`PARSER_STACK`]; rayon's
 /// parallel iterators inside it use that pool too. Runs `work` on the calling
@@ -216,18 +226,10 @@ pub fn parse(sql: &str) -> Result<pg_query::protobuf::ParseResult, PgError> {
                 result.parse_tree.data as *const u8,
                 result.parse_tree.len,
             );
-            pg_query::protobuf::ParseResult::decode(data).map_err(|e| {
-                // prost stops at 100 nested messages, which also bounds every
-                // recursive walk pgvet makes over a tree it accepts.
-                if e.to_string().contains("recursion limit") {
-                    PgError::plain(
-                        "statement is nested too deeply for pgvet to analyze \
-                         (its parse tree is more than 100 levels deep)",
-                    )
-                } else {
-                    PgError::plain(format!("could not decode the parse tree: {e}"))
-                }
-            })
+            // No depth limit here (prost's `no-recursion-limit`): libpg_query
+            // serializes at most 10,000 levels, which PARSER_STACK holds.
+            pg_query::protobuf::ParseResult::decode(data)
+                .map_err(|e| PgError::plain(format!("could not decode the parse tree: {e}")))
         };
         pg_query_free_protobuf_parse_result(result);
         out

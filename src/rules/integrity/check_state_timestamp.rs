@@ -38,9 +38,13 @@ impl Default for Options {
 impl Options {
     /// (boolean, timestamp) pairs of existing columns, by name only.
     fn pairs_in(&self, table: &Table) -> Vec<(String, String)> {
+        // A set, not a scan per column: a table of 40,000 columns was quadratic.
+        let names: std::collections::HashSet<&str> =
+            table.columns.iter().map(|c| c.name.as_str()).collect();
+        let has = |name: &str| names.contains(name);
         let mut found: Vec<(String, String)> = Vec::new();
         for (flag, at) in &self.pairs {
-            if column(table, flag).is_some() && column(table, at).is_some() {
+            if has(flag) && has(at) {
                 found.push((flag.clone(), at.clone()));
             }
         }
@@ -56,7 +60,7 @@ impl Options {
             }
             for suffix in &self.suffixes {
                 let at = format!("{stem}{suffix}");
-                if column(table, &at).is_some() && !found.contains(&(name.to_string(), at.clone()))
+                if has(&at) && !found.contains(&(name.to_string(), at.clone()))
                 {
                     found.push((name.to_string(), at));
                 }

@@ -478,11 +478,12 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// ` (did you mean `x`?)` for the closest rule id, or nothing.
+/// ` (did you mean `x`?)` for the closest rule id, in any case, or nothing.
 pub(crate) fn did_you_mean(id: &str) -> String {
+    let id = id.to_ascii_lowercase();
     let best = rules::all()
         .iter()
-        .map(|r| (crate::catalog::ident::edit_distance(id, r.id()), r.id()))
+        .map(|r| (crate::catalog::ident::edit_distance(&id, r.id()), r.id()))
         .min()
         .filter(|(d, _)| *d <= 3);
     best.map(|(_, r)| format!(" (did you mean `{r}`?)"))
@@ -668,6 +669,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("did you mean `fk-missing-index`"), "{err}");
+        assert_eq!(
+            did_you_mean("FK-Missing-Index"),
+            " (did you mean `fk-missing-index`?)"
+        );
     }
 
     #[test]

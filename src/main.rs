@@ -40,7 +40,7 @@ enum Command {
     /// Replay migration files into one schema and report problems.
     #[command(visible_alias = "check")]
     Lint(LintArgs),
-    /// List every rule: id, severity, category, title.
+    /// List every rule: id, severity, category, on by default or not, title.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
         format: RulesFormat,

@@ -4,10 +4,17 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn pgvet(dir: &Path, args: &[&str]) -> Output {
+    pgvet_env(dir, args, &[])
+}
+
+/// The binary with these variables set, and neither color variable else.
+fn pgvet_env(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pgvet"))
         .args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .envs(vars.iter().copied())
         .output()
         .expect("run pgvet")
 }
@@ -259,6 +266,25 @@ fn human_output_has_frame_and_help_and_no_color_when_piped() {
 }
 
 #[test]
+fn color_follows_the_flag_then_clicolor_force_and_no_color() {
+    let d = tmp();
+    write(d.path(), "a.sql", WARNS);
+    let colored = |args: &[&str], vars: &[(&str, &str)]| {
+        let base = ["lint", "--select", "table-without-primary-key", "a.sql"];
+        let o = pgvet_env(d.path(), &[&base[..], args].concat(), vars);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        stdout(&o).contains('\u{1b}')
+    };
+    assert!(colored(&["--color", "always"], &[]));
+    assert!(!colored(&["--color", "never"], &[("CLICOLOR_FORCE", "1")]));
+    assert!(colored(&[], &[("CLICOLOR_FORCE", "1")]));
+    assert!(!colored(&[], &[("CLICOLOR_FORCE", "0")]));
+    assert!(!colored(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]));
+    assert!(colored(&["--color", "always"], &[("NO_COLOR", "1")]));
+    assert!(!colored(&["--color", "always", "--format", "concise"], &[]));
+}
+
+#[test]
 fn no_path_autodetects_supabase_migrations() {
     let d = tmp();
     write(
@@ -332,6 +358,68 @@ fn unknown_rule_on_the_command_line_exits_2() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn explain_suggests_the_closest_id_and_reads_aliases() {
+    let o = pgvet(Path::new("."), &["explain", "fk-mising-index"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown rule `fk-mising-index` (did you mean `fk-missing-index`?)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = pgvet(Path::new("."), &["explain", "drift-misssing"]);
+    assert!(
+        stderr(&o).contains("(did you mean `drift-missing`?)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = pgvet(Path::new("."), &["explain", "prefer-timestamp-tz"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("prefer-timestamptz \u{2014}"), "{out}");
+    assert!(out.contains("aliases: prefer-timestamp-tz"), "{out}");
+    let o = pgvet(Path::new("."), &["explain", "index-naming"]);
+    assert!(stdout(&o).contains("default: off"), "{}", stdout(&o));
+}
+
+#[test]
+fn rules_say_which_are_on_by_default() {
+    let o = pgvet(Path::new("."), &["rules"]);
+    let out = stdout(&o);
+    let header = out.lines().next().unwrap_or_default();
+    assert!(
+        header
+            .split_whitespace()
+            .eq(["rule", "severity", "category", "default", "title"]),
+        "{header}"
+    );
+    let row = |id: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .map(|l| l.split_whitespace().nth(3).unwrap_or_default().to_string())
+    };
+    assert_eq!(row("index-naming").as_deref(), Some("off"), "{out}");
+    assert_eq!(row("fk-missing-index").as_deref(), Some("on"), "{out}");
+    let title_at = header.find("title").unwrap();
+    for line in out.lines() {
+        assert!(
+            line.get(title_at - 2..title_at) == Some("  ") && !line[title_at..].starts_with(' '),
+            "misaligned: {line}"
+        );
+    }
+    let o = pgvet(Path::new("."), &["rules", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let enabled = |id: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["default_enabled"].clone())
+    };
+    assert_eq!(enabled("index-naming"), Some(serde_json::json!(false)));
+    assert_eq!(enabled("fk-missing-index"), Some(serde_json::json!(true)));
 }
 
 #[test]

@@ -480,6 +480,36 @@ fn dry_run_prints_and_writes_nothing_and_output_writes_one_file() {
 }
 
 #[test]
+fn dry_run_with_output_prints_and_names_the_file_it_would_write() {
+    let d = project(&[("20240101000000_init.sql", UNINDEXED)]);
+    let out = run_in(d.path(), &["fix", "--dry-run", "-o", "fix.sql"]);
+    assert!(out.status.success());
+    let sql = String::from_utf8_lossy(&out.stdout);
+    assert!(sql.contains("create index concurrently"), "{sql}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "pgvet: dry run: nothing written; without --dry-run the SQL printed goes to fix.sql"
+        ),
+        "{err}"
+    );
+    assert!(!d.path().join("fix.sql").exists());
+    assert!(new_files(d.path()).is_empty());
+}
+
+#[test]
+fn unknown_rule_suggests_the_closest() {
+    let d = project(&[("20240101000000_init.sql", UNINDEXED)]);
+    let out = run_in(d.path(), &["fix", "--rule", "fk-missing-indx"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown rule `fk-missing-indx` (did you mean `fk-missing-index`?)"),
+        "{err}"
+    );
+}
+
+#[test]
 fn nothing_to_fix_exits_0_and_writes_nothing() {
     let d = project(&[(
         "20240101000000_init.sql",

@@ -91,6 +91,7 @@ pub struct LintArgs {
 #[command(
     mut_arg("format", |a| a.hide(true)),
     mut_arg("fail_on", |a| a.hide(true)),
+    mut_arg("color", |a| a.hide(true)),
     mut_arg("baseline", |a| a.hide(true)),
     mut_arg("changed_since", |a| a.hide(true)),
     mut_arg("staged", |a| a.hide(true)),
@@ -124,7 +125,8 @@ pub struct FixArgs {
     /// Write the SQL to this file instead of a new migration.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Print the SQL and write nothing.
+    /// Print the SQL and write nothing (with --output, print what would go
+    /// to that file).
     #[arg(long)]
     pub dry_run: bool,
     /// Fix only these rules (comma-separated ids).
@@ -265,6 +267,17 @@ pub struct CommonArgs {
     /// bodies that do not parse, ...) as an error (rule not-analyzed).
     #[arg(long)]
     pub strict: bool,
+    /// Color in human output: auto (on a terminal unless NO_COLOR is set;
+    /// CLICOLOR_FORCE other than 0 forces it), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -12,10 +12,24 @@ pub fn run(id: &str) -> Result<Outcome> {
             write_stdout(text)?;
             return Ok(Outcome::Clean);
         }
-        bail!("unknown rule `{id}`; `pgvet rules` lists them");
+        bail!("unknown rule `{id}`{}; `pgvet rules` lists them", hint(id));
     };
     write_stdout(&explain(rule))?;
     Ok(Outcome::Clean)
+}
+
+/// ` (did you mean `x`?)` for the closest rule id, else the closest id of
+/// what `pgvet drift` reports, or nothing.
+fn hint(id: &str) -> String {
+    use crate::drift::{CHANGED, EXTRA, MISSING, UNAPPLIED, UNKNOWN_MIGRATION};
+    let rule = crate::config::did_you_mean(id);
+    if !rule.is_empty() {
+        return rule;
+    }
+    let drift = [MISSING, EXTRA, CHANGED, UNAPPLIED, UNKNOWN_MIGRATION];
+    crate::catalog::ident::closest(&id.to_ascii_lowercase(), drift)
+        .map(|d| format!(" (did you mean `{d}`?)"))
+        .unwrap_or_default()
 }
 
 pub fn explain(rule: &crate::rules::Rule) -> String {
@@ -28,10 +42,12 @@ pub fn explain(rule: &crate::rules::Rule) -> String {
     };
     let mut s = format!("{} — {}\n\n", d.id, d.title);
     s.push_str(&format!(
-        "severity: {}   category: {}   kind: {}\n\n",
+        "severity: {}   category: {}   kind: {}   default: {}{}\n\n",
         d.severity.as_str(),
         d.category,
-        format!("{:?}", d.kind).to_lowercase()
+        format!("{:?}", d.kind).to_lowercase(),
+        super::rules::on_off(d.default_enabled),
+        aliases(&d.aliases)
     ));
     s.push_str(&format!("{}\n\n{}\n", d.summary.trim(), d.rationale.trim()));
     if let Some(schemas) = &d.exposed_schemas {
@@ -65,4 +81,12 @@ pub fn explain(rule: &crate::rules::Rule) -> String {
         ));
     }
     s
+}
+
+/// The other ids a rule answers to, for the header line.
+fn aliases(aliases: &[String]) -> String {
+    if aliases.is_empty() {
+        return String::new();
+    }
+    format!("   aliases: {}", aliases.join(", "))
 }

@@ -10,11 +10,13 @@ use super::lint::lint_report;
 use super::{load_config, write_stdout, CommonArgs, FailOn, FixArgs, Format, LintArgs, Outcome};
 use crate::findings::printable;
 
-pub fn run(args: FixArgs) -> Result<Outcome> {
+/// `--rule` names only rules pgvet knows and can fix.
+fn check_rules(ids: &[String]) -> Result<()> {
     use crate::fix;
-    for id in &args.rule {
+    for id in ids {
         let Some(rule) = crate::rules::find(id) else {
-            bail!("unknown rule `{id}`; `pgvet rules` lists them");
+            let hint = crate::config::did_you_mean(id);
+            bail!("unknown rule `{id}`{hint}; `pgvet rules` lists them");
         };
         if fix::describe(rule.id()).is_none() {
             let all: Vec<&str> = fix::fixable_rules().collect();
@@ -25,6 +27,12 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
             );
         }
     }
+    Ok(())
+}
+
+pub fn run(args: FixArgs) -> Result<Outcome> {
+    use crate::fix;
+    check_rules(&args.rule)?;
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let common = CommonArgs {
         format: Format::Human,
@@ -35,6 +43,7 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
         ignore: Vec::new(),
         config: args.config.clone(),
         strict: false,
+        color: super::ColorChoice::Never,
     };
     let live = args.db.is_some();
     let (report, cfg, paths, settings) = if let Some(db) = args.db.clone() {
@@ -150,6 +159,12 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
     let files = fix::render(&plan, &opts_for_render, &header);
     let written: Vec<PathBuf> = if args.dry_run || (live && args.output.is_none()) {
         write_stdout(&files.concat())?;
+        if let Some(out) = args.output.as_ref().filter(|_| args.dry_run) {
+            eprintln!(
+                "pgvet: dry run: nothing written; without --dry-run the SQL printed goes to {}",
+                out.display()
+            );
+        }
         Vec::new()
     } else if let Some(out) = &args.output {
         std::fs::write(out, files.concat())

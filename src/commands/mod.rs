@@ -49,7 +49,7 @@ pub fn load_config(common: &CommonArgs, cwd: &std::path::Path) -> Result<Config>
 /// Prints the report; the outcome follows from its errors and findings.
 pub fn finish(report: &report::Report, common: &CommonArgs) -> Result<Outcome> {
     let view = report::human::View {
-        color: use_color(),
+        color: use_color(common.color),
         order: match common.sort {
             Sort::File => report::human::Order::File,
             Sort::Severity => report::human::Order::Severity,
@@ -83,9 +83,28 @@ pub fn finish(report: &report::Report, common: &CommonArgs) -> Result<Outcome> {
     })
 }
 
-/// Color only on a terminal, and never when NO_COLOR is set (no-color.org).
-pub fn use_color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+/// Whether human output is colored, from `--color` and the environment.
+pub fn use_color(choice: ColorChoice) -> bool {
+    wants_color(choice, std::io::stdout().is_terminal(), |name| {
+        std::env::var_os(name)
+    })
+}
+
+/// `auto`: on a terminal, or when CLICOLOR_FORCE is set and not `0`
+/// (bixense.com/clicolors); never when NO_COLOR is set (no-color.org).
+/// Empty variables count as unset.
+fn wants_color(
+    choice: ColorChoice,
+    terminal: bool,
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> bool {
+    let set = |name: &str| env(name).filter(|v| !v.is_empty());
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto if set("NO_COLOR").is_some() => false,
+        ColorChoice::Auto => terminal || set("CLICOLOR_FORCE").is_some_and(|v| v != "0"),
+    }
 }
 
 pub fn write_stdout(text: &str) -> Result<()> {
@@ -94,5 +113,41 @@ pub fn write_stdout(text: &str) -> Result<()> {
         // A closed pipe (`pgvet rules | head`) is not an error worth reporting.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write to stdout"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `wants_color` with these variables set and no others.
+    fn color(choice: ColorChoice, terminal: bool, vars: &[(&str, &str)]) -> bool {
+        wants_color(choice, terminal, |name| {
+            vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.into())
+        })
+    }
+
+    #[test]
+    fn auto_colors_a_terminal_unless_no_color() {
+        assert!(color(ColorChoice::Auto, true, &[]));
+        assert!(!color(ColorChoice::Auto, false, &[]));
+        assert!(!color(ColorChoice::Auto, true, &[("NO_COLOR", "1")]));
+        assert!(color(ColorChoice::Auto, true, &[("NO_COLOR", "")]));
+    }
+
+    #[test]
+    fn clicolor_force_colors_a_pipe_in_auto_only() {
+        assert!(color(ColorChoice::Auto, false, &[("CLICOLOR_FORCE", "1")]));
+        assert!(!color(ColorChoice::Auto, false, &[("CLICOLOR_FORCE", "0")]));
+        assert!(!color(ColorChoice::Auto, false, &[("CLICOLOR_FORCE", "")]));
+        let both = [("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")];
+        assert!(!color(ColorChoice::Auto, false, &both));
+        assert!(!color(ColorChoice::Never, true, &[("CLICOLOR_FORCE", "1")]));
+    }
+
+    #[test]
+    fn always_and_never_ignore_the_environment() {
+        assert!(color(ColorChoice::Always, false, &[("NO_COLOR", "1")]));
+        assert!(!color(ColorChoice::Never, true, &[]));
     }
 }

@@ -11,6 +11,8 @@
 //! - `-- pgvet-ignore-file rule-id[, rule-id]: reason` covers the whole file;
 //!   it must come before the file's first statement.
 //!
+//! The keywords are read in any case (`-- PGVET-IGNORE`); rule ids are not.
+//!
 //! A covered finding is one of a named rule whose span starts inside the
 //! statement (statement and schema rules alike). A suppression without a
 //! reason still suppresses, and is reported as `suppression-without-reason`;
@@ -64,13 +66,13 @@ impl Directive {
 
 /// Reads the text of a `--` comment (without the `--`). None when it is not
 /// a suppression: it must start, after blanks, with `pgvet-ignore` or
-/// `pgvet-ignore-file` followed by a blank, `:`, `,` or the end.
+/// `pgvet-ignore-file` (in any case) followed by a blank, `:`, `,` or the end.
 pub fn parse_comment(body: &str) -> Option<Directive> {
     let body = body.trim_start();
-    let (file_level, rest) = if let Some(rest) = body.strip_prefix("pgvet-ignore-file") {
+    let (file_level, rest) = if let Some(rest) = strip_keyword(body, "pgvet-ignore-file") {
         (true, rest)
     } else {
-        (false, body.strip_prefix("pgvet-ignore")?)
+        (false, strip_keyword(body, "pgvet-ignore")?)
     };
     if !rest.is_empty() && !rest.starts_with(|c: char| c.is_whitespace() || c == ':' || c == ',') {
         return None;
@@ -105,6 +107,21 @@ pub fn parse_comment(body: &str) -> Option<Directive> {
         file_level,
         ids,
         reason,
+    })
+}
+
+/// `text` after `keyword`, when it starts with it in any case.
+fn strip_keyword<'a>(text: &'a str, keyword: &str) -> Option<&'a str> {
+    let (head, rest) = text.split_at_checked(keyword.len())?;
+    head.eq_ignore_ascii_case(keyword).then_some(rest)
+}
+
+/// Whether some `--` is followed by `pgvet-ignore` in any case: a cheap
+/// test that lets most files skip the scan.
+fn may_have_directive(text: &str) -> bool {
+    text.match_indices("--").any(|(at, _)| {
+        text.get(at + 2..)
+            .is_some_and(|rest| strip_keyword(rest.trim_start(), "pgvet-ignore").is_some())
     })
 }
 
@@ -360,7 +377,7 @@ impl Emitter {
 fn scan_file(src: &SourceFile, ranges: &[(usize, usize)], out: &mut Vec<Placed>) {
     let text: &str = &src.text;
     // Scanning costs a pass over the file: skip the files without any.
-    if !text.contains("pgvet-ignore") {
+    if !may_have_directive(text) {
         return;
     }
     // psql meta-commands and COPY data may hold quotes that never close.
@@ -468,6 +485,19 @@ mod tests {
         let file = parse_comment(" pgvet-ignore-file prefer-text-field: legacy").unwrap();
         assert!(file.file_level);
         assert_eq!(file.ids, ["prefer-text-field"]);
+    }
+
+    #[test]
+    fn keywords_are_read_in_any_case() {
+        assert_eq!(
+            parse_comment(" PGVET-IGNORE rls-disabled: reference data"),
+            Some(given(&["rls-disabled"], "reference data"))
+        );
+        let file = parse_comment(" Pgvet-Ignore-File prefer-text-field: legacy").unwrap();
+        assert!(file.file_level);
+        assert_eq!(parse_comment(" PGVET-IGNORED rls-disabled: x"), None);
+        assert!(may_have_directive("select 1;\n--PgVet-Ignore x\n"));
+        assert!(!may_have_directive("-- see pgvet-ignore\n"));
     }
 
     #[test]
@@ -637,6 +667,27 @@ mod run_tests {
             "-- Contract step of the legacy_code removal.\n-- pgvet-ignore-file ban-drop-column: both unused since release 42\n\n{DROP}alter table app.orders drop column note;\n"
         );
         assert_eq!(lint(&sql, ""), Vec::<String>::new());
+    }
+
+    #[test]
+    fn capitalized_suppressions_work_and_are_judged() {
+        let sql = format!("-- PGVET-IGNORE ban-drop-column: unused since release 42\n{DROP}");
+        assert_eq!(lint(&sql, ""), Vec::<String>::new());
+        let sql = format!("-- Pgvet-Ignore-File ban-drop-column: unused since 42\n\n{DROP}");
+        assert_eq!(lint(&sql, ""), Vec::<String>::new());
+        let found = lint(&format!("-- PGVET-IGNORE ban-drop-column\n{DROP}"), "");
+        assert_eq!(
+            found,
+            ["1 suppression-without-reason `pgvet-ignore ban-drop-column` gives no reason after a `:`"]
+        );
+        let found = lint(&format!("-- PGVET-IGNORE BAN-DROP-COLUMN: why\n{DROP}"), "");
+        assert_eq!(
+            found,
+            [
+                "1 unused-suppression `pgvet-ignore` names unknown rule `BAN-DROP-COLUMN` (did you mean `ban-drop-column`?)",
+                "2 ban-drop-column dropping column `legacy_code` of `app.orders` breaks code that still reads or writes it and deletes its data",
+            ]
+        );
     }
 
     #[test]

@@ -47,7 +47,12 @@ pub enum BaselineError {
         "baseline {} has version {found}; this pgvet reads version {VERSION}: write it again with `pgvet baseline write`",
         path.display()
     )]
-    Version { path: PathBuf, found: u64 },
+    Older { path: PathBuf, found: u64 },
+    #[error(
+        "baseline {} was written by a newer pgvet (format version {found}; this pgvet reads version {VERSION}): upgrade pgvet, or write it again with `pgvet baseline write`",
+        path.display()
+    )]
+    Newer { path: PathBuf, found: u64 },
 }
 
 impl Baseline {
@@ -100,12 +105,7 @@ impl Baseline {
         let found = version
             .as_u64()
             .ok_or_else(|| malformed(format!("`version` is {version}, not a number")))?;
-        if found != u64::from(VERSION) {
-            return Err(BaselineError::Version {
-                path: path.to_path_buf(),
-                found,
-            });
-        }
+        check_version(found, path)?;
         serde_json::from_value(value).map_err(|e| malformed(e.to_string()))
     }
 
@@ -114,6 +114,17 @@ impl Baseline {
         let mut out = serde_json::to_string_pretty(self).unwrap_or_default();
         out.push('\n');
         out
+    }
+}
+
+/// A file of a newer format asks for a newer pgvet; an older one, for
+/// writing it again.
+fn check_version(found: u64, path: &Path) -> Result<(), BaselineError> {
+    let path = path.to_path_buf();
+    match found.cmp(&u64::from(VERSION)) {
+        std::cmp::Ordering::Greater => Err(BaselineError::Newer { path, found }),
+        std::cmp::Ordering::Less => Err(BaselineError::Older { path, found }),
+        std::cmp::Ordering::Equal => Ok(()),
     }
 }
 
@@ -207,10 +218,22 @@ mod tests {
 
     #[test]
     fn other_version_is_its_own_error() {
-        let err = Baseline::parse(r#"{"version": 2, "entries": 3}"#, Path::new("b.json"));
+        let err = Baseline::parse(r#"{"version": 0, "entries": 3}"#, Path::new("b.json"));
         assert!(
-            matches!(err, Err(BaselineError::Version { found: 2, .. })),
+            matches!(err, Err(BaselineError::Older { found: 0, .. })),
             "{err:?}"
+        );
+    }
+
+    #[test]
+    fn newer_version_says_to_upgrade_pgvet() {
+        let err = Baseline::parse(r#"{"version": 2, "entries": 3}"#, Path::new("b.json"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            err,
+            "baseline b.json was written by a newer pgvet (format version 2; this pgvet reads version 1): upgrade pgvet, or write it again with `pgvet baseline write`"
         );
     }
 

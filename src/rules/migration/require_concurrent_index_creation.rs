@@ -56,6 +56,41 @@ mod tests {
     }
 
     #[test]
+    fn a_table_a_required_column_proved_empty_is_quiet() {
+        // ADD COLUMN ... NOT NULL without a default fails on a table with a
+        // row: in the same transaction the table is still empty after it.
+        let earlier = ("1_create.sql", "create table public.t (id bigint primary key, n int);");
+        files(&[
+            earlier,
+            ("2.sql", "alter table public.t add column email text not null;\ncreate index t_n_idx on public.t (n);"),
+        ])
+        .quiet(RULE);
+        // A column something fills proves nothing.
+        for filled in [
+            "email text not null default ''",
+            "id2 bigint generated always as identity",
+            "n2 serial not null",
+            "email text",
+        ] {
+            files(&[
+                earlier,
+                (
+                    "2.sql",
+                    &format!("alter table public.t add column {filled};\ncreate index t_n_idx on public.t (n);"),
+                ),
+            ])
+            .fires(RULE);
+        }
+        // Outside a transaction rows can come back in between.
+        files(&[
+            earlier,
+            ("2.sql", "alter table public.t add column email text not null;\ncreate index t_n_idx on public.t (n);"),
+        ])
+        .postgres()
+        .fires(RULE);
+    }
+
+    #[test]
     fn concurrently_is_quiet() {
         files(&[
             ("1.sql", "create table public.t (id bigint primary key, n int);"),

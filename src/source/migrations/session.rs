@@ -178,7 +178,18 @@ impl Session {
         let in_txn = self.in_transaction(&stmt.node);
         match &stmt.node {
             NodeEnum::TransactionStmt(t) => self.transaction(t, stmt.span),
-            NodeEnum::AlterTableStmt(s) => self.track_constraint_names(s),
+            NodeEnum::AlterTableStmt(s) => {
+                self.track_constraint_names(s);
+                if in_txn
+                    && s.cmds
+                        .iter()
+                        .any(|c| requires_empty(c, s, catalog, search_path))
+                {
+                    if let Some(rv) = &s.relation {
+                        self.empty(rv, catalog, search_path);
+                    }
+                }
+            }
             NodeEnum::VariableSetStmt(s) => self.set(s, in_txn),
             NodeEnum::SelectStmt(s) => {
                 for (name, value, local) in set_config_calls(s) {
@@ -320,6 +331,68 @@ impl Session {
             setting.local = None;
         }
     }
+}
+
+/// Whether this ALTER TABLE command succeeds only on an empty table: ADD
+/// COLUMN of a NOT NULL (or primary key) column that nothing fills, that is
+/// without a default, identity or generation expression, of a built-in type
+/// that is not serial (a domain may bring a default). PostgreSQL fails it
+/// with "column ... contains null values" when the table has a row.
+fn requires_empty(
+    cmd: &pg_query::protobuf::Node,
+    s: &pb::AlterTableStmt,
+    catalog: &Catalog,
+    search_path: &[Ident],
+) -> bool {
+    use pb::ConstrType as C;
+    let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
+        return false;
+    };
+    if cmd.subtype() != pb::AlterTableType::AtAddColumn {
+        return false;
+    }
+    let Some(NodeEnum::ColumnDef(col)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else {
+        return false;
+    };
+    let constraints: Vec<C> = col
+        .constraints
+        .iter()
+        .filter_map(|c| match &c.node {
+            Some(NodeEnum::Constraint(k)) => Some(k.contype()),
+            _ => None,
+        })
+        .collect();
+    let not_null = col.is_not_null
+        || constraints
+            .iter()
+            .any(|k| matches!(k, C::ConstrNotnull | C::ConstrPrimary));
+    let filled = col.raw_default.is_some()
+        || !col.identity.is_empty()
+        || !col.generated.is_empty()
+        || constraints
+            .iter()
+            .any(|k| matches!(k, C::ConstrDefault | C::ConstrIdentity | C::ConstrGenerated));
+    let Some(type_name) = col.type_name.as_ref() else {
+        return false;
+    };
+    let names = ast::strings(&type_name.names);
+    let builtin = match names.as_slice() {
+        [name] => {
+            crate::catalog::types::builtin(name).is_some()
+                && !crate::catalog::types::is_serial(name)
+        }
+        [schema, name] => schema == "pg_catalog" && crate::catalog::types::builtin(name).is_some(),
+        _ => false,
+    };
+    // ADD COLUMN IF NOT EXISTS of a column the table has already does nothing.
+    let exists = cmd.missing_ok && {
+        let rel = s.relation.as_ref();
+        let schema = rel.and_then(|r| (!r.schemaname.is_empty()).then_some(r.schemaname.as_str()));
+        rel.and_then(|r| resolve::table(catalog, search_path, schema, &r.relname).ok())
+            .and_then(|name| catalog.tables.get(&name))
+            .is_none_or(|t| t.columns.iter().any(|c| c.name.as_str() == col.colname))
+    };
+    not_null && !filled && builtin && !exists
 }
 
 /// `0`, `'0'`, `0s`, `0ms`: no timeout.

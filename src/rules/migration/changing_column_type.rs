@@ -46,6 +46,20 @@ impl StatementRule for ChangingColumnType {
             if plain && old.is_some_and(|old| is_relabel_only(old, &new)) {
                 continue;
             }
+            // timestamp -> timestamptz reads the same instants when the
+            // session's zone is UTC: PostgreSQL 12+ skips the rewrite.
+            let to_timestamptz = old.is_some_and(|old| {
+                old.is_builtin()
+                    && old.array_dims == 0
+                    && old.name.name.as_str() == "timestamp"
+                    && new.is_builtin()
+                    && new.array_dims == 0
+                    && new.name.name.as_str() == "timestamptz"
+                    && old.mods == new.mods
+            });
+            if plain && to_timestamptz && cx.session.time_zone_is_utc() && cx.postgres_version() >= 12 {
+                continue;
+            }
             let span = Some(cx.stmt.span_at(written.location));
             let shown = display_type(&new);
             cx.report_lock(
@@ -127,7 +141,7 @@ mod tests {
 
     const RULE: &str = "changing-column-type";
     const CREATE: &str =
-        "create table public.t (id bigint primary key, code varchar(20), price numeric(10,2), n int);";
+        "create table public.t (id bigint primary key, code varchar(20), price numeric(10,2), n int, at timestamp);";
 
     fn later(alter: &str) -> crate::rules::testing::Case {
         files(&[("1.sql", CREATE), ("2.sql", alter)])
@@ -149,6 +163,34 @@ mod tests {
             "{CREATE}\nalter table public.t alter column n type bigint;"
         ))
         .quiet(RULE);
+    }
+
+    #[test]
+    fn timestamp_to_timestamptz_under_a_utc_session_is_quiet() {
+        // Checked on PostgreSQL 15: the relfilenode stays under each of these
+        // zones and changes under Europe/London.
+        for set in [
+            "set time zone 'UTC';",
+            "set timezone = 'Etc/UTC';",
+            "set time zone 0;",
+            "set local time zone 'GMT';",
+            "select set_config('timezone', 'Zulu', false);",
+        ] {
+            later(&format!("{set}\nalter table public.t alter column at type timestamptz;")).quiet(RULE);
+            later(&format!(
+                "{set}\nalter table public.t alter column at type timestamptz using at::timestamptz;"
+            ))
+            .quiet(RULE);
+        }
+        // The server's default zone is not known; another zone rewrites.
+        later("alter table public.t alter column at type timestamptz;").fires(RULE);
+        later("set time zone 'Europe/London';\nalter table public.t alter column at type timestamptz;")
+            .fires(RULE);
+        later("set time zone 'UTC';\nreset timezone;\nalter table public.t alter column at type timestamptz;")
+            .fires(RULE);
+        // A USING that computes still rewrites.
+        later("set time zone 'UTC';\nalter table public.t alter column at type timestamptz using at at time zone 'Europe/Paris';")
+            .fires(RULE);
     }
 
     #[test]

@@ -61,6 +61,8 @@ pub struct Session {
     wrapper_open: bool,
     lock_timeout: Setting,
     statement_timeout: Setting,
+    /// `SET TIME ZONE` / `SET timezone`: None where the server's default applies.
+    time_zone: TextSetting,
     added_labels: Vec<AddedLabel>,
     freed_constraints: BTreeMap<(String, String), bool>,
     /// Tables emptied in the open transaction (`TRUNCATE`, `DELETE` without
@@ -79,6 +81,23 @@ struct Setting {
 impl Setting {
     fn is_set(self) -> bool {
         self.local.unwrap_or(self.session)
+    }
+}
+
+/// A setting's value: for the session, or until the transaction ends
+/// (`Some(None)`: reset locally to the server's default).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct TextSetting {
+    session: Option<String>,
+    local: Option<Option<String>>,
+}
+
+impl TextSetting {
+    fn current(&self) -> Option<&str> {
+        match &self.local {
+            Some(local) => local.as_deref(),
+            None => self.session.as_deref(),
+        }
     }
 }
 
@@ -102,6 +121,7 @@ impl Session {
             wrapper_open: mode == TransactionMode::PerFile,
             lock_timeout: Setting::default(),
             statement_timeout: Setting::default(),
+            time_zone: TextSetting::default(),
             added_labels: Vec::new(),
             freed_constraints: BTreeMap::new(),
             emptied: Vec::new(),
@@ -165,6 +185,30 @@ impl Session {
     /// CONSTRAINT` of the same name uses it again.
     pub fn freed_constraints(&self) -> &BTreeMap<(String, String), bool> {
         &self.freed_constraints
+    }
+
+    /// Whether the session's time zone, as set by the migration, is UTC or
+    /// another zone always at offset zero. PostgreSQL (12 and later) then
+    /// changes `timestamp` to `timestamptz` without a rewrite. False where the
+    /// migration did not set it: the server's default is not known.
+    pub fn time_zone_is_utc(&self) -> bool {
+        self.time_zone.current().is_some_and(|tz| {
+            let tz = tz.trim().to_ascii_lowercase();
+            let zone = tz.strip_prefix("etc/").unwrap_or(&tz);
+            matches!(
+                zone,
+                "utc"
+                    | "uct"
+                    | "gmt"
+                    | "gmt0"
+                    | "gmt+0"
+                    | "gmt-0"
+                    | "greenwich"
+                    | "universal"
+                    | "zulu"
+                    | "0"
+            )
+        })
     }
 
     /// Whether `table` was emptied earlier in the open transaction.
@@ -290,6 +334,7 @@ impl Session {
     fn end_transaction(&mut self) {
         self.added_labels.clear();
         self.emptied.clear();
+        self.time_zone.local = None;
         self.lock_timeout.local = None;
         self.statement_timeout.local = None;
     }
@@ -310,12 +355,25 @@ impl Session {
             Ok(K::VarResetAll) => {
                 self.lock_timeout = Setting::default();
                 self.statement_timeout = Setting::default();
+                self.time_zone = TextSetting::default();
             }
             _ => {}
         }
     }
 
     fn assign(&mut self, name: &str, value: Option<&str>, local: bool) {
+        if name.eq_ignore_ascii_case("timezone") {
+            let value = value.map(str::to_string);
+            if local {
+                self.time_zone.local = Some(value);
+            } else {
+                self.time_zone = TextSetting {
+                    session: value,
+                    local: None,
+                };
+            }
+            return;
+        }
         let setting = match name.to_ascii_lowercase().as_str() {
             "lock_timeout" => &mut self.lock_timeout,
             "statement_timeout" => &mut self.statement_timeout,

@@ -384,6 +384,7 @@ fn every_change_made_by_hand_is_found() {
          alter table app.t disable trigger t_touch;\n\
          drop view app.v;\n\
          create table app.hand (id int);\n\
+         grant select on app.child to anon;\n\
          create extension if not exists pg_trgm with schema public;",
     );
     let found = drift(&cluster, db, &[dir.path().to_path_buf()], &settings).join("\n");
@@ -404,6 +405,7 @@ fn every_change_made_by_hand_is_found() {
         "drift-missing view `app.v`",
         "drift-extra table `app.hand`",
         "drift-extra extension `pg_trgm`",
+        "drift-changed table `app.child`: privileges is not set in the migrations and `anon: SELECT` in the database",
     ] {
         assert!(found.contains(expected), "missing: {expected}\nfound:\n{found}");
     }

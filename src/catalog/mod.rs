@@ -188,6 +188,11 @@ impl Grants {
         self.0.iter().filter(|(_, p)| !p.is_empty()).map(|(r, _)| r)
     }
 
+    /// Each grantee with the privileges it holds, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&Ident, &BTreeSet<String>)> {
+        self.0.iter().filter(|(_, p)| !p.is_empty())
+    }
+
     /// Whether `role` holds `privilege` (upper case), itself or through PUBLIC.
     pub fn allows(&self, role: &Ident, privilege: &str) -> bool {
         let holds = |r: &Ident| self.0.get(r).is_some_and(|p| p.contains(privilege));

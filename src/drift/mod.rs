@@ -17,9 +17,11 @@
 //! and output names of subqueries are dropped. So a difference
 //! that is only a cast or a qualification is not reported.
 //!
-//! Not compared yet: view and materialized view queries (PostgreSQL rewrites
-//! them), sequences, grants and default privileges, owners, the indexes of
-//! partitions, and the types of an extension's own schema (pgmq's).
+//! Table and view privileges are compared (who holds which, as one
+//! attribute). Not compared yet: view and materialized view queries
+//! (PostgreSQL rewrites them), sequences, default privileges, column and
+//! function privileges, owners, the indexes of partitions, and the types of
+//! an extension's own schema (pgmq's).
 
 use std::collections::BTreeMap;
 
@@ -396,6 +398,7 @@ fn facts(cat: &Catalog) -> Facts {
         );
         o.attrs
             .insert("security_invoker", v.security_invoker.to_string());
+        grant_facts(&v.grants, &mut o);
         out.insert((Kind::View, v.name.to_string()), o);
         for ix in &v.indexes {
             index_facts(&v.name.to_string(), ix, &mut out);
@@ -408,6 +411,19 @@ fn facts(cat: &Catalog) -> Facts {
         function_facts(f, &mut out);
     }
     out
+}
+
+/// Table-level privileges as one attribute, `anon: DELETE, SELECT; ...`:
+/// who may read and write through the API is the drift that matters most.
+fn grant_facts(grants: &crate::catalog::Grants, o: &mut Object) {
+    let held: Vec<String> = grants
+        .iter()
+        .map(|(role, privileges)| {
+            let list: Vec<&str> = privileges.iter().map(String::as_str).collect();
+            format!("{role}: {}", list.join(", "))
+        })
+        .collect();
+    o.attrs.insert("privileges", held.join("; "));
 }
 
 fn table_facts(t: &Table, out: &mut Facts) {
@@ -425,6 +441,7 @@ fn table_facts(t: &Table, out: &mut Facts) {
     if let Some(p) = &t.partition_of {
         o.attrs.insert("partition of", p.to_string());
     }
+    grant_facts(&t.grants, &mut o);
     let options: Vec<String> = t.options.iter().map(|(k, v)| format!("{k}={v}")).collect();
     if !options.is_empty() {
         o.attrs.insert("storage options", options.join(", "));

@@ -964,8 +964,15 @@ impl Replayer {
         let Some(plan) = plpgsql::do_block_plan(body) else {
             return false;
         };
-        for (sql, in_body) in &plan.statements {
-            self.replay_from_block(sql, *in_body, stmt);
+        for (sql, in_body, guard) in &plan.statements {
+            // A statement guarded by a role's existence runs when the model
+            // has the role as the guard asks (platform roles, CREATE ROLE).
+            let runs = guard.as_ref().is_none_or(|g| {
+                self.catalog.roles.contains(&Ident::new(g.role.as_str())) == g.exists
+            });
+            if runs {
+                self.replay_from_block(sql, *in_body, stmt);
+            }
         }
         plan.whole
     }

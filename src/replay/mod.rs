@@ -154,6 +154,16 @@ impl Replayer {
             NodeEnum::VariableSetStmt(s) => self.set_variable(s),
             NodeEnum::SelectStmt(s) => self.select_calls(s, stmt),
             NodeEnum::DoStmt(s) => self.record_do_block(s, stmt),
+            NodeEnum::CreateRoleStmt(s) => {
+                self.catalog.roles.insert(Ident::new(s.role.clone()));
+            }
+            NodeEnum::DropRoleStmt(s) => {
+                for r in &s.roles {
+                    if let Some(NodeEnum::RoleSpec(spec)) = &r.node {
+                        self.catalog.roles.remove(&role_spec(spec));
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -390,6 +400,40 @@ mod tests {
             .columns
             .iter()
             .any(|c| c.name.as_str() == "x" && c.not_null));
+    }
+
+    #[test]
+    fn do_blocks_guarded_by_a_role_run_as_the_model_has_the_role() {
+        // Checked on PostgreSQL 15: without role `web` the GRANT does not run.
+        let grants = |sql: &str| {
+            let cat = replay(sql);
+            let t = cat.table(&q("public", "t")).unwrap().clone();
+            // The platform's default grants aside.
+            t.grants
+                .holders()
+                .map(|r| r.to_string())
+                .filter(|r| r == "web" || r == "reporting")
+                .collect::<Vec<_>>()
+        };
+        let guarded = "do $$ begin\n\
+               if exists (select from pg_roles where rolname = 'web') then\n\
+                 grant select on public.t to web;\n\
+               end if;\n\
+               if not exists (select 1 from pg_catalog.pg_roles where rolname = 'web') then\n\
+                 grant insert on public.t to reporting;\n\
+               end if;\n\
+             end $$;";
+        let without = format!("create role reporting;\ncreate table t (id int);\n{guarded}");
+        assert_eq!(grants(&without), ["reporting"]);
+        let with = format!(
+            "create role reporting;\ncreate role web;\ncreate table t (id int);\n{guarded}"
+        );
+        assert_eq!(grants(&with), ["web"]);
+        let dropped =
+            format!("create role reporting;\ncreate role web;\ndrop role web;\ncreate table t (id int);\n{guarded}");
+        assert_eq!(grants(&dropped), ["reporting"]);
+        // The block is read whole either way: no gap.
+        assert!(replay(&without).anonymous_blocks.is_empty());
     }
 
     #[test]

@@ -170,10 +170,21 @@ fn without_type_schemas(body: &str) -> Option<String> {
 pub struct DoPlan {
     /// The SQL it runs, in order, with whether the text is the block's own
     /// (`true`: found in the body as written) or a string computed from
-    /// constants (`EXECUTE format(...)`).
-    pub statements: Vec<(String, bool)>,
+    /// constants (`EXECUTE format(...)`), and the role whose existence it
+    /// runs under, if any.
+    pub statements: Vec<(String, bool, Option<RoleGuard>)>,
     /// Whether that is all the block does.
     pub whole: bool,
+}
+
+/// `IF [NOT] EXISTS (SELECT ... FROM pg_roles WHERE rolname = 'x')`: the
+/// guarded statements run only when role `x` exists (`exists`) or does not.
+/// Unlike an object the guarded statements create, the role is not made by
+/// them, so the replay asks the model whether it exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleGuard {
+    pub role: String,
+    pub exists: bool,
 }
 
 /// The statements a DO block runs whatever the data is: its plain SQL
@@ -191,13 +202,17 @@ pub fn do_block_plan(body: &str) -> Option<DoPlan> {
         statements: Vec::new(),
         whole: true,
     };
-    let mut queue = block.block_body();
-    queue.reverse();
-    while let Some(s) = queue.pop() {
+    let mut queue: Vec<(Stmt<'_>, Option<RoleGuard>)> = block
+        .block_body()
+        .into_iter()
+        .rev()
+        .map(|s| (s, None))
+        .collect();
+    while let Some((s, guard)) = queue.pop() {
         match s.kind {
-            "block" => queue.extend(s.block_body().into_iter().rev()),
+            "block" => queue.extend(s.block_body().into_iter().rev().map(|b| (b, guard.clone()))),
             "execsql" => match s.query() {
-                Some(sql) => plan.statements.push((sql.to_string(), true)),
+                Some(sql) => plan.statements.push((sql.to_string(), true, guard)),
                 None => plan.whole = false,
             },
             "dynexecute" if !s.has_using() => {
@@ -206,21 +221,30 @@ pub fn do_block_plan(body: &str) -> Option<DoPlan> {
                     .and_then(super::expr::parse)
                     .and_then(|e| super::expr::constant_text(&e));
                 match text {
-                    Some(sql) => plan.statements.push((sql, false)),
+                    Some(sql) => plan.statements.push((sql, false, guard)),
                     None => plan.whole = false,
                 }
             }
             "if" => match s.if_chain() {
                 Some(chain) if chain.else_body.is_none() && chain.arms.len() == 1 => {
-                    match chain
-                        .arms
-                        .into_iter()
-                        .next()
-                        .filter(|a| is_existence_guard(a.cond))
-                    {
-                        Some(arm) => queue.extend(arm.body.into_iter().rev()),
-                        None => plan.whole = false,
-                    }
+                    let Some(arm) = chain.arms.into_iter().next() else {
+                        plan.whole = false;
+                        continue;
+                    };
+                    let inner = match (role_guard(arm.cond), &guard) {
+                        // One role condition at a time.
+                        (Some(_), Some(_)) => {
+                            plan.whole = false;
+                            continue;
+                        }
+                        (Some(role), None) => Some(role),
+                        (None, _) if is_existence_guard(arm.cond) => guard.clone(),
+                        (None, _) => {
+                            plan.whole = false;
+                            continue;
+                        }
+                    };
+                    queue.extend(arm.body.into_iter().rev().map(|b| (b, inner.clone())));
                 }
                 _ => plan.whole = false,
             },
@@ -230,6 +254,69 @@ pub fn do_block_plan(body: &str) -> Option<DoPlan> {
         }
     }
     Some(plan)
+}
+
+/// `[NOT] EXISTS (SELECT ... FROM pg_roles WHERE rolname = 'x')` (also
+/// `pg_user` / `usename`, `pg_authid`), alone.
+fn role_guard(cond: &str) -> Option<RoleGuard> {
+    let node = super::expr::parse(cond)?;
+    let (negated, node) = match &node.node {
+        Some(NodeEnum::BoolExpr(b))
+            if b.boolop == pb::BoolExprType::NotExpr as i32 && b.args.len() == 1 =>
+        {
+            (true, b.args.first()?)
+        }
+        _ => (false, &*node),
+    };
+    let Some(NodeEnum::SubLink(link)) = &node.node else {
+        return None;
+    };
+    if link.sub_link_type != pb::SubLinkType::ExistsSublink as i32 {
+        return None;
+    }
+    let Some(NodeEnum::SelectStmt(select)) =
+        link.subselect.as_deref().and_then(|n| n.node.as_ref())
+    else {
+        return None;
+    };
+    let [from] = select.from_clause.as_slice() else {
+        return None;
+    };
+    let Some(NodeEnum::RangeVar(rv)) = &from.node else {
+        return None;
+    };
+    let catalog = rv.schemaname.is_empty() || rv.schemaname == "pg_catalog";
+    if !catalog || !matches!(rv.relname.as_str(), "pg_roles" | "pg_user" | "pg_authid") {
+        return None;
+    }
+    // WHERE rolname = 'x' (or usename), nothing else.
+    let Some(NodeEnum::AExpr(eq)) = select.where_clause.as_deref().and_then(|w| w.node.as_ref())
+    else {
+        return None;
+    };
+    if eq.kind != pb::AExprKind::AexprOp as i32
+        || super::ast::strings(&eq.name).last().map(String::as_str) != Some("=")
+    {
+        return None;
+    }
+    let column = |n: &pb::Node| match &n.node {
+        Some(NodeEnum::ColumnRef(c)) => super::ast::strings(&c.fields).last().cloned(),
+        _ => None,
+    };
+    let (left, right) = (eq.lexpr.as_deref()?, eq.rexpr.as_deref()?);
+    let role = match (column(left), column(right)) {
+        (Some(c), None) if matches!(c.as_str(), "rolname" | "usename") => {
+            super::ast::const_text(right)?
+        }
+        (None, Some(c)) if matches!(c.as_str(), "rolname" | "usename") => {
+            super::ast::const_text(left)?
+        }
+        _ => return None,
+    };
+    Some(RoleGuard {
+        role,
+        exists: !negated,
+    })
 }
 
 /// `[NOT] EXISTS (SELECT ... FROM <a catalog>)`, alone: a condition that

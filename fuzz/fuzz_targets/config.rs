@@ -26,6 +26,9 @@ fuzz_target!(init: write_seeds_from_env(Target::Config), |data: &[u8]| {
         panic!("parse accepted a config that check_rule_ids rejects: {e}");
     }
     // No paths, and a cwd with no supabase/config.toml above it.
-    let settings = pgvet::Settings::resolve(&cfg, &[], Path::new("/nonexistent/pgvet-fuzz"));
+    let settings = match pgvet::Settings::resolve(&cfg, &[], Path::new("/nonexistent/pgvet-fuzz")) {
+        Ok(settings) => settings,
+        Err(e) => panic!("no supabase/config.toml to read, yet: {e}"),
+    };
     harness::lint_with(vec![("0001_t.sql".to_string(), SQL.to_string())], &cfg, &settings);
 });

@@ -76,8 +76,8 @@ fn config_seeds() -> Vec<(String, Vec<u8>)> {
     let root = root();
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap_or_default();
     let mut out: Vec<String> = fenced_blocks(&readme, "```yaml");
-    out.push(pgvet::init::starter_config(&root));
-    out.push(pgvet::init::starter_config(&root.join("fixtures")));
+    out.extend(pgvet::commands::init::starter_config(&root).ok());
+    out.extend(pgvet::commands::init::starter_config(&root.join("fixtures")).ok());
     out.extend(
         [
             "platform: supabase\nexposed_schemas: [public, api]\n",

@@ -307,6 +307,34 @@ fn replay_matches_postgresql_on_real_project_shapes() {
             "create table public.q (id bigserial primary key, n serial);",
         ),
         (
+            // gantt-flow's clean-up loops and Registry's per-schema loops:
+            // DO blocks that read the catalog and EXECUTE per row.
+            "do_block_loops_over_the_catalog",
+            "create table public.t (id int);\n\
+             create policy a on public.t using (true);\n\
+             create policy \"B c\" on public.t using (true);\n\
+             create table public.u (id int);\n\
+             create policy keep on public.u using (true);\n\
+             do $$ declare pol record; begin\n\
+               for pol in select policyname from pg_policies where schemaname = 'public' and tablename = 't' loop\n\
+                 execute format('drop policy if exists %I on public.t', pol.policyname);\n\
+               end loop;\n\
+             end $$;\n\
+             create schema tenant_a;\n\
+             create table tenant_a.waitlist (id int);\n\
+             create table public.waitlist (id int);\n\
+             do $$ declare s text; begin\n\
+               for s in select table_schema from information_schema.tables where table_name = 'waitlist' group by table_schema loop\n\
+                 execute 'alter table ' || quote_ident(s) || '.waitlist add column pos int';\n\
+               end loop;\n\
+             end $$;\n\
+             do $$ begin\n\
+               if exists (select from pg_roles where rolname = 'nobody_here') then\n\
+                 grant select on public.u to nobody_here;\n\
+               end if;\n\
+             end $$;",
+        ),
+        (
             "sql_standard_body_and_trailing_comment",
             "create table public.nums (n int);\n\
              create function public.add1(x int) returns int language sql\n\

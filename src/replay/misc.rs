@@ -964,7 +964,11 @@ impl Replayer {
         let Some(plan) = plpgsql::do_block_plan(body) else {
             return false;
         };
-        for (sql, in_body, guard) in &plan.statements {
+        let mut loops = plan.loops.iter().peekable();
+        for (i, (sql, in_body, guard)) in plan.statements.iter().enumerate() {
+            while let Some((_, l)) = loops.next_if(|(at, _)| *at <= i) {
+                self.run_catalog_loop(l, stmt);
+            }
             // A statement guarded by a role's existence runs when the model
             // has the role as the guard asks (platform roles, CREATE ROLE).
             let runs = guard.as_ref().is_none_or(|g| {
@@ -974,7 +978,94 @@ impl Replayer {
                 self.replay_from_block(sql, *in_body, stmt);
             }
         }
+        for (_, l) in loops {
+            self.run_catalog_loop(l, stmt);
+        }
         plan.whole
+    }
+
+    /// Runs a loop's EXECUTEs once per row its catalog query returns from
+    /// the model as it stands.
+    fn run_catalog_loop(&mut self, l: &plpgsql::CatalogLoop, stmt: &Statement) {
+        for value in self.catalog_rows(&l.query) {
+            let vars = |fields: &[String]| match fields {
+                [v] if *v == l.var => Some(value.clone()),
+                [v, c] if *v == l.var && *c == l.query.column => Some(value.clone()),
+                _ => None,
+            };
+            for text in &l.executes {
+                let sql = crate::sql::expr::parse(text)
+                    .and_then(|e| crate::sql::expr::constant_text_with(&e, &vars));
+                if let Some(sql) = sql {
+                    self.replay_from_block(&sql, false, stmt);
+                }
+            }
+        }
+    }
+
+    /// What a catalog query returns from the model: the column's value of
+    /// each row that passes every filter.
+    fn catalog_rows(&self, q: &plpgsql::CatalogQuery) -> Vec<String> {
+        let mut rows: Vec<Vec<(&str, String)>> = Vec::new();
+        let cat = &self.catalog;
+        match q.relation.as_str() {
+            "pg_policies" => {
+                for t in cat.tables.values() {
+                    for p in &t.policies {
+                        rows.push(vec![
+                            ("schemaname", t.name.schema.as_str().to_string()),
+                            ("tablename", t.name.name.as_str().to_string()),
+                            ("policyname", p.name.as_str().to_string()),
+                        ]);
+                    }
+                }
+            }
+            "pg_tables" | "information_schema.tables" => {
+                let (schema, name) = if q.relation == "pg_tables" {
+                    ("schemaname", "tablename")
+                } else {
+                    ("table_schema", "table_name")
+                };
+                let views = (q.relation != "pg_tables")
+                    .then(|| cat.views.values().map(|v| &v.name))
+                    .into_iter()
+                    .flatten();
+                for n in cat.tables.values().map(|t| &t.name).chain(views) {
+                    rows.push(vec![
+                        (schema, n.schema.as_str().to_string()),
+                        (name, n.name.as_str().to_string()),
+                    ]);
+                }
+            }
+            "information_schema.schemata" => {
+                for s in cat.schemas.keys() {
+                    rows.push(vec![("schema_name", s.as_str().to_string())]);
+                }
+            }
+            _ => {}
+        }
+        let value = |row: &[(&str, String)], col: &str| {
+            row.iter().find(|(c, _)| *c == col).map(|(_, v)| v.clone())
+        };
+        let mut out: Vec<String> = rows
+            .iter()
+            .filter(|row| {
+                q.filters
+                    .iter()
+                    .all(|(col, want)| value(row, col).is_some_and(|v| v == *want))
+            })
+            .filter_map(|row| value(row, &q.column))
+            .collect();
+        // A filter or a column the model does not have answers nothing.
+        let known = |col: &str| rows.first().is_none_or(|r| value(r, col).is_some());
+        if !known(&q.column) || !q.filters.iter().all(|(c, _)| known(c)) {
+            return Vec::new();
+        }
+        // DISTINCT or GROUP BY in most such loops; a repeat would only run
+        // the same idempotent statement again.
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|v| seen.insert(v.clone()));
+        out
     }
 
     /// Replays SQL a DO block runs. `in_body`: the text is the block's own

@@ -403,6 +403,61 @@ mod tests {
     }
 
     #[test]
+    fn do_block_loops_over_the_catalog_run_once_per_row_of_the_model() {
+        // The clean-up idiom: drop every policy of a table, by name.
+        let sql = "create table t (id int);\n\
+             create policy a on t using (true);\n\
+             create policy \"B c\" on t using (true);\n\
+             create table u (id int);\n\
+             create policy keep on u using (true);\n\
+             do $$ declare pol record; begin\n\
+               for pol in select policyname from pg_policies where schemaname = 'public' and tablename = 't' loop\n\
+                 execute format('drop policy if exists %I on public.t', pol.policyname);\n\
+               end loop;\n\
+             end $$;\n\
+             create schema tenant_a;\n\
+             create table tenant_a.waitlist (id int);\n\
+             create table public.waitlist (id int);\n\
+             do $$ declare s text; begin\n\
+               for s in select table_schema from information_schema.tables where table_name = 'waitlist' group by table_schema loop\n\
+                 execute 'alter table ' || quote_ident(s) || '.waitlist add column pos int';\n\
+               end loop;\n\
+             end $$;";
+        let cat = replay(sql);
+        let names = |t: &str| {
+            cat.table(&q("public", t))
+                .unwrap()
+                .policies
+                .iter()
+                .map(|p| p.name.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names("t"), Vec::<String>::new());
+        assert_eq!(names("u"), ["keep"]);
+        for schema in ["public", "tenant_a"] {
+            let w = cat.table(&q(schema, "waitlist")).unwrap();
+            assert!(
+                w.columns.iter().any(|c| c.name.as_str() == "pos"),
+                "{schema}"
+            );
+        }
+        assert!(
+            cat.anonymous_blocks.is_empty(),
+            "{:?}",
+            cat.anonymous_blocks
+        );
+        // A query the model cannot answer leaves the block as a gap.
+        let other = replay(
+            "do $$ declare r record; begin\n\
+               for r in select proname from pg_proc where proname = 'f' loop\n\
+                 execute format('drop function %I', r.proname);\n\
+               end loop;\n\
+             end $$;",
+        );
+        assert_eq!(other.anonymous_blocks.len(), 1);
+    }
+
+    #[test]
     fn do_blocks_guarded_by_a_role_run_as_the_model_has_the_role() {
         // Checked on PostgreSQL 15: without role `web` the GRANT does not run.
         let grants = |sql: &str| {

@@ -190,34 +190,54 @@ pub fn leftmost(node: &pb::Node) -> Option<i32> {
 /// PostgreSQL would compute it. None for anything that depends on a value
 /// known only when it runs.
 pub fn constant_text(node: &Node) -> Option<String> {
+    constant_text_with(node, &|_| None)
+}
+
+/// As [`constant_text`], where a column reference (a PL/pgSQL variable or a
+/// record's field: `s`, `pol.policyname`) has the value `vars` gives it,
+/// and `quote_ident` / `quote_literal` of a constant are computed.
+pub fn constant_text_with(
+    node: &Node,
+    vars: &dyn Fn(&[String]) -> Option<String>,
+) -> Option<String> {
+    let text = |n: &Node| constant_text_with(n, vars);
     match node.node.as_ref()? {
+        NodeEnum::ColumnRef(c) => vars(&ast::strings(&c.fields)),
         NodeEnum::AConst(c) => match c.val.as_ref()? {
             pb::a_const::Val::Sval(s) => Some(s.sval.clone()),
             pb::a_const::Val::Ival(i) => Some(i.ival.to_string()),
             _ => None,
         },
-        NodeEnum::TypeCast(c) => constant_text(c.arg.as_deref()?),
+        NodeEnum::TypeCast(c) => text(c.arg.as_deref()?),
         NodeEnum::AExpr(a)
             if a.kind == pb::AExprKind::AexprOp as i32
                 && ast::strings(&a.name).last().is_some_and(|op| op == "||") =>
         {
-            Some(constant_text(a.lexpr.as_deref()?)? + &constant_text(a.rexpr.as_deref()?)?)
+            Some(text(a.lexpr.as_deref()?)? + &text(a.rexpr.as_deref()?)?)
         }
         NodeEnum::FuncCall(f) => {
             let name = ast::strings(&f.funcname);
-            if !matches!(
-                name.iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>()
-                    .as_slice(),
-                ["format"] | ["pg_catalog", "format"]
-            ) {
-                return None;
-            }
+            let name = match name
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice()
+            {
+                [n] | ["pg_catalog", n] => (*n).to_string(),
+                _ => return None,
+            };
             let mut args = f.args.iter();
-            let template = constant_text(args.next()?)?;
-            let values: Vec<String> = args.map(constant_text).collect::<Option<_>>()?;
-            format_text(&template, &values)
+            match (name.as_str(), f.args.len()) {
+                ("format", _) => {
+                    let template = text(args.next()?)?;
+                    let values: Vec<String> = args.map(text).collect::<Option<_>>()?;
+                    format_text(&template, &values)
+                }
+                // Always quoted, as %I: "name" reads back as exactly name.
+                ("quote_ident", 1) => format_text("%I", &[text(args.next()?)?]),
+                ("quote_literal", 1) => format_text("%L", &[text(args.next()?)?]),
+                _ => None,
+            }
         }
         _ => None,
     }

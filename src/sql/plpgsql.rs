@@ -173,8 +173,124 @@ pub struct DoPlan {
     /// constants (`EXECUTE format(...)`), and the role whose existence it
     /// runs under, if any.
     pub statements: Vec<(String, bool, Option<RoleGuard>)>,
+    /// Loops over a catalog query that only run EXECUTE, each with the
+    /// number of `statements` before it.
+    pub loops: Vec<(usize, CatalogLoop)>,
     /// Whether that is all the block does.
     pub whole: bool,
+}
+
+/// `FOR v IN SELECT col FROM <catalog view> WHERE a = '..' AND ... LOOP
+/// EXECUTE ...; END LOOP`: the multi-tenant and clean-up idiom (drop every
+/// policy of a table, alter the same table in every schema). The replay
+/// answers the query from the model and runs the EXECUTEs once per row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogLoop {
+    /// The loop variable (`s`, or the record `pol`).
+    pub var: String,
+    pub query: CatalogQuery,
+    /// The string expressions the body EXECUTEs, in order.
+    pub executes: Vec<String>,
+}
+
+/// `SELECT column FROM relation WHERE c1 = 'v1' AND ...` on a catalog view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogQuery {
+    /// As written, without `pg_catalog.`: `pg_policies`, `pg_tables`,
+    /// `information_schema.tables`, `information_schema.schemata`.
+    pub relation: String,
+    pub column: String,
+    pub filters: Vec<(String, String)>,
+}
+
+/// The catalog query a `FOR ... IN` loop reads, when it has that shape.
+fn catalog_query(sql: &str) -> Option<CatalogQuery> {
+    let NodeEnum::SelectStmt(select) = sql_statement(sql)? else {
+        return None;
+    };
+    let plain = select.with_clause.is_none()
+        && select.having_clause.is_none()
+        && select.limit_count.is_none()
+        && select.values_lists.is_empty()
+        && select.op() == pb::SetOperation::SetopNone;
+    if !plain {
+        return None;
+    }
+    let [target] = select.target_list.as_slice() else {
+        return None;
+    };
+    let Some(NodeEnum::ResTarget(rt)) = &target.node else {
+        return None;
+    };
+    let column = column_ref(rt.val.as_deref()?)?.last()?.clone();
+    let [from] = select.from_clause.as_slice() else {
+        return None;
+    };
+    let Some(NodeEnum::RangeVar(rv)) = &from.node else {
+        return None;
+    };
+    let relation = match (rv.schemaname.as_str(), rv.relname.as_str()) {
+        ("" | "pg_catalog", name @ ("pg_policies" | "pg_tables")) => name.to_string(),
+        ("information_schema", name @ ("tables" | "schemata")) => {
+            format!("information_schema.{name}")
+        }
+        _ => return None,
+    };
+    let mut filters = Vec::new();
+    if let Some(w) = select.where_clause.as_deref() {
+        let conjuncts: Vec<&Node> = match &w.node {
+            Some(NodeEnum::BoolExpr(b)) if b.boolop == pb::BoolExprType::AndExpr as i32 => {
+                b.args.iter().collect()
+            }
+            _ => vec![w],
+        };
+        for c in conjuncts {
+            let (left, right) = equality(c)?;
+            let (col, value) = match (column_ref(left), column_ref(right)) {
+                (Some(col), None) => (col, super::expr::constant_text(right)?),
+                (None, Some(col)) => (col, super::expr::constant_text(left)?),
+                _ => return None,
+            };
+            filters.push((col.last()?.clone(), value));
+        }
+    }
+    // Unfiltered, the query also returns PostgreSQL's own tables and
+    // schemas, which the model does not hold.
+    if filters.is_empty() {
+        return None;
+    }
+    Some(CatalogQuery {
+        relation,
+        column,
+        filters,
+    })
+}
+
+/// A `FOR v IN <catalog query> LOOP` whose body only runs EXECUTE of a
+/// string (and messages).
+fn catalog_loop(body: &Body, s: &Stmt<'_>) -> Option<CatalogLoop> {
+    let query = catalog_query(s.expr("query")?)?;
+    let targets = s.loop_targets();
+    let [dno] = targets.as_slice() else {
+        return None;
+    };
+    let var = match body.datum(*dno) {
+        Datum::Var(name) | Datum::Rec(name) => name.to_string(),
+        _ => return None,
+    };
+    let mut executes = Vec::new();
+    for inner in stmt_list(s.node.get("body")) {
+        match inner.kind {
+            "dynexecute" if !inner.has_using() => executes.push(inner.query()?.to_string()),
+            "raise" | "null" => {}
+            _ => return None,
+        }
+    }
+    Some(CatalogLoop {
+        var,
+        query,
+        executes,
+    })
 }
 
 /// `IF [NOT] EXISTS (SELECT ... FROM pg_roles WHERE rolname = 'x')`: the
@@ -200,6 +316,7 @@ pub fn do_block_plan(body: &str) -> Option<DoPlan> {
     let block = parsed.block()?;
     let mut plan = DoPlan {
         statements: Vec::new(),
+        loops: Vec::new(),
         whole: true,
     };
     let mut queue: Vec<(Stmt<'_>, Option<RoleGuard>)> = block
@@ -247,6 +364,10 @@ pub fn do_block_plan(body: &str) -> Option<DoPlan> {
                     queue.extend(arm.body.into_iter().rev().map(|b| (b, inner.clone())));
                 }
                 _ => plan.whole = false,
+            },
+            "fors" if guard.is_none() => match catalog_loop(&parsed, &s) {
+                Some(l) => plan.loops.push((plan.statements.len(), l)),
+                None => plan.whole = false,
             },
             // Messages and no-ops change nothing.
             "raise" | "null" | "return" => {}

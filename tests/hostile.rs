@@ -725,6 +725,14 @@ fn a_fifo_given_as_a_file_or_config_is_an_error_not_a_hang() {
         stderr,
         "pgvet: cannot read config `pipe.yaml`: it is a FIFO (named pipe), not a regular file\n"
     );
+    // The baseline file too.
+    let (code, _, stderr) =
+        pgvet_quick(d.path(), &["lint", "--baseline", "pipe.yaml", "other.sql"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "pgvet: cannot read baseline pipe.yaml: it is a FIFO (named pipe), not a regular file\n"
+    );
 }
 
 #[cfg(target_os = "linux")]

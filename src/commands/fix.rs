@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 
+use crate::source::migrations::files::{read_text, MAX_CONFIG_BYTES};
 use crate::source::migrations::runner::{self, Runner};
 
 use super::lint::lint_report;
@@ -245,7 +246,7 @@ fn sqitch_names(dir: &std::path::Path, count: usize, now: u64) -> Result<Listed>
             None,
         ));
     };
-    let plan = std::fs::read_to_string(&plan_path)
+    let plan = read_text(&plan_path, MAX_CONFIG_BYTES)
         .with_context(|| format!("cannot read {}", plan_path.display()))?;
     let changes = crate::fix::naming::sqitch_changes(&plan, "pgvet_fixes", count);
     let mut text = plan;
@@ -266,7 +267,7 @@ fn sqitch_names(dir: &std::path::Path, count: usize, now: u64) -> Result<Listed>
 /// their entries added.
 fn drizzle_names(dir: &std::path::Path, count: usize, now: u64) -> Result<Listed> {
     let journal_path = dir.join("meta").join("_journal.json");
-    let journal = std::fs::read_to_string(&journal_path)
+    let journal = read_text(&journal_path, MAX_CONFIG_BYTES)
         .with_context(|| format!("cannot read {}", journal_path.display()))?;
     Ok(
         match crate::fix::naming::drizzle_entries(&journal, "pgvet_fixes", count, now) {

@@ -10,8 +10,6 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::source::migrations::files::io_reason;
-
 use crate::config::Config;
 pub use crate::findings::baseline::{Applied, Entry};
 use crate::findings::{printable, Report};
@@ -36,10 +34,10 @@ pub struct Baseline {
 pub enum BaselineError {
     // The OS error is in the message and not a `source`, which anyhow's
     // `{:#}` would print a second time.
-    #[error("cannot read baseline {}: {}", path.display(), io_reason(.error))]
+    #[error("cannot read baseline {}: {error}", path.display())]
     Read {
         path: PathBuf,
-        error: std::io::Error,
+        error: crate::source::migrations::files::ReadError,
     },
     #[error("baseline {} is not a pgvet baseline: {message}", path.display())]
     Malformed { path: PathBuf, message: String },
@@ -82,7 +80,10 @@ impl Baseline {
     /// Reads a baseline file; another version or anything malformed is an
     /// error naming the file.
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
-        let text = std::fs::read_to_string(path).map_err(|error| BaselineError::Read {
+        // A regular file of bounded size: a FIFO or /dev/zero given as the
+        // baseline would hang or fill memory.
+        use crate::source::migrations::files::{read_text, MAX_MIGRATION_BYTES};
+        let text = read_text(path, MAX_MIGRATION_BYTES).map_err(|error| BaselineError::Read {
             path: path.to_path_buf(),
             error,
         })?;

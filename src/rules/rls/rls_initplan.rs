@@ -71,6 +71,21 @@ mod tests {
     }
 
     #[test]
+    fn a_call_in_a_subquery_that_reads_nothing_of_the_row_still_fires() {
+        // Checked on PostgreSQL 15 with a STABLE function that raises a
+        // notice: the subquery runs once, but calls it for each row it scans.
+        let members = "create table public.members (org uuid, user_id uuid);\n";
+        fires(
+            "rls-initplan",
+            &format!("{TABLE}{members}create policy p on public.t for select to authenticated\n  using (org in (select org from public.members where user_id = auth.uid()));"),
+        );
+        fires(
+            "rls-initplan",
+            &format!("{TABLE}create policy p on public.t for select to authenticated\n  using (exists (select 1 from public.t as mine where mine.org = t.org and mine.user_id = auth.uid()));"),
+        );
+    }
+
+    #[test]
     fn wrapped_call_is_quiet() {
         quiet(
             "rls-initplan",

@@ -5,7 +5,9 @@ use pg_query::NodeRef;
 
 use crate::catalog::{Ident, QualifiedName};
 use crate::sql::expr;
-use crate::rules::support::rls::{conditions, policy_search_path, table, user_policies};
+use crate::rules::support::rls::{
+    conditions, is_uncorrelated, policy_search_path, table, user_policies,
+};
 use crate::rules::{SchemaCtx, SchemaRule};
 use crate::sql::ast;
 
@@ -69,41 +71,6 @@ impl SchemaRule for RlsPolicySubquery {
             }
         }
     }
-}
-
-/// Whether a subquery names only its own tables' columns: every column
-/// reference is qualified by a table or alias of the subquery, or is a
-/// column of one of its tables. A table the model does not have makes it
-/// count as correlated (its columns are unknown).
-fn is_uncorrelated(
-    cat: &crate::catalog::Catalog,
-    path: &[Ident],
-    sub: &pg_query::NodeEnum,
-) -> bool {
-    let nodes = ast::descendants(sub);
-    let mut names: Vec<String> = Vec::new();
-    let mut columns: Vec<String> = Vec::new();
-    for n in &nodes {
-        let NodeRef::RangeVar(rv) = n else { continue };
-        let (schema, name) = ast::range_var_name(rv);
-        let Some(t) = table(cat, path, schema.as_deref(), &name).and_then(|qn| cat.table(&qn))
-        else {
-            return false;
-        };
-        names.push(rv.relname.clone());
-        if let Some(alias) = &rv.alias {
-            names.push(alias.aliasname.clone());
-        }
-        columns.extend(t.columns.iter().map(|c| c.name.as_str().to_string()));
-    }
-    nodes.iter().all(|n| match n {
-        NodeRef::ColumnRef(c) => match ast::strings(&c.fields).as_slice() {
-            [.., qualifier, _] => names.contains(qualifier),
-            [column] => columns.contains(column),
-            [] => true,
-        },
-        _ => true,
-    })
 }
 
 #[cfg(test)]

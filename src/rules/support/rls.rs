@@ -103,6 +103,9 @@ pub fn is_request_function(schema: Option<&str>, name: &str) -> bool {
 /// subquery wraps them. Calls inside EXISTS / IN subqueries count: a
 /// correlated subquery runs them for every outer row too.
 pub fn bare_request_calls<'e>(cat: &Catalog, cond: &'e Node) -> Vec<&'e pb::FuncCall> {
+    // A call in a subquery that reads nothing of the row still runs once
+    // per row the subquery scans (measured: `IN (select id from jobs where
+    // ip = f())` called f once per row of jobs); `(select f())` runs once.
     let wrapped = calls_in_scalar_subqueries(cond);
     expr::calls(cond)
         .into_iter()
@@ -313,6 +316,39 @@ pub fn call_text(call: &pb::FuncCall) -> String {
         node: Some(NodeEnum::FuncCall(Box::new(call.clone()))),
     };
     expr::to_sql(&node)
+}
+
+/// Whether a subquery names only its own tables' columns: every column
+/// reference is qualified by a table or alias of the subquery, or is a
+/// column of one of its tables. A table the model does not have makes it
+/// count as correlated (its columns are unknown).
+pub fn is_uncorrelated(cat: &Catalog, path: &[Ident], sub: &pg_query::NodeEnum) -> bool {
+    let nodes = ast::descendants(sub);
+    let mut names: Vec<String> = Vec::new();
+    let mut columns: Vec<String> = Vec::new();
+    for n in &nodes {
+        let NodeRef::RangeVar(rv) = n else { continue };
+        let (schema, name) = ast::range_var_name(rv);
+        let Some(t) = table(cat, path, schema.as_deref(), &name).and_then(|qn| cat.table(&qn))
+        else {
+            return false;
+        };
+        // With an alias, only the alias names the subquery's table: a
+        // reference by the table's name is to the outer row.
+        match &rv.alias {
+            Some(alias) => names.push(alias.aliasname.clone()),
+            None => names.push(rv.relname.clone()),
+        }
+        columns.extend(t.columns.iter().map(|c| c.name.as_str().to_string()));
+    }
+    nodes.iter().all(|n| match n {
+        NodeRef::ColumnRef(c) => match ast::strings(&c.fields).as_slice() {
+            [.., qualifier, _] => names.contains(qualifier),
+            [column] => columns.contains(column),
+            [] => true,
+        },
+        _ => true,
+    })
 }
 
 #[cfg(test)]

@@ -259,11 +259,22 @@ impl Sink<'_> {
         span: Option<Span>,
         message: String,
     ) {
+        self.report_remedy_at(severity, object, span, message, None);
+    }
+
+    fn report_remedy_at(
+        &mut self,
+        severity: Severity,
+        object: &dyn Display,
+        span: Option<Span>,
+        message: String,
+        remedy: Option<Remedy>,
+    ) {
         let effective = self.severity;
         if !self.level_set {
             self.severity = severity;
         }
-        self.report(object, span, message);
+        self.report_remedy(object, span, message, remedy);
         self.severity = effective;
     }
 
@@ -335,6 +346,19 @@ impl SchemaCtx<'_> {
         message: String,
     ) {
         self.sink.report_at(severity, object, span, message);
+    }
+
+    /// As [`Self::report_fixable`], at `severity` (as [`Self::report_with_severity`]).
+    pub fn report_fixable_with_severity(
+        &mut self,
+        severity: Severity,
+        object: &dyn Display,
+        span: Option<Span>,
+        message: String,
+        remedy: Remedy,
+    ) {
+        self.sink
+            .report_remedy_at(severity, object, span, message, Some(remedy));
     }
 }
 

@@ -1,7 +1,9 @@
 //! SECURITY DEFINER functions whose search_path is not pinned, or pinned
 //! unsafely. Docs: rules/security-definer-search-path.yaml.
 
+use crate::catalog::{Catalog, Span};
 use crate::findings::remedy::Remedy;
+use crate::findings::Severity;
 use crate::rules::support::search_path::problem;
 use crate::rules::{SchemaCtx, SchemaRule};
 
@@ -13,15 +15,38 @@ impl SchemaRule for SecurityDefinerSearchPath {
             if let Some(problem) = problem(cx.catalog, f.config.get("search_path")) {
                 // Point at the SET clause when there is one: that is what to change.
                 let span = f.search_path_span.or(f.origin.span());
-                cx.report_fixable(
-                    &f.name,
-                    span,
-                    format!("function `{}` is SECURITY DEFINER {problem}", f.name),
-                    Remedy::pin_search_path(f),
-                );
+                let message = format!("function `{}` is SECURITY DEFINER {problem}", f.name);
+                let remedy = Remedy::pin_search_path(f);
+                let block = later_unreplayed_path_change(cx.catalog, span)
+                    .map(|file| cx.files.get(file).cloned().unwrap_or_default());
+                match block {
+                    // Certain no longer: a warning that says why.
+                    Some(file) => cx.report_fixable_with_severity(
+                        Severity::Warning,
+                        &f.name,
+                        span,
+                        format!("{message}, unless a later DO block pgvet could not replay sets it (in `{file}`)"),
+                        remedy,
+                    ),
+                    None => cx.report_fixable(&f.name, span, message, remedy),
+                }
             }
         }
     }
+}
+
+/// The file (index) of a DO block after `span` that pgvet could not replay
+/// and that may set functions' search_path (`ALTER FUNCTION ... SET
+/// search_path` in a loop over pg_proc, the hardening idiom).
+fn later_unreplayed_path_change(cat: &Catalog, span: Option<Span>) -> Option<usize> {
+    let span = span?;
+    cat.anonymous_blocks.iter().find_map(|b| {
+        let at = b.origin.span()?;
+        let later = (at.file.0, at.start) > (span.file.0, span.start);
+        let body = b.body.to_ascii_lowercase();
+        let sets = body.contains("search_path") && body.contains("alter function");
+        (later && sets).then_some(at.file.0 as usize)
+    })
 }
 
 #[cfg(test)]
@@ -53,6 +78,23 @@ mod tests {
 
     const RULE: &str = "security-definer-search-path";
     const BODY: &str = "returns int language sql security definer as $$ select 1 $$";
+
+    #[test]
+    fn a_later_do_block_that_may_pin_it_makes_a_warning() {
+        let hardening = "do $$ declare r record; begin\n\
+              for r in select p.oid::regprocedure as sig from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'public' loop\n\
+                execute format('alter function %s set search_path = ''''', r.sig);\n\
+              end loop;\n\
+            end $$;";
+        let out = fires(RULE, &format!("create function public.f() {BODY};\n{hardening}"));
+        assert!(
+            out.contains("unless a later DO block pgvet could not replay sets it (in `test.sql`)"),
+            "{out}"
+        );
+        // Before the function, it cannot have pinned it.
+        let out = fires(RULE, &format!("{hardening}\ncreate function public.f() {BODY};"));
+        assert!(!out.contains("unless"), "{out}");
+    }
 
     #[test]
     fn fires_without_set() {

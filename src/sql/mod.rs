@@ -39,3 +39,22 @@ pub struct Span {
     pub start: u32,
     pub end: u32,
 }
+
+/// PostgreSQL's scanner over `text`: its tokens, comments included
+/// (through [`pgffi::scan_tokens`], which is safe where pg_query's is not).
+pub fn scan_tokens(text: &str) -> Result<Vec<pg_query::protobuf::ScanToken>, pgffi::PgError> {
+    pgffi::scan_tokens(text)
+}
+
+#[cfg(test)]
+mod scan_tests {
+    #[test]
+    fn text_without_tokens_scans_to_nothing() {
+        for text in ["", " ", "\n\t\r\x0c\x0b  "] {
+            assert_eq!(super::scan_tokens(text).unwrap(), Vec::new(), "{text:?}");
+        }
+        let tokens = super::scan_tokens("select 1; -- note\n").unwrap();
+        assert_eq!(tokens.len(), 4, "{tokens:?}");
+        assert_eq!(tokens[3].start, 10);
+    }
+}

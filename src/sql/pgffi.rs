@@ -52,7 +52,25 @@ struct PgQueryPlpgsqlParseResult {
     error: *mut PgQueryError,
 }
 
+#[repr(C)]
+struct PgQueryScanToken {
+    start: c_int,
+    end: c_int,
+    // C enums: int-sized.
+    token: c_int,
+    keyword_kind: c_int,
+}
+
+#[repr(C)]
+struct PgQueryScanTokensResult {
+    tokens: *mut PgQueryScanToken,
+    n_tokens: c_int,
+    error: *mut PgQueryError,
+}
+
 extern "C" {
+    fn pg_query_scan_tokens(input: *const c_char) -> PgQueryScanTokensResult;
+    fn pg_query_free_scan_tokens_result(result: PgQueryScanTokensResult);
     fn pg_query_parse_protobuf_opts(
         input: *const c_char,
         opts: c_int,
@@ -207,6 +225,37 @@ pub fn on_parser_stack<R: Send>(work: impl FnOnce() -> R + Send) -> R {
     match pool {
         Some(pool) => pool.install(work),
         None => work(),
+    }
+}
+
+/// PostgreSQL's scanner over `sql`: each token with its byte offsets,
+/// comments included. pg_query's own `scan_tokens` makes a slice from the
+/// token pointer even when it is null (no token: found by fuzzing), which
+/// is undefined behaviour; this reads the C result itself.
+pub fn scan_tokens(sql: &str) -> Result<Vec<pg_query::protobuf::ScanToken>, PgError> {
+    let input = c_string(sql)?;
+    // SAFETY: the input outlives the call; the token array holds n_tokens
+    // elements when it is not null, and is copied before the result is freed.
+    unsafe {
+        let result = pg_query_scan_tokens(input.as_ptr());
+        let out = if let Some(err) = read_error(result.error, sql) {
+            Err(err)
+        } else if result.tokens.is_null() || result.n_tokens <= 0 {
+            Ok(Vec::new())
+        } else {
+            let n = usize::try_from(result.n_tokens).unwrap_or(0);
+            Ok(std::slice::from_raw_parts(result.tokens, n)
+                .iter()
+                .map(|t| pg_query::protobuf::ScanToken {
+                    start: t.start,
+                    end: t.end,
+                    token: t.token,
+                    keyword_kind: t.keyword_kind,
+                })
+                .collect())
+        };
+        pg_query_free_scan_tokens_result(result);
+        out
     }
 }
 

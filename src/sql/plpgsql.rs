@@ -84,7 +84,7 @@ pub fn parse_body(body: &str, statement: impl Fn(&str) -> String) -> Result<Body
 /// when there is nothing to blank or the body does not scan.
 fn without_type_schemas(body: &str) -> Option<String> {
     use pg_query::protobuf::{KeywordKind, Token};
-    let tokens = pg_query::scan_tokens(body).ok()?;
+    let tokens = crate::sql::scan_tokens(body).ok()?;
     let toks: Vec<(Token, bool, usize, usize)> = tokens
         .iter()
         .filter_map(|t| {

@@ -53,7 +53,7 @@ impl Statement {
                 let text = self
                     .text
                     .get(self.span.start as usize..self.span.end as usize)?;
-                let scanned = pg_query::scan_tokens(text).ok()?;
+                let scanned = crate::sql::scan_tokens(text).ok()?;
                 Some(
                     scanned
                         .into_iter()
@@ -357,7 +357,7 @@ fn few_rows(piece: &str, first: usize) -> Option<String> {
     if piece.len() < LARGE_STATEMENT || !head.eq_ignore_ascii_case("insert") {
         return None;
     }
-    let tokens = pg_query::scan_tokens(piece).ok()?;
+    let tokens = crate::sql::scan_tokens(piece).ok()?;
     let mut depth = 0usize;
     let mut values_seen = false;
     let mut rows = 0usize;
@@ -455,7 +455,7 @@ fn push_gap(text: &str, from: usize, to: usize, out: &mut Vec<(usize, usize)>) {
     }
     // Split at the `;` tokens PostgreSQL's scanner sees: a `;` in a comment or
     // a string (`-- down: drop table t; then ...`) ends nothing.
-    let semicolons: Vec<usize> = match pg_query::scan_tokens(gap) {
+    let semicolons: Vec<usize> = match crate::sql::scan_tokens(gap) {
         Ok(tokens) => tokens
             .iter()
             .filter(|t| t.token == Token::Ascii59 as i32)
@@ -522,7 +522,7 @@ struct BodyDepth {
 
 impl BodyDepth {
     fn feed(&mut self, piece: &str) {
-        let Ok(tokens) = pg_query::scan_tokens(piece) else {
+        let Ok(tokens) = crate::sql::scan_tokens(piece) else {
             return;
         };
         for t in &tokens {

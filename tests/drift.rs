@@ -80,11 +80,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "bad",
         "the file leaves its BEGIN open: psql rolls it back at the end, pgvet keeps what it did",
     ),
-    (
-        "ddl-in-do-block",
-        "bad",
-        "the block enables row level security in a loop over pg_tables, which pgvet does not run",
-    ),
 ];
 
 #[test]

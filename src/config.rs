@@ -262,16 +262,19 @@ pub struct Config {
     pub strict: bool,
 }
 
+/// A config file's text: a regular file of bounded size (`--config
+/// /dev/zero` must not fill memory).
+fn read_config(path: &Path) -> Result<String, ConfigError> {
+    files::read_text(path, files::MAX_CONFIG_BYTES).map_err(|e| ConfigError::Read {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
 impl Config {
     /// Reads and checks a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        // Bounded, regular files only: `--config /dev/zero` must not fill memory.
-        let text =
-            files::read_text(path, files::MAX_CONFIG_BYTES).map_err(|e| ConfigError::Read {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
-        Self::parse(&text, &path.display().to_string()).map(|mut c| {
+        Self::parse(&read_config(path)?, &path.display().to_string()).map(|mut c| {
             c.source = Some(path.to_path_buf());
             c
         })
@@ -545,12 +548,7 @@ impl SupabaseConfig {
     /// falling back to the default schemas would silently stop checking the
     /// schemas the project really exposes.
     pub fn load(path: &Path) -> Result<SupabaseConfig, ConfigError> {
-        let text =
-            files::read_text(path, files::MAX_CONFIG_BYTES).map_err(|e| ConfigError::Read {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
-        Self::parse(&text, &path.display().to_string())
+        Self::parse(&read_config(path)?, &path.display().to_string())
     }
 
     pub fn parse(text: &str, name: &str) -> Result<SupabaseConfig, ConfigError> {

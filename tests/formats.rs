@@ -525,25 +525,29 @@ fn hostile_dir() -> tempfile::TempDir {
     d
 }
 
+/// `pgvet lint` of the hostile migration in `format` (it must find the
+/// missing primary key, exit 1).
+fn lint_hostile(d: &tempfile::TempDir, format: &str) -> String {
+    let args = [
+        "lint",
+        "--format",
+        format,
+        "--select",
+        "table-without-primary-key",
+        "m",
+    ];
+    let o = pgvet(d.path(), &args);
+    assert_eq!(o.status.code(), Some(1), "{format}");
+    text(&o)
+}
+
 const RAW_CONTROLS: [char; 5] = ['\x1b', '\x07', '\r', '\u{202e}', '\u{9b}'];
 
 #[test]
 fn hostile_names_cannot_forge_commands_or_drive_the_terminal_in_text_formats() {
     let d = hostile_dir();
     for format in ["human", "concise", "github"] {
-        let o = pgvet(
-            d.path(),
-            &[
-                "lint",
-                "--format",
-                format,
-                "--select",
-                "table-without-primary-key",
-                "m",
-            ],
-        );
-        assert_eq!(o.status.code(), Some(1), "{format}");
-        let out = text(&o);
+        let out = lint_hostile(&d, format);
         assert!(
             out.contains("evil\\n::error file=x::forged\\u{1b}]0;title\\u{7}\\r\\u{202e}x"),
             "{format}: {out}"
@@ -569,19 +573,7 @@ fn hostile_names_cannot_forge_commands_or_drive_the_terminal_in_text_formats() {
 fn hostile_names_stay_exact_data_in_json_formats() {
     let d = hostile_dir();
     for format in ["json", "sarif", "gitlab"] {
-        let o = pgvet(
-            d.path(),
-            &[
-                "lint",
-                "--format",
-                format,
-                "--select",
-                "table-without-primary-key",
-                "m",
-            ],
-        );
-        assert_eq!(o.status.code(), Some(1), "{format}");
-        let out = text(&o);
+        let out = lint_hostile(&d, format);
         // JSON escapes control characters: none is written raw.
         assert!(
             !out.contains('\x1b') && !out.contains('\x07') && !out.contains('\r'),

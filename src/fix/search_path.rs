@@ -116,7 +116,7 @@ fn object_exists(cat: &Catalog, schema: &Ident, name: &str) -> bool {
 /// not itself a qualifier), folded as PostgreSQL folds it. None when the
 /// text does not scan.
 fn unqualified_names(body: &str) -> Option<BTreeSet<String>> {
-    let tokens = pg_query::scan_tokens(body).ok()?;
+    let tokens = crate::sql::scan_tokens(body).ok()?;
     let tokens: Vec<_> = tokens
         .into_iter()
         .filter(|t| {

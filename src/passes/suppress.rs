@@ -382,7 +382,7 @@ fn scan_file(src: &SourceFile, ranges: &[(usize, usize)], out: &mut Vec<Placed>)
     }
     // psql meta-commands and COPY data may hold quotes that never close.
     let scanned = crate::sql::psql::blank(text, &crate::sql::psql::skipped(text));
-    let Ok(tokens) = pg_query::scan_tokens(&scanned) else {
+    let Ok(tokens) = crate::sql::scan_tokens(&scanned) else {
         return;
     };
     let statements: Vec<(u32, u32)> = ranges

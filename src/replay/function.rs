@@ -308,7 +308,7 @@ fn apply_set(config: &mut BTreeMap<String, String>, v: &pb::VariableSetStmt) {
 fn dollar_body_start(as_location: i32, stmt: &Statement) -> Option<u32> {
     let from = stmt.base.checked_add(u32::try_from(as_location).ok()?)?;
     let rest = stmt.text.get(from as usize..stmt.span.end as usize)?;
-    let tokens = pg_query::scan_tokens(rest).ok()?;
+    let tokens = crate::sql::scan_tokens(rest).ok()?;
     let literal = tokens
         .iter()
         .find(|t| t.token == pb::Token::Sconst as i32)?;

@@ -114,7 +114,7 @@ struct Tok<'a> {
 }
 
 fn tokens(sql: &str) -> Vec<Tok<'_>> {
-    let Ok(tokens) = pg_query::scan_tokens(sql) else {
+    let Ok(tokens) = crate::sql::scan_tokens(sql) else {
         return Vec::new();
     };
     tokens

@@ -479,7 +479,7 @@ impl Body {
 fn dollar_start(stmt: &Statement, location: i32) -> Option<u32> {
     let from = stmt.base.checked_add(u32::try_from(location).ok()?)?;
     let rest = stmt.text.get(from as usize..stmt.span.end as usize)?;
-    let tokens = pg_query::scan_tokens(rest).ok()?;
+    let tokens = crate::sql::scan_tokens(rest).ok()?;
     let literal = tokens.iter().find(|t| t.token == Token::Sconst as i32)?;
     let literal_start = usize::try_from(literal.start).ok()?;
     let tag = rest.get(literal_start..)?.strip_prefix('$')?;
@@ -498,7 +498,7 @@ fn scan(body: &str) -> Vec<(Kind, Option<String>, String, i32, usize)> {
     if !mentions_provided_name(body) {
         return Vec::new();
     }
-    let Ok(tokens) = pg_query::scan_tokens(body) else {
+    let Ok(tokens) = crate::sql::scan_tokens(body) else {
         return Vec::new();
     };
     let toks: Vec<(Token, bool, &str, i32)> = tokens

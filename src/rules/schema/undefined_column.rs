@@ -477,7 +477,7 @@ fn ident_span(cx: &StmtCtx<'_>, from: i32, name: &str) -> Span {
     let Some(text) = stmt.text.get(start as usize..stmt.span.end as usize) else {
         return fallback;
     };
-    let Ok(tokens) = pg_query::scan_tokens(text) else {
+    let Ok(tokens) = crate::sql::scan_tokens(text) else {
         return fallback;
     };
     for t in tokens {

@@ -389,3 +389,21 @@ fn edges(code: &str, module: &[String], src: &Path) -> Vec<(String, usize)> {
     }
     out
 }
+
+#[test]
+fn scanning_goes_through_the_safe_wrapper() {
+    // pg_query 18.1's scan_tokens is undefined behaviour on text without a
+    // token; `sql::scan_tokens` reads the C result itself.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let callers: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            strip_comments_and_strings(&text).contains("pg_query::scan_tokens(")
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert_eq!(callers, Vec::<String>::new());
+}

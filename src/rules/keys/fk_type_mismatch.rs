@@ -60,8 +60,10 @@ impl SchemaRule for FkTypeMismatch {
                 if same_key_type(key_type(cat, col), key_type(cat, pk)) {
                     continue;
                 }
+                // A name is a guess: on the corpus, 3 of 4 judged were ids of
+                // something else (a serial number in `unit_id`). Info.
                 cx.report_with_severity(
-                    Severity::Warning,
+                    Severity::Info,
                     &table.name,
                     col.origin.span(),
                     format!(
@@ -167,7 +169,7 @@ mod tests {
     }
 
     #[test]
-    fn text_column_named_for_a_uuid_keyed_table_fires_as_a_warning() {
+    fn text_column_named_for_a_uuid_keyed_table_fires_as_info() {
         let out = fires(
             ID,
             "create table public.channels (id uuid primary key);\ncreate table public.videos (id uuid primary key,\n  channel_id text not null);",

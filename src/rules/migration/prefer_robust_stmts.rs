@@ -268,7 +268,7 @@ mod tests {
         .fires(RULE);
         assert!(
             out.starts_with(
-                "2.sql:1:1 prefer-robust-stmts warning [app.t_n_idx] index `t_n_idx` on `app.t`"
+                "2.sql:1:1 prefer-robust-stmts info [app.t_n_idx] index `t_n_idx` on `app.t`"
             ),
             "{out}"
         );

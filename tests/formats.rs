@@ -37,11 +37,16 @@ fn fixture(format: &str, select: bool) -> String {
 
 /// Runs pgvet from the crate root, which must find something (exit 1).
 fn lint_fixture(args: &[&str]) -> String {
-    let o = pgvet(Path::new(env!("CARGO_MANIFEST_DIR")), args);
+    lint_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// Runs pgvet in `dir`, which must find something (exit 1): its stdout.
+fn lint_in(dir: &Path, args: &[&str]) -> String {
+    let o = pgvet(dir, args);
     assert_eq!(
         o.status.code(),
         Some(1),
-        "{}",
+        "{args:?}: {}",
         String::from_utf8_lossy(&o.stderr)
     );
     text(&o)
@@ -536,9 +541,7 @@ fn lint_hostile(d: &tempfile::TempDir, format: &str) -> String {
         "table-without-primary-key",
         "m",
     ];
-    let o = pgvet(d.path(), &args);
-    assert_eq!(o.status.code(), Some(1), "{format}");
-    text(&o)
+    lint_in(d.path(), &args)
 }
 
 const RAW_CONTROLS: [char; 5] = ['\x1b', '\x07', '\r', '\u{202e}', '\u{9b}'];
@@ -621,14 +624,7 @@ fn paths_are_relative_to_the_repository_root_in_every_format() {
         let run = |format: &str| {
             let mut args = vec!["lint", "--format", format];
             args.extend(path);
-            let o = pgvet(Path::new(dir), &args);
-            assert_eq!(
-                o.status.code(),
-                Some(1),
-                "{format} {path:?}: {}",
-                String::from_utf8_lossy(&o.stderr)
-            );
-            text(&o)
+            lint_in(Path::new(dir), &args)
         };
         let sarif: Value = serde_json::from_str(&run("sarif")).unwrap();
         let uri = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]

@@ -25,19 +25,17 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
 /// A warning for each schema given to `--schemas` that the database does
 /// not have: it audits nothing, and is most often a typo.
 fn missing_schemas(given: &[String], catalog: &crate::catalog::Catalog) -> Vec<String> {
-    use crate::catalog::{ident::closest, Ident};
+    use crate::catalog::{ident::did_you_mean, Ident};
     use crate::findings::printable;
     given
         .iter()
         .filter(|s| !s.starts_with("pg_") && !catalog.schemas.contains_key(&Ident::new(s.as_str())))
         .map(|s| {
-            let hint = closest(s, catalog.schemas.keys().map(|k| k.as_str()))
-                .map(|c| format!(" (did you mean `{}`?)", printable(c)))
-                .unwrap_or_default();
-            format!(
-                "pgvet: warning: the database has no schema `{}`{hint}; --schemas audits nothing there",
-                printable(s)
-            )
+            let hint = did_you_mean(s, catalog.schemas.keys().map(|k| k.as_str()));
+            printable(&format!(
+                "pgvet: warning: the database has no schema `{s}`{hint}; --schemas audits nothing there"
+            ))
+            .into_owned()
         })
         .collect()
 }

@@ -1047,6 +1047,11 @@ impl Replayer {
         let value = |row: &[(&str, String)], col: &str| {
             row.iter().find(|(c, _)| *c == col).map(|(_, v)| v.clone())
         };
+        // A filter or a column the model does not have answers nothing.
+        let known = |col: &str| rows.first().is_none_or(|r| value(r, col).is_some());
+        if !known(&q.column) || !q.filters.iter().all(|(c, _)| known(c)) {
+            return Vec::new();
+        }
         let mut out: Vec<String> = rows
             .iter()
             .filter(|row| {
@@ -1056,11 +1061,6 @@ impl Replayer {
             })
             .filter_map(|row| value(row, &q.column))
             .collect();
-        // A filter or a column the model does not have answers nothing.
-        let known = |col: &str| rows.first().is_none_or(|r| value(r, col).is_some());
-        if !known(&q.column) || !q.filters.iter().all(|(c, _)| known(c)) {
-            return Vec::new();
-        }
         // DISTINCT or GROUP BY in most such loops; a repeat would only run
         // the same idempotent statement again.
         let mut seen = std::collections::HashSet::new();

@@ -380,21 +380,10 @@ pub fn do_block_plan(body: &str) -> Option<DoPlan> {
 /// `[NOT] EXISTS (SELECT ... FROM pg_roles WHERE rolname = 'x')` (also
 /// `pg_user` / `usename`, `pg_authid`), alone.
 fn role_guard(cond: &str) -> Option<RoleGuard> {
-    let node = super::expr::parse(cond)?;
-    let (negated, node) = match &node.node {
-        Some(NodeEnum::BoolExpr(b))
-            if b.boolop == pb::BoolExprType::NotExpr as i32 && b.args.len() == 1 =>
-        {
-            (true, b.args.first()?)
-        }
-        _ => (false, &*node),
-    };
+    let (negated, node) = exists_condition(cond)?;
     let Some(NodeEnum::SubLink(link)) = &node.node else {
         return None;
     };
-    if link.sub_link_type != pb::SubLinkType::ExistsSublink as i32 {
-        return None;
-    }
     let Some(NodeEnum::SelectStmt(select)) =
         link.subselect.as_deref().and_then(|n| n.node.as_ref())
     else {
@@ -440,30 +429,37 @@ fn role_guard(cond: &str) -> Option<RoleGuard> {
     })
 }
 
+/// A condition that is `[NOT] EXISTS (<subquery>)` and nothing else: whether
+/// it is negated, and the EXISTS sublink.
+fn exists_condition(cond: &str) -> Option<(bool, Node)> {
+    let mut node = *super::expr::parse(cond)?;
+    let mut negated = false;
+    if let Some(NodeEnum::BoolExpr(b)) = &mut node.node {
+        if b.boolop == pb::BoolExprType::NotExpr as i32 && b.args.len() == 1 {
+            let inner = b.args.pop()?;
+            node = inner;
+            negated = true;
+        }
+    }
+    match &node.node {
+        Some(NodeEnum::SubLink(link))
+            if link.sub_link_type == pb::SubLinkType::ExistsSublink as i32 =>
+        {
+            Some((negated, node))
+        }
+        _ => None,
+    }
+}
+
 /// `[NOT] EXISTS (SELECT ... FROM <a catalog>)`, alone: a condition that
 /// only asks whether an object exists. Running the guarded statements
 /// either way gives the model PostgreSQL ends with: the object, created
 /// unless it was there.
 fn is_existence_guard(cond: &str) -> bool {
-    let Some(node) = super::expr::parse(cond) else {
+    let Some((_, node)) = exists_condition(cond) else {
         return false;
     };
-    let mut node = &*node;
-    if let Some(NodeEnum::BoolExpr(b)) = &node.node {
-        if b.boolop == pb::BoolExprType::NotExpr as i32 && b.args.len() == 1 {
-            match b.args.first() {
-                Some(arg) => node = arg,
-                None => return false,
-            }
-        }
-    }
-    let Some(NodeEnum::SubLink(link)) = &node.node else {
-        return false;
-    };
-    if link.sub_link_type != pb::SubLinkType::ExistsSublink as i32 {
-        return false;
-    }
-    let relations = super::expr::relations(node);
+    let relations = super::expr::relations(&node);
     !relations.is_empty()
         && relations.iter().all(|(schema, name, _)| {
             matches!(schema.as_deref(), Some("pg_catalog" | "information_schema"))

@@ -1,6 +1,6 @@
 //! An exposed schema that does not exist. Docs: rules/exposed-schema-missing.yaml.
 
-use crate::catalog::ident::closest;
+use crate::catalog::ident::did_you_mean;
 use crate::catalog::{Ident, Platform};
 use crate::rules::{SchemaCtx, SchemaRule};
 
@@ -13,9 +13,7 @@ impl SchemaRule for ExposedSchemaMissing {
             if cat.schemas.contains_key(name) || made_by_the_dashboard(cx, name) {
                 continue;
             }
-            let hint = closest(name.as_str(), cat.schemas.keys().map(|s| s.as_str()))
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
+            let hint = did_you_mean(name.as_str(), cat.schemas.keys().map(|s| s.as_str()));
             cx.report(
                 name,
                 None,

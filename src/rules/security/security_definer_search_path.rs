@@ -11,14 +11,21 @@ pub struct SecurityDefinerSearchPath;
 
 impl SchemaRule for SecurityDefinerSearchPath {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
+        let path_changes = unreplayed_path_changes(cx.catalog);
         for f in cx.catalog.user_functions().filter(|f| f.security_definer) {
             if let Some(problem) = problem(cx.catalog, f.config.get("search_path")) {
                 // Point at the SET clause when there is one: that is what to change.
                 let span = f.search_path_span.or(f.origin.span());
                 let message = format!("function `{}` is SECURITY DEFINER {problem}", f.name);
                 let remedy = Remedy::pin_search_path(f);
-                let block = later_unreplayed_path_change(cx.catalog, span)
-                    .map(|file| cx.files.get(file).cloned().unwrap_or_default());
+                // The first such block after the function.
+                let block = span
+                    .and_then(|span| {
+                        path_changes
+                            .iter()
+                            .find(|at| (at.file.0, at.start) > (span.file.0, span.start))
+                    })
+                    .map(|at| cx.files.get(at.file.0 as usize).cloned().unwrap_or_default());
                 match block {
                     // Certain no longer: a warning that says why.
                     Some(file) => cx.report_fixable_with_severity(
@@ -35,18 +42,18 @@ impl SchemaRule for SecurityDefinerSearchPath {
     }
 }
 
-/// The file (index) of a DO block after `span` that pgvet could not replay
-/// and that may set functions' search_path (`ALTER FUNCTION ... SET
-/// search_path` in a loop over pg_proc, the hardening idiom).
-fn later_unreplayed_path_change(cat: &Catalog, span: Option<Span>) -> Option<usize> {
-    let span = span?;
-    cat.anonymous_blocks.iter().find_map(|b| {
-        let at = b.origin.span()?;
-        let later = (at.file.0, at.start) > (span.file.0, span.start);
-        let body = b.body.to_ascii_lowercase();
-        let sets = body.contains("search_path") && body.contains("alter function");
-        (later && sets).then_some(at.file.0 as usize)
-    })
+/// Where the DO blocks pgvet could not replay that may set functions'
+/// search_path are (`ALTER FUNCTION ... SET search_path` in a loop over
+/// pg_proc, the hardening idiom), in replay order; read once per run.
+fn unreplayed_path_changes(cat: &Catalog) -> Vec<Span> {
+    cat.anonymous_blocks
+        .iter()
+        .filter(|b| {
+            let body = b.body.to_ascii_lowercase();
+            body.contains("search_path") && body.contains("alter function")
+        })
+        .filter_map(|b| b.origin.span())
+        .collect()
 }
 
 #[cfg(test)]

@@ -159,6 +159,11 @@ fn lint_read(read: Migrations, cfg: &Config, settings: &Settings) -> Report {
         file: s.path.display().to_string(),
         reason: s.reason,
     };
+    // The runner's history table exists before the first migration.
+    let settings = &Settings {
+        runner: read.runner.or(settings.runner),
+        ..settings.clone()
+    };
     let mut report = lint_inputs(
         read.inputs,
         stray.into_iter().map(listed).collect(),
@@ -318,6 +323,12 @@ fn lint_sources_here(
     }
 
     let mut cat = baseline::catalog(settings.platform);
+    if let Some(table) = settings
+        .runner
+        .and_then(source::migrations::runner::history_table)
+    {
+        baseline::add_history_table(&mut cat, table);
+    }
     cat.exposed_schemas = settings
         .exposed_schemas
         .iter()
@@ -450,14 +461,21 @@ impl<'a> ReplayState<'a> {
                 Ok(stmts) => {
                     for stmt in &stmts {
                         self.statements += 1;
+                        // A statement PostgreSQL rejects changes nothing:
+                        // reported, not replayed.
+                        let rejected = self.replayer.rejection(stmt);
                         self.engine.check_statement(
                             &self.replayer.catalog,
                             &self.replayer.search_path,
                             &self.session,
                             &src.path,
                             stmt,
+                            rejected.as_ref(),
                             &mut self.findings,
                         );
+                        if rejected.is_some() {
+                            continue;
+                        }
                         self.session.apply(
                             stmt,
                             &self.replayer.catalog,

@@ -742,3 +742,30 @@ fn fix_puts_concurrent_builds_where_the_runner_runs_them_outside_a_transaction()
     assert_eq!(report.summary.runner, Some("goose"));
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
 }
+
+/// The runner's history table exists before the first migration: a view
+/// over it names a table that is there.
+#[test]
+fn the_runners_history_table_exists_before_the_first_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = dir.path().join("migrations/2024-01-01-000000_applied");
+    std::fs::create_dir_all(&up).unwrap();
+    std::fs::write(
+        up.join("up.sql"),
+        "create view public.applied as select version from __diesel_schema_migrations;\n",
+    )
+    .unwrap();
+    std::fs::write(up.join("down.sql"), "drop view public.applied;\n").unwrap();
+    let undefined = |path: PathBuf| {
+        let report = pgvet::lint(&[path], &Config::default(), &settings());
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "undefined-object")
+            .count()
+    };
+    assert_eq!(undefined(dir.path().join("migrations")), 0);
+    // Read as a plain folder (no runner), the table is unknown.
+    assert_eq!(undefined(up.join("up.sql")), 1);
+}

@@ -75,7 +75,7 @@ impl Replayer {
         }
     }
 
-    fn function_arg(&self, p: &pb::FunctionParameter) -> FunctionArg {
+    pub(super) fn function_arg(&self, p: &pb::FunctionParameter) -> FunctionArg {
         let mode = match Mode::try_from(p.mode) {
             Ok(Mode::FuncParamOut) => ArgMode::Out,
             Ok(Mode::FuncParamInout) => ArgMode::InOut,

@@ -9,7 +9,10 @@ mod function;
 mod misc;
 mod pgmq;
 mod policy;
+mod rejects;
 mod table;
+
+pub use rejects::Rejection;
 
 use pg_query::protobuf as pb;
 use pg_query::NodeEnum;
@@ -79,6 +82,9 @@ pub struct Replayer {
     /// in it is free, without a look through every table (generated names
     /// step past taken ones, as PostgreSQL's `ChooseRelationName` does).
     named: std::collections::HashSet<String>,
+    /// Since where a drop the model may not see could have happened
+    /// (`rejects`): an object older than that may be gone.
+    doubt: rejects::Doubt,
 }
 
 impl Replayer {
@@ -101,6 +107,7 @@ impl Replayer {
             stamp: Stamp::Migration,
             last_grants: None,
             stmt_keys: Vec::new(),
+            doubt: Default::default(),
         }
     }
 
@@ -110,6 +117,7 @@ impl Replayer {
     }
 
     pub fn apply(&mut self, stmt: &Statement) {
+        self.note_doubt(stmt);
         self.apply_node(&stmt.node, stmt);
     }
 

@@ -36,6 +36,13 @@ pub trait StatementRule: Sync {
     /// Called once after the last statement of each file, with the session
     /// as the file leaves it (an unfinished BEGIN, ...).
     fn check_end_of_file(&self, _cx: &mut FileEndCtx<'_>) {}
+
+    /// Whether the rule also sees statements PostgreSQL rejects
+    /// (`StmtCtx::rejected`). Other rules do not: such a statement changes
+    /// nothing, and the finding about its failure says all there is.
+    fn sees_rejected(&self) -> bool {
+        false
+    }
 }
 
 pub enum RuleImpl {
@@ -374,6 +381,9 @@ pub struct StmtCtx<'a> {
     pub session: &'a Session,
     /// Display path of the statement's migration file.
     pub file: &'a str,
+    /// Why PostgreSQL rejects this statement, when it certainly does
+    /// (only rules that ask, [`StatementRule::sees_rejected`], see such).
+    pub rejected: Option<&'a crate::replay::Rejection>,
     env: &'a MigrationEnv,
     options: Option<&'a serde_norway::Value>,
     sink: Sink<'a>,
@@ -719,6 +729,7 @@ impl Engine {
         true
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub fn check_statement(
         &self,
         catalog: &Catalog,
@@ -726,10 +737,15 @@ impl Engine {
         session: &Session,
         file: &str,
         stmt: &Statement,
+        rejected: Option<&crate::replay::Rejection>,
         findings: &mut Vec<Finding>,
     ) {
         for (rule, imp, severity) in &self.statement {
+            if rejected.is_some() && !imp.sees_rejected() {
+                continue;
+            }
             let mut cx = StmtCtx {
+                rejected,
                 catalog,
                 search_path,
                 stmt,

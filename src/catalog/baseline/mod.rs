@@ -92,6 +92,7 @@ fn column(name: &str, ty: &str, not_null: bool) -> Column {
         default: None,
         identity: false,
         generated: false,
+        grants: Default::default(),
         origin: Origin::Baseline,
     }
 }
@@ -126,6 +127,31 @@ fn table(cat: &mut Catalog, schema: &str, name: &str, columns: Vec<Column>, pk: 
     t.columns = columns;
     t.constraints = constraints;
     t.indexes = indexes;
+    t.rls_enabled = rls;
+    cat.tables.insert(qn, t);
+}
+
+/// The table a migration runner keeps its history in (`schema.name`),
+/// made by the runner before the first migration: present, columns not
+/// listed, in a schema of its own made too when it has one.
+pub fn add_history_table(cat: &mut Catalog, qualified: &str) {
+    let Some((schema_name, name)) = qualified.split_once('.') else {
+        return;
+    };
+    if !cat.schemas.contains_key(&Ident::new(schema_name)) {
+        schema(cat, schema_name, true, &[]);
+    }
+    if cat.table(&QualifiedName::new(schema_name, name)).is_none() {
+        opaque_table(cat, schema_name, name, false);
+    }
+}
+
+/// A platform table whose columns the model does not list (column rules
+/// trust any column of it).
+fn opaque_table(cat: &mut Catalog, schema: &str, name: &str, rls: bool) {
+    let qn = QualifiedName::new(schema, name);
+    let mut t = Table::new(qn.clone(), RelKind::Table, Origin::Baseline);
+    t.columns_unknown = true;
     t.rls_enabled = rls;
     cat.tables.insert(qn, t);
 }

@@ -1,6 +1,8 @@
 //! A Supabase project before its first migration.
 
-use super::{add_extension_objects, add_function, column, function, schema, table, Catalog};
+use super::{
+    add_extension_objects, add_function, column, function, opaque_table, schema, table, Catalog,
+};
 use crate::catalog::{DefaultObjectKind, DefaultPrivilege, Extension, Ident, Origin};
 
 /// Schemas Supabase creates and manages (some only once their extension is enabled).
@@ -19,6 +21,34 @@ pub(super) const MANAGED_SCHEMAS: &[&str] = &[
     "net",
     "cron",
     "pgbouncer",
+];
+
+/// Tables of a new project besides auth.users, auth.identities and
+/// storage's buckets and objects, with whether RLS is on: (schema, name, rls).
+const PLATFORM_TABLES: &[(&str, &str, bool)] = &[
+    ("auth", "audit_log_entries", true),
+    ("auth", "flow_state", true),
+    ("auth", "instances", true),
+    ("auth", "mfa_amr_claims", true),
+    ("auth", "mfa_challenges", true),
+    ("auth", "mfa_factors", true),
+    ("auth", "one_time_tokens", true),
+    ("auth", "refresh_tokens", true),
+    ("auth", "saml_providers", true),
+    ("auth", "saml_relay_states", true),
+    ("auth", "schema_migrations", true),
+    ("auth", "sessions", true),
+    ("auth", "sso_domains", true),
+    ("auth", "sso_providers", true),
+    ("storage", "migrations", true),
+    ("storage", "s3_multipart_uploads", true),
+    ("storage", "s3_multipart_uploads_parts", true),
+    ("realtime", "messages", true),
+    ("realtime", "schema_migrations", false),
+    ("realtime", "subscription", false),
+    ("vault", "secrets", false),
+    ("supabase_migrations", "schema_migrations", false),
+    ("supabase_migrations", "seed_files", false),
 ];
 
 /// Extensions a new project has installed, and the schema each lives in.
@@ -131,6 +161,35 @@ pub(super) fn add(cat: &mut Catalog) {
         true,
     );
 
+    // The platform's other tables, which migrations read or reference now
+    // and then (sessions, vault secrets, the history tables).
+    for (schema_name, name, rls) in PLATFORM_TABLES {
+        opaque_table(cat, schema_name, name, *rls);
+    }
+    let decrypted = crate::catalog::QualifiedName::new("vault", "decrypted_secrets");
+    cat.views.insert(
+        decrypted.clone(),
+        crate::catalog::View {
+            name: decrypted,
+            materialized: false,
+            security_invoker: false,
+            security_barrier: false,
+            query: None,
+            columns: Vec::new(),
+            indexes: Vec::new(),
+            grants: Default::default(),
+            origin: Origin::Baseline,
+        },
+    );
+    add_function(
+        cat,
+        function("vault", "create_secret", &["text", "text", "text"], "uuid"),
+    );
+    add_function(
+        cat,
+        function("vault", "update_secret", &["uuid", "text", "text", "text"], "void"),
+    );
+
     add_function(cat, function("auth", "uid", &[], "uuid"));
     add_function(cat, function("auth", "jwt", &[], "jsonb"));
     add_function(cat, function("auth", "role", &[], "text"));
@@ -160,6 +219,7 @@ pub(super) fn add(cat: &mut Catalog) {
     ] {
         for grantee in ["anon", "authenticated", "service_role"] {
             cat.default_privileges.push(DefaultPrivilege {
+                role: None,
                 schema: Some(Ident::new("public")),
                 kind,
                 grantee: Ident::new(grantee),

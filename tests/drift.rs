@@ -624,3 +624,333 @@ fn drift_reads_the_sqitch_registry() {
         "{found:#?}"
     );
 }
+
+/// EXECUTE on functions and procedures: who may call each one, with the
+/// Supabase default privileges (the API roles get what is new in public).
+#[test]
+fn function_execute_privileges_are_compared() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    template(&cluster);
+    let db = "execute_grants";
+    fresh_db(&cluster, db);
+    let dir = migrate(
+        &cluster,
+        db,
+        "create schema app;\n\
+         create function public.open_f() returns int language sql as $$ select 1 $$;\n\
+         create function public.closed_f(n int) returns int language sql as $$ select n $$;\n\
+         revoke execute on function public.closed_f(int) from public, anon, authenticated;\n\
+         create function app.member_f() returns int language sql as $$ select 2 $$;\n\
+         revoke all on function app.member_f() from public;\n\
+         grant execute on function app.member_f() to authenticated;\n\
+         create procedure app.job() language sql as $$ select 1 $$;\n\
+         create function app.defaults_f() returns int language sql as $$ select 3 $$;\n\
+         alter default privileges in schema public revoke execute on functions from anon;\n\
+         create function public.after_f() returns int language sql as $$ select 4 $$;\n\
+         create or replace function public.closed_f(n int) returns int language sql as $$ select n + 1 $$;\n\
+         create schema locked;\n\
+         alter default privileges revoke execute on functions from public;\n\
+         create function locked.quiet_f() returns int language sql as $$ select 5 $$;\n\
+         alter default privileges grant execute on functions to public;\n\
+         create function locked.loud_f() returns int language sql as $$ select 6 $$;",
+    );
+    let settings = supabase();
+    assert_eq!(
+        drift(&cluster, db, &[dir.path().to_path_buf()], &settings),
+        Vec::<String>::new(),
+        "drift right after migrating"
+    );
+    cluster.sql(
+        db,
+        "grant execute on function public.closed_f(int) to anon;\n\
+         revoke execute on function public.open_f() from authenticated;\n\
+         revoke execute on procedure app.job() from public;\n\
+         grant execute on function app.member_f() to service_role;",
+    );
+    let found = drift(&cluster, db, &[dir.path().to_path_buf()], &settings).join("\n");
+    for expected in [
+        "drift-changed function `public.closed_f(int4)`: execute is `service_role` in the migrations and `anon, service_role` in the database",
+        "drift-changed function `public.open_f()`: execute is `anon, authenticated, public, service_role` in the migrations and `anon, public, service_role` in the database",
+        "drift-changed function `app.job()`: execute is `public` in the migrations and not set in the database",
+        "drift-changed function `app.member_f()`: execute is `authenticated` in the migrations and `authenticated, service_role` in the database",
+    ] {
+        assert!(found.contains(expected), "missing: {expected}\nfound:\n{found}");
+    }
+    assert_eq!(found.lines().count(), 4, "{found}");
+}
+
+/// Standalone sequences are compared; those a column owns (serial,
+/// identity, `OWNED BY`, as pg_dump writes them) are part of the column.
+#[test]
+fn standalone_sequences_are_compared() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    template(&cluster);
+    let db = "sequences";
+    fresh_db(&cluster, db);
+    let dir = migrate(
+        &cluster,
+        db,
+        "create schema app;\n\
+         create sequence app.order_no;\n\
+         create sequence public.invoice_no start 1000;\n\
+         create table app.orders (id serial primary key, no bigint default nextval('app.order_no'), \
+           k bigint generated always as identity);\n\
+         create table public.dumped (id integer not null);\n\
+         create sequence public.dumped_id_seq as integer start with 1 increment by 1 no minvalue no maxvalue cache 1;\n\
+         alter sequence public.dumped_id_seq owned by public.dumped.id;\n\
+         alter table only public.dumped alter column id set default nextval('public.dumped_id_seq'::regclass);\n\
+         create table app.c (n int);\n\
+         create sequence app.c_n_seq owned by app.c.n;\n\
+         create sequence app.freed owned by app.c.n;\n\
+         alter sequence app.freed owned by none;\n\
+         create sequence app.gone;\n\
+         drop sequence app.gone;\n\
+         create sequence app.old_name;\n\
+         alter sequence app.old_name rename to new_name;",
+    );
+    let settings = supabase();
+    assert_eq!(
+        drift(&cluster, db, &[dir.path().to_path_buf()], &settings),
+        Vec::<String>::new(),
+        "drift right after migrating"
+    );
+    cluster.sql(
+        db,
+        "drop sequence public.invoice_no;\n\
+         create sequence app.by_hand;\n\
+         alter sequence app.freed owned by app.c.n;",
+    );
+    let mut found = drift(&cluster, db, &[dir.path().to_path_buf()], &settings);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "drift-extra sequence `app.by_hand` is in the database but no migration creates it",
+            "drift-missing sequence `app.freed` is in the migrations but not in the database",
+            "drift-missing sequence `public.invoice_no` is in the migrations but not in the database",
+        ]
+    );
+}
+
+/// Views: PostgreSQL rewrites the query, so what it gives (the output
+/// columns, `*` expanded when the view was made) and what it reads are
+/// compared, not its text.
+#[test]
+fn view_columns_and_reads_are_compared() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    template(&cluster);
+    let db = "views";
+    fresh_db(&cluster, db);
+    let dir = migrate(
+        &cluster,
+        db,
+        "create schema app;\n\
+         create table app.t (id bigint primary key, a text, n int);\n\
+         create table public.u (id bigint primary key, t_id bigint, b text);\n\
+         create view app.star as select * from app.t;\n\
+         create view app.star_join as select t.*, u.b from app.t join public.u on u.t_id = t.id;\n\
+         create view app.using_join as select * from app.t join (select id, b from public.u) s using (id);\n\
+         create view app.aliases (k, label) as select id, a, n as amount, t.n + 1, (n * 2)::text, count(*) over () from app.t;\n\
+         create view app.exprs as select coalesce(a, 'x'), case when n > 0 then a else 'none' end, \
+           case when n > 0 then 1 else n end, n is null, (select max(b) from public.u), exists (select 1 from public.u), \
+           now(), current_date, nullif(n, 0), greatest(n, 1), array[n], a || 'y' as ay, 'k'::text from app.t;\n\
+         create view app.cte as with recursive r (x) as (select 1 union all select x + 1 from r where x < 3), \
+           w as (select id, a from app.t) select w.*, r.x from w, r;\n\
+         create view app.unioned as select id, a from app.t union select id, b from public.u;\n\
+         create view app.over_view as select * from app.star where id > 0;\n\
+         create materialized view app.mv as select n, count(*) as c from app.t group by n;\n\
+         create view app.vals as select * from (values (1, 'a'), (2, 'b')) v (num, letter);\n\
+         create view app.renamed as select id, a from app.t;\n\
+         alter view app.renamed rename column a to title;\n\
+         alter table app.t add column later int;\n\
+         alter table app.t rename column a to a2;\n\
+         create view public.unqualified as select * from u;",
+    );
+    let settings = supabase();
+    assert_eq!(
+        drift(&cluster, db, &[dir.path().to_path_buf()], &settings),
+        Vec::<String>::new(),
+        "drift right after migrating"
+    );
+    cluster.sql(
+        db,
+        "drop view app.over_view;\n\
+         create or replace view app.star as select id, a2 as a, n, 1 as one from app.t;\n\
+         drop view app.unioned;\n\
+         create view app.unioned as select id, b from public.u union select id, a2 from app.t;\n\
+         create view app.over_view as select id, a2 as a, n from public.u join app.t using (id);\n\
+         create or replace view public.unqualified as select u.id, u.t_id, u.b from public.u, app.t;",
+    );
+    let mut found = drift(&cluster, db, &[dir.path().to_path_buf()], &settings);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "drift-changed view `app.over_view`: reads is `star` in the migrations and `t, u` in the database",
+            "drift-changed view `app.star`: columns is `id, a, n` in the migrations and `id, a, n, one` in the database",
+            "drift-changed view `app.unioned`: columns is `id, a` in the migrations and `id, b` in the database",
+            "drift-changed view `public.unqualified`: reads is `u` in the migrations and `t, u` in the database",
+        ]
+    );
+}
+
+/// Column privileges (`GRANT SELECT (col)`): who may read or write which
+/// column through the API.
+#[test]
+fn column_privileges_are_compared() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    template(&cluster);
+    let db = "column_grants";
+    fresh_db(&cluster, db);
+    let dir = migrate(
+        &cluster,
+        db,
+        "create schema app;\n\
+         create table app.profile (id bigint primary key, name text, email text, secret text);\n\
+         grant select (id, name) on app.profile to anon;\n\
+         grant update (name), references (id) on app.profile to authenticated;\n\
+         grant all (email) on app.profile to service_role;\n\
+         grant select (secret, email) on app.profile to authenticated;\n\
+         revoke select on app.profile from authenticated;\n\
+         grant select, insert (secret) on app.profile to service_role;\n\
+         create table public.doc (id int, body text);\n\
+         revoke all on public.doc from anon;\n\
+         grant select (id) on public.doc to anon;\n\
+         alter table app.profile rename column name to display_name;\n\
+         create table app.copy (like app.profile);\n\
+         revoke update (display_name) on app.profile from anon;",
+    );
+    let settings = supabase();
+    assert_eq!(
+        drift(&cluster, db, &[dir.path().to_path_buf()], &settings),
+        Vec::<String>::new(),
+        "drift right after migrating"
+    );
+    cluster.sql(
+        db,
+        "grant select (email) on app.profile to anon;\n\
+         revoke update (display_name) on app.profile from authenticated;\n\
+         grant insert (body) on public.doc to anon;",
+    );
+    let mut found = drift(&cluster, db, &[dir.path().to_path_buf()], &settings);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "drift-changed column `app.profile.display_name`: privileges is `anon: SELECT; authenticated: UPDATE` in the migrations and `anon: SELECT` in the database",
+            "drift-changed column `app.profile.email`: privileges is `service_role: INSERT, REFERENCES, SELECT, UPDATE` in the migrations and `anon: SELECT; service_role: INSERT, REFERENCES, SELECT, UPDATE` in the database",
+            "drift-changed column `public.doc.body`: privileges is not set in the migrations and `anon: INSERT` in the database",
+        ]
+    );
+}
+
+/// ALTER DEFAULT PRIVILEGES: what new objects will be granted, for the
+/// role that owns the project's objects. The platform's own defaults, as
+/// the baseline has them, are not listed; another role's are not read.
+#[test]
+fn default_privileges_are_compared() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    template(&cluster);
+    let db = "default_privileges";
+    fresh_db(&cluster, db);
+    let dir = migrate(
+        &cluster,
+        db,
+        "create schema app;\n\
+         create role app_owner;\n\
+         create table app.t (id int);\n\
+         create function app.f() returns int language sql as $$ select 1 $$;\n\
+         alter default privileges in schema app grant select on tables to authenticated;\n\
+         alter default privileges in schema app grant all on sequences to service_role;\n\
+         alter default privileges in schema app grant usage on types to anon;\n\
+         alter default privileges grant execute on functions to service_role;\n\
+         alter default privileges revoke execute on functions from public;\n\
+         alter default privileges in schema public revoke insert, delete on tables from anon;\n\
+         alter default privileges in schema public revoke all on functions from anon;\n\
+         alter default privileges for role postgres in schema app grant all on tables to postgres, service_role;\n\
+         create schema owned;\n\
+         alter default privileges for role app_owner in schema owned grant all on tables to anon;\n\
+         create table app.u (id int);",
+    );
+    let settings = supabase();
+    assert_eq!(
+        drift(&cluster, db, &[dir.path().to_path_buf()], &settings),
+        Vec::<String>::new(),
+        "drift right after migrating"
+    );
+    cluster.sql(
+        db,
+        "alter default privileges in schema app grant insert on tables to authenticated;\n\
+         alter default privileges in schema app grant execute on functions to anon;\n\
+         alter default privileges revoke execute on functions from service_role;",
+    );
+    let mut found = drift(&cluster, db, &[dir.path().to_path_buf()], &settings);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "drift-changed default privileges `tables in schema app to authenticated`: privileges is `SELECT` in the migrations and `INSERT, SELECT` in the database",
+            "drift-extra default privileges `functions in schema app to anon` is in the database but no migration creates it",
+            "drift-missing default privileges `functions to service_role` is in the migrations but not in the database",
+        ]
+    );
+}
+
+/// A partition's own indexes; those PostgreSQL attaches to an index of a
+/// parent (or makes for one) are the parent's.
+#[test]
+fn partition_indexes_are_compared() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    template(&cluster);
+    let db = "partition_indexes";
+    fresh_db(&cluster, db);
+    let dir = migrate(
+        &cluster,
+        db,
+        "create table public.ev (id bigint not null, at date not null, kind text, note text) partition by range (at);\n\
+         create table public.ev_2024 partition of public.ev for values from ('2024-01-01') to ('2025-01-01');\n\
+         create index ev_2024_kind_own on public.ev_2024 (kind);\n\
+         create index ev_kind on public.ev (kind);\n\
+         create table public.ev_2025 partition of public.ev for values from ('2025-01-01') to ('2026-01-01');\n\
+         create index ev_2025_note on public.ev_2025 (note);\n\
+         create index ev_2024_at on public.ev_2024 (at) where kind is not null;\n\
+         create table public.ev_2026 partition of public.ev for values from ('2026-01-01') to ('2027-01-01') partition by list (kind);\n\
+         create table public.ev_2026_a partition of public.ev_2026 for values in ('a');\n\
+         create index ev_2026_a_note on public.ev_2026_a (note);\n\
+         create index ev_2026_a_kind on public.ev_2026_a (kind);",
+    );
+    let settings = supabase();
+    assert_eq!(
+        drift(&cluster, db, &[dir.path().to_path_buf()], &settings),
+        Vec::<String>::new(),
+        "drift right after migrating"
+    );
+    cluster.sql(
+        db,
+        "drop index public.ev_2025_note;\n\
+         create index ev_2024_note on public.ev_2024 (note);\n\
+         drop index public.ev_2026_a_note;",
+    );
+    let mut found = drift(&cluster, db, &[dir.path().to_path_buf()], &settings);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "drift-extra index `public.ev_2024_note` is in the database but no migration creates it",
+            "drift-missing index `public.ev_2025_note` is in the migrations but not in the database",
+            "drift-missing index `public.ev_2026_a_note` is in the migrations but not in the database",
+        ]
+    );
+}

@@ -300,6 +300,9 @@ pub struct Column {
     pub identity: bool,
     /// `GENERATED ALWAYS AS (...) STORED`: computed from other columns, never written.
     pub generated: bool,
+    /// Column-level privileges (`GRANT SELECT (col) ON t`); the table's own
+    /// are in [`Table::grants`].
+    pub grants: Grants,
     pub origin: Origin,
 }
 
@@ -454,6 +457,9 @@ pub struct View {
     pub security_barrier: bool,
     /// The view's query, kept encoded like an [`Expr`].
     pub query: Option<Expr>,
+    /// The output columns in order, named as PostgreSQL named them when the
+    /// view was made (`*` expanded then); empty when replay could not name
+    /// them all.
     pub columns: Vec<Ident>,
     pub indexes: Vec<Index>,
     /// Table-level privileges granted to roles other than the owner.
@@ -683,9 +689,13 @@ pub enum DefaultObjectKind {
     Schemas,
 }
 
-/// One `ALTER DEFAULT PRIVILEGES [IN SCHEMA s] GRANT ... TO role` fact.
+/// One `ALTER DEFAULT PRIVILEGES [FOR ROLE r] [IN SCHEMA s] GRANT ... TO
+/// role` fact.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DefaultPrivilege {
+    /// `FOR ROLE`: whose new objects it applies to; None for the role
+    /// running the statement.
+    pub role: Option<Ident>,
     pub schema: Option<Ident>,
     pub kind: DefaultObjectKind,
     pub grantee: Ident,
@@ -707,6 +717,13 @@ pub struct Catalog {
     pub extensions: BTreeMap<Ident, Extension>,
     pub roles: BTreeSet<Ident>,
     pub default_privileges: Vec<DefaultPrivilege>,
+    /// A global `ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM
+    /// PUBLIC` is in force: new functions are not executable by PUBLIC.
+    pub public_execute_revoked: bool,
+    /// The role whose default privileges the live source read (the one
+    /// owning most of the project's objects); None from migrations, and
+    /// when the live source could not tell.
+    pub default_privileges_role: Option<Ident>,
     /// DO blocks from migrations, in replay order (static source only).
     pub anonymous_blocks: Vec<AnonymousBlock>,
     /// Schemas the API serves; RLS and privilege rules guard these.
@@ -771,6 +788,8 @@ impl Catalog {
             extensions: BTreeMap::new(),
             roles: BTreeSet::new(),
             default_privileges: Vec::new(),
+            public_execute_revoked: false,
+            default_privileges_role: None,
             anonymous_blocks: Vec::new(),
             exposed_schemas: BTreeSet::new(),
             api_roles: ApiRoles::default(),

@@ -17,11 +17,22 @@
 //! and output names of subqueries are dropped. So a difference
 //! that is only a cast or a qualification is not reported.
 //!
-//! Table and view privileges are compared (who holds which, as one
-//! attribute). Not compared yet: view and materialized view queries
-//! (PostgreSQL rewrites them), sequences, default privileges, column and
-//! function privileges, owners, the indexes of partitions, and the types of
-//! an extension's own schema (pgmq's).
+//! Table, view and column privileges are compared (who holds which, as
+//! one attribute), and EXECUTE on functions and procedures (`execute`).
+//! An owner's own privileges are left out: the database does not list
+//! them, and from the migrations the role the database says owns the
+//! project's objects is left out (see `facts`). Standalone
+//! sequences are compared by existence; one a column owns (serial,
+//! identity, `OWNED BY`) is part of the column. A view's query is rewritten
+//! when PostgreSQL stores it: what it gives (the output columns, `*` as
+//! expanded when the view was made) and what it reads (relations by name)
+//! are compared instead, each only when both sides could work it out
+//! (`WHEN_BOTH`). Default privileges are compared for the role the live
+//! source says owns the project's objects (`default_privilege_facts`), and
+//! a partition's own indexes (`partition_index_facts`). Not compared yet:
+//! the text of view and materialized view queries, a sequence's options
+//! and privileges, owners, and the types of an extension's own schema
+//! (pgmq's).
 
 use std::collections::BTreeMap;
 
@@ -29,8 +40,8 @@ use pg_query::protobuf::{self as pb, Node};
 use pg_query::NodeEnum;
 
 use crate::catalog::{
-    Catalog, ConstraintKind, Expr, FkAction, Function, Index, IndexKey, Origin, Policy, Span,
-    Table, Trigger, TypeKind,
+    Catalog, ConstraintKind, Expr, FkAction, Function, Ident, Index, IndexKey, Origin, Policy,
+    Span, Table, Trigger, TypeKind,
 };
 use crate::findings::{Finding, Severity};
 use crate::sql::expr;
@@ -56,9 +67,10 @@ pub fn explain(id: &str) -> Option<&'static str> {
             "drift-missing \u{2014} an object the migrations make is not in the database\n\n\
 severity: error   reported by: pgvet drift\n\n\
 Replaying the migrations makes this object (table, column, constraint, index,\n\
-policy, trigger, view, function, type, schema or extension), but the database\n\
-pgvet drift read does not have it: a migration was not applied, or the object\n\
-was dropped by hand. A missing table is one finding, not one per column.\n\n\
+policy, trigger, view, function, type, sequence, schema, extension or default\n\
+privilege), but the database pgvet drift read does not have it: a migration\n\
+was not applied, or the object was dropped by hand. A missing table is one\n\
+finding, not one per column.\n\n\
 Fix: apply the migration that makes it, or find out why the database lost it\n\
 and write a migration that says so.\n"
         }
@@ -76,10 +88,11 @@ should not exist.\n"
             "drift-changed \u{2014} an object differs between the migrations and the database\n\n\
 severity: error   reported by: pgvet drift\n\n\
 Both have the object, but one attribute differs (a column's type, NOT NULL or\n\
-default, a constraint's expression, a policy's roles or condition, ...); the\n\
-message gives both values. Expressions are compared after undoing what\n\
-PostgreSQL does when it stores them (casts, IN lists, qualification), so a\n\
-difference in those alone is not reported.\n\n\
+default, a constraint's expression, a policy's roles or condition, who may\n\
+execute a function, a view's columns, ...); the message gives both values.\n\
+Expressions are compared after undoing what PostgreSQL does when it stores\n\
+them (casts, IN lists, qualification), so a difference in those alone is not\n\
+reported.\n\n\
 Fix: write a migration that makes the two agree.\n"
         }
         UNAPPLIED => {
@@ -112,6 +125,7 @@ pub enum Kind {
     Schema,
     Extension,
     Type,
+    Sequence,
     Table,
     Column,
     Constraint,
@@ -120,6 +134,7 @@ pub enum Kind {
     Trigger,
     View,
     Function,
+    DefaultPrivilege,
 }
 
 impl Kind {
@@ -128,6 +143,7 @@ impl Kind {
             Kind::Schema => "schema",
             Kind::Extension => "extension",
             Kind::Type => "type",
+            Kind::Sequence => "sequence",
             Kind::Table => "table",
             Kind::Column => "column",
             Kind::Constraint => "constraint",
@@ -136,6 +152,7 @@ impl Kind {
             Kind::Trigger => "trigger",
             Kind::View => "view",
             Kind::Function => "function",
+            Kind::DefaultPrivilege => "default privileges",
         }
     }
 }
@@ -179,8 +196,11 @@ pub enum DriftWhat {
 
 /// Every difference between the schema `migrations` builds and `database`.
 pub fn compare(migrations: &Catalog, database: &Catalog) -> Vec<Drift> {
-    let ours = facts(migrations);
-    let theirs = facts(database);
+    // Default privileges are compared when the database says whose the
+    // project's are (the role owning its objects).
+    let role = database.default_privileges_role.as_ref();
+    let ours = facts(migrations, role);
+    let theirs = facts(database, role);
     let mut out = Vec::new();
     for ((kind, object), mine) in &ours {
         match theirs.get(&(*kind, object.clone())) {
@@ -198,6 +218,12 @@ pub fn compare(migrations: &Catalog, database: &Catalog) -> Vec<Drift> {
                     .copied()
                     .collect();
                 for attribute in names {
+                    if WHEN_BOTH.contains(&attribute)
+                        && !(mine.attrs.contains_key(attribute)
+                            && other.attrs.contains_key(attribute))
+                    {
+                        continue;
+                    }
                     let a = mine.attrs.get(attribute).map_or("", String::as_str);
                     let b = other.attrs.get(attribute).map_or("", String::as_str);
                     if a != b {
@@ -254,6 +280,14 @@ pub fn compare(migrations: &Catalog, database: &Catalog) -> Vec<Drift> {
     });
     out
 }
+
+/// A view's output columns, in order (when the source could name them all).
+const VIEW_COLUMNS: &str = "columns";
+/// The relations a view's query reads, by name (when the model has each).
+const VIEW_READS: &str = "reads";
+/// Attributes a source may leave out when it cannot work them out: they
+/// are compared only when both sides have them.
+const WHEN_BOTH: [&str; 2] = [VIEW_COLUMNS, VIEW_READS];
 
 /// The mark on a table fact whose columns the model does not know; never
 /// compared (the database's tables do not carry it).
@@ -316,8 +350,13 @@ fn shown(value: &str) -> String {
     }
 }
 
-/// The project's objects of `cat`, flattened.
-fn facts(cat: &Catalog) -> Facts {
+/// The project's objects of `cat`, flattened. `owner`, when the database
+/// says which role owns the project's objects (the one the migrations ran
+/// as): its default privileges are compared (from migrations, those not
+/// `FOR ROLE` another), and its own privileges are not listed anywhere,
+/// as the database does not list an owner's (a migration may grant them
+/// to it, as pg_dump's `GRANT ALL ... TO postgres` does).
+fn facts(cat: &Catalog, owner: Option<&Ident>) -> Facts {
     let mut out = Facts::new();
     let own = |origin: &Origin| !origin.is_baseline();
     for s in cat.schemas.values() {
@@ -339,14 +378,7 @@ fn facts(cat: &Catalog) -> Facts {
         o.attrs.insert("schema", e.schema.to_string());
         out.insert((Kind::Extension, e.name.to_string()), o);
     }
-    // Schemas an extension makes for its objects (pgmq, net, cron).
-    let extension_schema = |schema: &crate::catalog::Ident| {
-        cat.extensions.values().any(|e| {
-            crate::catalog::extensions::find(e.name.as_str()).is_some_and(|k| {
-                [k.pinned_schema, k.objects_schema].contains(&Some(schema.as_str()))
-            })
-        })
-    };
+    let extension_schema = |schema: &Ident| extension_schema(cat, schema);
     for t in cat.types.values() {
         if !own(&t.origin)
             || cat.is_platform_schema(&t.name.schema)
@@ -376,9 +408,38 @@ fn facts(cat: &Catalog) -> Facts {
         }
         out.insert((Kind::Type, t.name.to_string()), o);
     }
-    for t in cat.user_tables() {
-        table_facts(t, &mut out);
+    // Standalone sequences: one a serial or identity column owns is part
+    // of that column (the database's are not read either).
+    for s in cat.sequences.values() {
+        if !own(&s.origin)
+            || s.owned_by.is_some()
+            || cat.is_platform_schema(&s.name.schema)
+            || extension_schema(&s.name.schema)
+            || crate::catalog::is_temporary_schema(&s.name.schema)
+        {
+            continue;
+        }
+        out.insert(
+            (Kind::Sequence, s.name.to_string()),
+            Object {
+                span: s.origin.span(),
+                ..Object::default()
+            },
+        );
     }
+    for t in cat.user_tables() {
+        table_facts(t, owner, &mut out);
+        if t.partition_of.is_some() {
+            partition_index_facts(cat, t, &mut out);
+        }
+    }
+    let relation_names: std::collections::HashSet<&str> = cat
+        .tables
+        .keys()
+        .chain(cat.views.keys())
+        .chain(cat.sequences.keys())
+        .map(|q| q.name.as_str())
+        .collect();
     for v in cat.views.values() {
         if !own(&v.origin) || cat.is_platform_schema(&v.name.schema) {
             continue;
@@ -398,7 +459,25 @@ fn facts(cat: &Catalog) -> Facts {
         );
         o.attrs
             .insert("security_invoker", v.security_invoker.to_string());
-        grant_facts(&v.grants, &mut o);
+        // The query itself is rewritten when PostgreSQL stores it; what it
+        // gives (its columns) and what it reads are not.
+        if !v.columns.is_empty() {
+            let columns: Vec<String> = v.columns.iter().map(|c| c.to_string()).collect();
+            o.attrs.insert(VIEW_COLUMNS, columns.join(", "));
+        }
+        if let Some(q) = &v.query {
+            let reads = crate::sql::select::read_relations(&q.node());
+            // A name the model has no relation of (renamed since, or one
+            // of PostgreSQL's own): the set is not compared.
+            if reads.iter().all(|r| relation_names.contains(r.as_str())) {
+                let reads: Vec<String> = reads
+                    .iter()
+                    .map(|r| Ident::new(r.as_str()).to_string())
+                    .collect();
+                o.attrs.insert(VIEW_READS, reads.join(", "));
+            }
+        }
+        grant_facts(&v.grants, owner, &mut o);
         out.insert((Kind::View, v.name.to_string()), o);
         for ix in &v.indexes {
             index_facts(&v.name.to_string(), ix, &mut out);
@@ -408,16 +487,101 @@ fn facts(cat: &Catalog) -> Facts {
         if cat.is_platform_schema(&f.name.schema) {
             continue;
         }
-        function_facts(f, &mut out);
+        function_facts(f, owner, &mut out);
+    }
+    if let Some(role) = owner {
+        default_privilege_facts(cat, role, &mut out);
     }
     out
 }
 
+/// A schema an extension makes for its objects (pgmq, net, cron).
+fn extension_schema(cat: &Catalog, schema: &Ident) -> bool {
+    cat.extensions.values().any(|e| {
+        crate::catalog::extensions::find(e.name.as_str())
+            .is_some_and(|k| [k.pinned_schema, k.objects_schema].contains(&Some(schema.as_str())))
+    })
+}
+
+/// Default privileges, one object per (schema or every schema, kind of
+/// object, grantee). Those the platform's baseline has, as it has them,
+/// are left out (the live source reads them as the role's own), and so are
+/// PostgreSQL's built-in defaults and platform schemas.
+fn default_privilege_facts(cat: &Catalog, role: &Ident, out: &mut Facts) {
+    use crate::catalog::{DefaultObjectKind as K, DefaultPrivilege};
+    type Key = (Option<Ident>, K, Ident);
+    let gather = |list: &[DefaultPrivilege]| {
+        let mut held: BTreeMap<Key, (std::collections::BTreeSet<String>, Option<Span>)> =
+            BTreeMap::new();
+        for dp in list {
+            let built_in = dp.schema.is_none()
+                && dp.grantee.as_str() == "public"
+                && matches!(dp.kind, K::Functions | K::Types);
+            let other_role = dp.role.as_ref().is_some_and(|r| r != role);
+            // An extension's own schema: its script sets what it wants there.
+            let platform = dp
+                .schema
+                .as_ref()
+                .is_some_and(|s| cat.is_platform_schema(s) || extension_schema(cat, s));
+            // The owner holds every privilege on what it makes (pg_dump
+            // writes `GRANT ALL ... TO postgres` for postgres's own).
+            let own = dp.grantee == *role;
+            if built_in || other_role || platform || own {
+                continue;
+            }
+            let entry = held
+                .entry((dp.schema.clone(), dp.kind, dp.grantee.clone()))
+                .or_default();
+            entry.1 = entry.1.or(dp.origin.span());
+            for p in &dp.privileges {
+                let all: &[&str] = match dp.kind {
+                    K::Tables => &crate::catalog::TABLE_PRIVILEGES,
+                    K::Sequences => &["USAGE", "SELECT", "UPDATE"],
+                    K::Functions => &["EXECUTE"],
+                    K::Types => &["USAGE"],
+                    K::Schemas => &["USAGE", "CREATE"],
+                };
+                if p == "ALL" {
+                    entry.0.extend(all.iter().map(|p| p.to_string()));
+                // PostgreSQL 17's MAINTAIN is in the database's ALL, not in
+                // the model's.
+                } else if p != "MAINTAIN" {
+                    entry.0.insert(p.clone());
+                }
+            }
+        }
+        held.retain(|_, (privileges, _)| !privileges.is_empty());
+        held
+    };
+    let baseline = gather(&crate::catalog::baseline::catalog(cat.platform).default_privileges);
+    for ((schema, kind, grantee), (privileges, span)) in gather(&cat.default_privileges) {
+        if baseline
+            .get(&(schema.clone(), kind, grantee.clone()))
+            .is_some_and(|(b, _)| *b == privileges)
+        {
+            continue;
+        }
+        let kind = format!("{kind:?}").to_lowercase();
+        let object = match &schema {
+            Some(s) => format!("{kind} in schema {s} to {grantee}"),
+            None => format!("{kind} to {grantee}"),
+        };
+        let mut o = Object {
+            span,
+            ..Object::default()
+        };
+        let list: Vec<&str> = privileges.iter().map(String::as_str).collect();
+        o.attrs.insert("privileges", list.join(", "));
+        out.insert((Kind::DefaultPrivilege, object), o);
+    }
+}
+
 /// Table-level privileges as one attribute, `anon: DELETE, SELECT; ...`:
 /// who may read and write through the API is the drift that matters most.
-fn grant_facts(grants: &crate::catalog::Grants, o: &mut Object) {
+fn grant_facts(grants: &crate::catalog::Grants, owner: Option<&Ident>, o: &mut Object) {
     let held: Vec<String> = grants
         .iter()
+        .filter(|(role, _)| Some(*role) != owner)
         .map(|(role, privileges)| {
             let list: Vec<&str> = privileges.iter().map(String::as_str).collect();
             format!("{role}: {}", list.join(", "))
@@ -426,7 +590,7 @@ fn grant_facts(grants: &crate::catalog::Grants, o: &mut Object) {
     o.attrs.insert("privileges", held.join("; "));
 }
 
-fn table_facts(t: &Table, out: &mut Facts) {
+fn table_facts(t: &Table, owner: Option<&Ident>, out: &mut Facts) {
     let name = t.name.to_string();
     let mut o = Object {
         span: t.origin.span(),
@@ -441,7 +605,7 @@ fn table_facts(t: &Table, out: &mut Facts) {
     if let Some(p) = &t.partition_of {
         o.attrs.insert("partition of", p.to_string());
     }
-    grant_facts(&t.grants, &mut o);
+    grant_facts(&t.grants, owner, &mut o);
     let options: Vec<String> = t.options.iter().map(|(k, v)| format!("{k}={v}")).collect();
     if !options.is_empty() {
         o.attrs.insert("storage options", options.join(", "));
@@ -466,6 +630,9 @@ fn table_facts(t: &Table, out: &mut Facts) {
         }
         if c.generated {
             o.attrs.insert("generated", "true".to_string());
+        }
+        if c.grants.holders().next().is_some() {
+            grant_facts(&c.grants, owner, &mut o);
         }
         out.insert((Kind::Column, format!("{name}.{}", c.name)), o);
     }
@@ -513,8 +680,7 @@ fn table_facts(t: &Table, out: &mut Facts) {
         o.attrs.insert("not valid", c.not_valid.to_string());
         out.insert((Kind::Constraint, format!("{name}.{}", c.name)), o);
     }
-    // A partition's indexes are attached to its parent's or made by them;
-    // the live source does not read attached ones (not compared yet).
+    // A partition's: `partition_index_facts`.
     if t.partition_of.is_none() {
         for ix in &t.indexes {
             index_facts(&name, ix, out);
@@ -539,6 +705,22 @@ fn action(a: FkAction) -> &'static str {
 }
 
 fn index_facts(table: &str, ix: &Index, out: &mut Facts) {
+    let o = index_object(table, ix);
+    // Indexes are named in their table's schema.
+    let schema = table.split('.').next().unwrap_or_default();
+    out.insert((Kind::Index, format!("{schema}.{}", ix.name)), o);
+}
+
+/// What an index is, as compared: the table it is on aside, the same for
+/// two indexes PostgreSQL would take for one another.
+fn index_definition(ix: &Index) -> BTreeMap<&'static str, String> {
+    let mut attrs = index_object("", ix).attrs;
+    attrs.remove("on");
+    attrs.remove("valid");
+    attrs
+}
+
+fn index_object(table: &str, ix: &Index) -> Object {
     let keys: Vec<String> = ix
         .elems
         .iter()
@@ -575,9 +757,37 @@ fn index_facts(table: &str, ix: &Index, out: &mut Facts) {
         o.attrs.insert("predicate", normalized(p));
     }
     o.attrs.insert("valid", ix.is_valid.to_string());
-    // Indexes are named in their table's schema.
-    let schema = table.split('.').next().unwrap_or_default();
-    out.insert((Kind::Index, format!("{schema}.{}", ix.name)), o);
+    o
+}
+
+/// A partition's own indexes. One with the definition of an index of a
+/// table it is a partition of (at any level) is left out: PostgreSQL
+/// attaches such an index to that one when it can (CREATE INDEX on the
+/// parent, ATTACH PARTITION), and the live source does not read attached
+/// ones; nor are the ones PostgreSQL makes on the partition for its
+/// parent's indexes in the model.
+fn partition_index_facts(cat: &Catalog, t: &Table, out: &mut Facts) {
+    let mut inherited = Vec::new();
+    let mut parent = t.partition_of.as_ref();
+    let mut depth = 0;
+    while let Some(name) = parent {
+        // A parent the model does not have: what is attached is not known.
+        let Some(p) = cat.tables.get(name) else {
+            return;
+        };
+        inherited.extend(p.indexes.iter().map(index_definition));
+        parent = p.partition_of.as_ref();
+        depth += 1;
+        if depth > 64 {
+            return;
+        }
+    }
+    let name = t.name.to_string();
+    for ix in &t.indexes {
+        if !inherited.contains(&index_definition(ix)) {
+            index_facts(&name, ix, out);
+        }
+    }
 }
 
 /// Operator classes that are their type's default for btree, hash, GIN or
@@ -678,7 +888,7 @@ fn trigger_facts(table: &str, t: &Trigger, out: &mut Facts) {
     out.insert((Kind::Trigger, format!("{table}.{}", t.name)), o);
 }
 
-fn function_facts(f: &Function, out: &mut Facts) {
+fn function_facts(f: &Function, owner: Option<&Ident>, out: &mut Facts) {
     let args: Vec<String> = f.signature().iter().map(|t| t.to_string()).collect();
     let mut o = Object {
         span: f.origin.span(),
@@ -706,6 +916,15 @@ fn function_facts(f: &Function, out: &mut Facts) {
     if let Some(body) = &f.body {
         o.attrs.insert("body", body.trim().to_string());
     }
+    // Who may call it, PUBLIC as `public`; the owner's own right is not
+    // listed (the migrations do not say who runs them).
+    let execute: Vec<String> = f
+        .execute_grantees
+        .iter()
+        .filter(|g| Some(*g) != owner)
+        .map(|g| g.to_string())
+        .collect();
+    o.attrs.insert("execute", execute.join(", "));
     out.insert(
         (Kind::Function, format!("{}({})", f.name, args.join(", "))),
         o,

@@ -94,9 +94,13 @@ impl Replayer {
         }
     }
 
-    /// EXECUTE goes to PUBLIC, plus whatever default privileges grant in the schema.
+    /// EXECUTE goes to PUBLIC (unless a global default privilege revoked
+    /// it), plus whatever default privileges grant in the schema.
     fn default_grantees(&self, schema: &Ident) -> BTreeSet<Ident> {
-        let mut grantees = BTreeSet::from([Ident::new("public")]);
+        let mut grantees = BTreeSet::new();
+        if !self.catalog.public_execute_revoked {
+            grantees.insert(Ident::new("public"));
+        }
         for dp in self.default_privileges_for(DefaultObjectKind::Functions, schema) {
             if dp.privileges.contains("ALL") || dp.privileges.contains("EXECUTE") {
                 grantees.insert(dp.grantee.clone());

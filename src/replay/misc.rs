@@ -35,6 +35,25 @@ impl Replayer {
                 self.move_relation(&old, renamed);
             }
             Ok(Ot::ObjectColumn) => {
+                // A view's column (ALTER VIEW ... RENAME COLUMN).
+                if let Some(rv) = &s.relation {
+                    let (schema, name) = ast::range_var_name(rv);
+                    let view = resolve::relation(
+                        &self.catalog,
+                        &self.search_path,
+                        schema.as_deref(),
+                        &name,
+                    )
+                    .ok()
+                    .and_then(|qn| self.catalog.views.get_mut(&qn));
+                    if let Some(view) = view {
+                        let old = Ident::new(s.subname.clone());
+                        for c in view.columns.iter_mut().filter(|c| **c == old) {
+                            c.clone_from(&new);
+                        }
+                        return;
+                    }
+                }
                 let Some(name) = s.relation.as_ref().and_then(|rv| self.find_table(rv)) else {
                     return;
                 };
@@ -736,24 +755,41 @@ impl Replayer {
     }
 
     /// GRANT / REVOKE on tables, views and materialized views (`ON TABLE`,
-    /// `ON ALL TABLES IN SCHEMA`). Column privileges are not table-level and
-    /// are left out; REVOKE GRANT OPTION FOR keeps the privileges.
+    /// `ON ALL TABLES IN SCHEMA`), and on a table's columns (`SELECT (a)`);
+    /// REVOKE GRANT OPTION FOR keeps the privileges.
     fn grant_on_relations(&mut self, s: &pb::GrantStmt, grantees: &[Ident]) {
         if !s.is_grant && s.grant_option {
             return;
         }
         let mut privs: Vec<String> = Vec::new();
+        // (column, privilege) pairs; `ALL (a)` is every column privilege.
+        let mut column_privs: Vec<(Ident, &str)> = Vec::new();
         for p in &s.privileges {
             if let Some(NodeEnum::AccessPriv(a)) = &p.node {
                 if a.cols.is_empty() {
                     privs.push(a.priv_name.to_ascii_uppercase());
+                    continue;
+                }
+                let named = a.priv_name.to_ascii_uppercase();
+                let each: Vec<&str> = match named.as_str() {
+                    "" | "ALL" => vec!["SELECT", "INSERT", "UPDATE", "REFERENCES"],
+                    "SELECT" => vec!["SELECT"],
+                    "INSERT" => vec!["INSERT"],
+                    "UPDATE" => vec!["UPDATE"],
+                    "REFERENCES" => vec!["REFERENCES"],
+                    _ => Vec::new(),
+                };
+                for col in ast::strings(&a.cols) {
+                    for p in &each {
+                        column_privs.push((Ident::new(col.as_str()), p));
+                    }
                 }
             }
         }
         if s.privileges.is_empty() {
             privs.push("ALL".to_string());
-        } else if privs.is_empty() {
-            return; // column privileges only
+        } else if privs.is_empty() && column_privs.is_empty() {
+            return;
         }
         let targets: Vec<QualifiedName> =
             if s.targtype == pb::GrantTargetType::AclTargetAllInSchema as i32 {
@@ -787,6 +823,30 @@ impl Replayer {
                     .collect()
             };
         for name in targets {
+            if let Some(t) = self.catalog.tables.get_mut(&name) {
+                for c in &mut t.columns {
+                    for g in grantees {
+                        let mine: Vec<&str> = column_privs
+                            .iter()
+                            .filter(|(col, _)| *col == c.name)
+                            .map(|(_, p)| *p)
+                            .collect();
+                        if s.is_grant {
+                            if !mine.is_empty() {
+                                c.grants.grant(g, mine);
+                            }
+                        } else {
+                            c.grants.revoke(g, mine);
+                            // Revoking a table privilege revokes it on
+                            // every column too.
+                            c.grants.revoke(g, privs.iter().map(String::as_str));
+                        }
+                    }
+                }
+            }
+            if privs.is_empty() {
+                continue;
+            }
             let grants = if let Some(t) = self.catalog.tables.get_mut(&name) {
                 &mut t.grants
             } else if let Some(v) = self.catalog.views.get_mut(&name) {
@@ -856,6 +916,23 @@ impl Replayer {
                 named
             }
         };
+        // FOR ROLE: kept on the fact (drift compares the role's own); the
+        // model applies it to new objects whoever makes them.
+        let roles: Vec<Option<Ident>> = {
+            let named: Vec<Option<Ident>> = ast::def_elems(&s.options)
+                .filter(|d| d.defname == "roles")
+                .flat_map(|d| match d.arg.as_deref().and_then(|a| a.node.as_ref()) {
+                    Some(NodeEnum::List(l)) => l.items.iter().filter_map(role_name).collect(),
+                    _ => Vec::new(),
+                })
+                .map(Some)
+                .collect();
+            if named.is_empty() {
+                vec![None]
+            } else {
+                named
+            }
+        };
         let kind = match Ot::try_from(action.objtype) {
             Ok(Ot::ObjectTable) => DefaultObjectKind::Tables,
             Ok(Ot::ObjectSequence) => DefaultObjectKind::Sequences,
@@ -879,18 +956,30 @@ impl Replayer {
                 .collect()
         };
         for grantee in action.grantees.iter().filter_map(role_name) {
+            // PUBLIC's EXECUTE on new functions is PostgreSQL's built-in
+            // default: only a global (not per-schema) statement changes it.
+            if kind == DefaultObjectKind::Functions
+                && grantee.as_str() == "public"
+                && schemas.contains(&None)
+                && (privs.contains("ALL") || privs.contains("EXECUTE"))
+            {
+                self.catalog.public_execute_revoked = !action.is_grant;
+            }
             for schema in &schemas {
                 let same = |dp: &DefaultPrivilege| {
                     dp.schema == *schema && dp.kind == kind && dp.grantee == grantee
                 };
                 if action.is_grant {
-                    self.catalog.default_privileges.push(DefaultPrivilege {
-                        schema: schema.clone(),
-                        kind,
-                        grantee: grantee.clone(),
-                        privileges: privs.clone(),
-                        origin: self.stamp.origin(stmt),
-                    });
+                    for role in &roles {
+                        self.catalog.default_privileges.push(DefaultPrivilege {
+                            role: role.clone(),
+                            schema: schema.clone(),
+                            kind,
+                            grantee: grantee.clone(),
+                            privileges: privs.clone(),
+                            origin: self.stamp.origin(stmt),
+                        });
+                    }
                 } else {
                     // REVOKE removes the named privileges (ALL removes every one).
                     for dp in self

@@ -156,6 +156,7 @@ impl Replayer {
                 self.search_path = saved;
             }
             NodeEnum::CreateSeqStmt(s) => self.create_sequence(s, stmt),
+            NodeEnum::AlterSeqStmt(s) => self.alter_sequence(s),
             NodeEnum::GrantStmt(s) => self.grant(s),
             NodeEnum::AlterDefaultPrivilegesStmt(s) => self.alter_default_privileges(s, stmt),
             NodeEnum::AlterObjectSchemaStmt(s) => self.set_schema(s),

@@ -52,7 +52,11 @@ impl Replayer {
                     if let Some(src) = like.relation.as_ref().and_then(|rv| self.find_table(rv)) {
                         if let Some(src) = self.catalog.tables.get(&src) {
                             names.extend(src.columns.iter().map(|c| c.name.as_str().to_string()));
-                            table.columns.extend(src.columns.iter().cloned());
+                            // LIKE copies no privileges.
+                            table.columns.extend(src.columns.iter().map(|c| Column {
+                                grants: Default::default(),
+                                ..c.clone()
+                            }));
                         }
                     }
                 }
@@ -117,6 +121,7 @@ impl Replayer {
             default: column_default(&c.raw_default),
             identity: !c.identity.is_empty(),
             generated: false,
+            grants: Default::default(),
             origin: self.stamp.origin_at(stmt, c.location),
         };
         if types::is_serial(&written) {
@@ -731,10 +736,7 @@ impl Replayer {
             security_invoker: false,
             security_barrier: false,
             query: s.query.as_deref().map(crate::catalog::Expr::new),
-            columns: ast::strings(&s.aliases)
-                .into_iter()
-                .map(Ident::new)
-                .collect(),
+            columns: self.view_columns(s.query.as_deref(), &s.aliases),
             indexes: Vec::new(),
             grants: self.default_relation_grants(&name.schema),
             origin: self.stamp.origin(stmt),
@@ -758,14 +760,10 @@ impl Replayer {
                 security_invoker: false,
                 security_barrier: false,
                 query: s.query.as_deref().map(crate::catalog::Expr::new),
-                columns: s
-                    .into
-                    .as_ref()
-                    .map(|i| ast::strings(&i.col_names))
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(Ident::new)
-                    .collect(),
+                columns: self.view_columns(
+                    s.query.as_deref(),
+                    s.into.as_ref().map_or(&[][..], |i| &i.col_names[..]),
+                ),
                 indexes: Vec::new(),
                 grants: self.default_relation_grants(&name.schema),
                 origin: self.stamp.origin(stmt),
@@ -787,6 +785,38 @@ impl Replayer {
             );
             self.catalog.tables.insert(name, table);
         }
+    }
+
+    /// The output columns of a view's query as PostgreSQL names them now
+    /// (`*` stands for the columns its relations have at this point), the
+    /// statement's column list first; empty when one cannot be worked out.
+    fn view_columns(&self, query: Option<&pb::Node>, aliases: &[pb::Node]) -> Vec<Ident> {
+        let Some(query) = query else {
+            return Vec::new();
+        };
+        let lookup = |schema: Option<&str>, name: &str| -> Option<Vec<String>> {
+            let qn =
+                crate::catalog::resolve::relation(&self.catalog, &self.search_path, schema, name)
+                    .ok()?;
+            let names = |cols: &mut dyn Iterator<Item = &Ident>| {
+                cols.map(|c| c.as_str().to_string()).collect::<Vec<_>>()
+            };
+            if let Some(t) = self.catalog.tables.get(&qn) {
+                // Columns the model may not have all of.
+                let partial =
+                    t.columns_unknown || t.partition_of.is_some() || t.origin.is_baseline();
+                return (!partial).then(|| names(&mut t.columns.iter().map(|c| &c.name)));
+            }
+            let v = self.catalog.views.get(&qn)?;
+            (!v.origin.is_baseline() && !v.columns.is_empty()).then(|| names(&mut v.columns.iter()))
+        };
+        let Some(mut columns) = crate::sql::select::output_columns(query, &lookup) else {
+            return Vec::new();
+        };
+        for (c, alias) in columns.iter_mut().zip(ast::strings(aliases)) {
+            *c = alias;
+        }
+        columns.into_iter().map(Ident::new).collect()
     }
 
     /// The columns `CREATE TABLE ... AS SELECT` makes when the query reads
@@ -851,6 +881,7 @@ impl Replayer {
                     default: None,
                     identity: false,
                     generated: false,
+                    grants: Default::default(),
                     origin: self.stamp.origin(stmt),
                 });
             }
@@ -910,14 +941,63 @@ impl Replayer {
     pub(super) fn create_sequence(&mut self, s: &pb::CreateSeqStmt, stmt: &Statement) {
         let Some(rv) = &s.sequence else { return };
         let name = self.name_for_create(rv);
-        self.catalog
-            .sequences
-            .entry(name.clone())
-            .or_insert(Sequence {
+        if self.catalog.sequences.contains_key(&name) {
+            return;
+        }
+        let owned_by = self.sequence_owner(&s.options).flatten();
+        self.catalog.sequences.insert(
+            name.clone(),
+            Sequence {
                 name,
-                owned_by: None,
+                owned_by,
                 origin: self.stamp.origin(stmt),
-            });
+            },
+        );
+    }
+
+    /// ALTER SEQUENCE ... OWNED BY (pg_dump writes one for every serial
+    /// column); the other options are not modeled.
+    pub(super) fn alter_sequence(&mut self, s: &pb::AlterSeqStmt) {
+        let Some(rv) = &s.sequence else { return };
+        let (schema, name) = ast::range_var_name(rv);
+        let Ok(qn) = crate::catalog::resolve::relation(
+            &self.catalog,
+            &self.search_path,
+            schema.as_deref(),
+            &name,
+        ) else {
+            return;
+        };
+        let Some(owned_by) = self.sequence_owner(&s.options) else {
+            return;
+        };
+        if let Some(seq) = self.catalog.sequences.get_mut(&qn) {
+            seq.owned_by = owned_by;
+        }
+    }
+
+    /// The `OWNED BY` option of CREATE or ALTER SEQUENCE: None without one,
+    /// `Some(None)` for `OWNED BY NONE`.
+    fn sequence_owner(&self, options: &[pb::Node]) -> Option<Option<(QualifiedName, Ident)>> {
+        let d = ast::def_elems(options).find(|d| d.defname == "owned_by")?;
+        let mut names = match d.arg.as_deref().and_then(|a| a.node.as_ref()) {
+            Some(NodeEnum::List(l)) => ast::strings(&l.items),
+            _ => return None,
+        };
+        if names.len() == 1 && names.first().is_some_and(|n| n == "none") {
+            return Some(None);
+        }
+        let column = names.pop()?;
+        let table = names.pop()?;
+        let schema = names.pop();
+        // A table the model does not know still owns it (PostgreSQL checked).
+        let (Ok(table) | Err(table)) = crate::catalog::resolve::table(
+            &self.catalog,
+            &self.search_path,
+            schema.as_deref(),
+            &table,
+        );
+        Some(Some((table, Ident::new(column))))
     }
 }
 

@@ -9,6 +9,7 @@ pub mod line_index;
 pub mod pgffi;
 pub mod plpgsql;
 pub mod psql;
+pub mod select;
 pub mod split;
 
 pub use ast::{descendants, split_name, strings};

@@ -187,7 +187,12 @@ pub(super) fn add(cat: &mut Catalog) {
     );
     add_function(
         cat,
-        function("vault", "update_secret", &["uuid", "text", "text", "text"], "void"),
+        function(
+            "vault",
+            "update_secret",
+            &["uuid", "text", "text", "text"],
+            "void",
+        ),
     );
 
     add_function(cat, function("auth", "uid", &[], "uuid"));

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::acl::AclItem;
-use super::query::{Raw, RawRelation};
+use super::query::{Raw, RawDefaultAcl, RawRelation};
 use crate::catalog::{
-    Catalog, DefaultObjectKind, FileId, Grants, Ident, QualifiedName, TableStats,
+    Catalog, DefaultObjectKind, DefaultPrivilege, FileId, Grants, Ident, Origin, QualifiedName,
+    TableStats,
 };
 use crate::replay::{Replayer, Stamp};
 use crate::sql::split;
@@ -90,6 +91,8 @@ pub fn build(
     };
     // Relations whose contents are the project's (not the platform's).
     let mut own: HashSet<i64> = HashSet::new();
+    // How many of the project's relations and functions each role owns.
+    let mut owners: HashMap<&str, usize> = HashMap::new();
 
     for s in &raw.schemas {
         if !base.schemas.contains_key(&Ident::new(s.name.as_str())) {
@@ -202,6 +205,7 @@ pub fn build(
             _ => continue,
         };
         own.insert(r.oid);
+        *owners.entry(r.owner.as_str()).or_default() += 1;
         b.push(&r.qname, &r.schema, sql);
     }
 
@@ -222,6 +226,7 @@ pub fn build(
             continue;
         };
         b.push(&f.qname, &f.schema, def.clone());
+        *owners.entry(f.owner.as_str()).or_default() += 1;
         // Reproduce the ACL: replay starts from PUBLIC plus default privileges.
         let target = format!("function {}({})", f.qname, f.identity_args);
         let mut revoke_from = vec!["public".to_string()];
@@ -279,6 +284,7 @@ pub fn build(
             format!("create view {}{with} as {}", r.qname, strip_semicolon(def))
         };
         own.insert(r.oid);
+        *owners.entry(r.owner.as_str()).or_default() += 1;
         b.push(&r.qname, &r.schema, sql);
     }
 
@@ -410,6 +416,10 @@ pub fn build(
     for role in &raw.roles {
         cat.roles.insert(Ident::new(role.as_str()));
     }
+    if let Some(role) = project_owner(&owners) {
+        cat.default_privileges = default_privileges(&raw.default_acls, role);
+        cat.default_privileges_role = Some(Ident::new(role));
+    }
     // Relations with the same ACL share one copy of their grants.
     let mut shared: HashMap<&[AclItem], Grants> = HashMap::new();
     for r in raw.relations.iter().filter(|r| own.contains(&r.oid)) {
@@ -438,6 +448,30 @@ pub fn build(
             .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
             .collect();
     }
+    // Column-level privileges, of the owner's tables (the owner's own
+    // items are not listed, as on the table).
+    for c in raw.columns.iter().filter(|c| !c.grants.is_empty()) {
+        let Some(r) = relations.get(&c.relation).filter(|r| own.contains(&r.oid)) else {
+            continue;
+        };
+        let Some(table) = cat.tables.get_mut(&qn(&r.schema, &r.name)) else {
+            continue;
+        };
+        let owner = &r.owner;
+        let items: Vec<AclItem> = c
+            .grants
+            .iter()
+            .filter(|i| i.grantee != *owner)
+            .cloned()
+            .collect();
+        if let Some(column) = table
+            .columns
+            .iter_mut()
+            .find(|col| col.name.as_str() == c.name)
+        {
+            column.grants = relation_grants(&items);
+        }
+    }
     // Validity as the server has it (replaying `CREATE INDEX ... ON ONLY`
     // of a partitioned table's index marks it invalid, as it would be
     // before its partitions' indexes were attached).
@@ -454,6 +488,55 @@ pub fn build(
         }
     }
     Some((count, problems))
+}
+
+/// The role that owns most of the project's relations and functions: the
+/// one the migrations ran as. None when no role does, or two tie.
+fn project_owner<'a>(owners: &HashMap<&'a str, usize>) -> Option<&'a str> {
+    let most = owners.values().copied().max()?;
+    let mut top = owners.iter().filter(|(_, n)| **n == most);
+    let (role, _) = top.next()?;
+    top.next().is_none().then_some(*role)
+}
+
+/// `role`'s default privileges as the model keeps them: the grants to
+/// other roles. For every schema, pg_default_acl holds the whole ACL new
+/// objects get: the role's own items, and PUBLIC's EXECUTE on functions
+/// and USAGE on types (PostgreSQL's built-in defaults, which the model does
+/// not list) are left out.
+fn default_privileges(rows: &[RawDefaultAcl], role: &str) -> Vec<DefaultPrivilege> {
+    let mut out = Vec::new();
+    for d in rows.iter().filter(|d| d.role == role) {
+        let kind = match d.kind.as_str() {
+            "r" => DefaultObjectKind::Tables,
+            "S" => DefaultObjectKind::Sequences,
+            "f" => DefaultObjectKind::Functions,
+            "T" => DefaultObjectKind::Types,
+            "n" => DefaultObjectKind::Schemas,
+            _ => continue,
+        };
+        let schema = d.schema.as_deref().map(Ident::new);
+        for item in &d.grants {
+            let built_in = schema.is_none()
+                && item.grantee == "public"
+                && matches!(
+                    kind,
+                    DefaultObjectKind::Functions | DefaultObjectKind::Types
+                );
+            if item.grantee == role || built_in || item.privileges.is_empty() {
+                continue;
+            }
+            out.push(DefaultPrivilege {
+                role: Some(Ident::new(role)),
+                schema: schema.clone(),
+                kind,
+                grantee: Ident::new(item.grantee.as_str()),
+                privileges: item.privileges.iter().map(|p| p.to_string()).collect(),
+                origin: Origin::Live,
+            });
+        }
+    }
+    out
 }
 
 /// The model's grants from a relation's ACL items.

@@ -61,6 +61,8 @@ pub(super) const INDEXES: Query = query!("indexes.sql", "indexes (pg_index)");
 pub(super) const FUNCTIONS: Query = query!("functions.sql", "functions (pg_proc)");
 pub(super) const TRIGGERS: Query = query!("triggers.sql", "triggers (pg_trigger)");
 pub(super) const POLICIES: Query = query!("policies.sql", "policies (pg_policy)");
+pub(super) const DEFAULT_ACLS: Query =
+    query!("default_acls.sql", "default privileges (pg_default_acl)");
 pub(super) const SIZES_SERVER_VERSION: Query =
     query!("sizes_server_version.sql", "the server version");
 pub(super) const SIZES: Query = query!("sizes.sql", "table sizes (pg_class)");
@@ -105,7 +107,7 @@ pub(super) const HISTORY_NODE_PG_MIGRATE: Query = query!(
 
 /// Every query, for the tests.
 #[cfg(test)]
-pub(super) const ALL: [&Query; 25] = [
+pub(super) const ALL: [&Query; 26] = [
     &SERVER_VERSION,
     &EXPORT_SNAPSHOT,
     &ROLES,
@@ -119,6 +121,7 @@ pub(super) const ALL: [&Query; 25] = [
     &FUNCTIONS,
     &TRIGGERS,
     &POLICIES,
+    &DEFAULT_ACLS,
     &SIZES_SERVER_VERSION,
     &SIZES,
     &HISTORY_TABLES,

@@ -73,6 +73,8 @@ pub struct RawColumn {
     pub identity: String,
     pub generated: String,
     pub default: Option<String>,
+    /// Column-level privileges (the ACL's items; empty for none).
+    pub grants: Vec<acl::AclItem>,
 }
 
 pub struct RawConstraint {
@@ -124,6 +126,15 @@ pub struct RawPolicy {
 }
 
 /// Everything read in the snapshot.
+/// A row of `queries/default_acls.sql`.
+pub struct RawDefaultAcl {
+    pub role: String,
+    /// None: for every schema.
+    pub schema: Option<String>,
+    pub kind: String,
+    pub grants: Vec<acl::AclItem>,
+}
+
 #[derive(Default)]
 pub struct Raw {
     pub server_version: String,
@@ -139,6 +150,7 @@ pub struct Raw {
     pub functions: Vec<RawFunction>,
     pub triggers: Vec<RawTrigger>,
     pub policies: Vec<RawPolicy>,
+    pub default_acls: Vec<RawDefaultAcl>,
 }
 
 impl Raw {
@@ -567,7 +579,7 @@ async fn read_in_snapshot(
         Ok::<(), Vec<Failed>>(())
     };
     let first = async {
-        let (a, b, c, d, e, f, g) = tokio::join!(
+        let (a, b, c, d, e, f, g, h) = tokio::join!(
             rows(client, &queries::ROLES),
             rows(client, &queries::SCHEMAS),
             rows(client, &queries::EXTENSIONS),
@@ -575,6 +587,7 @@ async fn read_in_snapshot(
             rows(client, &queries::RELATIONS),
             rows(client, &queries::COLUMNS),
             rows(client, &queries::FUNCTIONS),
+            rows(client, &queries::DEFAULT_ACLS),
         );
         let raw = Raw {
             server_version,
@@ -583,7 +596,7 @@ async fn read_in_snapshot(
         };
         send(
             0,
-            all_ok([a, b, c, d, e, f, g])
+            all_ok([a, b, c, d, e, f, g, h])
                 .and_then(|rows| first_part(raw, rows).map_err(unreadable)),
         )
     };
@@ -634,9 +647,10 @@ fn all_ok<const N: usize>(
     Ok(results.map(Result::unwrap_or_default))
 }
 
-/// Roles, schemas, extensions, types, relations, columns and functions.
-fn first_part(mut raw: Raw, rows: [Vec<Row>; 7]) -> Result<Raw, LiveError> {
-    let [r_roles, r_schemas, r_ext, r_types, r_rel, r_cols, r_fn] = rows;
+/// Roles, schemas, extensions, types, relations, columns, functions and
+/// default privileges.
+fn first_part(mut raw: Raw, rows: [Vec<Row>; 8]) -> Result<Raw, LiveError> {
+    let [r_roles, r_schemas, r_ext, r_types, r_rel, r_cols, r_fn, r_dacl] = rows;
     for r in &r_roles {
         raw.roles.push(role(r)?);
     }
@@ -657,6 +671,9 @@ fn first_part(mut raw: Raw, rows: [Vec<Row>; 7]) -> Result<Raw, LiveError> {
     }
     for r in &r_fn {
         raw.functions.push(function(r)?);
+    }
+    for r in &r_dacl {
+        raw.default_acls.push(default_acl(r)?);
     }
     Ok(raw)
 }
@@ -795,6 +812,7 @@ fn column(r: &impl Columns) -> Result<RawColumn, LiveError> {
         identity: get(r, "identity", w)?,
         generated: get(r, "generated", w)?,
         default: get(r, "default_expr", w)?,
+        grants: acl::parse(&list(r, "acl", w)?),
     })
 }
 
@@ -811,6 +829,17 @@ fn function(r: &impl Columns) -> Result<RawFunction, LiveError> {
         identity_args: get(r, "identity_args", w)?,
         execute: get::<Option<Vec<String>>>(r, "acl", w)?
             .map(|a| acl::holders(&acl::parse(&a), "EXECUTE")),
+    })
+}
+
+/// A row of `queries/default_acls.sql`.
+fn default_acl(r: &impl Columns) -> Result<RawDefaultAcl, LiveError> {
+    let w = "default privileges";
+    Ok(RawDefaultAcl {
+        role: get(r, "role", w)?,
+        schema: get(r, "schema", w)?,
+        kind: get(r, "kind", w)?,
+        grants: acl::parse(&list(r, "acl", w)?),
     })
 }
 
@@ -964,6 +993,7 @@ mod tests {
             (&queries::FUNCTIONS, vec![|r| function(r).map(drop)]),
             (&queries::TRIGGERS, vec![|r| trigger(r).map(drop)]),
             (&queries::POLICIES, vec![|r| policy(r).map(drop)]),
+            (&queries::DEFAULT_ACLS, vec![|r| default_acl(r).map(drop)]),
             (
                 &queries::SIZES_SERVER_VERSION,
                 vec![|r| sizes_server_version(r).map(drop)],

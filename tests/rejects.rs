@@ -83,7 +83,6 @@ const CASES: &[(&str, &str, bool)] = &[
         "create materialized view v as select 1 as x;",
         true,
     ),
-
     (
         "create table t (id serial primary key, code text not null unique);",
         "alter table t drop column id, add primary key (code), drop constraint t_code_key;",
@@ -197,7 +196,10 @@ const AFTER_A_FAILURE: &[(&str, &str)] = &[
         "create table t (id int, o int references elsewhere (id));",
         "create table t (id int);",
     ),
-    ("create table t (id int, m mood_not_made);", "create table t (id int);"),
+    (
+        "create table t (id int, m mood_not_made);",
+        "create table t (id int);",
+    ),
     (
         "create table t (id int); alter table t add column o int references elsewhere (id);",
         "alter table t add column o int;",
@@ -292,7 +294,9 @@ fn what_pgvet_says_postgresql_rejects_it_does() {
         if let Some(reason) = reason.filter(|_| rejects) {
             let messages = messages_of(&[dir.path().to_path_buf()], &settings());
             if !messages.iter().any(|m| m.ends_with(&format!(": {reason}"))) {
-                failures.push(format!("case {i}: PostgreSQL says `{reason}`, pgvet {messages:?}"));
+                failures.push(format!(
+                    "case {i}: PostgreSQL says `{reason}`, pgvet {messages:?}"
+                ));
             }
         }
         if found.is_empty() == rejects {

@@ -386,8 +386,8 @@ impl Replayer {
                     .policies
                     .iter()
                     .find(|p| p.name.as_str() == s.policy_name)?;
-                (self.certain(&p.origin, Standing::Dependent) && self.stands(&table.origin))
-                    .then(|| Rejection {
+                (self.certain(&p.origin, Standing::Dependent) && self.stands(&table.origin)).then(
+                    || Rejection {
                         message: format!(
                             "policy \"{}\" for table \"{}\" already exists",
                             s.policy_name, rv.relname
@@ -396,7 +396,8 @@ impl Replayer {
                         object: table.name.to_string(),
                         location: -1,
                         existing: p.origin.span(),
-                    })
+                    },
+                )
             }
             NodeEnum::CreateTrigStmt(s) if !s.replace => {
                 let rv = s.relation.as_ref()?;
@@ -405,8 +406,8 @@ impl Replayer {
                     .triggers
                     .iter()
                     .find(|t| t.name.as_str() == s.trigname)?;
-                (self.certain(&t.origin, Standing::Dependent) && self.stands(&table.origin))
-                    .then(|| Rejection {
+                (self.certain(&t.origin, Standing::Dependent) && self.stands(&table.origin)).then(
+                    || Rejection {
                         message: format!(
                             "trigger \"{}\" for relation \"{}\" already exists",
                             s.trigname, rv.relname
@@ -415,7 +416,8 @@ impl Replayer {
                         object: table.name.to_string(),
                         location: -1,
                         existing: t.origin.span(),
-                    })
+                    },
+                )
             }
             NodeEnum::CreateFunctionStmt(s) if !s.replace => self.function_in_the_way(s),
             NodeEnum::AlterTableStmt(s) => self.alter_table_rejection(s),

@@ -4,7 +4,7 @@ use pg_query::protobuf as pb;
 use pg_query::NodeEnum;
 
 use crate::catalog::{resolve, Ident, QualifiedName};
-use crate::rules::support::migration::alter_table_cmds;
+use crate::rules::support::migration::{alter_table_cmds, later_in_file, names_table};
 use crate::rules::{StatementRule, StmtCtx};
 use crate::sql::ast;
 
@@ -35,6 +35,11 @@ fn table_columns(cx: &mut StmtCtx<'_>, s: &pb::AlterTableStmt) {
         if cmd.subtype() != pb::AlterTableType::AtDropNotNull {
             continue;
         }
+        // Dropped for a backfill and set again later in the same file
+        // (one transaction): code never sees the column nullable.
+        if set_again_later(cx, &table.name, &cmd.name) {
+            continue;
+        }
         cx.report_unless_new(
             &table,
             Some(cx.stmt.span),
@@ -44,6 +49,21 @@ fn table_columns(cx: &mut StmtCtx<'_>, s: &pb::AlterTableStmt) {
             ),
         );
     }
+}
+
+/// Whether a later statement of the file sets NOT NULL on `column` again.
+fn set_again_later(cx: &StmtCtx<'_>, table: &QualifiedName, column: &str) -> bool {
+    let column = Ident::new(column);
+    later_in_file(cx.stmt, "set not null").iter().any(|later| {
+        let NodeEnum::AlterTableStmt(s) = &later.node else {
+            return false;
+        };
+        s.relation.as_ref().is_some_and(|rv| names_table(rv, table))
+            && alter_table_cmds(s).any(|c| {
+                c.subtype() == pb::AlterTableType::AtSetNotNull
+                    && Ident::new(c.name.as_str()) == column
+            })
+    })
 }
 
 /// `ALTER DOMAIN ... DROP NOT NULL` (subtype `N`): every column of the domain
@@ -94,6 +114,27 @@ mod tests {
             out.contains("dropping NOT NULL on `email` lets `public.t` hold NULLs"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn dropped_for_a_backfill_and_set_again_in_the_same_file_is_quiet() {
+        let backfill = format!(
+            "{DROP}\nupdate public.t set email = 'x' where email is null;\n\
+             alter table public.t alter column email set not null;"
+        );
+        files(&[("1.sql", CREATE), ("2.sql", &backfill)]).quiet(RULE);
+        // Set again on another column, or in a later file: still reported.
+        let other = format!("{DROP}\nalter table public.t alter column id set not null;");
+        files(&[("1.sql", CREATE), ("2.sql", &other)]).fires(RULE);
+        files(&[
+            ("1.sql", CREATE),
+            ("2.sql", DROP),
+            (
+                "3.sql",
+                "alter table public.t alter column email set not null;",
+            ),
+        ])
+        .fires(RULE);
     }
 
     #[test]

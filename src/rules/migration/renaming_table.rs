@@ -4,6 +4,7 @@ use pg_query::protobuf::ObjectType;
 use pg_query::NodeEnum;
 
 use crate::catalog::{Ident, QualifiedName};
+use crate::rules::support::migration::{later_in_file, names_table};
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct RenamingTable;
@@ -23,6 +24,11 @@ impl StatementRule for RenamingTable {
         let table = cx.table(rv);
         // RENAME TO keeps the relation in its schema.
         let renamed = QualifiedName::new(table.name.schema.clone(), Ident::new(s.newname.clone()));
+        // Renamed aside and replaced under the old name in the same file:
+        // code that uses the old name finds the new table.
+        if replaced_later(cx, &table.name) {
+            return;
+        }
         let message = format!(
             "renaming `{}` to `{renamed}` breaks code that still uses the old name",
             table.name
@@ -31,12 +37,58 @@ impl StatementRule for RenamingTable {
     }
 }
 
+/// Whether a later statement of the file makes a table or view named `old`.
+fn replaced_later(cx: &StmtCtx<'_>, old: &QualifiedName) -> bool {
+    later_in_file(cx.stmt, old.name.as_str().to_ascii_lowercase().as_str())
+        .iter()
+        .any(|later| match &later.node {
+            NodeEnum::CreateStmt(s) => s.relation.as_ref().is_some_and(|rv| names_table(rv, old)),
+            NodeEnum::ViewStmt(s) => s.view.as_ref().is_some_and(|rv| names_table(rv, old)),
+            NodeEnum::CreateTableAsStmt(s) => s
+                .into
+                .as_ref()
+                .and_then(|i| i.rel.as_ref())
+                .is_some_and(|rv| names_table(rv, old)),
+            NodeEnum::RenameStmt(s) => {
+                s.rename_type() == ObjectType::ObjectTable
+                    && Ident::new(s.newname.as_str()) == old.name
+                    && s.relation.as_ref().is_some_and(|rv| {
+                        rv.schemaname.is_empty() || Ident::new(rv.schemaname.as_str()) == old.schema
+                    })
+            }
+            _ => false,
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use crate::rules::testing::{case, files};
 
     const RULE: &str = "renaming-table";
     const CREATE: &str = "create table public.customers (id bigint primary key);";
+
+    #[test]
+    fn renamed_aside_and_replaced_under_the_old_name_is_quiet() {
+        files(&[
+            ("1_create.sql", CREATE),
+            (
+                "2_rebuild.sql",
+                "alter table public.customers rename to customers_old;\n\
+                 create table public.customers (id bigint primary key, name text);",
+            ),
+        ])
+        .quiet(RULE);
+        // A table of another name does not stand in for it.
+        files(&[
+            ("1_create.sql", CREATE),
+            (
+                "2_rebuild.sql",
+                "alter table public.customers rename to customers_old;\n\
+                 create table public.customer_list (id bigint primary key);",
+            ),
+        ])
+        .fires(RULE);
+    }
 
     #[test]
     fn table_from_an_earlier_file_fires() {

@@ -635,3 +635,25 @@ pub fn column_is_new(
         .and_then(|c| c.origin.span())
         .is_some_and(|s| s.file == cx.stmt.span.file)
 }
+
+/// The statements after `stmt` in its file, parsed, when the rest of the
+/// file contains `word` (lowercase; a cheap test first, since most
+/// findings need no look ahead). Statements that do not parse are left
+/// out: their file is reported as an input error anyway.
+pub fn later_in_file(
+    stmt: &crate::sql::split::Statement,
+    word: &str,
+) -> Vec<crate::sql::split::Statement> {
+    let rest = stmt.text.get(stmt.span.end as usize..).unwrap_or("");
+    if !rest.to_ascii_lowercase().contains(word) {
+        return Vec::new();
+    }
+    crate::sql::split::parse_file(stmt.span.file, rest).0
+}
+
+/// Whether `rv` names `table` (its schema, or unqualified).
+pub fn names_table(rv: &pb::RangeVar, table: &crate::catalog::QualifiedName) -> bool {
+    crate::catalog::Ident::new(rv.relname.as_str()) == table.name
+        && (rv.schemaname.is_empty()
+            || crate::catalog::Ident::new(rv.schemaname.as_str()) == table.schema)
+}

@@ -149,7 +149,7 @@ pub fn lint(paths: &[PathBuf], cfg: &Config, settings: &Settings) -> Report {
 }
 
 /// Lints migrations already listed and read ([`read_migrations`]).
-fn lint_read(read: Migrations, cfg: &Config, settings: &Settings) -> Report {
+pub fn lint_read(read: Migrations, cfg: &Config, settings: &Settings) -> Report {
     use source::migrations::runner::Skipped;
     let mut errors = read.errors;
     // Down and undo scripts belong to the layout: only stray files are
@@ -199,6 +199,17 @@ pub struct Migrations {
 /// config's `migrations.transaction`, else the runner's way, else the
 /// platform's).
 pub fn read_migrations(paths: &[PathBuf], cfg: &Config, settings: &Settings) -> Migrations {
+    read_migrations_over(paths, cfg, settings, &|_| None)
+}
+
+/// [`read_migrations`], with the text `unsaved` gives for a listed file
+/// (an editor's buffer, by the path as listed) in place of the file's.
+pub fn read_migrations_over(
+    paths: &[PathBuf],
+    cfg: &Config,
+    settings: &Settings,
+    unsaved: &(dyn Fn(&Path) -> Option<String> + Sync),
+) -> Migrations {
     use source::migrations::runner;
     let layout = runner::layout(paths, settings.runner);
     let mut errors = layout.errors;
@@ -206,7 +217,8 @@ pub fn read_migrations(paths: &[PathBuf], cfg: &Config, settings: &Settings) -> 
         .migrations
         .into_par_iter()
         .map(|m| {
-            let text = files::read(&m.path, settings.max_file_size);
+            let text =
+                unsaved(&m.path).map_or_else(|| files::read(&m.path, settings.max_file_size), Ok);
             (m, text)
         })
         .collect();

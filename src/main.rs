@@ -62,6 +62,13 @@ enum Command {
     },
     /// Write the migration that fixes what pgvet found, where a safe fix exists.
     Fix(FixArgs),
+    /// Run the Language Server (LSP over stdio) for editors.
+    Server {
+        /// Accepted for clients that pass it (vscode-languageclient); stdio
+        /// is the only transport.
+        #[arg(long, hide = true)]
+        stdio: bool,
+    },
     /// Show a rule's rationale, examples and fix.
     Explain {
         /// Rule id (or alias).
@@ -113,5 +120,6 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         } => commands::baseline::write(args),
         Command::Fix(args) => commands::fix::run(args),
         Command::Explain { rule } => commands::explain::run(&rule),
+        Command::Server { stdio: _ } => commands::server::run(),
     }
 }

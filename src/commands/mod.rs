@@ -11,6 +11,7 @@ pub mod fix;
 pub mod init;
 pub mod lint;
 pub mod rules;
+pub mod server;
 
 use std::io::{IsTerminal, Write};
 

@@ -1,0 +1,280 @@
+//! One workspace folder: its config, its migrations (found as `pgvet lint`
+//! finds them), the last lint of the whole history with the editor's
+//! unsaved buffers in place of the files, and the diagnostics it gives.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use lsp_types::{
+    CodeDescription, Diagnostic, DiagnosticSeverity, NumberOrString, Position, Range, Uri,
+};
+
+use super::text::{path_to_uri, Lines};
+use crate::config::Config;
+use crate::findings::{Finding, Report, Severity, SourceFile};
+
+/// The `code` of a diagnostic for SQL pgvet cannot read.
+pub const INPUT_ERROR: &str = "input-error";
+
+pub struct Project {
+    pub root: PathBuf,
+    pub cfg: Config,
+    pub settings: crate::Settings,
+    /// The migration directories or files, as `pgvet lint` would read them
+    /// from `root` (absolute).
+    pub paths: Vec<PathBuf>,
+    /// Why there is nothing to lint (no migrations, a bad config).
+    pub problem: Option<String>,
+    /// The last lint, with its schema.
+    pub report: Option<Report>,
+    /// The files last published with diagnostics, to clear when they have none.
+    pub published: BTreeSet<String>,
+}
+
+impl Project {
+    /// Reads the folder's config and finds its migrations; a problem is
+    /// kept to tell the user, never an error that stops the server.
+    pub fn load(root: PathBuf) -> Project {
+        let root = root.canonicalize().unwrap_or(root);
+        let mut project = Project {
+            cfg: Config::default(),
+            settings: crate::Settings::for_platform(crate::catalog::Platform::Postgres),
+            paths: Vec::new(),
+            problem: None,
+            report: None,
+            published: BTreeSet::new(),
+            root,
+        };
+        if let Err(e) = project.configure() {
+            project.problem = Some(format!("{e:#}"));
+        }
+        project
+    }
+
+    fn configure(&mut self) -> anyhow::Result<()> {
+        let cfg = match crate::config::discover(&self.root) {
+            Some(path) => Config::load(&path)?,
+            None => Config::default(),
+        };
+        cfg.check_rule_ids("pgvet.yaml")?;
+        let paths = super::super::lint::migration_paths(&[], &cfg, &self.root)?;
+        let paths: Vec<PathBuf> = paths
+            .into_iter()
+            .map(|p| {
+                let p = if p.is_absolute() {
+                    p
+                } else {
+                    self.root.join(p)
+                };
+                p.canonicalize().unwrap_or(p)
+            })
+            .collect();
+        let mut settings = crate::Settings::resolve(&cfg, &paths, &self.root)?;
+        // The schema stays for hover, definition and fixes.
+        settings.keep_catalog = true;
+        self.cfg = cfg;
+        self.settings = settings;
+        self.paths = paths;
+        Ok(())
+    }
+
+    /// Whether the file is one of this project's migrations (or beside them).
+    pub fn owns(&self, path: &Path) -> bool {
+        self.problem.is_none() && self.paths.iter().any(|p| path.starts_with(p))
+    }
+
+    /// Lints the whole history; `unsaved` holds the open buffers by path.
+    /// A panic in the lint is an error to tell the user: the last report
+    /// stays, and the next change is linted as usual.
+    pub fn lint(&mut self, unsaved: &HashMap<PathBuf, String>) -> Result<(), String> {
+        if self.problem.is_some() {
+            return Ok(());
+        }
+        let over = |path: &Path| -> Option<String> {
+            if unsaved.is_empty() {
+                return None;
+            }
+            unsaved
+                .get(path)
+                .or_else(|| path.canonicalize().ok().and_then(|p| unsaved.get(&p)))
+                .cloned()
+        };
+        let (cfg, settings, paths) = (&self.cfg, &self.settings, &self.paths);
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let read = crate::read_migrations_over(paths, cfg, settings, &over);
+            crate::lint_read(read, cfg, settings)
+        }));
+        match run {
+            Ok(report) => {
+                // Freeing a large model takes a while and nothing waits for it.
+                if let Some(old) = self.report.replace(report) {
+                    std::thread::spawn(move || drop(old));
+                }
+            }
+            Err(_) => {
+                return Err(
+                    "pgvet stopped on an internal error while linting these migrations; please report it"
+                        .to_string(),
+                )
+            }
+        }
+        Ok(())
+    }
+
+    /// Diagnostics per file of the last lint; files that had some before
+    /// and have none now, and the open files of the project, get an empty
+    /// list (so the editor clears them).
+    pub fn diagnostics(&mut self, open: &[&Path]) -> Vec<(Uri, Vec<Diagnostic>)> {
+        // By the URI's text: `Uri` caches parts of itself in cells.
+        let mut by_file: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
+        for path in open.iter().filter(|p| self.owns(p)) {
+            if let Some(uri) = path_to_uri(path) {
+                by_file.insert(uri.as_str().to_string(), Vec::new());
+            }
+        }
+        if let Some(report) = &self.report {
+            for (path, diagnostic) in report_diagnostics(report) {
+                if let Some(uri) = path_to_uri(&path) {
+                    by_file
+                        .entry(uri.as_str().to_string())
+                        .or_default()
+                        .push(diagnostic);
+                }
+            }
+        }
+        let now: BTreeSet<String> = by_file
+            .iter()
+            .filter(|(_, list)| !list.is_empty())
+            .map(|(uri, _)| uri.clone())
+            .collect();
+        for gone in self.published.difference(&now) {
+            by_file.entry(gone.clone()).or_default();
+        }
+        self.published = now;
+        by_file
+            .into_iter()
+            .filter_map(|(uri, list)| Some((uri.parse::<Uri>().ok()?, list)))
+            .collect()
+    }
+
+    /// The path shown for a source file: relative to the folder.
+    pub fn shown(&self, path: &str) -> String {
+        Path::new(path)
+            .strip_prefix(&self.root)
+            .map_or_else(|_| path.to_string(), |p| p.display().to_string())
+    }
+}
+
+/// The line tables of a report's sources, each built on first use: a
+/// large project has thousands of findings in a few dozen files.
+pub struct SourceLines<'r> {
+    report: &'r Report,
+    lines: Vec<std::cell::OnceCell<Lines<'r>>>,
+}
+
+impl<'r> SourceLines<'r> {
+    pub fn new(report: &'r Report) -> Self {
+        SourceLines {
+            report,
+            lines: report
+                .sources
+                .iter()
+                .map(|_| std::cell::OnceCell::new())
+                .collect(),
+        }
+    }
+
+    /// The source at `index`, with its lines.
+    fn get(&self, index: usize) -> Option<(&'r SourceFile, &Lines<'r>)> {
+        let src = self.report.sources.get(index)?;
+        let lines = self.lines.get(index)?.get_or_init(|| Lines::new(&src.text));
+        Some((src, lines))
+    }
+
+    fn by_path(&self, path: &str) -> Option<(&'r SourceFile, &Lines<'r>)> {
+        let index = self.report.sources.iter().position(|s| s.path == path)?;
+        self.get(index)
+    }
+
+    /// Where a finding is: its span, else its resolved location.
+    pub fn finding_range(&self, f: &Finding) -> Option<(PathBuf, Range)> {
+        if let Some(span) = f.span {
+            let (src, lines) = self.get(span.file.0 as usize)?;
+            let range = lines.range(span.start as usize, span.end as usize);
+            return Some((PathBuf::from(&src.path), range));
+        }
+        let l = f.location.as_ref()?;
+        let range = match self.by_path(&l.file) {
+            Some((_, lines)) => lines.range(
+                lines.offset_of_column(l.line, l.column),
+                lines.offset_of_column(l.end_line, l.end_column),
+            ),
+            None => Range::new(
+                Position::new(l.line.saturating_sub(1), l.column.saturating_sub(1)),
+                Position::new(l.end_line.saturating_sub(1), l.end_column.saturating_sub(1)),
+            ),
+        };
+        Some((PathBuf::from(&l.file), range))
+    }
+}
+
+/// The diagnostic of every finding and input error, with its file.
+fn report_diagnostics(report: &Report) -> Vec<(PathBuf, Diagnostic)> {
+    let lines = SourceLines::new(report);
+    let mut out = Vec::new();
+    for f in &report.findings {
+        if let Some((path, range)) = lines.finding_range(f) {
+            out.push((path, finding_diagnostic(f, range)));
+        }
+    }
+    for e in &report.errors {
+        let range = match (lines.by_path(&e.file), e.line) {
+            (Some((_, lines)), Some(line)) => {
+                let start = lines.offset_of_column(line, e.column.unwrap_or(1));
+                let end = lines.line_end(line.saturating_sub(1) as usize);
+                lines.range(start, end)
+            }
+            _ => Range::default(),
+        };
+        out.push((
+            PathBuf::from(&e.file),
+            Diagnostic {
+                range,
+                severity: Some(DiagnosticSeverity::ERROR),
+                code: Some(NumberOrString::String(INPUT_ERROR.to_string())),
+                source: Some("pgvet".to_string()),
+                message: e.message.clone(),
+                ..Diagnostic::default()
+            },
+        ));
+    }
+    out
+}
+
+fn finding_diagnostic(f: &Finding, range: Range) -> Diagnostic {
+    let href = crate::rules::find(f.rule)
+        .and_then(|r| r.doc.references.first())
+        .and_then(|u| u.parse::<Uri>().ok());
+    let mut message = f.message.clone();
+    if !f.help.trim().is_empty() {
+        message.push('\n');
+        message.push_str(f.help.trim());
+    }
+    Diagnostic {
+        range,
+        severity: Some(severity(f.severity)),
+        code: Some(NumberOrString::String(f.rule.to_string())),
+        code_description: href.map(|href| CodeDescription { href }),
+        source: Some("pgvet".to_string()),
+        message,
+        ..Diagnostic::default()
+    }
+}
+
+pub fn severity(s: Severity) -> DiagnosticSeverity {
+    match s {
+        Severity::Error => DiagnosticSeverity::ERROR,
+        Severity::Warning => DiagnosticSeverity::WARNING,
+        Severity::Info => DiagnosticSeverity::INFORMATION,
+    }
+}

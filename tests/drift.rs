@@ -344,6 +344,18 @@ fn replay_matches_postgresql_on_real_project_shapes() {
              create policy e_all on public.e for insert with check (n >= 0);\n\
              create index e_open on public.e (owner) where status not in ('done');",
         ),
+        (
+            // A table made apart and attached as a partition, another
+            // detached: each one's parent is what PostgreSQL says.
+            "attach_and_detach_partition",
+            "create table public.ev (id bigint not null, at date not null) partition by range (at);\n\
+             create table public.ev_2024 (id bigint not null, at date not null);\n\
+             alter table public.ev attach partition public.ev_2024 \
+               for values from ('2024-01-01') to ('2025-01-01');\n\
+             create table public.ev_2023 partition of public.ev \
+               for values from ('2023-01-01') to ('2024-01-01');\n\
+             alter table public.ev detach partition public.ev_2023;",
+        ),
     ];
     let mut failures = Vec::new();
     for (name, sql) in cases {

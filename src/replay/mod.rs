@@ -1,7 +1,10 @@
 //! Applies parsed statements, in order, to the catalog.
 //!
 //! Replay never fails: a statement about an object that does not exist (yet)
-//! is skipped here, and the `undefined-object` rule reports it. Statement kinds
+//! is skipped here, and the `undefined-object` rule reports it. A statement
+//! that creates what certainly exists already is not applied at all
+//! (`rejects`; the lint run asks before it applies), and the
+//! `object-already-exists` rule reports it. Statement kinds
 //! that do not change the schema model (DML, COMMENT, transactions) pass
 //! through untouched; DO blocks are recorded but not executed.
 

@@ -420,6 +420,29 @@ impl Replayer {
             table.columns.iter().position(|c| c.name == col_name)
         };
         match At::try_from(cmd.subtype) {
+            // The child becomes (or stops being) a partition of this table.
+            Ok(At::AtAttachPartition | At::AtDetachPartition) => {
+                let Some(NodeEnum::PartitionCmd(pc)) =
+                    cmd.def.as_deref().and_then(|d| d.node.as_ref())
+                else {
+                    return;
+                };
+                let Some(child) = pc.name.as_ref().and_then(|rv| self.find_table(rv)) else {
+                    return;
+                };
+                let attach = At::try_from(cmd.subtype) == Ok(At::AtAttachPartition);
+                if let Some(c) = self.catalog.tables.get_mut(&child) {
+                    c.partition_of = attach.then(|| table.name.clone());
+                    // The model keeps a partition's columns on its parent
+                    // (as PARTITION OF makes it); a detached table has its
+                    // own again, the parent's.
+                    if attach {
+                        c.columns.clear();
+                    } else if c.columns.is_empty() {
+                        c.columns.clone_from(&table.columns);
+                    }
+                }
+            }
             Ok(At::AtAddColumn) => {
                 if let Some(NodeEnum::ColumnDef(c)) =
                     cmd.def.as_deref().and_then(|d| d.node.as_ref())

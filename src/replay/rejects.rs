@@ -272,14 +272,22 @@ impl Replayer {
             let pg_query::NodeRef::FuncCall(call) = n else {
                 return false;
             };
-            let Some((_, name)) = ast::split_name(&call.funcname) else {
+            let Some((schema, name)) = ast::split_name(&call.funcname) else {
+                return false;
+            };
+            let Ok(found) = crate::catalog::resolve::function(
+                &self.catalog,
+                &self.search_path,
+                schema.as_deref(),
+                &name,
+            ) else {
                 return false;
             };
             self.catalog
                 .functions
-                .iter()
-                .filter(|(q, _)| q.name.as_str() == name)
-                .flat_map(|(_, overloads)| overloads)
+                .get(&found)
+                .into_iter()
+                .flatten()
                 .any(|f| {
                     f.body
                         .as_deref()
@@ -464,6 +472,10 @@ impl Replayer {
         }
         if let Some(s) = self.catalog.sequences.get(name) {
             return Some((s.origin, Standing::Independent, "sequence"));
+        }
+        // Every name an index has had is in `named`: most names are not.
+        if !self.named.contains(name.name.as_str()) {
+            return None;
         }
         let in_schema = |q: &QualifiedName| q.schema == name.schema;
         // A partition's indexes get names PostgreSQL chooses as it attaches

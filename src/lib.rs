@@ -59,6 +59,10 @@ pub struct Settings {
     pub keep_catalog: bool,
     /// The largest migration file read (`--max-file-size`).
     pub max_file_size: u64,
+    /// Where the runner keeps its history and which schemas it makes, as
+    /// its configuration says (set from the migrations read); None: the
+    /// runner's defaults.
+    pub history: Option<source::migrations::runner::History>,
 }
 
 impl Settings {
@@ -74,6 +78,7 @@ impl Settings {
             live_tables: None,
             keep_catalog: false,
             max_file_size: files::MAX_MIGRATION_BYTES,
+            history: None,
         }
     }
 }
@@ -138,6 +143,7 @@ impl Settings {
             live_tables: None,
             keep_catalog: false,
             max_file_size: files::MAX_MIGRATION_BYTES,
+            history: None,
         })
     }
 }
@@ -162,6 +168,7 @@ pub fn lint_read(read: Migrations, cfg: &Config, settings: &Settings) -> Report 
     // The runner's history table exists before the first migration.
     let settings = &Settings {
         runner: read.runner.or(settings.runner),
+        history: read.history.clone().or_else(|| settings.history.clone()),
         ..settings.clone()
     };
     let mut report = lint_inputs(
@@ -191,6 +198,8 @@ pub struct Migrations {
     pub skipped: Vec<source::migrations::runner::Skipped>,
     /// Files that could not be listed or read.
     pub errors: Vec<InputError>,
+    /// Where the runner keeps its history table, its configuration read.
+    pub history: Option<source::migrations::runner::History>,
 }
 
 /// Lists and reads the migrations under `paths` as their runner applies
@@ -231,7 +240,13 @@ pub fn read_migrations_over(
                 continue;
             }
         };
-        let (text, directive) = runner::prepare(migration.runner, text);
+        let (text, directive) = match migration.prepare(text) {
+            Ok(prepared) => prepared,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
         let mode = directive
             .or(migration.transaction)
             .or(cfg.transaction)
@@ -248,6 +263,7 @@ pub fn read_migrations_over(
         inputs,
         skipped: layout.skipped,
         errors,
+        history: layout.history,
     }
 }
 
@@ -335,11 +351,12 @@ fn lint_sources_here(
     }
 
     let mut cat = baseline::catalog(settings.platform);
-    if let Some(table) = settings
-        .runner
-        .and_then(source::migrations::runner::history_table)
-    {
-        baseline::add_history_table(&mut cat, table);
+    if let Some(history) = settings.history.clone().or_else(|| {
+        settings
+            .runner
+            .and_then(source::migrations::runner::History::default_for)
+    }) {
+        history.add_to(&mut cat);
     }
     cat.exposed_schemas = settings
         .exposed_schemas
@@ -589,17 +606,13 @@ pub fn drift(
     // The runner's history table says which migrations the database has
     // seen: only those are compared; the others are listed.
     let mut history = Vec::new();
-    let history_table = read
-        .runner
-        .and_then(source::migrations::runner::history_table);
-    let history_schema = read
-        .runner
-        .and_then(source::migrations::runner::history_schema);
+    let own = read.history.clone();
     if let Some(runner) = read.runner {
         // An empty history (a database migrated by hand, or a table made
         // ahead of the runner) says nothing: every file is compared.
         if let Some(recorded) =
-            source::live::migration_history(&opts, runner)?.filter(|r| !r.is_empty())
+            source::live::migration_history(&opts, runner, read.history.as_ref())?
+                .filter(|r| !r.is_empty())
         {
             let (applied, pending) = split_applied(read.inputs, runner, &recorded);
             read.inputs = applied;
@@ -614,12 +627,7 @@ pub fn drift(
     migrations.findings = drift::findings(&differences);
     // The runner made its history table (sqitch: its registry schema); no
     // migration does.
-    let runners_own = |object: &str| {
-        Some(object) == history_table
-            || history_schema.is_some_and(|s| {
-                object == s || object.strip_prefix(s).is_some_and(|r| r.starts_with('.'))
-            })
-    };
+    let runners_own = |object: &str| own.as_ref().is_some_and(|h| h.owns(object));
     migrations
         .findings
         .retain(|f| !(f.rule == drift::EXTRA && runners_own(&f.object)));

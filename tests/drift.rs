@@ -966,3 +966,145 @@ fn partition_indexes_are_compared() {
         ]
     );
 }
+
+/// A history table where the runner's configuration puts it: Flyway's in
+/// the first of its `schemas` under its `table` name, goose's as
+/// GOOSE_TABLE in the project's .env says. It is read there, and neither
+/// it nor the schema Flyway made is drift.
+#[test]
+fn drift_reads_the_history_table_where_the_runners_config_puts_it() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let settings = Settings::for_platform(Platform::Postgres);
+
+    cluster.create_db("flyway_conf_history");
+    let db = "flyway_conf_history";
+    let project = tempfile::tempdir().unwrap();
+    let sql = project.path().join("sql");
+    std::fs::create_dir(&sql).unwrap();
+    std::fs::write(
+        project.path().join("flyway.conf"),
+        "flyway.locations=filesystem:sql\nflyway.schemas=app\nflyway.table=fw_history\n",
+    )
+    .unwrap();
+    let write = |name: &str, text: &str| std::fs::write(sql.join(name), text).unwrap();
+    write(
+        "V1__init.sql",
+        "create table ${flyway:defaultSchema}.item (id bigint primary key, label text);\n",
+    );
+    write(
+        "V2__note.sql",
+        "alter table app.item add column note text;\n",
+    );
+    // Not applied yet: without the history, its index would be drift.
+    write(
+        "V3__index.sql",
+        "create index item_label on app.item (label);\n",
+    );
+    cluster.sql(
+        db,
+        "create schema app;\n\
+         create table app.fw_history (installed_rank int primary key, version varchar(50), \
+           description varchar(200) not null, type varchar(20) not null, script varchar(1000) not null, \
+           checksum int, installed_by varchar(100) not null, installed_on timestamp not null default now(), \
+           execution_time int not null, success boolean not null);\n\
+         insert into app.fw_history values (1, '1', 'init', 'SQL', 'V1__init.sql', 0, 'me', now(), 1, true), \
+           (2, '2', 'note', 'SQL', 'V2__note.sql', 0, 'me', now(), 1, true);\n\
+         create table app.item (id bigint primary key, label text, note text);",
+    );
+    for dir in [project.path().to_path_buf(), sql.clone()] {
+        let found = drift(&cluster, db, std::slice::from_ref(&dir), &settings);
+        assert_eq!(found.len(), 1, "{}: {found:#?}", dir.display());
+        assert!(
+            found[0].starts_with("drift-unapplied migration `V3__index.sql` is not applied"),
+            "{found:#?}"
+        );
+    }
+
+    // Drizzle: `migrations: { schema, table }` in drizzle.config.ts; the
+    // migrator makes that schema, so it is not drift either.
+    cluster.create_db("drizzle_conf_history");
+    let db = "drizzle_conf_history";
+    let project = tempfile::tempdir().unwrap();
+    let out = project.path().join("drizzle");
+    std::fs::create_dir_all(out.join("meta")).unwrap();
+    std::fs::write(
+        project.path().join("drizzle.config.ts"),
+        "export default { out: './drizzle', migrations: { schema: 'meta', table: 'dz_log' } };\n",
+    )
+    .unwrap();
+    std::fs::write(
+        out.join("meta/_journal.json"),
+        r#"{"version":"7","dialect":"postgresql","entries":[
+            {"idx":0,"version":"7","when":1700000000000,"tag":"0000_init","breakpoints":true},
+            {"idx":1,"version":"7","when":1700000100000,"tag":"0001_index","breakpoints":true}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        out.join("0000_init.sql"),
+        "create table public.item (id bigint primary key, label text);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        out.join("0001_index.sql"),
+        "create index item_label on public.item (label);\n",
+    )
+    .unwrap();
+    cluster.sql(
+        db,
+        "create schema meta;\n\
+         create table meta.dz_log (id serial primary key, hash text not null, created_at bigint);\n\
+         insert into meta.dz_log (hash, created_at) values ('a', 1700000000000);\n\
+         create table public.item (id bigint primary key, label text);",
+    );
+    let found = drift(&cluster, db, &[out], &settings);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].starts_with("drift-unapplied migration `0001_index.sql` is not applied"),
+        "{found:#?}"
+    );
+
+    if std::env::var_os("GOOSE_TABLE").is_some() {
+        return;
+    }
+    cluster.create_db("goose_env_history");
+    let db = "goose_env_history";
+    let project = tempfile::tempdir().unwrap();
+    let migrations = project.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    std::fs::write(
+        project.path().join(".env"),
+        "GOOSE_TABLE=meta.goose_history\n",
+    )
+    .unwrap();
+    std::fs::write(
+        migrations.join("1_init.sql"),
+        "-- +goose Up\ncreate table public.item (id bigint primary key, label text);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        migrations.join("2_index.sql"),
+        "-- +goose Up\ncreate index item_label on public.item (label);\n",
+    )
+    .unwrap();
+    cluster.sql(
+        db,
+        "create schema meta;\n\
+         create table meta.goose_history (id serial primary key, version_id bigint not null, \
+           is_applied boolean not null, tstamp timestamp default now());\n\
+         insert into meta.goose_history (version_id, is_applied) values (0, true), (1, true);\n\
+         create table public.item (id bigint primary key, label text);",
+    );
+    let mut found = drift(&cluster, db, &[migrations], &settings);
+    found.sort();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found[0].starts_with("drift-extra schema `meta`"),
+        "goose does not make the schema: {found:#?}"
+    );
+    assert!(
+        found[1].starts_with("drift-unapplied migration `2_index.sql` is not applied"),
+        "{found:#?}"
+    );
+}

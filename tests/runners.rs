@@ -769,3 +769,232 @@ fn the_runners_history_table_exists_before_the_first_migration() {
     // Read as a plain folder (no runner), the table is unknown.
     assert_eq!(undefined(up.join("up.sql")), 1);
 }
+
+/// The files a directory's runner applies, as paths under `base`, with the
+/// texts and the history location; input errors are returned, not failed on.
+fn read_under(dir: &str, base: &str) -> (pgvet::Migrations, Vec<String>) {
+    let m = pgvet::read_migrations(&[root().join(dir)], &Config::default(), &settings());
+    let base = root().join(base);
+    let files = m.inputs.iter().map(|i| rel(&i.path, &base)).collect();
+    (m, files)
+}
+
+fn history_of(m: &pgvet::Migrations) -> (String, String) {
+    let h = m.history.as_ref().expect("a history table");
+    (h.schema.clone(), h.table.clone())
+}
+
+/// flyway.conf above the folder: two locations merged and ordered by
+/// version, subfolders scanned, its own prefix, separator and suffixes,
+/// its placeholders, and the history table in its first schema.
+#[test]
+fn flyway_conf_sets_locations_naming_placeholders_and_history() {
+    let order = [
+        "sql/M1-init.sql",
+        "more/M1.5-label.pgsql",
+        "sql/M2-index.sql",
+        "more/nested/M4-nested.sql",
+        "sql/R-view.sql",
+    ];
+    // The folder of one location, or the project root holding the config.
+    for dir in ["flyway-conf/sql", "flyway-conf"] {
+        let (m, files) = read_under(dir, "flyway-conf");
+        assert!(m.errors.is_empty(), "{dir}: {:?}", m.errors);
+        assert_eq!(m.runner, Some(Runner::Flyway), "{dir}");
+        assert_eq!(files, order, "{dir}");
+        let skipped: Vec<String> = m
+            .skipped
+            .iter()
+            .map(|s| rel(&s.path.display().to_string(), &root().join("flyway-conf")))
+            .collect();
+        assert_eq!(skipped, ["sql/V3__default_named.sql"], "{dir}");
+        assert_eq!(
+            history_of(&m),
+            ("app".to_string(), "schema_history".to_string())
+        );
+        assert!(m.inputs[0].text.contains("default 'fc_owner'"));
+        assert!(m.inputs[3].text.contains("'made in shop by M4-nested.sql'"));
+    }
+    let (report, found) = lint("flyway-conf/sql");
+    assert_eq!(
+        table_columns_in(&report, "app", "fc_items"),
+        ["id", "owner", "label", "nested"]
+    );
+    // Flyway made schema app (flyway.schemas) before the first script.
+    assert!(
+        !found
+            .iter()
+            .any(|(_, _, _, rule)| rule == "undefined-object"),
+        "{found:?}"
+    );
+    let versions: Vec<Option<String>> = read_under("flyway-conf", "flyway-conf")
+        .0
+        .inputs
+        .iter()
+        .map(|i| runner::version_key(Runner::Flyway, Path::new(&i.path)))
+        .collect();
+    assert_eq!(
+        versions,
+        [
+            Some("1".to_string()),
+            Some("1.5".to_string()),
+            Some("2".to_string()),
+            Some("4".to_string()),
+            None
+        ]
+    );
+}
+
+fn table_columns_in(report: &pgvet::report::Report, schema: &str, table: &str) -> Vec<String> {
+    let cat = report.catalog.as_ref().expect("the catalog is kept");
+    cat.table(&QualifiedName::new(schema, table))
+        .unwrap_or_else(|| panic!("no table {schema}.{table}"))
+        .columns
+        .iter()
+        .map(|c| c.name.as_str().to_string())
+        .collect()
+}
+
+/// flyway.toml (Flyway 10): `[flyway]` locations and table, placeholders,
+/// and the environment's schemas as `${flyway:defaultSchema}`.
+#[test]
+fn flyway_toml_sets_locations_placeholders_and_the_default_schema() {
+    let (m, files) = read_under("flyway-toml", "flyway-toml");
+    assert!(m.errors.is_empty(), "{:?}", m.errors);
+    assert_eq!(m.runner, Some(Runner::Flyway));
+    assert_eq!(
+        files,
+        ["db/migrations/V1__init.sql", "db/migrations/V2__grant.sql"]
+    );
+    assert_eq!(
+        history_of(&m),
+        ("tenant".to_string(), "migration_log".to_string())
+    );
+    assert!(m.inputs[1]
+        .text
+        .contains("grant select on tenant.ft_items to ft_reader;"));
+    let (report, _) = lint("flyway-toml/db/migrations");
+    assert_eq!(
+        table_columns_in(&report, "tenant", "ft_items"),
+        ["id", "body"]
+    );
+}
+
+/// A placeholder Flyway has no value for: Flyway refuses the script, so it
+/// is an input error at the placeholder, and the script is not replayed.
+#[test]
+fn a_flyway_placeholder_without_a_value_is_an_input_error_at_its_place() {
+    let path = root().join("flyway-placeholder/sql");
+    let report = pgvet::lint(std::slice::from_ref(&path), &Config::default(), &settings());
+    let places: Vec<String> = report
+        .errors
+        .iter()
+        .map(|e| rel(&e.place(), &path))
+        .collect();
+    assert_eq!(places, ["V2__owner.sql:3:12"], "{:?}", report.errors);
+    assert!(
+        report.errors[0].message.contains("`${app_owner}`"),
+        "{}",
+        report.errors[0].message
+    );
+    assert_eq!(table_columns_in(&report, "public", "fp_items"), ["id"]);
+}
+
+/// goose's ENVSUB: `${VAR:-default}` and an unset `${VAR}` (nothing) in
+/// the lines after `-- +goose ENVSUB ON`, text as written elsewhere; the
+/// history table from GOOSE_TABLE in the project's .env.
+#[test]
+fn goose_envsub_replaces_variables_and_goose_table_names_the_history() {
+    let r = read("goose-envsub/migrations");
+    assert_eq!(r.runner, Runner::Goose);
+    assert_eq!(names(&r), ["1_init.sql", "2_off.sql"]);
+    assert!(
+        r.texts[0].contains("  label text,\n  note text\n"),
+        "{}",
+        r.texts[0]
+    );
+    assert!(r.texts[1].contains("'costs ${PGVET_FIXTURE_UNSET_COLUMN}'"));
+    let (report, _) = lint("goose-envsub/migrations");
+    assert_eq!(
+        table_columns_in(&report, "public", "ge_items"),
+        ["id", "label", "note"]
+    );
+    if std::env::var_os("GOOSE_TABLE").is_none() {
+        let (m, _) = read_under("goose-envsub/migrations", "goose-envsub");
+        assert_eq!(
+            history_of(&m),
+            ("meta".to_string(), "goose_history".to_string())
+        );
+    }
+}
+
+/// sqitch.conf's `top_dir` and `deploy_dir`: the plan and the scripts
+/// where it says, from the project root or from the deploy folder.
+#[test]
+fn sqitch_conf_moves_the_plan_and_the_deploy_scripts() {
+    for dir in ["sqitch-conf", "sqitch-conf/db/changes"] {
+        let (m, files) = read_under(dir, "sqitch-conf");
+        assert!(m.errors.is_empty(), "{dir}: {:?}", m.errors);
+        assert_eq!(m.runner, Some(Runner::Sqitch), "{dir}");
+        assert_eq!(
+            files,
+            ["db/changes/items.sql", "db/changes/labels.sql"],
+            "{dir}"
+        );
+        assert_eq!(m.skipped.len(), 1, "{dir}: {:?}", m.skipped);
+        assert!(m.skipped[0].path.ends_with("db/changes/scratch.sql"));
+    }
+    let (report, _) = lint("sqitch-conf");
+    assert_eq!(
+        table_columns_in(&report, "public", "sc_items"),
+        ["id", "label"]
+    );
+}
+
+/// drizzle.config.ts's `migrations: { table, schema }`, read as literals:
+/// where drift looks for the migrator's history.
+#[test]
+fn drizzle_config_names_the_history_table() {
+    let (m, files) = read_under("drizzle-config/drizzle", "drizzle-config");
+    assert!(m.errors.is_empty(), "{:?}", m.errors);
+    assert_eq!(m.runner, Some(Runner::Drizzle));
+    assert_eq!(files, ["drizzle/0000_init.sql"]);
+    let h = m.history.as_ref().unwrap();
+    assert_eq!(
+        (h.schema.as_str(), h.table.as_str()),
+        ("meta", "dz_history")
+    );
+    // drizzle-kit makes the schema; what else is in it may be the project's.
+    assert!(h.owns("meta") && h.owns("meta.dz_history") && !h.owns("meta.other"));
+}
+
+/// authelia's storage migrations (`V<version>.<Name>.<database>.up.sql`):
+/// the PostgreSQL and all-database up scripts by version, each in a
+/// transaction (authelia wraps the run in one); another database's skipped.
+#[test]
+fn authelia_named_up_files_apply_for_postgres_in_a_transaction() {
+    let r = read("authelia");
+    assert_eq!(r.runner, Runner::UpDown);
+    assert_eq!(
+        names(&r),
+        [
+            "V0001.Initial_Schema.postgres.up.sql",
+            "V0002.Add_Email.all.up.sql",
+            "V0010.Email_Index.postgres.up.sql"
+        ]
+    );
+    assert_eq!(
+        skipped(&r),
+        [
+            "V0001.Initial_Schema.mysql.up.sql",
+            "V0001.Initial_Schema.postgres.down.sql",
+            "V0010.Email_Index.postgres.down.sql"
+        ]
+    );
+    assert!(r
+        .files
+        .iter()
+        .all(|(_, mode, ..)| *mode == TransactionMode::PerFile));
+    let (report, _) = lint("authelia");
+    assert_eq!(table_columns(&report, "au_users"), ["id", "name", "email"]);
+}

@@ -235,14 +235,16 @@ pub struct Sizes {
 /// Connects and reads only what `lint --db` needs, in one read-only
 /// snapshot with the timeouts set: one catalog query, no model built.
 /// The migration versions `runner` recorded as applied in the database
-/// (its history table, read in a read-only snapshot of its own); None when
-/// pgvet does not read that runner's history or the table does not exist.
+/// (its history table, where `at` says when its configuration moved it,
+/// read in a read-only snapshot of its own); None when pgvet does not read
+/// that runner's history or the table does not exist.
 pub fn migration_history(
     opts: &LiveOptions,
     runner: crate::source::migrations::runner::Runner,
+    at: Option<&crate::source::migrations::runner::History>,
 ) -> Result<Option<Vec<String>>, LiveError> {
     let (target, runtime) = prepare(opts)?;
-    runtime.block_on(query::read_history(&target, opts, runner))
+    runtime.block_on(query::read_history(&target, opts, runner, at))
 }
 
 pub fn sizes(opts: &LiveOptions) -> Result<Sizes, LiveError> {

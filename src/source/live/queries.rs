@@ -11,6 +11,10 @@
 //! - `{not_extension_member_or_pgmq_queue}`: after that join on `pg_class`,
 //!   relation `c` is not a member of an extension, or is a pgmq queue.
 //!
+//! - `{history_table(<schema>, <table>)}`: a runner's history table, where
+//!   the runner keeps it by default; [`Query::sql_at`] puts the table its
+//!   configuration names there instead, quoted as PostgreSQL quotes names.
+//!
 //! That is the only composition: no `format!`, no concatenation. A
 //! placeholder stays on one line; braces that are not one are SQL, sent as
 //! they are (the policies query's `'{0}'`), and the tests fail on a query
@@ -68,6 +72,10 @@ pub(super) const SIZES_SERVER_VERSION: Query =
 pub(super) const SIZES: Query = query!("sizes.sql", "table sizes (pg_class)");
 pub(super) const HISTORY_TABLES: Query =
     query!("history_tables.sql", "which migration history tables exist");
+pub(super) const HISTORY_TABLE_EXISTS: Query = query!(
+    "history_table_exists.sql",
+    "whether the configured migration history table exists"
+);
 pub(super) const HISTORY_SUPABASE: Query = query!(
     "history_supabase.sql",
     "the migration history (supabase_migrations.schema_migrations)"
@@ -107,7 +115,7 @@ pub(super) const HISTORY_NODE_PG_MIGRATE: Query = query!(
 
 /// Every query, for the tests.
 #[cfg(test)]
-pub(super) const ALL: [&Query; 26] = [
+pub(super) const ALL: [&Query; 27] = [
     &SERVER_VERSION,
     &EXPORT_SNAPSHOT,
     &ROLES,
@@ -125,6 +133,7 @@ pub(super) const ALL: [&Query; 26] = [
     &SIZES_SERVER_VERSION,
     &SIZES,
     &HISTORY_TABLES,
+    &HISTORY_TABLE_EXISTS,
     &HISTORY_SUPABASE,
     &HISTORY_GOOSE,
     &HISTORY_SCHEMA_MIGRATIONS,
@@ -158,9 +167,14 @@ fn extension_member_join(classid: &str, objid: &str) -> String {
     )
 }
 
-/// The SQL a placeholder's name and arguments stand for.
-fn fragment(name: &str, args: &[&str]) -> Option<String> {
+/// The SQL a placeholder's name and arguments stand for; `at`: the
+/// history table to read instead of the one a query names.
+fn fragment(name: &str, args: &[&str], at: Option<(&str, &str)>) -> Option<String> {
     Some(match (name, args) {
+        ("history_table", [schema, table]) => {
+            let (schema, table) = at.unwrap_or((schema, table));
+            crate::catalog::QualifiedName::new(schema, table).to_string()
+        }
         ("not_system_schema", []) => NOT_SYSTEM_SCHEMA.to_string(),
         ("not_extension_member_or_pgmq_queue", []) => {
             NOT_EXTENSION_MEMBER_OR_PGMQ_QUEUE.to_string()
@@ -174,6 +188,16 @@ impl Query {
     /// The SQL to send: the file without its comment and blank lines,
     /// placeholders replaced.
     pub fn sql(&self) -> String {
+        self.compose(None)
+    }
+
+    /// [`Query::sql`], reading the history table `schema.table` (as the
+    /// runner spells it) where the query names one.
+    pub fn sql_at(&self, schema: &str, table: &str) -> String {
+        self.compose(Some((schema, table)))
+    }
+
+    fn compose(&self, at: Option<(&str, &str)>) -> String {
         let mut out = String::with_capacity(self.text.len() + 512);
         let lines = self.text.lines().filter(|l| {
             let l = l.trim_start();
@@ -188,7 +212,7 @@ impl Query {
                 out.push_str(before);
                 let replaced = after
                     .split_once('}')
-                    .and_then(|(placeholder, tail)| Some((expand(placeholder)?, tail)));
+                    .and_then(|(placeholder, tail)| Some((expand(placeholder, at)?, tail)));
                 match replaced {
                     Some((sql, tail)) => {
                         out.push_str(&sql);
@@ -208,7 +232,7 @@ impl Query {
 
 /// The SQL a placeholder (`name` or `name(arg, arg)`, without its braces)
 /// stands for; None when it is not one.
-fn expand(placeholder: &str) -> Option<String> {
+fn expand(placeholder: &str, at: Option<(&str, &str)>) -> Option<String> {
     let (name, args) = match placeholder
         .strip_suffix(')')
         .and_then(|p| p.split_once('('))
@@ -216,7 +240,7 @@ fn expand(placeholder: &str) -> Option<String> {
         Some((name, args)) => (name, args.split(',').map(str::trim).collect()),
         None => (placeholder, Vec::new()),
     };
-    fragment(name, &args)
+    fragment(name, &args, at)
 }
 
 /// The names of a query's output columns, read from its text: the alias

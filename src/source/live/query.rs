@@ -15,7 +15,7 @@ use super::acl;
 use super::connect::{tls_config, SslMode, Target};
 use super::queries::{self, Query};
 use super::{LiveError, LiveOptions};
-use crate::source::migrations::runner::Runner;
+use crate::source::migrations::runner::{History, Runner};
 
 pub struct RawSchema {
     pub name: String,
@@ -368,11 +368,13 @@ const HISTORY: [(&[Runner], &str, &Query); 9] = [
 
 /// The versions `runner` recorded as applied, read in a read-only snapshot
 /// of its own; None when the runner keeps no history pgvet reads or its
-/// table does not exist.
+/// table does not exist. `at`: where the runner's configuration keeps the
+/// table, when not where the runner keeps it by default.
 pub async fn read_history(
     target: &Target,
     opts: &LiveOptions,
     runner: Runner,
+    at: Option<&History>,
 ) -> Result<Option<Vec<String>>, LiveError> {
     let Some(&(_, exists, query)) = HISTORY
         .iter()
@@ -380,19 +382,55 @@ pub async fn read_history(
     else {
         return Ok(None);
     };
+    // Only the queries that name their table with `{history_table(..)}`
+    // can read it elsewhere.
+    let moved = at
+        .filter(|h| !h.is_default(runner))
+        .filter(|_| query.text.contains("{history_table("));
     let client = begin_snapshot(target, opts).await?;
     let read = async {
-        let tables = rows(&client, &queries::HISTORY_TABLES)
-            .await
-            .map_err(|f| f.error)?;
-        let present = match tables.first() {
-            Some(row) => history_tables(row)?.contains(&exists),
-            None => false,
+        let present = match moved {
+            Some(h) => {
+                let what = queries::HISTORY_TABLE_EXISTS.what;
+                let found = client
+                    .query(
+                        &queries::HISTORY_TABLE_EXISTS.sql(),
+                        &[&h.schema.as_str(), &h.table.as_str()],
+                    )
+                    .await
+                    .map_err(|e| LiveError::Query {
+                        what: what.to_string(),
+                        message: describe(&e),
+                    })?;
+                match found.first() {
+                    Some(row) => history_table_exists(row)?,
+                    None => false,
+                }
+            }
+            None => {
+                let tables = rows(&client, &queries::HISTORY_TABLES)
+                    .await
+                    .map_err(|f| f.error)?;
+                match tables.first() {
+                    Some(row) => history_tables(row)?.contains(&exists),
+                    None => false,
+                }
+            }
         };
         if !present {
             return Ok(None);
         }
-        let found = rows(&client, query).await.map_err(|f| f.error)?;
+        let sql = match moved {
+            Some(h) => query.sql_at(&h.schema, &h.table),
+            None => query.sql(),
+        };
+        let found = client
+            .query(&sql, &[])
+            .await
+            .map_err(|e| LiveError::Query {
+                what: query.what.to_string(),
+                message: describe(&e),
+            })?;
         let mut versions = Vec::with_capacity(found.len());
         for row in &found {
             versions.push(history_version(row, query)?);
@@ -403,6 +441,11 @@ pub async fn read_history(
     // Nothing was written; ending the transaction either way is harmless.
     let _ = client.batch_execute("rollback").await;
     read
+}
+
+/// The row of `queries/history_table_exists.sql`.
+fn history_table_exists(r: &impl Columns) -> Result<bool, LiveError> {
+    get(r, "present", queries::HISTORY_TABLE_EXISTS.what)
 }
 
 /// The row of `queries/history_tables.sql`: the names of the tables that exist.
@@ -1002,6 +1045,10 @@ mod tests {
             (
                 &queries::HISTORY_TABLES,
                 vec![|r| history_tables(r).map(drop)],
+            ),
+            (
+                &queries::HISTORY_TABLE_EXISTS,
+                vec![|r| history_table_exists(r).map(drop)],
             ),
         ];
         // Every history query is read by the same reader.

@@ -11,9 +11,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
+use super::config;
 use super::files;
 use super::session::{FileRun, TransactionMode};
 use crate::findings::{printable, InputError};
@@ -137,9 +139,87 @@ pub struct Migration {
     pub path: PathBuf,
     pub runner: Runner,
     /// A transaction mode set beside the file (Flyway's `<script>.conf`,
-    /// diesel's `metadata.toml`); directives inside the text are read by
-    /// [`prepare`].
+    /// diesel's `metadata.toml`) or told by its name (authelia's);
+    /// directives inside the text are read by [`prepare`].
     pub transaction: Option<TransactionMode>,
+    /// The Flyway configuration the script is applied with (its
+    /// placeholders); None for other runners and a file given alone.
+    pub flyway: Option<Arc<config::Flyway>>,
+}
+
+impl Migration {
+    /// The file's text as the runner applies it: Flyway's placeholders
+    /// replaced (an error at the first one Flyway has no value for: it
+    /// refuses the script), then [`prepare`]d.
+    pub fn prepare(&self, text: String) -> Result<(String, Option<TransactionMode>), InputError> {
+        let text = match &self.flyway {
+            Some(cfg) if cfg.placeholder_replacement => flyway_placeholders(&self.path, cfg, text)?,
+            _ => text,
+        };
+        Ok(prepare(self.runner, text))
+    }
+}
+
+/// `text` with each Flyway placeholder (`${name}`, or the configured prefix
+/// and suffix) replaced by its value, anywhere in the script (Flyway
+/// replaces before it parses, comments included). A value longer or
+/// shorter than its placeholder moves the rest of that line.
+fn flyway_placeholders(
+    path: &Path,
+    cfg: &config::Flyway,
+    text: String,
+) -> Result<String, InputError> {
+    let (open, close) = (
+        cfg.placeholder_prefix.as_str(),
+        cfg.placeholder_suffix.as_str(),
+    );
+    if open.is_empty() || close.is_empty() || !text.contains(open) {
+        return Ok(text);
+    }
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find(open) {
+        let (before, after) = rest.split_at(at);
+        out.push_str(before);
+        let after_open = after.get(open.len()..).unwrap_or("");
+        let name = after_open
+            .find(close)
+            .and_then(|end| after_open.get(..end))
+            .filter(|n| !n.is_empty() && !n.contains('\n'));
+        let Some(name) = name else {
+            out.push_str(open);
+            rest = after_open;
+            continue;
+        };
+        match cfg.placeholder(name, &file_name) {
+            Some(value) => out.push_str(&value),
+            None => {
+                let consumed = text.len() - after.len();
+                let head = text.get(..consumed).unwrap_or("");
+                let line = head.matches('\n').count() + 1;
+                let column = head.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+                return Err(InputError {
+                    file: path.display().to_string(),
+                    line: u32::try_from(line).ok(),
+                    column: u32::try_from(column).ok(),
+                    message: format!(
+                        "Flyway has no value for placeholder `{open}{name}{close}` and refuses this script: set `flyway.placeholders.{name}` in {} (or `FLYWAY_PLACEHOLDERS_{}` in the environment), or turn `placeholderReplacement` off",
+                        cfg.file
+                            .as_ref()
+                            .map_or_else(|| "flyway.conf".to_string(), |f| format!("`{}`", f.display())),
+                        name.to_ascii_uppercase()
+                    ),
+                });
+            }
+        }
+        rest = after_open.get(name.len() + close.len()..).unwrap_or("");
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// A file next to the migrations that the runner does not apply.
@@ -170,6 +250,121 @@ pub struct Layout {
     pub migrations: Vec<Migration>,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<InputError>,
+    /// Where the runner of the first directory keeps its history table,
+    /// its configuration read (see [`history`]).
+    pub history: Option<History>,
+}
+
+/// Where a runner keeps what it applied, and what else in the database is
+/// the runner's rather than a migration's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct History {
+    /// The history table, as the runner spells it (it quotes the names).
+    pub schema: String,
+    pub table: String,
+    /// A schema the runner keeps to itself (sqitch's registry, Drizzle's
+    /// `drizzle`): nothing in it is a migration's.
+    pub own_schema: Option<String>,
+    /// Schemas the runner creates when they are missing (Flyway's
+    /// `schemas`): the schema itself is not a migration's.
+    pub made_schemas: Vec<String>,
+}
+
+impl History {
+    /// The runner's defaults (see [`history_table`]).
+    pub fn default_for(runner: Runner) -> Option<History> {
+        let (schema, table) = history_table(runner)?.split_once('.')?;
+        Some(History {
+            schema: schema.to_string(),
+            table: table.to_string(),
+            own_schema: history_schema(runner).map(str::to_string),
+            made_schemas: Vec::new(),
+        })
+    }
+
+    /// The table as findings name it (`schema.table`).
+    pub fn qualified(&self) -> String {
+        crate::catalog::QualifiedName::new(self.schema.as_str(), self.table.as_str()).to_string()
+    }
+
+    /// Whether `object`, as a drift finding names it, is the runner's own:
+    /// the history table, a schema it keeps or makes, or anything in a
+    /// schema it keeps to itself.
+    pub fn owns(&self, object: &str) -> bool {
+        let ident = |s: &str| crate::catalog::Ident::new(s).to_string();
+        object == self.qualified()
+            || self.made_schemas.iter().any(|s| object == ident(s))
+            || self.own_schema.as_deref().is_some_and(|s| {
+                let s = ident(s);
+                object == s || object.strip_prefix(&s).is_some_and(|r| r.starts_with('.'))
+            })
+    }
+
+    /// Puts what the runner makes before the first migration into `cat`:
+    /// the schemas it creates (the project's own, not the platform's) and
+    /// its history table.
+    pub fn add_to(&self, cat: &mut crate::catalog::Catalog) {
+        use crate::catalog::{Ident, Origin, Schema};
+        for name in &self.made_schemas {
+            cat.schemas
+                .entry(Ident::new(name.as_str()))
+                .or_insert_with(|| Schema {
+                    name: Ident::new(name.as_str()),
+                    platform_managed: false,
+                    create_grantees: std::collections::BTreeSet::new(),
+                    origin: Origin::Baseline,
+                });
+        }
+        crate::catalog::baseline::add_history_table(
+            cat,
+            &format!("{}.{}", self.schema, self.table),
+        );
+    }
+
+    /// Whether it is where the runner keeps it when nothing configures it.
+    pub fn is_default(&self, runner: Runner) -> bool {
+        history_table(runner) == Some(format!("{}.{}", self.schema, self.table).as_str())
+    }
+}
+
+/// Where `runner` keeps its history for the migrations in `dir`, as its
+/// configuration there says: Flyway's `schemas` / `defaultSchema` and
+/// `table`; goose's `GOOSE_TABLE`; a Drizzle config's `migrations`.
+pub fn history_at(runner: Runner, dir: &Path) -> Option<History> {
+    let mut history = History::default_for(runner)?;
+    match runner {
+        Runner::Flyway => {
+            if let Ok(Some(cfg)) = config::flyway(dir) {
+                if let Some(schema) = cfg.history_schema() {
+                    history.schema = schema.to_string();
+                }
+                history.table = cfg.table.clone();
+                history.made_schemas = cfg.schemas.clone();
+                history.made_schemas.extend(cfg.default_schema.clone());
+            }
+        }
+        Runner::Goose => {
+            if let Some((schema, table)) = config::goose_table(dir) {
+                history.schema = schema.unwrap_or(history.schema);
+                history.table = table;
+            }
+        }
+        Runner::Drizzle => {
+            let (schema, table) = config::drizzle(dir);
+            if let Some(schema) = schema.filter(|s| *s != history.schema) {
+                // drizzle-kit makes the schema (`CREATE SCHEMA IF NOT
+                // EXISTS`); the project's own objects may share it.
+                history.own_schema = None;
+                history.made_schemas.push(schema.clone());
+                history.schema = schema;
+            }
+            if let Some(table) = table {
+                history.table = table;
+            }
+        }
+        _ => {}
+    }
+    Some(history)
 }
 
 /// The layout of the given paths: a directory is read as its runner reads
@@ -185,13 +380,19 @@ pub fn layout(paths: &[PathBuf], forced: Option<Runner>) -> Layout {
             )),
             Ok(meta) if meta.is_dir() => {
                 let runner = forced.unwrap_or_else(|| detect(path));
+                if out.runner.is_none() {
+                    out.history = history_at(runner, path);
+                }
                 out.runner.get_or_insert(runner);
                 let before = out.migrations.len() + out.errors.len();
                 directory(path, runner, &mut out);
                 if let Some(note) = subfolder_note(path, runner) {
                     eprintln!("{note}");
                 }
-                if out.migrations.len() + out.errors.len() == before {
+                // A Flyway location read with another one given first has
+                // its scripts listed already.
+                let listed = out.migrations.iter().any(|m| m.path.starts_with(path));
+                if out.migrations.len() + out.errors.len() == before && !listed {
                     let what = if out.skipped.iter().any(|s| s.path.starts_with(path)) {
                         format!(
                             "no migrations in directory `{}` that {} applies",
@@ -208,11 +409,15 @@ pub fn layout(paths: &[PathBuf], forced: Option<Runner>) -> Layout {
                 let runner = forced
                     .or_else(|| marked_runner(path))
                     .unwrap_or(Runner::Plain);
+                if out.runner.is_none() {
+                    out.history = History::default_for(runner);
+                }
                 out.runner.get_or_insert(runner);
                 out.migrations.push(Migration {
                     path: path.clone(),
                     runner,
                     transaction: side_transaction(runner, path),
+                    flyway: None,
                 });
             }
         }
@@ -266,7 +471,16 @@ pub fn detect(dir: &Path) -> Runner {
             return Runner::Diesel;
         }
     }
-    if sql.iter().any(|n| flyway_version(n).is_some()) {
+    // A Flyway configuration in the folder (its locations may be
+    // elsewhere), or scripts named as the configuration above it says.
+    if dir.join("flyway.conf").is_file() || dir.join("flyway.toml").is_file() {
+        return Runner::Flyway;
+    }
+    let flyway = config::flyway(dir).ok().flatten().unwrap_or_default();
+    if names
+        .iter()
+        .any(|n| matches!(flyway_name(n, &flyway), FlywayName::Versioned(_)))
+    {
         return Runner::Flyway;
     }
     let mut marked = BTreeMap::new();
@@ -420,7 +634,98 @@ pub fn prepare(runner: Runner, text: String) -> (String, Option<TransactionMode>
     // Blanking replaces every byte of a character, so the text stays UTF-8.
     let text = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let text = if runner == Runner::Goose {
+        goose_envsub(text, &|name| std::env::var(name).ok())
+    } else {
+        text
+    };
     (text, directive)
+}
+
+/// goose's `-- +goose ENVSUB ON` ... `OFF`: in the lines between, `$NAME`,
+/// `${NAME}`, `${NAME:-word}` and `${NAME-word}` are replaced by the
+/// variable's value from `env` (pgvet's environment: goose's when both run
+/// in the same shell), an unset one by nothing, as goose's interpolation
+/// does; `$$` stays. A value of another length moves the rest of its line.
+fn goose_envsub(text: String, env: &dyn Fn(&str) -> Option<String>) -> String {
+    if !text.to_ascii_lowercase().contains("envsub") {
+        return text;
+    }
+    let mut on = false;
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if let Some((Runner::Goose, None)) = marker(line) {
+            let words: Vec<String> = line
+                .split_whitespace()
+                .map(str::to_ascii_lowercase)
+                .collect();
+            if words.iter().any(|w| w == "envsub") {
+                on = words.iter().any(|w| w == "on");
+            }
+            out.push_str(line);
+        } else if on && line.contains('$') {
+            out.push_str(&envsub_line(line, env));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+fn envsub_line(line: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
+    let is_name_start = |c: char| c.is_ascii_alphabetic() || c == '_';
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find('$') {
+        out.push_str(rest.get(..at).unwrap_or(""));
+        let after = rest.get(at + 1..).unwrap_or("");
+        if let Some(tail) = after.strip_prefix('$') {
+            out.push_str("$$");
+            rest = tail;
+        } else if let Some(braced) = after.strip_prefix('{') {
+            let Some(end) = braced.find('}') else {
+                out.push('$');
+                rest = after;
+                continue;
+            };
+            let inner = braced.get(..end).unwrap_or("");
+            let name_len = inner.find(|c: char| !is_name(c)).unwrap_or(inner.len());
+            let (name, op) = inner.split_at(name_len);
+            let value = env(name);
+            let replaced = match op {
+                "" => Some(value.unwrap_or_default()),
+                _ if op.starts_with(":-") => Some(
+                    value
+                        .filter(|v| !v.is_empty())
+                        .unwrap_or_else(|| op.get(2..).unwrap_or("").to_string()),
+                ),
+                _ if op.starts_with('-') => {
+                    Some(value.unwrap_or_else(|| op.get(1..).unwrap_or("").to_string()))
+                }
+                _ => None,
+            };
+            match replaced.filter(|_| name.starts_with(is_name_start)) {
+                Some(v) => {
+                    out.push_str(&v);
+                    rest = braced.get(end + 1..).unwrap_or("");
+                }
+                None => {
+                    out.push('$');
+                    rest = after;
+                }
+            }
+        } else if after.starts_with(is_name_start) {
+            let end = after.find(|c: char| !is_name(c)).unwrap_or(after.len());
+            out.push_str(&env(after.get(..end).unwrap_or("")).unwrap_or_default());
+            rest = after.get(end..).unwrap_or("");
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn directory(dir: &Path, runner: Runner, out: &mut Layout) {
@@ -431,6 +736,7 @@ fn directory(dir: &Path, runner: Runner, out: &mut Layout) {
             path,
             runner,
             transaction,
+            flyway: None,
         });
     };
     let skip = |path: PathBuf, reason: &str, out: &mut Layout| {
@@ -515,6 +821,9 @@ fn directory(dir: &Path, runner: Runner, out: &mut Layout) {
                 take(dir.join(name), out);
             }
         }
+        Runner::UpDown if names.iter().any(|n| authelia_name(n).is_some()) => {
+            authelia(dir, &names, out);
+        }
         Runner::UpDown => {
             for name in names.iter().filter(|n| is_sql(n)) {
                 if name.ends_with(".up.sql") {
@@ -530,7 +839,7 @@ fn directory(dir: &Path, runner: Runner, out: &mut Layout) {
                 }
             }
         }
-        Runner::Flyway => flyway(dir, &names, out),
+        Runner::Flyway => flyway(dir, out),
         Runner::Sqitch => sqitch(dir, out),
         Runner::Prisma | Runner::Diesel => {
             let script = if runner == Runner::Prisma {
@@ -584,6 +893,59 @@ fn directory(dir: &Path, runner: Runner, out: &mut Layout) {
     }
 }
 
+/// authelia's migration names, `V<version>.<Name>.<database>.<up|down>.sql`
+/// (database: `all`, `postgres`, `mysql` or `sqlite`): (version, database,
+/// up).
+fn authelia_name(name: &str) -> Option<(u64, &str, bool)> {
+    let stem = name.strip_suffix(".sql")?;
+    let (rest, up) = match stem.rsplit_once('.')? {
+        (rest, "up") => (rest, true),
+        (rest, "down") => (rest, false),
+        _ => return None,
+    };
+    let (rest, database) = rest.rsplit_once('.')?;
+    if !matches!(database, "all" | "postgres" | "mysql" | "sqlite") {
+        return None;
+    }
+    let (version, title) = rest.strip_prefix('V')?.split_once('.')?;
+    if title.is_empty() || version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((version.parse().ok()?, database, up))
+}
+
+/// authelia's storage migrations: the up scripts for PostgreSQL (or all
+/// databases) by version. authelia runs the pending ones in one
+/// transaction on PostgreSQL; pgvet models one per file, as for Drizzle.
+fn authelia(dir: &Path, names: &[String], out: &mut Layout) {
+    let mut up = Vec::new();
+    for name in names.iter().filter(|n| is_sql(n)) {
+        let path = dir.join(name);
+        let reason = match authelia_name(name) {
+            Some((version, "all" | "postgres", true)) => {
+                up.push((version, path));
+                continue;
+            }
+            Some((_, _, false)) => DOWN,
+            Some(_) => "an authelia migration for another database",
+            None => "not named as authelia names its migrations",
+        };
+        out.skipped.push(Skipped {
+            path,
+            reason: reason.to_string(),
+        });
+    }
+    up.sort();
+    for (_, path) in up {
+        out.migrations.push(Migration {
+            path,
+            runner: Runner::UpDown,
+            transaction: Some(TransactionMode::PerFile),
+            flyway: None,
+        });
+    }
+}
+
 /// A transaction mode set in a file beside the migration.
 /// The version under which `runner` records the migration at `path` in its
 /// history table, normalized as [`recorded_key`] normalizes a recorded
@@ -597,7 +959,7 @@ pub fn version_key(runner: Runner, path: &Path) -> Option<String> {
         Runner::Goose => goose_version(name).map(|v| numeric_key(&v)),
         Runner::Dbmate => dbmate_version(name),
         Runner::GolangMigrate => golang_migrate_version(name).map(|v| numeric_key(&v)),
-        Runner::Flyway => flyway_version(name).map(|v| dotted(&v)),
+        Runner::Flyway => flyway_version_at(path).map(|v| dotted(&v)),
         Runner::Prisma => folder().map(str::to_string),
         Runner::Diesel => folder().map(|f| f.split('_').next().unwrap_or(f).replace('-', "")),
         Runner::NodePgMigrate => name.strip_suffix(".sql").map(str::to_string),
@@ -702,61 +1064,206 @@ fn side_transaction(runner: Runner, path: &Path) -> Option<TransactionMode> {
     })
 }
 
-fn flyway(dir: &Path, names: &[String], out: &mut Layout) {
-    let mut versioned: Vec<(Vec<u128>, &String)> = Vec::new();
-    let mut repeatable: Vec<(&str, &String)> = Vec::new();
-    for name in names.iter().filter(|n| is_sql(n)) {
-        if let Some(v) = flyway_version(name) {
-            versioned.push((v, name));
-        } else if let Some(desc) = name
-            .strip_prefix("R__")
-            .and_then(|r| r.strip_suffix(".sql"))
-        {
-            repeatable.push((desc, name));
+/// What Flyway makes of a file name, with its naming settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FlywayName {
+    Versioned(Vec<u128>),
+    /// A repeatable script, by its description.
+    Repeatable(String),
+    /// A script Flyway does not apply on `migrate`, and why.
+    NotApplied(&'static str),
+    /// Not a script Flyway recognises.
+    Other,
+}
+
+fn flyway_name(name: &str, cfg: &config::Flyway) -> FlywayName {
+    let stem = cfg.suffixes.iter().find_map(|suffix| {
+        let cut = name.len().checked_sub(suffix.len())?;
+        let (stem, end) = (name.get(..cut)?, name.get(cut..)?);
+        end.eq_ignore_ascii_case(suffix).then_some(stem)
+    });
+    let Some(stem) = stem else {
+        return FlywayName::Other;
+    };
+    let sep = cfg.separator.as_str();
+    let version = |prefix: &str| {
+        let (v, _) = stem.strip_prefix(prefix)?.split_once(sep)?;
+        if v.is_empty() {
+            None
         } else {
-            let reason = if flyway_prefixed(name, 'U') {
-                UNDO
-            } else if flyway_prefixed(name, 'B') {
-                "a baseline migration (Flyway applies it only to an empty database)"
-            } else {
-                "Flyway applies only V<version>__<description>.sql and R__<description>.sql"
+            version_parts(v)
+        }
+    };
+    if let Some(v) = version(&cfg.prefix) {
+        return FlywayName::Versioned(v);
+    }
+    if let Some(desc) = stem
+        .strip_prefix(cfg.repeatable_prefix.as_str())
+        .and_then(|r| r.strip_prefix(sep))
+    {
+        return FlywayName::Repeatable(desc.to_string());
+    }
+    if version(&cfg.undo_prefix).is_some() {
+        return FlywayName::NotApplied(UNDO);
+    }
+    if version(&cfg.baseline_prefix).is_some() {
+        return FlywayName::NotApplied(
+            "a baseline migration (Flyway applies it only to an empty database)",
+        );
+    }
+    FlywayName::Other
+}
+
+/// The folders Flyway reads for the migrations in `dir`: the configured
+/// locations when `dir` is one of them or holds the configuration, else
+/// `dir` alone.
+fn flyway_folders(dir: &Path, cfg: &config::Flyway) -> Vec<PathBuf> {
+    let config_here = cfg
+        .file
+        .as_deref()
+        .and_then(Path::parent)
+        .is_some_and(|f| same_dir(f, dir));
+    if !cfg.locations.is_empty() && (config_here || cfg.locations.iter().any(|l| same_dir(l, dir)))
+    {
+        cfg.locations.clone()
+    } else {
+        vec![dir.to_path_buf()]
+    }
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    let norm = |p: &Path| {
+        std::fs::canonicalize(p)
+            .or_else(|_| std::path::absolute(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    norm(a) == norm(b)
+}
+
+/// The files under `folder` and its subfolders (Flyway scans its
+/// locations recursively; links to folders are not followed), sorted by
+/// path; hidden entries left out.
+fn files_below(folder: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    out.extend(file_names(folder).into_iter().map(|n| folder.join(n)));
+    if depth >= 32 {
+        return;
+    }
+    for sub in subfolders(folder) {
+        if sub.file_name().is_some_and(|n| !files::is_hidden(n)) {
+            files_below(&sub, depth + 1, out);
+        }
+    }
+}
+
+fn flyway(dir: &Path, out: &mut Layout) {
+    let cfg = match config::flyway(dir) {
+        Ok(cfg) => cfg.unwrap_or_default(),
+        Err(e) => {
+            out.errors.push(e);
+            config::Flyway::default()
+        }
+    };
+    let mut versioned: Vec<(Vec<u128>, PathBuf)> = Vec::new();
+    let mut repeatable: Vec<(String, PathBuf)> = Vec::new();
+    let other = format!(
+        "Flyway applies only {p}<version>{s}<description>{x} and {r}{s}<description>{x}",
+        p = cfg.prefix,
+        s = cfg.separator,
+        r = cfg.repeatable_prefix,
+        x = cfg.suffixes.first().map_or(".sql", String::as_str),
+    );
+    for folder in flyway_folders(dir, &cfg) {
+        if !folder.is_dir() {
+            out.errors.push(InputError::file(
+                &folder,
+                format!(
+                    "the Flyway location `{}` is not a folder pgvet can read",
+                    folder.display()
+                ),
+            ));
+            continue;
+        }
+        let mut found = Vec::new();
+        files_below(&folder, 0, &mut found);
+        // Two folders given that are locations of one configuration each
+        // read them all: a script is applied once.
+        found.retain(|p| !out.migrations.iter().any(|m| m.path == *p));
+        for path in found {
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
             };
-            out.skipped.push(Skipped {
-                path: dir.join(name),
-                reason: reason.to_string(),
-            });
+            match flyway_name(name, &cfg) {
+                FlywayName::Versioned(v) => versioned.push((v, path)),
+                FlywayName::Repeatable(desc) => repeatable.push((desc, path)),
+                FlywayName::NotApplied(reason) => out.skipped.push(Skipped {
+                    path,
+                    reason: reason.to_string(),
+                }),
+                FlywayName::Other if is_sql(name) => out.skipped.push(Skipped {
+                    path,
+                    reason: other.clone(),
+                }),
+                FlywayName::Other => {}
+            }
         }
     }
     versioned.sort();
     repeatable.sort();
-    for name in versioned
+    // Flyway refuses to migrate when two scripts have one version.
+    let mut last: Option<(Vec<u128>, PathBuf)> = None;
+    versioned.retain(|(v, path)| {
+        if let Some((lv, lpath)) = last.as_ref().filter(|(lv, _)| lv == v) {
+            out.errors.push(InputError::file(
+                path,
+                format!(
+                    "Flyway finds more than one migration with version {} (`{}` and `{}`) and refuses to migrate; pgvet applies the first",
+                    dotted(lv),
+                    lpath.display(),
+                    path.display()
+                ),
+            ));
+            return false;
+        }
+        last = Some((v.clone(), path.clone()));
+        true
+    });
+    let cfg = Arc::new(cfg);
+    for path in versioned
         .into_iter()
-        .map(|(_, n)| n)
-        .chain(repeatable.into_iter().map(|(_, n)| n))
+        .map(|(_, p)| p)
+        .chain(repeatable.into_iter().map(|(_, p)| p))
     {
-        let path = dir.join(name);
         out.migrations.push(Migration {
             transaction: side_transaction(Runner::Flyway, &path),
             path,
             runner: Runner::Flyway,
+            flyway: Some(Arc::clone(&cfg)),
         });
     }
 }
 
-fn flyway_prefixed(name: &str, prefix: char) -> bool {
-    name.strip_prefix(prefix)
-        .and_then(|r| r.split_once("__"))
-        .is_some_and(|(v, _)| !v.is_empty() && version_parts(v).is_some())
+/// `V1.10__x.sql` → [1, 10] (trailing zeros dropped: 1.0 is 1), with
+/// Flyway's default naming.
+#[cfg(test)]
+fn flyway_version(name: &str) -> Option<Vec<u128>> {
+    match flyway_name(name, &config::Flyway::default()) {
+        FlywayName::Versioned(v) => Some(v),
+        _ => None,
+    }
 }
 
-/// `V1.10__x.sql` → [1, 10] (trailing zeros dropped: 1.0 is 1).
-fn flyway_version(name: &str) -> Option<Vec<u128>> {
-    let stem = name.strip_suffix(".sql")?.strip_prefix('V')?;
-    let (version, _) = stem.split_once("__")?;
-    if version.is_empty() {
-        return None;
+/// The version of a Flyway script at `path`, named as the configuration
+/// in or above its folder says.
+fn flyway_version_at(path: &Path) -> Option<Vec<u128>> {
+    let name = path.file_name()?.to_str()?;
+    let cfg = config::flyway(path.parent()?)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    match flyway_name(name, &cfg) {
+        FlywayName::Versioned(v) => Some(v),
+        _ => None,
     }
-    version_parts(version)
 }
 
 fn version_parts(version: &str) -> Option<Vec<u128>> {
@@ -799,13 +1306,28 @@ fn digits_before_underscore(stem: &str) -> Option<&str> {
     (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
-/// The `sqitch.plan` for a directory: in it (the project root, whose
-/// `deploy/` holds the scripts), or beside it (the directory is `deploy/`);
-/// with the deploy directory.
+/// The `sqitch.plan` for a directory, with the deploy directory: as the
+/// `sqitch.conf` in it says (`top_dir`, `plan_file`, `deploy_dir`), else
+/// `sqitch.plan` and `deploy/` in it (the project root); or, for a deploy
+/// directory, the project above it that names it (or `sqitch.plan` beside
+/// a `deploy/`).
 pub fn sqitch_plan(dir: &Path) -> Option<(PathBuf, PathBuf)> {
+    if let Some(c) = config::sqitch(dir) {
+        if c.plan.is_file() {
+            return Some((c.plan, c.deploy));
+        }
+    }
     let here = dir.join("sqitch.plan");
     if here.is_file() {
         return Some((here, dir.join("deploy")));
+    }
+    for root in dir.ancestors().skip(1).take(3) {
+        let Some(c) = config::sqitch(root) else {
+            continue;
+        };
+        if c.plan.is_file() && same_dir(&c.deploy, dir) {
+            return Some((c.plan, dir.to_path_buf()));
+        }
     }
     if dir.file_name().is_some_and(|n| n == "deploy") {
         let beside = dir.parent()?.join("sqitch.plan");
@@ -851,6 +1373,7 @@ fn sqitch(dir: &Path, out: &mut Layout) {
             path,
             runner: Runner::Sqitch,
             transaction: None,
+            flyway: None,
         });
     }
     for name in file_names(&deploy).iter().filter(|n| is_sql(n)) {
@@ -961,6 +1484,7 @@ fn drizzle(dir: &Path, names: &[String], out: &mut Layout) {
                 path: dir.join(name),
                 runner: Runner::Drizzle,
                 transaction: None,
+                flyway: None,
             });
         }
         return;
@@ -976,6 +1500,7 @@ fn drizzle(dir: &Path, names: &[String], out: &mut Layout) {
                 path,
                 runner: Runner::Drizzle,
                 transaction: None,
+                flyway: None,
             });
         } else {
             out.errors.push(InputError::file(
@@ -1029,8 +1554,9 @@ fn is_entry(path: &Path) -> bool {
 fn subfolders_expected(dir: &Path, runner: Runner) -> bool {
     match runner {
         // A folder per migration; sqitch reads the paths its plan names
-        // (and its root holds deploy/, revert/, verify/).
-        Runner::Prisma | Runner::Diesel | Runner::Sqitch => true,
+        // (and its root holds deploy/, revert/, verify/); Flyway scans its
+        // locations recursively, and so does pgvet.
+        Runner::Prisma | Runner::Diesel | Runner::Sqitch | Runner::Flyway => true,
         // No journal: drizzle-kit v1's folder per migration.
         Runner::Drizzle => !dir.join("meta").join("_journal.json").is_file(),
         _ => false,
@@ -1058,10 +1584,11 @@ fn subfolder_note(dir: &Path, runner: Runner) -> Option<String> {
         ),
     };
     let why = match runner {
-        // Flyway scans its locations recursively.
-        Runner::Flyway => "Flyway applies the migrations in subfolders too, but pgvet reads only the files directly in the folder, so they are not checked".to_string(),
         Runner::Plain => "pgvet reads only the files directly in the folder".to_string(),
-        r => format!("{} applies only the files directly in the folder", describe(r)),
+        r => format!(
+            "{} applies only the files directly in the folder",
+            describe(r)
+        ),
     };
     Some(format!(
         "pgvet: note: {count} of `{}` with .sql files not read ({named}): {why}",
@@ -1141,6 +1668,70 @@ mod tests {
             marker("-- Up Migration"),
             Some((Runner::NodePgMigrate, Some(true)))
         );
+    }
+
+    #[test]
+    fn goose_envsub_replaces_between_on_and_off_as_goose_does() {
+        let env = |name: &str| match name {
+            "OWNER" => Some("app".to_string()),
+            "EMPTY" => Some(String::new()),
+            _ => None,
+        };
+        let text = "-- +goose Up\nselect '$OWNER';\n-- +goose ENVSUB ON\ngrant x to ${OWNER}, $OWNER;\nselect '${UNSET}', '${UNSET:-d}', '${EMPTY-e}', '${EMPTY:-f}', $1, $$ $$;\n-- +goose ENVSUB OFF\nselect '${OWNER}';\n";
+        let out = goose_envsub(text.to_string(), &env);
+        assert_eq!(
+            out.lines().collect::<Vec<_>>(),
+            [
+                "-- +goose Up",
+                "select '$OWNER';",
+                "-- +goose ENVSUB ON",
+                "grant x to app, app;",
+                "select '', 'd', '', 'f', $1, $$ $$;",
+                "-- +goose ENVSUB OFF",
+                "select '${OWNER}';",
+            ]
+        );
+    }
+
+    #[test]
+    fn flyway_names_follow_the_configured_prefixes() {
+        let cfg = config::Flyway {
+            prefix: "M".to_string(),
+            repeatable_prefix: "A".to_string(),
+            separator: "-".to_string(),
+            suffixes: vec![".pgsql".to_string(), ".sql".to_string()],
+            ..config::Flyway::default()
+        };
+        assert_eq!(
+            flyway_name("M2.1-add.pgsql", &cfg),
+            FlywayName::Versioned(vec![2, 1])
+        );
+        assert_eq!(
+            flyway_name("A-views.sql", &cfg),
+            FlywayName::Repeatable("views".to_string())
+        );
+        assert_eq!(flyway_name("V1__x.sql", &cfg), FlywayName::Other);
+        assert_eq!(flyway_name("U1-x.sql", &cfg), FlywayName::NotApplied(UNDO));
+    }
+
+    #[test]
+    fn a_flyway_placeholder_without_a_value_is_an_error_at_its_place() {
+        let mut cfg = config::Flyway::default();
+        cfg.placeholders
+            .insert("owner".to_string(), "app".to_string());
+        let path = Path::new("V1__a.sql");
+        let out = flyway_placeholders(
+            path,
+            &cfg,
+            "alter table t owner to ${owner}; -- ${flyway:filename} in ${flyway:defaultSchema}\n"
+                .to_string(),
+        )
+        .unwrap();
+        assert_eq!(out, "alter table t owner to app; -- V1__a.sql in public\n");
+        let e = flyway_placeholders(path, &cfg, "select 1;\n  select '${nope}';\n".to_string())
+            .unwrap_err();
+        assert_eq!((e.line, e.column), (Some(2), Some(11)));
+        assert!(e.message.contains("`${nope}`"), "{}", e.message);
     }
 
     #[test]

@@ -2,5 +2,5 @@
 -- Drizzle migrator recorded; it applies the journal entries later than the
 -- last of them.
 select created_at::text as version
-from drizzle.__drizzle_migrations
+from {history_table(drizzle, __drizzle_migrations)}
 where created_at is not null

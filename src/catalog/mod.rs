@@ -303,7 +303,19 @@ pub struct Column {
     /// Column-level privileges (`GRANT SELECT (col) ON t`); the table's own
     /// are in [`Table::grants`].
     pub grants: Grants,
+    /// Where it was made (lock rules: a column made in this file is new).
     pub origin: Origin,
+    /// The last statement that retyped or renamed it, if one did: what it
+    /// is now was said there (see [`Column::span`]).
+    pub changed: Option<Span>,
+}
+
+impl Column {
+    /// Where a finding about the column as it is now points: the statement
+    /// that last retyped or renamed it, else the one that made it.
+    pub fn span(&self) -> Option<Span> {
+        self.changed.or_else(|| self.origin.span())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use crate::sql::plpgsql;
 use crate::sql::split::{self, Statement};
 
 impl Replayer {
-    pub(super) fn rename(&mut self, s: &pb::RenameStmt, _stmt: &Statement) {
+    pub(super) fn rename(&mut self, s: &pb::RenameStmt, stmt: &Statement) {
         let new = Ident::new(s.newname.clone());
         let ty = Ot::try_from(s.rename_type);
         match ty {
@@ -62,6 +62,11 @@ impl Replayer {
                     return;
                 };
                 rename_column(table, &old, &new);
+                if self.stamp.has_positions() {
+                    for c in table.columns.iter_mut().filter(|c| c.name == new) {
+                        c.changed = Some(stmt.span);
+                    }
+                }
                 for seq in self.catalog.sequences.values_mut() {
                     if let Some((owner, column)) = &mut seq.owned_by {
                         if *owner == name && *column == old {

@@ -123,6 +123,7 @@ impl Replayer {
             generated: false,
             grants: Default::default(),
             origin: self.stamp.origin_at(stmt, c.location),
+            changed: None,
         };
         if types::is_serial(&written) {
             column.not_null = true;
@@ -501,6 +502,9 @@ impl Replayer {
                         let ty = self.type_name(tn);
                         if let Some(col) = column(table).and_then(|i| table.columns.get_mut(i)) {
                             col.ty = ty;
+                            if self.stamp.has_positions() {
+                                col.changed = Some(stmt.span);
+                            }
                         }
                     }
                 }
@@ -906,6 +910,7 @@ impl Replayer {
                     generated: false,
                     grants: Default::default(),
                     origin: self.stamp.origin(stmt),
+                    changed: None,
                 });
             }
         }

@@ -93,6 +93,7 @@ fn column(name: &str, ty: &str, not_null: bool) -> Column {
         identity: false,
         generated: false,
         grants: Default::default(),
+        changed: None,
         origin: Origin::Baseline,
     }
 }

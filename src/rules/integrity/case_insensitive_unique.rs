@@ -126,7 +126,7 @@ impl SchemaRule for CaseInsensitiveUnique {
                 } else if is_account_table(table, &opts) {
                     cx.report(
                         &table.name,
-                        col.origin.span(),
+                        col.span(),
                         format!("`{name}` identifies an account but nothing makes it unique, in any letter case"),
                     );
                 }

@@ -116,7 +116,7 @@ impl SchemaRule for CheckNonnegative {
                 }
                 cx.report(
                     &table.name,
-                    col.origin.span(),
+                    col.span(),
                     format!(
                         "`{name}` ({}) has no CHECK that keeps it from going negative",
                         col.ty

@@ -90,7 +90,7 @@ impl SchemaRule for CheckStateTimestamp {
                 }
                 cx.report(
                     &table.name,
-                    f.origin.span(),
+                    f.span(),
                     format!(
                         "`{flag}` and `{at}` can disagree: no CHECK ties the flag to its timestamp"
                     ),

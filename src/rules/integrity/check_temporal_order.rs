@@ -108,7 +108,7 @@ impl SchemaRule for CheckTemporalOrder {
                 }
                 cx.report(
                     &table.name,
-                    b.origin.span(),
+                    b.span(),
                     format!("`{later}` may come before `{earlier}`: no CHECK compares the two"),
                 );
             }

@@ -79,7 +79,7 @@ impl SchemaRule for FreeTextEnum {
                 }
                 cx.report(
                     &table.name,
-                    col.origin.span(),
+                    col.span(),
                     format!(
                         "`{name}` is free {}: no CHECK, enum or foreign key limits its values",
                         col.ty

@@ -57,7 +57,7 @@ impl SchemaRule for TimestampNullable {
                 if col.not_null && col.default.is_none() {
                     cx.report_fixable(
                         &table.name,
-                        col.origin.span(),
+                        col.span(),
                         message,
                         Remedy::DefaultNow {
                             table: table.name.clone(),
@@ -65,7 +65,7 @@ impl SchemaRule for TimestampNullable {
                         },
                     );
                 } else {
-                    cx.report(&table.name, col.origin.span(), message);
+                    cx.report(&table.name, col.span(), message);
                 }
             }
         }

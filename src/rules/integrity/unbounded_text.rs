@@ -71,7 +71,10 @@ impl SchemaRule for UnboundedText {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let opts: Options = cx.options();
         let cat = cx.catalog;
-        for table in cat.stored_tables().filter(|t| cat.is_exposed(&t.name.schema)) {
+        for table in cat
+            .stored_tables()
+            .filter(|t| cat.is_exposed(&t.name.schema))
+        {
             for col in &table.columns {
                 let name = col.name.as_str();
                 let ty = column_type(cat, col);
@@ -85,7 +88,7 @@ impl SchemaRule for UnboundedText {
                 }
                 cx.report(
                     &table.name,
-                    col.origin.span(),
+                    col.span(),
                     format!("`{name}` ({}) has no length limit", col.ty),
                 );
             }
@@ -98,6 +101,34 @@ mod tests {
     use crate::rules::testing::{fires, fires_with, quiet, quiet_with};
 
     const RULE: &str = "unbounded-text";
+
+    #[test]
+    fn a_column_retyped_or_renamed_later_is_placed_where_it_became_what_it_is() {
+        let out = crate::rules::testing::files(&[
+            (
+                "1.sql",
+                "create table public.messages (\n  id uuid primary key,\n  body varchar(500)\n);",
+            ),
+            (
+                "2.sql",
+                "select 1;\nalter table public.messages alter column body type text;",
+            ),
+        ])
+        .fires(RULE);
+        assert!(out.starts_with("2.sql:2:1 "), "{out}");
+        let out = crate::rules::testing::files(&[
+            (
+                "1.sql",
+                "create table public.messages (\n  id uuid primary key,\n  body text\n);",
+            ),
+            (
+                "2.sql",
+                "alter table public.messages rename column body to content;",
+            ),
+        ])
+        .fires(RULE);
+        assert!(out.starts_with("2.sql:1:1 "), "{out}");
+    }
 
     #[test]
     fn unlimited_content_fires_at_the_column() {

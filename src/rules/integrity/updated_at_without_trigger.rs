@@ -64,7 +64,7 @@ impl SchemaRule for UpdatedAtWithoutTrigger {
                         table.name.name
                     ),
                 };
-                cx.report(&table.name, col.origin.span(), message);
+                cx.report(&table.name, col.span(), message);
             }
         }
     }

@@ -65,7 +65,7 @@ impl SchemaRule for FkTypeMismatch {
                 cx.report_with_severity(
                     Severity::Info,
                     &table.name,
-                    col.origin.span(),
+                    col.span(),
                     format!(
                         "column `{}` is {} but the key `{}` of `{}`, which its name points at, is {}",
                         col.name, display_type(&col.ty), pk.name, parent.name, display_type(&pk.ty)

@@ -30,7 +30,7 @@ impl SchemaRule for MissingForeignKey {
                 }
                 cx.report(
                     &table.name,
-                    col.origin.span(),
+                    col.span(),
                     format!(
                         "column `{}` has no foreign key to `{}` ({})",
                         col.name, parent.name, pk.name

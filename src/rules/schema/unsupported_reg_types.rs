@@ -31,7 +31,7 @@ impl SchemaRule for UnsupportedRegTypes {
                 }
                 cx.report(
                     &t.name,
-                    c.origin.span(),
+                    c.span(),
                     format!(
                         "column `{}` of `{}` has type `{}`, which pg_upgrade cannot carry over to a new major version",
                         c.name, t.name, c.ty

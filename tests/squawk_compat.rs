@@ -64,6 +64,20 @@ const SHARED: &[&str] = &[
     "ban-create-domain-with-constraint",
     "ban-truncate-cascade",
     "ban-uncommitted-transaction",
+    // squawk 2.64-2.70's drop, move and rename rules.
+    "ban-drop-view",
+    "ban-drop-function",
+    "ban-drop-type",
+    "ban-drop-schema",
+    "ban-drop-sequence",
+    "ban-drop-domain",
+    "ban-drop-extension",
+    "ban-drop-constraint",
+    "ban-drop-default",
+    "ban-drop-generated-expression",
+    "ban-set-schema",
+    "ban-alter-identity",
+    "renaming-object",
 ];
 
 /// (rule, mode, sql, squawk reports it)
@@ -817,6 +831,395 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
          COMMIT;",
         false,
     ),
+    // squawk 2.64-2.70's drop, move and rename rules: squawk reports the
+    // object whatever it is, IF EXISTS and CASCADE included; renames of
+    // tables and columns are renaming-table and renaming-column. Each case
+    // was run through squawk 2.70.0's binary.
+    // ban-drop-view
+    (
+        "ban-drop-view",
+        Plain,
+        "DROP VIEW order_summaries;",
+        true,
+    ),
+    (
+        "ban-drop-view",
+        Plain,
+        "DROP MATERIALIZED VIEW IF EXISTS daily_sales CASCADE;",
+        true,
+    ),
+    (
+        "ban-drop-view",
+        Plain,
+        "CREATE OR REPLACE VIEW order_summaries AS SELECT id, total FROM orders;",
+        false,
+    ),
+    // ban-drop-function
+    (
+        "ban-drop-function",
+        Plain,
+        "DROP FUNCTION calculate_tax(numeric);",
+        true,
+    ),
+    (
+        "ban-drop-function",
+        Plain,
+        "DROP PROCEDURE IF EXISTS archive_orders();",
+        true,
+    ),
+    (
+        "ban-drop-function",
+        Plain,
+        "DROP AGGREGATE array_concat_agg(anycompatiblearray);",
+        true,
+    ),
+    (
+        "ban-drop-function",
+        Plain,
+        "CREATE OR REPLACE FUNCTION calculate_tax(amount numeric) RETURNS numeric LANGUAGE sql AS $$ SELECT amount * 0.2 $$;",
+        false,
+    ),
+    // ban-drop-type
+    (
+        "ban-drop-type",
+        Plain,
+        "DROP TYPE order_status;",
+        true,
+    ),
+    (
+        "ban-drop-type",
+        Plain,
+        "DROP TYPE IF EXISTS order_status CASCADE;",
+        true,
+    ),
+    (
+        "ban-drop-type",
+        Plain,
+        "DROP CAST (text AS order_status);",
+        true,
+    ),
+    (
+        "ban-drop-type",
+        Plain,
+        "DROP OPERATOR CLASS order_status_ops USING btree;",
+        true,
+    ),
+    (
+        "ban-drop-type",
+        Plain,
+        "ALTER TYPE order_status ADD VALUE 'refunded';",
+        false,
+    ),
+    (
+        "ban-drop-type",
+        Plain,
+        "DROP DOMAIN email_address;",
+        false,
+    ),
+    // ban-drop-schema
+    (
+        "ban-drop-schema",
+        Plain,
+        "DROP SCHEMA reporting;",
+        true,
+    ),
+    (
+        "ban-drop-schema",
+        Plain,
+        "DROP SCHEMA IF EXISTS reporting CASCADE;",
+        true,
+    ),
+    (
+        "ban-drop-schema",
+        Plain,
+        "CREATE SCHEMA IF NOT EXISTS reporting;",
+        false,
+    ),
+    // ban-drop-sequence
+    (
+        "ban-drop-sequence",
+        Plain,
+        "DROP SEQUENCE invoice_number_seq;",
+        true,
+    ),
+    (
+        "ban-drop-sequence",
+        Plain,
+        "DROP SEQUENCE IF EXISTS invoice_number_seq, credit_note_seq;",
+        true,
+    ),
+    (
+        "ban-drop-sequence",
+        Plain,
+        "ALTER SEQUENCE invoice_number_seq RESTART WITH 1000;",
+        false,
+    ),
+    // ban-drop-domain
+    (
+        "ban-drop-domain",
+        Plain,
+        "DROP DOMAIN email_address;",
+        true,
+    ),
+    (
+        "ban-drop-domain",
+        Plain,
+        "DROP DOMAIN IF EXISTS email_address CASCADE;",
+        true,
+    ),
+    (
+        "ban-drop-domain",
+        Plain,
+        "ALTER DOMAIN email_address SET DEFAULT '';",
+        false,
+    ),
+    // ban-drop-extension
+    (
+        "ban-drop-extension",
+        Plain,
+        "DROP EXTENSION pg_trgm;",
+        true,
+    ),
+    (
+        "ban-drop-extension",
+        Plain,
+        "DROP EXTENSION IF EXISTS hstore CASCADE;",
+        true,
+    ),
+    (
+        "ban-drop-extension",
+        Plain,
+        "ALTER EXTENSION pg_trgm UPDATE;",
+        false,
+    ),
+    // ban-drop-constraint
+    (
+        "ban-drop-constraint",
+        Plain,
+        "ALTER TABLE orders DROP CONSTRAINT orders_total_check;",
+        true,
+    ),
+    (
+        "ban-drop-constraint",
+        Plain,
+        "ALTER TABLE IF EXISTS orders DROP CONSTRAINT IF EXISTS orders_customer_fk CASCADE;",
+        true,
+    ),
+    (
+        "ban-drop-constraint",
+        Plain,
+        "ALTER DOMAIN email_address DROP CONSTRAINT email_address_check;",
+        true,
+    ),
+    (
+        "ban-drop-constraint",
+        Plain,
+        "ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;",
+        false,
+    ),
+    // ban-drop-default
+    (
+        "ban-drop-default",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN status DROP DEFAULT;",
+        true,
+    ),
+    (
+        "ban-drop-default",
+        Plain,
+        "ALTER DOMAIN order_state DROP DEFAULT;",
+        true,
+    ),
+    (
+        "ban-drop-default",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN status SET DEFAULT 'new';",
+        false,
+    ),
+    // ban-drop-generated-expression
+    (
+        "ban-drop-generated-expression",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN total_with_tax DROP EXPRESSION;",
+        true,
+    ),
+    (
+        "ban-drop-generated-expression",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN total_with_tax DROP EXPRESSION IF EXISTS;",
+        true,
+    ),
+    (
+        "ban-drop-generated-expression",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN total_with_tax DROP DEFAULT;",
+        false,
+    ),
+    // ban-set-schema
+    (
+        "ban-set-schema",
+        Plain,
+        "ALTER TABLE orders SET SCHEMA archive;",
+        true,
+    ),
+    (
+        "ban-set-schema",
+        Plain,
+        "ALTER VIEW order_summaries SET SCHEMA reporting;",
+        true,
+    ),
+    (
+        "ban-set-schema",
+        Plain,
+        "ALTER FUNCTION calculate_tax(numeric) SET SCHEMA billing;",
+        true,
+    ),
+    (
+        "ban-set-schema",
+        Plain,
+        "ALTER TYPE order_status SET SCHEMA billing;",
+        true,
+    ),
+    (
+        "ban-set-schema",
+        Plain,
+        "ALTER EXTENSION citext SET SCHEMA extensions;",
+        true,
+    ),
+    (
+        "ban-set-schema",
+        Plain,
+        "ALTER COLLATION german SET SCHEMA archive;",
+        false,
+    ),
+    // ban-alter-identity
+    (
+        "ban-alter-identity",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN id DROP IDENTITY;",
+        true,
+    ),
+    (
+        "ban-alter-identity",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN id DROP IDENTITY IF EXISTS;",
+        true,
+    ),
+    (
+        "ban-alter-identity",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN id SET GENERATED ALWAYS;",
+        true,
+    ),
+    (
+        "ban-alter-identity",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN legacy_id ADD GENERATED BY DEFAULT AS IDENTITY;",
+        true,
+    ),
+    (
+        "ban-alter-identity",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN legacy_id ADD GENERATED ALWAYS AS IDENTITY (START WITH 1000);",
+        true,
+    ),
+    (
+        "ban-alter-identity",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN id SET GENERATED BY DEFAULT;",
+        false,
+    ),
+    (
+        "ban-alter-identity",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN id RESTART WITH 1000;",
+        false,
+    ),
+    // renaming-object
+    (
+        "renaming-object",
+        Plain,
+        "ALTER VIEW order_summaries RENAME TO order_overview;",
+        true,
+    ),
+    (
+        "renaming-object",
+        Plain,
+        "ALTER MATERIALIZED VIEW daily_sales RENAME TO sales_per_day;",
+        true,
+    ),
+    (
+        "renaming-object",
+        Plain,
+        "ALTER FUNCTION calculate_tax(numeric) RENAME TO compute_tax;",
+        true,
+    ),
+    (
+        "renaming-object",
+        Plain,
+        "ALTER TYPE order_status RENAME TO order_state;",
+        true,
+    ),
+    (
+        "renaming-object",
+        Plain,
+        "ALTER TYPE order_status RENAME VALUE 'shipped' TO 'dispatched';",
+        true,
+    ),
+    (
+        "renaming-object",
+        Plain,
+        "ALTER TABLE orders RENAME CONSTRAINT orders_total_check TO orders_total_nonneg;",
+        true,
+    ),
+    (
+        "renaming-object",
+        Plain,
+        "ALTER SEQUENCE invoice_number_seq RENAME TO invoice_no_seq;",
+        true,
+    ),
+    (
+        "renaming-object",
+        Plain,
+        "ALTER INDEX orders_customer_idx RENAME TO orders_customer_id_idx;",
+        true,
+    ),
+    (
+        "renaming-object",
+        Plain,
+        "ALTER SCHEMA reporting RENAME TO analytics;",
+        true,
+    ),
+    (
+        "renaming-object",
+        Plain,
+        "ALTER ROLE reporter RENAME TO analyst;",
+        true,
+    ),
+    (
+        "renaming-object",
+        Plain,
+        "ALTER DATABASE shop RENAME TO shop_old;",
+        true,
+    ),
+    (
+        "renaming-object",
+        Plain,
+        "ALTER TABLE orders RENAME TO purchases;",
+        false,
+    ),
+    (
+        "renaming-object",
+        Plain,
+        "ALTER TABLE orders RENAME COLUMN total TO amount;",
+        false,
+    ),
+    (
+        "renaming-object",
+        Plain,
+        "ALTER COLLATION german RENAME TO deutsch;",
+        false,
+    ),
 ];
 
 /// A place where pgvet knowingly decides otherwise than squawk.
@@ -925,6 +1328,166 @@ const DEPARTURES: &[Departure] = &[
         instead: None,
         reason: "ALTER TABLE actions that succeed when run twice are not reported outside a \
                  transaction; squawk asks for a transaction around them",
+    },    Departure {
+        rule: "ban-drop-view",
+        mode: Plain,
+        sql: "CREATE VIEW recent_orders AS SELECT id FROM orders;
+              DROP VIEW recent_orders;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a view created earlier in the same file is read by no deployed code yet",
+    },
+    Departure {
+        rule: "ban-drop-view",
+        mode: InTx,
+        sql: "DROP VIEW order_summaries;
+              CREATE VIEW order_summaries AS SELECT id, total, status FROM orders;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a view dropped and made again in the same transaction (to change its columns, \
+                 which CREATE OR REPLACE cannot) is never missing for clients",
+    },
+    Departure {
+        rule: "ban-drop-function",
+        mode: InTx,
+        sql: "DROP FUNCTION order_total(bigint);
+              CREATE FUNCTION order_total(order_id bigint) RETURNS numeric LANGUAGE sql AS $$ SELECT 1 $$;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a function dropped and made again with the same arguments in the same \
+                 transaction (to change its result type) is never missing for its callers",
+    },
+    Departure {
+        rule: "ban-drop-function",
+        mode: Plain,
+        sql: "CREATE FUNCTION tmp_total(o orders) RETURNS numeric LANGUAGE sql AS $$ SELECT o.total $$;
+              DROP FUNCTION tmp_total(orders);",
+        squawk_fires: true,
+        instead: None,
+        reason: "a function created earlier in the same file is called by no deployed code yet",
+    },
+    Departure {
+        rule: "ban-drop-type",
+        mode: Plain,
+        sql: "CREATE TYPE import_row AS (id bigint, total numeric);
+              DROP TYPE import_row;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a type created earlier in the same file is used by no deployed code yet",
+    },
+    Departure {
+        rule: "ban-drop-schema",
+        mode: Plain,
+        sql: "CREATE SCHEMA import_work;
+              DROP SCHEMA import_work;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a schema created earlier in the same file holds nothing deployed code uses",
+    },
+    Departure {
+        rule: "ban-drop-sequence",
+        mode: Plain,
+        sql: "CREATE SEQUENCE import_batch_seq;
+              DROP SEQUENCE import_batch_seq;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a sequence created earlier in the same file is used by no deployed code yet",
+    },
+    Departure {
+        rule: "ban-drop-domain",
+        mode: Plain,
+        sql: "CREATE DOMAIN import_code AS text;
+              DROP DOMAIN import_code;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a domain created earlier in the same file is used by no deployed code yet",
+    },
+    Departure {
+        rule: "ban-drop-extension",
+        mode: Plain,
+        sql: "CREATE EXTENSION IF NOT EXISTS tablefunc;
+              DROP EXTENSION tablefunc;",
+        squawk_fires: true,
+        instead: None,
+        reason: "an extension created earlier in the same file is used by no deployed code yet",
+    },
+    Departure {
+        rule: "ban-drop-constraint",
+        mode: Plain,
+        sql: "CREATE TABLE imports (id bigint PRIMARY KEY, qty integer CONSTRAINT imports_qty_check CHECK (qty > 0));
+              ALTER TABLE imports DROP CONSTRAINT imports_qty_check;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a constraint of a table created earlier in the same file guards nothing deployed code relies on",
+    },
+    Departure {
+        rule: "ban-drop-constraint",
+        mode: Plain,
+        sql: "ALTER TABLE orders DROP CONSTRAINT orders_total_check, ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a constraint dropped and added again under its name in the same statement is never missing",
+    },
+    Departure {
+        rule: "ban-drop-default",
+        mode: Plain,
+        sql: "ALTER TABLE orders ADD COLUMN source text NOT NULL DEFAULT 'web';
+              ALTER TABLE orders ALTER COLUMN source DROP DEFAULT;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a column added earlier in the same file is written by no deployed code yet (the usual backfill)",
+    },
+    Departure {
+        rule: "ban-drop-generated-expression",
+        mode: Plain,
+        sql: "CREATE TABLE imports (id bigint PRIMARY KEY, qty integer, qty2 integer GENERATED ALWAYS AS (qty * 2) STORED);
+              ALTER TABLE imports ALTER COLUMN qty2 DROP EXPRESSION;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a column of a table created earlier in the same file is read by no deployed code yet",
+    },
+    Departure {
+        rule: "ban-set-schema",
+        mode: Plain,
+        sql: "CREATE TABLE imports (id bigint PRIMARY KEY);
+              ALTER TABLE imports SET SCHEMA archive;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a table created earlier in the same file is named by no deployed code yet",
+    },
+    Departure {
+        rule: "ban-alter-identity",
+        mode: Plain,
+        sql: "ALTER TABLE orders ADD COLUMN line_no bigint NOT NULL;
+              ALTER TABLE orders ALTER COLUMN line_no ADD GENERATED ALWAYS AS IDENTITY;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a column added earlier in the same file is written by no deployed code yet",
+    },
+    Departure {
+        rule: "renaming-object",
+        mode: Plain,
+        sql: "CREATE VIEW recent_orders AS SELECT id FROM orders;
+              ALTER VIEW recent_orders RENAME TO latest_orders;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a view created earlier in the same file is named by no deployed code yet",
+    },
+    Departure {
+        rule: "renaming-object",
+        mode: Plain,
+        sql: "ALTER TRIGGER orders_touch ON orders RENAME TO orders_set_updated_at;",
+        squawk_fires: true,
+        instead: None,
+        reason: "no query names a trigger, so renaming one breaks no client",
+    },
+    Departure {
+        rule: "renaming-object",
+        mode: Plain,
+        sql: "ALTER POLICY orders_read ON orders RENAME TO orders_select_own;",
+        squawk_fires: true,
+        instead: None,
+        reason: "no query names a policy, so renaming one breaks no client",
     },
 ];
 

@@ -1,0 +1,83 @@
+//! `DROP EXTENSION` of an installed extension. Docs: rules/ban-drop-extension.yaml.
+
+use pg_query::protobuf::ObjectType;
+
+use crate::catalog::QualifiedName;
+use crate::rules::support::drops::{
+    cascade_note, created_in_this_file, drop_objects, dropped, plain_name,
+};
+use crate::rules::{StatementRule, StmtCtx};
+
+pub struct BanDropExtension;
+
+impl StatementRule for BanDropExtension {
+    fn check(&self, cx: &mut StmtCtx<'_>) {
+        let Some(s) = dropped(cx, &[ObjectType::ObjectExtension]) else {
+            return;
+        };
+        let cascade = cascade_note(
+            s,
+            "the columns, indexes and functions of yours that use them, with their data",
+        );
+        for name in drop_objects(s).filter_map(plain_name) {
+            // An extension this file installed is used by no deployed code yet.
+            if cx
+                .catalog
+                .extensions
+                .get(&name)
+                .is_some_and(|e| created_in_this_file(cx, &e.origin))
+            {
+                continue;
+            }
+            let message = format!(
+                "dropping extension `{name}` removes its functions, types and operators, which breaks code that still uses them{cascade}"
+            );
+            // Extensions are not schema objects: named as a row of pg_extension.
+            let object = QualifiedName::new("pg_extension", name);
+            cx.report(&object, Some(cx.stmt.span), message);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{case, files};
+
+    const RULE: &str = "ban-drop-extension";
+
+    #[test]
+    fn extension_from_an_earlier_file_fires() {
+        let out = files(&[
+            (
+                "1.sql",
+                "create extension if not exists citext with schema extensions;",
+            ),
+            ("2.sql", "drop extension citext;"),
+        ])
+        .fires(RULE);
+        assert!(
+            out.starts_with("2.sql:1:1 ban-drop-extension warning [pg_extension.citext] dropping extension `citext` removes"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn extension_created_earlier_in_the_same_file_is_quiet() {
+        case(
+            "create extension if not exists citext with schema extensions;\ndrop extension citext;",
+        )
+        .quiet(RULE);
+    }
+
+    #[test]
+    fn platform_and_unknown_extensions_fire() {
+        let out = case("drop extension if exists pgcrypto, legacy_ext cascade;").fires(RULE);
+        assert_eq!(out.lines().count(), 2, "{out}");
+        assert!(out.contains("CASCADE also drops"), "{out}");
+    }
+
+    #[test]
+    fn dropping_a_schema_is_not_this_rule() {
+        case("drop schema if exists legacy;").quiet(RULE);
+    }
+}

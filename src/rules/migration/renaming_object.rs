@@ -1,0 +1,261 @@
+//! `ALTER ... RENAME TO` of existing objects other than tables and columns
+//! (those are `renaming-table` and `renaming-column`). Docs: rules/renaming-object.yaml.
+
+use pg_query::protobuf::{self as pb, ObjectType};
+use pg_query::NodeEnum;
+
+use crate::catalog::{Ident, QualifiedName};
+use crate::rules::support::drops::{created_in_this_file, kind_noun, named_object, user_type};
+use crate::rules::{StatementRule, StmtCtx};
+
+pub struct RenamingObject;
+
+impl StatementRule for RenamingObject {
+    fn check(&self, cx: &mut StmtCtx<'_>) {
+        match &cx.stmt.node {
+            NodeEnum::RenameStmt(s) => rename(cx, s),
+            NodeEnum::AlterEnumStmt(s) if !s.old_val.is_empty() => enum_label(cx, s),
+            _ => {}
+        }
+    }
+}
+
+fn rename(cx: &mut StmtCtx<'_>, s: &pb::RenameStmt) {
+    let kind = s.rename_type();
+    let new_name = Ident::new(s.newname.as_str());
+    let (object, old, new) = match kind {
+        ObjectType::ObjectView
+        | ObjectType::ObjectMatview
+        | ObjectType::ObjectSequence
+        | ObjectType::ObjectForeignTable
+        | ObjectType::ObjectIndex
+        | ObjectType::ObjectFunction
+        | ObjectType::ObjectProcedure
+        | ObjectType::ObjectAggregate
+        | ObjectType::ObjectRoutine
+        | ObjectType::ObjectType
+        | ObjectType::ObjectDomain => {
+            let Some((name, new)) =
+                named_object(cx, kind, s.relation.as_ref(), s.object.as_deref())
+            else {
+                return;
+            };
+            (name.clone(), name.to_string(), new)
+        }
+        ObjectType::ObjectTabconstraint => {
+            let Some(rv) = s.relation.as_ref() else {
+                return;
+            };
+            let table = cx.table(rv);
+            let name = Ident::new(s.subname.as_str());
+            // A constraint this file added is named by no deployed code yet.
+            let added_here = cx
+                .catalog
+                .table(&table.name)
+                .and_then(|t| t.constraints.iter().find(|c| c.name == name))
+                .is_some_and(|c| created_in_this_file(cx, &c.origin));
+            let old = format!("{name}` of `{}", table.name);
+            (table.name.clone(), old, table.is_new() || added_here)
+        }
+        ObjectType::ObjectDomconstraint => {
+            let Some(NodeEnum::List(l)) = s.object.as_deref().and_then(|o| o.node.as_ref()) else {
+                return;
+            };
+            let Some(domain) = user_type(cx, &l.items) else {
+                return;
+            };
+            let new = cx
+                .catalog
+                .types
+                .get(&domain)
+                .is_some_and(|t| created_in_this_file(cx, &t.origin));
+            let old = format!("{}` of domain `{domain}", Ident::new(s.subname.as_str()));
+            (domain, old, new)
+        }
+        ObjectType::ObjectSchema => {
+            let name = Ident::new(s.subname.as_str());
+            let new = cx
+                .catalog
+                .schemas
+                .get(&name)
+                .is_some_and(|sc| created_in_this_file(cx, &sc.origin));
+            // A schema has no schema: it is named as a row of pg_namespace.
+            (
+                QualifiedName::new("pg_namespace", name.clone()),
+                name.to_string(),
+                new,
+            )
+        }
+        // Roles and databases are named by connection strings and grants
+        // outside any migration; pgvet does not know when they were made.
+        ObjectType::ObjectRole => {
+            let name = Ident::new(s.subname.as_str());
+            (
+                QualifiedName::new("pg_roles", name.clone()),
+                name.to_string(),
+                false,
+            )
+        }
+        ObjectType::ObjectDatabase => {
+            let name = Ident::new(s.subname.as_str());
+            (
+                QualifiedName::new("pg_database", name.clone()),
+                name.to_string(),
+                false,
+            )
+        }
+        // Triggers and policies are named by no query (squawk reports them);
+        // tables and columns are renaming-table and renaming-column.
+        _ => return,
+    };
+    if new {
+        return;
+    }
+    let noun = kind_noun(kind);
+    let message = match kind {
+        ObjectType::ObjectRole => format!(
+            "renaming role `{old}` to `{new_name}` breaks logins and code that still use the old name"
+        ),
+        ObjectType::ObjectDatabase => format!(
+            "renaming database `{old}` to `{new_name}` breaks connection strings that still use the old name"
+        ),
+        _ => format!(
+            "renaming {noun} `{old}` to `{new_name}` breaks code that still uses the old name"
+        ),
+    };
+    cx.report(&object, Some(cx.stmt.span), message);
+}
+
+/// `ALTER TYPE ... RENAME VALUE`: rows keep their values, but code that
+/// compares with the old label stops matching or fails.
+fn enum_label(cx: &mut StmtCtx<'_>, s: &pb::AlterEnumStmt) {
+    let Some(ty) = user_type(cx, &s.type_name) else {
+        return;
+    };
+    if cx
+        .catalog
+        .types
+        .get(&ty)
+        .is_some_and(|t| created_in_this_file(cx, &t.origin))
+    {
+        return;
+    }
+    let message = format!(
+        "renaming label `{}` of `{ty}` to `{}` breaks code that still uses the old label",
+        s.old_val, s.new_val
+    );
+    cx.report(&ty, Some(cx.stmt.span), message);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{case, files};
+
+    const RULE: &str = "renaming-object";
+    const CREATE: &str = "create table public.t (id bigint primary key, n int constraint t_n_check check (n > 0));\n\
+                          create view public.v as select id from public.t;\n\
+                          create function public.f(a int) returns int language sql as $$ select a $$;\n\
+                          create type public.mood as enum ('sad', 'happy');\n\
+                          create domain public.email as text constraint email_at check (value like '%@%');\n\
+                          create sequence public.s;\ncreate index t_n_idx on public.t (n);\ncreate schema app;";
+
+    #[test]
+    fn view_from_an_earlier_file_fires() {
+        let out = files(&[
+            ("1.sql", CREATE),
+            ("2.sql", "alter view public.v rename to w;"),
+        ])
+        .fires(RULE);
+        assert_eq!(
+            out,
+            "2.sql:1:1 renaming-object warning [public.v] renaming view `public.v` to `w` breaks code that still uses the old name"
+        );
+    }
+
+    #[test]
+    fn each_kind_from_an_earlier_file_fires() {
+        let out = files(&[
+            ("1.sql", CREATE),
+            (
+                "2.sql",
+                "alter function public.f(int) rename to g;\nalter type public.mood rename to feeling;\n\
+                 alter type public.mood rename value 'sad' to 'blue';\nalter domain email rename to mail;\n\
+                 alter domain email rename constraint email_at to email_has_at;\n\
+                 alter table public.t rename constraint t_n_check to t_n_positive;\n\
+                 alter sequence public.s rename to s2;\nalter index public.t_n_idx rename to t_n_key;\n\
+                 alter schema app rename to application;",
+            ),
+        ])
+        .fires(RULE);
+        assert_eq!(out.lines().count(), 9, "{out}");
+        assert!(
+            out.contains("label `sad` of `public.mood` to `blue`"),
+            "{out}"
+        );
+        assert!(
+            out.contains("constraint `t_n_check` of `public.t` to `t_n_positive`"),
+            "{out}"
+        );
+        assert!(
+            out.contains("constraint `email_at` of domain `public.email`"),
+            "{out}"
+        );
+        assert!(
+            out.contains("[pg_namespace.app] renaming schema `app`"),
+            "{out}"
+        );
+        assert!(out.contains("index `public.t_n_idx`"), "{out}");
+    }
+
+    #[test]
+    fn objects_created_earlier_in_the_same_file_are_quiet() {
+        case(&format!(
+            "{CREATE}\nalter view public.v rename to w;\nalter function public.f(int) rename to g;\n\
+             alter type public.mood rename value 'sad' to 'blue';\nalter type public.mood rename to feeling;\n\
+             alter domain email rename constraint email_at to email_has_at;\n\
+             alter table public.t rename constraint t_n_check to t_n_positive;\n\
+             alter index public.t_n_idx rename to t_n_key;\nalter schema app rename to application;"
+        ))
+        .quiet(RULE);
+    }
+
+    #[test]
+    fn constraint_added_earlier_in_the_same_file_is_quiet() {
+        files(&[
+            ("1.sql", CREATE),
+            (
+                "2.sql",
+                "alter table public.t add constraint t_n_small check (n < 10) not valid;\n\
+                 alter table public.t rename constraint t_n_small to t_n_below_ten;",
+            ),
+        ])
+        .quiet(RULE);
+    }
+
+    #[test]
+    fn roles_databases_and_unknown_objects_fire() {
+        let out = case(
+            "alter role reporter rename to analyst;\nalter database app rename to app_old;\nalter view if exists legacy rename to old_legacy;",
+        )
+        .fires(RULE);
+        assert_eq!(out.lines().count(), 3, "{out}");
+        assert!(
+            out.contains("[pg_roles.reporter]") && out.contains("[pg_database.app]"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn tables_columns_triggers_and_policies_are_not_this_rule() {
+        files(&[
+            ("1.sql", CREATE),
+            (
+                "2.sql",
+                "alter table public.t rename to t2;\nalter table public.t2 rename column n to m;\n\
+                 create policy p on public.t2 for select to authenticated using (true);",
+            ),
+            ("3.sql", "alter policy p on public.t2 rename to p2;\nalter trigger tg on public.t2 rename to tg2;"),
+        ])
+        .quiet(RULE);
+    }
+}

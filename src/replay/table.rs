@@ -515,6 +515,12 @@ impl Replayer {
                     col.not_null = true;
                 }
             }
+            // DROP EXPRESSION: the stored values stay, as a plain column.
+            Ok(At::AtDropExpression) => {
+                if let Some(col) = column(table).and_then(|i| table.columns.get_mut(i)) {
+                    col.generated = false;
+                }
+            }
             Ok(At::AtDropIdentity) => {
                 if let Some(col) = column(table).and_then(|i| table.columns.get_mut(i)) {
                     col.identity = false;

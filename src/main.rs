@@ -16,7 +16,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use pgvet::commands::{
     self, AuditArgs, BaselineWriteArgs, DriftArgs, FixArgs, LintArgs, Outcome, RulesFormat,
@@ -29,11 +29,43 @@ enum BaselineCommand {
 }
 
 #[derive(Parser)]
-#[command(name = "pgvet", version, about = "PostgreSQL / Supabase schema linter")]
+#[command(
+    name = "pgvet",
+    about = "PostgreSQL / Supabase schema linter",
+    override_usage = "pgvet <COMMAND>"
+)]
 struct Cli {
+    /// None: `pgvet` alone, answered with [`USAGE`].
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
+
+/// What `pgvet` alone prints (to stderr, exit 2): the jobs, not every flag.
+const USAGE: &str = "\
+pgvet: PostgreSQL / Supabase schema linter
+
+Usage: pgvet <COMMAND> [ARGS]
+
+  lint [PATH]...     replay migration files into one schema and report problems
+  audit --db URL     read a live database's catalog (read-only) and report problems
+  drift --db URL     compare the schema the migrations build with a live database's
+  fix [PATH]...      write the migration that fixes what pgvet found
+  explain RULE       show a rule's rationale, examples and fix
+  server             run the language server (LSP over stdio) for editors
+
+`pgvet help` lists every command; `pgvet help <COMMAND>` shows its options.
+";
+
+/// `--version`: pgvet's version, then the PostgreSQL release whose grammar
+/// the parser carries (libpg_query, through the pg_query crate).
+fn version() -> String {
+    let pkg = env!("CARGO_PKG_VERSION");
+    match pgvet::sql::grammar_version() {
+        Some(pg) => format!("{pkg} (parser: PostgreSQL {pg} grammar, libpg_query)"),
+        None => pkg.to_string(),
+    }
+}
+
 
 #[derive(Subcommand)]
 enum Command {
@@ -96,8 +128,25 @@ fn no_huge_pages() {
 
 fn main() -> ExitCode {
     no_huge_pages();
-    let cli = Cli::parse();
-    match run(cli) {
+    // clap keeps the version as a `&'static str`; this string lives as long
+    // as the process anyway.
+    // The parser's version costs a parse: only when asked for.
+    let asked = std::env::args().any(|a| a == "--version" || a == "-V");
+    let version: &'static str = if asked {
+        Box::leak(version().into_boxed_str())
+    } else {
+        env!("CARGO_PKG_VERSION")
+    };
+    let matches = Cli::command().version(version).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let Some(command) = cli.command else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    match run(command) {
         Ok(Outcome::Clean) => ExitCode::from(0),
         Ok(Outcome::Findings) => ExitCode::from(1),
         Ok(Outcome::Failed) => ExitCode::from(2),
@@ -108,8 +157,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    match cli.command {
+fn run(command: Command) -> anyhow::Result<Outcome> {
+    match command {
         Command::Lint(args) => commands::lint::run(args),
         Command::Audit(args) => commands::audit::run(args),
         Command::Drift(args) => commands::drift::run(args),

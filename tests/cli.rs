@@ -423,6 +423,43 @@ fn rules_say_which_are_on_by_default() {
 }
 
 #[test]
+fn version_names_the_postgresql_grammar_of_the_parser() {
+    for flag in ["--version", "-V"] {
+        let o = pgvet(Path::new("."), &[flag]);
+        assert_eq!(o.status.code(), Some(0));
+        let out = stdout(&o);
+        let prefix = format!("pgvet {} (parser: PostgreSQL ", env!("CARGO_PKG_VERSION"));
+        let pg = out
+            .trim_end()
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(" grammar, libpg_query)"))
+            .unwrap_or_else(|| panic!("{flag}: {out}"));
+        let (major, minor) = pg.split_once('.').unwrap_or_else(|| panic!("{pg}"));
+        assert!(major.parse::<u32>().unwrap() >= 13, "{pg}");
+        minor.parse::<u32>().unwrap();
+    }
+}
+
+#[test]
+fn no_arguments_prints_a_short_usage_and_exits_2() {
+    let o = pgvet(Path::new("."), &[]);
+    assert_eq!(o.status.code(), Some(2), "a usage error");
+    assert!(stdout(&o).is_empty());
+    let err = stderr(&o);
+    for job in ["lint", "audit", "drift", "fix", "explain", "server"] {
+        assert!(
+            err.contains(&format!("\n  {job} ")),
+            "{job} missing from:\n{err}"
+        );
+    }
+    assert!(err.lines().count() < 20, "short:\n{err}");
+    // `pgvet help` still lists every command, on stdout.
+    let o = pgvet(Path::new("."), &["help"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("baseline"));
+}
+
+#[test]
 fn unknown_flag_is_a_usage_error() {
     let o = pgvet(Path::new("."), &["lint", "--frobnicate"]);
     assert_eq!(o.status.code(), Some(2));

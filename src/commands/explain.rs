@@ -3,6 +3,7 @@
 use anyhow::{bail, Result};
 
 use super::{write_stdout, Outcome};
+use crate::report::rule_docs;
 
 /// Prints the explanation of rule `id` (or alias).
 pub fn run(id: &str) -> Result<Outcome> {
@@ -62,15 +63,7 @@ pub fn explain(rule: &crate::rules::Rule) -> String {
         indent(&d.good),
         indent(&d.fix)
     ));
-    s.push_str(&match crate::fix::describe(&d.id) {
-        Some(what) => match d.fix_applicability {
-            Some(crate::findings::remedy::Applicability::Unsafe) => format!(
-                "\nAutomatic fix (`pgvet fix --unsafe-fixes`; unsafe: it changes what some callers can do (what they read, write or call, or what a statement does), so plain `pgvet fix` does not write it): {what}\n"
-            ),
-            _ => format!("\nAutomatic fix (`pgvet fix`; safe: no caller's access or results change): {what}\n"),
-        },
-        None => "\nAutomatic fix: none; `pgvet fix` leaves this to you (the change depends on what the schema means).\n".to_string(),
-    });
+    s.push_str(&format!("\n{}\n", rule_docs::automatic_fix(d)));
     if !d.references.is_empty() {
         s.push_str(&format!(
             "\nReferences:\n{}",
@@ -80,7 +73,17 @@ pub fn explain(rule: &crate::rules::Rule) -> String {
                 .collect::<String>()
         ));
     }
+    s.push_str(&format!("\nPage: {}\n", page(rule.id())));
     s
+}
+
+/// Where the rule's page is: its address, or its path in the pgvet
+/// repository while the docs have no public address.
+fn page(id: &str) -> String {
+    match rule_docs::page_uri(id) {
+        Some(uri) => uri,
+        None => format!("{} in the pgvet repository", rule_docs::page(id)),
+    }
 }
 
 /// The other ids a rule answers to, for the header line.

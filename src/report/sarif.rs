@@ -274,7 +274,8 @@ fn descriptor(rule: &Rule) -> Descriptor {
         full_description: Some(Text {
             text: d.summary.trim().to_string(),
         }),
-        help_uri: d.references.first().cloned(),
+        // The rule's page once it has an absolute address; a reference until then.
+        help_uri: super::rule_docs::page_uri(rule.id()).or_else(|| d.references.first().cloned()),
         help: Some(Help {
             text: format!("{}\n\n{}", d.help.trim(), d.fix.trim()),
             markdown,

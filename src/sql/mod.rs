@@ -47,6 +47,18 @@ pub fn scan_tokens(text: &str) -> Result<Vec<pg_query::protobuf::ScanToken>, pgf
     pgffi::scan_tokens(text)
 }
 
+/// The PostgreSQL version whose grammar the parser carries (`18.6`):
+/// libpg_query stamps every parse result with its `PG_VERSION_NUM`, which
+/// the pg_query crate keeps private, so it is read from a parse of the
+/// empty string.
+pub fn grammar_version() -> Option<String> {
+    let num = pg_query::parse("", pg_query::ParserOptions::default())
+        .ok()?
+        .protobuf
+        .version;
+    (num >= 100_000).then(|| format!("{}.{}", num / 10_000, num % 10_000))
+}
+
 #[cfg(test)]
 mod scan_tests {
     #[test]

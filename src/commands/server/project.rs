@@ -252,8 +252,9 @@ fn report_diagnostics(report: &Report) -> Vec<(PathBuf, Diagnostic)> {
 }
 
 fn finding_diagnostic(f: &Finding, range: Range) -> Diagnostic {
-    let href = crate::rules::find(f.rule)
-        .and_then(|r| r.doc.references.first())
+    // The rule's page once it has an absolute address; a reference until then.
+    let href = crate::report::rule_docs::page_uri(f.rule)
+        .or_else(|| crate::rules::find(f.rule)?.doc.references.first().cloned())
         .and_then(|u| u.parse::<Uri>().ok());
     let mut message = f.message.clone();
     if !f.help.trim().is_empty() {

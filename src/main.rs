@@ -66,7 +66,6 @@ fn version() -> String {
     }
 }
 
-
 #[derive(Subcommand)]
 enum Command {
     /// Replay migration files into one schema and report problems.

@@ -998,3 +998,36 @@ fn authelia_named_up_files_apply_for_postgres_in_a_transaction() {
     let (report, _) = lint("authelia");
     assert_eq!(table_columns(&report, "au_users"), ["id", "name", "email"]);
 }
+
+/// Flyway's project-wide `executeInTransaction=false` runs every script
+/// outside a transaction, unless the script's own `.conf` says true.
+#[test]
+fn flyway_execute_in_transaction_from_the_project_and_the_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(p.join("flyway.conf"), "flyway.executeInTransaction=false\n").unwrap();
+    std::fs::write(p.join("V1__a.sql"), "create table a (id int);\n").unwrap();
+    std::fs::write(p.join("V2__b.sql"), "create table b (id int);\n").unwrap();
+    std::fs::write(p.join("V2__b.sql.conf"), "executeInTransaction=true\n").unwrap();
+    let r = read(p.to_str().unwrap());
+    assert_eq!(r.runner, Runner::Flyway);
+    assert_eq!(mode_of(&r, "V1__a.sql").0, TransactionMode::None);
+    assert_eq!(mode_of(&r, "V2__b.sql").0, TransactionMode::PerFile);
+}
+
+/// Atlas's `-- atlas:txmode none` at the top of a file: no transaction.
+#[test]
+fn atlas_txmode_none_runs_the_file_outside_a_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("supabase/migrations");
+    std::fs::create_dir_all(&p).unwrap();
+    std::fs::write(
+        p.join("20240101000000_a.sql"),
+        "-- atlas:txmode none\n\ncreate index concurrently a_idx on a (id);\n",
+    )
+    .unwrap();
+    std::fs::write(p.join("20240102000000_b.sql"), "create table b (id int);\n").unwrap();
+    let r = read(p.to_str().unwrap());
+    assert_eq!(mode_of(&r, "20240101000000_a.sql").0, TransactionMode::None);
+    assert_ne!(mode_of(&r, "20240102000000_b.sql").0, TransactionMode::None);
+}

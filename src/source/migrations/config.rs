@@ -54,6 +54,9 @@ pub struct Flyway {
     pub separator: String,
     pub suffixes: Vec<String>,
     pub placeholder_replacement: bool,
+    /// `executeInTransaction` (default true): false runs every script
+    /// outside a transaction, unless its own `<script>.conf` says otherwise.
+    pub execute_in_transaction: bool,
     pub placeholder_prefix: String,
     pub placeholder_suffix: String,
     pub placeholders: BTreeMap<String, String>,
@@ -76,6 +79,7 @@ impl Default for Flyway {
             separator: "__".to_string(),
             suffixes: vec![".sql".to_string()],
             placeholder_replacement: true,
+            execute_in_transaction: true,
             placeholder_prefix: "${".to_string(),
             placeholder_suffix: "}".to_string(),
             placeholders: BTreeMap::new(),
@@ -178,6 +182,8 @@ fn from_environment(cfg: &mut Flyway) {
             cfg.placeholders.insert(name.to_ascii_lowercase(), value);
         } else if key == "FLYWAY_PLACEHOLDER_REPLACEMENT" {
             cfg.placeholder_replacement = !value.trim().eq_ignore_ascii_case("false");
+        } else if key == "FLYWAY_EXECUTE_IN_TRANSACTION" {
+            cfg.execute_in_transaction = !value.trim().eq_ignore_ascii_case("false");
         }
     }
 }
@@ -234,6 +240,9 @@ fn flyway_from(settings: &Settings, folder: &Path, file: &Path) -> Flyway {
     }
     if let Some(v) = get("placeholderReplacement") {
         out.placeholder_replacement = !v.eq_ignore_ascii_case("false");
+    }
+    if let Some(v) = get("executeInTransaction") {
+        out.execute_in_transaction = !v.eq_ignore_ascii_case("false");
     }
     out.schemas = list("schemas");
     out.default_schema = get("defaultSchema").filter(|s| !s.is_empty());

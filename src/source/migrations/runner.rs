@@ -231,6 +231,18 @@ pub struct Skipped {
 
 /// Why a down script is skipped.
 pub const DOWN: &str = "a down migration";
+/// Atlas's `-- atlas:txmode none` in a file's leading comments: the file
+/// runs outside a transaction (`file` and `all` keep one).
+fn atlas_txmode(text: &str) -> Option<TransactionMode> {
+    text.lines()
+        .map(str::trim)
+        .take_while(|l| l.is_empty() || l.starts_with("--"))
+        .filter_map(|l| l.strip_prefix("--"))
+        .find_map(|c| c.trim().strip_prefix("atlas:txmode"))
+        .filter(|mode| mode.trim().eq_ignore_ascii_case("none"))
+        .map(|_| TransactionMode::None)
+}
+
 /// Why a Flyway undo script is skipped.
 pub const UNDO: &str = "an undo migration (Flyway applies it only on `flyway undo`)";
 
@@ -583,7 +595,8 @@ pub fn prepare(runner: Runner, text: String) -> (String, Option<TransactionMode>
         Runner::Goose | Runner::Dbmate | Runner::NodePgMigrate
     );
     if !sectioned {
-        return (text, None);
+        let directive = atlas_txmode(&text);
+        return (text, directive);
     }
     let mut bytes = text.into_bytes();
     let mut directive = None;
@@ -1059,8 +1072,17 @@ fn side_transaction(runner: Runner, path: &Path) -> Option<TransactionMode> {
     text.lines().find_map(|line| {
         let line = line.split('#').next().unwrap_or("");
         let (k, v) = line.split_once('=')?;
-        (k.trim().to_ascii_lowercase() == key && v.trim().eq_ignore_ascii_case("false"))
-            .then_some(TransactionMode::None)
+        if k.trim().to_ascii_lowercase() != key {
+            return None;
+        }
+        let v = v.trim();
+        if v.eq_ignore_ascii_case("false") {
+            Some(TransactionMode::None)
+        } else if v.eq_ignore_ascii_case("true") {
+            Some(TransactionMode::PerFile)
+        } else {
+            None
+        }
     })
 }
 
@@ -1233,8 +1255,12 @@ fn flyway(dir: &Path, out: &mut Layout) {
         .map(|(_, p)| p)
         .chain(repeatable.into_iter().map(|(_, p)| p))
     {
+        // The script's own `.conf` wins over the project's setting.
+        let transaction = side_transaction(Runner::Flyway, &path).or_else(|| {
+            (!cfg.execute_in_transaction).then_some(TransactionMode::None)
+        });
         out.migrations.push(Migration {
-            transaction: side_transaction(Runner::Flyway, &path),
+            transaction,
             path,
             runner: Runner::Flyway,
             flyway: Some(Arc::clone(&cfg)),

@@ -24,14 +24,7 @@ impl Replayer {
             schema.as_deref(),
             &name,
         );
-        let args: Vec<FunctionArg> = s
-            .parameters
-            .iter()
-            .filter_map(|p| match &p.node {
-                Some(NodeEnum::FunctionParameter(p)) => Some(self.function_arg(p)),
-                _ => None,
-            })
-            .collect();
+        let args = self.function_args(s);
         let mut f = Function {
             name: qn.clone(),
             kind: if s.is_procedure {
@@ -75,7 +68,18 @@ impl Replayer {
         }
     }
 
-    pub(super) fn function_arg(&self, p: &pb::FunctionParameter) -> FunctionArg {
+    /// The arguments a CREATE FUNCTION or PROCEDURE declares.
+    pub(super) fn function_args(&self, s: &pb::CreateFunctionStmt) -> Vec<FunctionArg> {
+        s.parameters
+            .iter()
+            .filter_map(|p| match &p.node {
+                Some(NodeEnum::FunctionParameter(p)) => Some(self.function_arg(p)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn function_arg(&self, p: &pb::FunctionParameter) -> FunctionArg {
         let mode = match Mode::try_from(p.mode) {
             Ok(Mode::FuncParamOut) => ArgMode::Out,
             Ok(Mode::FuncParamInout) => ArgMode::InOut,

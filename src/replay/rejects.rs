@@ -559,14 +559,7 @@ impl Replayer {
             schema.as_deref(),
             &name,
         );
-        let args: Vec<crate::catalog::FunctionArg> = s
-            .parameters
-            .iter()
-            .filter_map(|p| match &p.node {
-                Some(NodeEnum::FunctionParameter(p)) => Some(self.function_arg(p)),
-                _ => None,
-            })
-            .collect();
+        let args = self.function_args(s);
         let signature: Vec<&TypeName> = args
             .iter()
             .filter(|a| {

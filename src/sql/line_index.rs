@@ -26,6 +26,11 @@ impl LineIndex {
         LineIndex { starts }
     }
 
+    /// The byte offsets where lines start (the first is 0).
+    pub fn into_starts(self) -> Vec<usize> {
+        self.starts
+    }
+
     /// 1-based line and column (counted in characters) of a byte offset.
     pub fn position(&self, text: &str, offset: usize) -> (u32, u32) {
         let offset = offset.min(text.len());

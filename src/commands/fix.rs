@@ -187,7 +187,7 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
             Runner::Sqitch => sqitch_names(&dir, files.len(), now)?,
             Runner::Drizzle => drizzle_names(&dir, files.len(), now)?,
             _ => (
-                fix::naming::next_for_runner(runner, &existing, "pgvet_fixes", files.len(), now),
+                fix::naming::next_in_dir(runner, &dir, &existing, "pgvet_fixes", files.len(), now),
                 None,
             ),
         };

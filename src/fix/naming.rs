@@ -105,6 +105,54 @@ pub fn next_for_runner(
     })
 }
 
+/// [`next_for_runner`] for the migrations folder `dir`: Flyway's names
+/// follow the prefix, separator and suffix its configuration there sets
+/// (`flyway.conf`, `flyway.toml`), other runners' their fixed scheme.
+pub fn next_in_dir(
+    runner: Runner,
+    dir: &std::path::Path,
+    existing: &[String],
+    name: &str,
+    count: usize,
+    now: u64,
+) -> Result<Vec<String>, String> {
+    let cfg = match runner {
+        Runner::Flyway => crate::source::migrations::config::flyway(dir)
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+        _ => return next_for_runner(runner, existing, name, count, now),
+    };
+    let suffix = cfg
+        .suffixes
+        .first()
+        .cloned()
+        .unwrap_or_else(|| ".sql".to_string());
+    // Each configured name as Flyway's default one, and back.
+    let plain: Vec<String> = existing
+        .iter()
+        .filter_map(|e| {
+            let stem = cfg.suffixes.iter().find_map(|s| e.strip_suffix(s.as_str()))?;
+            let rest = stem.strip_prefix(cfg.prefix.as_str())?;
+            let (version, description) = rest.split_once(cfg.separator.as_str())?;
+            Some(format!("V{version}__{description}.sql"))
+        })
+        .collect();
+    let names = next_for_runner(runner, &plain, name, count, now)?;
+    Ok(names
+        .into_iter()
+        .map(|n| {
+            let rest = n.strip_prefix('V').unwrap_or(&n);
+            let rest = rest.strip_suffix(".sql").unwrap_or(rest);
+            let (version, description) = rest.split_once("__").unwrap_or((rest, name));
+            format!(
+                "{}{version}{}{description}{suffix}",
+                cfg.prefix, cfg.separator
+            )
+        })
+        .collect())
+}
+
 /// `count` new sqitch change names from `name` that `plan` (sqitch.plan's
 /// text) does not use yet: `name`, `name_2`, ...
 pub fn sqitch_changes(plan: &str, name: &str, count: usize) -> Vec<String> {
@@ -332,6 +380,37 @@ mod tests {
 
     // 2026-11-23 10:11:12 UTC
     const NOW: u64 = 1_795_428_672;
+
+    #[test]
+    fn flyway_names_follow_the_configured_prefix_separator_and_suffix() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("flyway.conf"),
+            "flyway.sqlMigrationPrefix=M\nflyway.sqlMigrationSeparator=_\nflyway.sqlMigrationSuffixes=.pgsql\n",
+        )
+        .unwrap();
+        let existing = vec![
+            "M1_init.pgsql".to_string(),
+            "M7_add_users.pgsql".to_string(),
+            "flyway.conf".to_string(),
+        ];
+        let names = next_in_dir(Runner::Flyway, dir.path(), &existing, "pgvet_fixes", 2, NOW);
+        assert_eq!(
+            names.unwrap(),
+            vec!["M8_pgvet_fixes.pgsql", "M9_pgvet_fixes.pgsql"]
+        );
+        // Without a configuration: Flyway's defaults.
+        let plain = tempfile::tempdir().unwrap();
+        let names = next_in_dir(
+            Runner::Flyway,
+            plain.path(),
+            &["V2__a.sql".to_string()],
+            "pgvet_fixes",
+            1,
+            NOW,
+        );
+        assert_eq!(names.unwrap(), vec!["V3__pgvet_fixes.sql"]);
+    }
 
     #[test]
     fn timestamps_follow_the_clock_or_the_last_file() {

@@ -169,7 +169,7 @@ fn fix_action(project: &Project, f: &Finding, d: &Diagnostic) -> Option<CodeActi
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let names =
-        crate::fix::naming::next_for_runner(runner, &existing, "pgvet_fixes", files.len(), now)
+        crate::fix::naming::next_in_dir(runner, &dir, &existing, "pgvet_fixes", files.len(), now)
             .ok()?;
     let mut operations = Vec::new();
     for (name, text) in names.iter().zip(&files) {

@@ -348,7 +348,8 @@ fn replay_matches_postgresql_on_real_project_shapes() {
             // A table made apart and attached as a partition, another
             // detached: each one's parent is what PostgreSQL says.
             "attach_and_detach_partition",
-            "create table public.ev (id bigint not null, at date not null) partition by range (at);\n\
+            "create table public.ev (id bigint not null, at date not null, primary key (id, at)) \
+               partition by range (at);\n\
              create table public.ev_2024 (id bigint not null, at date not null);\n\
              alter table public.ev attach partition public.ev_2024 \
                for values from ('2024-01-01') to ('2025-01-01');\n\

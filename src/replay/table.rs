@@ -441,6 +441,25 @@ impl Replayer {
                         c.columns.clear();
                     } else if c.columns.is_empty() {
                         c.columns.clone_from(&table.columns);
+                        // Its copy of the parent's primary key stays, under
+                        // the partition's own name.
+                        let has_key = c.constraints.iter().any(|k| {
+                            matches!(k.kind, crate::catalog::ConstraintKind::PrimaryKey { .. })
+                        });
+                        let parent_key = table.constraints.iter().find(|k| {
+                            matches!(k.kind, crate::catalog::ConstraintKind::PrimaryKey { .. })
+                        });
+                        if let (false, Some(key)) = (has_key, parent_key) {
+                            let name = Ident::new(format!("{}_pkey", child.name.as_str()));
+                            if let Some(ix) = table.indexes.iter().find(|ix| ix.name == key.name) {
+                                let mut ix = ix.clone();
+                                ix.name = name.clone();
+                                c.indexes.push(ix);
+                            }
+                            let mut key = key.clone();
+                            key.name = name;
+                            c.constraints.push(key);
+                        }
                     }
                 }
             }

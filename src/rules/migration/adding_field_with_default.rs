@@ -4,9 +4,12 @@ use pg_query::protobuf::{self as pb, ConstrType, Node};
 use pg_query::NodeEnum;
 
 use crate::catalog::{resolve, types, FunctionKind, Volatility};
-use crate::sql::expr::{call_name, to_sql};
-use crate::rules::support::migration::{added_column, alter_table_cmds, altered_table, column_constraints, is_plain_table, type_base_name};
+use crate::rules::support::migration::{
+    added_column, alter_table_cmds, altered_table, column_constraints, is_plain_table,
+    type_base_name,
+};
 use crate::rules::{StatementRule, StmtCtx};
+use crate::sql::expr::{call_name, to_sql};
 
 pub struct AddingFieldWithDefault;
 

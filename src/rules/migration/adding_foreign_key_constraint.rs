@@ -20,9 +20,9 @@ impl StatementRule for AddingForeignKeyConstraint {
                     .pktable
                     .as_ref()
                     .map(|rv| cx.table(rv).name)
-                // A key that references its own table blocks writes to one table.
-                .filter(|referenced| *referenced != table.name)
-                .map(|referenced| format!(" and `{referenced}`"))
+                    // A key that references its own table blocks writes to one table.
+                    .filter(|referenced| *referenced != table.name)
+                    .map(|referenced| format!(" and `{referenced}`"))
                     .unwrap_or_default();
                 let message = format!(
                     "adding {what} to `{}` checks every row while writes to `{}`{referenced} are blocked",
@@ -106,7 +106,10 @@ mod tests {
             ),
         ])
         .fires(RULE);
-        assert!(out.contains("while writes to `public.t` are blocked"), "{out}");
+        assert!(
+            out.contains("while writes to `public.t` are blocked"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -166,7 +169,9 @@ mod tests {
                 ("1.sql", CREATE),
                 (
                     "2.sql",
-                    &format!("alter table public.t add column {column} references public.parent (id);"),
+                    &format!(
+                        "alter table public.t add column {column} references public.parent (id);"
+                    ),
                 ),
             ])
             .quiet(RULE);

@@ -3,7 +3,9 @@
 use pg_query::protobuf as pb;
 
 use crate::catalog::{Ident, IndexKey};
-use crate::rules::support::migration::{added_constraint, alter_table_cmds, altered_table, not_null_proof};
+use crate::rules::support::migration::{
+    added_constraint, alter_table_cmds, altered_table, not_null_proof,
+};
 use crate::rules::{StatementRule, StmtCtx, TableRef};
 
 pub struct AddingPrimaryKeyConstraint;

@@ -3,7 +3,10 @@
 use pg_query::protobuf::{self as pb, ConstrType};
 
 use crate::catalog::types;
-use crate::rules::support::migration::{added_column, alter_table_cmds, altered_table, column_constraints, is_plain_table, type_base_name};
+use crate::rules::support::migration::{
+    added_column, alter_table_cmds, altered_table, column_constraints, is_plain_table,
+    type_base_name,
+};
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct AddingRequiredField;
@@ -86,8 +89,10 @@ mod tests {
     #[test]
     fn a_table_emptied_earlier_in_the_transaction_is_quiet() {
         // Supabase: the file is one transaction.
-        later("delete from public.t;\nalter table public.t add column email text not null;").quiet(RULE);
-        later("truncate public.t;\nalter table public.t add column email text not null;").quiet(RULE);
+        later("delete from public.t;\nalter table public.t add column email text not null;")
+            .quiet(RULE);
+        later("truncate public.t;\nalter table public.t add column email text not null;")
+            .quiet(RULE);
         // Only some rows deleted: the others stay.
         later("delete from public.t where id > 10;\nalter table public.t add column email text not null;")
             .fires(RULE);

@@ -3,7 +3,9 @@
 use pg_query::protobuf as pb;
 
 use crate::catalog::{types, Ident};
-use crate::rules::support::migration::{added_column, alter_table_cmds, altered_table, catalog_type_name, column_constraints};
+use crate::rules::support::migration::{
+    added_column, alter_table_cmds, altered_table, catalog_type_name, column_constraints,
+};
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct AddingSerialPrimaryKeyField;

@@ -3,7 +3,9 @@
 use pg_query::protobuf::AlterTableType;
 
 use crate::catalog::Ident;
-use crate::rules::support::migration::{alter_table_cmds, altered_table, column_is_new, is_plain_table};
+use crate::rules::support::migration::{
+    alter_table_cmds, altered_table, column_is_new, is_plain_table,
+};
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct BanDropColumn;

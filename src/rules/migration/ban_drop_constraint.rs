@@ -50,8 +50,17 @@ impl StatementRule for BanDropConstraint {
             let added_here = existing.is_some_and(|(_, c)| created_in_this_file(cx, &c.origin));
             let redundant =
                 existing.is_some_and(|(t, c)| only_not_null_of(t, c, cmds.get(..i).unwrap_or(&[])));
+            // IF EXISTS of a constraint the table (made by the migrations)
+            // does not have: an earlier migration dropped it already.
+            let gone = cmd.missing_ok
+                && existing.is_none()
+                && cx
+                    .catalog
+                    .table(&table.name)
+                    .is_some_and(|t| matches!(t.origin, crate::catalog::Origin::Migration(_)));
             if added_here
                 || redundant
+                || gone
                 || readded(cx, &table.name, &name, cmds.get(i + 1..).unwrap_or(&[]))
             {
                 continue;
@@ -103,22 +112,33 @@ fn readded(
     name: &Ident,
     rest: &[&pb::AlterTableCmd],
 ) -> bool {
+    // Under its name, or (a primary key, `<table>_pkey`) as the table's
+    // new primary key, which takes that name when it has none.
+    let key = name.as_str() == format!("{}_pkey", table.name.as_str());
     let adds = |c: &pb::AlterTableCmd| {
-        added_constraint(c).is_some_and(|k| Ident::new(k.conname.as_str()) == *name)
+        added_constraint(c).is_some_and(|k| {
+            Ident::new(k.conname.as_str()) == *name
+                || (key && k.conname.is_empty() && k.contype() == pb::ConstrType::ConstrPrimary)
+        })
     };
     if rest.iter().any(|c| adds(c)) {
         return true;
     }
     cx.in_transaction()
-        && later_in_file(cx.stmt, name.as_str().to_ascii_lowercase().as_str())
-            .iter()
-            .any(|later| match &later.node {
-                NodeEnum::AlterTableStmt(s) => {
-                    s.relation.as_ref().is_some_and(|rv| names_table(rv, table))
-                        && alter_table_cmds(s).any(adds)
-                }
-                _ => false,
-            })
+        && later_in_file(
+            cx.stmt,
+            if key { "primary" } else { name.as_str() }
+                .to_ascii_lowercase()
+                .as_str(),
+        )
+        .iter()
+        .any(|later| match &later.node {
+            NodeEnum::AlterTableStmt(s) => {
+                s.relation.as_ref().is_some_and(|rv| names_table(rv, table))
+                    && alter_table_cmds(s).any(adds)
+            }
+            _ => false,
+        })
 }
 
 #[cfg(test)]
@@ -268,5 +288,29 @@ mod tests {
             ),
         ])
         .quiet(RULE);
+    }
+
+    #[test]
+    fn a_constraint_already_gone_or_a_key_put_back_is_quiet() {
+        files(&[
+            ("1.sql", CREATE),
+            ("2.sql", "alter table public.t drop constraint t_qty_check;"),
+            (
+                "3.sql",
+                "alter table public.t drop constraint if exists t_qty_check;",
+            ),
+        ])
+        .fires(RULE);
+        let out = files(&[
+            ("1.sql", CREATE),
+            ("2.sql", "alter table public.t drop constraint t_qty_check;"),
+            (
+                "3.sql",
+                "alter table public.t drop constraint if exists t_qty_check;",
+            ),
+        ])
+        .fires(RULE);
+        assert!(!out.contains("3.sql"), "{out}");
+        case("alter table legacy drop constraint legacy_pkey, add primary key (code);").quiet(RULE);
     }
 }

@@ -6,7 +6,9 @@ use pg_query::NodeEnum;
 
 use crate::catalog::Ident;
 use crate::rules::support::drops::{altered_domain, altered_table};
-use crate::rules::support::migration::{alter_table_cmds, column_is_new};
+use crate::rules::support::migration::{
+    alter_table_cmds, column_is_new, made_again_later, names_table,
+};
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct BanDropDefault;
@@ -37,8 +39,11 @@ impl StatementRule for BanDropDefault {
             if cmd.subtype() != pb::AlterTableType::AtColumnDefault || cmd.def.is_some() {
                 continue;
             }
-            // A column this file added is written by no deployed code yet.
-            if column_is_new(cx, &table.name, &cmd.name) {
+            // A column this file added is written by no deployed code yet;
+            // a default set again in the same transaction was never gone.
+            if column_is_new(cx, &table.name, &cmd.name)
+                || set_again_later(cx, &table.name, &cmd.name)
+            {
                 continue;
             }
             let message = format!(
@@ -49,6 +54,22 @@ impl StatementRule for BanDropDefault {
             cx.report_unless_new(&table, Some(cx.stmt.span), message);
         }
     }
+}
+
+/// Whether a later statement of the transaction sets a default on the column again.
+fn set_again_later(cx: &StmtCtx<'_>, table: &crate::catalog::QualifiedName, column: &str) -> bool {
+    let column = Ident::new(column);
+    made_again_later(cx, "default", |n| {
+        let NodeEnum::AlterTableStmt(s) = n else {
+            return false;
+        };
+        s.relation.as_ref().is_some_and(|rv| names_table(rv, table))
+            && alter_table_cmds(s).any(|c| {
+                c.subtype() == pb::AlterTableType::AtColumnDefault
+                    && c.def.is_some()
+                    && Ident::new(c.name.as_str()) == column
+            })
+    })
 }
 
 #[cfg(test)]
@@ -131,5 +152,21 @@ mod tests {
             ("2.sql", "alter domain public.status set default 'open';"),
         ])
         .quiet(RULE);
+    }
+
+    #[test]
+    fn a_default_set_again_in_the_transaction_is_quiet() {
+        crate::rules::testing::files(&[
+            (
+                "1.sql",
+                "create table public.t (id bigint primary key, n int default 0);",
+            ),
+            (
+                "2.sql",
+                "begin;\nalter table public.t alter column n drop default;\n\
+                 alter table public.t alter column n set default 1;\ncommit;",
+            ),
+        ])
+        .quiet("ban-drop-default");
     }
 }

@@ -2,11 +2,13 @@
 
 use pg_query::protobuf::ObjectType;
 
-use crate::catalog::QualifiedName;
+use crate::catalog::{Ident, QualifiedName};
 use crate::rules::support::drops::{
     cascade_note, created_in_this_file, drop_objects, dropped, plain_name,
 };
+use crate::rules::support::migration::made_again_later;
 use crate::rules::{StatementRule, StmtCtx};
+use pg_query::NodeEnum;
 
 pub struct BanDropExtension;
 
@@ -26,6 +28,17 @@ impl StatementRule for BanDropExtension {
                 .extensions
                 .get(&name)
                 .is_some_and(|e| created_in_this_file(cx, &e.origin))
+            {
+                continue;
+            }
+            // IF EXISTS of one no migration installed (nor the platform),
+            // or installed again in the same transaction.
+            if (s.missing_ok && !cx.catalog.extensions.contains_key(&name))
+                || made_again_later(
+                    cx,
+                    "extension",
+                    |n| matches!(n, NodeEnum::CreateExtensionStmt(e) if Ident::new(e.extname.as_str()) == name),
+                )
             {
                 continue;
             }
@@ -71,7 +84,7 @@ mod tests {
 
     #[test]
     fn platform_and_unknown_extensions_fire() {
-        let out = case("drop extension if exists pgcrypto, legacy_ext cascade;").fires(RULE);
+        let out = case("drop extension pgcrypto, legacy_ext cascade;").fires(RULE);
         assert_eq!(out.lines().count(), 2, "{out}");
         assert!(out.contains("CASCADE also drops"), "{out}");
     }
@@ -79,5 +92,18 @@ mod tests {
     #[test]
     fn dropping_a_schema_is_not_this_rule() {
         case("drop schema if exists legacy;").quiet(RULE);
+    }
+
+    #[test]
+    fn reinstalled_or_never_installed_is_quiet() {
+        files(&[
+            ("1.sql", "create extension if not exists pg_trgm with schema extensions;"),
+            (
+                "2.sql",
+                "begin;\ndrop extension pg_trgm;\ncreate extension pg_trgm with schema extensions;\ncommit;",
+            ),
+        ])
+        .quiet(RULE);
+        case("drop extension if exists postgres_fdw;").quiet(RULE);
     }
 }

@@ -37,6 +37,10 @@ impl StatementRule for BanDropFunction {
             let Some((name, overloads)) = functions(cx, f) else {
                 continue;
             };
+            // IF EXISTS of a function no migration left.
+            if overloads.is_empty() && s.missing_ok {
+                continue;
+            }
             // Overloads this file made are called by no deployed code yet.
             if !overloads.is_empty()
                 && overloads
@@ -134,7 +138,7 @@ mod tests {
     #[test]
     fn procedures_aggregates_and_unknown_functions_fire() {
         let out = case(
-            "drop procedure if exists archive_orders();\ndrop aggregate if exists app_sum(int) cascade;\ndrop function legacy_hash(text);",
+            "drop procedure archive_orders();\ndrop aggregate app_sum(int) cascade;\ndrop function legacy_hash(text);",
         )
         .fires(RULE);
         assert_eq!(out.lines().count(), 3, "{out}");
@@ -148,5 +152,11 @@ mod tests {
     #[test]
     fn dropping_a_trigger_is_not_this_rule() {
         case("drop trigger if exists t_touch on public.t;").quiet(RULE);
+    }
+
+    #[test]
+    fn if_exists_of_a_function_no_migration_made_is_quiet() {
+        crate::rules::testing::case("drop function if exists public.never_made(int);")
+            .quiet("ban-drop-function");
     }
 }

@@ -5,8 +5,12 @@ use pg_query::protobuf::ObjectType;
 use pg_query::NodeEnum;
 
 use crate::catalog::resolve;
+use crate::catalog::Ident;
 use crate::rules::support::drops::{
     cascade_note, created_in_this_file, drop_objects, dropped, type_name,
+};
+use crate::rules::support::migration::{
+    created_type_name, made_again_later, renamed_to_earlier_in_file,
 };
 use crate::rules::{StatementRule, StmtCtx};
 use crate::sql::strings;
@@ -38,6 +42,19 @@ impl StatementRule for BanDropType {
                         .types
                         .get(&name)
                         .is_some_and(|ty| created_in_this_file(cx, &ty.origin))
+                    {
+                        continue;
+                    }
+                    let bare = name.name.as_str();
+                    // IF EXISTS of a type no migration left; the old half of
+                    // a swap (renamed to this name earlier in the file); a
+                    // type made again under this name in the transaction.
+                    if (s.missing_ok && !cx.catalog.types.contains_key(&name))
+                        || renamed_to_earlier_in_file(cx.stmt, bare)
+                        || made_again_later(cx, &bare.to_ascii_lowercase(), |n| {
+                            created_type_name(n)
+                                .is_some_and(|t| Ident::new(t.as_str()) == name.name)
+                        })
                     {
                         continue;
                     }
@@ -126,7 +143,7 @@ mod tests {
 
     #[test]
     fn unknown_type_and_cascade_fire() {
-        let out = case("drop type if exists legacy_status cascade;").fires(RULE);
+        let out = case("drop type legacy_status cascade;").fires(RULE);
         assert!(
             out.contains("`public.legacy_status`") && out.contains("CASCADE also drops"),
             "{out}"
@@ -171,5 +188,34 @@ mod tests {
     #[test]
     fn dropping_a_domain_is_not_this_rule() {
         case("drop domain if exists public.email;").quiet(RULE);
+    }
+
+    #[test]
+    fn enum_swaps_and_drops_of_what_is_gone_are_quiet() {
+        let create = "create type public.mood as enum ('a');";
+        // The old half of a swap, dropped at the end.
+        crate::rules::testing::files(&[
+            ("1.sql", create),
+            (
+                "2.sql",
+                "begin;\nalter type public.mood rename to mood_old;\n\
+                 create type public.mood as enum ('a', 'b');\ndrop type public.mood_old;\ncommit;",
+            ),
+        ])
+        .quiet("ban-drop-type");
+        // Dropped and made again in the same transaction.
+        crate::rules::testing::files(&[
+            ("1.sql", create),
+            (
+                "2.sql",
+                "begin;\ndrop type public.mood;\ncreate type public.mood as enum ('b');\ncommit;",
+            ),
+        ])
+        .quiet("ban-drop-type");
+        // IF EXISTS of a type no migration made.
+        crate::rules::testing::case("drop type if exists public.never_made;")
+            .quiet("ban-drop-type");
+        // Without IF EXISTS it is a type PostgreSQL has: reported.
+        crate::rules::testing::case("drop type public.legacy_kind;").fires("ban-drop-type");
     }
 }

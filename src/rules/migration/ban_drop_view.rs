@@ -36,7 +36,10 @@ impl StatementRule for BanDropView {
             {
                 continue;
             }
-            if view_recreated_later(cx, s, &name) {
+            // IF EXISTS of a view no migration left.
+            if (s.missing_ok && !cx.catalog.views.contains_key(&name))
+                || view_recreated_later(cx, s, &name)
+            {
                 continue;
             }
             let message =
@@ -100,9 +103,13 @@ mod tests {
     }
 
     #[test]
-    fn if_exists_of_an_unknown_view_fires() {
-        let out = case("drop view if exists legacy_report;").fires(RULE);
+    fn an_unknown_view_fires_unless_if_exists() {
+        // Without IF EXISTS, PostgreSQL has it (made outside the migrations).
+        let out = case("drop view legacy_report;").fires(RULE);
         assert!(out.contains("[public.legacy_report]"), "{out}");
+        // With it, a view no migration left is most likely not there: a
+        // cleanup that guards itself (judged false on real projects).
+        case("drop view if exists legacy_report;").quiet(RULE);
     }
 
     #[test]

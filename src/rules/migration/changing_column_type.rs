@@ -39,9 +39,10 @@ impl StatementRule for ChangingColumnType {
             // or index order, so only the bare type change is trusted, and a
             // USING that only casts the column to the new type (PostgreSQL
             // sees the same relabeling and does not rewrite either).
-            let bare_cast = def.raw_default.as_deref().is_none_or(|using| {
-                casts_column_to(cx, using, column.as_str(), &new)
-            });
+            let bare_cast = def
+                .raw_default
+                .as_deref()
+                .is_none_or(|using| casts_column_to(cx, using, column.as_str(), &new));
             let plain = bare_cast && def.coll_clause.is_none();
             if plain && old.is_some_and(|old| is_relabel_only(old, &new)) {
                 continue;
@@ -57,7 +58,11 @@ impl StatementRule for ChangingColumnType {
                     && new.name.name.as_str() == "timestamptz"
                     && old.mods == new.mods
             });
-            if plain && to_timestamptz && cx.session.time_zone_is_utc() && cx.postgres_version() >= 12 {
+            if plain
+                && to_timestamptz
+                && cx.session.time_zone_is_utc()
+                && cx.postgres_version() >= 12
+            {
                 continue;
             }
             let span = Some(cx.stmt.span_at(written.location));
@@ -82,7 +87,10 @@ fn casts_column_to(cx: &StmtCtx<'_>, using: &pb::Node, column: &str, new: &TypeN
     };
     let names_column = match cast.arg.as_deref().and_then(|a| a.node.as_ref()) {
         Some(NodeEnum::ColumnRef(c)) => {
-            crate::sql::ast::strings(&c.fields).last().map(String::as_str) == Some(column)
+            crate::sql::ast::strings(&c.fields)
+                .last()
+                .map(String::as_str)
+                == Some(column)
                 && c.fields.len() == 1
         }
         _ => false,
@@ -93,7 +101,10 @@ fn casts_column_to(cx: &StmtCtx<'_>, using: &pb::Node, column: &str, new: &TypeN
     let target = crate::catalog::types::type_name(target, |n| {
         resolve::user_type_schema(cx.catalog, cx.search_path, n)
     });
-    names_column && target.name == new.name && target.mods == new.mods && target.array_dims == new.array_dims
+    names_column
+        && target.name == new.name
+        && target.mods == new.mods
+        && target.array_dims == new.array_dims
 }
 
 /// Changes PostgreSQL makes in the catalog alone, because the stored bytes
@@ -176,7 +187,10 @@ mod tests {
             "set local time zone 'GMT';",
             "select set_config('timezone', 'Zulu', false);",
         ] {
-            later(&format!("{set}\nalter table public.t alter column at type timestamptz;")).quiet(RULE);
+            later(&format!(
+                "{set}\nalter table public.t alter column at type timestamptz;"
+            ))
+            .quiet(RULE);
             later(&format!(
                 "{set}\nalter table public.t alter column at type timestamptz using at::timestamptz;"
             ))
@@ -234,7 +248,8 @@ mod tests {
     #[test]
     fn using_that_computes_fires_even_when_widening() {
         later("alter table public.t alter column code type text using lower(code);").fires(RULE);
-        later("alter table public.t alter column code type text using code::varchar(10);").fires(RULE);
+        later("alter table public.t alter column code type text using code::varchar(10);")
+            .fires(RULE);
         later("alter table public.t alter column code type text using n::text;").fires(RULE);
     }
 

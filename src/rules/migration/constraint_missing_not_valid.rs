@@ -155,7 +155,10 @@ mod tests {
             ),
         ])
         .fires(RULE);
-        assert!(out.contains("while writes to `public.t` are blocked"), "{out}");
+        assert!(
+            out.contains("while writes to `public.t` are blocked"),
+            "{out}"
+        );
     }
 
     #[test]

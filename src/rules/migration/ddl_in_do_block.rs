@@ -307,7 +307,6 @@ const ALTER_KINDS: &[&str] = &[
     "collation",
 ];
 
-
 #[cfg(test)]
 mod tests {
     use super::first_ddl;
@@ -342,7 +341,8 @@ mod tests {
         )
         .fires(RULE);
         assert!(out.contains("runs dynamic DDL (`CREATE INDEX`)"), "{out}");
-        case("do 'declare t text := ''app.t''; begin execute ''drop table '' || t; end';").fires(RULE);
+        case("do 'declare t text := ''app.t''; begin execute ''drop table '' || t; end';")
+            .fires(RULE);
     }
 
     #[test]
@@ -418,17 +418,35 @@ mod tests {
         );
         assert_eq!(phrase("begin raise notice 'drop table %', t; end"), None);
         assert_eq!(phrase("begin execute 'select 1'; end"), None);
-        assert_eq!(phrase("declare x text; begin x := 'drop table t'; end"), None);
+        assert_eq!(
+            phrase("declare x text; begin x := 'drop table t'; end"),
+            None
+        );
     }
 
     #[test]
     fn the_kind_of_ddl_is_named_whole() {
         for (body, kind) in [
-            ("begin create or replace function f() returns int language sql as 'select 1'; end", "CREATE OR REPLACE FUNCTION"),
-            ("begin create foreign table f (id int) server s; end", "CREATE FOREIGN TABLE"),
-            ("begin create unique index i on t (a); end", "CREATE UNIQUE INDEX"),
-            ("begin alter default privileges grant select on tables to anon; end", "ALTER DEFAULT PRIVILEGES"),
-            ("begin create materialized view v as select 1; end", "CREATE MATERIALIZED VIEW"),
+            (
+                "begin create or replace function f() returns int language sql as 'select 1'; end",
+                "CREATE OR REPLACE FUNCTION",
+            ),
+            (
+                "begin create foreign table f (id int) server s; end",
+                "CREATE FOREIGN TABLE",
+            ),
+            (
+                "begin create unique index i on t (a); end",
+                "CREATE UNIQUE INDEX",
+            ),
+            (
+                "begin alter default privileges grant select on tables to anon; end",
+                "ALTER DEFAULT PRIVILEGES",
+            ),
+            (
+                "begin create materialized view v as select 1; end",
+                "CREATE MATERIALIZED VIEW",
+            ),
         ] {
             assert_eq!(phrase(body), Some((kind.to_string(), false)), "{body}");
         }
@@ -453,7 +471,8 @@ mod tests {
         let body = "begin\n  if true then\n    drop view v;\n  else\n    alter table t add column n int;\n  end if;\nend";
         assert_eq!(phrase(body), Some(("DROP VIEW".into(), false)));
         // The same text earlier in the body is not taken for it.
-        let body = "begin\n  raise notice 'drop table t';\n  if true then drop table t; end if;\nend";
+        let body =
+            "begin\n  raise notice 'drop table t';\n  if true then drop table t; end if;\nend";
         assert_eq!(place(body), Some("drop table t"));
         assert_eq!(first_ddl(body).map(|f| f.start), body.rfind("drop table t"));
     }

@@ -11,7 +11,6 @@ const INT4: IntWidth = IntWidth {
     max: "2147483647",
 };
 
-
 /// `options.<rule-id>` in pgvet.yaml.
 pub(crate) type Options = IntOptions;
 

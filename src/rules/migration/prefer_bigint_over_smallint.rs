@@ -11,7 +11,6 @@ const INT2: IntWidth = IntWidth {
     max: "32767",
 };
 
-
 /// `options.<rule-id>` in pgvet.yaml.
 pub(crate) type Options = IntOptions;
 

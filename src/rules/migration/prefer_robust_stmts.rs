@@ -370,7 +370,10 @@ mod tests {
         let out = case("alter table app.t drop constraint t_fk, add constraint t_other check (n > 0);\nalter table app.t drop column if exists z;")
             .postgres()
             .fires(RULE);
-        assert!(out.contains("constraint `t_fk` is dropped from `app.t` without IF EXISTS"), "{out}");
+        assert!(
+            out.contains("constraint `t_fk` is dropped from `app.t` without IF EXISTS"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -6,7 +6,9 @@ use pg_query::NodeEnum;
 
 use crate::catalog::{Ident, QualifiedName};
 use crate::rules::support::drops::{created_in_this_file, kind_noun, named_object, user_type};
+use crate::rules::support::migration::{created_type_name, made_again_later};
 use crate::rules::{StatementRule, StmtCtx};
+use crate::sql::ast;
 
 pub struct RenamingObject;
 
@@ -108,7 +110,7 @@ fn rename(cx: &mut StmtCtx<'_>, s: &pb::RenameStmt) {
         // tables and columns are renaming-table and renaming-column.
         _ => return,
     };
-    if new {
+    if new || made_again_under_old_name(cx, kind, s) {
         return;
     }
     let noun = kind_noun(kind);
@@ -124,6 +126,50 @@ fn rename(cx: &mut StmtCtx<'_>, s: &pb::RenameStmt) {
         ),
     };
     cx.report(&object, Some(cx.stmt.span), message);
+}
+
+/// Renamed aside and made again under the old name in the same transaction
+/// (the usual way to change an enum's values or a view's columns): code
+/// that uses the old name finds the new object.
+fn made_again_under_old_name(cx: &StmtCtx<'_>, kind: ObjectType, s: &pb::RenameStmt) -> bool {
+    let old = match (
+        kind,
+        s.relation.as_ref(),
+        s.object.as_deref().and_then(|o| o.node.as_ref()),
+    ) {
+        (_, Some(rv), _) => rv.relname.clone(),
+        (_, None, Some(NodeEnum::List(l))) => match ast::strings(&l.items).pop() {
+            Some(n) => n,
+            None => return false,
+        },
+        (_, None, Some(NodeEnum::TypeName(t))) => match ast::strings(&t.names).pop() {
+            Some(n) => n,
+            None => return false,
+        },
+        _ => return false,
+    };
+    let old = Ident::new(old.as_str());
+    let same = |n: &str| Ident::new(n) == old;
+    made_again_later(cx, &old.as_str().to_ascii_lowercase(), |n| {
+        match (kind, n) {
+            (ObjectType::ObjectType | ObjectType::ObjectDomain, _) => {
+                created_type_name(n).is_some_and(|t| same(&t))
+            }
+            (ObjectType::ObjectView | ObjectType::ObjectMatview, NodeEnum::ViewStmt(v)) => {
+                v.view.as_ref().is_some_and(|rv| same(&rv.relname))
+            }
+            (ObjectType::ObjectMatview, NodeEnum::CreateTableAsStmt(c)) => c
+                .into
+                .as_ref()
+                .and_then(|i| i.rel.as_ref())
+                .is_some_and(|rv| same(&rv.relname)),
+            (ObjectType::ObjectSequence, NodeEnum::CreateSeqStmt(q)) => {
+                q.sequence.as_ref().is_some_and(|rv| same(&rv.relname))
+            }
+            (ObjectType::ObjectIndex, NodeEnum::IndexStmt(i)) => same(&i.idxname),
+            _ => false,
+        }
+    })
 }
 
 /// `ALTER TYPE ... RENAME VALUE`: rows keep their values, but code that
@@ -257,5 +303,18 @@ mod tests {
             ("3.sql", "alter policy p on public.t2 rename to p2;\nalter trigger tg on public.t2 rename to tg2;"),
         ])
         .quiet(RULE);
+    }
+
+    #[test]
+    fn a_type_renamed_aside_and_made_again_is_quiet() {
+        crate::rules::testing::files(&[
+            ("1.sql", "create type public.mood as enum ('a');"),
+            (
+                "2.sql",
+                "begin;\nalter type public.mood rename to mood_old;\n\
+                 create type public.mood as enum ('a', 'b');\ndrop type public.mood_old;\ncommit;",
+            ),
+        ])
+        .quiet("renaming-object");
     }
 }

@@ -41,12 +41,18 @@ mod tests {
     #[test]
     fn table_from_an_earlier_file_fires() {
         let out = files(&[
-            ("1_create.sql", "create table public.t (id bigint primary key, n int);"),
+            (
+                "1_create.sql",
+                "create table public.t (id bigint primary key, n int);",
+            ),
             ("2_index.sql", "create index t_n_idx on public.t (n);"),
         ])
         .fires(RULE);
         assert!(out.starts_with("2_index.sql:1:1 "), "{out}");
-        assert!(out.contains("index `t_n_idx`") && out.contains("`public.t`"), "{out}");
+        assert!(
+            out.contains("index `t_n_idx`") && out.contains("`public.t`"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -59,7 +65,10 @@ mod tests {
     fn a_table_a_required_column_proved_empty_is_quiet() {
         // ADD COLUMN ... NOT NULL without a default fails on a table with a
         // row: in the same transaction the table is still empty after it.
-        let earlier = ("1_create.sql", "create table public.t (id bigint primary key, n int);");
+        let earlier = (
+            "1_create.sql",
+            "create table public.t (id bigint primary key, n int);",
+        );
         files(&[
             earlier,
             ("2.sql", "alter table public.t add column email text not null;\ncreate index t_n_idx on public.t (n);"),
@@ -93,8 +102,14 @@ mod tests {
     #[test]
     fn concurrently_is_quiet() {
         files(&[
-            ("1.sql", "create table public.t (id bigint primary key, n int);"),
-            ("2.sql", "create index concurrently t_n_idx on public.t (n);"),
+            (
+                "1.sql",
+                "create table public.t (id bigint primary key, n int);",
+            ),
+            (
+                "2.sql",
+                "create index concurrently t_n_idx on public.t (n);",
+            ),
         ])
         .quiet(RULE);
     }
@@ -116,11 +131,17 @@ mod tests {
         let big = case("create index t_n_idx on public.t (n);")
             .live(&[("public", "t", 2_500_000.0, 400 << 20)])
             .fires(RULE);
-        assert!(big.contains(" error ") && big.contains("has about 2,500,000 rows (400 MB)"), "{big}");
+        assert!(
+            big.contains(" error ") && big.contains("has about 2,500,000 rows (400 MB)"),
+            "{big}"
+        );
         let tiny = case("create index t_n_idx on public.t (n);")
             .live(&[("public", "t", 12.0, 16 << 10)])
             .fires(RULE);
-        assert!(tiny.contains(" info ") && tiny.contains("has about 12 rows (16 kB)"), "{tiny}");
+        assert!(
+            tiny.contains(" info ") && tiny.contains("has about 12 rows (16 kB)"),
+            "{tiny}"
+        );
         let middle = case("create index t_n_idx on public.t (n);")
             .live(&[("public", "t", 5_000.0, 2 << 20)])
             .fires(RULE);
@@ -130,12 +151,18 @@ mod tests {
     #[test]
     fn table_not_deployed_yet_is_info() {
         let out = files(&[
-            ("1.sql", "create table public.t (id bigint primary key, n int);"),
+            (
+                "1.sql",
+                "create table public.t (id bigint primary key, n int);",
+            ),
             ("2.sql", "create index t_n_idx on public.t (n);"),
         ])
         .live(&[("public", "other", 1.0, 8192)])
         .fires(RULE);
-        assert!(out.contains(" info ") && out.contains("not in the database yet"), "{out}");
+        assert!(
+            out.contains(" info ") && out.contains("not in the database yet"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -1,12 +1,18 @@
 //! Readers for the rules about dropping, moving and renaming objects that
-//! deployed code names (`ban-drop-view`, `ban-set-schema`, `renaming-object`, ...).
+//! deployed code names (`ban-drop-view`, `ban-set-schema`, `renaming-object`, ...),
+//! and for the timeout rules, the tables a statement locks ([`locked_tables`]).
 
 use pg_query::protobuf as pb;
 use pg_query::NodeEnum;
 
+use pg_query::protobuf::ObjectType as O;
+
 use crate::catalog::{resolve, types, Function, Ident, Origin, QualifiedName};
-use crate::rules::StmtCtx;
-use crate::sql::split_name;
+use crate::rules::support::migration::{
+    added_column, added_constraint, alter_table_cmds, column_constraints,
+};
+use crate::rules::{StmtCtx, TableRef};
+use crate::sql::{ast, split_name};
 
 /// Whether an object whose declaration is at `origin` is new in the file
 /// being checked: made there by a CREATE without OR REPLACE. A CREATE OR
@@ -355,4 +361,190 @@ pub fn function_recreated_later(
             .collect();
         inputs.len() == dropped.len() && inputs.iter().zip(&dropped).all(|(a, b)| a.same_base(b))
     })
+}
+
+/// The relations a statement locks (`require-timeout-settings`,
+/// `require-lock-timeout`, `require-statement-timeout`). Tables the statement creates are left
+/// out; lock levels below SHARE UPDATE EXCLUSIVE (reads, DML) are not
+/// counted, nor are CONCURRENTLY forms that let reads and writes through.
+pub fn locked_tables(cx: &StmtCtx<'_>) -> Vec<TableRef> {
+    let mut rvs: Vec<&pb::RangeVar> = Vec::new();
+    let mut out: Vec<TableRef> = Vec::new();
+    match &cx.stmt.node {
+        NodeEnum::AlterTableStmt(s) => {
+            match s.objtype() {
+                O::ObjectTable | O::ObjectView | O::ObjectMatview | O::ObjectForeignTable => {
+                    rvs.extend(s.relation.as_ref());
+                }
+                O::ObjectIndex => {
+                    if let Some(rv) = &s.relation {
+                        let schema = (!rv.schemaname.is_empty()).then_some(rv.schemaname.as_str());
+                        out.extend(index_owner(cx, schema, &rv.relname));
+                    }
+                }
+                _ => {}
+            }
+            // ADD FOREIGN KEY also locks the referenced table (SHARE ROW EXCLUSIVE).
+            for cmd in alter_table_cmds(s) {
+                let column = added_column(cmd).into_iter().flat_map(column_constraints);
+                let constraints = added_constraint(cmd).into_iter().chain(column);
+                rvs.extend(constraints.filter_map(referenced_table));
+            }
+        }
+        NodeEnum::CreateStmt(s) => {
+            // PARTITION OF / INHERITS lock the parent; REFERENCES locks the
+            // referenced table. The new table itself is no one's yet.
+            rvs.extend(s.inh_relations.iter().filter_map(range_var));
+            let this = s.relation.as_ref();
+            for node in s.table_elts.iter().chain(&s.constraints) {
+                let constraints: Vec<&pb::Constraint> = match &node.node {
+                    Some(NodeEnum::ColumnDef(col)) => column_constraints(col).collect(),
+                    Some(NodeEnum::Constraint(c)) => vec![c.as_ref()],
+                    _ => Vec::new(),
+                };
+                rvs.extend(
+                    constraints
+                        .into_iter()
+                        .filter_map(referenced_table)
+                        .filter(|rv| !this.is_some_and(|t| same_relation(t, rv))),
+                );
+            }
+        }
+        NodeEnum::IndexStmt(s) if !s.concurrent => rvs.extend(s.relation.as_ref()),
+        NodeEnum::DropStmt(s) => {
+            for names in s.objects.iter().filter_map(name_list) {
+                match s.remove_type() {
+                    O::ObjectTable | O::ObjectView | O::ObjectMatview | O::ObjectForeignTable => {
+                        out.extend(named_table(cx, names));
+                    }
+                    O::ObjectIndex if !s.concurrent => {
+                        if let Some((schema, name)) = ast::split_name(names) {
+                            out.extend(index_owner(cx, schema.as_deref(), &name));
+                        }
+                    }
+                    // [table name parts..., trigger/policy/rule name]
+                    O::ObjectTrigger | O::ObjectPolicy | O::ObjectRule => {
+                        if let Some((_, table)) = names.split_last() {
+                            out.extend(named_table(cx, table));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        NodeEnum::TruncateStmt(s) => rvs.extend(s.relations.iter().filter_map(range_var)),
+        NodeEnum::LockStmt(s) => rvs.extend(s.relations.iter().filter_map(range_var)),
+        // Even CONCURRENTLY takes an EXCLUSIVE lock on the view.
+        NodeEnum::RefreshMatViewStmt(s) => rvs.extend(s.relation.as_ref()),
+        NodeEnum::ReindexStmt(s) if !has_option(&s.params, "concurrently") => match s.kind() {
+            pb::ReindexObjectType::ReindexObjectTable => rvs.extend(s.relation.as_ref()),
+            pb::ReindexObjectType::ReindexObjectIndex => {
+                if let Some(rv) = &s.relation {
+                    let schema = (!rv.schemaname.is_empty()).then_some(rv.schemaname.as_str());
+                    out.extend(index_owner(cx, schema, &rv.relname));
+                }
+            }
+            _ => {}
+        },
+        NodeEnum::ClusterStmt(s) => rvs.extend(s.relation.as_ref()),
+        // Plain VACUUM lets reads and writes through; FULL rewrites the table.
+        NodeEnum::VacuumStmt(s) if s.is_vacuumcmd && has_option(&s.options, "full") => {
+            for rel in &s.rels {
+                if let Some(NodeEnum::VacuumRelation(v)) = &rel.node {
+                    rvs.extend(v.relation.as_ref());
+                }
+            }
+        }
+        NodeEnum::CreateTrigStmt(s) => rvs.extend(s.relation.iter().chain(&s.constrrel)),
+        NodeEnum::CreatePolicyStmt(s) => rvs.extend(s.table.as_ref()),
+        NodeEnum::AlterPolicyStmt(s) => rvs.extend(s.table.as_ref()),
+        NodeEnum::RuleStmt(s) => rvs.extend(s.relation.as_ref()),
+        NodeEnum::RenameStmt(s) => match s.rename_type() {
+            O::ObjectTable
+            | O::ObjectView
+            | O::ObjectMatview
+            | O::ObjectForeignTable
+            | O::ObjectColumn
+            | O::ObjectTabconstraint
+            | O::ObjectTrigger
+            | O::ObjectPolicy
+            | O::ObjectRule => rvs.extend(s.relation.as_ref()),
+            O::ObjectIndex => {
+                if let Some(rv) = &s.relation {
+                    let schema = (!rv.schemaname.is_empty()).then_some(rv.schemaname.as_str());
+                    out.extend(index_owner(cx, schema, &rv.relname));
+                }
+            }
+            _ => {}
+        },
+        NodeEnum::AlterObjectSchemaStmt(s) => {
+            if matches!(
+                s.object_type(),
+                O::ObjectTable | O::ObjectView | O::ObjectMatview | O::ObjectForeignTable
+            ) {
+                rvs.extend(s.relation.as_ref());
+            }
+        }
+        _ => {}
+    }
+    out.extend(rvs.into_iter().map(|rv| cx.table(rv)));
+    out
+}
+
+fn range_var(node: &pb::Node) -> Option<&pb::RangeVar> {
+    match &node.node {
+        Some(NodeEnum::RangeVar(rv)) => Some(rv),
+        _ => None,
+    }
+}
+
+fn name_list(node: &pb::Node) -> Option<&[pb::Node]> {
+    match &node.node {
+        Some(NodeEnum::List(l)) => Some(&l.items),
+        _ => None,
+    }
+}
+
+/// The table a `REFERENCES` constraint points at.
+fn referenced_table(c: &pb::Constraint) -> Option<&pb::RangeVar> {
+    (c.contype() == pb::ConstrType::ConstrForeign)
+        .then_some(c.pktable.as_ref())
+        .flatten()
+}
+
+/// Whether two written names can be the same relation (a table that
+/// references itself while it is being created).
+fn same_relation(a: &pb::RangeVar, b: &pb::RangeVar) -> bool {
+    a.relname == b.relname
+        && (a.schemaname.is_empty() || b.schemaname.is_empty() || a.schemaname == b.schemaname)
+}
+
+/// A table or view from a name list (`{schema, name}` or `{name}`).
+fn named_table(cx: &StmtCtx<'_>, names: &[pb::Node]) -> Option<TableRef> {
+    let (schema, name) = ast::split_name(names)?;
+    let (Ok(qn) | Err(qn)) =
+        resolve::relation(cx.catalog, cx.search_path, schema.as_deref(), &name);
+    Some(cx.table_named(qn))
+}
+
+/// The table an index belongs to, when the catalog knows the index.
+fn index_owner(cx: &StmtCtx<'_>, schema: Option<&str>, name: &str) -> Option<TableRef> {
+    let index = Ident::new(name);
+    let schemas: Vec<Ident> = match schema {
+        Some(s) => vec![Ident::new(s)],
+        None => cx.search_path.to_vec(),
+    };
+    schemas.iter().find_map(|s| {
+        cx.catalog
+            .tables
+            .values()
+            .find(|t| &t.name.schema == s && t.indexes.iter().any(|i| i.name == index))
+            .map(|t| cx.table_named(t.name.clone()))
+    })
+}
+
+/// `(CONCURRENTLY)`, `(FULL)`, ... in a parenthesized option list, unless set to false.
+pub fn has_option(options: &[pb::Node], name: &str) -> bool {
+    ast::def_elems(options)
+        .any(|d| d.defname == name && ast::def_arg_text(d).as_deref() != Some("false"))
 }

@@ -657,3 +657,49 @@ pub fn names_table(rv: &pb::RangeVar, table: &crate::catalog::QualifiedName) -> 
         && (rv.schemaname.is_empty()
             || crate::catalog::Ident::new(rv.schemaname.as_str()) == table.schema)
 }
+
+/// Whether a later statement of the file, in the transaction this one runs
+/// in, matches `made` (a CREATE of the same name, a SET DEFAULT of the same
+/// column): what this statement takes away comes back before any other
+/// session sees it. `word` is a lowercase word such a statement contains.
+pub fn made_again_later(
+    cx: &crate::rules::StmtCtx<'_>,
+    word: &str,
+    made: impl Fn(&NodeEnum) -> bool,
+) -> bool {
+    cx.in_transaction() && later_in_file(cx.stmt, word).iter().any(|s| made(&s.node))
+}
+
+/// Whether an earlier statement of `stmt`'s file renamed something to
+/// `name`: an object under that name is new in this file (the old half of
+/// a swap, `ALTER TYPE t RENAME TO t_old; CREATE TYPE t ...`).
+pub fn renamed_to_earlier_in_file(stmt: &crate::sql::split::Statement, name: &str) -> bool {
+    let before = stmt.text.get(..stmt.span.start as usize).unwrap_or("");
+    if !before
+        .to_ascii_lowercase()
+        .contains(&name.to_ascii_lowercase())
+    {
+        return false;
+    }
+    let wanted = crate::catalog::Ident::new(name);
+    crate::sql::split::parse_file(stmt.span.file, before)
+        .0
+        .iter()
+        .any(|s| matches!(&s.node, NodeEnum::RenameStmt(r) if crate::catalog::Ident::new(r.newname.as_str()) == wanted))
+}
+
+/// The name a CREATE TYPE / DOMAIN / enum / range / composite statement
+/// makes, as written (last part).
+pub fn created_type_name(node: &NodeEnum) -> Option<String> {
+    let names = match node {
+        NodeEnum::CreateEnumStmt(s) => &s.type_name,
+        NodeEnum::CreateDomainStmt(s) => &s.domainname,
+        NodeEnum::CreateRangeStmt(s) => &s.type_name,
+        NodeEnum::DefineStmt(s) if s.kind() == pb::ObjectType::ObjectType => &s.defnames,
+        NodeEnum::CompositeTypeStmt(s) => {
+            return s.typevar.as_ref().map(|rv| rv.relname.clone());
+        }
+        _ => return None,
+    };
+    crate::sql::ast::strings(names).pop()
+}

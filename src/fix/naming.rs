@@ -132,7 +132,10 @@ pub fn next_in_dir(
     let plain: Vec<String> = existing
         .iter()
         .filter_map(|e| {
-            let stem = cfg.suffixes.iter().find_map(|s| e.strip_suffix(s.as_str()))?;
+            let stem = cfg
+                .suffixes
+                .iter()
+                .find_map(|s| e.strip_suffix(s.as_str()))?;
             let rest = stem.strip_prefix(cfg.prefix.as_str())?;
             let (version, description) = rest.split_once(cfg.separator.as_str())?;
             Some(format!("V{version}__{description}.sql"))

@@ -1256,9 +1256,8 @@ fn flyway(dir: &Path, out: &mut Layout) {
         .chain(repeatable.into_iter().map(|(_, p)| p))
     {
         // The script's own `.conf` wins over the project's setting.
-        let transaction = side_transaction(Runner::Flyway, &path).or_else(|| {
-            (!cfg.execute_in_transaction).then_some(TransactionMode::None)
-        });
+        let transaction = side_transaction(Runner::Flyway, &path)
+            .or_else(|| (!cfg.execute_in_transaction).then_some(TransactionMode::None));
         out.migrations.push(Migration {
             transaction,
             path,

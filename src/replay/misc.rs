@@ -37,15 +37,9 @@ impl Replayer {
             Ok(Ot::ObjectColumn) => {
                 // A view's column (ALTER VIEW ... RENAME COLUMN).
                 if let Some(rv) = &s.relation {
-                    let (schema, name) = ast::range_var_name(rv);
-                    let view = resolve::relation(
-                        &self.catalog,
-                        &self.search_path,
-                        schema.as_deref(),
-                        &name,
-                    )
-                    .ok()
-                    .and_then(|qn| self.catalog.views.get_mut(&qn));
+                    let view = self
+                        .find_relation(rv)
+                        .and_then(|qn| self.catalog.views.get_mut(&qn));
                     if let Some(view) = view {
                         let old = Ident::new(s.subname.clone());
                         for c in view.columns.iter_mut().filter(|c| **c == old) {

@@ -192,6 +192,12 @@ impl Replayer {
         resolve::table(&self.catalog, &self.search_path, schema.as_deref(), &name).ok()
     }
 
+    /// An existing table, view or sequence named by `rv`.
+    fn find_relation(&self, rv: &pb::RangeVar) -> Option<QualifiedName> {
+        let (schema, name) = ast::range_var_name(rv);
+        resolve::relation(&self.catalog, &self.search_path, schema.as_deref(), &name).ok()
+    }
+
     /// A table name for a reference, resolved if it exists, else where it would be.
     fn table_ref(&self, rv: &pb::RangeVar) -> QualifiedName {
         let (schema, name) = ast::range_var_name(rv);

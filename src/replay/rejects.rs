@@ -500,15 +500,7 @@ impl Replayer {
     }
 
     fn index_in_the_way(&self, s: &pb::IndexStmt) -> Option<Rejection> {
-        let rv = s.relation.as_ref()?;
-        let (schema, relname) = ast::range_var_name(rv);
-        let on = crate::catalog::resolve::relation(
-            &self.catalog,
-            &self.search_path,
-            schema.as_deref(),
-            &relname,
-        )
-        .ok()?;
+        let on = self.find_relation(s.relation.as_ref()?)?;
         let name = QualifiedName::new(on.schema.clone(), Ident::new(s.idxname.clone()));
         let (origin, standing, kind) = self.relation_origin(&name)?;
         self.certain(&origin, standing).then(|| Rejection {

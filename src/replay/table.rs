@@ -655,13 +655,7 @@ impl Replayer {
     }
 
     fn alter_view(&mut self, rv: &pb::RangeVar, cmds: &[pb::Node]) {
-        let (schema, name) = ast::range_var_name(rv);
-        let Ok(qn) = crate::catalog::resolve::relation(
-            &self.catalog,
-            &self.search_path,
-            schema.as_deref(),
-            &name,
-        ) else {
+        let Some(qn) = self.find_relation(rv) else {
             return;
         };
         let Some(view) = self.catalog.views.get_mut(&qn) else {
@@ -683,13 +677,7 @@ impl Replayer {
 
     pub(super) fn create_index(&mut self, s: &pb::IndexStmt, stmt: &Statement) {
         let Some(rv) = &s.relation else { return };
-        let (schema, relname) = ast::range_var_name(rv);
-        let Ok(on) = crate::catalog::resolve::relation(
-            &self.catalog,
-            &self.search_path,
-            schema.as_deref(),
-            &relname,
-        ) else {
+        let Some(on) = self.find_relation(rv) else {
             return;
         };
         let elems: Vec<IndexElem> = s
@@ -1011,14 +999,7 @@ impl Replayer {
     /// ALTER SEQUENCE ... OWNED BY (pg_dump writes one for every serial
     /// column); the other options are not modeled.
     pub(super) fn alter_sequence(&mut self, s: &pb::AlterSeqStmt) {
-        let Some(rv) = &s.sequence else { return };
-        let (schema, name) = ast::range_var_name(rv);
-        let Ok(qn) = crate::catalog::resolve::relation(
-            &self.catalog,
-            &self.search_path,
-            schema.as_deref(),
-            &name,
-        ) else {
+        let Some(qn) = s.sequence.as_ref().and_then(|rv| self.find_relation(rv)) else {
             return;
         };
         let Some(owned_by) = self.sequence_owner(&s.options) else {

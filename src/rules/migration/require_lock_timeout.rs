@@ -1,25 +1,15 @@
 //! A statement that locks an existing table before `lock_timeout` is set. Docs: rules/require-lock-timeout.yaml.
 
-use crate::rules::support::drops::locked_tables;
+use crate::rules::support::drops::report_lock_without;
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct RequireLockTimeout;
 
 impl StatementRule for RequireLockTimeout {
     fn check(&self, cx: &mut StmtCtx<'_>) {
-        if cx.session.lock_timeout_set() {
-            return;
+        if !cx.session.lock_timeout_set() {
+            report_lock_without(cx, "`lock_timeout` is not set");
         }
-        // Every such statement of the file is reported (rules keep no state
-        // between statements); one SET at the top silences them all.
-        let Some(table) = locked_tables(cx).into_iter().find(|t| !t.is_new()) else {
-            return;
-        };
-        let message = format!(
-            "this statement locks `{}` while `lock_timeout` is not set",
-            table.name
-        );
-        cx.report_lock(&table, Some(cx.stmt.span), message);
     }
 }
 

@@ -1,6 +1,6 @@
 //! A statement that locks an existing table before `lock_timeout` and `statement_timeout` are set. Docs: rules/require-timeout-settings.yaml.
 
-use crate::rules::support::drops::locked_tables;
+use crate::rules::support::drops::report_lock_without;
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct RequireTimeoutSettings;
@@ -16,13 +16,7 @@ impl StatementRule for RequireTimeoutSettings {
             (false, true) => "`lock_timeout` is not set",
             (true, false) => "`statement_timeout` is not set",
         };
-        // Rules keep no state between statements, so every such statement
-        // of the file is reported, not only the first (see the YAML).
-        let Some(table) = locked_tables(cx).into_iter().find(|t| !t.is_new()) else {
-            return;
-        };
-        let message = format!("this statement locks `{}` while {missing}", table.name);
-        cx.report_lock(&table, Some(cx.stmt.span), message);
+        report_lock_without(cx, missing);
     }
 }
 

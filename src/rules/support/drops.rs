@@ -367,6 +367,18 @@ pub fn function_recreated_later(
 /// `require-lock-timeout`, `require-statement-timeout`). Tables the statement creates are left
 /// out; lock levels below SHARE UPDATE EXCLUSIVE (reads, DML) are not
 /// counted, nor are CONCURRENTLY forms that let reads and writes through.
+/// Reports the statement when it locks a table that existed before this
+/// file while `missing` (a timeout not set) holds: the shared body of the
+/// timeout rules. Rules keep no state between statements, so every such
+/// statement of the file is reported, not only the first.
+pub fn report_lock_without(cx: &mut StmtCtx<'_>, missing: &str) {
+    let Some(table) = locked_tables(cx).into_iter().find(|t| !t.is_new()) else {
+        return;
+    };
+    let message = format!("this statement locks `{}` while {missing}", table.name);
+    cx.report_lock(&table, Some(cx.stmt.span), message);
+}
+
 pub fn locked_tables(cx: &StmtCtx<'_>) -> Vec<TableRef> {
     let mut rvs: Vec<&pb::RangeVar> = Vec::new();
     let mut out: Vec<TableRef> = Vec::new();

@@ -62,8 +62,6 @@ fn finding_for<'p>(
 
 /// `-- pgvet-ignore rule: ` on a line of its own above the statement the
 /// diagnostic starts in (the reason is for the user to write).
-// `WorkspaceEdit::changes` is keyed by `Uri`, which clippy sees as mutable.
-#[allow(clippy::mutable_key_type)]
 fn ignore_action(uri: &Uri, text: &str, rule: &str, d: &Diagnostic) -> Option<CodeActionOrCommand> {
     let lines = Lines::new(text);
     let offset = lines.offset(d.range.start);
@@ -89,10 +87,22 @@ fn ignore_action(uri: &Uri, text: &str, rule: &str, d: &Diagnostic) -> Option<Co
             new_text: format!("\n{comment}\n"),
         }
     };
+    Some(edit_in_file(
+        format!("Ignore {rule} for this statement (pgvet-ignore, with a reason)"),
+        uri,
+        edit,
+        d,
+    ))
+}
+
+/// A quick fix for diagnostic `d` that makes one edit in the file at `uri`.
+// `WorkspaceEdit::changes` is keyed by `Uri`, which clippy sees as mutable.
+#[allow(clippy::mutable_key_type)]
+fn edit_in_file(title: String, uri: &Uri, edit: TextEdit, d: &Diagnostic) -> CodeActionOrCommand {
     let mut changes = HashMap::new();
     changes.insert(uri.clone(), vec![edit]);
-    Some(CodeActionOrCommand::CodeAction(CodeAction {
-        title: format!("Ignore {rule} for this statement (pgvet-ignore, with a reason)"),
+    CodeActionOrCommand::CodeAction(CodeAction {
+        title,
         kind: Some(CodeActionKind::QUICKFIX),
         diagnostics: Some(vec![d.clone()]),
         edit: Some(WorkspaceEdit {
@@ -100,7 +110,7 @@ fn ignore_action(uri: &Uri, text: &str, rule: &str, d: &Diagnostic) -> Option<Co
             ..WorkspaceEdit::default()
         }),
         ..CodeAction::default()
-    }))
+    })
 }
 
 /// The first byte of a statement that is not blank or a comment.
@@ -215,8 +225,6 @@ fn fix_action(project: &Project, f: &Finding, d: &Diagnostic) -> Option<CodeActi
 /// rls-initplan in the statement itself: `auth.uid()` becomes
 /// `(select auth.uid())` where the diagnostic is. Right for a migration not
 /// yet applied; for one that is, the new migration above is the fix.
-// `WorkspaceEdit::changes` is keyed by `Uri`, which clippy sees as mutable.
-#[allow(clippy::mutable_key_type)]
 fn wrap_action(uri: &Uri, text: &str, f: &Finding, d: &Diagnostic) -> Option<CodeActionOrCommand> {
     use crate::findings::remedy::Remedy;
     if !matches!(f.remedy, Some(Remedy::WrapPolicyCalls { .. })) {
@@ -238,18 +246,12 @@ fn wrap_action(uri: &Uri, text: &str, f: &Finding, d: &Diagnostic) -> Option<Cod
         range: d.range,
         new_text: format!("(select {call})"),
     };
-    let mut changes = HashMap::new();
-    changes.insert(uri.clone(), vec![edit]);
-    Some(CodeActionOrCommand::CodeAction(CodeAction {
-        title: format!("Wrap `{call}` in (select ...) here (a migration not yet applied)"),
-        kind: Some(CodeActionKind::QUICKFIX),
-        diagnostics: Some(vec![d.clone()]),
-        edit: Some(WorkspaceEdit {
-            changes: Some(changes),
-            ..WorkspaceEdit::default()
-        }),
-        ..CodeAction::default()
-    }))
+    Some(edit_in_file(
+        format!("Wrap `{call}` in (select ...) here (a migration not yet applied)"),
+        uri,
+        edit,
+        d,
+    ))
 }
 
 /// Where a new migration goes, as `pgvet fix` decides: the directory

@@ -24,6 +24,9 @@ if ! command -v nvim >/dev/null 2>&1; then
   fi
 fi
 [ -x "$PGVET" ] || { echo "neovim e2e: no pgvet at $PGVET (cargo build first)"; exit 1; }
+# Absolute, as the lint below runs in another folder (`scripts/test` passes
+# target/debug/pgvet, relative, when CARGO_TARGET_DIR is unset).
+PGVET=$(cd "$(dirname "$PGVET")" && pwd)/$(basename "$PGVET")
 
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -61,7 +64,7 @@ LUA
 timeout 120 nvim --headless -u NONE -c "luafile $dir/init.lua" >/dev/null 2>&1 || true
 
 # What `pgvet lint` reports for the file, as "rule line:column".
-expected=$(cd "$dir" && "$PGVET" lint --format concise 2>/dev/null |
+expected=$(cd "$dir" && "$PGVET" lint --format concise --color never 2>"$dir/lint.err" |
   sed -n 's/^[^:]*:\([0-9]*\):\([0-9]*\): [a-z]*\[\([a-z-]*\)\].*/\3 \1:\2/p' | sort)
 received=$(cat "$out" 2>/dev/null || true)
 if [ -n "$expected" ] && [ "$expected" = "$received" ]; then
@@ -73,6 +76,10 @@ else
   echo "$expected" | sed 's/^/  /'
   echo "received"
   echo "$received" | sed 's/^/  /'
+  if [ -s "$dir/lint.err" ]; then
+    echo "pgvet lint said"
+    sed 's/^/  /' "$dir/lint.err"
+  fi
   echo "0 passed, 1 failed"
   exit 1
 fi

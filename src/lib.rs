@@ -156,6 +156,30 @@ pub fn lint(paths: &[PathBuf], cfg: &Config, settings: &Settings) -> Report {
 
 /// Lints migrations already listed and read ([`read_migrations`]).
 pub fn lint_read(read: Migrations, cfg: &Config, settings: &Settings) -> Report {
+    lint_read_here(read, cfg, settings, None)
+}
+
+/// [`lint_read`] for an editor that lints the same project again after
+/// each change: `cache` keeps the replay state before `focus` (the file
+/// being edited) and the parses of the files from it on, so that the next
+/// lint with the files before `focus` unchanged replays only from there.
+/// The report is the one [`lint_read`] gives.
+pub fn lint_read_cached(
+    read: Migrations,
+    cfg: &Config,
+    settings: &Settings,
+    cache: &mut LintCache,
+    focus: Option<&Path>,
+) -> Report {
+    lint_read_here(read, cfg, settings, Some((cache, focus)))
+}
+
+fn lint_read_here(
+    read: Migrations,
+    cfg: &Config,
+    settings: &Settings,
+    cached: Option<(&mut LintCache, Option<&Path>)>,
+) -> Report {
     use source::migrations::runner::Skipped;
     let mut errors = read.errors;
     // Down and undo scripts belong to the layout: only stray files are
@@ -171,12 +195,10 @@ pub fn lint_read(read: Migrations, cfg: &Config, settings: &Settings) -> Report 
         history: read.history.clone().or_else(|| settings.history.clone()),
         ..settings.clone()
     };
-    let mut report = lint_inputs(
-        read.inputs,
-        stray.into_iter().map(listed).collect(),
-        cfg,
-        settings,
-    );
+    let skipped = stray.into_iter().map(listed).collect();
+    let mut report = sql::pgffi::on_parser_stack(|| {
+        lint_sources_here(read.inputs, skipped, cfg, settings, cached)
+    });
     report
         .summary
         .skipped_files
@@ -299,7 +321,84 @@ pub fn lint_inputs(
     settings: &Settings,
 ) -> Report {
     // Deeply nested statements need more stack than a default thread has.
-    sql::pgffi::on_parser_stack(|| lint_sources_here(inputs, skipped, cfg, settings))
+    sql::pgffi::on_parser_stack(|| lint_sources_here(inputs, skipped, cfg, settings, None))
+}
+
+/// Parse results of one file: one per statement range, in order.
+type FileParse = Vec<Result<Vec<split::Statement>, split::ParseError>>;
+
+/// A file's statement ranges, or why it could not be split.
+type FileSplit = Result<Vec<(usize, usize)>, split::ParseError>;
+
+/// What [`lint_read_cached`] keeps from one lint of a project to the next.
+#[derive(Default)]
+pub struct LintCache {
+    checkpoint: Option<Checkpoint>,
+    /// The parses of the files from the checkpoint on, by position and
+    /// path, with the text they were parsed from.
+    parsed: std::collections::HashMap<
+        (usize, String),
+        (std::sync::Arc<str>, std::sync::Arc<FileParse>),
+    >,
+    /// Every file's statement ranges, by position and path, with the text
+    /// they were found in.
+    split: std::collections::HashMap<(usize, String), (std::sync::Arc<str>, FileSplit)>,
+    /// How many files the last lint replayed (the rest came from the
+    /// checkpoint), and how many of those after the new checkpoint it had
+    /// to parse (the others' parses were kept).
+    pub last_replayed: usize,
+    pub last_parsed: usize,
+}
+
+impl LintCache {
+    /// The statement ranges of each of `sources`, split again only where
+    /// the text changed.
+    fn split_all(&mut self, sources: &[SourceFile]) -> Vec<FileSplit> {
+        let old = std::mem::take(&mut self.split);
+        let out: Vec<FileSplit> = sources
+            .par_iter()
+            .enumerate()
+            .map(|(i, src)| match old.get(&(i, src.path.clone())) {
+                Some((text, split)) if **text == *src.text => split.clone(),
+                _ => split::split_file(src.id, &src.text),
+            })
+            .collect();
+        self.split = sources
+            .iter()
+            .zip(&out)
+            .enumerate()
+            .map(|(i, (src, split))| ((i, src.path.clone()), (src.text.clone(), split.clone())))
+            .collect();
+        out
+    }
+}
+
+/// The replay state between two files: what the files before it built
+/// and what the statement rules found in them.
+struct Checkpoint {
+    /// The files replayed before it: path, text and how the runner ran it.
+    before: Vec<(String, std::sync::Arc<str>, FileRun)>,
+    /// The rules that ran (a suppression comment can add one).
+    rules: Vec<&'static str>,
+    replayer: Replayer,
+    session: Session,
+    findings: Vec<findings::Finding>,
+    errors: Vec<InputError>,
+    statements: usize,
+}
+
+impl Checkpoint {
+    /// Whether it holds for a lint of `sources` (applied first) run as
+    /// `runs` with `rules`: the files before it are the same.
+    fn holds(&self, sources: &[SourceFile], runs: &[FileRun], rules: &[&'static str]) -> bool {
+        self.rules == rules
+            && self.before.len() <= runs.len()
+            && self.before.iter().zip(sources.iter().zip(runs)).all(
+                |((path, text, run), (src, now))| {
+                    *path == src.path && **text == *src.text && run == now
+                },
+            )
+    }
 }
 
 fn lint_sources_here(
@@ -307,7 +406,9 @@ fn lint_sources_here(
     skipped: Vec<findings::SkippedFile>,
     cfg: &Config,
     settings: &Settings,
+    mut cached: Option<(&mut LintCache, Option<&Path>)>,
 ) -> Report {
+    let phase = Phase::start();
     let default_run =
         source::migrations::runner::Runner::Plain.file_run(settings.platform, settings.transaction);
     let runs: Vec<FileRun> = inputs
@@ -326,17 +427,23 @@ fn lint_sources_here(
             SourceFile::new(FileId(u32::try_from(i).unwrap_or(u32::MAX)), path, text)
         })
         .collect();
+    phase.done("sources");
     // Splitting is cheap; parsing is the expensive part and independent per
     // statement, so statements are parsed in parallel, a chunk at a time, and
     // each chunk is replayed in order before the next is parsed: parse trees
     // never pile up for the whole input.
-    let split: Vec<Result<Vec<(usize, usize)>, split::ParseError>> = sources
-        .par_iter()
-        .map(|src| split::split_file(src.id, &src.text))
-        .collect();
+    let split: Vec<FileSplit> = match cached.as_mut() {
+        Some((cache, _)) => cache.split_all(&sources),
+        None => sources
+            .par_iter()
+            .map(|src| split::split_file(src.id, &src.text))
+            .collect(),
+    };
+    phase.done("split");
     let mut suppressions = suppress::Suppressions::scan(&sources, &split);
     let mut pieces = Vec::new();
-    let mut errors = Vec::new();
+    let mut split_errors = Vec::new();
+    let mut ranges_of: Vec<Vec<(usize, usize)>> = vec![Vec::new(); sources.len()];
     let mut statements_per_file = vec![0usize; sources.len()];
     for (i, (src, ranges)) in sources.iter().zip(split).enumerate() {
         match ranges {
@@ -344,12 +451,16 @@ fn lint_sources_here(
                 if let Some(n) = statements_per_file.get_mut(i) {
                     *n = ranges.len();
                 }
-                pieces.extend(ranges.into_iter().map(|r| (src, r)));
+                pieces.extend(ranges.iter().map(|r| (src, *r)));
+                if let Some(slot) = ranges_of.get_mut(i) {
+                    *slot = ranges;
+                }
             }
-            Err(e) => errors.push(input_error(src, e)),
+            Err(e) => split_errors.push(input_error(src, e)),
         }
     }
 
+    phase.done("suppressions");
     let mut cat = baseline::catalog(settings.platform);
     if let Some(history) = settings.history.clone().or_else(|| {
         settings
@@ -379,14 +490,52 @@ fn lint_sources_here(
         runs: &runs,
         default_run,
         findings: Vec::new(),
-        errors,
+        errors: Vec::new(),
         statements: 0,
         current_file: None,
     };
+    // With a cache (an editor's), the replay starts from the checkpoint
+    // when the files before it are unchanged, and a new checkpoint is
+    // kept before the file in focus.
+    let rules = engine.rule_ids();
+    let mut resume_at = 0;
+    let mut save_at = None;
+    if let Some((cache, focus)) = cached.as_mut() {
+        let focus_index = focus.and_then(|f| {
+            sources
+                .iter()
+                .take(applied)
+                .position(|s| Path::new(&s.path) == f)
+        });
+        match cache.checkpoint.take() {
+            Some(cp) if cp.holds(&sources, &runs, &rules) => {
+                resume_at = cp.before.len();
+                state.replayer = cp.replayer.clone();
+                state.session = cp.session.clone();
+                state.findings.clone_from(&cp.findings);
+                state.errors.clone_from(&cp.errors);
+                state.statements = cp.statements;
+                save_at = focus_index.filter(|&k| k > resume_at);
+                cache.checkpoint = Some(cp);
+            }
+            _ => save_at = Some(focus_index.unwrap_or(applied)),
+        }
+    }
+    let first_cached = save_at.unwrap_or(if cached.is_some() {
+        resume_at
+    } else {
+        sources.len()
+    });
     // Parsing (parallel) and replay (in order, one thread) overlap: while a
     // chunk is replayed, the next one is parsed.
-    let chunks: Vec<&[(&SourceFile, (usize, usize))]> =
-        split::chunks(&pieces, |(_, (start, end))| end - start).collect();
+    let file_of = |(src, _): &(&SourceFile, (usize, usize))| src.id.0 as usize;
+    let from = pieces.partition_point(|p| file_of(p) < resume_at);
+    let to = pieces.partition_point(|p| file_of(p) < first_cached);
+    let chunks: Vec<&[(&SourceFile, (usize, usize))]> = split::chunks(
+        pieces.get(from..to).unwrap_or_default(),
+        |(_, (start, end))| end - start,
+    )
+    .collect();
     let parse = |chunk: &[(&SourceFile, (usize, usize))]| -> Vec<_> {
         chunk
             .par_iter()
@@ -403,18 +552,67 @@ fn lint_sources_here(
         );
         next = upcoming;
     }
+    if let Some((cache, _)) = cached {
+        state.end_file();
+        if let Some(at) = save_at {
+            cache.checkpoint = Some(Checkpoint {
+                before: sources
+                    .iter()
+                    .zip(&runs)
+                    .take(at)
+                    .map(|(s, run)| (s.path.clone(), s.text.clone(), *run))
+                    .collect(),
+                rules,
+                replayer: state.replayer.clone(),
+                session: state.session.clone(),
+                findings: state.findings.clone(),
+                errors: state.errors.clone(),
+                statements: state.statements,
+            });
+        }
+        // The files from the checkpoint on: parsed once per text.
+        let mut kept = std::collections::HashMap::new();
+        cache.last_replayed = applied.saturating_sub(resume_at);
+        cache.last_parsed = 0;
+        for (i, src) in sources.iter().enumerate().take(applied).skip(first_cached) {
+            let key = (i, src.path.clone());
+            let parse = match cache.parsed.remove(&key) {
+                Some((text, parse)) if *text == *src.text => parse,
+                _ => {
+                    cache.last_parsed += 1;
+                    let ranges = ranges_of.get(i).map(Vec::as_slice).unwrap_or_default();
+                    std::sync::Arc::new(
+                        ranges
+                            .par_iter()
+                            .map(|range| split::parse_range(src.id, &src.text, *range))
+                            .collect(),
+                    )
+                }
+            };
+            for result in parse.iter() {
+                state.replay_one(src, result);
+            }
+            kept.insert(key, (src.text.clone(), parse));
+        }
+        cache.parsed = kept;
+    }
     state.end_file();
     let ReplayState {
         replayer,
         mut findings,
-        mut errors,
+        errors: mut replay_errors,
         statements,
         ..
     } = state;
+    let mut errors = split_errors;
+    errors.append(&mut replay_errors);
+    phase.done("replay");
     let paths: Vec<String> = sources.iter().map(|s| s.path.clone()).collect();
     engine.check_schema(&replayer.catalog, &paths, &mut findings);
+    phase.done("schema rules");
     let mut not_analyzed = coverage::of_catalog(&replayer.catalog, &paths);
     not_analyzed.extend(coverage::of_sources(&sources));
+    phase.done("coverage");
     findings.extend(coverage::findings(
         &not_analyzed,
         cfg,
@@ -438,6 +636,7 @@ fn lint_sources_here(
     };
     errors.sort_by_key(|e| (file_index(e), e.line, e.column));
     let errors = one_parse_error_per_file(errors);
+    phase.done("passes");
 
     let mut report = Report {
         findings,
@@ -452,6 +651,27 @@ fn lint_sources_here(
     report.summary.statements = statements;
     report.finish();
     report
+}
+
+/// With PGVET_TIMING set, prints how long each phase of a lint took
+/// (profiling aid).
+struct Phase(Option<std::cell::Cell<std::time::Instant>>);
+
+impl Phase {
+    fn start() -> Phase {
+        Phase(
+            std::env::var_os("PGVET_TIMING")
+                .map(|_| std::cell::Cell::new(std::time::Instant::now())),
+        )
+    }
+
+    fn done(&self, what: &str) {
+        if let Some(since) = &self.0 {
+            let now = std::time::Instant::now();
+            eprintln!("phase {what}: {:?}", now - since.get());
+            since.set(now);
+        }
+    }
 }
 
 /// The replay side of a lint run: the model, the session and what was found.
@@ -476,45 +696,51 @@ impl<'a> ReplayState<'a> {
         parsed: Vec<Result<Vec<split::Statement>, split::ParseError>>,
     ) {
         for ((src, _), result) in chunk.iter().zip(parsed) {
-            if self.current_file.map(|f| f.id) != Some(src.id) {
-                self.end_file();
-                self.current_file = Some(*src);
-                self.replayer.start_file();
-                let index = usize::try_from(src.id.0).unwrap_or(usize::MAX);
-                self.session.start_file(
-                    self.statements_per_file.get(index).copied().unwrap_or(0),
-                    self.runs.get(index).copied().unwrap_or(self.default_run),
-                );
-            }
-            match result {
-                Ok(stmts) => {
-                    for stmt in &stmts {
-                        self.statements += 1;
-                        // A statement PostgreSQL rejects changes nothing:
-                        // reported, not replayed.
-                        let rejected = self.replayer.rejection(stmt);
-                        self.engine.check_statement(
-                            &self.replayer.catalog,
-                            &self.replayer.search_path,
-                            &self.session,
-                            &src.path,
-                            stmt,
-                            rejected.as_ref(),
-                            &mut self.findings,
-                        );
-                        if rejected.is_some() {
-                            continue;
-                        }
-                        self.session.apply(
-                            stmt,
-                            &self.replayer.catalog,
-                            &self.replayer.search_path,
-                        );
-                        self.replayer.apply(stmt);
+            self.replay_one(src, &result);
+        }
+    }
+
+    /// Checks and applies the statements parsed from one range of `src`.
+    fn replay_one(
+        &mut self,
+        src: &'a SourceFile,
+        result: &Result<Vec<split::Statement>, split::ParseError>,
+    ) {
+        if self.current_file.map(|f| f.id) != Some(src.id) {
+            self.end_file();
+            self.current_file = Some(src);
+            self.replayer.start_file();
+            let index = usize::try_from(src.id.0).unwrap_or(usize::MAX);
+            self.session.start_file(
+                self.statements_per_file.get(index).copied().unwrap_or(0),
+                self.runs.get(index).copied().unwrap_or(self.default_run),
+            );
+        }
+        match result {
+            Ok(stmts) => {
+                for stmt in stmts {
+                    self.statements += 1;
+                    // A statement PostgreSQL rejects changes nothing:
+                    // reported, not replayed.
+                    let rejected = self.replayer.rejection(stmt);
+                    self.engine.check_statement(
+                        &self.replayer.catalog,
+                        &self.replayer.search_path,
+                        &self.session,
+                        &src.path,
+                        stmt,
+                        rejected.as_ref(),
+                        &mut self.findings,
+                    );
+                    if rejected.is_some() {
+                        continue;
                     }
+                    self.session
+                        .apply(stmt, &self.replayer.catalog, &self.replayer.search_path);
+                    self.replayer.apply(stmt);
                 }
-                Err(e) => self.errors.push(input_error(src, e)),
             }
+            Err(e) => self.errors.push(input_error(src, e.clone())),
         }
     }
 

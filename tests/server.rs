@@ -345,6 +345,45 @@ fn an_index_in_a_later_file_clears_the_earlier_files_diagnostic() {
 }
 
 #[test]
+fn a_change_resends_only_the_files_whose_diagnostics_changed() {
+    let mut c = Client::start();
+    let init = c.file_uri("20240101000000_init.sql");
+    let more = c.file_uri("20240102000000_more.sql");
+    let published = |m: &Value, uri: &str| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == json!(uri)
+    };
+    c.open("20240101000000_init.sql", INIT);
+    c.diagnostics_until(&init, |d| has(d, "fk-missing-index"));
+    c.open("20240102000000_more.sql", LATER);
+    c.wait_for(|m| published(m, &more));
+    let before = c.published.len();
+    // A comment changes no finding of init: only the changed file is sent.
+    c.change(
+        "20240102000000_more.sql",
+        2,
+        json!([{ "text": format!("-- a note\n{LATER}") }]),
+    );
+    c.wait_for(|m| published(m, &more));
+    // The index clears init's finding: init is sent again, once.
+    c.change(
+        "20240102000000_more.sql",
+        3,
+        json!([{ "text": format!("{LATER}create index orders_user_id_idx on public.orders (user_id);\n") }]),
+    );
+    c.diagnostics_until(&init, |d| !has(d, "fk-missing-index"));
+    let sent: Vec<&str> = c.published[before..]
+        .iter()
+        .map(|(uri, _)| uri.as_str())
+        .collect();
+    assert_eq!(
+        sent.iter().filter(|u| **u == init).count(),
+        1,
+        "init is sent only when its diagnostics change: {sent:?}"
+    );
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
 fn unsaved_text_wins_over_the_file_on_disk() {
     let mut c = Client::start();
     let init = c.file_uri("20240101000000_init.sql");

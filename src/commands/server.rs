@@ -42,6 +42,7 @@ pub fn run() -> Result<Outcome> {
         projects: Vec::new(),
         open: HashMap::new(),
         dirty: false,
+        focus: None,
         initialized: false,
         watch_files: false,
         shutdown: false,
@@ -98,6 +99,9 @@ struct Server {
     open: HashMap<String, Document>,
     /// A change not yet linted.
     dirty: bool,
+    /// The migration changed last: the next lint keeps the replay state
+    /// before it, for the changes that follow there.
+    focus: Option<PathBuf>,
     initialized: bool,
     /// The client can be asked to watch files (pgvet.yaml, migrations
     /// changed outside the editor); asked once `initialized` arrives.
@@ -387,6 +391,7 @@ impl Server {
         let sql = path.extension().is_some_and(|e| e == "sql");
         if sql && self.projects.iter().any(|p| p.owns(path)) {
             self.dirty = true;
+            self.focus = Some(path.to_path_buf());
         }
     }
 
@@ -412,18 +417,21 @@ impl Server {
                 let stale = std::mem::take(&mut project.published);
                 published.extend(
                     stale
-                        .iter()
+                        .keys()
                         .filter_map(|uri| Some((uri.parse::<Uri>().ok()?, Vec::new()))),
                 );
                 continue;
             }
-            if let Err(e) = project.lint(&unsaved) {
+            if let Err(e) = project.lint(&unsaved, self.focus.as_deref()) {
                 failures.push(e);
             }
             if timing {
                 eprintln!("pgvet server: lint {:?}", started.elapsed());
             }
-            published.extend(project.diagnostics(&open));
+            published.extend(project.diagnostics(&open, self.focus.as_deref()));
+            if timing {
+                eprintln!("pgvet server: diagnostics {:?}", started.elapsed());
+            }
         }
         for (uri, diagnostics) in published {
             let version = None;

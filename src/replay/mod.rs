@@ -60,6 +60,7 @@ impl Stamp {
     }
 }
 
+#[derive(Clone)]
 pub struct Replayer {
     pub catalog: Catalog,
     /// The session's search_path (without the implicit pg_catalog).

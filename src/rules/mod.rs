@@ -705,6 +705,14 @@ impl Engine {
     }
 
     /// Whether rule `id` runs (configured, or added by [`Self::run_also`]).
+    /// The ids of the rules it runs, statement rules first.
+    pub fn rule_ids(&self) -> Vec<&'static str> {
+        let statement = self.statement.iter().map(|(r, _, _)| r.id());
+        statement
+            .chain(self.schema.iter().map(|(r, _, _)| r.id()))
+            .collect()
+    }
+
     pub fn runs(&self, id: &str) -> bool {
         self.schema.iter().any(|(r, _, _)| r.id() == id)
             || self.statement.iter().any(|(r, _, _)| r.id() == id)

@@ -27,8 +27,12 @@ pub struct Project {
     pub problem: Option<String>,
     /// The last lint, with its schema.
     pub report: Option<Report>,
-    /// The files last published with diagnostics, to clear when they have none.
-    pub published: BTreeSet<String>,
+    /// The diagnostics last published, by file: a file that has none now
+    /// gets an empty list, and a file whose list is the same is not sent
+    /// again.
+    pub published: BTreeMap<String, Vec<Diagnostic>>,
+    /// What the next lint can start from.
+    pub cache: crate::LintCache,
 }
 
 impl Project {
@@ -42,7 +46,8 @@ impl Project {
             paths: Vec::new(),
             problem: None,
             report: None,
-            published: BTreeSet::new(),
+            published: BTreeMap::new(),
+            cache: crate::LintCache::default(),
             root,
         };
         if let Err(e) = project.configure() {
@@ -83,10 +88,15 @@ impl Project {
         self.problem.is_none() && self.paths.iter().any(|p| path.starts_with(p))
     }
 
-    /// Lints the whole history; `unsaved` holds the open buffers by path.
-    /// A panic in the lint is an error to tell the user: the last report
-    /// stays, and the next change is linted as usual.
-    pub fn lint(&mut self, unsaved: &HashMap<PathBuf, String>) -> Result<(), String> {
+    /// Lints the whole history; `unsaved` holds the open buffers by path,
+    /// `focus` is the file changed last (the replay before it is kept for
+    /// the next lint). A panic in the lint is an error to tell the user:
+    /// the last report stays, and the next change is linted from scratch.
+    pub fn lint(
+        &mut self,
+        unsaved: &HashMap<PathBuf, String>,
+        focus: Option<&Path>,
+    ) -> Result<(), String> {
         if self.problem.is_some() {
             return Ok(());
         }
@@ -100,9 +110,10 @@ impl Project {
                 .cloned()
         };
         let (cfg, settings, paths) = (&self.cfg, &self.settings, &self.paths);
+        let cache = &mut self.cache;
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let read = crate::read_migrations_over(paths, cfg, settings, &over);
-            crate::lint_read(read, cfg, settings)
+            crate::lint_read_cached(read, cfg, settings, cache, focus)
         }));
         match run {
             Ok(report) => {
@@ -112,19 +123,26 @@ impl Project {
                 }
             }
             Err(_) => {
+                self.cache = crate::LintCache::default();
                 return Err(
                     "pgvet stopped on an internal error while linting these migrations; please report it"
                         .to_string(),
-                )
+                );
             }
         }
         Ok(())
     }
 
-    /// Diagnostics per file of the last lint; files that had some before
-    /// and have none now, and the open files of the project, get an empty
-    /// list (so the editor clears them).
-    pub fn diagnostics(&mut self, open: &[&Path]) -> Vec<(Uri, Vec<Diagnostic>)> {
+    /// Diagnostics per file of the last lint that differ from what was
+    /// published last; files that had some before and have none now get an
+    /// empty list (so the editor clears them), and so do the open files of
+    /// the project never published. `focus` (the file changed last) is
+    /// always sent, first.
+    pub fn diagnostics(
+        &mut self,
+        open: &[&Path],
+        focus: Option<&Path>,
+    ) -> Vec<(Uri, Vec<Diagnostic>)> {
         // By the URI's text: `Uri` caches parts of itself in cells.
         let mut by_file: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
         for path in open.iter().filter(|p| self.owns(p)) {
@@ -142,19 +160,34 @@ impl Project {
                 }
             }
         }
-        let now: BTreeSet<String> = by_file
-            .iter()
-            .filter(|(_, list)| !list.is_empty())
-            .map(|(uri, _)| uri.clone())
-            .collect();
-        for gone in self.published.difference(&now) {
+        for gone in self.published.keys() {
             by_file.entry(gone.clone()).or_default();
         }
-        self.published = now;
-        by_file
-            .into_iter()
-            .filter_map(|(uri, list)| Some((uri.parse::<Uri>().ok()?, list)))
-            .collect()
+        let focus = focus
+            .filter(|p| self.owns(p))
+            .and_then(path_to_uri)
+            .map(|u| u.as_str().to_string());
+        let mut out = Vec::new();
+        for (uri, list) in by_file {
+            let first = focus.as_ref() == Some(&uri);
+            if !first && self.published.get(&uri) == Some(&list) {
+                continue;
+            }
+            let Ok(parsed) = uri.parse::<Uri>() else {
+                continue;
+            };
+            if list.is_empty() {
+                self.published.remove(&uri);
+            } else {
+                self.published.insert(uri, list.clone());
+            }
+            if first {
+                out.insert(0, (parsed, list));
+            } else {
+                out.push((parsed, list));
+            }
+        }
+        out
     }
 
     /// The path shown for a source file: relative to the folder.

@@ -1,0 +1,189 @@
+//! The editor's lint (`pgvet::lint_read_cached`, which replays from the
+//! file changed last when the files before it are unchanged) gives the same
+//! report as a lint from scratch, edit after edit, and replays only from
+//! the file in focus when it can.
+
+use std::path::PathBuf;
+
+use pgvet::catalog::Platform;
+use pgvet::config::Config;
+use pgvet::{LintCache, Settings};
+
+fn settings() -> Settings {
+    Settings {
+        keep_catalog: true,
+        ..Settings::for_platform(Platform::Supabase)
+    }
+}
+
+struct Project {
+    _dir: tempfile::TempDir,
+    migrations: PathBuf,
+    cache: LintCache,
+}
+
+impl Project {
+    fn new(files: &[(&str, &str)]) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let migrations = dir.path().join("supabase/migrations");
+        std::fs::create_dir_all(&migrations).unwrap();
+        for (name, text) in files {
+            std::fs::write(migrations.join(name), text).unwrap();
+        }
+        Project {
+            _dir: dir,
+            migrations,
+            cache: LintCache::default(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.migrations.join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.path(name), text).unwrap();
+    }
+
+    /// The cached lint with `name` in focus and a lint from scratch, as
+    /// JSON; they must be equal.
+    fn lint_both(&mut self, focus: &str) -> String {
+        let cfg = Config::default();
+        let settings = settings();
+        let paths = [self.migrations.clone()];
+        let focus = self.path(focus);
+        let read = pgvet::read_migrations(&paths, &cfg, &settings);
+        let cached = pgvet::lint_read_cached(read, &cfg, &settings, &mut self.cache, Some(&focus));
+        let read = pgvet::read_migrations(&paths, &cfg, &settings);
+        let scratch = pgvet::lint_read(read, &cfg, &settings);
+        let (cached, scratch) = (
+            pgvet::report::json::render(&cached),
+            pgvet::report::json::render(&scratch),
+        );
+        assert_eq!(cached, scratch, "the cached lint differs from a full one");
+        scratch
+    }
+}
+
+const FILES: [(&str, &str); 4] = [
+    (
+        "20240101000000_users.sql",
+        "create table public.users (id uuid primary key, email text not null);\n\
+         alter table public.users enable row level security;\n",
+    ),
+    (
+        "20240102000000_orders.sql",
+        "create table public.orders (\n  id bigint generated always as identity primary key,\n  \
+         user_id uuid not null references public.users (id)\n);\n\
+         alter table public.orders enable row level security;\n",
+    ),
+    (
+        "20240103000000_items.sql",
+        "create table public.items (id bigint primary key, order_id bigint references public.orders (id));\n",
+    ),
+    (
+        "20240104000000_more.sql",
+        "create index orders_user_id_idx on public.orders (user_id);\n",
+    ),
+];
+
+#[test]
+fn each_edit_gives_the_report_of_a_lint_from_scratch() {
+    let mut p = Project::new(&FILES);
+    let first = p.lint_both("20240103000000_items.sql");
+    assert!(first.contains("fk-missing-index"), "{first}");
+    assert_eq!(p.cache.last_replayed, 4, "no checkpoint yet");
+
+    // The file in focus changes: only it and the files after it replay.
+    p.write(
+        "20240103000000_items.sql",
+        "create table public.items (id bigint primary key, order_id bigint references public.orders (id));\n\
+         create index items_order_id_idx on public.items (order_id);\n",
+    );
+    let after = p.lint_both("20240103000000_items.sql");
+    assert_ne!(first, after);
+    assert_eq!(p.cache.last_replayed, 2);
+    assert_eq!(
+        p.cache.last_parsed, 1,
+        "the file after it was parsed before"
+    );
+
+    // A later file clears a finding of an earlier one.
+    p.write(
+        "20240104000000_more.sql",
+        "alter table public.items enable row level security;\n",
+    );
+    let text = p.lint_both("20240104000000_more.sql");
+    assert!(text.contains("orders_user_id"), "{text}");
+    assert_eq!(p.cache.last_replayed, 2, "from the old checkpoint on");
+    p.write(
+        "20240104000000_more.sql",
+        "alter table public.items enable row level security;\n\
+         create index orders_user_id_idx on public.orders (user_id);\n",
+    );
+    p.lint_both("20240104000000_more.sql");
+    assert_eq!(p.cache.last_replayed, 1, "only the file in focus");
+
+    // An edit before the checkpoint replays everything.
+    p.write(
+        "20240101000000_users.sql",
+        "create table public.users (id uuid primary key, email text);\n\
+         alter table public.users enable row level security;\n",
+    );
+    p.lint_both("20240101000000_users.sql");
+    assert_eq!(p.cache.last_replayed, 4);
+
+    // A syntax error, then its repair.
+    p.write(
+        "20240102000000_orders.sql",
+        "create table public.orders (id;\n",
+    );
+    let broken = p.lint_both("20240102000000_orders.sql");
+    assert!(broken.contains("syntax error"), "{broken}");
+    p.write("20240102000000_orders.sql", FILES[1].1);
+    p.lint_both("20240102000000_orders.sql");
+}
+
+#[test]
+fn files_added_removed_or_suppressing_rules_are_seen() {
+    let mut p = Project::new(&FILES);
+    p.lint_both("20240104000000_more.sql");
+    assert_eq!(p.cache.last_replayed, 4, "the first lint replays all");
+    p.lint_both("20240104000000_more.sql");
+    assert_eq!(p.cache.last_replayed, 1);
+
+    // A new file in the middle moves the files after it.
+    p.write(
+        "20240102120000_mid.sql",
+        "create table public.mid (id bigint primary key);\n",
+    );
+    let with_mid = p.lint_both("20240104000000_more.sql");
+    assert!(with_mid.contains("20240102120000_mid.sql"), "{with_mid}");
+    std::fs::remove_file(p.path("20240102120000_mid.sql")).unwrap();
+    let without = p.lint_both("20240104000000_more.sql");
+    assert!(!without.contains("20240102120000_mid.sql"), "{without}");
+
+    // A suppression of a rule that is off makes the engine run it (to tell
+    // whether the suppression is used); the checkpoint made without it is
+    // not reused.
+    p.lint_both("20240104000000_more.sql");
+    p.write(
+        "20240104000000_more.sql",
+        "-- pgvet-ignore require-table-schema: written unqualified on purpose\n\
+         create index orders_user_id_idx on public.orders (user_id);\n",
+    );
+    p.lint_both("20240104000000_more.sql");
+    assert_eq!(p.cache.last_replayed, 4);
+}
+
+#[test]
+fn a_focus_outside_the_migrations_lints_everything_once() {
+    let mut p = Project::new(&FILES);
+    p.lint_both("not-a-migration.sql");
+    assert_eq!(p.cache.last_replayed, 4);
+    p.lint_both("not-a-migration.sql");
+    assert_eq!(
+        p.cache.last_replayed, 0,
+        "all from the checkpoint after the last file"
+    );
+}

@@ -151,12 +151,13 @@ impl Project {
             }
         }
         if let Some(report) = &self.report {
+            let mut uris: HashMap<PathBuf, Option<String>> = HashMap::new();
             for (path, diagnostic) in report_diagnostics(report) {
-                if let Some(uri) = path_to_uri(&path) {
-                    by_file
-                        .entry(uri.as_str().to_string())
-                        .or_default()
-                        .push(diagnostic);
+                let uri = uris
+                    .entry(path)
+                    .or_insert_with_key(|p| path_to_uri(p).map(|u| u.as_str().to_string()));
+                if let Some(uri) = uri {
+                    by_file.entry(uri.clone()).or_default().push(diagnostic);
                 }
             }
         }
@@ -255,9 +256,15 @@ impl<'r> SourceLines<'r> {
 fn report_diagnostics(report: &Report) -> Vec<(PathBuf, Diagnostic)> {
     let lines = SourceLines::new(report);
     let mut out = Vec::new();
+    // A large project has thousands of findings of a few dozen rules.
+    let mut hrefs: HashMap<&str, Option<Uri>> = HashMap::new();
     for f in &report.findings {
         if let Some((path, range)) = lines.finding_range(f) {
-            out.push((path, finding_diagnostic(f, range)));
+            let href = hrefs
+                .entry(f.rule)
+                .or_insert_with(|| rule_href(f.rule))
+                .clone();
+            out.push((path, finding_diagnostic(f, range, href)));
         }
     }
     for e in &report.errors {
@@ -284,11 +291,14 @@ fn report_diagnostics(report: &Report) -> Vec<(PathBuf, Diagnostic)> {
     out
 }
 
-fn finding_diagnostic(f: &Finding, range: Range) -> Diagnostic {
-    // The rule's page once it has an absolute address; a reference until then.
-    let href = crate::report::rule_docs::page_uri(f.rule)
-        .or_else(|| crate::rules::find(f.rule)?.doc.references.first().cloned())
-        .and_then(|u| u.parse::<Uri>().ok());
+/// The rule's page once it has an absolute address; a reference until then.
+fn rule_href(rule: &str) -> Option<Uri> {
+    crate::report::rule_docs::page_uri(rule)
+        .or_else(|| crate::rules::find(rule)?.doc.references.first().cloned())
+        .and_then(|u| u.parse::<Uri>().ok())
+}
+
+fn finding_diagnostic(f: &Finding, range: Range, href: Option<Uri>) -> Diagnostic {
     let mut message = f.message.clone();
     if !f.help.trim().is_empty() {
         message.push('\n');

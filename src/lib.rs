@@ -900,6 +900,7 @@ fn history_findings(
             help: "Apply it (or, if it was applied by hand, record it as the runner would)."
                 .to_string(),
             span: None,
+            related: Vec::new(),
             remedy: None,
         })
         .collect();
@@ -923,6 +924,7 @@ fn history_findings(
                     help: "Find the migration that was applied from elsewhere and add it here, or its objects show up as drift."
                         .to_string(),
                     span: None,
+                    related: Vec::new(),
                     remedy: None,
                 });
             }

@@ -348,6 +348,7 @@ fn audit_findings_without_a_file_render_in_every_format() {
             help: "Enable row level security.".to_string(),
             span: None,
             remedy: None,
+            related: Vec::new(),
         }],
         database: Some("postgres@localhost:5432/postgres".to_string()),
         ..Report::default()
@@ -680,4 +681,70 @@ fn only_reports_the_files_named_while_replaying_all() {
     assert_eq!(json["changed"]["only"], true);
     let o = pgvet(d.path(), &["lint", "--only", "supabase/seed.sql"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn related_places_are_in_json_sarif_and_human() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "migrations/001_init.sql",
+        "create table public.t (id bigint primary key, a int);\n\
+         create index t_a_idx on public.t (a);\n",
+    );
+    write(
+        dir.path(),
+        "migrations/002_again.sql",
+        "create index t_a_again on public.t (a);\n",
+    );
+    let args = |format| {
+        vec![
+            "lint",
+            "--select",
+            "duplicate-index",
+            "--format",
+            format,
+            "migrations",
+        ]
+    };
+
+    let json: Value = serde_json::from_str(&lint_in(dir.path(), &args("json"))).unwrap();
+    let finding = &json["findings"][0];
+    assert_eq!(
+        finding["location"]["file"], "migrations/002_again.sql",
+        "{json:#}"
+    );
+    let related = &finding["related"][0];
+    assert_eq!(
+        related["location"]["file"], "migrations/001_init.sql",
+        "{json:#}"
+    );
+    assert_eq!(related["location"]["line"], 2, "{json:#}");
+    assert!(
+        related["message"].as_str().unwrap().contains("t_a_idx"),
+        "{json:#}"
+    );
+
+    let sarif: Value = serde_json::from_str(&lint_in(dir.path(), &args("sarif"))).unwrap();
+    let errors = schema_errors(&sarif);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let place = &sarif["runs"][0]["results"][0]["relatedLocations"][0];
+    assert_eq!(
+        place["physicalLocation"]["artifactLocation"]["uri"], "migrations/001_init.sql",
+        "{sarif:#}"
+    );
+    assert_eq!(
+        place["physicalLocation"]["region"]["startLine"], 2,
+        "{sarif:#}"
+    );
+
+    let human = lint_in(dir.path(), &args("human"));
+    assert!(
+        human.contains("migrations/001_init.sql:2:1: `t_a_idx`, which `t_a_again` duplicates"),
+        "{human}"
+    );
+
+    // Findings without a second place keep the JSON they had.
+    let plain = lint_fixture(&["lint", "--format", "json", "--select", SELECT, FIXTURE]);
+    assert!(!plain.contains("\"related\""), "{plain}");
 }

@@ -384,6 +384,34 @@ fn a_change_resends_only_the_files_whose_diagnostics_changed() {
 }
 
 #[test]
+fn a_duplicate_index_points_at_the_index_it_repeats() {
+    let mut c = Client::start();
+    let init = c.file_uri("20240101000000_init.sql");
+    let more = c.file_uri("20240102000000_more.sql");
+    c.open(
+        "20240101000000_init.sql",
+        &format!("{INIT}create index orders_user_id_idx on public.orders (user_id);\n"),
+    );
+    c.open(
+        "20240102000000_more.sql",
+        "create index orders_user_again on public.orders (user_id);\n",
+    );
+    let list = c.diagnostics_until(&more, |d| has(d, "duplicate-index"));
+    let d = list
+        .iter()
+        .find(|d| d["code"] == "duplicate-index")
+        .unwrap();
+    let related = &d["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], json!(init), "{d:#}");
+    assert_eq!(related["location"]["range"]["start"]["line"], 7, "{d:#}");
+    assert!(
+        related["message"].as_str().unwrap().contains("orders_user_id_idx"),
+        "{d:#}"
+    );
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
 fn unsaved_text_wins_over_the_file_on_disk() {
     let mut c = Client::start();
     let init = c.file_uri("20240101000000_init.sql");

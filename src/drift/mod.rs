@@ -334,6 +334,7 @@ pub fn findings(drift: &[Drift]) -> Vec<Finding> {
                 location: None,
                 help: help.to_string(),
                 span: d.span,
+                related: Vec::new(),
                 remedy: None,
             }
         })

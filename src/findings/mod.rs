@@ -59,6 +59,33 @@ pub struct Finding {
     /// (`pgvet fix` turns it into SQL).
     #[serde(skip)]
     pub remedy: Option<crate::findings::remedy::Remedy>,
+    /// Other places that explain it: the index a duplicate repeats, the
+    /// policy that leads back to the table. Left out of JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+}
+
+/// A second place of a finding, with what it is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Related {
+    pub message: String,
+    pub location: Option<Location>,
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+impl Related {
+    /// The place as a list: none when it has no span (a live database's
+    /// objects have no place in a file).
+    pub fn at(span: Option<Span>, message: String) -> Vec<Related> {
+        span.map(|span| Related {
+            message,
+            location: None,
+            span: Some(span),
+        })
+        .into_iter()
+        .collect()
+    }
 }
 
 /// Input pgvet could not use: unreadable file, invalid UTF-8, SQL that does not parse.
@@ -189,6 +216,11 @@ impl Report {
             if let Some(l) = &mut f.location {
                 rename(&mut l.file);
             }
+            for r in &mut f.related {
+                if let Some(l) = &mut r.location {
+                    rename(&mut l.file);
+                }
+            }
             if old_sources.contains(&f.object) {
                 rename(&mut f.object);
             }
@@ -222,6 +254,14 @@ impl Report {
                     .sources
                     .get(span.file.0 as usize)
                     .map(|src| src.location(span));
+            }
+            for r in &mut f.related {
+                if let Some(span) = r.span {
+                    r.location = self
+                        .sources
+                        .get(span.file.0 as usize)
+                        .map(|src| src.location(span));
+                }
             }
         }
         let file_order = |f: &Finding| f.span.map_or(u32::MAX, |s| s.file.0);

@@ -202,6 +202,7 @@ pub fn findings(gaps: &[Gap], cfg: &Config, rule_runs: bool) -> Vec<Finding> {
             location: None,
             help: rule.doc.help.trim().to_string(),
             span: g.span,
+            related: Vec::new(),
             remedy: None,
         })
         .collect()

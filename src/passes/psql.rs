@@ -46,6 +46,7 @@ pub fn findings(sources: &[SourceFile], cfg: &Config) -> Vec<Finding> {
                     start: to_u32(r.start),
                     end: to_u32(r.start + command.len()),
                 }),
+                related: Vec::new(),
                 remedy: None,
             });
         }

@@ -369,6 +369,7 @@ impl Emitter {
             location: None,
             help: self.rule.doc.help.trim().to_string(),
             span: Some(span),
+            related: Vec::new(),
             remedy: None,
         }
     }

@@ -186,7 +186,16 @@ fn render_finding(renderer: &Renderer, f: &Finding, report: &Report) -> String {
         // Live findings have no location: name the object instead.
         _ => title.element(annotate_snippets::Origin::path(printable(&f.object))),
     };
-    renderer.render(&[first, help]).to_string()
+    let mut groups = vec![first, help];
+    for r in &f.related {
+        let place = r.location.as_ref().map_or_else(String::new, |l| {
+            format!("{}:{}:{}: ", printable(&l.file), l.line, l.column)
+        });
+        groups.push(Group::with_title(
+            Level::NOTE.secondary_title(format!("{place}{}", printable(&r.message))),
+        ));
+    }
+    renderer.render(&groups).to_string()
 }
 
 /// The first line of the span, and the highlighted range within it.

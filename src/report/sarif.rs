@@ -135,7 +135,18 @@ struct SarifResult {
     level: &'static str,
     message: Text,
     locations: Vec<SarifLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+}
+
+/// Another place that explains a result (SARIF 2.1.0 §3.27.22).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    message: Text,
+    physical_location: PhysicalLocation,
 }
 
 #[derive(Serialize)]
@@ -207,6 +218,7 @@ pub fn render(report: &Report) -> String {
                 text: f.message.clone(),
             },
             locations: vec![finding_location(f)],
+            related_locations: related_locations(f),
             partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
         })
         .collect();
@@ -349,20 +361,39 @@ fn finding_location(f: &Finding) -> SarifLocation {
     located(f.location.as_ref(), &f.object)
 }
 
+fn related_locations(f: &Finding) -> Vec<RelatedLocation> {
+    f.related
+        .iter()
+        .filter_map(|r| r.location.as_ref().map(|l| (r, l)))
+        .enumerate()
+        .map(|(id, (r, l))| RelatedLocation {
+            id,
+            message: Text {
+                text: r.message.clone(),
+            },
+            physical_location: physical(l),
+        })
+        .collect()
+}
+
+fn physical(l: &super::Location) -> PhysicalLocation {
+    PhysicalLocation {
+        artifact_location: ArtifactLocation {
+            uri: artifact_uri(&l.file),
+        },
+        region: Some(Region {
+            start_line: l.line,
+            start_column: Some(l.column),
+            end_line: Some(l.end_line),
+            end_column: Some(l.end_column),
+        }),
+    }
+}
+
 /// A place in a file, when there is one, and the object as a logical location.
 fn located(location: Option<&super::Location>, object: &str) -> SarifLocation {
     SarifLocation {
-        physical_location: location.map(|l| PhysicalLocation {
-            artifact_location: ArtifactLocation {
-                uri: artifact_uri(&l.file),
-            },
-            region: Some(Region {
-                start_line: l.line,
-                start_column: Some(l.column),
-                end_line: Some(l.end_line),
-                end_column: Some(l.end_column),
-            }),
-        }),
+        physical_location: location.map(physical),
         logical_locations: vec![LogicalLocation {
             fully_qualified_name: object.to_string(),
         }],

@@ -144,6 +144,7 @@ mod tests {
             location: None,
             help: String::new(),
             span: None,
+            related: Vec::new(),
             remedy: fixable.then(|| crate::findings::remedy::Remedy::EnableRls {
                 table: crate::catalog::QualifiedName::new(
                     crate::catalog::Ident::new("public"),

@@ -296,6 +296,17 @@ impl Sink<'_> {
         message: String,
         remedy: Option<Remedy>,
     ) {
+        self.report_related(object, span, message, remedy, Vec::new());
+    }
+
+    fn report_related(
+        &mut self,
+        object: &dyn Display,
+        span: Option<Span>,
+        message: String,
+        remedy: Option<Remedy>,
+        related: Vec<crate::findings::Related>,
+    ) {
         self.findings.push(Finding {
             rule: self.rule.id(),
             severity: self.severity,
@@ -304,6 +315,7 @@ impl Sink<'_> {
             location: None,
             help: self.rule.doc.help.trim().to_string(),
             span,
+            related,
             remedy,
         });
     }
@@ -328,6 +340,21 @@ impl SchemaCtx<'_> {
     /// view, schema or extension), located at `span` when it has one.
     pub fn report(&mut self, object: &dyn Display, span: Option<Span>, message: String) {
         self.sink.report(object, span, message);
+    }
+
+    /// As [`Self::report`], with the fix if there is one, and the other
+    /// places that explain the finding (`relatedInformation` in an editor,
+    /// `relatedLocations` in SARIF).
+    pub fn report_related(
+        &mut self,
+        object: &dyn Display,
+        span: Option<Span>,
+        message: String,
+        remedy: Option<Remedy>,
+        related: Vec<crate::findings::Related>,
+    ) {
+        self.sink
+            .report_related(object, span, message, remedy, related);
     }
 
     /// As [`Self::report`], with the change that fixes the finding, for

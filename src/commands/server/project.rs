@@ -2,11 +2,12 @@
 //! finds them), the last lint of the whole history with the editor's
 //! unsaved buffers in place of the files, and the diagnostics it gives.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use lsp_types::{
-    CodeDescription, Diagnostic, DiagnosticSeverity, NumberOrString, Position, Range, Uri,
+    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, NumberOrString,
+    Position, Range, Uri,
 };
 
 use super::text::{path_to_uri, Lines};
@@ -264,7 +265,27 @@ fn report_diagnostics(report: &Report) -> Vec<(PathBuf, Diagnostic)> {
                 .entry(f.rule)
                 .or_insert_with(|| rule_href(f.rule))
                 .clone();
-            out.push((path, finding_diagnostic(f, range, href)));
+            let mut diagnostic = finding_diagnostic(f, range, href);
+            let related: Vec<DiagnosticRelatedInformation> = f
+                .related
+                .iter()
+                .filter_map(|r| {
+                    let span = r.span?;
+                    let (src, lines) = lines.get(span.file.0 as usize)?;
+                    let uri = path_to_uri(Path::new(&src.path))?;
+                    Some(DiagnosticRelatedInformation {
+                        location: lsp_types::Location {
+                            uri,
+                            range: lines.range(span.start as usize, span.end as usize),
+                        },
+                        message: r.message.clone(),
+                    })
+                })
+                .collect();
+            if !related.is_empty() {
+                diagnostic.related_information = Some(related);
+            }
+            out.push((path, diagnostic));
         }
     }
     for e in &report.errors {

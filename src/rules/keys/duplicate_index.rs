@@ -2,6 +2,7 @@
 
 use crate::catalog::{Index, IndexKey};
 use crate::findings::remedy::Remedy;
+use crate::findings::Related;
 use crate::sql::expr::to_sql;
 use crate::rules::{SchemaCtx, SchemaRule};
 
@@ -39,19 +40,15 @@ impl SchemaRule for DuplicateIndex {
                 );
                 // An index that backs a constraint goes only with the
                 // constraint, which foreign keys may depend on.
-                if dup.constraint_backed {
-                    cx.report(&table.name, dup.origin.span(), message);
-                } else {
-                    cx.report_fixable(
-                        &table.name,
-                        dup.origin.span(),
-                        message,
-                        Remedy::DropIndex {
-                            table: table.name.clone(),
-                            index: dup.name.clone(),
-                        },
-                    );
-                }
+                let remedy = (!dup.constraint_backed).then(|| Remedy::DropIndex {
+                    table: table.name.clone(),
+                    index: dup.name.clone(),
+                });
+                let related = Related::at(
+                    kept.origin.span(),
+                    format!("`{}`, which `{}` duplicates", kept.name, dup.name),
+                );
+                cx.report_related(&table.name, dup.origin.span(), message, remedy, related);
             }
         }
     }

@@ -4,7 +4,8 @@ use std::collections::BTreeSet;
 
 use pg_query::NodeRef;
 
-use crate::catalog::{Catalog, Function, PolicyCommand, QualifiedName};
+use crate::catalog::{Catalog, Function, PolicyCommand, QualifiedName, Span};
+use crate::findings::Related;
 use crate::sql::expr;
 use crate::rules::support::rls::{
     applies_to, body_refs, conditions, function_search_path, functions, policy_search_path, table,
@@ -31,38 +32,49 @@ impl SchemaRule for RlsRecursion {
                     .into_iter()
                     .flat_map(|(_, e, _)| expr_reads(cat, &e))
                     .collect();
-                let Some(path) = cycle(cat, &t.name, &reads) else {
+                let Some((path, hops)) = cycle(cat, &t.name, &reads) else {
                     continue;
                 };
-                cx.report(
+                let related = hops
+                    .into_iter()
+                    .flat_map(|(span, message)| Related::at(span, message))
+                    .collect();
+                cx.report_related(
                     &t.name,
                     policy.origin.span(),
                     format!(
                         "policy `{}` on `{}` reads `{}` again ({path}): queries on it fail with infinite recursion",
                         policy.name, t.name, t.name
                     ),
+                    None,
+                    related,
                 );
             }
         }
     }
 }
 
-/// How the reads of a policy come back to `start`, if they do.
-fn cycle(cat: &Catalog, start: &QualifiedName, first: &[Read]) -> Option<String> {
+/// The policies on the way from one table to the next: where each is, and
+/// what it reads.
+type Hops = Vec<(Option<Span>, String)>;
+
+/// How the reads of a policy come back to `start`, if they do: the way in
+/// words, and the other policies on it.
+fn cycle(cat: &Catalog, start: &QualifiedName, first: &[Read]) -> Option<(String, Hops)> {
     let mut seen: BTreeSet<QualifiedName> = BTreeSet::new();
-    // (table reached, description of the way there)
-    let mut queue: Vec<(QualifiedName, String)> = Vec::new();
+    // (table reached, description of the way there, policies on it)
+    let mut queue: Vec<(QualifiedName, String, Hops)> = Vec::new();
     for r in first {
         let step = format!("{} `{}`", r.how, r.table);
         if &r.table == start {
-            return Some(step);
+            return Some((step, Vec::new()));
         }
-        queue.push((r.table.clone(), step));
+        queue.push((r.table.clone(), step, Vec::new()));
     }
     let mut depth = 0;
     while !queue.is_empty() && depth <= MAX_DEPTH {
         let mut next = Vec::new();
-        for (name, way) in queue {
+        for (name, way, hops) in queue {
             if !seen.insert(name.clone()) {
                 continue;
             }
@@ -81,10 +93,18 @@ fn cycle(cat: &Catalog, start: &QualifiedName, first: &[Read]) -> Option<String>
                         "{way}, whose policy `{}` reads {} `{}`",
                         p.name, r.how, r.table
                     );
+                    let mut hops = hops.clone();
+                    hops.push((
+                        p.origin.span(),
+                        format!(
+                            "policy `{}` on `{}` reads {} `{}`",
+                            p.name, t.name, r.how, r.table
+                        ),
+                    ));
                     if &r.table == start {
-                        return Some(step);
+                        return Some((step, hops));
                     }
-                    next.push((r.table, step));
+                    next.push((r.table, step, hops));
                 }
             }
         }
@@ -171,6 +191,27 @@ mod tests {
             "create table public.a (id int primary key, b_id int);\ncreate table public.b (id int primary key, a_id int);\nalter table public.a enable row level security;\nalter table public.b enable row level security;\ncreate policy pa on public.a for select to authenticated using (b_id in (select id from public.b));\ncreate policy pb on public.b for select to authenticated using (a_id in (select id from public.a));",
         );
         assert_eq!(out.lines().count(), 2, "{out}");
+    }
+
+    #[test]
+    fn the_other_tables_policy_is_a_related_place() {
+        let sql = "create table public.a (id int primary key, b_id int);\ncreate table public.b (id int primary key, a_id int);\nalter table public.a enable row level security;\nalter table public.b enable row level security;\ncreate policy pa on public.a for select to authenticated using (b_id in (select id from public.b));\ncreate policy pb on public.b for select to authenticated using (a_id in (select id from public.a));";
+        let mut cfg = crate::config::Config::default();
+        cfg.select = Some(vec!["rls-recursion".to_string()]);
+        let report = crate::lint_sources(
+            vec![("test.sql".to_string(), sql.to_string())],
+            &cfg,
+            &crate::Settings::for_platform(crate::catalog::Platform::Supabase),
+        );
+        let on_a = report
+            .findings
+            .iter()
+            .find(|f| f.message.starts_with("policy `pa`"))
+            .unwrap();
+        assert_eq!(on_a.related.len(), 1, "{on_a:?}");
+        let place = on_a.related[0].location.as_ref().unwrap();
+        assert_eq!((place.file.as_str(), place.line), ("test.sql", 6));
+        assert!(on_a.related[0].message.contains("policy `pb` on `public.b` reads directly `public.a`"), "{on_a:?}");
     }
 
     #[test]

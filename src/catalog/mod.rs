@@ -10,6 +10,7 @@ pub mod extensions;
 pub mod ident;
 mod keywords;
 pub mod resolve;
+pub mod sequence;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use crate::sql::{FileId, Span};
 pub use ident::{Ident, QualifiedName};
 use pg_query::protobuf::Node;
+pub use sequence::{SequenceChange, SequenceOptions, SequenceType};
 pub use types::TypeName;
 
 /// Where an object or fact came from.
@@ -688,7 +690,92 @@ pub struct Sequence {
     /// The column a `serial` made it for (`OWNED BY`): dropping the column
     /// or its table drops the sequence.
     pub owned_by: Option<(QualifiedName, Ident)>,
+    /// The sequence of an identity column (`owned_by`), which PostgreSQL
+    /// makes and drops with the identity.
+    pub identity: bool,
+    /// Data type, start, increment, bounds, cache, cycle.
+    pub options: SequenceOptions,
     pub origin: Origin,
+}
+
+/// What a publication sends to logical replication subscribers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Publication {
+    pub name: Ident,
+    /// `FOR ALL TABLES`: every table, now and later.
+    pub all_tables: bool,
+    /// `FOR TABLE ...`, in the order they were added.
+    pub tables: Vec<PublishedTable>,
+    /// `FOR TABLES IN SCHEMA ...`: every table of these schemas.
+    pub schemas: std::collections::BTreeSet<Ident>,
+    /// `WITH (publish = '...')`: which of insert, update, delete and
+    /// truncate it sends (all four unless written).
+    pub publish: PublishActions,
+    /// `WITH (publish_via_partition_root = ...)`.
+    pub via_root: bool,
+    pub origin: Origin,
+}
+
+/// A table a publication names, with its column list and row filter (15+).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedTable {
+    pub table: QualifiedName,
+    /// Empty: every column.
+    pub columns: Vec<Ident>,
+    pub predicate: Option<Expr>,
+}
+
+/// The changes a publication sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublishActions {
+    pub insert: bool,
+    pub update: bool,
+    pub delete: bool,
+    pub truncate: bool,
+}
+
+impl Default for PublishActions {
+    fn default() -> Self {
+        PublishActions {
+            insert: true,
+            update: true,
+            delete: true,
+            truncate: true,
+        }
+    }
+}
+
+impl std::fmt::Display for PublishActions {
+    /// As `publish = '...'` writes them: `insert, update, delete, truncate`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = [
+            (self.insert, "insert"),
+            (self.update, "update"),
+            (self.delete, "delete"),
+            (self.truncate, "truncate"),
+        ];
+        let on: Vec<&str> = names
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, n)| *n)
+            .collect();
+        f.write_str(&on.join(", "))
+    }
+}
+
+impl Publication {
+    /// A publication of nothing, sending every kind of change.
+    pub fn new(name: Ident, origin: Origin) -> Self {
+        Publication {
+            name,
+            all_tables: false,
+            tables: Vec::new(),
+            schemas: std::collections::BTreeSet::new(),
+            publish: PublishActions::default(),
+            via_root: false,
+            origin,
+        }
+    }
 }
 
 /// Object kinds in ALTER DEFAULT PRIVILEGES.
@@ -726,6 +813,7 @@ pub struct Catalog {
     pub functions: BTreeMap<QualifiedName, Vec<Function>>,
     pub types: BTreeMap<QualifiedName, TypeDef>,
     pub sequences: BTreeMap<QualifiedName, Sequence>,
+    pub publications: BTreeMap<Ident, Publication>,
     pub extensions: BTreeMap<Ident, Extension>,
     pub roles: BTreeSet<Ident>,
     pub default_privileges: Vec<DefaultPrivilege>,
@@ -797,6 +885,7 @@ impl Catalog {
             functions: BTreeMap::new(),
             types: BTreeMap::new(),
             sequences: BTreeMap::new(),
+            publications: BTreeMap::new(),
             extensions: BTreeMap::new(),
             roles: BTreeSet::new(),
             default_privileges: Vec::new(),

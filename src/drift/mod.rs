@@ -22,26 +22,30 @@
 //! An owner's own privileges are left out: the database does not list
 //! them, and from the migrations the role the database says owns the
 //! project's objects is left out (see `facts`). Standalone
-//! sequences are compared by existence; one a column owns (serial,
-//! identity, `OWNED BY`) is part of the column. A view's query is rewritten
+//! sequences are compared with their options (type, start, increment,
+//! bounds, cache, cycle); one a column owns (serial, identity, `OWNED BY`)
+//! is part of the column, whose `sequence ...` attributes are its options
+//! when it owns just one. A view's query is rewritten
 //! when PostgreSQL stores it: what it gives (the output columns, `*` as
 //! expanded when the view was made) and what it reads (relations by name)
 //! are compared instead, each only when both sides could work it out
 //! (`WHEN_BOTH`). Default privileges are compared for the role the live
 //! source says owns the project's objects (`default_privilege_facts`), and
-//! a partition's own indexes (`partition_index_facts`). Not compared yet:
-//! the text of view and materialized view queries, a sequence's options
-//! and privileges, owners, and the types of an extension's own schema
+//! a partition's own indexes (`partition_index_facts`). Publications are
+//! compared whoever made them, each table and schema they name an object
+//! of its own (`publication_facts`). Not compared yet:
+//! the text of view and materialized view queries, a sequence's
+//! privileges, owners, and the types of an extension's own schema
 //! (pgmq's).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use pg_query::protobuf::{self as pb, Node};
 use pg_query::NodeEnum;
 
 use crate::catalog::{
     Catalog, ConstraintKind, Expr, FkAction, Function, Ident, Index, IndexKey, Origin, Policy,
-    Span, Table, Trigger, TypeKind,
+    QualifiedName, Sequence, SequenceOptions, Span, Table, Trigger, TypeKind,
 };
 use crate::findings::{Finding, Severity};
 use crate::sql::expr;
@@ -67,8 +71,9 @@ pub fn explain(id: &str) -> Option<&'static str> {
             "drift-missing \u{2014} an object the migrations make is not in the database\n\n\
 severity: error   reported by: pgvet drift\n\n\
 Replaying the migrations makes this object (table, column, constraint, index,\n\
-policy, trigger, view, function, type, sequence, schema, extension or default\n\
-privilege), but the database pgvet drift read does not have it: a migration\n\
+policy, trigger, view, function, type, sequence, schema, extension, default\n\
+privilege, publication, or a table or schema a publication names), but the\n\
+database pgvet drift read does not have it: a migration\n\
 was not applied, or the object was dropped by hand. A missing table is one\n\
 finding, not one per column.\n\n\
 Fix: apply the migration that makes it, or find out why the database lost it\n\
@@ -89,7 +94,8 @@ should not exist.\n"
 severity: error   reported by: pgvet drift\n\n\
 Both have the object, but one attribute differs (a column's type, NOT NULL or\n\
 default, a constraint's expression, a policy's roles or condition, who may\n\
-execute a function, a view's columns, ...); the message gives both values.\n\
+execute a function, a view's columns, a sequence's increment, what a\n\
+publication publishes, ...); the message gives both values.\n\
 Expressions are compared after undoing what PostgreSQL does when it stores\n\
 them (casts, IN lists, qualification), so a difference in those alone is not\n\
 reported.\n\n\
@@ -134,6 +140,9 @@ pub enum Kind {
     Trigger,
     View,
     Function,
+    Publication,
+    PublicationTable,
+    PublicationSchema,
     DefaultPrivilege,
 }
 
@@ -152,6 +161,9 @@ impl Kind {
             Kind::Trigger => "trigger",
             Kind::View => "view",
             Kind::Function => "function",
+            Kind::Publication => "publication",
+            Kind::PublicationTable => "publication table",
+            Kind::PublicationSchema => "publication schema",
             Kind::DefaultPrivilege => "default privileges",
         }
     }
@@ -162,9 +174,10 @@ impl Kind {
 struct Object {
     attrs: BTreeMap<&'static str, String>,
     span: Option<Span>,
-    /// The table a column, constraint, index, policy or trigger belongs to:
-    /// when the table itself is missing or extra, its parts are not listed.
-    parent: Option<String>,
+    /// The table a column, constraint, index, policy or trigger belongs to
+    /// (the publication a member belongs to): when that object itself is
+    /// missing or extra, its parts are not listed.
+    parent: Option<(Kind, String)>,
 }
 
 type Facts = BTreeMap<(Kind, String), Object>;
@@ -257,10 +270,9 @@ pub fn compare(migrations: &Catalog, database: &Catalog) -> Vec<Drift> {
         facts
             .get(&(o.kind, o.object.clone()))
             .and_then(|obj| obj.parent.as_ref())
-            .is_some_and(|table| {
-                let parent = (Kind::Table, table.clone());
-                facts.contains_key(&parent)
-                    && !(ours.contains_key(&parent) && theirs.contains_key(&parent))
+            .is_some_and(|parent| {
+                facts.contains_key(parent)
+                    && !(ours.contains_key(parent) && theirs.contains_key(parent))
             })
     };
     // A table made by CREATE TABLE AS from a query pgvet does not read has
@@ -270,7 +282,7 @@ pub fn compare(migrations: &Catalog, database: &Catalog) -> Vec<Drift> {
             && theirs
                 .get(&(o.kind, o.object.clone()))
                 .and_then(|obj| obj.parent.as_ref())
-                .and_then(|table| ours.get(&(Kind::Table, table.clone())))
+                .and_then(|parent| ours.get(parent))
                 .is_some_and(|t| t.attrs.contains_key(COLUMNS_UNKNOWN))
     };
     out.retain(|d| match d.what {
@@ -285,9 +297,33 @@ pub fn compare(migrations: &Catalog, database: &Catalog) -> Vec<Drift> {
 const VIEW_COLUMNS: &str = "columns";
 /// The relations a view's query reads, by name (when the model has each).
 const VIEW_READS: &str = "reads";
+/// A sequence's options: the attribute of a standalone sequence, and of
+/// the column that owns one.
+const SEQUENCE_OPTIONS: [(&str, &str); 7] = [
+    ("type", "sequence type"),
+    ("start", "sequence start"),
+    ("increment", "sequence increment"),
+    ("minvalue", "sequence minvalue"),
+    ("maxvalue", "sequence maxvalue"),
+    ("cache", "sequence cache"),
+    ("cycle", "sequence cycle"),
+];
 /// Attributes a source may leave out when it cannot work them out: they
-/// are compared only when both sides have them.
-const WHEN_BOTH: [&str; 2] = [VIEW_COLUMNS, VIEW_READS];
+/// are compared only when both sides have them. A column's sequence
+/// options are listed when it owns exactly one sequence (an identity's,
+/// a serial's, or one `OWNED BY` it); one made or freed by hand is a
+/// standalone sequence's finding already.
+const WHEN_BOTH: [&str; 9] = [
+    VIEW_COLUMNS,
+    VIEW_READS,
+    "sequence type",
+    "sequence start",
+    "sequence increment",
+    "sequence minvalue",
+    "sequence maxvalue",
+    "sequence cache",
+    "sequence cycle",
+];
 
 /// The mark on a table fact whose columns the model does not know; never
 /// compared (the database's tables do not carry it).
@@ -420,16 +456,23 @@ fn facts(cat: &Catalog, owner: Option<&Ident>) -> Facts {
         {
             continue;
         }
-        out.insert(
-            (Kind::Sequence, s.name.to_string()),
-            Object {
-                span: s.origin.span(),
-                ..Object::default()
-            },
-        );
+        let mut o = Object {
+            span: s.origin.span(),
+            ..Object::default()
+        };
+        sequence_facts(&s.options, false, &mut o);
+        out.insert((Kind::Sequence, s.name.to_string()), o);
+    }
+    // The sequences each column owns: a column that owns one has its
+    // options (`sequence increment`, ...).
+    let mut owned: HashMap<(&QualifiedName, &Ident), Vec<&Sequence>> = HashMap::new();
+    for s in cat.sequences.values() {
+        if let Some((table, column)) = &s.owned_by {
+            owned.entry((table, column)).or_default().push(s);
+        }
     }
     for t in cat.user_tables() {
-        table_facts(t, owner, &mut out);
+        table_facts(t, owner, &owned, &mut out);
         if t.partition_of.is_some() {
             partition_index_facts(cat, t, &mut out);
         }
@@ -490,10 +533,80 @@ fn facts(cat: &Catalog, owner: Option<&Ident>) -> Facts {
         }
         function_facts(f, owner, &mut out);
     }
+    publication_facts(cat, &mut out);
     if let Some(role) = owner {
         default_privilege_facts(cat, role, &mut out);
     }
     out
+}
+
+/// A sequence's options as attributes: a standalone sequence's (`start`),
+/// or, `on_column`, those of the sequence a column owns (`sequence start`).
+fn sequence_facts(options: &SequenceOptions, on_column: bool, o: &mut Object) {
+    let values = [
+        options.data_type.to_string(),
+        options.start.to_string(),
+        options.increment.to_string(),
+        options.min_value.to_string(),
+        options.max_value.to_string(),
+        options.cache.to_string(),
+        options.cycle.to_string(),
+    ];
+    for ((bare, prefixed), value) in SEQUENCE_OPTIONS.iter().zip(values) {
+        o.attrs
+            .insert(if on_column { prefixed } else { bare }, value);
+    }
+}
+
+/// Publications, whoever made them (the platform's `supabase_realtime` is
+/// in both models from the baseline, and the tables a project adds to it
+/// are the project's); each table and schema a publication names is an
+/// object of its own, with its column list and row filter. A table of a
+/// platform schema is left out, as the platform's objects are.
+fn publication_facts(cat: &Catalog, out: &mut Facts) {
+    for p in cat.publications.values() {
+        let name = p.name.to_string();
+        let mut o = Object {
+            span: p.origin.span(),
+            ..Object::default()
+        };
+        o.attrs.insert("all tables", p.all_tables.to_string());
+        o.attrs.insert("publish", p.publish.to_string());
+        o.attrs
+            .insert("publish via partition root", p.via_root.to_string());
+        out.insert((Kind::Publication, name.clone()), o);
+        for t in &p.tables {
+            if cat.is_platform_schema(&t.table.schema) {
+                continue;
+            }
+            let mut o = Object {
+                span: p.origin.span(),
+                parent: Some((Kind::Publication, name.clone())),
+                ..Object::default()
+            };
+            // PostgreSQL keeps the column list in column order: compared
+            // as a set.
+            let mut columns: Vec<String> = t.columns.iter().map(|c| c.to_string()).collect();
+            columns.sort();
+            if !columns.is_empty() {
+                o.attrs.insert("columns", columns.join(", "));
+            }
+            if let Some(x) = &t.predicate {
+                o.attrs.insert("row filter", normalized(x));
+            }
+            out.insert((Kind::PublicationTable, format!("{name}.{}", t.table)), o);
+        }
+        for s in &p.schemas {
+            out.insert(
+                (Kind::PublicationSchema, format!("{name}.{s}")),
+                Object {
+                    span: p.origin.span(),
+                    parent: Some((Kind::Publication, name.clone())),
+                    ..Object::default()
+                },
+            );
+        }
+    }
 }
 
 /// A schema an extension makes for its objects (pgmq, net, cron).
@@ -591,7 +704,12 @@ fn grant_facts(grants: &crate::catalog::Grants, owner: Option<&Ident>, o: &mut O
     o.attrs.insert("privileges", held.join("; "));
 }
 
-fn table_facts(t: &Table, owner: Option<&Ident>, out: &mut Facts) {
+fn table_facts(
+    t: &Table,
+    owner: Option<&Ident>,
+    owned: &HashMap<(&QualifiedName, &Ident), Vec<&Sequence>>,
+    out: &mut Facts,
+) {
     let name = t.name.to_string();
     let mut o = Object {
         span: t.origin.span(),
@@ -618,7 +736,7 @@ fn table_facts(t: &Table, owner: Option<&Ident>, out: &mut Facts) {
     for c in &t.columns {
         let mut o = Object {
             span: c.origin.span(),
-            parent: Some(name.clone()),
+            parent: Some((Kind::Table, name.clone())),
             ..Object::default()
         };
         o.attrs.insert("type", c.ty.to_string());
@@ -634,6 +752,9 @@ fn table_facts(t: &Table, owner: Option<&Ident>, out: &mut Facts) {
         }
         if c.grants.holders().next().is_some() {
             grant_facts(&c.grants, owner, &mut o);
+        }
+        if let Some([seq]) = owned.get(&(&t.name, &c.name)).map(Vec::as_slice) {
+            sequence_facts(&seq.options, true, &mut o);
         }
         out.insert((Kind::Column, format!("{name}.{}", c.name)), o);
     }
@@ -674,7 +795,7 @@ fn table_facts(t: &Table, owner: Option<&Ident>, out: &mut Facts) {
         };
         let mut o = Object {
             span: c.origin.span(),
-            parent: Some(name.clone()),
+            parent: Some((Kind::Table, name.clone())),
             ..Object::default()
         };
         o.attrs.insert("definition", definition);
@@ -743,7 +864,7 @@ fn index_object(table: &str, ix: &Index) -> Object {
         .collect();
     let mut o = Object {
         span: ix.origin.span(),
-        parent: Some(table.to_string()),
+        parent: Some((Kind::Table, table.to_string())),
         ..Object::default()
     };
     o.attrs.insert("on", table.to_string());
@@ -828,7 +949,7 @@ fn policy_facts(table: &str, p: &Policy, out: &mut Facts) {
     roles.sort();
     let mut o = Object {
         span: p.origin.span(),
-        parent: Some(table.to_string()),
+        parent: Some((Kind::Table, table.to_string())),
         ..Object::default()
     };
     o.attrs
@@ -868,7 +989,7 @@ fn trigger_facts(table: &str, t: &Trigger, out: &mut Facts) {
     events.sort();
     let mut o = Object {
         span: t.origin.span(),
-        parent: Some(table.to_string()),
+        parent: Some((Kind::Table, table.to_string())),
         ..Object::default()
     };
     o.attrs.insert("timing", timing.to_string());

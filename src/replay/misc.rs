@@ -68,6 +68,15 @@ impl Replayer {
                         }
                     }
                 }
+                // A publication's column list and row filter name columns by number.
+                for p in self.catalog.publications.values_mut() {
+                    for t in p.tables.iter_mut().filter(|t| t.table == name) {
+                        rename_in(&mut t.columns, &old, &new);
+                        if let Some(x) = &mut t.predicate {
+                            rename_in_expr(x, &old, &new);
+                        }
+                    }
+                }
                 // Foreign keys elsewhere that point at the renamed column.
                 for other in self.catalog.tables.values_mut() {
                     for c in &mut other.constraints {
@@ -200,16 +209,30 @@ impl Replayer {
                     }
                 }
             }
+            Ok(Ot::ObjectPublication) => {
+                if let Some(NodeEnum::String(old)) =
+                    s.object.as_deref().and_then(|o| o.node.as_ref())
+                {
+                    self.rename_publication(&old.sval, new);
+                }
+            }
             Ok(Ot::ObjectSchema) => {
                 let old = Ident::new(s.subname.clone());
                 if let Some(mut schema) = self.catalog.schemas.remove(&old) {
                     schema.name = new.clone();
                     self.catalog.schemas.insert(new.clone(), schema);
+                    // Publications name their schemas by oid.
+                    for p in self.catalog.publications.values_mut() {
+                        if p.schemas.remove(&old) {
+                            p.schemas.insert(new.clone());
+                        }
+                    }
                     let moved: Vec<QualifiedName> = self
                         .catalog
                         .tables
                         .keys()
                         .chain(self.catalog.views.keys())
+                        .chain(self.catalog.sequences.keys())
                         .filter(|q| q.schema == old)
                         .cloned()
                         .collect();
@@ -227,6 +250,7 @@ impl Replayer {
         if let Some(mut t) = self.catalog.tables.remove(old) {
             t.name = new.clone();
             self.catalog.tables.insert(new.clone(), t);
+            self.publications_follow_table(old, &new);
             for s in self.catalog.sequences.values_mut() {
                 if let Some((owner, _)) = &mut s.owned_by {
                     if owner == old {
@@ -405,14 +429,23 @@ impl Replayer {
                     let ty = self.type_name(tn);
                     self.catalog.types.remove(&ty.name);
                 }
+                (Ok(Ot::ObjectPublication), NodeEnum::String(name)) => {
+                    self.catalog
+                        .publications
+                        .remove(&Ident::new(name.sval.clone()));
+                }
                 (Ok(Ot::ObjectSchema), NodeEnum::String(name)) => {
                     let schema = Ident::new(name.sval.clone());
                     self.catalog.schemas.remove(&schema);
+                    for p in self.catalog.publications.values_mut() {
+                        p.schemas.remove(&schema);
+                    }
                     let doomed: Vec<QualifiedName> = self
                         .catalog
                         .tables
                         .keys()
                         .chain(self.catalog.views.keys())
+                        .chain(self.catalog.sequences.keys())
                         .filter(|q| q.schema == schema)
                         .cloned()
                         .collect();
@@ -449,6 +482,7 @@ impl Replayer {
 
     pub(super) fn drop_relation(&mut self, qn: &QualifiedName) {
         if self.catalog.tables.remove(qn).is_some() {
+            self.publications_forget_table(qn);
             // The sequences its serial columns own go with it.
             self.catalog
                 .sequences

@@ -6,7 +6,8 @@ use pg_query::NodeEnum;
 use super::{expr, Replayer};
 use crate::catalog::{
     types, Column, Constraint, ConstraintKind, FkAction, ForeignKey, Ident, Index, IndexElem,
-    IndexKey, QualifiedName, RelKind, Sequence, Table, View,
+    IndexKey, QualifiedName, RelKind, Sequence, SequenceChange, SequenceOptions, SequenceType,
+    Table, View,
 };
 use crate::sql::ast;
 use crate::sql::split::Statement;
@@ -142,11 +143,18 @@ impl Replayer {
             let literal = seq.to_string().replace('\'', "''");
             column.default = crate::sql::expr::parse(&format!("nextval('{literal}'::regclass)"))
                 .map(|node| crate::catalog::Expr::new(&node));
+            // `AS` the column's type: a serial's sequence stops at its limit.
+            let options = SequenceOptions::new(&SequenceChange {
+                data_type: SequenceType::of(&column.ty),
+                ..SequenceChange::default()
+            });
             self.catalog.sequences.insert(
                 seq.clone(),
                 Sequence {
                     name: seq,
                     owned_by: Some((table.name.clone(), name.clone())),
+                    identity: false,
+                    options,
                     origin: self.stamp.origin(stmt),
                 },
             );
@@ -225,6 +233,9 @@ impl Replayer {
                     col.identity = true;
                     col.not_null = true;
                 });
+                if let Some(col) = column {
+                    self.add_identity_sequence(table, col, &c.options, stmt);
+                }
                 return;
             }
             Ok(ConstrType::ConstrGenerated) => {
@@ -478,6 +489,17 @@ impl Replayer {
             }
             Ok(At::AtDropColumn) => {
                 table.columns.retain(|c| c.name != col_name);
+                // A publication whose column list or row filter names the
+                // column loses the table (they depend on the column).
+                for p in self.catalog.publications.values_mut() {
+                    p.tables.retain(|t| {
+                        t.table != table.name
+                            || !(t.columns.contains(&col_name)
+                                || t.predicate.as_ref().is_some_and(|x| {
+                                    crate::sql::expr::mentions_column(&x.node(), col_name.as_str())
+                                }))
+                    });
+                }
                 // A serial's sequence goes with its column.
                 let owner = (table.name.clone(), col_name.clone());
                 self.catalog
@@ -519,6 +541,18 @@ impl Replayer {
                 {
                     if let Some(tn) = &c.type_name {
                         let ty = self.type_name(tn);
+                        // An identity column's sequence takes the new type
+                        // (`ALTER SEQUENCE ... AS`, as transformAlterTableStmt
+                        // adds).
+                        let change = SequenceChange {
+                            data_type: SequenceType::of(&ty),
+                            ..SequenceChange::default()
+                        };
+                        if change.data_type.is_some() {
+                            if let Some(seq) = self.identity_sequence(&table.name, &col_name) {
+                                seq.options.alter(&change);
+                            }
+                        }
                         if let Some(col) = column(table).and_then(|i| table.columns.get_mut(i)) {
                             col.ty = ty;
                             if self.stamp.has_positions() {
@@ -532,6 +566,22 @@ impl Replayer {
                 if let Some(col) = column(table).and_then(|i| table.columns.get_mut(i)) {
                     col.identity = true;
                     col.not_null = true;
+                    let options = match cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+                        Some(NodeEnum::Constraint(c)) => c.options.as_slice(),
+                        _ => &[],
+                    };
+                    self.add_identity_sequence(table, &col_name, options, stmt);
+                }
+            }
+            // SET GENERATED, SET INCREMENT BY, RESTART, ...: the identity
+            // sequence's options.
+            Ok(At::AtSetIdentity) => {
+                if let Some(NodeEnum::List(list)) = cmd.def.as_deref().and_then(|d| d.node.as_ref())
+                {
+                    let change = self.sequence_change(&list.items);
+                    if let Some(seq) = self.identity_sequence(&table.name, &col_name) {
+                        seq.options.alter(&change);
+                    }
                 }
             }
             // DROP EXPRESSION: the stored values stay, as a plain column.
@@ -544,6 +594,11 @@ impl Replayer {
                 if let Some(col) = column(table).and_then(|i| table.columns.get_mut(i)) {
                     col.identity = false;
                 }
+                // Its sequence goes with it.
+                let owner = (table.name.clone(), col_name.clone());
+                self.catalog
+                    .sequences
+                    .retain(|_, s| !(s.identity && s.owned_by.as_ref() == Some(&owner)));
             }
             Ok(At::AtAddConstraint) | Ok(At::AtAddIndexConstraint) => {
                 if let Some(NodeEnum::Constraint(c)) =
@@ -986,28 +1041,127 @@ impl Replayer {
             return;
         }
         let owned_by = self.sequence_owner(&s.options).flatten();
+        let options = SequenceOptions::new(&self.sequence_change(&s.options));
         self.catalog.sequences.insert(
             name.clone(),
             Sequence {
                 name,
                 owned_by,
+                identity: false,
+                options,
                 origin: self.stamp.origin(stmt),
             },
         );
     }
 
-    /// ALTER SEQUENCE ... OWNED BY (pg_dump writes one for every serial
-    /// column); the other options are not modeled.
+    /// ALTER SEQUENCE: its options, and OWNED BY (pg_dump writes one for
+    /// every serial column).
     pub(super) fn alter_sequence(&mut self, s: &pb::AlterSeqStmt) {
         let Some(qn) = s.sequence.as_ref().and_then(|rv| self.find_relation(rv)) else {
             return;
         };
-        let Some(owned_by) = self.sequence_owner(&s.options) else {
-            return;
-        };
+        let owned_by = self.sequence_owner(&s.options);
+        let change = self.sequence_change(&s.options);
         if let Some(seq) = self.catalog.sequences.get_mut(&qn) {
-            seq.owned_by = owned_by;
+            if let Some(owned_by) = owned_by {
+                seq.owned_by = owned_by;
+            }
+            seq.options.alter(&change);
         }
+    }
+
+    /// The options a CREATE or ALTER SEQUENCE, or an identity column's
+    /// `(...)`, writes (`RESTART`, `OWNED BY` and `SEQUENCE NAME` aside).
+    pub(super) fn sequence_change(&self, options: &[pb::Node]) -> SequenceChange {
+        let mut change = SequenceChange::default();
+        for d in ast::def_elems(options) {
+            let arg = d.arg.as_deref().and_then(|a| a.node.as_ref());
+            let number = || arg.and_then(integer);
+            match d.defname.as_str() {
+                "as" => {
+                    if let Some(NodeEnum::TypeName(tn)) = arg {
+                        change.data_type = SequenceType::of(&self.type_name(tn));
+                    }
+                }
+                "increment" => change.increment = number(),
+                "start" => change.start = number(),
+                "minvalue" => change.min_value = Some(number()),
+                "maxvalue" => change.max_value = Some(number()),
+                "cache" => change.cache = number(),
+                "cycle" => {
+                    change.cycle = match arg {
+                        Some(NodeEnum::Boolean(b)) => Some(b.boolval),
+                        Some(NodeEnum::Integer(i)) => Some(i.ival != 0),
+                        _ => Some(true),
+                    }
+                }
+                _ => {}
+            }
+        }
+        change
+    }
+
+    /// The sequence PostgreSQL makes for an identity column: named as a
+    /// serial's (or `SEQUENCE NAME`), of the column's type.
+    fn add_identity_sequence(
+        &mut self,
+        table: &Table,
+        column: &Ident,
+        options: &[pb::Node],
+        stmt: &Statement,
+    ) {
+        let written = ast::def_elems(options)
+            .find(|d| d.defname == "sequence_name")
+            .and_then(|d| match d.arg.as_deref().and_then(|a| a.node.as_ref()) {
+                Some(NodeEnum::List(l)) => ast::split_name(&l.items),
+                _ => None,
+            });
+        let name = match written {
+            Some((schema, name)) => QualifiedName::new(
+                schema.map_or_else(|| table.name.schema.clone(), Ident::new),
+                Ident::new(name),
+            ),
+            None => QualifiedName::new(
+                table.name.schema.clone(),
+                self.choose_relation_name(
+                    &table.name.schema,
+                    table.name.name.as_str(),
+                    Some(column.as_str()),
+                    "seq",
+                ),
+            ),
+        };
+        let ty = table
+            .columns
+            .iter()
+            .find(|c| &c.name == column)
+            .and_then(|c| SequenceType::of(&c.ty));
+        let mut change = self.sequence_change(options);
+        change.data_type = change.data_type.or(ty);
+        self.catalog.sequences.insert(
+            name.clone(),
+            Sequence {
+                name,
+                owned_by: Some((table.name.clone(), column.clone())),
+                identity: true,
+                options: SequenceOptions::new(&change),
+                origin: self.stamp.origin(stmt),
+            },
+        );
+    }
+
+    /// The sequence of identity column `column` of `table`.
+    fn identity_sequence(
+        &mut self,
+        table: &QualifiedName,
+        column: &Ident,
+    ) -> Option<&mut Sequence> {
+        self.catalog.sequences.values_mut().find(|s| {
+            s.identity
+                && s.owned_by
+                    .as_ref()
+                    .is_some_and(|(t, c)| t == table && c == column)
+        })
     }
 
     /// The `OWNED BY` option of CREATE or ALTER SEQUENCE: None without one,
@@ -1032,6 +1186,17 @@ impl Replayer {
             &table,
         );
         Some(Some((table, Ident::new(column))))
+    }
+}
+
+/// A whole number in a sequence option: an integer, or a float node for
+/// one beyond 32 bits (`maxvalue 9223372036854775807`).
+fn integer(node: &NodeEnum) -> Option<i64> {
+    match node {
+        NodeEnum::Integer(i) => Some(i64::from(i.ival)),
+        NodeEnum::Float(f) => f.fval.parse().ok(),
+        NodeEnum::String(s) => s.sval.parse().ok(),
+        _ => None,
     }
 }
 

@@ -148,6 +148,19 @@ begin
 end
 $$;
 
+-- realtime -----------------------------------------------------------------
+
+-- Realtime's publication, of no table: projects add theirs
+-- (`alter publication supabase_realtime add table ...`). Publications are
+-- per database, and a second run must not fail.
+do $realtime$
+begin
+  if not exists (select 1 from pg_publication where pubname = 'supabase_realtime') then
+    create publication supabase_realtime;
+  end if;
+end
+$realtime$;
+
 -- privileges ---------------------------------------------------------------
 
 grant usage on schema public, auth, storage, extensions to anon, authenticated, service_role;

@@ -3,7 +3,7 @@
 use super::{
     add_extension_objects, add_function, column, function, opaque_table, schema, table, Catalog,
 };
-use crate::catalog::{DefaultObjectKind, DefaultPrivilege, Extension, Ident, Origin};
+use crate::catalog::{DefaultObjectKind, DefaultPrivilege, Extension, Ident, Origin, Publication};
 
 /// Schemas Supabase creates and manages (some only once their extension is enabled).
 pub(super) const MANAGED_SCHEMAS: &[&str] = &[
@@ -233,5 +233,12 @@ pub(super) fn add(cat: &mut Catalog) {
             });
         }
     }
+    // Realtime's publication, of no table yet: projects add theirs with
+    // `alter publication supabase_realtime add table ...`.
+    let realtime = Ident::new("supabase_realtime");
+    cat.publications.insert(
+        realtime.clone(),
+        Publication::new(realtime, Origin::Baseline),
+    );
     cat.exposed_schemas.insert(Ident::new("public"));
 }

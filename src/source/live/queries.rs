@@ -18,9 +18,11 @@
 //! That is the only composition: no `format!`, no concatenation. A
 //! placeholder stays on one line; braces that are not one are SQL, sent as
 //! they are (the policies query's `'{0}'`), and the tests fail on a query
-//! left with what looks like a placeholder. A query that had to differ
-//! between server versions would be one file per variant, chosen by the
-//! caller; none does today (13 to 18 share them).
+//! left with what looks like a placeholder. A query that has to differ
+//! between server versions is one file per variant, chosen by the caller
+//! from the server's version: the tables of a publication
+//! (`publication_tables.sql` from 15, `publication_tables_13.sql` before),
+//! and its schemas (`publication_schemas.sql`, only from 15).
 //!
 //! Every output column is named with `as`: query.rs reads rows by those
 //! names, one reader function per query, and its tests check every name a
@@ -67,6 +69,19 @@ pub(super) const TRIGGERS: Query = query!("triggers.sql", "triggers (pg_trigger)
 pub(super) const POLICIES: Query = query!("policies.sql", "policies (pg_policy)");
 pub(super) const DEFAULT_ACLS: Query =
     query!("default_acls.sql", "default privileges (pg_default_acl)");
+pub(super) const PUBLICATIONS: Query = query!("publications.sql", "publications (pg_publication)");
+pub(super) const PUBLICATION_TABLES: Query = query!(
+    "publication_tables.sql",
+    "the tables of publications (pg_publication_rel)"
+);
+pub(super) const PUBLICATION_TABLES_13: Query = query!(
+    "publication_tables_13.sql",
+    "the tables of publications (pg_publication_rel)"
+);
+pub(super) const PUBLICATION_SCHEMAS: Query = query!(
+    "publication_schemas.sql",
+    "the schemas of publications (pg_publication_namespace)"
+);
 pub(super) const SIZES_SERVER_VERSION: Query =
     query!("sizes_server_version.sql", "the server version");
 pub(super) const SIZES: Query = query!("sizes.sql", "table sizes (pg_class)");
@@ -115,7 +130,7 @@ pub(super) const HISTORY_NODE_PG_MIGRATE: Query = query!(
 
 /// Every query, for the tests.
 #[cfg(test)]
-pub(super) const ALL: [&Query; 27] = [
+pub(super) const ALL: [&Query; 31] = [
     &SERVER_VERSION,
     &EXPORT_SNAPSHOT,
     &ROLES,
@@ -130,6 +145,10 @@ pub(super) const ALL: [&Query; 27] = [
     &TRIGGERS,
     &POLICIES,
     &DEFAULT_ACLS,
+    &PUBLICATIONS,
+    &PUBLICATION_TABLES,
+    &PUBLICATION_TABLES_13,
+    &PUBLICATION_SCHEMAS,
     &SIZES_SERVER_VERSION,
     &SIZES,
     &HISTORY_TABLES,

@@ -56,13 +56,50 @@ pub struct RawRelation {
     pub options: Vec<String>,
     pub view_def: Option<String>,
     pub server: Option<String>,
-    /// A sequence owned by a serial or identity column.
-    pub owned_sequence: bool,
+    /// A sequence's options (pg_sequence); None for other relations.
+    pub sequence: Option<crate::catalog::SequenceOptions>,
+    /// The column that owns a sequence: a serial's or `OWNED BY` (None for
+    /// a standalone one, and for other relations).
+    pub owned_by: Option<RawOwner>,
     pub row_estimate: f64,
     pub bytes: i64,
     /// The ACL's items of roles other than the owner (`public` for
     /// PUBLIC); empty for the default ACL.
     pub grants: Vec<acl::AclItem>,
+}
+
+/// The column a sequence belongs to.
+pub struct RawOwner {
+    /// The table's oid.
+    pub relation: i64,
+    pub column: String,
+    /// An identity column's sequence, which its column's DDL makes.
+    pub identity: bool,
+}
+
+/// A row of `queries/publications.sql`.
+pub struct RawPublication {
+    pub name: String,
+    pub owner: String,
+    pub all_tables: bool,
+    pub publish: crate::catalog::PublishActions,
+    pub via_root: bool,
+}
+
+/// A row of `queries/publication_tables.sql` (or `_13`).
+pub struct RawPublishedTable {
+    pub publication: String,
+    pub qname: String,
+    pub row_filter: Option<String>,
+    /// Quoted names; None for every column.
+    pub columns: Option<Vec<String>>,
+}
+
+/// A row of `queries/publication_schemas.sql`.
+pub struct RawPublishedSchema {
+    pub publication: String,
+    /// Quoted.
+    pub schema: String,
 }
 
 pub struct RawColumn {
@@ -151,6 +188,9 @@ pub struct Raw {
     pub triggers: Vec<RawTrigger>,
     pub policies: Vec<RawPolicy>,
     pub default_acls: Vec<RawDefaultAcl>,
+    pub publications: Vec<RawPublication>,
+    pub published_tables: Vec<RawPublishedTable>,
+    pub published_schemas: Vec<RawPublishedSchema>,
 }
 
 impl Raw {
@@ -650,15 +690,33 @@ async fn read_in_snapshot(
             all_ok([a]).and_then(|rows| second_part(rows).map_err(unreadable)),
         )
     };
+    // pg_publication_rel has a row filter and a column list from 15, and
+    // pg_publication_namespace is new in 15.
+    let (published_tables, published_schemas) = if version_num >= 150000 {
+        (
+            &queries::PUBLICATION_TABLES,
+            Some(&queries::PUBLICATION_SCHEMAS),
+        )
+    } else {
+        (&queries::PUBLICATION_TABLES_13, None)
+    };
     let third = async {
-        let (a, b, c) = tokio::join!(
+        let (a, b, c, d, e, f) = tokio::join!(
             rows(other, &queries::INDEXES),
             rows(other, &queries::TRIGGERS),
             rows(other, &queries::POLICIES),
+            rows(other, &queries::PUBLICATIONS),
+            rows(other, published_tables),
+            async {
+                match published_schemas {
+                    Some(q) => rows(other, q).await,
+                    None => Ok(Vec::new()),
+                }
+            },
         );
         send(
             2,
-            all_ok([a, b, c]).and_then(|rows| third_part(rows).map_err(unreadable)),
+            all_ok([a, b, c, d, e, f]).and_then(|rows| third_part(rows).map_err(unreadable)),
         )
     };
     let (first, second, third) = tokio::join!(first, second, third);
@@ -731,9 +789,9 @@ fn second_part(rows: [Vec<Row>; 1]) -> Result<Raw, LiveError> {
     Ok(raw)
 }
 
-/// Indexes, triggers and policies.
-fn third_part(rows: [Vec<Row>; 3]) -> Result<Raw, LiveError> {
-    let [r_idx, r_trg, r_pol] = rows;
+/// Indexes, triggers, policies and publications.
+fn third_part(rows: [Vec<Row>; 6]) -> Result<Raw, LiveError> {
+    let [r_idx, r_trg, r_pol, r_pub, r_pub_tables, r_pub_schemas] = rows;
     let mut raw = Raw::default();
     for r in &r_idx {
         raw.indexes.push(index(r)?);
@@ -743,6 +801,15 @@ fn third_part(rows: [Vec<Row>; 3]) -> Result<Raw, LiveError> {
     }
     for r in &r_pol {
         raw.policies.push(policy(r)?);
+    }
+    for r in &r_pub {
+        raw.publications.push(publication(r)?);
+    }
+    for r in &r_pub_tables {
+        raw.published_tables.push(published_table(r)?);
+    }
+    for r in &r_pub_schemas {
+        raw.published_schemas.push(published_schema(r)?);
     }
     Ok(raw)
 }
@@ -833,7 +900,15 @@ fn relation(r: &impl Columns) -> Result<RawRelation, LiveError> {
         options: list(r, "options", w)?,
         view_def: get(r, "view_def", w)?,
         server: get(r, "server", w)?,
-        owned_sequence: get(r, "owned_sequence", w)?,
+        sequence: sequence(r)?,
+        owned_by: match get::<Option<i64>>(r, "owner_relation", w)? {
+            Some(relation) => Some(RawOwner {
+                relation,
+                column: get(r, "owner_column", w)?,
+                identity: get(r, "owner_identity", w)?,
+            }),
+            None => None,
+        },
         row_estimate: get(r, "row_estimate", w)?,
         bytes: get(r, "bytes", w)?,
         grants: acl::parse(&list(r, "acl", w)?)
@@ -841,6 +916,66 @@ fn relation(r: &impl Columns) -> Result<RawRelation, LiveError> {
             .filter(|item| item.grantee != owner)
             .collect(),
         owner,
+    })
+}
+
+/// A sequence's options, from a row of `queries/relations.sql`; None for
+/// a relation that is not a sequence.
+fn sequence(r: &impl Columns) -> Result<Option<crate::catalog::SequenceOptions>, LiveError> {
+    let w = "relations";
+    let Some(ty) = get::<Option<String>>(r, "seq_type", w)? else {
+        return Ok(None);
+    };
+    let data_type = match ty.as_str() {
+        "smallint" => crate::catalog::SequenceType::Smallint,
+        "integer" => crate::catalog::SequenceType::Integer,
+        _ => crate::catalog::SequenceType::Bigint,
+    };
+    Ok(Some(crate::catalog::SequenceOptions {
+        data_type,
+        start: get(r, "seq_start", w)?,
+        increment: get(r, "seq_increment", w)?,
+        min_value: get(r, "seq_min", w)?,
+        max_value: get(r, "seq_max", w)?,
+        cache: get(r, "seq_cache", w)?,
+        cycle: get(r, "seq_cycle", w)?,
+    }))
+}
+
+/// A row of `queries/publications.sql`.
+fn publication(r: &impl Columns) -> Result<RawPublication, LiveError> {
+    let w = queries::PUBLICATIONS.what;
+    Ok(RawPublication {
+        name: get(r, "name", w)?,
+        owner: get(r, "owner", w)?,
+        all_tables: get(r, "all_tables", w)?,
+        publish: crate::catalog::PublishActions {
+            insert: get(r, "publish_insert", w)?,
+            update: get(r, "publish_update", w)?,
+            delete: get(r, "publish_delete", w)?,
+            truncate: get(r, "publish_truncate", w)?,
+        },
+        via_root: get(r, "via_root", w)?,
+    })
+}
+
+/// A row of `queries/publication_tables.sql` or `publication_tables_13.sql`.
+fn published_table(r: &impl Columns) -> Result<RawPublishedTable, LiveError> {
+    let w = queries::PUBLICATION_TABLES.what;
+    Ok(RawPublishedTable {
+        publication: get(r, "publication", w)?,
+        qname: get(r, "qname", w)?,
+        row_filter: get(r, "row_filter", w)?,
+        columns: get(r, "columns", w)?,
+    })
+}
+
+/// A row of `queries/publication_schemas.sql`.
+fn published_schema(r: &impl Columns) -> Result<RawPublishedSchema, LiveError> {
+    let w = queries::PUBLICATION_SCHEMAS.what;
+    Ok(RawPublishedSchema {
+        publication: get(r, "publication", w)?,
+        schema: get(r, "schema", w)?,
     })
 }
 
@@ -1037,6 +1172,19 @@ mod tests {
             (&queries::TRIGGERS, vec![|r| trigger(r).map(drop)]),
             (&queries::POLICIES, vec![|r| policy(r).map(drop)]),
             (&queries::DEFAULT_ACLS, vec![|r| default_acl(r).map(drop)]),
+            (&queries::PUBLICATIONS, vec![|r| publication(r).map(drop)]),
+            (
+                &queries::PUBLICATION_TABLES,
+                vec![|r| published_table(r).map(drop)],
+            ),
+            (
+                &queries::PUBLICATION_TABLES_13,
+                vec![|r| published_table(r).map(drop)],
+            ),
+            (
+                &queries::PUBLICATION_SCHEMAS,
+                vec![|r| published_schema(r).map(drop)],
+            ),
             (
                 &queries::SIZES_SERVER_VERSION,
                 vec![|r| sizes_server_version(r).map(drop)],

@@ -391,8 +391,13 @@ impl Checkpoint {
     /// Whether it holds for a lint of `sources` (applied first) run as
     /// `runs` with `rules`: the files before it are the same.
     fn holds(&self, sources: &[SourceFile], runs: &[FileRun], rules: &[&'static str]) -> bool {
-        self.rules == rules
-            && self.before.len() <= runs.len()
+        self.rules == rules && self.prefix_holds(sources, runs)
+    }
+
+    /// Whether the files before it are the first of `sources`, run as
+    /// `runs` (the replayed model does not depend on the rules).
+    fn prefix_holds(&self, sources: &[SourceFile], runs: &[FileRun]) -> bool {
+        self.before.len() <= runs.len()
             && self.before.iter().zip(sources.iter().zip(runs)).all(
                 |((path, text, run), (src, now))| {
                     *path == src.path && **text == *src.text && run == now
@@ -461,27 +466,10 @@ fn lint_sources_here(
     }
 
     phase.done("suppressions");
-    let mut cat = baseline::catalog(settings.platform);
-    if let Some(history) = settings.history.clone().or_else(|| {
-        settings
-            .runner
-            .and_then(source::migrations::runner::History::default_for)
-    }) {
-        history.add_to(&mut cat);
-    }
-    cat.exposed_schemas = settings
-        .exposed_schemas
-        .iter()
-        .map(|s| Ident::new(s.clone()))
-        .collect();
-    if let Some(roles) = &cfg.api_roles {
-        cat.api_roles = roles.clone();
-    }
     let mut engine = cfg.engine();
     suppressions.prepare(&mut engine, cfg);
     engine.env.live_tables.clone_from(&settings.live_tables);
-    let mut replayer = Replayer::new(cat);
-    replayer.assume_existing = cfg.assume_existing;
+    let replayer = first_replayer(cfg, settings);
     let mut state = ReplayState {
         engine: &engine,
         replayer,
@@ -651,6 +639,113 @@ fn lint_sources_here(
     report.summary.statements = statements;
     report.finish();
     report
+}
+
+/// The replayer before the first migration: the platform's objects, the
+/// runner's history table, the exposed schemas and API roles.
+fn first_replayer(cfg: &Config, settings: &Settings) -> Replayer {
+    let mut cat = baseline::catalog(settings.platform);
+    if let Some(history) = settings.history.clone().or_else(|| {
+        settings
+            .runner
+            .and_then(source::migrations::runner::History::default_for)
+    }) {
+        history.add_to(&mut cat);
+    }
+    cat.exposed_schemas = settings
+        .exposed_schemas
+        .iter()
+        .map(|s| Ident::new(s.clone()))
+        .collect();
+    if let Some(roles) = &cfg.api_roles {
+        cat.api_roles = roles.clone();
+    }
+    let mut replayer = Replayer::new(cat);
+    replayer.assume_existing = cfg.assume_existing;
+    replayer
+}
+
+/// The schema just before and just after the statement at `offset` of
+/// `file` (both the schema there when `offset` is between statements), as
+/// the migrations before it and the statements of `file` before it build
+/// it: what an editor shows for a name at that point of the history. The
+/// replay starts from `cache`'s checkpoint when the files before it are the
+/// same. None when `file` is not one the runner applies.
+pub fn model_around(
+    read: Migrations,
+    cfg: &Config,
+    settings: &Settings,
+    cache: &LintCache,
+    file: &Path,
+    offset: usize,
+) -> Option<(catalog::Catalog, catalog::Catalog)> {
+    let settings = &Settings {
+        runner: read.runner.or(settings.runner),
+        history: read.history.clone().or_else(|| settings.history.clone()),
+        ..settings.clone()
+    };
+    let default_run =
+        source::migrations::runner::Runner::Plain.file_run(settings.platform, settings.transaction);
+    let target = read
+        .inputs
+        .iter()
+        .position(|i| Path::new(&i.path) == file)?;
+    let inputs: Vec<Input> = read.inputs.into_iter().take(target + 1).collect();
+    let runs: Vec<FileRun> = inputs
+        .iter()
+        .map(|i| i.run.unwrap_or(default_run))
+        .collect();
+    let sources: Vec<SourceFile> = inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, input)| {
+            SourceFile::new(
+                FileId(u32::try_from(i).unwrap_or(u32::MAX)),
+                input.path,
+                input.text,
+            )
+        })
+        .collect();
+    sql::pgffi::on_parser_stack(|| {
+        let (mut replayer, start) = match &cache.checkpoint {
+            Some(cp) if cp.before.len() <= target && cp.prefix_holds(&sources, &runs) => {
+                (cp.replayer.clone(), cp.before.len())
+            }
+            _ => (first_replayer(cfg, settings), 0),
+        };
+        for (i, src) in sources.iter().enumerate().skip(start) {
+            replayer.start_file();
+            let parse = match cache.parsed.get(&(i, src.path.clone())) {
+                Some((text, parse)) if **text == *src.text => parse.clone(),
+                _ => {
+                    let ranges = split::split_file(src.id, &src.text).unwrap_or_default();
+                    std::sync::Arc::new(
+                        ranges
+                            .par_iter()
+                            .map(|range| split::parse_range(src.id, &src.text, *range))
+                            .collect(),
+                    )
+                }
+            };
+            for stmt in parse.iter().flatten().flatten() {
+                let (start, end) = (stmt.span.start as usize, stmt.span.end as usize);
+                if i == target && start > offset {
+                    let here = replayer.catalog.clone();
+                    return Some((here, replayer.catalog));
+                }
+                let before = (i == target && offset <= end).then(|| replayer.catalog.clone());
+                // A statement PostgreSQL rejects changes nothing.
+                if replayer.rejection(stmt).is_none() {
+                    replayer.apply(stmt);
+                }
+                if let Some(before) = before {
+                    return Some((before, replayer.catalog));
+                }
+            }
+        }
+        let here = replayer.catalog.clone();
+        Some((here, replayer.catalog))
+    })
 }
 
 /// With PGVET_TIMING set, prints how long each phase of a lint took

@@ -187,3 +187,49 @@ fn a_focus_outside_the_migrations_lints_everything_once() {
         "all from the checkpoint after the last file"
     );
 }
+
+/// The tables of a model with their columns, for comparing two models.
+fn shape(cat: &pgvet::catalog::Catalog) -> Vec<String> {
+    cat.user_tables()
+        .map(|t| {
+            let columns: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+            format!("{} ({})", t.name, columns.join(", "))
+        })
+        .collect()
+}
+
+#[test]
+fn the_model_at_a_statement_is_the_same_from_the_checkpoint() {
+    let mut p = Project::new(&FILES);
+    p.write(
+        "20240104000000_more.sql",
+        "alter table public.items add column note text;\n\
+         drop table public.orders cascade;\n",
+    );
+    p.lint_both("20240104000000_more.sql");
+    let cfg = Config::default();
+    let settings = settings();
+    let paths = [p.migrations.clone()];
+    let more = p.path("20240104000000_more.sql");
+    let at = |cache: &LintCache, offset: usize| {
+        let read = pgvet::read_migrations(&paths, &cfg, &settings);
+        let (before, after) =
+            pgvet::model_around(read, &cfg, &settings, cache, &more, offset).unwrap();
+        (shape(&before), shape(&after))
+    };
+    let empty = LintCache::default();
+    // In the first statement, in the second, and after both.
+    for offset in [5, 60, 200] {
+        assert_eq!(at(&p.cache, offset), at(&empty, offset), "at {offset}");
+    }
+    let (before, after) = at(&p.cache, 5);
+    assert!(!before.iter().any(|t| t.contains("note")), "{before:?}");
+    assert!(after.iter().any(|t| t == "public.items (id, order_id, note)"), "{after:?}");
+    let (before, after) = at(&p.cache, 60);
+    assert!(before.iter().any(|t| t.starts_with("public.orders")), "{before:?}");
+    assert!(!after.iter().any(|t| t.starts_with("public.orders")), "{after:?}");
+    // A file the runner does not apply has no such model.
+    let read = pgvet::read_migrations(&paths, &cfg, &settings);
+    let elsewhere = p.path("notes.sql");
+    assert!(pgvet::model_around(read, &cfg, &settings, &p.cache, &elsewhere, 0).is_none());
+}

@@ -405,7 +405,10 @@ fn a_duplicate_index_points_at_the_index_it_repeats() {
     assert_eq!(related["location"]["uri"], json!(init), "{d:#}");
     assert_eq!(related["location"]["range"]["start"]["line"], 7, "{d:#}");
     assert!(
-        related["message"].as_str().unwrap().contains("orders_user_id_idx"),
+        related["message"]
+            .as_str()
+            .unwrap()
+            .contains("orders_user_id_idx"),
         "{d:#}"
     );
     assert_eq!(c.shutdown(), 0);
@@ -611,6 +614,49 @@ fn a_client_that_can_watch_files_is_asked_to() {
     // The client's answer is taken and ignored.
     let id = asked["id"].clone();
     c.send(&json!({ "jsonrpc": "2.0", "id": id, "result": null }));
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn hover_shows_a_table_as_it_is_at_that_statement() {
+    let mut c = Client::start();
+    let init = c.file_uri("20240101000000_init.sql");
+    let more = c.file_uri("20240102000000_more.sql");
+    let later = "alter table public.users add column email text;\n\
+                 drop table public.orders;\n";
+    c.open("20240101000000_init.sql", INIT);
+    c.open("20240102000000_more.sql", later);
+    c.diagnostics_until(&more, |_| true);
+    let hover = |c: &mut Client, uri: &str, line: u32, character: u32| {
+        let reply = c.request(
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } }),
+        );
+        reply["result"]["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    // `users` where it is created: no column the later file adds.
+    let at_create = hover(&mut c, &init, 0, 22);
+    assert!(
+        at_create.contains("**table** `public.users`"),
+        "{at_create}"
+    );
+    assert!(!at_create.contains("email"), "{at_create}");
+    // Where the column is added: the table as that statement leaves it.
+    let at_alter = hover(&mut c, &more, 0, 20);
+    assert!(at_alter.contains("`email` text"), "{at_alter}");
+    // A table its statement drops: as it was just before.
+    let at_drop = hover(&mut c, &more, 1, 20);
+    assert!(at_drop.contains("**table** `public.orders`"), "{at_drop}");
+    // Go to definition from the drop: the statement that made the table.
+    let reply = c.request(
+        "textDocument/definition",
+        json!({ "textDocument": { "uri": more }, "position": { "line": 1, "character": 20 } }),
+    );
+    assert_eq!(reply["result"]["uri"], json!(init), "{reply}");
+    assert_eq!(reply["result"]["range"]["start"]["line"], 1, "{reply}");
     assert_eq!(c.shutdown(), 0);
 }
 

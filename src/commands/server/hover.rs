@@ -1,5 +1,5 @@
 //! Hover and go to definition: the name under the cursor, looked up in the
-//! schema the whole history builds (its final state).
+//! schema as the history has built it at that statement.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -53,7 +53,8 @@ impl Server {
             return Value::Null;
         };
         let mut markdown = String::new();
-        if let Some(found) = find_at(project, &text, doc.position) {
+        let models = self.models_at(project, &path, &text, doc.position);
+        if let Some(found) = find_at(project, models.as_ref(), &text, doc.position) {
             markdown.push_str(&describe(project, &found));
         }
         for rule in rules_at(project, &path, doc.position) {
@@ -87,10 +88,11 @@ impl Server {
 
     pub(super) fn definition(&self, p: &GotoDefinitionParams) -> Value {
         let doc = &p.text_document_position_params;
-        let Some((project, _, text)) = self.document(&doc.text_document.uri) else {
+        let Some((project, path, text)) = self.document(&doc.text_document.uri) else {
             return Value::Null;
         };
-        let Some(found) = find_at(project, &text, doc.position) else {
+        let models = self.models_at(project, &path, &text, doc.position);
+        let Some(found) = find_at(project, models.as_ref(), &text, doc.position) else {
             return Value::Null;
         };
         let Some(span) = found.origin().span() else {
@@ -129,12 +131,45 @@ fn rules_at(project: &Project, path: &Path, pos: Position) -> Vec<&'static str> 
     out
 }
 
-fn find_at<'p>(project: &'p Project, text: &str, pos: Position) -> Option<Found<'p>> {
-    let cat = project.report.as_ref()?.catalog.as_ref()?;
+impl Server {
+    /// The schema just before and after the statement at `pos` of the
+    /// migration `path` (with the open buffers in place of their files);
+    /// None when `path` is not a migration the runner applies.
+    fn models_at(
+        &self,
+        project: &Project,
+        path: &Path,
+        text: &str,
+        pos: Position,
+    ) -> Option<(Catalog, Catalog)> {
+        let offset = Lines::new(text).offset(pos);
+        project.model_around(&self.unsaved(), path, offset)
+    }
+}
+
+/// What the name at `pos` is at that point of the history: after the
+/// statement there (a table it creates or alters, as it leaves it), else
+/// before it (a table it drops); outside the migrations, in the schema the
+/// whole history builds.
+fn find_at<'p>(
+    project: &'p Project,
+    models: Option<&'p (Catalog, Catalog)>,
+    text: &str,
+    pos: Position,
+) -> Option<Found<'p>> {
     let offset = Lines::new(text).offset(pos);
     let parts = name_at(text, offset)?;
     let statement = statement_names(text, offset);
-    lookup(cat, &parts, &statement)
+    match models {
+        Some((before, after)) => {
+            lookup(after, &parts, &statement).or_else(|| lookup(before, &parts, &statement))
+        }
+        None => lookup(
+            project.report.as_ref()?.catalog.as_ref()?,
+            &parts,
+            &statement,
+        ),
+    }
 }
 
 /// The dotted name under the cursor, folded as PostgreSQL folds names

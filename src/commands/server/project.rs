@@ -101,15 +101,7 @@ impl Project {
         if self.problem.is_some() {
             return Ok(());
         }
-        let over = |path: &Path| -> Option<String> {
-            if unsaved.is_empty() {
-                return None;
-            }
-            unsaved
-                .get(path)
-                .or_else(|| path.canonicalize().ok().and_then(|p| unsaved.get(&p)))
-                .cloned()
-        };
+        let over = |path: &Path| buffer(unsaved, path);
         let (cfg, settings, paths) = (&self.cfg, &self.settings, &self.paths);
         let cache = &mut self.cache;
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -132,6 +124,25 @@ impl Project {
             }
         }
         Ok(())
+    }
+
+    /// The schema before and after the statement at `offset` of `file`
+    /// (`crate::model_around`), with `unsaved` in place of the files.
+    pub fn model_around(
+        &self,
+        unsaved: &HashMap<PathBuf, String>,
+        file: &Path,
+        offset: usize,
+    ) -> Option<(crate::catalog::Catalog, crate::catalog::Catalog)> {
+        if self.problem.is_some() || !self.owns(file) {
+            return None;
+        }
+        let over = |path: &Path| buffer(unsaved, path);
+        let read = crate::read_migrations_over(&self.paths, &self.cfg, &self.settings, &over);
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::model_around(read, &self.cfg, &self.settings, &self.cache, file, offset)
+        }));
+        run.ok().flatten()
     }
 
     /// Diagnostics per file of the last lint that differ from what was
@@ -251,6 +262,17 @@ impl<'r> SourceLines<'r> {
         };
         Some((PathBuf::from(&l.file), range))
     }
+}
+
+/// The editor's text of `path`, if it has the file open.
+fn buffer(unsaved: &HashMap<PathBuf, String>, path: &Path) -> Option<String> {
+    if unsaved.is_empty() {
+        return None;
+    }
+    unsaved
+        .get(path)
+        .or_else(|| path.canonicalize().ok().and_then(|p| unsaved.get(&p)))
+        .cloned()
 }
 
 /// The diagnostic of every finding and input error, with its file.

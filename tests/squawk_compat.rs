@@ -88,6 +88,33 @@ const SHARED: &[&str] = &[
     "ban-duplicate-column-assignments",
     "require-enum-value-ordering",
     "require-table-schema",
+    // squawk 2.70's opt-in rules about changes existing clients notice
+    // (off by default in both).
+    "ban-drop-trigger",
+    "ban-drop-index",
+    "ban-drop-policy",
+    "ban-revoke",
+    "ban-create-policy",
+    "ban-alter-policy-condition",
+    "ban-alter-policy-roles",
+    "ban-alter-row-level-security",
+    "ban-disable-trigger",
+    "ban-new-write-restriction",
+    "ban-add-enum-value",
+    "ban-add-column",
+    "ban-add-composite-attribute",
+    "ban-set-default",
+    "ban-replace-view-function",
+    "ban-alter-function-options",
+    "ban-alter-view-options",
+    "ban-alter-sequence-values",
+    "ban-alter-generated-expression",
+    "ban-replica-identity",
+    "ban-detach-inheritance",
+    "ban-alter-extension",
+    "ban-alter-role-options",
+    "ban-alter-database-options",
+    "ban-alter-system-options",
 ];
 
 /// (rule, mode, sql, squawk reports it)
@@ -1567,6 +1594,796 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
         "TRUNCATE orders;",
         false,
     ),
+    // The opt-in rules about changes existing clients notice (checked
+    // against squawk 2.70's binary with --include).
+    // ban-drop-trigger
+    (
+        "ban-drop-trigger",
+        Plain,
+        "DROP TRIGGER orders_touch ON orders;",
+        true,
+    ),
+    (
+        "ban-drop-trigger",
+        Plain,
+        "DROP TRIGGER IF EXISTS orders_touch ON orders CASCADE;",
+        true,
+    ),
+    (
+        "ban-drop-trigger",
+        Plain,
+        "DROP EVENT TRIGGER ddl_audit;",
+        false,
+    ),
+    (
+        "ban-drop-trigger",
+        Plain,
+        "DROP RULE orders_no_delete ON orders;",
+        false,
+    ),
+    // ban-drop-index: CONCURRENTLY too (the lock is another rule's).
+    (
+        "ban-drop-index",
+        Plain,
+        "DROP INDEX orders_customer_idx;",
+        true,
+    ),
+    (
+        "ban-drop-index",
+        Plain,
+        "DROP INDEX CONCURRENTLY IF EXISTS orders_customer_idx;",
+        true,
+    ),
+    (
+        "ban-drop-index",
+        Plain,
+        "ALTER TABLE orders DROP CONSTRAINT orders_ref_key;",
+        false,
+    ),
+    (
+        "ban-drop-index",
+        Plain,
+        "DROP TABLE orders;",
+        false,
+    ),
+    // ban-drop-policy: rules too.
+    (
+        "ban-drop-policy",
+        Plain,
+        "DROP POLICY orders_read ON orders;",
+        true,
+    ),
+    (
+        "ban-drop-policy",
+        Plain,
+        "DROP POLICY IF EXISTS orders_read ON orders;",
+        true,
+    ),
+    (
+        "ban-drop-policy",
+        Plain,
+        "DROP RULE IF EXISTS orders_no_delete ON orders;",
+        true,
+    ),
+    (
+        "ban-drop-policy",
+        Plain,
+        "ALTER TABLE orders DISABLE ROW LEVEL SECURITY;",
+        false,
+    ),
+    // ban-revoke: object privileges, ALL IN SCHEMA, role membership.
+    (
+        "ban-revoke",
+        Plain,
+        "REVOKE SELECT ON orders FROM anon;",
+        true,
+    ),
+    (
+        "ban-revoke",
+        Plain,
+        "REVOKE EXECUTE ON FUNCTION order_total(bigint) FROM PUBLIC;",
+        true,
+    ),
+    (
+        "ban-revoke",
+        Plain,
+        "REVOKE GRANT OPTION FOR SELECT ON orders FROM reporting;",
+        true,
+    ),
+    (
+        "ban-revoke",
+        Plain,
+        "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM anon;",
+        true,
+    ),
+    (
+        "ban-revoke",
+        Plain,
+        "REVOKE billing_admins FROM alice;",
+        true,
+    ),
+    (
+        "ban-revoke",
+        Plain,
+        "GRANT SELECT ON orders TO anon;",
+        false,
+    ),
+    // ban-create-policy
+    (
+        "ban-create-policy",
+        Plain,
+        "CREATE POLICY orders_read ON orders FOR SELECT TO authenticated USING (true);",
+        true,
+    ),
+    (
+        "ban-create-policy",
+        Plain,
+        "CREATE POLICY orders_limit ON orders AS RESTRICTIVE FOR INSERT WITH CHECK (total >= 0);",
+        true,
+    ),
+    (
+        "ban-create-policy",
+        Plain,
+        "ALTER POLICY orders_read ON orders USING (false);",
+        false,
+    ),
+    // ban-alter-policy-condition: USING or WITH CHECK, not TO or RENAME.
+    (
+        "ban-alter-policy-condition",
+        Plain,
+        "ALTER POLICY orders_read ON orders USING (owner_id = auth.uid());",
+        true,
+    ),
+    (
+        "ban-alter-policy-condition",
+        Plain,
+        "ALTER POLICY orders_read ON orders WITH CHECK (total >= 0);",
+        true,
+    ),
+    (
+        "ban-alter-policy-condition",
+        Plain,
+        "ALTER POLICY orders_read ON orders TO authenticated USING (true);",
+        true,
+    ),
+    (
+        "ban-alter-policy-condition",
+        Plain,
+        "ALTER POLICY orders_read ON orders TO authenticated;",
+        false,
+    ),
+    (
+        "ban-alter-policy-condition",
+        Plain,
+        "ALTER POLICY orders_read ON orders RENAME TO orders_select;",
+        false,
+    ),
+    // ban-alter-policy-roles: TO, with or without a condition.
+    (
+        "ban-alter-policy-roles",
+        Plain,
+        "ALTER POLICY orders_read ON orders TO authenticated, anon;",
+        true,
+    ),
+    (
+        "ban-alter-policy-roles",
+        Plain,
+        "ALTER POLICY orders_read ON orders TO public USING (true);",
+        true,
+    ),
+    (
+        "ban-alter-policy-roles",
+        Plain,
+        "ALTER POLICY orders_read ON orders USING (true);",
+        false,
+    ),
+    // ban-alter-row-level-security: all four switches.
+    (
+        "ban-alter-row-level-security",
+        Plain,
+        "ALTER TABLE orders ENABLE ROW LEVEL SECURITY;",
+        true,
+    ),
+    (
+        "ban-alter-row-level-security",
+        Plain,
+        "ALTER TABLE orders DISABLE ROW LEVEL SECURITY;",
+        true,
+    ),
+    (
+        "ban-alter-row-level-security",
+        Plain,
+        "ALTER TABLE orders FORCE ROW LEVEL SECURITY;",
+        true,
+    ),
+    (
+        "ban-alter-row-level-security",
+        Plain,
+        "ALTER TABLE orders NO FORCE ROW LEVEL SECURITY;",
+        true,
+    ),
+    (
+        "ban-alter-row-level-security",
+        Plain,
+        "ALTER TABLE orders DISABLE TRIGGER ALL;",
+        false,
+    ),
+    // ban-disable-trigger: triggers and rules, ENABLE included.
+    (
+        "ban-disable-trigger",
+        Plain,
+        "ALTER TABLE orders DISABLE TRIGGER orders_touch;",
+        true,
+    ),
+    (
+        "ban-disable-trigger",
+        Plain,
+        "ALTER TABLE orders DISABLE TRIGGER ALL;",
+        true,
+    ),
+    (
+        "ban-disable-trigger",
+        Plain,
+        "ALTER TABLE orders ENABLE TRIGGER orders_touch;",
+        true,
+    ),
+    (
+        "ban-disable-trigger",
+        Plain,
+        "ALTER TABLE orders ENABLE REPLICA TRIGGER orders_touch;",
+        true,
+    ),
+    (
+        "ban-disable-trigger",
+        Plain,
+        "ALTER TABLE orders DISABLE RULE orders_no_delete;",
+        true,
+    ),
+    (
+        "ban-disable-trigger",
+        Plain,
+        "ALTER TABLE orders ENABLE ALWAYS RULE orders_no_delete;",
+        true,
+    ),
+    (
+        "ban-disable-trigger",
+        Plain,
+        "ALTER TABLE orders ENABLE ROW LEVEL SECURITY;",
+        false,
+    ),
+    // ban-new-write-restriction: each kind of constraint, NOT VALID or not, and unique indexes.
+    (
+        "ban-new-write-restriction",
+        Plain,
+        "ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;",
+        true,
+    ),
+    (
+        "ban-new-write-restriction",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN total SET NOT NULL;",
+        true,
+    ),
+    (
+        "ban-new-write-restriction",
+        Plain,
+        "ALTER TABLE orders ADD CONSTRAINT orders_ref_key UNIQUE (external_ref);",
+        true,
+    ),
+    (
+        "ban-new-write-restriction",
+        Plain,
+        "ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;",
+        true,
+    ),
+    (
+        "ban-new-write-restriction",
+        Plain,
+        "CREATE UNIQUE INDEX CONCURRENTLY orders_ref_key ON orders (external_ref);",
+        true,
+    ),
+    (
+        "ban-new-write-restriction",
+        Plain,
+        "ALTER DOMAIN positive_amount ADD CONSTRAINT positive_amount_check CHECK (VALUE > 0);",
+        true,
+    ),
+    (
+        "ban-new-write-restriction",
+        Plain,
+        "ALTER TABLE orders ADD COLUMN is_gift boolean NOT NULL;",
+        true,
+    ),
+    (
+        "ban-new-write-restriction",
+        Plain,
+        "ALTER TABLE orders ADD COLUMN gift_note text;",
+        false,
+    ),
+    (
+        "ban-new-write-restriction",
+        Plain,
+        "ALTER TABLE orders VALIDATE CONSTRAINT orders_total_check;",
+        false,
+    ),
+    (
+        "ban-new-write-restriction",
+        Plain,
+        "CREATE INDEX orders_total_idx ON orders (total);",
+        false,
+    ),
+    (
+        "ban-new-write-restriction",
+        Plain,
+        "CREATE TABLE shipments (id bigint PRIMARY KEY, qty int);
+         ALTER TABLE shipments ADD CONSTRAINT shipments_qty_check CHECK (qty > 0);",
+        false,
+    ),
+    // ban-add-enum-value
+    (
+        "ban-add-enum-value",
+        Plain,
+        "ALTER TYPE order_status ADD VALUE 'refunded';",
+        true,
+    ),
+    (
+        "ban-add-enum-value",
+        Plain,
+        "ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'refunded' AFTER 'paid';",
+        true,
+    ),
+    (
+        "ban-add-enum-value",
+        Plain,
+        "ALTER TYPE order_status RENAME VALUE 'paid' TO 'settled';",
+        false,
+    ),
+    (
+        "ban-add-enum-value",
+        Plain,
+        "CREATE TYPE mood AS ENUM ('sad');
+         ALTER TYPE mood ADD VALUE 'happy';",
+        false,
+    ),
+    // ban-add-column: foreign tables too.
+    (
+        "ban-add-column",
+        Plain,
+        "ALTER TABLE orders ADD COLUMN note text;",
+        true,
+    ),
+    (
+        "ban-add-column",
+        Plain,
+        "ALTER TABLE orders ADD COLUMN IF NOT EXISTS note text;",
+        true,
+    ),
+    (
+        "ban-add-column",
+        Plain,
+        "ALTER FOREIGN TABLE remote_orders ADD COLUMN note text;",
+        true,
+    ),
+    (
+        "ban-add-column",
+        Plain,
+        "CREATE TABLE shipments (id bigint PRIMARY KEY);
+         ALTER TABLE shipments ADD COLUMN note text;",
+        false,
+    ),
+    (
+        "ban-add-column",
+        Plain,
+        "ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0);",
+        false,
+    ),
+    // ban-add-composite-attribute
+    (
+        "ban-add-composite-attribute",
+        Plain,
+        "ALTER TYPE money_amount ADD ATTRIBUTE rate numeric;",
+        true,
+    ),
+    (
+        "ban-add-composite-attribute",
+        Plain,
+        "ALTER TYPE money_amount DROP ATTRIBUTE rate;",
+        false,
+    ),
+    (
+        "ban-add-composite-attribute",
+        Plain,
+        "CREATE TYPE money_amount AS (amount numeric);
+         ALTER TYPE money_amount ADD ATTRIBUTE currency text;",
+        false,
+    ),
+    // ban-set-default: tables, foreign tables, views, domains.
+    (
+        "ban-set-default",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN status SET DEFAULT 'new';",
+        true,
+    ),
+    (
+        "ban-set-default",
+        Plain,
+        "ALTER TABLE orders ALTER placed_at SET DEFAULT now();",
+        true,
+    ),
+    (
+        "ban-set-default",
+        Plain,
+        "ALTER DOMAIN order_code SET DEFAULT 'x';",
+        true,
+    ),
+    (
+        "ban-set-default",
+        Plain,
+        "ALTER VIEW order_summaries ALTER COLUMN status SET DEFAULT 'new';",
+        true,
+    ),
+    (
+        "ban-set-default",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN status DROP DEFAULT;",
+        false,
+    ),
+    (
+        "ban-set-default",
+        Plain,
+        "ALTER TABLE orders ADD COLUMN source text DEFAULT 'web';",
+        false,
+    ),
+    // ban-replace-view-function: in squawk's one-file world, every CREATE OR REPLACE but of a rule creates its object (see DEPARTURES).
+    (
+        "ban-replace-view-function",
+        Plain,
+        "CREATE OR REPLACE RULE orders_no_delete AS ON DELETE TO orders DO INSTEAD NOTHING;",
+        true,
+    ),
+    (
+        "ban-replace-view-function",
+        Plain,
+        "CREATE VIEW order_ids AS SELECT id FROM orders;",
+        false,
+    ),
+    (
+        "ban-replace-view-function",
+        Plain,
+        "CREATE MATERIALIZED VIEW daily_sales AS SELECT 1 AS total;",
+        false,
+    ),
+    (
+        "ban-replace-view-function",
+        Plain,
+        "CREATE FUNCTION order_tax(total numeric) RETURNS numeric LANGUAGE sql AS $$ SELECT total * 0.2 $$;",
+        false,
+    ),
+    // ban-alter-function-options: options only, not OWNER, RENAME or SET SCHEMA.
+    (
+        "ban-alter-function-options",
+        Plain,
+        "ALTER FUNCTION order_total(bigint) SECURITY DEFINER;",
+        true,
+    ),
+    (
+        "ban-alter-function-options",
+        Plain,
+        "ALTER FUNCTION order_total(bigint) SET search_path = '';",
+        true,
+    ),
+    (
+        "ban-alter-function-options",
+        Plain,
+        "ALTER PROCEDURE archive_orders() RESET ALL;",
+        true,
+    ),
+    (
+        "ban-alter-function-options",
+        Plain,
+        "ALTER ROUTINE order_total(bigint) IMMUTABLE;",
+        true,
+    ),
+    (
+        "ban-alter-function-options",
+        Plain,
+        "ALTER FUNCTION order_total(bigint) OWNER TO billing_admins;",
+        false,
+    ),
+    (
+        "ban-alter-function-options",
+        Plain,
+        "ALTER FUNCTION order_total(bigint) RENAME TO order_sum;",
+        false,
+    ),
+    // ban-alter-view-options: SET and RESET of a view's options.
+    (
+        "ban-alter-view-options",
+        Plain,
+        "ALTER VIEW order_summaries SET (security_invoker = true);",
+        true,
+    ),
+    (
+        "ban-alter-view-options",
+        Plain,
+        "ALTER VIEW order_summaries RESET (security_barrier);",
+        true,
+    ),
+    (
+        "ban-alter-view-options",
+        Plain,
+        "ALTER VIEW order_summaries OWNER TO billing_admins;",
+        false,
+    ),
+    (
+        "ban-alter-view-options",
+        Plain,
+        "ALTER MATERIALIZED VIEW daily_sales SET (fillfactor = 70);",
+        false,
+    ),
+    // ban-alter-sequence-values: sequence options and an identity column's.
+    (
+        "ban-alter-sequence-values",
+        Plain,
+        "ALTER SEQUENCE invoice_no RESTART WITH 1000;",
+        true,
+    ),
+    (
+        "ban-alter-sequence-values",
+        Plain,
+        "ALTER SEQUENCE invoice_no INCREMENT BY 10 CACHE 20;",
+        true,
+    ),
+    (
+        "ban-alter-sequence-values",
+        Plain,
+        "ALTER SEQUENCE invoice_no AS bigint;",
+        true,
+    ),
+    (
+        "ban-alter-sequence-values",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN id RESTART WITH 5000;",
+        true,
+    ),
+    (
+        "ban-alter-sequence-values",
+        Plain,
+        "ALTER SEQUENCE invoice_no OWNED BY orders.invoice_no;",
+        false,
+    ),
+    (
+        "ban-alter-sequence-values",
+        Plain,
+        "ALTER TABLE orders ALTER COLUMN id SET GENERATED BY DEFAULT;",
+        false,
+    ),
+    (
+        "ban-alter-sequence-values",
+        Plain,
+        "CREATE SEQUENCE invoice_no;
+         ALTER SEQUENCE invoice_no RESTART WITH 1000;",
+        false,
+    ),
+    (
+        "ban-alter-sequence-values",
+        Plain,
+        "CREATE TABLE shipments (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);
+         ALTER TABLE shipments ALTER COLUMN id RESTART WITH 10;",
+        false,
+    ),
+    // ban-alter-generated-expression
+    (
+        "ban-alter-generated-expression",
+        Plain,
+        "ALTER TABLE prices ALTER COLUMN gross SET EXPRESSION AS (net * 1.25);",
+        true,
+    ),
+    (
+        "ban-alter-generated-expression",
+        Plain,
+        "ALTER TABLE prices ALTER COLUMN gross DROP EXPRESSION;",
+        false,
+    ),
+    // ban-replica-identity
+    (
+        "ban-replica-identity",
+        Plain,
+        "ALTER TABLE orders REPLICA IDENTITY FULL;",
+        true,
+    ),
+    (
+        "ban-replica-identity",
+        Plain,
+        "ALTER TABLE orders REPLICA IDENTITY USING INDEX orders_ref_key;",
+        true,
+    ),
+    (
+        "ban-replica-identity",
+        Plain,
+        "ALTER TABLE orders REPLICA IDENTITY DEFAULT;",
+        true,
+    ),
+    (
+        "ban-replica-identity",
+        Plain,
+        "ALTER TABLE orders SET LOGGED;",
+        false,
+    ),
+    // ban-detach-inheritance: DETACH PARTITION in each form, and NO INHERIT.
+    (
+        "ban-detach-inheritance",
+        Plain,
+        "ALTER TABLE events DETACH PARTITION events_2023;",
+        true,
+    ),
+    (
+        "ban-detach-inheritance",
+        Plain,
+        "ALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY;",
+        true,
+    ),
+    (
+        "ban-detach-inheritance",
+        Plain,
+        "ALTER TABLE events DETACH PARTITION events_2023 FINALIZE;",
+        true,
+    ),
+    (
+        "ban-detach-inheritance",
+        Plain,
+        "ALTER TABLE order_archive NO INHERIT orders;",
+        true,
+    ),
+    (
+        "ban-detach-inheritance",
+        Plain,
+        "ALTER TABLE order_archive INHERIT orders;",
+        false,
+    ),
+    (
+        "ban-detach-inheritance",
+        Plain,
+        "CREATE TABLE order_archive () INHERITS (orders);
+         ALTER TABLE order_archive NO INHERIT orders;",
+        false,
+    ),
+    // ban-alter-extension: UPDATE, and DROP of a member.
+    (
+        "ban-alter-extension",
+        Plain,
+        "ALTER EXTENSION pg_trgm UPDATE;",
+        true,
+    ),
+    (
+        "ban-alter-extension",
+        Plain,
+        "ALTER EXTENSION pg_trgm UPDATE TO '1.6';",
+        true,
+    ),
+    (
+        "ban-alter-extension",
+        Plain,
+        "ALTER EXTENSION hstore DROP FUNCTION legacy_fn(int);",
+        true,
+    ),
+    (
+        "ban-alter-extension",
+        Plain,
+        "ALTER EXTENSION hstore ADD FUNCTION legacy_fn(int);",
+        false,
+    ),
+    (
+        "ban-alter-extension",
+        Plain,
+        "ALTER EXTENSION pg_trgm SET SCHEMA extensions;",
+        false,
+    ),
+    // ban-alter-role-options: attributes and settings, not membership or renames.
+    (
+        "ban-alter-role-options",
+        Plain,
+        "ALTER ROLE reporting NOLOGIN;",
+        true,
+    ),
+    (
+        "ban-alter-role-options",
+        Plain,
+        "ALTER ROLE reporting WITH PASSWORD 'changed';",
+        true,
+    ),
+    (
+        "ban-alter-role-options",
+        Plain,
+        "ALTER ROLE authenticated SET statement_timeout = '8s';",
+        true,
+    ),
+    (
+        "ban-alter-role-options",
+        Plain,
+        "ALTER ROLE ALL SET statement_timeout = '1s';",
+        true,
+    ),
+    (
+        "ban-alter-role-options",
+        Plain,
+        "ALTER USER reporting CONNECTION LIMIT 5;",
+        true,
+    ),
+    (
+        "ban-alter-role-options",
+        Plain,
+        "ALTER GROUP readers ADD USER alice;",
+        false,
+    ),
+    (
+        "ban-alter-role-options",
+        Plain,
+        "ALTER ROLE reporting RENAME TO analytics;",
+        false,
+    ),
+    // ban-alter-database-options: settings and connection options, not owner, name or tablespace.
+    (
+        "ban-alter-database-options",
+        Plain,
+        "ALTER DATABASE app SET statement_timeout = '10s';",
+        true,
+    ),
+    (
+        "ban-alter-database-options",
+        Plain,
+        "ALTER DATABASE app RESET ALL;",
+        true,
+    ),
+    (
+        "ban-alter-database-options",
+        Plain,
+        "ALTER DATABASE app CONNECTION LIMIT 50;",
+        true,
+    ),
+    (
+        "ban-alter-database-options",
+        Plain,
+        "ALTER DATABASE app WITH ALLOW_CONNECTIONS false;",
+        true,
+    ),
+    (
+        "ban-alter-database-options",
+        Plain,
+        "ALTER DATABASE app OWNER TO billing_admins;",
+        false,
+    ),
+    (
+        "ban-alter-database-options",
+        Plain,
+        "ALTER DATABASE app SET TABLESPACE fast;",
+        false,
+    ),
+    (
+        "ban-alter-database-options",
+        Plain,
+        "ALTER DATABASE app RENAME TO app_old;",
+        false,
+    ),
+    // ban-alter-system-options
+    (
+        "ban-alter-system-options",
+        Plain,
+        "ALTER SYSTEM SET work_mem = '64MB';",
+        true,
+    ),
+    (
+        "ban-alter-system-options",
+        Plain,
+        "ALTER SYSTEM RESET ALL;",
+        true,
+    ),
+    (
+        "ban-alter-system-options",
+        Plain,
+        "SET work_mem = '64MB';",
+        false,
+    ),
 ];
 
 /// A place where pgvet knowingly decides otherwise than squawk.
@@ -2013,6 +2830,429 @@ const DEPARTURES: &[Departure] = &[
         squawk_fires: true,
         instead: None,
         reason: "IF NOT EXISTS of a label the enum already has adds nothing",
+    },
+    Departure {
+        rule: "ban-drop-trigger",
+        mode: Plain,
+        sql: "CREATE TABLE imports (id bigint PRIMARY KEY, updated_at timestamptz);
+              CREATE TRIGGER imports_touch BEFORE UPDATE ON imports FOR EACH ROW EXECUTE FUNCTION touch();
+              DROP TRIGGER imports_touch ON imports;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a trigger created earlier in the same file runs for no deployed client yet",
+    },
+    Departure {
+        rule: "ban-drop-trigger",
+        mode: InTx,
+        sql: "DROP TRIGGER IF EXISTS orders_touch ON orders;
+              CREATE TRIGGER orders_touch BEFORE INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();",
+        squawk_fires: true,
+        instead: None,
+        reason: "a trigger dropped and made again in the same transaction (how triggers were \
+                 changed before CREATE OR REPLACE TRIGGER) is never missing for a write",
+    },
+    Departure {
+        rule: "ban-drop-index",
+        mode: Plain,
+        sql: "CREATE TABLE imports (id bigint PRIMARY KEY, n int);
+              CREATE INDEX imports_n_idx ON imports (n);
+              DROP INDEX imports_n_idx;",
+        squawk_fires: true,
+        instead: None,
+        reason: "an index built earlier in the same file serves no deployed query yet",
+    },
+    Departure {
+        rule: "ban-drop-index",
+        mode: InTx,
+        sql: "DROP INDEX orders_customer_idx;
+              CREATE INDEX orders_customer_idx ON orders (customer_id, created_at);",
+        squawk_fires: true,
+        instead: Some("require-concurrent-index-deletion"),
+        reason: "an index built again under its name in the same transaction is there for \
+                 every query after the commit; the lock is require-concurrent-index-deletion's",
+    },
+    Departure {
+        rule: "ban-drop-policy",
+        mode: Plain,
+        sql: "CREATE TABLE imports (id bigint PRIMARY KEY);
+              ALTER TABLE imports ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY imports_read ON imports FOR SELECT USING (true);
+              DROP POLICY imports_read ON imports;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a policy of a table created earlier in the same file guards no deployed client yet",
+    },
+    Departure {
+        rule: "ban-drop-policy",
+        mode: InTx,
+        sql: "DROP POLICY IF EXISTS orders_read ON orders;
+              CREATE POLICY orders_read ON orders FOR SELECT TO authenticated USING (true);",
+        squawk_fires: true,
+        instead: Some("ban-create-policy"),
+        reason: "a policy dropped and made again in the same transaction is never missing; \
+                 ban-create-policy judges the new one",
+    },
+    Departure {
+        rule: "ban-revoke",
+        mode: Plain,
+        sql: "CREATE FUNCTION order_tax(total numeric) RETURNS numeric LANGUAGE sql AS $$ SELECT total * 0.2 $$;
+              REVOKE EXECUTE ON FUNCTION order_tax(numeric) FROM PUBLIC;",
+        squawk_fires: true,
+        instead: None,
+        reason: "an object created earlier in the same file has no deployed client; locking it \
+                 down where it is made is the usual hardening",
+    },
+    Departure {
+        rule: "ban-revoke",
+        mode: Plain,
+        sql: "CREATE OR REPLACE FUNCTION order_tax(total numeric) RETURNS numeric LANGUAGE sql AS $$ SELECT total * 0.2 $$;
+              REVOKE EXECUTE ON FUNCTION order_tax(numeric) FROM PUBLIC, anon;",
+        squawk_fires: true,
+        instead: None,
+        reason: "CREATE OR REPLACE of a function that did not exist makes it in this file",
+    },
+    Departure {
+        rule: "ban-revoke",
+        mode: Plain,
+        sql: "ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;",
+        squawk_fires: true,
+        instead: None,
+        reason: "default privileges change only objects made later, which no deployed client uses",
+    },
+    Departure {
+        rule: "ban-revoke",
+        mode: Plain,
+        sql: "CREATE ROLE reporting;
+              REVOKE SELECT ON orders FROM reporting;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a role created earlier in the same file has no sessions or code behind it yet",
+    },
+    Departure {
+        rule: "ban-create-policy",
+        mode: Plain,
+        sql: "CREATE TABLE imports (id bigint PRIMARY KEY);
+              ALTER TABLE imports ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY imports_read ON imports FOR SELECT USING (true);",
+        squawk_fires: true,
+        instead: None,
+        reason: "policies of a table created earlier in the same file change no deployed client's rows",
+    },
+    Departure {
+        rule: "ban-alter-policy-condition",
+        mode: Plain,
+        sql: "ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY orders_mine ON orders TO authenticated USING (true);
+              ALTER POLICY orders_mine ON orders USING (owner_id = auth.uid());",
+        squawk_fires: true,
+        instead: Some("ban-create-policy"),
+        reason: "a policy created earlier in the same file guards no deployed client yet; its creation is reported",
+    },
+    Departure {
+        rule: "ban-alter-policy-roles",
+        mode: Plain,
+        sql: "ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY orders_mine ON orders TO authenticated USING (true);
+              ALTER POLICY orders_mine ON orders TO authenticated, anon;",
+        squawk_fires: true,
+        instead: Some("ban-create-policy"),
+        reason: "a policy created earlier in the same file guards no deployed client yet; its creation is reported",
+    },
+    Departure {
+        rule: "ban-alter-row-level-security",
+        mode: Plain,
+        sql: "CREATE TABLE imports (id bigint PRIMARY KEY);
+              ALTER TABLE imports ENABLE ROW LEVEL SECURITY;",
+        squawk_fires: true,
+        instead: None,
+        reason: "enabling RLS on a table created earlier in the same file is how a new table is secured; no client used it",
+    },
+    Departure {
+        rule: "ban-disable-trigger",
+        mode: Plain,
+        sql: "ALTER TABLE orders DISABLE ROW LEVEL SECURITY;",
+        squawk_fires: true,
+        instead: Some("ban-alter-row-level-security"),
+        reason: "row-level security is ban-alter-row-level-security's; this rule is about triggers and rules",
+    },
+    Departure {
+        rule: "ban-disable-trigger",
+        mode: Plain,
+        sql: "ALTER TABLE orders FORCE ROW LEVEL SECURITY;",
+        squawk_fires: true,
+        instead: Some("ban-alter-row-level-security"),
+        reason: "row-level security is ban-alter-row-level-security's; this rule is about triggers and rules",
+    },
+    Departure {
+        rule: "ban-disable-trigger",
+        mode: InTx,
+        sql: "ALTER TABLE orders DISABLE TRIGGER USER;
+              UPDATE orders SET total = 0 WHERE total IS NULL;
+              ALTER TABLE orders ENABLE TRIGGER USER;",
+        squawk_fires: true,
+        instead: None,
+        reason: "triggers switched off and on again in one transaction: other writes wait for the lock and never run without them",
+    },
+    Departure {
+        rule: "ban-disable-trigger",
+        mode: Plain,
+        sql: "CREATE TABLE imports (id bigint PRIMARY KEY);
+              ALTER TABLE imports DISABLE TRIGGER ALL;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a table created earlier in the same file has no client that relies on its triggers",
+    },
+    Departure {
+        rule: "ban-new-write-restriction",
+        mode: Plain,
+        sql: "ALTER TABLE orders ADD COLUMN channel text NOT NULL DEFAULT 'web';",
+        squawk_fires: true,
+        instead: None,
+        reason: "existing clients do not name a column added now: they get its default, which NOT NULL accepts",
+    },
+    Departure {
+        rule: "ban-new-write-restriction",
+        mode: Plain,
+        sql: "ALTER TABLE orders ADD COLUMN public_id uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE;",
+        squawk_fires: true,
+        instead: None,
+        reason: "existing clients get a fresh random value in a column added now, which NOT NULL and UNIQUE accept",
+    },
+    Departure {
+        rule: "ban-new-write-restriction",
+        mode: Plain,
+        sql: "ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);",
+        squawk_fires: true,
+        instead: None,
+        reason: "existing clients write NULL to a column added now without a default, which the foreign key accepts",
+    },
+    Departure {
+        rule: "ban-new-write-restriction",
+        mode: Plain,
+        sql: "ALTER TABLE orders ADD COLUMN coupon_id bigint;
+              ALTER TABLE orders ADD CONSTRAINT orders_coupon_fk FOREIGN KEY (coupon_id) REFERENCES coupons (id) NOT VALID;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a key on columns added earlier in the same file without a default sees only NULL from existing clients",
+    },
+    Departure {
+        rule: "ban-new-write-restriction",
+        mode: Plain,
+        sql: "ALTER TABLE orders ADD CONSTRAINT orders_ref_key UNIQUE USING INDEX orders_ref_idx;",
+        squawk_fires: true,
+        instead: None,
+        reason: "the unique index refused duplicates already: the constraint refuses no new write",
+    },
+    Departure {
+        rule: "ban-new-write-restriction",
+        mode: Plain,
+        sql: "CREATE DOMAIN positive_amount AS numeric;
+              ALTER DOMAIN positive_amount ADD CONSTRAINT positive_amount_check CHECK (VALUE > 0);",
+        squawk_fires: true,
+        instead: None,
+        reason: "a domain created earlier in the same file types no column that clients write",
+    },
+    Departure {
+        rule: "ban-set-default",
+        mode: Plain,
+        sql: "CREATE TABLE shipments (id bigint PRIMARY KEY, status text);
+              ALTER TABLE shipments ALTER COLUMN status SET DEFAULT 'new';",
+        squawk_fires: true,
+        instead: None,
+        reason: "a table created earlier in the same file has no deployed writer",
+    },
+    Departure {
+        rule: "ban-set-default",
+        mode: Plain,
+        sql: "ALTER TABLE orders ADD COLUMN source text;
+              ALTER TABLE orders ALTER COLUMN source SET DEFAULT 'web';",
+        squawk_fires: true,
+        instead: None,
+        reason: "a column added earlier in the same file is written by no deployed client; old rows keep NULL",
+    },
+    Departure {
+        rule: "ban-replace-view-function",
+        mode: Plain,
+        sql: "CREATE OR REPLACE VIEW order_ids AS SELECT id FROM orders;",
+        squawk_fires: true,
+        instead: None,
+        reason: "no such view exists before the statement: OR REPLACE creates it",
+    },
+    Departure {
+        rule: "ban-replace-view-function",
+        mode: Plain,
+        sql: "CREATE OR REPLACE FUNCTION order_tax(total numeric) RETURNS numeric LANGUAGE sql AS $$ SELECT total * 0.2 $$;",
+        squawk_fires: true,
+        instead: None,
+        reason: "no such function exists before the statement: OR REPLACE creates it",
+    },
+    Departure {
+        rule: "ban-replace-view-function",
+        mode: Plain,
+        sql: "CREATE OR REPLACE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();",
+        squawk_fires: true,
+        instead: None,
+        reason: "no such trigger exists before the statement: OR REPLACE creates it",
+    },
+    Departure {
+        rule: "ban-replace-view-function",
+        mode: Plain,
+        sql: "CREATE VIEW order_ids AS SELECT id FROM orders;
+              CREATE OR REPLACE VIEW order_ids AS SELECT id, total FROM orders;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a view created earlier in the same file is read by no deployed client yet",
+    },
+    Departure {
+        rule: "ban-replace-view-function",
+        mode: Plain,
+        sql: "CREATE OR REPLACE TEMP VIEW scratch AS SELECT 1 AS one;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a temporary view lives in the migration's session only",
+    },
+    Departure {
+        rule: "ban-alter-function-options",
+        mode: Plain,
+        sql: "CREATE FUNCTION order_tax(total numeric) RETURNS numeric LANGUAGE sql AS $$ SELECT total * 0.2 $$;
+              ALTER FUNCTION order_tax(numeric) SET search_path = '';",
+        squawk_fires: true,
+        instead: None,
+        reason: "a function created earlier in the same file is called by no deployed code yet; pinning its search_path there is the usual hardening",
+    },
+    Departure {
+        rule: "ban-alter-function-options",
+        mode: Plain,
+        sql: "CREATE OR REPLACE FUNCTION order_tax(total numeric) RETURNS numeric LANGUAGE sql AS $$ SELECT total * 0.2 $$;
+              ALTER FUNCTION order_tax(numeric) SECURITY INVOKER;",
+        squawk_fires: true,
+        instead: None,
+        reason: "CREATE OR REPLACE of a function that did not exist makes it in this file",
+    },
+    Departure {
+        rule: "ban-alter-view-options",
+        mode: Plain,
+        sql: "CREATE VIEW order_ids AS SELECT id FROM orders;
+              ALTER VIEW order_ids SET (security_invoker = true);",
+        squawk_fires: true,
+        instead: None,
+        reason: "a view created earlier in the same file is read by no deployed client yet",
+    },
+    Departure {
+        rule: "ban-alter-sequence-values",
+        mode: Plain,
+        sql: "CREATE TABLE shipments (id serial PRIMARY KEY);
+              ALTER SEQUENCE shipments_id_seq RESTART WITH 5;",
+        squawk_fires: true,
+        instead: None,
+        reason: "the sequence of a serial column created earlier in the same file has handed out nothing to deployed code",
+    },
+    Departure {
+        rule: "ban-alter-generated-expression",
+        mode: Plain,
+        sql: "ALTER TABLE prices ADD COLUMN gross numeric GENERATED ALWAYS AS (net * 1.2) STORED;",
+        squawk_fires: true,
+        instead: Some("adding-field-with-default"),
+        reason: "adding a generated column changes no expression existing readers rely on; the rewrite is adding-field-with-default's",
+    },
+    Departure {
+        rule: "ban-alter-generated-expression",
+        mode: Plain,
+        sql: "CREATE TABLE prices (id bigint PRIMARY KEY, net numeric, gross numeric GENERATED ALWAYS AS (net * 1.2) STORED);
+              ALTER TABLE prices ALTER COLUMN gross SET EXPRESSION AS (net * 1.25);",
+        squawk_fires: true,
+        instead: None,
+        reason: "a table created earlier in the same file has no deployed reader",
+    },
+    Departure {
+        rule: "ban-replica-identity",
+        mode: Plain,
+        sql: "CREATE TABLE shipments (id bigint PRIMARY KEY);
+              ALTER TABLE shipments REPLICA IDENTITY FULL;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a table created earlier in the same file has sent no change to any consumer",
+    },
+    Departure {
+        rule: "ban-detach-inheritance",
+        mode: Plain,
+        sql: "CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+              ALTER TABLE events DETACH PARTITION events_2025;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a partition created earlier in the same file holds only rows that file wrote",
+    },
+    Departure {
+        rule: "ban-alter-extension",
+        mode: Plain,
+        sql: "CREATE EXTENSION IF NOT EXISTS pg_trgm;
+              ALTER EXTENSION pg_trgm UPDATE;",
+        squawk_fires: true,
+        instead: None,
+        reason: "an extension created earlier in the same file is used by no deployed code yet",
+    },
+    Departure {
+        rule: "ban-alter-role-options",
+        mode: Plain,
+        sql: "CREATE ROLE reporting;
+              ALTER ROLE reporting NOLOGIN;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a role created earlier in the same file has no sessions or code behind it yet",
+    },
+    Departure {
+        rule: "ban-drop-trigger",
+        mode: Plain,
+        sql: "DROP TRIGGER IF EXISTS orders_touch ON orders;
+              DROP TABLE orders;",
+        squawk_fires: true,
+        instead: Some("ban-drop-table"),
+        reason: "the teardown of a table a later statement of the file drops goes with it; the drop is reported",
+    },
+    Departure {
+        rule: "ban-drop-policy",
+        mode: Plain,
+        sql: "DROP POLICY orders_read ON orders;
+              DROP TABLE orders;",
+        squawk_fires: true,
+        instead: Some("ban-drop-table"),
+        reason: "the teardown of a table a later statement of the file drops goes with it; the drop is reported",
+    },
+    Departure {
+        rule: "ban-revoke",
+        mode: Plain,
+        sql: "REVOKE SELECT ON TABLE orders FROM anon;
+              DROP TABLE orders;",
+        squawk_fires: true,
+        instead: Some("ban-drop-table"),
+        reason: "privileges on a table a later statement of the file drops go with it; the drop is reported",
+    },
+    Departure {
+        rule: "ban-drop-trigger",
+        mode: Plain,
+        sql: "DROP TRIGGER IF EXISTS orders_touch ON orders;
+              DROP TABLE orders;",
+        squawk_fires: true,
+        instead: Some("ban-drop-table"),
+        reason: "the teardown of a table a later statement of the file drops goes with it; the drop is reported",
+    },
+    Departure {
+        rule: "ban-drop-policy",
+        mode: Plain,
+        sql: "DROP POLICY orders_read ON orders;
+              DROP TABLE orders;",
+        squawk_fires: true,
+        instead: Some("ban-drop-table"),
+        reason: "the teardown of a table a later statement of the file drops goes with it; the drop is reported",
+    },
+    Departure {
+        rule: "ban-revoke",
+        mode: Plain,
+        sql: "REVOKE SELECT ON TABLE orders FROM anon;
+              DROP TABLE orders;",
+        squawk_fires: true,
+        instead: Some("ban-drop-table"),
+        reason: "privileges on a table a later statement of the file drops go with it; the drop is reported",
     },
 ];
 

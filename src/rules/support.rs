@@ -1,5 +1,6 @@
 //! Facts several rules need, computed in one place.
 
+pub mod changes;
 pub mod drops;
 pub mod exposure;
 pub mod integrity;

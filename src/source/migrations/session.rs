@@ -1,7 +1,8 @@
 //! What a migration session knows beside the schema: whether a statement
 //! runs inside a transaction (the tool's per-file one or an explicit
-//! BEGIN), which timeouts are set, and which enum labels the open
-//! transaction added. Statement rules read it as it stood before their
+//! BEGIN), which timeouts are set, which enum labels the open
+//! transaction added, and which CREATE OR REPLACE statements of the file
+//! made an object that did not exist before it. Statement rules read it as it stood before their
 //! statement; the lint loop moves it forward after each one.
 
 use std::collections::BTreeMap;
@@ -68,6 +69,11 @@ pub struct Session {
     /// Tables emptied in the open transaction (`TRUNCATE`, `DELETE` without
     /// WHERE): a later lock on them in it scans next to nothing.
     emptied: Vec<QualifiedName>,
+    /// CREATE OR REPLACE statements of this file (views, functions,
+    /// procedures, triggers) whose object did not exist before the file:
+    /// none existed, or it came from a plain CREATE or another such
+    /// statement of the file. The object's origin is the statement's span.
+    made_by_replace: Vec<Span>,
     statements_in_file: usize,
 }
 
@@ -125,6 +131,7 @@ impl Session {
             added_labels: Vec::new(),
             freed_constraints: BTreeMap::new(),
             emptied: Vec::new(),
+            made_by_replace: Vec::new(),
             statements_in_file: 0,
         }
     }
@@ -211,6 +218,14 @@ impl Session {
         })
     }
 
+    /// Whether the object declared at `origin` (a view, function,
+    /// procedure or trigger) was made by a CREATE OR REPLACE of this file
+    /// when no such object existed before the file: new in this file,
+    /// though the statement says OR REPLACE.
+    pub fn made_by_replace_in_file(&self, origin: Span) -> bool {
+        self.made_by_replace.contains(&origin)
+    }
+
     /// Whether `table` was emptied earlier in the open transaction.
     pub fn emptied(&self, table: &QualifiedName) -> bool {
         self.emptied.contains(table)
@@ -254,6 +269,15 @@ impl Session {
             {
                 if let Some(rv) = &s.relation {
                     self.empty(rv, catalog, search_path);
+                }
+            }
+            NodeEnum::ViewStmt(_)
+            | NodeEnum::CreateFunctionStmt(_)
+            | NodeEnum::CreateTrigStmt(_) => {
+                if let Some(old) = replaced_origin(stmt, catalog, search_path) {
+                    if old.is_none_or(|o| self.new_in_file(stmt, o)) {
+                        self.made_by_replace.push(stmt.span);
+                    }
                 }
             }
             NodeEnum::AlterEnumStmt(s) if s.old_val.is_empty() && in_txn => {
@@ -322,6 +346,28 @@ impl Session {
                 _ => {}
             }
         }
+    }
+
+    /// Whether an object declared at `origin` was made in the file of
+    /// `stmt`, before it: by a plain CREATE, or by a CREATE OR REPLACE
+    /// that made it new.
+    fn new_in_file(&self, stmt: &Statement, origin: Span) -> bool {
+        if origin.file != stmt.span.file || origin.start >= stmt.span.start {
+            return false;
+        }
+        if self.made_by_replace.contains(&origin) {
+            return true;
+        }
+        let text = stmt
+            .text
+            .get(origin.start as usize..origin.end as usize)
+            .unwrap_or("");
+        let words: Vec<String> = text
+            .split_whitespace()
+            .take(3)
+            .map(str::to_ascii_lowercase)
+            .collect();
+        words != ["create", "or", "replace"]
     }
 
     fn empty(&mut self, rv: &pb::RangeVar, catalog: &Catalog, search_path: &[Ident]) {
@@ -496,6 +542,75 @@ fn set_config_calls(s: &pb::SelectStmt) -> Vec<(String, String, bool)> {
     out
 }
 
+/// For a CREATE OR REPLACE of a view, function, procedure or trigger: the
+/// span of the object it replaces (`Some(None)`: none exists, or it came
+/// from outside the migrations, so it is made now); `None` for any other
+/// statement.
+fn replaced_origin(
+    stmt: &Statement,
+    catalog: &Catalog,
+    search_path: &[Ident],
+) -> Option<Option<Span>> {
+    use crate::catalog::Origin;
+    let existing: Option<&Origin> = match &stmt.node {
+        NodeEnum::ViewStmt(v) if v.replace => {
+            let rv = v.view.as_ref()?;
+            let (schema, name) = ast::range_var_name(rv);
+            // OR REPLACE looks where CREATE would make it.
+            let qn = resolve::for_create(catalog, search_path, schema.as_deref(), &name);
+            catalog.views.get(&qn).map(|view| &view.origin)
+        }
+        NodeEnum::CreateFunctionStmt(f) if f.replace => {
+            let (schema, name) = ast::split_name(&f.funcname)?;
+            let qn = resolve::for_create(catalog, search_path, schema.as_deref(), &name);
+            let args: Vec<crate::catalog::TypeName> = f
+                .parameters
+                .iter()
+                .filter_map(|p| match &p.node {
+                    Some(NodeEnum::FunctionParameter(p))
+                        if matches!(
+                            p.mode(),
+                            pb::FunctionParameterMode::FuncParamIn
+                                | pb::FunctionParameterMode::FuncParamInout
+                                | pb::FunctionParameterMode::FuncParamVariadic
+                                | pb::FunctionParameterMode::FuncParamDefault
+                        ) =>
+                    {
+                        p.arg_type.as_ref().map(|t| {
+                            crate::catalog::types::type_name(t, |n| {
+                                resolve::user_type_schema(catalog, search_path, n)
+                            })
+                        })
+                    }
+                    _ => None,
+                })
+                .collect();
+            catalog
+                .functions
+                .get(&qn)
+                .and_then(|overloads| overloads.iter().find(|o| o.has_signature(&args)))
+                .map(|o| &o.origin)
+        }
+        NodeEnum::CreateTrigStmt(t) if t.replace => {
+            let rv = t.relation.as_ref()?;
+            let (schema, name) = ast::range_var_name(rv);
+            let qn = resolve::table(catalog, search_path, schema.as_deref(), &name).ok()?;
+            let trigger = Ident::new(t.trigname.as_str());
+            catalog
+                .table(&qn)?
+                .triggers
+                .iter()
+                .find(|tr| tr.name == trigger)
+                .map(|tr| &tr.origin)
+        }
+        _ => return None,
+    };
+    match existing {
+        None => Some(None),
+        Some(origin) => origin.span().map(Some),
+    }
+}
+
 fn enum_name(
     s: &pb::AlterEnumStmt,
     catalog: &Catalog,
@@ -642,5 +757,35 @@ mod tests {
         for v in ["1s", "'500ms'", "10"] {
             assert!(!is_zero_duration(v), "{v}");
         }
+    }
+
+    #[test]
+    fn or_replace_that_replaces_nothing_older_makes_the_object() {
+        // Two files: the first makes f(int); the second replaces it, makes
+        // g() with OR REPLACE, replaces g() again, and makes f(bigint).
+        let first = "create function public.f(n int) returns int language sql as $$ select n $$;";
+        let second = "create or replace function public.f(n integer) returns int language sql as $$ select 2 $$;
+             create or replace function public.g() returns int language sql as $$ select 1 $$;
+             create or replace function public.g() returns int language sql as $$ select 2 $$;
+             create or replace function public.f(n bigint) returns bigint language sql as $$ select n $$;";
+        let mut replayer = Replayer::new(baseline::catalog(Platform::Supabase));
+        let mut session = Session::new(Platform::Supabase, TransactionMode::PerFile);
+        let mut made = Vec::new();
+        for (id, sql) in [(0, first), (1, second)] {
+            let (stmts, errors) = parse_file(FileId(id), sql);
+            assert!(errors.is_empty(), "{errors:?}");
+            session.start_file(
+                stmts.len(),
+                super::super::runner::Runner::Plain
+                    .file_run(Platform::Supabase, TransactionMode::PerFile),
+            );
+            replayer.start_file();
+            for s in &stmts {
+                session.apply(s, &replayer.catalog, &replayer.search_path);
+                replayer.apply(s);
+                made.push(session.made_by_replace_in_file(s.span));
+            }
+        }
+        assert_eq!(made, [false, false, true, true, true]);
     }
 }

@@ -639,16 +639,60 @@ pub fn column_is_new(
 /// The statements after `stmt` in its file, parsed, when the rest of the
 /// file contains `word` (lowercase; a cheap test first, since most
 /// findings need no look ahead). Statements that do not parse are left
-/// out: their file is reported as an input error anyway.
-pub fn later_in_file(
-    stmt: &crate::sql::split::Statement,
-    word: &str,
-) -> Vec<crate::sql::split::Statement> {
+/// out: their file is reported as an input error anyway. A file is parsed
+/// once per thread however many statements look ahead in it.
+pub fn later_in_file(stmt: &crate::sql::split::Statement, word: &str) -> Later {
     let rest = stmt.text.get(stmt.span.end as usize..).unwrap_or("");
-    if !rest.to_ascii_lowercase().contains(word) {
-        return Vec::new();
+    let word = word.as_bytes();
+    let mentioned = !word.is_empty()
+        && rest
+            .as_bytes()
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word));
+    if !mentioned {
+        return Later::default();
     }
-    crate::sql::split::parse_file(stmt.span.file, rest).0
+    let all = file_statements(stmt);
+    let from = all.partition_point(|s| s.span.start < stmt.span.end);
+    Later { all, from }
+}
+
+/// The statements of a file from some statement on ([`later_in_file`]).
+#[derive(Default)]
+pub struct Later {
+    all: std::sync::Arc<Vec<crate::sql::split::Statement>>,
+    from: usize,
+}
+
+impl Later {
+    pub fn iter(&self) -> impl Iterator<Item = &crate::sql::split::Statement> {
+        self.all.get(self.from..).unwrap_or_default().iter()
+    }
+}
+
+/// Every statement of `stmt`'s file, parsed once per thread and file: the
+/// last file parsed is kept with its text (so that its address cannot be
+/// another text's while it is kept).
+fn file_statements(
+    stmt: &crate::sql::split::Statement,
+) -> std::sync::Arc<Vec<crate::sql::split::Statement>> {
+    use std::sync::Arc;
+    type Parsed = (Arc<str>, Arc<Vec<crate::sql::split::Statement>>);
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<Parsed>> = const { std::cell::RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        if let Some((text, all)) = &*last.borrow() {
+            if Arc::ptr_eq(text, &stmt.text)
+                && all.first().is_none_or(|s| s.span.file == stmt.span.file)
+            {
+                return all.clone();
+            }
+        }
+        let all = Arc::new(crate::sql::split::parse_file(stmt.span.file, &stmt.text).0);
+        *last.borrow_mut() = Some((stmt.text.clone(), all.clone()));
+        all
+    })
 }
 
 /// Whether `rv` names `table` (its schema, or unqualified).

@@ -898,11 +898,13 @@ pub fn audit(
 /// and attribute in which the two schemas differ. Input errors of the
 /// migrations are reported as lint reports them; what the replay could not
 /// analyze (DO blocks, dynamic SQL) is listed, since it may explain drift.
+/// `compared`: what is compared beyond the default (`--owners`).
 pub fn drift(
     paths: &[PathBuf],
     cfg: &Config,
     settings: &Settings,
     opts: &source::live::LiveOptions,
+    compared: &drift::Options,
 ) -> Result<Report, source::live::LiveError> {
     // The database first: without a platform in the config or a Supabase
     // config.toml next to the migrations, it says which platform it is, and
@@ -944,7 +946,7 @@ pub fn drift(
     let Some(model) = migrations.catalog.take() else {
         return Ok(migrations);
     };
-    let differences = drift::compare(&model, &snapshot.catalog);
+    let differences = drift::compare(&model, &snapshot.catalog, compared);
     migrations.findings = drift::findings(&differences);
     // The runner made its history table (sqitch: its registry schema); no
     // migration does.

@@ -43,11 +43,29 @@ fn fresh_db(cluster: &Cluster, name: &str) {
 
 /// The drift findings of `paths` against database `db`, one line each.
 fn drift(cluster: &Cluster, db: &str, paths: &[PathBuf], settings: &Settings) -> Vec<String> {
+    drift_with(
+        cluster,
+        db,
+        paths,
+        settings,
+        &pgvet::drift::Options::default(),
+    )
+}
+
+/// As [`drift`], comparing what `compared` adds (`--owners`).
+fn drift_with(
+    cluster: &Cluster,
+    db: &str,
+    paths: &[PathBuf],
+    settings: &Settings,
+    compared: &pgvet::drift::Options,
+) -> Vec<String> {
     let report = pgvet::drift(
         paths,
         &Config::default(),
         settings,
         &options(cluster, db, &settings.exposed_schemas),
+        compared,
     )
     .unwrap_or_else(|e| panic!("drift of {db} failed: {e}"));
     assert!(report.errors.is_empty(), "{db}: {:?}", report.errors);
@@ -88,6 +106,10 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Everything compared, owners too: the migrations run as one role, and
+/// each owner they set is the database's.
+const OWNERS: pgvet::drift::Options = pgvet::drift::Options { owners: true };
+
 #[test]
 fn seed_fixtures_and_rule_examples_have_no_drift() {
     let Some(cluster) = Cluster::start() else {
@@ -121,7 +143,13 @@ fn seed_fixtures_and_rule_examples_have_no_drift() {
             for file in sql_files(&dir) {
                 cluster.apply(&db, &file);
             }
-            let found = drift(&cluster, &db, std::slice::from_ref(&dir), &supabase());
+            let found = drift_with(
+                &cluster,
+                &db,
+                std::slice::from_ref(&dir),
+                &supabase(),
+                &OWNERS,
+            );
             if !found.is_empty() {
                 failures.push(format!("{}:\n  {}", dir.display(), found.join("\n  ")));
             }
@@ -157,7 +185,7 @@ fn seed_fixtures_and_rule_examples_have_no_drift() {
             if !applied {
                 continue;
             }
-            let found = drift(&cluster, &db, &paths, &settings);
+            let found = drift_with(&cluster, &db, &paths, &settings, &OWNERS);
             let known = KNOWN
                 .iter()
                 .find(|(id, k, _)| *id == rule.id() && *k == kind);
@@ -1126,6 +1154,176 @@ fn default_privileges_are_compared() {
             "drift-missing default privileges `functions to service_role` is in the migrations but not in the database",
         ]
     );
+}
+
+/// Migrations that set owners (OWNER TO, CREATE SCHEMA ... AUTHORIZATION,
+/// SET ROLE, REASSIGN OWNED) and leave others to the role running them.
+const OWNED: &str = "create schema app;\n\
+     create schema billing authorization own_app;\n\
+     create table app.t (id int primary key);\n\
+     create table app.u (id int);\n\
+     create table app.w (id int);\n\
+     alter table app.w owner to own_app;\n\
+     create view app.v as select id from app.t;\n\
+     alter view app.v owner to own_api;\n\
+     create materialized view app.mv as select id from app.t;\n\
+     create sequence app.s;\n\
+     alter sequence app.s owner to own_app;\n\
+     create sequence app.implicit_seq;\n\
+     create function app.f() returns int language sql as $$ select 1 $$;\n\
+     alter function app.f() owner to own_api;\n\
+     create procedure app.p() language sql as $$ select 1 $$;\n\
+     create type app.mood as enum ('ok');\n\
+     alter type app.mood owner to own_app;\n\
+     create domain app.pos as int check (value > 0);\n\
+     alter domain app.pos owner to own_api;\n\
+     alter domain app.pos owner to current_user;\n\
+     create type app.pair as (a int, b int);\n\
+     alter type app.pair owner to own_app;\n\
+     create table billing.invoice (id int);\n\
+     create publication pub_owned for table app.t;\n\
+     alter publication pub_owned owner to own_app;\n\
+     create publication pub_implicit for table app.u;\n\
+     set role own_app;\n\
+     create table billing.by_role (id int);\n\
+     reset role;\n\
+     reassign owned by own_api to own_other;";
+
+/// The roles OWNED names (each test has a cluster of its own).
+const OWNER_ROLES: &str = "create role own_app;\n\
+     create role own_api;\n\
+     create role own_other;";
+
+/// `--owners`: an owner a migration sets must be the database's; an
+/// object no migration gives an owner must be the role's that owns most
+/// such objects (the one that ran the migrations).
+#[test]
+fn owners_are_compared_with_the_flag() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    template(&cluster);
+    let db = "owners";
+    fresh_db(&cluster, db);
+    cluster.sql(db, OWNER_ROLES);
+    let dir = migrate(&cluster, db, OWNED);
+    let settings = supabase();
+    let paths = [dir.path().to_path_buf()];
+    let owners = pgvet::drift::Options { owners: true };
+    assert_eq!(
+        drift_with(&cluster, db, &paths, &settings, &owners),
+        Vec::<String>::new(),
+        "drift with --owners right after migrating"
+    );
+    cluster.sql(
+        db,
+        "alter table app.u owner to own_other;\n\
+         alter table app.w owner to own_other;\n\
+         alter function app.f() owner to own_app;\n\
+         alter procedure app.p() owner to own_app;\n\
+         alter schema billing owner to own_other;\n\
+         alter publication pub_owned owner to own_other;\n\
+         alter type app.mood owner to postgres;\n\
+         alter type app.pair owner to own_other;\n\
+         alter domain app.pos owner to own_app;\n\
+         alter sequence app.s owner to own_other;\n\
+         alter materialized view app.mv owner to own_other;\n\
+         alter table billing.by_role owner to postgres;",
+    );
+    let mut found = drift_with(&cluster, db, &paths, &settings, &owners);
+    found.sort();
+    let usual = "in the database, where `postgres` owns most of the objects the migrations set no owner for";
+    assert_eq!(
+        found,
+        [
+            "drift-changed function `app.f()`: owner is `own_other` in the migrations and `own_app` in the database".to_string(),
+            format!("drift-changed function `app.p()`: owner is not set in the migrations and `own_app` {usual}"),
+            "drift-changed publication `pub_owned`: owner is `own_app` in the migrations and `own_other` in the database".to_string(),
+            "drift-changed schema `billing`: owner is `own_app` in the migrations and `own_other` in the database".to_string(),
+            "drift-changed sequence `app.s`: owner is `own_app` in the migrations and `own_other` in the database".to_string(),
+            format!("drift-changed table `app.u`: owner is not set in the migrations and `own_other` {usual}"),
+            "drift-changed table `app.w`: owner is `own_app` in the migrations and `own_other` in the database".to_string(),
+            "drift-changed table `billing.by_role`: owner is `own_app` in the migrations and `postgres` in the database".to_string(),
+            "drift-changed type `app.mood`: owner is `own_app` in the migrations and `postgres` in the database".to_string(),
+            "drift-changed type `app.pair`: owner is `own_app` in the migrations and `own_other` in the database".to_string(),
+            format!("drift-changed type `app.pos`: owner is not set in the migrations and `own_app` {usual}"),
+            format!("drift-changed view `app.mv`: owner is not set in the migrations and `own_other` {usual}"),
+        ]
+    );
+    // The command line: --owners adds them; without it, nothing.
+    let run = |owners: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"));
+        cmd.args(["drift", "--sslmode", "disable", "--format", "json"]);
+        if owners {
+            cmd.arg("--owners");
+        }
+        cmd.arg("--db")
+            .arg(cluster.socket_url(db))
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = run(true);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 12, "{json}");
+    assert!(findings.iter().all(|f| f["rule"] == "drift-changed"));
+    assert!(findings.iter().any(|f| f["object"] == "app.u"
+        && f["message"]
+            .as_str()
+            .unwrap()
+            .contains("`own_other` in the database")));
+    let out = run(false);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// Without `--owners`, the same database gives no owner findings: what
+/// was found before is all that is found.
+#[test]
+fn owners_are_not_compared_without_the_flag() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    template(&cluster);
+    let db = "no_owners";
+    fresh_db(&cluster, db);
+    cluster.sql(db, OWNER_ROLES);
+    let dir = migrate(&cluster, db, OWNED);
+    let settings = supabase();
+    let paths = [dir.path().to_path_buf()];
+    assert_eq!(drift(&cluster, db, &paths, &settings), Vec::<String>::new());
+    cluster.sql(
+        db,
+        "alter table app.t owner to own_other;\n\
+         alter table app.w owner to postgres;\n\
+         alter schema app owner to own_other;\n\
+         alter function app.f() owner to own_app;\n\
+         alter publication pub_implicit owner to own_other;\n\
+         alter table app.u add column n int;",
+    );
+    assert_eq!(
+        drift(&cluster, db, &paths, &settings),
+        ["drift-extra column `app.u.n` is in the database but no migration creates it"]
+    );
+    // With it, the hand-made changes of owner are found too.
+    let mut found = drift_with(
+        &cluster,
+        db,
+        &paths,
+        &settings,
+        &pgvet::drift::Options { owners: true },
+    );
+    found.sort();
+    assert_eq!(found.len(), 6, "{found:#?}");
+    assert!(found
+        .iter()
+        .any(|f| f.starts_with("drift-changed table `app.t`: owner is not set")));
 }
 
 /// A partition's own indexes; those PostgreSQL attaches to an index of a

@@ -224,10 +224,21 @@ fn the_model_at_a_statement_is_the_same_from_the_checkpoint() {
     }
     let (before, after) = at(&p.cache, 5);
     assert!(!before.iter().any(|t| t.contains("note")), "{before:?}");
-    assert!(after.iter().any(|t| t == "public.items (id, order_id, note)"), "{after:?}");
+    assert!(
+        after
+            .iter()
+            .any(|t| t == "public.items (id, order_id, note)"),
+        "{after:?}"
+    );
     let (before, after) = at(&p.cache, 60);
-    assert!(before.iter().any(|t| t.starts_with("public.orders")), "{before:?}");
-    assert!(!after.iter().any(|t| t.starts_with("public.orders")), "{after:?}");
+    assert!(
+        before.iter().any(|t| t.starts_with("public.orders")),
+        "{before:?}"
+    );
+    assert!(
+        !after.iter().any(|t| t.starts_with("public.orders")),
+        "{after:?}"
+    );
     // A file the runner does not apply has no such model.
     let read = pgvet::read_migrations(&paths, &cfg, &settings);
     let elsewhere = p.path("notes.sql");

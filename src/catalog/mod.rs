@@ -115,6 +115,11 @@ pub struct Schema {
     pub platform_managed: bool,
     /// Roles granted CREATE on the schema (PUBLIC as `public`).
     pub create_grantees: BTreeSet<Ident>,
+    /// The role a statement made its owner (`OWNER TO`, `CREATE SCHEMA ...
+    /// AUTHORIZATION`, `REASSIGN OWNED`). None from migrations when none
+    /// did: the role that ran them owns it, which they do not name. The
+    /// live source sets it for every object it reads.
+    pub owner: Option<Ident>,
     pub origin: Origin,
 }
 
@@ -152,6 +157,8 @@ pub struct Table {
     pub options: BTreeMap<String, String>,
     /// Table-level privileges granted to roles other than the owner.
     pub grants: Grants,
+    /// Its owner, when known: see [`Schema::owner`].
+    pub owner: Option<Ident>,
     pub origin: Origin,
 }
 
@@ -288,6 +295,7 @@ impl Table {
             options: BTreeMap::new(),
             grants: Grants::default(),
             columns_unknown: false,
+            owner: None,
             origin,
         }
     }
@@ -478,6 +486,8 @@ pub struct View {
     pub indexes: Vec<Index>,
     /// Table-level privileges granted to roles other than the owner.
     pub grants: Grants,
+    /// Its owner, when known: see [`Schema::owner`].
+    pub owner: Option<Ident>,
     pub origin: Origin,
 }
 
@@ -538,6 +548,8 @@ pub struct Function {
     pub body_start: Option<u32>,
     /// Roles granted EXECUTE, `public` for PUBLIC.
     pub execute_grantees: BTreeSet<Ident>,
+    /// Its owner, when known: see [`Schema::owner`].
+    pub owner: Option<Ident>,
     pub extension_owned: bool,
     pub origin: Origin,
     /// What PostgreSQL's PL/pgSQL parser made of `body`, filled on first use
@@ -614,6 +626,7 @@ impl Function {
             body_start: None,
             execute_grantees: BTreeSet::from([Ident::new("public")]),
             extension_owned: false,
+            owner: None,
             origin,
             body_check: Memo::default(),
             plpgsql: Memo::default(),
@@ -663,6 +676,8 @@ pub enum TypeKind {
 pub struct TypeDef {
     pub name: QualifiedName,
     pub kind: TypeKind,
+    /// Its owner, when known: see [`Schema::owner`].
+    pub owner: Option<Ident>,
     pub origin: Origin,
 }
 
@@ -695,6 +710,8 @@ pub struct Sequence {
     pub identity: bool,
     /// Data type, start, increment, bounds, cache, cycle.
     pub options: SequenceOptions,
+    /// Its owner, when known: see [`Schema::owner`].
+    pub owner: Option<Ident>,
     pub origin: Origin,
 }
 
@@ -713,6 +730,8 @@ pub struct Publication {
     pub publish: PublishActions,
     /// `WITH (publish_via_partition_root = ...)`.
     pub via_root: bool,
+    /// Its owner, when known: see [`Schema::owner`].
+    pub owner: Option<Ident>,
     pub origin: Origin,
 }
 
@@ -773,6 +792,7 @@ impl Publication {
             schemas: std::collections::BTreeSet::new(),
             publish: PublishActions::default(),
             via_root: false,
+            owner: None,
             origin,
         }
     }

@@ -179,6 +179,13 @@ pub struct DriftArgs {
     /// The database to compare with (URL or key=value string, libpq style).
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub db: Option<String>,
+    /// Compare owners too: of schemas, tables, views, materialized views,
+    /// foreign tables, sequences, functions, procedures, types, domains and
+    /// publications. An owner a migration sets (OWNER TO, CREATE SCHEMA ...
+    /// AUTHORIZATION) must be the database's; an object no migration gives
+    /// an owner must be owned by the role that owns most such objects.
+    #[arg(long)]
+    pub owners: bool,
     #[command(flatten)]
     pub connection: ConnectionArgs,
     #[command(flatten)]

@@ -52,6 +52,7 @@ mod tests {
             name: Ident::new("billing"),
             platform_managed: false,
             create_grantees: Default::default(),
+            owner: None,
             origin: Origin::Live,
         };
         cat.schemas.insert(Ident::new("billing"), billing);

@@ -15,7 +15,10 @@ pub fn run(args: DriftArgs) -> Result<Outcome> {
     let opts = args
         .connection
         .options(args.db.clone(), &cfg, settings.exposed_for_live())?;
-    let mut report = crate::drift(&paths, &cfg, &settings, &opts)?;
+    let compared = crate::drift::Options {
+        owners: args.owners,
+    };
+    let mut report = crate::drift(&paths, &cfg, &settings, &opts, &compared)?;
     let root = super::lint::project_root(&cwd, &cfg);
     report.rebase_paths(&|p| super::lint::shown_path(p, &cwd, &root));
     finish(&report, &args.common)

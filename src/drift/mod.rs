@@ -33,9 +33,15 @@
 //! source says owns the project's objects (`default_privilege_facts`), and
 //! a partition's own indexes (`partition_index_facts`). Publications are
 //! compared whoever made them, each table and schema they name an object
-//! of its own (`publication_facts`). Not compared yet:
+//! of its own (`publication_facts`). With `--owners` ([`Options`]), owners
+//! are compared too (`owner`): one a migration sets (`OWNER TO`, `CREATE
+//! SCHEMA ... AUTHORIZATION`, `REASSIGN OWNED`, `SET ROLE` before the
+//! object was made) must be the database's; an object whose owner no
+//! migration sets belongs to the role that ran them, which they do not
+//! name, so it must be owned by the role that owns most such objects in
+//! the database (`usual_owner`). Not compared yet:
 //! the text of view and materialized view queries, a sequence's
-//! privileges, owners, and the types of an extension's own schema
+//! privileges, and the types of an extension's own schema
 //! (pgmq's).
 
 use std::collections::{BTreeMap, HashMap};
@@ -95,7 +101,10 @@ severity: error   reported by: pgvet drift\n\n\
 Both have the object, but one attribute differs (a column's type, NOT NULL or\n\
 default, a constraint's expression, a policy's roles or condition, who may\n\
 execute a function, a view's columns, a sequence's increment, what a\n\
-publication publishes, ...); the message gives both values.\n\
+publication publishes, with --owners an owner, ...); the message gives\n\
+both values. An object whose owner no migration sets belongs to the role\n\
+that ran them, which they do not name: with --owners, it is reported when\n\
+a role other than the one owning most such objects in the database owns it.\n\
 Expressions are compared after undoing what PostgreSQL does when it stores\n\
 them (casts, IN lists, qualification), so a difference in those alone is not\n\
 reported.\n\n\
@@ -205,15 +214,28 @@ pub enum DriftWhat {
         migrations: String,
         database: String,
     },
+    /// In both; no migration sets its owner, and in the database `owner`
+    /// owns it, where `usual` owns most of the objects no migration sets
+    /// an owner for (`--owners`).
+    UnusualOwner { owner: String, usual: String },
+}
+
+/// What `pgvet drift` compares beyond what it always does.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// `--owners`: the owners of schemas, tables, views, sequences,
+    /// functions, types and publications.
+    pub owners: bool,
 }
 
 /// Every difference between the schema `migrations` builds and `database`.
-pub fn compare(migrations: &Catalog, database: &Catalog) -> Vec<Drift> {
+pub fn compare(migrations: &Catalog, database: &Catalog, options: &Options) -> Vec<Drift> {
     // Default privileges are compared when the database says whose the
     // project's are (the role owning its objects).
     let role = database.default_privileges_role.as_ref();
-    let ours = facts(migrations, role);
-    let theirs = facts(database, role);
+    let ours = facts(migrations, role, options.owners);
+    let theirs = facts(database, role, options.owners);
+    let usual = usual_owner(&ours, &theirs, role);
     let mut out = Vec::new();
     for ((kind, object), mine) in &ours {
         match theirs.get(&(*kind, object.clone())) {
@@ -231,6 +253,10 @@ pub fn compare(migrations: &Catalog, database: &Catalog) -> Vec<Drift> {
                     .copied()
                     .collect();
                 for attribute in names {
+                    if attribute == OWNER {
+                        out.extend(owner_drift(*kind, object, mine, other, usual));
+                        continue;
+                    }
                     if WHEN_BOTH.contains(&attribute)
                         && !(mine.attrs.contains_key(attribute)
                             && other.attrs.contains_key(attribute))
@@ -288,9 +314,97 @@ pub fn compare(migrations: &Catalog, database: &Catalog) -> Vec<Drift> {
     out.retain(|d| match d.what {
         DriftWhat::Missing => !whole(&ours, d),
         DriftWhat::Extra => !whole(&theirs, d) && !unknown_columns(d),
-        DriftWhat::Changed { .. } => true,
+        DriftWhat::Changed { .. } | DriftWhat::UnusualOwner { .. } => true,
     });
     out
+}
+
+/// An object's owner (`--owners`): the role's name, or [`IMPLICIT`].
+const OWNER: &str = "owner";
+/// The owner of an object no migration gave one: the role that ran them.
+const IMPLICIT: &str = "";
+
+/// The `owner` attribute of an object, when owners are compared.
+fn owner_fact(owners: bool, owner: Option<&Ident>, o: &mut Object) {
+    if owners {
+        o.attrs.insert(
+            OWNER,
+            owner.map_or_else(|| IMPLICIT.to_string(), |r| r.to_string()),
+        );
+    }
+}
+
+/// The role that owns, in the database, most of the objects no migration
+/// sets an owner for: the one that ran the migrations. When two tie, the
+/// one owning most of the project's objects (`role`, which the live source
+/// worked out) if it is one of them, else none.
+fn usual_owner<'a>(ours: &Facts, theirs: &'a Facts, role: Option<&Ident>) -> Option<&'a str> {
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for (key, mine) in ours {
+        if mine.attrs.get(OWNER).map(String::as_str) != Some(IMPLICIT) {
+            continue;
+        }
+        let Some(owner) = theirs.get(key).and_then(|o| o.attrs.get(OWNER)) else {
+            continue;
+        };
+        if owner != IMPLICIT {
+            *count.entry(owner.as_str()).or_default() += 1;
+        }
+    }
+    let most = count.values().copied().max()?;
+    let top: Vec<&str> = count
+        .into_iter()
+        .filter(|(_, n)| *n == most)
+        .map(|(owner, _)| owner)
+        .collect();
+    match top.as_slice() {
+        [one] => Some(one),
+        _ => {
+            let role = role?.to_string();
+            top.into_iter().find(|owner| *owner == role)
+        }
+    }
+}
+
+/// The owner of an object both sides have, as the migrations set it (or,
+/// when they do not, the usual owner) against the database's.
+fn owner_drift(
+    kind: Kind,
+    object: &str,
+    mine: &Object,
+    other: &Object,
+    usual: Option<&str>,
+) -> Option<Drift> {
+    let (Some(ours), Some(theirs)) = (mine.attrs.get(OWNER), other.attrs.get(OWNER)) else {
+        return None;
+    };
+    if theirs == IMPLICIT {
+        return None;
+    }
+    let what = if ours == IMPLICIT {
+        let usual = usual?;
+        if theirs == usual {
+            return None;
+        }
+        DriftWhat::UnusualOwner {
+            owner: theirs.clone(),
+            usual: usual.to_string(),
+        }
+    } else if ours != theirs {
+        DriftWhat::Changed {
+            attribute: OWNER,
+            migrations: ours.clone(),
+            database: theirs.clone(),
+        }
+    } else {
+        return None;
+    };
+    Some(Drift {
+        kind,
+        object: object.to_string(),
+        what,
+        span: mine.span,
+    })
 }
 
 /// A view's output columns, in order (when the source could name them all).
@@ -361,6 +475,13 @@ pub fn findings(drift: &[Drift]) -> Vec<Finding> {
                     ),
                     "Write a migration that makes the two agree.",
                 ),
+                DriftWhat::UnusualOwner { owner, usual } => (
+                    CHANGED,
+                    format!(
+                        "{kind} `{object}`: owner is not set in the migrations and `{owner}` in the database, where `{usual}` owns most of the objects the migrations set no owner for"
+                    ),
+                    "Give it back to the role that owns the others, or write a migration that sets its owner (ALTER ... OWNER TO).",
+                ),
             };
             Finding {
                 rule,
@@ -392,19 +513,19 @@ fn shown(value: &str) -> String {
 /// as): its default privileges are compared (from migrations, those not
 /// `FOR ROLE` another), and its own privileges are not listed anywhere,
 /// as the database does not list an owner's (a migration may grant them
-/// to it, as pg_dump's `GRANT ALL ... TO postgres` does).
-fn facts(cat: &Catalog, owner: Option<&Ident>) -> Facts {
+/// to it, as pg_dump's `GRANT ALL ... TO postgres` does). `owners`: each
+/// object's own owner is an attribute (`--owners`).
+fn facts(cat: &Catalog, owner: Option<&Ident>, owners: bool) -> Facts {
     let mut out = Facts::new();
     let own = |origin: &Origin| !origin.is_baseline();
     for s in cat.schemas.values() {
         if own(&s.origin) && !s.platform_managed {
-            out.insert(
-                (Kind::Schema, s.name.to_string()),
-                Object {
-                    span: s.origin.span(),
-                    ..Object::default()
-                },
-            );
+            let mut o = Object {
+                span: s.origin.span(),
+                ..Object::default()
+            };
+            owner_fact(owners, s.owner.as_ref(), &mut o);
+            out.insert((Kind::Schema, s.name.to_string()), o);
         }
     }
     for e in cat.extensions.values().filter(|e| own(&e.origin)) {
@@ -443,6 +564,7 @@ fn facts(cat: &Catalog, owner: Option<&Ident>) -> Facts {
             o.attrs
                 .insert(if kind == "enum" { "values" } else { "base" }, detail);
         }
+        owner_fact(owners, t.owner.as_ref(), &mut o);
         out.insert((Kind::Type, t.name.to_string()), o);
     }
     // Standalone sequences: one a serial or identity column owns is part
@@ -461,6 +583,7 @@ fn facts(cat: &Catalog, owner: Option<&Ident>) -> Facts {
             ..Object::default()
         };
         sequence_facts(&s.options, false, &mut o);
+        owner_fact(owners, s.owner.as_ref(), &mut o);
         out.insert((Kind::Sequence, s.name.to_string()), o);
     }
     // The sequences each column owns: a column that owns one has its
@@ -473,6 +596,9 @@ fn facts(cat: &Catalog, owner: Option<&Ident>) -> Facts {
     }
     for t in cat.user_tables() {
         table_facts(t, owner, &owned, &mut out);
+        if let Some(o) = out.get_mut(&(Kind::Table, t.name.to_string())) {
+            owner_fact(owners, t.owner.as_ref(), o);
+        }
         if t.partition_of.is_some() {
             partition_index_facts(cat, t, &mut out);
         }
@@ -522,6 +648,7 @@ fn facts(cat: &Catalog, owner: Option<&Ident>) -> Facts {
             }
         }
         grant_facts(&v.grants, owner, &mut o);
+        owner_fact(owners, v.owner.as_ref(), &mut o);
         out.insert((Kind::View, v.name.to_string()), o);
         for ix in &v.indexes {
             index_facts(&v.name.to_string(), ix, &mut out);
@@ -531,9 +658,9 @@ fn facts(cat: &Catalog, owner: Option<&Ident>) -> Facts {
         if cat.is_platform_schema(&f.name.schema) {
             continue;
         }
-        function_facts(f, owner, &mut out);
+        function_facts(f, owner, owners, &mut out);
     }
-    publication_facts(cat, &mut out);
+    publication_facts(cat, owners, &mut out);
     if let Some(role) = owner {
         default_privilege_facts(cat, role, &mut out);
     }
@@ -562,8 +689,10 @@ fn sequence_facts(options: &SequenceOptions, on_column: bool, o: &mut Object) {
 /// in both models from the baseline, and the tables a project adds to it
 /// are the project's); each table and schema a publication names is an
 /// object of its own, with its column list and row filter. A table of a
-/// platform schema is left out, as the platform's objects are.
-fn publication_facts(cat: &Catalog, out: &mut Facts) {
+/// platform schema is left out, as the platform's objects are. The owner
+/// of one the baseline has is compared only when a migration sets it (the
+/// platform made it).
+fn publication_facts(cat: &Catalog, owners: bool, out: &mut Facts) {
     for p in cat.publications.values() {
         let name = p.name.to_string();
         let mut o = Object {
@@ -574,6 +703,9 @@ fn publication_facts(cat: &Catalog, out: &mut Facts) {
         o.attrs.insert("publish", p.publish.to_string());
         o.attrs
             .insert("publish via partition root", p.via_root.to_string());
+        if !p.origin.is_baseline() || p.owner.is_some() {
+            owner_fact(owners, p.owner.as_ref(), &mut o);
+        }
         out.insert((Kind::Publication, name.clone()), o);
         for t in &p.tables {
             if cat.is_platform_schema(&t.table.schema) {
@@ -1010,7 +1142,7 @@ fn trigger_facts(table: &str, t: &Trigger, out: &mut Facts) {
     out.insert((Kind::Trigger, format!("{table}.{}", t.name)), o);
 }
 
-fn function_facts(f: &Function, owner: Option<&Ident>, out: &mut Facts) {
+fn function_facts(f: &Function, owner: Option<&Ident>, owners: bool, out: &mut Facts) {
     let args: Vec<String> = f.signature().iter().map(|t| t.to_string()).collect();
     let mut o = Object {
         span: f.origin.span(),
@@ -1047,6 +1179,7 @@ fn function_facts(f: &Function, owner: Option<&Ident>, out: &mut Facts) {
         .map(|g| g.to_string())
         .collect();
     o.attrs.insert("execute", execute.join(", "));
+    owner_fact(owners, f.owner.as_ref(), &mut o);
     out.insert(
         (Kind::Function, format!("{}({})", f.name, args.join(", "))),
         o,
@@ -1326,6 +1459,62 @@ fn ast_op(name: &[Node]) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tables `t0`, `t1`, ... with these owners (`IMPLICIT`: none set).
+    fn owned(owners: &[&str]) -> Facts {
+        owners
+            .iter()
+            .enumerate()
+            .map(|(i, owner)| {
+                let mut o = Object::default();
+                o.attrs.insert(OWNER, owner.to_string());
+                ((Kind::Table, format!("public.t{i}")), o)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_usual_owner_is_the_one_of_most_objects_no_migration_gives_one() {
+        let ours = owned(&[IMPLICIT, IMPLICIT, IMPLICIT, "app", "app", "app"]);
+        // The objects the migrations give `app` do not count.
+        let theirs = owned(&["postgres", "postgres", "other", "app", "app", "app"]);
+        let app = Ident::new("app");
+        assert_eq!(usual_owner(&ours, &theirs, Some(&app)), Some("postgres"));
+        // A tie: the project's owner if it is one of them, else none.
+        let theirs = owned(&["postgres", "other", "x", "app", "app", "app"]);
+        let postgres = Ident::new("postgres");
+        assert_eq!(usual_owner(&ours, &theirs, Some(&app)), None);
+        assert_eq!(
+            usual_owner(&ours, &theirs, Some(&postgres)),
+            Some("postgres")
+        );
+        let drifts: Vec<DriftWhat> = (0..6)
+            .filter_map(|i| {
+                let key = (Kind::Table, format!("public.t{i}"));
+                owner_drift(
+                    Kind::Table,
+                    "t",
+                    &ours[&key],
+                    &theirs[&key],
+                    Some("postgres"),
+                )
+            })
+            .map(|d| d.what)
+            .collect();
+        assert_eq!(
+            drifts,
+            [
+                DriftWhat::UnusualOwner {
+                    owner: "other".to_string(),
+                    usual: "postgres".to_string()
+                },
+                DriftWhat::UnusualOwner {
+                    owner: "x".to_string(),
+                    usual: "postgres".to_string()
+                },
+            ]
+        );
+    }
 
     fn norm(sql: &str) -> String {
         let node = expr::parse(sql).unwrap();

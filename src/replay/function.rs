@@ -46,6 +46,7 @@ impl Replayer {
             body_start: None,
             execute_grantees: self.default_grantees(&qn.schema),
             extension_owned: false,
+            owner: self.creator(),
             origin: self.stamp.origin(stmt),
             body_check: Default::default(),
             plpgsql: Default::default(),
@@ -62,6 +63,7 @@ impl Replayer {
             // CREATE OR REPLACE keeps the owner and privileges of the old function.
             Some(old) => {
                 f.execute_grantees = std::mem::take(&mut old.execute_grantees);
+                f.owner = old.owner.take();
                 *old = f;
             }
             None => overloads.push(f),

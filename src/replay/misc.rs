@@ -517,6 +517,7 @@ impl Replayer {
             TypeDef {
                 name,
                 kind: TypeKind::Enum { labels },
+                owner: self.creator(),
                 origin: self.stamp.origin(stmt),
             },
         );
@@ -524,7 +525,7 @@ impl Replayer {
 
     /// The user type a `{schema, name}` list names: qualified as written, or
     /// found on the search_path.
-    fn type_ref(&self, names: &[pb::Node]) -> Option<QualifiedName> {
+    pub(super) fn type_ref(&self, names: &[pb::Node]) -> Option<QualifiedName> {
         let (schema, name) = ast::split_name(names)?;
         let schema = match schema {
             Some(s) => Ident::new(s),
@@ -595,6 +596,7 @@ impl Replayer {
             TypeDef {
                 name,
                 kind: TypeKind::Domain { base, has_check },
+                owner: self.creator(),
                 origin: self.stamp.origin(stmt),
             },
         );
@@ -628,6 +630,7 @@ impl Replayer {
             TypeDef {
                 name,
                 kind: TypeKind::Composite,
+                owner: self.creator(),
                 origin: self.stamp.origin(stmt),
             },
         );
@@ -642,6 +645,7 @@ impl Replayer {
             TypeDef {
                 name,
                 kind: TypeKind::Range,
+                owner: self.creator(),
                 origin: self.stamp.origin(stmt),
             },
         );
@@ -693,6 +697,7 @@ impl Replayer {
     fn ensure_schema(&mut self, name: &str, stmt: &Statement) -> Ident {
         let ident = Ident::new(name);
         let managed = baseline::platform_schemas(self.catalog.platform).contains(&name);
+        let owner = self.creator();
         self.catalog
             .schemas
             .entry(ident.clone())
@@ -700,6 +705,7 @@ impl Replayer {
                 name: ident.clone(),
                 platform_managed: managed,
                 create_grantees: BTreeSet::new(),
+                owner,
                 origin: self.stamp.origin(stmt),
             });
         ident
@@ -714,7 +720,18 @@ impl Replayer {
         } else {
             s.schemaname.clone()
         };
-        self.ensure_schema(&name, stmt)
+        let existed = self
+            .catalog
+            .schemas
+            .contains_key(&Ident::new(name.as_str()));
+        let ident = self.ensure_schema(&name, stmt);
+        if !existed {
+            let owner = self.schema_owner(s);
+            if let Some(schema) = self.catalog.schemas.get_mut(&ident) {
+                schema.owner = owner;
+            }
+        }
+        ident
     }
 
     pub(super) fn grant(&mut self, s: &pb::GrantStmt) {

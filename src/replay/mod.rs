@@ -10,6 +10,7 @@
 
 mod function;
 mod misc;
+mod owner;
 mod pgmq;
 mod policy;
 mod publication;
@@ -90,6 +91,9 @@ pub struct Replayer {
     /// Since where a drop the model may not see could have happened
     /// (`rejects`): an object older than that may be gone.
     doubt: rejects::Doubt,
+    /// The role `SET ROLE` / `SET SESSION AUTHORIZATION` made the owner
+    /// of what the next statements make.
+    session: owner::Session,
 }
 
 impl Replayer {
@@ -113,12 +117,14 @@ impl Replayer {
             last_grants: None,
             stmt_keys: Vec::new(),
             doubt: Default::default(),
+            session: Default::default(),
         }
     }
 
     /// Each migration file runs in a fresh session.
     pub fn start_file(&mut self) {
         self.search_path = baseline::default_search_path(self.catalog.platform);
+        self.session = Default::default();
     }
 
     pub fn apply(&mut self, stmt: &Statement) {
@@ -131,6 +137,8 @@ impl Replayer {
             NodeEnum::CreateStmt(s) => self.create_table(s, stmt),
             NodeEnum::CreateForeignTableStmt(s) => self.create_foreign_table(s, stmt),
             NodeEnum::AlterTableStmt(s) => self.alter_table(s, stmt),
+            NodeEnum::AlterOwnerStmt(s) => self.alter_owner(s),
+            NodeEnum::ReassignOwnedStmt(s) => self.reassign_owned(s),
             NodeEnum::IndexStmt(s) => self.create_index(s, stmt),
             NodeEnum::RenameStmt(s) => self.rename(s, stmt),
             NodeEnum::DropStmt(s) => self.drop(s),
@@ -151,14 +159,18 @@ impl Replayer {
             NodeEnum::CreateExtensionStmt(s) => self.create_extension(s, stmt),
             NodeEnum::CreateSchemaStmt(s) => {
                 let schema = self.create_schema(s, stmt);
+                let before = self.schema_objects(&schema);
                 // CREATE SCHEMA s CREATE TABLE t ...: the elements land in s.
-                let saved = std::mem::replace(&mut self.search_path, vec![schema]);
+                let saved = std::mem::replace(&mut self.search_path, vec![schema.clone()]);
                 for elt in &s.schema_elts {
                     if let Some(n) = &elt.node {
                         self.apply_node(n, stmt);
                     }
                 }
                 self.search_path = saved;
+                if !s.schema_elts.is_empty() {
+                    self.schema_elements_owner(s, &schema, &before);
+                }
             }
             NodeEnum::CreateSeqStmt(s) => self.create_sequence(s, stmt),
             NodeEnum::AlterSeqStmt(s) => self.alter_sequence(s),
@@ -167,7 +179,10 @@ impl Replayer {
             NodeEnum::GrantStmt(s) => self.grant(s),
             NodeEnum::AlterDefaultPrivilegesStmt(s) => self.alter_default_privileges(s, stmt),
             NodeEnum::AlterObjectSchemaStmt(s) => self.set_schema(s),
-            NodeEnum::VariableSetStmt(s) => self.set_variable(s),
+            NodeEnum::VariableSetStmt(s) => {
+                self.set_session_role(s);
+                self.set_variable(s);
+            }
             NodeEnum::SelectStmt(s) => self.select_calls(s, stmt),
             NodeEnum::DoStmt(s) => self.record_do_block(s, stmt),
             NodeEnum::CreateRoleStmt(s) => {

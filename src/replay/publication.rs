@@ -26,6 +26,7 @@ impl Replayer {
             return;
         }
         let mut p = Publication::new(name.clone(), self.stamp.origin(stmt));
+        p.owner = self.creator();
         p.all_tables = s.for_all_tables;
         let objects = self.publication_objects(&s.pubobjects);
         p.tables = objects.tables;

@@ -35,6 +35,7 @@ impl Replayer {
                 _ => None,
             });
         let mut table = Table::new(name.clone(), kind, self.stamp.origin(stmt));
+        table.owner = self.creator();
         self.stmt_keys.clear();
         table.partition_of = partition_of;
         table.grants = self.default_relation_grants(&name.schema);
@@ -155,6 +156,7 @@ impl Replayer {
                     owned_by: Some((table.name.clone(), name.clone())),
                     identity: false,
                     options,
+                    owner: self.creator(),
                     origin: self.stamp.origin(stmt),
                 },
             );
@@ -383,6 +385,10 @@ impl Replayer {
 
     pub(super) fn alter_table(&mut self, s: &pb::AlterTableStmt, stmt: &Statement) {
         let Some(rv) = &s.relation else { return };
+        // OWNER TO; ALTER SEQUENCE ... OWNER TO changes nothing else.
+        if self.alter_relation_owner(s) {
+            return;
+        }
         if pb::ObjectType::try_from(s.objtype) == Ok(pb::ObjectType::ObjectIndex) {
             return self.alter_index(rv, &s.cmds);
         }
@@ -834,6 +840,11 @@ impl Replayer {
             columns: self.view_columns(s.query.as_deref(), &s.aliases),
             indexes: Vec::new(),
             grants: self.default_relation_grants(&name.schema),
+            // CREATE OR REPLACE keeps the owner.
+            owner: match self.catalog.views.get(&name) {
+                Some(old) => old.owner.clone(),
+                None => self.creator(),
+            },
             origin: self.stamp.origin(stmt),
         };
         apply_view_options(&mut view, &s.options, false);
@@ -861,6 +872,7 @@ impl Replayer {
                 ),
                 indexes: Vec::new(),
                 grants: self.default_relation_grants(&name.schema),
+                owner: self.creator(),
                 origin: self.stamp.origin(stmt),
             };
             self.catalog.views.insert(name, view);
@@ -868,6 +880,7 @@ impl Replayer {
             // CREATE TABLE AS: the columns of a plain query over one known
             // table are its columns; of any other query, unknown.
             let mut table = Table::new(name.clone(), RelKind::Table, self.stamp.origin(stmt));
+            table.owner = self.creator();
             match self.query_columns(s, stmt) {
                 Some(columns) => table.columns = columns,
                 None => table.columns_unknown = true,
@@ -1049,6 +1062,7 @@ impl Replayer {
                 owned_by,
                 identity: false,
                 options,
+                owner: self.creator(),
                 origin: self.stamp.origin(stmt),
             },
         );
@@ -1145,6 +1159,7 @@ impl Replayer {
                 owned_by: Some((table.name.clone(), column.clone())),
                 identity: true,
                 options: SequenceOptions::new(&change),
+                owner: self.creator(),
                 origin: self.stamp.origin(stmt),
             },
         );

@@ -57,6 +57,7 @@ pub fn add_extension_objects(cat: &mut Catalog, extension: &str, schema: &Ident,
             super::TypeDef {
                 name,
                 kind: super::TypeKind::Opaque,
+                owner: None,
                 origin,
             },
         );
@@ -70,6 +71,7 @@ fn schema(cat: &mut Catalog, name: &str, platform_managed: bool, create_grantees
             name: Ident::new(name),
             platform_managed,
             create_grantees: create_grantees.iter().map(|g| Ident::new(*g)).collect(),
+            owner: None,
             origin: Origin::Baseline,
         },
     );

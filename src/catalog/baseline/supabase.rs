@@ -178,6 +178,7 @@ pub(super) fn add(cat: &mut Catalog) {
             columns: Vec::new(),
             indexes: Vec::new(),
             grants: Default::default(),
+            owner: None,
             origin: Origin::Baseline,
         },
     );

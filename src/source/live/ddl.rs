@@ -42,12 +42,24 @@ struct Builder<'a> {
     base: &'a Catalog,
     audited: &'a dyn Fn(&str) -> bool,
     out: Vec<Ddl>,
+    /// Functions' `ALTER ROUTINE ... OWNER TO`: not definitions, and not
+    /// counted as such.
+    owners: Vec<Ddl>,
 }
 
 impl Builder<'_> {
     /// The definition `sql` of `object`, which lies in `schema`.
     fn push(&mut self, object: &str, schema: &str, sql: String) {
         self.out.push(Ddl {
+            object: object.to_string(),
+            audited: (self.audited)(schema),
+            sql,
+        });
+    }
+
+    /// A function's owner, `sql`: replayed after the definitions.
+    fn push_owner(&mut self, object: &str, schema: &str, sql: String) {
+        self.owners.push(Ddl {
             object: object.to_string(),
             audited: (self.audited)(schema),
             sql,
@@ -98,6 +110,7 @@ pub fn build(
         base: &base,
         audited,
         out: Vec::new(),
+        owners: Vec::new(),
     };
     // Relations whose contents are the project's (not the platform's).
     let mut own: HashSet<i64> = HashSet::new();
@@ -293,6 +306,16 @@ pub fn build(
         *owners.entry(f.owner.as_str()).or_default() += 1;
         // Reproduce the ACL: replay starts from PUBLIC plus default privileges.
         let target = format!("function {}({})", f.qname, f.identity_args);
+        b.push_owner(
+            &f.qname,
+            &f.schema,
+            format!(
+                "alter routine {}({}) owner to {}",
+                f.qname,
+                f.identity_args,
+                Ident::new(f.owner.as_str())
+            ),
+        );
         let mut revoke_from = vec!["public".to_string()];
         revoke_from.extend(api_roles.iter().cloned());
         b.push(
@@ -355,6 +378,7 @@ pub fn build(
     // Each part is replayed while the server still reads the next (issue 5).
     let mut replay = Replay::new(cat);
     replay.run(std::mem::take(&mut b.out));
+    replay.run_uncounted(std::mem::take(&mut b.owners));
     let constraints = next()?.constraints;
     for c in &constraints {
         let Some(r) = relations.get(&c.relation) else {
@@ -482,6 +506,7 @@ pub fn build(
     for role in &raw.roles {
         cat.roles.insert(Ident::new(role.as_str()));
     }
+    set_owners(cat, raw, &later);
     if let Some(role) = project_owner(&owners) {
         cat.default_privileges = default_privileges(&raw.default_acls, role);
         cat.default_privileges_role = Some(Ident::new(role));
@@ -554,6 +579,39 @@ pub fn build(
         }
     }
     Some((count, problems))
+}
+
+/// Each object's owner, as read (functions': `Builder::push_owner`).
+fn set_owners(cat: &mut Catalog, raw: &Raw, later: &Raw) {
+    let role = |name: &str| Some(Ident::new(name));
+    for s in &raw.schemas {
+        if let Some(schema) = cat.schemas.get_mut(&Ident::new(s.name.as_str())) {
+            schema.owner = role(&s.owner);
+        }
+    }
+    for t in &raw.types {
+        if let Some(ty) = cat.types.get_mut(&qn(&t.schema, &t.name)) {
+            ty.owner = role(&t.owner);
+        }
+    }
+    for r in &raw.relations {
+        let name = qn(&r.schema, &r.name);
+        let slot = match r.kind.as_str() {
+            "r" | "p" | "f" => cat.tables.get_mut(&name).map(|t| &mut t.owner),
+            "v" | "m" => cat.views.get_mut(&name).map(|v| &mut v.owner),
+            "S" => cat.sequences.get_mut(&name).map(|s| &mut s.owner),
+            "c" => cat.types.get_mut(&name).map(|t| &mut t.owner),
+            _ => None,
+        };
+        if let Some(slot) = slot {
+            *slot = role(&r.owner);
+        }
+    }
+    for p in &later.publications {
+        if let Some(publication) = cat.publications.get_mut(&Ident::new(p.name.as_str())) {
+            publication.owner = role(&p.owner);
+        }
+    }
 }
 
 /// A sequence's options as CREATE SEQUENCE writes them; `with_type`:
@@ -709,6 +767,13 @@ impl Replay {
             count: 0,
             problems: Vec::new(),
         }
+    }
+
+    /// Statements that set what definitions made, not counted as definitions.
+    fn run_uncounted(&mut self, ddl: Vec<Ddl>) {
+        let count = self.count;
+        self.run(ddl);
+        self.count = count;
     }
 
     fn run(&mut self, ddl: Vec<Ddl>) {

@@ -21,6 +21,7 @@ pub struct RawSchema {
     pub name: String,
     /// Roles with CREATE (`public` for PUBLIC); the owner when the ACL is default.
     pub create: Vec<String>,
+    pub owner: String,
 }
 
 pub struct RawExtension {
@@ -846,14 +847,16 @@ fn role(r: &impl Columns) -> Result<String, LiveError> {
 /// A row of `queries/schemas.sql`.
 fn schema(r: &impl Columns) -> Result<RawSchema, LiveError> {
     let w = "schemas";
+    let owner: String = get(r, "owner", w)?;
     // No ACL: only the owner may create in the schema.
     let create = match get::<Option<Vec<String>>>(r, "acl", w)? {
-        None => vec![get(r, "owner", w)?],
+        None => vec![owner.clone()],
         Some(acl) => acl::holders(&acl::parse(&acl), "CREATE"),
     };
     Ok(RawSchema {
         name: get(r, "name", w)?,
         create,
+        owner,
     })
 }
 

@@ -324,6 +324,7 @@ impl History {
                     name: Ident::new(name.as_str()),
                     platform_managed: false,
                     create_grantees: std::collections::BTreeSet::new(),
+                    owner: None,
                     origin: Origin::Baseline,
                 });
         }

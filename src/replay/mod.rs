@@ -270,9 +270,14 @@ mod tests {
     use crate::sql::split::parse_file;
 
     fn replay(sql: &str) -> Catalog {
+        replay_on(Platform::Supabase, sql)
+    }
+
+    /// The model `sql` (one file, which must parse) builds on `platform`.
+    pub(super) fn replay_on(platform: Platform, sql: &str) -> Catalog {
         let (stmts, errors) = parse_file(FileId(0), sql);
         assert!(errors.is_empty(), "{errors:?}");
-        let mut r = Replayer::new(baseline::catalog(Platform::Supabase));
+        let mut r = Replayer::new(baseline::catalog(platform));
         r.start_file();
         for s in &stmts {
             r.apply(s);

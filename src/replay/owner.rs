@@ -291,18 +291,10 @@ pub(super) struct Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{baseline, Catalog, FileId, Platform};
-    use crate::sql::split::parse_file;
+    use crate::catalog::{Catalog, Platform};
 
     fn replay(sql: &str) -> Catalog {
-        let (stmts, errors) = parse_file(FileId(0), sql);
-        assert!(errors.is_empty(), "{errors:?}");
-        let mut r = Replayer::new(baseline::catalog(Platform::Postgres));
-        r.start_file();
-        for s in &stmts {
-            r.apply(s);
-        }
-        r.catalog
+        crate::replay::tests::replay_on(Platform::Postgres, sql)
     }
 
     fn q(s: &str, n: &str) -> QualifiedName {

@@ -30,11 +30,7 @@ impl StatementRule for BanRevoke {
 fn revoke_privileges(cx: &mut StmtCtx<'_>, s: &pb::GrantStmt) {
     let grantees: Vec<Ident> = s.grantees.iter().filter_map(role_of).collect();
     // Roles this file made have no sessions or code behind them yet.
-    if !grantees.is_empty()
-        && grantees
-            .iter()
-            .all(|g| role_created_earlier_in_file(cx, g))
-    {
+    if !grantees.is_empty() && grantees.iter().all(|g| role_created_earlier_in_file(cx, g)) {
         return;
     }
     let all_in_schema = s.targtype() == pb::GrantTargetType::AclTargetAllInSchema;
@@ -67,11 +63,7 @@ fn revoke_privileges(cx: &mut StmtCtx<'_>, s: &pb::GrantStmt) {
 
 fn revoke_membership(cx: &mut StmtCtx<'_>, s: &pb::GrantRoleStmt) {
     let members: Vec<Ident> = s.grantee_roles.iter().filter_map(role_of).collect();
-    if !members.is_empty()
-        && members
-            .iter()
-            .all(|m| role_created_earlier_in_file(cx, m))
-    {
+    if !members.is_empty() && members.iter().all(|m| role_created_earlier_in_file(cx, m)) {
         return;
     }
     let Some(role) = s.granted_roles.iter().find_map(role_of) else {
@@ -139,7 +131,10 @@ fn target(
             };
             Some((name, noun, new))
         }
-        (O::ObjectFunction | O::ObjectProcedure | O::ObjectRoutine, NodeEnum::ObjectWithArgs(f)) => {
+        (
+            O::ObjectFunction | O::ObjectProcedure | O::ObjectRoutine,
+            NodeEnum::ObjectWithArgs(f),
+        ) => {
             let (name, overloads) = functions(cx, f)?;
             let new = (!overloads.is_empty()
                 && overloads.iter().all(|o| new_in_this_file(cx, &o.origin)))
@@ -173,36 +168,10 @@ fn target(
                 .is_some_and(|t| new_in_this_file(cx, &t.origin));
             Some((name, kind_noun(kind), new))
         }
-        (O::ObjectDatabase, NodeEnum::String(s)) => Some((
-            QualifiedName::new("pg_database", s.sval.as_str()),
-            "database",
-            false,
-        )),
-        (O::ObjectLanguage, NodeEnum::String(s)) => Some((
-            QualifiedName::new("pg_language", s.sval.as_str()),
-            "language",
-            false,
-        )),
-        (O::ObjectFdw, NodeEnum::String(s)) => Some((
-            QualifiedName::new("pg_foreign_data_wrapper", s.sval.as_str()),
-            "foreign data wrapper",
-            false,
-        )),
-        (O::ObjectForeignServer, NodeEnum::String(s)) => Some((
-            QualifiedName::new("pg_foreign_server", s.sval.as_str()),
-            "server",
-            false,
-        )),
-        (O::ObjectTablespace, NodeEnum::String(s)) => Some((
-            QualifiedName::new("pg_tablespace", s.sval.as_str()),
-            "tablespace",
-            false,
-        )),
-        (O::ObjectParameterAcl, NodeEnum::String(s)) => Some((
-            QualifiedName::new("pg_parameter_acl", s.sval.as_str()),
-            "parameter",
-            false,
-        )),
+        (_, NodeEnum::String(s)) => {
+            let (catalog, noun) = global_object(kind)?;
+            Some((QualifiedName::new(catalog, s.sval.as_str()), noun, false))
+        }
         (O::ObjectLargeobject, _) => Some((
             QualifiedName::new("pg_largeobject_metadata", "large object"),
             "large object",
@@ -210,6 +179,21 @@ fn target(
         )),
         _ => None,
     }
+}
+
+/// The catalog and noun of an object that belongs to no schema, known by
+/// its name alone (a database, a language, ...); never made by the file
+/// in a way the model records.
+fn global_object(kind: O) -> Option<(&'static str, &'static str)> {
+    Some(match kind {
+        O::ObjectDatabase => ("pg_database", "database"),
+        O::ObjectLanguage => ("pg_language", "language"),
+        O::ObjectFdw => ("pg_foreign_data_wrapper", "foreign data wrapper"),
+        O::ObjectForeignServer => ("pg_foreign_server", "server"),
+        O::ObjectTablespace => ("pg_tablespace", "tablespace"),
+        O::ObjectParameterAcl => ("pg_parameter_acl", "parameter"),
+        _ => return None,
+    })
 }
 
 /// `` `select`, `insert` `` or `every privilege`, with columns when given.
@@ -264,21 +248,67 @@ mod tests {
 
     #[test]
     fn revoke_on_an_object_from_an_earlier_file_fires() {
-        let out = files(&[("1.sql", CREATE), ("2.sql", "revoke select on public.t from anon;")])
-            .fires(RULE);
+        let out = files(&[
+            ("1.sql", CREATE),
+            ("2.sql", "revoke select on public.t from anon;"),
+        ])
+        .fires(RULE);
         assert_eq!(
             out,
             "2.sql:1:1 ban-revoke warning [public.t] revoking `select` on table `public.t` from `anon` makes what they still do with it fail with permission denied"
         );
         let out = files(&[
             ("1.sql", CREATE),
-            ("2.sql", "revoke execute on function public.f() from public;"),
+            (
+                "2.sql",
+                "revoke execute on function public.f() from public;",
+            ),
         ])
         .fires(RULE);
         assert!(
             out.contains("on function `public.f` from `PUBLIC`"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn objects_outside_schemas_are_named_by_their_kind() {
+        for (sql, object, noun) in [
+            (
+                "revoke connect on database app from anon;",
+                "pg_database.app",
+                "database",
+            ),
+            (
+                "revoke usage on language plpgsql from public;",
+                "pg_language.plpgsql",
+                "language",
+            ),
+            (
+                "revoke usage on foreign data wrapper w from anon;",
+                "pg_foreign_data_wrapper.w",
+                "foreign data wrapper",
+            ),
+            (
+                "revoke usage on foreign server s from anon;",
+                "pg_foreign_server.s",
+                "server",
+            ),
+            (
+                "revoke create on tablespace ts from anon;",
+                "pg_tablespace.ts",
+                "tablespace",
+            ),
+            (
+                "revoke set on parameter work_mem from anon;",
+                "pg_parameter_acl.work_mem",
+                "parameter",
+            ),
+        ] {
+            let out = case(sql).fires(RULE);
+            assert!(out.contains(&format!("[{object}]")), "{sql}: {out}");
+            assert!(out.contains(&format!(" on {noun} `")), "{sql}: {out}");
+        }
     }
 
     #[test]
@@ -339,7 +369,11 @@ mod tests {
 
     #[test]
     fn grants_are_quiet() {
-        files(&[("1.sql", CREATE), ("2.sql", "grant select on public.t to anon;")]).quiet(RULE);
+        files(&[
+            ("1.sql", CREATE),
+            ("2.sql", "grant select on public.t to anon;"),
+        ])
+        .quiet(RULE);
     }
 
     #[test]

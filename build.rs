@@ -6,6 +6,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+#[path = "build/tree_reader.rs"]
+mod tree_reader;
+
 fn main() {
     let root =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
@@ -135,6 +138,9 @@ fn main() {
     let dest =
         PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("registry.rs");
     std::fs::write(dest, out).expect("write registry");
+
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    tree_reader::generate(&root, &out_dir);
 }
 
 fn sorted_dir(dir: &Path) -> Vec<PathBuf> {

@@ -5,8 +5,10 @@
 //! it by the cores to show the best wall time pgvet could reach (issue 8).
 //!
 //! Usage: cargo bench --bench parse_floor -- DIR [DIR ...]
-//! Prints, per directory: SQL bytes, statements, and the CPU seconds of the
-//! fastest of three single-threaded passes, tab-separated. Without a
+//! Prints, per directory: SQL bytes, statements, the CPU seconds of the
+//! fastest of three single-threaded passes, and the same for a pass that
+//! parses each statement through libpg_query's protobuf encoding and prost
+//! (the path pgvet took before issue 27), tab-separated. Without a
 //! directory it runs on the bundled fixtures (`fixtures/*/broken` and
 //! `fixtures/*/fixed`), which is what `cargo test --all-targets` does: a
 //! file that does not parse fails it.
@@ -64,6 +66,20 @@ fn pass(texts: &[(PathBuf, String)]) -> Result<usize, String> {
     Ok(statements)
 }
 
+/// One pass over every file the way pg_query itself parses: split by
+/// PostgreSQL's scanner, each statement encoded to protobuf and decoded.
+fn protobuf_pass(texts: &[(PathBuf, String)]) -> usize {
+    let mut statements = 0;
+    for (_, text) in texts {
+        for (start, end) in pgvet::sql::pgffi::split(text).unwrap_or_default() {
+            if let Some(sql) = text.get(start..end) {
+                statements += usize::from(pgvet::sql::pgffi::parse_protobuf(sql).is_ok());
+            }
+        }
+    }
+    statements
+}
+
 fn main() {
     // `cargo bench` passes --bench; anything else not starting with - is a directory.
     let dirs: Vec<PathBuf> = std::env::args()
@@ -113,8 +129,17 @@ fn main() {
             }
             best = best.min(started.elapsed().as_secs_f64());
         }
+        let mut protobuf = f64::INFINITY;
+        for _ in 0..3 {
+            let started = Instant::now();
+            std::hint::black_box(protobuf_pass(&texts));
+            protobuf = protobuf.min(started.elapsed().as_secs_f64());
+        }
         match error {
-            None => println!("{}\t{bytes}\t{statements}\t{best:.3}", dir.display()),
+            None => println!(
+                "{}\t{bytes}\t{statements}\t{best:.3}\t{protobuf:.3}",
+                dir.display()
+            ),
             Some(e) => {
                 eprintln!("{e}");
                 failed = true;

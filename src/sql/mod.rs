@@ -11,6 +11,7 @@ pub mod plpgsql;
 pub mod psql;
 pub mod select;
 pub mod split;
+mod tree;
 
 pub use ast::{descendants, split_name, strings};
 

@@ -10,7 +10,7 @@ use std::ffi::{c_char, c_int, CStr, CString};
 use prost::Message;
 
 #[repr(C)]
-struct PgQueryError {
+pub(super) struct PgQueryError {
     message: *mut c_char,
     funcname: *mut c_char,
     filename: *mut c_char,
@@ -104,7 +104,7 @@ impl PgError {
 ///
 /// # Safety
 /// `err` must be null or point to a valid `PgQueryError`.
-unsafe fn read_error(err: *const PgQueryError, input: &str) -> Option<PgError> {
+pub(super) unsafe fn read_error(err: *const PgQueryError, input: &str) -> Option<PgError> {
     if err.is_null() {
         return None;
     }
@@ -155,7 +155,7 @@ fn char_pos_to_byte(input: &str, chars: usize) -> usize {
         .map_or(input.len(), |(i, _)| i)
 }
 
-fn c_string(input: &str) -> Result<CString, PgError> {
+pub(super) fn c_string(input: &str) -> Result<CString, PgError> {
     CString::new(input).map_err(|e| PgError {
         message: "the text contains a NUL byte".to_string(),
         offset: Some(e.nul_position()),
@@ -259,8 +259,15 @@ pub fn scan_tokens(sql: &str) -> Result<Vec<pg_query::protobuf::ScanToken>, PgEr
     }
 }
 
-/// Parses SQL text into pg_query's protobuf tree.
+/// Parses SQL text into pg_query's tree, reading PostgreSQL's C tree
+/// directly (`super::tree`), which falls back to [`parse_protobuf`].
 pub fn parse(sql: &str) -> Result<pg_query::protobuf::ParseResult, PgError> {
+    super::tree::parse(sql)
+}
+
+/// Parses SQL text into pg_query's tree through libpg_query's protobuf
+/// encoding and prost's decoder: the way pg_query itself does it.
+pub fn parse_protobuf(sql: &str) -> Result<pg_query::protobuf::ParseResult, PgError> {
     let input = c_string(sql)?;
     // SAFETY: as in `split`; the protobuf buffer is copied by `decode` before
     // the result is freed.

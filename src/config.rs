@@ -429,6 +429,8 @@ impl Config {
             thresholds: self.size_thresholds,
             assume_existing: self.assume_existing,
             live_tables: None,
+            data: None,
+            applied_files: None,
         };
         let options = self
             .options

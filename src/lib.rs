@@ -55,6 +55,11 @@ pub struct Settings {
     pub runner: Option<source::migrations::runner::Runner>,
     /// `pgvet lint --db`: the live database's tables and sizes.
     pub live_tables: Option<std::sync::Arc<rules::LiveTables>>,
+    /// `pgvet lint --db`: the live database's rows, for the data checks.
+    pub data: Option<source::live::data::DataSource>,
+    /// `pgvet lint --db`: the migration files (paths as read) the
+    /// database's history records as applied; None when not read.
+    pub applied_files: Option<std::sync::Arc<std::collections::BTreeSet<String>>>,
     /// Keep the replayed schema in the report (`Report::catalog`), for `pgvet fix`.
     pub keep_catalog: bool,
     /// The largest migration file read (`--max-file-size`).
@@ -76,6 +81,8 @@ impl Settings {
             transaction: default_transaction(platform),
             runner: None,
             live_tables: None,
+            data: None,
+            applied_files: None,
             keep_catalog: false,
             max_file_size: files::MAX_MIGRATION_BYTES,
             history: None,
@@ -141,6 +148,8 @@ impl Settings {
             transaction: cfg.transaction.unwrap_or(default_transaction(platform)),
             runner: cfg.runner,
             live_tables: None,
+            data: None,
+            applied_files: None,
             keep_catalog: false,
             max_file_size: files::MAX_MIGRATION_BYTES,
             history: None,
@@ -469,6 +478,8 @@ fn lint_sources_here(
     let mut engine = cfg.engine();
     suppressions.prepare(&mut engine, cfg);
     engine.env.live_tables.clone_from(&settings.live_tables);
+    engine.env.data.clone_from(&settings.data);
+    engine.env.applied_files.clone_from(&settings.applied_files);
     let replayer = first_replayer(cfg, settings);
     let mut state = ReplayState {
         engine: &engine,
@@ -645,11 +656,12 @@ fn lint_sources_here(
 /// runner's history table, the exposed schemas and API roles.
 fn first_replayer(cfg: &Config, settings: &Settings) -> Replayer {
     let mut cat = baseline::catalog(settings.platform);
-    if let Some(history) = settings.history.clone().or_else(|| {
+    let history = settings.history.clone().or_else(|| {
         settings
             .runner
             .and_then(source::migrations::runner::History::default_for)
-    }) {
+    });
+    if let Some(history) = &history {
         history.add_to(&mut cat);
     }
     cat.exposed_schemas = settings
@@ -662,6 +674,9 @@ fn first_replayer(cfg: &Config, settings: &Settings) -> Replayer {
     }
     let mut replayer = Replayer::new(cat);
     replayer.assume_existing = cfg.assume_existing;
+    if let Some(schema) = history.and_then(|h| h.search_path_first) {
+        replayer.set_runner_schema(&schema);
+    }
     replayer
 }
 
@@ -810,6 +825,9 @@ impl<'a> ReplayState<'a> {
                 self.statements_per_file.get(index).copied().unwrap_or(0),
                 self.runs.get(index).copied().unwrap_or(self.default_run),
             );
+            let applied = self.engine.env.applied_files.as_deref();
+            self.session
+                .set_applied(applied.is_some_and(|a| a.contains(&src.path)));
         }
         match result {
             Ok(stmts) => {
@@ -1062,6 +1080,24 @@ fn one_parse_error_per_file(errors: Vec<InputError>) -> Vec<InputError> {
     out
 }
 
+/// The paths of the inputs the history of `runner` records as applied
+/// (`recorded`); an input it says nothing about (no version) is not.
+pub fn applied_paths(
+    inputs: &[Input],
+    runner: source::migrations::runner::Runner,
+    recorded: &[String],
+) -> std::collections::BTreeSet<String> {
+    use source::migrations::runner::{applied_keys, version_key};
+    inputs
+        .iter()
+        .filter(|input| {
+            version_key(runner, Path::new(&input.path))
+                .is_some_and(|key| applied_keys(runner, recorded, &key))
+        })
+        .map(|input| input.path.clone())
+        .collect()
+}
+
 /// The inputs the history records as applied (and those it says nothing
 /// about, such as Flyway's repeatable scripts), and the paths of the rest.
 fn split_applied(
@@ -1122,6 +1158,18 @@ pub fn live_context(
         major_version,
         target: sizes.target,
     })
+}
+
+impl LiveContext {
+    /// What a stats file (`pgvet stats`) says, as `lint --db` reads it
+    /// from the database; `target` names the file.
+    pub fn from_stats(file: &source::live::stats::StatsFile, target: String) -> LiveContext {
+        LiveContext {
+            tables: file.relations().into_iter().collect(),
+            major_version: file.major_version(),
+            target,
+        }
+    }
 }
 
 fn input_error(src: &SourceFile, e: split::ParseError) -> InputError {

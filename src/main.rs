@@ -20,6 +20,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use pgvet::commands::{
     self, AuditArgs, BaselineWriteArgs, DriftArgs, FixArgs, LintArgs, Outcome, RulesFormat,
+    StatsArgs,
 };
 
 #[derive(Subcommand)]
@@ -49,6 +50,7 @@ Usage: pgvet <COMMAND> [ARGS]
   lint [PATH]...     replay migration files into one schema and report problems
   audit --db URL     read a live database's catalog (read-only) and report problems
   drift --db URL     compare the schema the migrations build with a live database's
+  stats --db URL     write table sizes and column statistics (JSON) for lint --stats-file
   fix [PATH]...      write the migration that fixes what pgvet found
   explain RULE       show a rule's rationale, examples and fix
   server             run the language server (LSP over stdio) for editors
@@ -80,6 +82,9 @@ enum Command {
     Audit(AuditArgs),
     /// Compare the schema the migrations build with a live database's (read-only).
     Drift(DriftArgs),
+    /// Write a database's table sizes and column statistics as JSON (read-only),
+    /// for `pgvet lint --stats-file`.
+    Stats(StatsArgs),
     /// Write a commented starter pgvet.yaml here (Supabase layout detected).
     Init {
         /// Overwrite an existing pgvet.yaml.
@@ -161,6 +166,7 @@ fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Lint(args) => commands::lint::run(args),
         Command::Audit(args) => commands::audit::run(args),
         Command::Drift(args) => commands::drift::run(args),
+        Command::Stats(args) => commands::stats::run(args),
         Command::Rules { format } => commands::rules::run(format),
         Command::Init { force } => commands::init::run(force),
         Command::Baseline {

@@ -1042,10 +1042,159 @@ fn view_columns_and_reads_are_compared() {
     assert_eq!(
         found,
         [
+            // The select list with `*` is not compared, the rest of the query is.
+            "drift-changed view `app.over_view`: query is `SELECT * FROM star WHERE id > 0` in the migrations and `SELECT * FROM u JOIN t USING (id)` in the database",
             "drift-changed view `app.over_view`: reads is `star` in the migrations and `t, u` in the database",
             "drift-changed view `app.star`: columns is `id, a, n` in the migrations and `id, a, n, one` in the database",
+            // Its query names `a`, renamed since: not compared.
             "drift-changed view `app.unioned`: columns is `id, a` in the migrations and `id, b` in the database",
+            "drift-changed view `public.unqualified`: query is `SELECT * FROM u` in the migrations and `SELECT * FROM u, t` in the database",
             "drift-changed view `public.unqualified`: reads is `u` in the migrations and `t, u` in the database",
+        ]
+    );
+}
+
+/// A view's query: the migrations' and the one PostgreSQL prints back
+/// (qualified, cast, `*` expanded, ORDER BY 1 and aliases resolved) are
+/// the same query, and one replaced by hand is found.
+#[test]
+fn view_queries_are_compared() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    template(&cluster);
+    let db = "view_queries";
+    fresh_db(&cluster, db);
+    let dir = migrate(
+        &cluster,
+        db,
+        "create schema app;\n\
+         create table app.t (id bigint primary key, a text, n int, at timestamptz default now());\n\
+         create table public.u (id bigint primary key, t_id bigint references app.t, b text, price numeric(10, 2));\n\
+         create view app.joined as select t.id, t.a, u.b from app.t t join public.u u on u.t_id = t.id \
+           where u.b is not null and t.n > 0;\n\
+         create view app.left_joined as select x.id, y.b as label from app.t as x \
+           left join u y on y.t_id = x.id and y.b like 'x%' and y.b not ilike '%z';\n\
+         create view app.casts as select id::text as id_text, n::numeric(10, 2) as amount, \
+           cast(a as varchar(10)) as short, '2020-01-01'::date as day, interval '1 day' as span, \
+           at + interval '90 minutes' as later, -1 as minus, 1.50 as price, true as yes, null::int as nothing from app.t;\n\
+         create view app.cases as select id, case when n > 10 then 'big' when n > 0 then 'small' else 'none' end as size, \
+           case n when 1 then 'one' end as word, coalesce(a, 'x') as a, nullif(n, 0) as nz, greatest(n, 1) as g from app.t;\n\
+         create view app.subqueries as select id, (select count(*) from public.u where u.t_id = t.id) as uses, \
+           exists (select 1 from public.u where t_id = t.id) as used from app.t \
+           where id = any (select t_id from public.u where price between 1 and 10) and n not in (3, 4) and n in (5);\n\
+         create view app.star as select * from app.t where n is not null;\n\
+         create view app.star_join as select t.*, u.b from app.t join public.u on u.t_id = t.id;\n\
+         create view app.cte as with recursive r (x) as (select 1 union all select x + 1 from r where x < 3), \
+           w as (select id, a from app.t where a <> '') select w.id, w.a, r.x from w cross join r;\n\
+         create view app.grouped as select n, count(*) as c, sum(price) as total from app.t \
+           join public.u on u.t_id = t.id group by 1 having count(*) > 1 order by total desc, 1 limit 5;\n\
+         create view app.windowed as select id, row_number() over (partition by n order by id desc) as rn, \
+           lag(a) over w as prev, count(*) filter (where n > 0) over () as positive from app.t window w as (order by id);\n\
+         create view app.whole_rows as select to_jsonb(t) as doc, array_agg(id order by id) as ids from app.t group by t.*;\n\
+         create view app.unioned as select id, a from app.t union all select id, b from public.u;\n\
+         create view app.series as select t.id, g.i from app.t, lateral generate_series(1, t.n) as g(i) where g.i % 2 = 0;\n\
+         create view app.distinct_on as select distinct on (n) n, id from app.t order by n, id desc;\n\
+         create materialized view app.mv as select n, max(at) as latest from app.t \
+           where at > now() - interval '30 days' group by n;\n\
+         create table app.r (id int, old_name text);\n\
+         create view app.over_renamed as select id, old_name from app.r where old_name <> '';\n\
+         alter table app.r rename column old_name to new_name;",
+    );
+    let settings = supabase();
+    let paths = [dir.path().to_path_buf()];
+    assert_eq!(
+        drift(&cluster, db, &paths, &settings),
+        Vec::<String>::new(),
+        "drift right after migrating"
+    );
+    cluster.sql(
+        db,
+        "create or replace view app.joined as select t.id, t.a, u.b from app.t t join public.u u on u.t_id = t.id \
+           where u.b is not null and t.n > 1;\n\
+         create or replace view app.star as select * from app.t where n is null;\n\
+         create or replace view app.cte as with recursive r (x) as (select 1 union all select x + 1 from r where x < 5), \
+           w as (select id, a from app.t where a <> '') select w.id, w.a, r.x from w cross join r;\n\
+         create or replace view app.grouped as select n, count(*) as c, sum(price) as total from app.t \
+           join public.u on u.t_id = t.id group by 1 having count(*) > 1 order by total, 1 limit 5;\n\
+         drop materialized view app.mv;\n\
+         create materialized view app.mv as select n, max(at) as latest from app.t \
+           where at > now() - interval '7 days' group by n;\n\
+         create or replace view app.over_renamed as select id, new_name as old_name from app.r where new_name <> 'x';",
+    );
+    let mut found = drift(&cluster, db, &paths, &settings);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "drift-changed view `app.cte`: query is `…SELECT x + 1 FROM r WHERE x < 3), w AS (SELECT id, a FROM t WHERE a <> '') SELECT id, a, x FROM w CROSS JOIN r` in the migrations and `…SELECT x + 1 FROM r WHERE x < 5), w AS (SELECT id, a FROM t WHERE a <> '') SELECT id, a, x FROM w CROSS JOIN r` in the database",
+            "drift-changed view `app.grouped`: query is `…count(*) > 1 ORDER BY sum(price) DESC, n LIMIT 5` in the migrations and `…count(*) > 1 ORDER BY sum(price), n LIMIT 5` in the database",
+            "drift-changed view `app.joined`: query is `…id WHERE b IS NOT NULL AND n > 0` in the migrations and `…id WHERE b IS NOT NULL AND n > 1` in the database",
+            "drift-changed view `app.mv`: query is `…at > now() - 'interval 0 months 30 days 0 us' GROUP BY n` in the migrations and `…at > now() - 'interval 0 months 7 days 0 us' GROUP BY n` in the database",
+            "drift-changed view `app.star`: query is `SELECT * FROM t WHERE n IS NOT NULL` in the migrations and `SELECT * FROM t WHERE n IS NULL` in the database",
+        ],
+        "the queries replaced by hand (not the one over a renamed column, which is not compared)"
+    );
+}
+
+/// Types an extension makes in its own schema (`extensions.citext`):
+/// columns, arrays of them, domains over them, and functions taking and
+/// returning them are the same on both sides; a column retyped by hand is
+/// found.
+#[test]
+fn extension_schema_types_are_compared() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    template(&cluster);
+    let db = "extension_types";
+    fresh_db(&cluster, db);
+    let dir = migrate(
+        &cluster,
+        db,
+        "create extension if not exists citext with schema extensions;\n\
+         create extension if not exists hstore with schema extensions;\n\
+         create schema ext2;\n\
+         create extension if not exists ltree with schema ext2;\n\
+         create table public.people (id bigint primary key, email extensions.citext not null unique, \
+           attrs extensions.hstore default ''::extensions.hstore, path ext2.ltree, tags extensions.citext[], \
+           nick extensions.citext default 'anon'::extensions.citext);\n\
+         create index people_path on public.people using gist (path);\n\
+         create index people_attrs on public.people using gin (attrs);\n\
+         create domain public.email as extensions.citext check (value ~ '@');\n\
+         create table public.contacts (id int, email public.email, parent ext2.ltree[]);\n\
+         create function public.by_email(e extensions.citext) returns setof public.people \
+           language sql stable as $$ select * from public.people where email = e $$;\n\
+         create function public.under(p ext2.ltree, out n bigint) \
+           language sql as $$ select count(*) from public.people where path operator(ext2.<@) p $$;\n\
+         create function public.pair(x int, out a int, inout b ext2.ltree) \
+           language sql as $$ select x, b $$;\n\
+         create function public.tags_of(id bigint) returns extensions.citext[] \
+           language sql as $$ select tags from public.people where people.id = tags_of.id $$;\n\
+         create view public.emails as select email::text as email, attrs operator(extensions.->) 'k' as k from public.people;",
+    );
+    let settings = supabase();
+    let paths = [dir.path().to_path_buf()];
+    assert_eq!(
+        drift(&cluster, db, &paths, &settings),
+        Vec::<String>::new(),
+        "drift right after migrating"
+    );
+    cluster.sql(
+        db,
+        "alter table public.people alter column nick type text;\n\
+         drop function public.under(ext2.ltree);\n\
+         create function public.under(p ext2.ltree, out n int) \
+           language sql as $$ select count(*)::int from public.people where path operator(ext2.<@) p $$;",
+    );
+    let mut found = drift(&cluster, db, &paths, &settings);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "drift-changed column `public.people.nick`: type is `extensions.citext` in the migrations and `text` in the database",
+            "drift-changed function `public.under(ext2.ltree)`: body is `select count(*) from public.people where path operator(ext2.<@) p` in the migrations and `select count(*)::int from public.people where path operator(ext2.<@) p` in the database",
+            "drift-changed function `public.under(ext2.ltree)`: returns is `int8` in the migrations and `int4` in the database",
         ]
     );
 }
@@ -1324,6 +1473,104 @@ fn owners_are_not_compared_without_the_flag() {
     assert!(found
         .iter()
         .any(|f| f.starts_with("drift-changed table `app.t`: owner is not set")));
+}
+
+/// `--owners` on what a column owns and on extensions: a serial's and an
+/// identity's sequence have their table's owner as the model has it
+/// (`OWNER TO`, `SET ROLE`, `REASSIGN OWNED`), an extension the role
+/// that made it (or the one REASSIGN OWNED gave it to); and `REASSIGN
+/// OWNED BY` the migrations' own role, by its name, gives what that role
+/// made before it to the new owner, not what it makes after.
+#[test]
+fn sequence_and_extension_owners_are_compared() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    template(&cluster);
+    let db = "owners_seq_ext";
+    fresh_db(&cluster, db);
+    cluster.sql(db, OWNER_ROLES);
+    // The migrations run as own_mig (a superuser, but not the bootstrap
+    // one, whose objects REASSIGN OWNED cannot move).
+    cluster.sql(
+        db,
+        &format!(
+            "create role own_mig login superuser;\n\
+             grant create on database {db} to own_app;\n\
+             grant usage, create on schema extensions to own_app;"
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("001_init.sql");
+    std::fs::write(
+        &file,
+        "create schema app;\n\
+         grant usage, create on schema app to own_app;\n\
+         create table app.serial_t (id serial primary key, n int);\n\
+         create table app.ident_t (id int generated always as identity, n int);\n\
+         create table app.given (id bigserial);\n\
+         alter table app.given owner to own_app;\n\
+         create extension hstore with schema extensions;\n\
+         set role own_app;\n\
+         create table app.by_role (id int generated by default as identity);\n\
+         create extension citext with schema extensions;\n\
+         reset role;\n\
+         create table app.later_ident (id int not null);\n\
+         alter table app.later_ident alter column id add generated always as identity;\n\
+         create sequence app.owned_seq owned by app.later_ident.id;\n\
+         create table app.moved (id serial);\n\
+         create extension ltree with schema extensions;\n\
+         reassign owned by own_mig to own_other;\n\
+         create table app.after (id serial);\n\
+         create table app.after2 (id int);\n\
+         create function app.after_f() returns int language sql as $$ select 1 $$;",
+    )
+    .unwrap();
+    let out = cluster.psql(db, &["-U", "own_mig", "-f", &file.display().to_string()]);
+    assert!(out.status.success(), "{db}: {}", stderr(&out));
+    let settings = supabase();
+    let paths = [dir.path().to_path_buf()];
+    assert_eq!(
+        cluster.query(
+            db,
+            "select string_agg(relname || ' ' || pg_get_userbyid(relowner), ', ' order by relname) \
+             from pg_class where relnamespace = 'app'::regnamespace and relkind = 'S'"
+        ),
+        "after_id_seq own_mig, by_role_id_seq own_app, given_id_seq own_app, \
+         ident_t_id_seq own_other, later_ident_id_seq own_other, moved_id_seq own_other, \
+         owned_seq own_other, serial_t_id_seq own_other",
+        "PostgreSQL keeps an owned sequence its table's"
+    );
+    assert_eq!(
+        drift_with(&cluster, db, &paths, &settings, &OWNERS),
+        Vec::<String>::new(),
+        "drift with --owners right after migrating"
+    );
+    // By hand: own_app's table (and its sequence) and extension go to
+    // own_api; an extension the migrations' role made, to own_app.
+    cluster.sql(
+        db,
+        "reassign owned by own_app to own_api;\n\
+         alter table app.after owner to own_app;\n\
+         update pg_extension set extowner = 'own_app'::regrole where extname = 'ltree';",
+    );
+    let mut found = drift_with(&cluster, db, &paths, &settings, &OWNERS);
+    found.sort();
+    let usual =
+        "in the database, where `own_mig` owns most of the objects the migrations set no owner for";
+    assert_eq!(
+        found,
+        [
+            "drift-changed extension `citext`: owner is `own_app` in the migrations and `own_api` in the database".to_string(),
+            "drift-changed extension `ltree`: owner is `own_other` in the migrations and `own_app` in the database".to_string(),
+            format!("drift-changed table `app.after`: owner is not set in the migrations and `own_app` {usual}"),
+            "drift-changed table `app.by_role`: owner is `own_app` in the migrations and `own_api` in the database".to_string(),
+            "drift-changed table `app.given`: owner is `own_app` in the migrations and `own_api` in the database".to_string(),
+        ],
+        "each owner once: a sequence that follows its table is the table's finding"
+    );
+    // Without --owners, none of it.
+    assert_eq!(drift(&cluster, db, &paths, &settings), Vec::<String>::new());
 }
 
 /// A partition's own indexes; those PostgreSQL attaches to an index of a

@@ -1,8 +1,9 @@
-//! README's sample sessions (a code block whose first line is `$ pgvet ...`)
-//! are what the binary prints for that command, run from the crate root.
-//! A line `...` in the sample stands for any number of lines.
+//! The sample sessions of README.md and of every page under `docs/` (a code
+//! block whose first line is `$ pgvet ...`) are what the binary prints for
+//! that command, run from the crate root. A line `...` in the sample stands
+//! for any number of lines.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// (command line, expected lines) of each sample session.
@@ -36,28 +37,58 @@ fn matches(expected: &[String], actual: &[&str]) -> bool {
     }
 }
 
-#[test]
-fn readme_sessions_are_what_pgvet_prints() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let sessions = sessions(&readme);
-    assert!(sessions.len() >= 2, "no sample sessions found in README.md");
-    for (command, expected) in sessions {
-        let args: Vec<&str> = command.split_whitespace().collect();
-        assert_eq!(args.first(), Some(&"pgvet"), "{command}");
-        let out = Command::new(env!("CARGO_BIN_EXE_pgvet"))
-            .args(args.get(1..).unwrap_or_default())
-            .current_dir(root)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        let actual: Vec<&str> = text.lines().collect();
-        assert!(
-            matches(&expected, &actual),
-            "README's sample of `{command}` differs from what it prints:\n{text}"
-        );
+/// README.md, then every `.md` file under `docs/`, sorted.
+fn pages(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.join("docs")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                out.push(path);
+            }
+        }
     }
+    out.sort();
+    out.insert(0, root.join("README.md"));
+    out
+}
+
+#[test]
+fn sample_sessions_in_the_readme_and_docs_are_what_pgvet_prints() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = Vec::new();
+    for page in pages(root) {
+        let name = page.strip_prefix(root).unwrap().display().to_string();
+        let text = std::fs::read_to_string(&page).unwrap();
+        for (command, expected) in sessions(&text) {
+            let args: Vec<&str> = command.split_whitespace().collect();
+            assert_eq!(args.first(), Some(&"pgvet"), "{name}: {command}");
+            let out = Command::new(env!("CARGO_BIN_EXE_pgvet"))
+                .args(args.get(1..).unwrap_or_default())
+                .current_dir(root)
+                .env("NO_COLOR", "1")
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            let actual: Vec<&str> = text.lines().collect();
+            assert!(
+                matches(&expected, &actual),
+                "{name}'s sample of `{command}` differs from what it prints:\n{text}"
+            );
+            checked.push(name.clone());
+        }
+    }
+    assert!(
+        checked.iter().any(|n| n == "README.md"),
+        "no sample session found in README.md"
+    );
+    assert!(
+        checked.len() >= 3,
+        "too few sample sessions found in README.md and docs/: {checked:?}"
+    );
 }
 
 #[test]

@@ -23,6 +23,11 @@ fn lint_one(rule: &rules::Rule, sql: &str) -> pgvet::report::Report {
 /// not about an object a migration made.
 const ABOUT_THE_CONFIG: [&str; 1] = ["exposed-schema-missing"];
 
+/// Rules that judge the rows of a live database (`lint --db`): without one
+/// they never fire, so their bad examples are run against a PostgreSQL
+/// server with the rows they need by tests/data_checks.rs instead.
+const NEEDS_DATABASE: [&str; 1] = ["data-violates-constraint"];
+
 #[test]
 fn every_yaml_parses_and_matches_its_rule() {
     assert!(!rules::all().is_empty());
@@ -61,6 +66,9 @@ fn bad_examples_fire_their_rule() {
             rule.id(),
             report.errors
         );
+        if NEEDS_DATABASE.contains(&rule.id()) {
+            continue;
+        }
         assert!(
             report.findings.iter().any(|f| f.rule == rule.id()),
             "{}: bad example does not fire:\n{}",
@@ -158,8 +166,9 @@ fn messages_follow_the_style() {
     }
 }
 
-/// The README's rules table, one row per rule as `pgvet rules` would list it.
-fn readme_rules_table() -> String {
+/// The rules table of docs/rules.md, one row per rule as `pgvet rules` would
+/// list it.
+fn rules_table() -> String {
     let mut rows = vec![
         "| rule | severity | category | kind | default | what it finds |".to_string(),
         "| --- | --- | --- | --- | --- | --- |".to_string(),
@@ -174,18 +183,23 @@ fn readme_rules_table() -> String {
             r.doc.category,
             format!("{:?}", r.doc.kind).to_lowercase(),
             if r.doc.default_enabled { "on" } else { "off" },
-            r.doc.title.replace('|', "\\|")
+            // `<table>` in a title is text, not an HTML tag.
+            r.doc
+                .title
+                .replace('|', "\\|")
+                .replace('<', "\\<")
+                .replace('>', "\\>")
         ));
     }
     rows.join("\n")
 }
 
 #[test]
-fn readme_lists_every_rule() {
-    let readme = std::fs::read_to_string("README.md").unwrap();
-    let expected = readme_rules_table();
+fn docs_rules_page_lists_every_rule() {
+    let page = std::fs::read_to_string("docs/rules.md").unwrap();
+    let expected = rules_table();
     assert!(
-        readme.contains(&expected),
-        "README.md's rules table is out of date; replace it with:\n\n{expected}\n"
+        page.contains(&expected),
+        "docs/rules.md's rules table is out of date; replace it with:\n\n{expected}\n"
     );
 }

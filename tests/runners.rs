@@ -880,6 +880,32 @@ fn flyway_toml_sets_locations_placeholders_and_the_default_schema() {
     );
 }
 
+/// Flyway sets the search_path to its default schema (here the first of
+/// `schemas`) ahead of the session's path before each migration: unqualified
+/// names land there, a SET in one script does not reach the next.
+#[test]
+fn flyway_puts_its_default_schema_first_in_each_scripts_search_path() {
+    let (m, _) = read_under("flyway-default-schema/sql", "flyway-default-schema");
+    assert_eq!(
+        m.history.as_ref().and_then(|h| h.search_path_first.clone()),
+        Some("billing".to_string())
+    );
+    let (report, found) = lint("flyway-default-schema/sql");
+    assert_eq!(
+        table_columns_in(&report, "billing", "invoices"),
+        ["id", "total"]
+    );
+    assert_eq!(table_columns_in(&report, "public", "settings"), ["k"]);
+    assert_eq!(table_columns_in(&report, "public", "later"), ["id"]);
+    assert_eq!(table_columns_in(&report, "billing", "audit_log"), ["id"]);
+    assert!(
+        !found
+            .iter()
+            .any(|(_, _, _, rule)| rule == "undefined-object"),
+        "{found:?}"
+    );
+}
+
 /// A placeholder Flyway has no value for: Flyway refuses the script, so it
 /// is an input error at the placeholder, and the script is not replayed.
 #[test]

@@ -70,12 +70,31 @@ fn file_stem(name: &str) -> String {
         .collect()
 }
 
-/// The README's YAML examples, `pgvet init`'s starter configs, and a few
+/// The text of README.md and of the hand-written pages of `docs/` (the
+/// configuration and suppression pages among them), one after another.
+fn docs_text() -> String {
+    let root = root();
+    let mut paths = vec![root.join("README.md")];
+    if let Ok(entries) = std::fs::read_dir(root.join("docs")) {
+        let mut pages: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "md"))
+            .collect();
+        pages.sort();
+        paths.extend(pages);
+    }
+    paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The docs' YAML examples, `pgvet init`'s starter configs, and a few
 /// configs using each kind of key.
 fn config_seeds() -> Vec<(String, Vec<u8>)> {
     let root = root();
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap_or_default();
-    let mut out: Vec<String> = fenced_blocks(&readme, "```yaml");
+    let mut out: Vec<String> = fenced_blocks(&docs_text(), "```yaml");
     out.extend(pgvet::commands::init::starter_config(&root).ok());
     out.extend(pgvet::commands::init::starter_config(&root.join("fixtures")).ok());
     out.extend(
@@ -124,11 +143,10 @@ fn fenced_blocks(markdown: &str, fence: &str) -> Vec<String> {
     out
 }
 
-/// Suppression comment bodies (the text after `--`): the README's, and each
+/// Suppression comment bodies (the text after `--`): the docs', and each
 /// form with a few rule ids.
 fn suppression_seeds() -> Vec<(String, Vec<u8>)> {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
-    let mut out: Vec<String> = readme
+    let mut out: Vec<String> = docs_text()
         .lines()
         .filter_map(|l| l.split_once("--").map(|(_, c)| c))
         .filter(|c| c.trim_start().starts_with("pgvet-ignore"))

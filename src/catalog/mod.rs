@@ -118,9 +118,28 @@ pub struct Schema {
     /// The role a statement made its owner (`OWNER TO`, `CREATE SCHEMA ...
     /// AUTHORIZATION`, `REASSIGN OWNED`). None from migrations when none
     /// did: the role that ran them owns it, which they do not name. The
-    /// live source sets it for every object it reads.
+    /// live source sets it for every object it reads. An object the
+    /// migrations' role made before `REASSIGN OWNED BY role TO other`
+    /// named a role by its name has [`reassigned_owner`]: `other`'s if
+    /// that role is the one running them, else still its own.
     pub owner: Option<Ident>,
     pub origin: Origin,
+}
+
+/// The owner of an object the role running the migrations made before
+/// `REASSIGN OWNED BY role TO to` (role by its name): `to` if `role` ran
+/// the migrations, else that role's. Only `pgvet drift --owners` can tell
+/// (it reads which role owns the project's objects): see
+/// [`reassigned_from`].
+pub fn reassigned_owner(role: &Ident, to: &Ident) -> Ident {
+    Ident::new(format!("\u{0}{}\u{0}{}", role.as_str(), to.as_str()))
+}
+
+/// The role and the new owner of a [`reassigned_owner`]; None for a role.
+pub fn reassigned_from(owner: &Ident) -> Option<(Ident, Ident)> {
+    let rest = owner.as_str().strip_prefix('\u{0}')?;
+    let (role, to) = rest.split_once('\u{0}')?;
+    Some((Ident::new(role), Ident::new(to)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -685,6 +704,9 @@ pub struct TypeDef {
 pub struct Extension {
     pub name: Ident,
     pub schema: Ident,
+    /// Its owner, when known: see [`Schema::owner`] (the role that ran
+    /// CREATE EXTENSION; REASSIGN OWNED moves it).
+    pub owner: Option<Ident>,
     pub origin: Origin,
 }
 

@@ -54,9 +54,16 @@ pub struct LintArgs {
     #[arg(long, value_name = "SIZE", value_parser = file_size)]
     pub max_file_size: Option<u64>,
     /// Read table sizes (read-only) from the database these migrations will run
-    /// on: lock findings on large tables become errors, on empty ones info.
+    /// on: lock findings on large tables become errors, on empty ones info;
+    /// and check the rows there against the constraints the migrations add
+    /// (rule data-violates-constraint).
     #[arg(long)]
     pub db: Option<String>,
+    /// Read table sizes from this file (written by `pgvet stats --db URL`)
+    /// instead of a database: the same size-aware severity as --db, without
+    /// credentials; the data checks need --db.
+    #[arg(long, value_name = "FILE", conflicts_with = "db")]
+    pub stats_file: Option<PathBuf>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
     /// Report only findings this baseline file (`pgvet baseline write`) does not record.
@@ -164,6 +171,15 @@ pub struct AuditArgs {
 }
 
 #[derive(clap::Args)]
+pub struct StatsArgs {
+    /// Connection URL or key=value string (libpq style); PG* variables fill the gaps.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub db: Option<String>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(clap::Args)]
 pub struct DriftArgs {
     /// Migration files or directories, as for `lint`.
     pub paths: Vec<PathBuf>,
@@ -180,8 +196,8 @@ pub struct DriftArgs {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub db: Option<String>,
     /// Compare owners too: of schemas, tables, views, materialized views,
-    /// foreign tables, sequences, functions, procedures, types, domains and
-    /// publications. An owner a migration sets (OWNER TO, CREATE SCHEMA ...
+    /// foreign tables, sequences (a serial's or identity's too), functions,
+    /// procedures, types, domains, extensions and publications. An owner a migration sets (OWNER TO, CREATE SCHEMA ...
     /// AUTHORIZATION) must be the database's; an object no migration gives
     /// an owner must be owned by the role that owns most such objects.
     #[arg(long)]
@@ -201,7 +217,8 @@ pub struct ConnectionArgs {
     /// CA certificates (PEM) for verify-ca / verify-full.
     #[arg(long)]
     pub sslrootcert: Option<String>,
-    /// Longest a catalog query may run (PostgreSQL duration).
+    /// Longest a catalog query (or a data check of `lint --db`) may run
+    /// (PostgreSQL duration).
     #[arg(long, default_value = "30s")]
     pub statement_timeout: String,
     /// Longest to wait for a catalog lock (PostgreSQL duration).

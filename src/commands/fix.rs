@@ -63,6 +63,7 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
             assume_existing: args.assume_existing,
             max_file_size: args.max_file_size,
             db: None,
+            stats_file: None,
             connection: args.connection,
             baseline: None,
             changed_since: None,

@@ -94,9 +94,9 @@ exposed_schemas: [{schema_list}]
 # Where `pgvet lint` looks when no path is given; the tool that applies the
 # migrations (which files and sections it runs, in which order: supabase,
 # flyway, golang-migrate, goose, dbmate, sqitch, prisma, drizzle, diesel,
-# node-pg-migrate, up-down or plain; README lists what each applies); and
-# how it runs each file: per-file (one transaction per file) or none
-# (statement by statement). Default: the runner's way.
+# node-pg-migrate, up-down or plain; pgvet's docs/runners.md lists what each
+# applies); and how it runs each file: per-file (one transaction per file)
+# or none (statement by statement). Default: the runner's way.
 migrations:
   dir: {migrations}
   {runner_line}

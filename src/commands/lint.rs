@@ -89,6 +89,7 @@ pub fn lint_report(
     super::args::apply_runner(&mut cfg, args.runner.as_deref());
     let paths = migration_paths(&args.paths, &cfg, &cwd)?;
     let mut settings = crate::Settings::resolve(&cfg, &paths, &cwd)?;
+    let mut data_db = None;
     settings.keep_catalog = keep_catalog;
     settings.max_file_size = args.max_file_size.unwrap_or(settings.max_file_size);
     if let Some(db) = args.db.clone() {
@@ -101,9 +102,50 @@ pub fn lint_report(
         if cfg.postgres_version.is_none() {
             cfg.postgres_version = live.major_version;
         }
+        if data_checks_run(&cfg) {
+            let rows = crate::source::live::data::open(&opts);
+            settings.data = Some(crate::source::live::data::DataSource(std::sync::Arc::new(
+                rows,
+            )));
+            data_db = Some(opts);
+        }
+    } else if let Some(file) = &args.stats_file {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read the stats file {}", file.display()))?;
+        let stats = crate::source::live::stats::StatsFile::parse(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        let live = crate::LiveContext::from_stats(&stats, file.display().to_string());
+        settings.live_tables = Some(std::sync::Arc::new(live.tables));
+        if cfg.postgres_version.is_none() {
+            cfg.postgres_version = live.major_version;
+        }
+        if data_checks_run(&cfg) {
+            eprintln!(
+                "pgvet: note: --stats-file gives table sizes only; the data checks ({DATA_RULE}) need --db"
+            );
+        }
     }
-    let report = crate::lint(&paths, &cfg, &settings);
+    let read = crate::read_migrations(&paths, &cfg, &settings);
+    if let (Some(opts), Some(runner)) = (&data_db, read.runner) {
+        // The data checks skip the migrations the database has applied:
+        // their statements ran on its rows already. A history that cannot
+        // be read leaves every file checked.
+        let recorded = crate::source::live::migration_history(opts, runner, read.history.as_ref());
+        if let Ok(Some(recorded)) = recorded {
+            let applied = crate::applied_paths(&read.inputs, runner, &recorded);
+            settings.applied_files = Some(std::sync::Arc::new(applied));
+        }
+    }
+    let report = crate::lint_read(read, &cfg, &settings);
     Ok((report, cfg, paths))
+}
+
+/// The rule whose checks read the rows of the database (`lint --db`).
+const DATA_RULE: &str = "data-violates-constraint";
+
+/// Whether the config runs the data checks.
+fn data_checks_run(cfg: &Config) -> bool {
+    crate::rules::find(DATA_RULE).is_some_and(|rule| cfg.severity_for(rule).is_some())
 }
 
 /// The paths given, else the configured migrations directory (relative to

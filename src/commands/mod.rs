@@ -12,6 +12,7 @@ pub mod init;
 pub mod lint;
 pub mod rules;
 pub mod server;
+pub mod stats;
 
 use std::io::{IsTerminal, Write};
 

@@ -8,7 +8,8 @@
 //! (the baseline, platform schemas) and extension members are left out on both
 //! sides, as the rules leave them out.
 //!
-//! Expressions (defaults, CHECKs, policy conditions, index predicates) are
+//! Expressions (defaults, CHECKs, policy conditions, index predicates, and
+//! views' queries: [`view`]) are
 //! compared as parse trees deparsed after the normalizations that undo what
 //! PostgreSQL does to an expression it stores: casts are dropped, `x IN (a,
 //! b)` becomes `x = ANY (ARRAY[a, b])` (and a one-item list `x = a`),
@@ -26,23 +27,25 @@
 //! bounds, cache, cycle); one a column owns (serial, identity, `OWNED BY`)
 //! is part of the column, whose `sequence ...` attributes are its options
 //! when it owns just one. A view's query is rewritten
-//! when PostgreSQL stores it: what it gives (the output columns, `*` as
-//! expanded when the view was made) and what it reads (relations by name)
-//! are compared instead, each only when both sides could work it out
-//! (`WHEN_BOTH`). Default privileges are compared for the role the live
+//! when PostgreSQL stores it: besides the query itself, normalized, what
+//! it gives (the output columns, `*` as expanded when the view was made)
+//! and what it reads (relations by name) are compared, each only when both
+//! sides could work it out (`WHEN_BOTH`). Default privileges are compared for the role the live
 //! source says owns the project's objects (`default_privilege_facts`), and
 //! a partition's own indexes (`partition_index_facts`). Publications are
 //! compared whoever made them, each table and schema they name an object
 //! of its own (`publication_facts`). With `--owners` ([`Options`]), owners
-//! are compared too (`owner`): one a migration sets (`OWNER TO`, `CREATE
+//! are compared too (`owner`; a column's sequence's `sequence owner`, and
+//! extensions'): one a migration sets (`OWNER TO`, `CREATE
 //! SCHEMA ... AUTHORIZATION`, `REASSIGN OWNED`, `SET ROLE` before the
 //! object was made) must be the database's; an object whose owner no
 //! migration sets belongs to the role that ran them, which they do not
 //! name, so it must be owned by the role that owns most such objects in
-//! the database (`usual_owner`). Not compared yet:
-//! the text of view and materialized view queries, a sequence's
-//! privileges, and the types of an extension's own schema
-//! (pgmq's).
+//! the database (`usual_owner`); one `REASSIGN OWNED BY role TO other`
+//! moved, naming a role by its name, is `other`'s if that role is the
+//! usual owner, else the usual owner's (`REASSIGNED`). Not compared yet:
+//! a sequence's privileges, and the objects of the schema an extension
+//! makes for itself (pgmq's).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -55,6 +58,8 @@ use crate::catalog::{
 };
 use crate::findings::{Finding, Severity};
 use crate::sql::expr;
+
+mod view;
 
 pub const MISSING: &str = "drift-missing";
 pub const EXTRA: &str = "drift-extra";
@@ -101,13 +106,13 @@ severity: error   reported by: pgvet drift\n\n\
 Both have the object, but one attribute differs (a column's type, NOT NULL or\n\
 default, a constraint's expression, a policy's roles or condition, who may\n\
 execute a function, a view's columns, a sequence's increment, what a\n\
-publication publishes, with --owners an owner, ...); the message gives\n\
+publication publishes, a view's query, with --owners an owner, ...); the message gives\n\
 both values. An object whose owner no migration sets belongs to the role\n\
 that ran them, which they do not name: with --owners, it is reported when\n\
 a role other than the one owning most such objects in the database owns it.\n\
-Expressions are compared after undoing what PostgreSQL does when it stores\n\
-them (casts, IN lists, qualification), so a difference in those alone is not\n\
-reported.\n\n\
+Expressions and view queries are compared after undoing what PostgreSQL does\n\
+when it stores them (casts, IN lists, qualification, `*` expanded), so a\n\
+difference in those alone is not reported.\n\n\
 Fix: write a migration that makes the two agree.\n"
         }
         UNAPPLIED => {
@@ -187,6 +192,9 @@ struct Object {
     /// (the publication a member belongs to): when that object itself is
     /// missing or extra, its parts are not listed.
     parent: Option<(Kind, String)>,
+    /// A view's query, compared in [`compare`] (the select lists with `*`
+    /// in the migrations' are left out of both sides).
+    query: Option<view::Query>,
 }
 
 type Facts = BTreeMap<(Kind, String), Object>;
@@ -214,10 +222,15 @@ pub enum DriftWhat {
         migrations: String,
         database: String,
     },
-    /// In both; no migration sets its owner, and in the database `owner`
-    /// owns it, where `usual` owns most of the objects no migration sets
-    /// an owner for (`--owners`).
-    UnusualOwner { owner: String, usual: String },
+    /// In both; no migration sets its owner (`attribute`: `owner`, or
+    /// `sequence owner` for the sequence a column owns), and in the
+    /// database `owner` owns it, where `usual` owns most of the objects no
+    /// migration sets an owner for (`--owners`).
+    UnusualOwner {
+        attribute: &'static str,
+        owner: String,
+        usual: String,
+    },
 }
 
 /// What `pgvet drift` compares beyond what it always does.
@@ -253,8 +266,12 @@ pub fn compare(migrations: &Catalog, database: &Catalog, options: &Options) -> V
                     .copied()
                     .collect();
                 for attribute in names {
-                    if attribute == OWNER {
-                        out.extend(owner_drift(*kind, object, mine, other, usual));
+                    if attribute == SEQUENCE_OWNER && follows_its_table(mine, other, &ours, &theirs)
+                    {
+                        continue;
+                    }
+                    if attribute == OWNER || attribute == SEQUENCE_OWNER {
+                        out.extend(owner_drift(*kind, object, attribute, mine, other, usual));
                         continue;
                     }
                     if WHEN_BOTH.contains(&attribute)
@@ -273,6 +290,21 @@ pub fn compare(migrations: &Catalog, database: &Catalog, options: &Options) -> V
                                 attribute,
                                 migrations: a.to_string(),
                                 database: b.to_string(),
+                            },
+                            span: mine.span,
+                        });
+                    }
+                }
+                if let (Some(a), Some(b)) = (&mine.query, &other.query) {
+                    if let Some((a, b)) = view::compared(a, b).filter(|(a, b)| a != b) {
+                        let (a, b) = from_difference(&a, &b);
+                        out.push(Drift {
+                            kind: *kind,
+                            object: object.clone(),
+                            what: DriftWhat::Changed {
+                                attribute: VIEW_QUERY,
+                                migrations: a,
+                                database: b,
                             },
                             span: mine.span,
                         });
@@ -321,34 +353,80 @@ pub fn compare(migrations: &Catalog, database: &Catalog, options: &Options) -> V
 
 /// An object's owner (`--owners`): the role's name, or [`IMPLICIT`].
 const OWNER: &str = "owner";
+/// The owner of the sequence a column owns (serial, identity, `OWNED BY`),
+/// as [`OWNER`]: PostgreSQL keeps it the table's, and so must the model.
+const SEQUENCE_OWNER: &str = "sequence owner";
 /// The owner of an object no migration gave one: the role that ran them.
 const IMPLICIT: &str = "";
 
 /// The `owner` attribute of an object, when owners are compared.
 fn owner_fact(owners: bool, owner: Option<&Ident>, o: &mut Object) {
+    owner_attribute(owners, OWNER, owner, o);
+}
+
+/// An owner attribute ([`OWNER`], [`SEQUENCE_OWNER`]), when owners are compared.
+fn owner_attribute(owners: bool, attribute: &'static str, owner: Option<&Ident>, o: &mut Object) {
     if owners {
-        o.attrs.insert(
-            OWNER,
-            owner.map_or_else(|| IMPLICIT.to_string(), |r| r.to_string()),
-        );
+        let value = match owner {
+            None => IMPLICIT.to_string(),
+            Some(r) => match crate::catalog::reassigned_from(r) {
+                Some((role, to)) => format!("{REASSIGNED}{role}{REASSIGNED}{to}"),
+                None => r.to_string(),
+            },
+        };
+        o.attrs.insert(attribute, value);
     }
+}
+
+/// The role and new owner of an owner attribute [`REASSIGNED`] marks.
+fn reassigned(owner: &str) -> Option<(&str, &str)> {
+    owner
+        .strip_prefix(REASSIGNED)
+        .and_then(|rest| rest.split_once(REASSIGNED))
+}
+
+/// Marks an owner the migrations gave by `REASSIGN OWNED BY role TO to`
+/// naming a role by its name (`\u{1}role\u{1}to`): `to` if `role` is the
+/// one that ran them (the usual owner, or none), else the usual owner.
+const REASSIGNED: char = '\u{1}';
+
+/// Whether the sequence a column owns has its table's owner on both sides:
+/// then the table's owner says all there is (PostgreSQL moves the two
+/// together, and an owned sequence's owner cannot be changed alone).
+fn follows_its_table(mine: &Object, other: &Object, ours: &Facts, theirs: &Facts) -> bool {
+    let same = |column: &Object, facts: &Facts| {
+        let table = column.parent.as_ref().and_then(|p| facts.get(p));
+        column.attrs.get(SEQUENCE_OWNER) == table.and_then(|t| t.attrs.get(OWNER))
+    };
+    same(mine, ours) && same(other, theirs)
 }
 
 /// The role that owns, in the database, most of the objects no migration
 /// sets an owner for: the one that ran the migrations. When two tie, the
 /// one owning most of the project's objects (`role`, which the live source
 /// worked out) if it is one of them, else none.
-fn usual_owner<'a>(ours: &Facts, theirs: &'a Facts, role: Option<&Ident>) -> Option<&'a str> {
+/// An object a `REASSIGN OWNED BY role TO to` naming a role moved counts
+/// for `role` when the database gives it to `to` (so `role` ran them), and
+/// for its owner otherwise.
+fn usual_owner<'a>(ours: &'a Facts, theirs: &'a Facts, role: Option<&Ident>) -> Option<&'a str> {
     let mut count: HashMap<&str, usize> = HashMap::new();
     for (key, mine) in ours {
-        if mine.attrs.get(OWNER).map(String::as_str) != Some(IMPLICIT) {
+        let Some(given) = mine.attrs.get(OWNER) else {
+            continue;
+        };
+        let reassigned = reassigned(given);
+        if given != IMPLICIT && reassigned.is_none() {
             continue;
         }
         let Some(owner) = theirs.get(key).and_then(|o| o.attrs.get(OWNER)) else {
             continue;
         };
+        let owner = match reassigned {
+            Some((role, to)) if owner == to => role,
+            _ => owner.as_str(),
+        };
         if owner != IMPLICIT {
-            *count.entry(owner.as_str()).or_default() += 1;
+            *count.entry(owner).or_default() += 1;
         }
     }
     let most = count.values().copied().max()?;
@@ -371,28 +449,39 @@ fn usual_owner<'a>(ours: &Facts, theirs: &'a Facts, role: Option<&Ident>) -> Opt
 fn owner_drift(
     kind: Kind,
     object: &str,
+    attribute: &'static str,
     mine: &Object,
     other: &Object,
     usual: Option<&str>,
 ) -> Option<Drift> {
-    let (Some(ours), Some(theirs)) = (mine.attrs.get(OWNER), other.attrs.get(OWNER)) else {
+    let (Some(ours), Some(theirs)) = (mine.attrs.get(attribute), other.attrs.get(attribute)) else {
         return None;
     };
     if theirs == IMPLICIT {
         return None;
     }
+    // Given by REASSIGN OWNED BY a role named by its name: `to` if that
+    // role ran the migrations, else the role's that did, as any other of
+    // its objects (nothing is said when it is not known which did).
+    let ours = match (reassigned(ours), usual) {
+        (Some((role, to)), Some(usual)) if usual == role => to.to_string(),
+        (Some(_), _) => IMPLICIT.to_string(),
+        (None, _) => ours.clone(),
+    };
+    let ours = &ours;
     let what = if ours == IMPLICIT {
         let usual = usual?;
         if theirs == usual {
             return None;
         }
         DriftWhat::UnusualOwner {
+            attribute,
             owner: theirs.clone(),
             usual: usual.to_string(),
         }
     } else if ours != theirs {
         DriftWhat::Changed {
-            attribute: OWNER,
+            attribute,
             migrations: ours.clone(),
             database: theirs.clone(),
         }
@@ -407,6 +496,29 @@ fn owner_drift(
     })
 }
 
+/// Two long texts that differ, from a little before their first difference
+/// (the message shows 120 characters of each).
+fn from_difference(a: &str, b: &str) -> (String, String) {
+    let same = a
+        .char_indices()
+        .zip(b.chars())
+        .take_while(|((_, x), y)| x == y)
+        .last()
+        .map_or(0, |((i, x), _)| i + x.len_utf8());
+    if same <= 40 {
+        return (a.to_string(), b.to_string());
+    }
+    // Back to the start of a word, some way before.
+    let from = a[..same - 30].rfind(' ').map_or(same - 30, |i| i + 1);
+    let from = (0..=from)
+        .rev()
+        .find(|i| a.is_char_boundary(*i))
+        .unwrap_or(0);
+    (format!("…{}", &a[from..]), format!("…{}", &b[from..]))
+}
+
+/// A view's query, normalized (see [`view`]).
+const VIEW_QUERY: &str = "query";
 /// A view's output columns, in order (when the source could name them all).
 const VIEW_COLUMNS: &str = "columns";
 /// The relations a view's query reads, by name (when the model has each).
@@ -475,10 +587,14 @@ pub fn findings(drift: &[Drift]) -> Vec<Finding> {
                     ),
                     "Write a migration that makes the two agree.",
                 ),
-                DriftWhat::UnusualOwner { owner, usual } => (
+                DriftWhat::UnusualOwner {
+                    attribute,
+                    owner,
+                    usual,
+                } => (
                     CHANGED,
                     format!(
-                        "{kind} `{object}`: owner is not set in the migrations and `{owner}` in the database, where `{usual}` owns most of the objects the migrations set no owner for"
+                        "{kind} `{object}`: {attribute} is not set in the migrations and `{owner}` in the database, where `{usual}` owns most of the objects the migrations set no owner for"
                     ),
                     "Give it back to the role that owns the others, or write a migration that sets its owner (ALTER ... OWNER TO).",
                 ),
@@ -534,6 +650,7 @@ fn facts(cat: &Catalog, owner: Option<&Ident>, owners: bool) -> Facts {
             ..Object::default()
         };
         o.attrs.insert("schema", e.schema.to_string());
+        owner_fact(owners, e.owner.as_ref(), &mut o);
         out.insert((Kind::Extension, e.name.to_string()), o);
     }
     let extension_schema = |schema: &Ident| extension_schema(cat, schema);
@@ -595,7 +712,7 @@ fn facts(cat: &Catalog, owner: Option<&Ident>, owners: bool) -> Facts {
         }
     }
     for t in cat.user_tables() {
-        table_facts(t, owner, &owned, &mut out);
+        table_facts(t, owner, owners, &owned, &mut out);
         if let Some(o) = out.get_mut(&(Kind::Table, t.name.to_string())) {
             owner_fact(owners, t.owner.as_ref(), o);
         }
@@ -610,6 +727,27 @@ fn facts(cat: &Catalog, owner: Option<&Ident>, owners: bool) -> Facts {
         .chain(cat.sequences.keys())
         .map(|q| q.name.as_str())
         .collect();
+    // The columns of the relations of a name (any schema), when the model
+    // has them all: what a view's query may name.
+    let columns_of = |name: &str| -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        let mut any = false;
+        for t in cat.tables.values().filter(|t| t.name.name.as_str() == name) {
+            if t.columns_unknown {
+                return None;
+            }
+            any = true;
+            out.extend(t.columns.iter().map(|c| c.name.as_str().to_string()));
+        }
+        for v in cat.views.values().filter(|v| v.name.name.as_str() == name) {
+            if v.columns.is_empty() {
+                return None;
+            }
+            any = true;
+            out.extend(v.columns.iter().map(|c| c.as_str().to_string()));
+        }
+        any.then_some(out)
+    };
     for v in cat.views.values() {
         if !own(&v.origin) || cat.is_platform_schema(&v.name.schema) {
             continue;
@@ -636,6 +774,7 @@ fn facts(cat: &Catalog, owner: Option<&Ident>, owners: bool) -> Facts {
             o.attrs.insert(VIEW_COLUMNS, columns.join(", "));
         }
         if let Some(q) = &v.query {
+            o.query = Some(view::Query::new(q.node(), &columns_of));
             let reads = crate::sql::select::read_relations(&q.node());
             // A name the model has no relation of (renamed since, or one
             // of PostgreSQL's own): the set is not compared.
@@ -839,6 +978,7 @@ fn grant_facts(grants: &crate::catalog::Grants, owner: Option<&Ident>, o: &mut O
 fn table_facts(
     t: &Table,
     owner: Option<&Ident>,
+    owners: bool,
     owned: &HashMap<(&QualifiedName, &Ident), Vec<&Sequence>>,
     out: &mut Facts,
 ) {
@@ -887,6 +1027,7 @@ fn table_facts(
         }
         if let Some([seq]) = owned.get(&(&t.name, &c.name)).map(Vec::as_slice) {
             sequence_facts(&seq.options, true, &mut o);
+            owner_attribute(owners, SEQUENCE_OWNER, seq.owner.as_ref(), &mut o);
         }
         out.insert((Kind::Column, format!("{name}.{}", c.name)), o);
     }
@@ -1277,6 +1418,19 @@ fn normalize(node: &mut Node, depth: usize) {
     if depth > MAX_DEPTH {
         return;
     }
+    normalize_here(node, depth);
+    // Then everything below.
+    let Some(inner) = node.node.as_mut() else {
+        return;
+    };
+    for child in expr::children_mut(inner) {
+        normalize(child, depth + 1);
+    }
+}
+
+/// What [`normalize`] does to one node, not to the nodes below it (a view's
+/// query walks them itself: [`view`]).
+fn normalize_here(node: &mut Node, depth: usize) {
     // A cast: its argument stands for it. An interval literal is stored
     // as a value and printed in PostgreSQL's form ('12 months' as
     // '1 year'): both sides are compared as that value.
@@ -1434,13 +1588,6 @@ fn normalize(node: &mut Node, depth: usize) {
         }
         _ => {}
     }
-    // Then everything below.
-    let Some(inner) = node.node.as_mut() else {
-        return;
-    };
-    for child in expr::children_mut(inner) {
-        normalize(child, depth + 1);
-    }
 }
 
 fn is_nextval(f: &pb::FuncCall) -> bool {
@@ -1494,6 +1641,7 @@ mod tests {
                 owner_drift(
                     Kind::Table,
                     "t",
+                    OWNER,
                     &ours[&key],
                     &theirs[&key],
                     Some("postgres"),
@@ -1505,14 +1653,45 @@ mod tests {
             drifts,
             [
                 DriftWhat::UnusualOwner {
+                    attribute: OWNER,
                     owner: "other".to_string(),
                     usual: "postgres".to_string()
                 },
                 DriftWhat::UnusualOwner {
+                    attribute: OWNER,
                     owner: "x".to_string(),
                     usual: "postgres".to_string()
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn a_sequence_that_does_not_follow_its_table_is_found() {
+        let sql = "create table t (id serial, n int); alter table t owner to a;";
+        let database = crate::replay::tests::replay_on(crate::catalog::Platform::Postgres, sql);
+        let compared = |migrations: &Catalog| -> Vec<(String, DriftWhat)> {
+            compare(migrations, &database, &Options { owners: true })
+                .into_iter()
+                .map(|d| (d.object, d.what))
+                .collect()
+        };
+        // Following its table: nothing, and the table's owner says the rest.
+        assert_eq!(compared(&database), []);
+        let mut migrations = database.clone();
+        for s in migrations.sequences.values_mut() {
+            s.owner = Some(Ident::new("b"));
+        }
+        assert_eq!(
+            compared(&migrations),
+            [(
+                "public.t.id".to_string(),
+                DriftWhat::Changed {
+                    attribute: SEQUENCE_OWNER,
+                    migrations: "b".to_string(),
+                    database: "a".to_string(),
+                }
+            )]
         );
     }
 

@@ -54,6 +54,20 @@ impl Replayer {
         for d in ast::def_elems(&s.options) {
             apply_function_option(&mut f, d, stmt, self.stamp.has_positions());
         }
+        // No RETURNS: a function returns its one OUT parameter's type, or
+        // a record of several.
+        if f.returns.is_none() && f.kind == FunctionKind::Function {
+            let out: Vec<&FunctionArg> = f
+                .args
+                .iter()
+                .filter(|a| matches!(a.mode, ArgMode::Out | ArgMode::InOut | ArgMode::Table))
+                .collect();
+            f.returns = match out.as_slice() {
+                [] => None,
+                [one] => Some(one.ty.clone()),
+                _ => Some(TypeName::builtin("record")),
+            };
+        }
         if s.sql_body.is_some() {
             f.body = Some("BEGIN ATOMIC".to_string());
         }

@@ -689,6 +689,7 @@ impl Replayer {
             Extension {
                 name,
                 schema,
+                owner: self.creator(),
                 origin: self.stamp.origin(stmt),
             },
         );

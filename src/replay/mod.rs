@@ -94,6 +94,9 @@ pub struct Replayer {
     /// The role `SET ROLE` / `SET SESSION AUTHORIZATION` made the owner
     /// of what the next statements make.
     session: owner::Session,
+    /// The schema the runner puts first in each file's search_path (see
+    /// [`Replayer::set_runner_schema`]).
+    runner_schema: Option<Ident>,
 }
 
 impl Replayer {
@@ -118,13 +121,32 @@ impl Replayer {
             stmt_keys: Vec::new(),
             doubt: Default::default(),
             session: Default::default(),
+            runner_schema: None,
         }
     }
 
     /// Each migration file runs in a fresh session.
     pub fn start_file(&mut self) {
-        self.search_path = baseline::default_search_path(self.catalog.platform);
+        self.search_path = self.file_search_path();
         self.session = Default::default();
+    }
+
+    /// Puts `schema` first in the search_path each migration file starts
+    /// with, ahead of the server's default path, as Flyway does for its
+    /// default schema.
+    pub fn set_runner_schema(&mut self, schema: &str) {
+        self.runner_schema = Some(Ident::new(schema));
+        self.search_path = self.file_search_path();
+    }
+
+    /// The search_path a migration file starts with.
+    fn file_search_path(&self) -> Vec<Ident> {
+        let mut path = baseline::default_search_path(self.catalog.platform);
+        if let Some(first) = &self.runner_schema {
+            path.retain(|s| s != first);
+            path.insert(0, first.clone());
+        }
+        path
     }
 
     pub fn apply(&mut self, stmt: &Statement) {
@@ -264,7 +286,7 @@ fn role_spec(r: &pb::RoleSpec) -> Ident {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::catalog::{ConstraintKind, FileId, Platform, PolicyCommand, TypeKind};
     use crate::sql::split::parse_file;
@@ -274,7 +296,7 @@ mod tests {
     }
 
     /// The model `sql` (one file, which must parse) builds on `platform`.
-    pub(super) fn replay_on(platform: Platform, sql: &str) -> Catalog {
+    pub(crate) fn replay_on(platform: Platform, sql: &str) -> Catalog {
         let (stmts, errors) = parse_file(FileId(0), sql);
         assert!(errors.is_empty(), "{errors:?}");
         let mut r = Replayer::new(baseline::catalog(platform));

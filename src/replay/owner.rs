@@ -11,7 +11,7 @@ use pg_query::protobuf::{self as pb, ObjectType as Ot};
 use pg_query::NodeEnum;
 
 use super::Replayer;
-use crate::catalog::{Ident, QualifiedName};
+use crate::catalog::{reassigned_from, reassigned_owner, Ident, QualifiedName};
 use crate::sql::ast;
 
 impl Replayer {
@@ -213,9 +213,10 @@ impl Replayer {
 
     /// `REASSIGN OWNED BY old, ... TO new`: what the model knows `old`
     /// owns goes to `new`. An object of the role running the migrations
-    /// moves only when it is named as `CURRENT_USER` (or `CURRENT_ROLE`,
-    /// `SESSION_USER`): under its own name, the model cannot tell it is
-    /// that role.
+    /// moves when that role is named as `CURRENT_USER` (or `CURRENT_ROLE`,
+    /// `SESSION_USER`); under a name, the model cannot tell it is that
+    /// role, so its objects get a [`reassigned_owner`]: `new` if the named
+    /// role is the one running the migrations (drift finds out which).
     pub(super) fn reassign_owned(&mut self, s: &pb::ReassignOwnedStmt) {
         let Some(spec) = &s.newrole else { return };
         let to = self.owner_role(spec);
@@ -227,55 +228,83 @@ impl Replayer {
                 _ => None,
             })
             .collect();
-        // The platform's objects are not the migrations' role's.
-        let moves = |owner: &Option<Ident>, origin: &crate::catalog::Origin| {
-            from.contains(owner) && (owner.is_some() || !origin.is_baseline())
+        // The first role named by its name: perhaps the migrations' own.
+        let named = from.iter().flatten().next().cloned();
+        // The new owner of an object of `owner`, if it moves.
+        let moved = |owner: &Option<Ident>, origin: &crate::catalog::Origin| {
+            // The platform's objects are not the migrations' role's.
+            if owner.is_none() && origin.is_baseline() {
+                return None;
+            }
+            if from.contains(owner) {
+                return Some(to.clone());
+            }
+            match owner {
+                Some(o) => {
+                    let (role, had) = reassigned_from(o)?;
+                    // `CURRENT_USER` named too: the named role is another.
+                    if from.contains(&None) {
+                        return Some(to.clone());
+                    }
+                    // What the named role would have had moves on.
+                    from.contains(&Some(had))
+                        .then(|| to.as_ref().map(|to| reassigned_owner(&role, to)))
+                }
+                None => match (&named, &to) {
+                    (Some(role), Some(to)) => Some(Some(reassigned_owner(role, to))),
+                    _ => None,
+                },
+            }
         };
         let c = &mut self.catalog;
         for x in c.schemas.values_mut() {
-            if moves(&x.owner, &x.origin) {
-                x.owner.clone_from(&to);
+            if let Some(owner) = moved(&x.owner, &x.origin) {
+                x.owner = owner;
             }
         }
-        let tables: Vec<QualifiedName> = c
+        // Tables, views and standalone sequences; a table's serial and
+        // identity sequences follow it (`set_relation_owner`).
+        let relations: Vec<(QualifiedName, Option<Ident>)> = c
             .tables
             .values()
-            .filter(|t| moves(&t.owner, &t.origin))
-            .map(|t| t.name.clone())
+            .filter_map(|t| Some((t.name.clone(), moved(&t.owner, &t.origin)?)))
             .chain(
                 c.views
                     .values()
-                    .filter(|v| moves(&v.owner, &v.origin))
-                    .map(|v| v.name.clone()),
+                    .filter_map(|v| Some((v.name.clone(), moved(&v.owner, &v.origin)?))),
             )
             .chain(
                 c.sequences
                     .values()
-                    .filter(|s| moves(&s.owner, &s.origin))
-                    .map(|s| s.name.clone()),
+                    .filter(|s| s.owned_by.is_none())
+                    .filter_map(|s| Some((s.name.clone(), moved(&s.owner, &s.origin)?))),
             )
             .collect();
         for f in c.functions.values_mut().flatten() {
-            if moves(&f.owner, &f.origin) {
-                if let Some(role) = &to {
+            if let Some(owner) = moved(&f.owner, &f.origin) {
+                if let Some(role) = &owner {
                     f.execute_grantees.remove(role);
                 }
-                f.owner.clone_from(&to);
+                f.owner = owner;
             }
         }
         for t in c.types.values_mut() {
-            if moves(&t.owner, &t.origin) {
-                t.owner.clone_from(&to);
+            if let Some(owner) = moved(&t.owner, &t.origin) {
+                t.owner = owner;
             }
         }
         for p in c.publications.values_mut() {
-            if moves(&p.owner, &p.origin) {
-                p.owner.clone_from(&to);
+            if let Some(owner) = moved(&p.owner, &p.origin) {
+                p.owner = owner;
             }
         }
-        for q in tables {
-            // A serial's sequence follows its table's owner, as it moved too.
-            self.set_relation_owner(&q, to.clone());
+        for e in c.extensions.values_mut() {
+            if let Some(owner) = moved(&e.owner, &e.origin) {
+                e.owner = owner;
+            }
+        }
+        for (q, owner) in relations {
+            self.set_relation_owner(&q, owner);
         }
     }
 }

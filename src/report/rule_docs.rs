@@ -97,17 +97,63 @@ pub fn render_index(rules: &[Rule]) -> String {
     s
 }
 
-/// `docs/SUMMARY.md`, mdBook's table of contents: the hand-written pages,
-/// then the rules.
+/// The hand-written pages of `docs/` in the order of the book: a reader's
+/// path from the first run to the internals. A page missing here follows
+/// them, by file name.
+pub const PAGE_ORDER: &[&str] = &[
+    "getting-started.md",
+    "lint.md",
+    "runners.md",
+    "output.md",
+    "not-analyzed.md",
+    "configuration.md",
+    "suppressions-and-baselines.md",
+    "ci.md",
+    "audit.md",
+    "drift.md",
+    "data-checks.md",
+    "fix.md",
+    "editors.md",
+    "rules.md",
+    "coming-from-squawk.md",
+    "coming-from-splinter.md",
+    "precision.md",
+    "performance.md",
+    "internals.md",
+    "testing.md",
+    "CONTRIBUTING.md",
+];
+
+/// The page after which the book lists the rule pages.
+const RULES_AFTER: &str = "rules.md";
+
+/// `docs/SUMMARY.md`, mdBook's table of contents: the hand-written pages in
+/// [`PAGE_ORDER`], with the rule pages after [`RULES_AFTER`] (or last, when
+/// there is no such page).
 pub fn render_summary(rules: &[Rule], other_pages: &[(String, String)]) -> String {
     let mut s = generated_line("docs/*.md and rules/*.yaml");
     s.push_str("\n# Summary\n\n");
-    for (path, title) in other_pages {
+    let mut pages: Vec<&(String, String)> = other_pages.iter().collect();
+    pages.sort_by_key(|(path, _)| {
+        let rank = PAGE_ORDER.iter().position(|p| p == path);
+        (rank.unwrap_or(PAGE_ORDER.len()), path.clone())
+    });
+    let rule_pages = |s: &mut String| {
+        s.push_str("- [Rule reference](rules/README.md)\n");
+        for r in rules {
+            s.push_str(&format!("  - [{}](rules/{})\n", r.id(), file_name(r.id())));
+        }
+    };
+    let mut listed = false;
+    for (path, title) in pages {
         s.push_str(&format!("- [{}]({path})\n", cell(title)));
+        if path == RULES_AFTER {
+            rule_pages(&mut s);
+            listed = true;
+        }
     }
-    s.push_str("- [Rules](rules/README.md)\n");
-    for r in rules {
-        s.push_str(&format!("  - [{}](rules/{})\n", r.id(), file_name(r.id())));
+    if !listed {
+        rule_pages(&mut s);
     }
     s
 }

@@ -426,6 +426,10 @@ pub struct MigrationEnv {
     pub assume_existing: bool,
     /// `--db`: every table of the live database with its size, when read.
     pub live_tables: Option<std::sync::Arc<LiveTables>>,
+    /// `--db`: the live database's rows, for the data checks.
+    pub data: Option<crate::source::live::data::DataSource>,
+    /// `--db`: the migration files the database's history records as applied.
+    pub applied_files: Option<std::sync::Arc<std::collections::BTreeSet<String>>>,
 }
 
 /// Tables of a live database (`pgvet lint --db`), with size when PostgreSQL has one.
@@ -543,6 +547,12 @@ impl StmtCtx<'_> {
         self.env.assume_existing
     }
 
+    /// `--db`: the rows of the live database, for the checks only the data
+    /// can decide (None without `--db`).
+    pub fn data(&self) -> Option<&dyn crate::source::live::data::Rows> {
+        self.env.data.as_ref().map(|d| &*d.0)
+    }
+
     /// `--db` was given and the live database has this table.
     pub fn in_live_database(&self, name: &QualifiedName) -> bool {
         self.env
@@ -657,7 +667,7 @@ fn pretty_bytes(b: u64) -> String {
     }
 }
 
-fn group_digits(n: u64) -> String {
+pub(crate) fn group_digits(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -975,6 +985,12 @@ pub(crate) mod testing {
                 })
                 .collect();
             self.settings.live_tables = Some(std::sync::Arc::new(map));
+            self
+        }
+
+        /// As if `--db` gave these rows to the data checks.
+        pub fn data(mut self, data: crate::source::live::data::DataSource) -> Case {
+            self.settings.data = Some(data);
             self
         }
 

@@ -5,6 +5,7 @@ pub mod drops;
 pub mod exposure;
 pub mod integrity;
 pub mod keys;
+pub mod locks;
 pub mod migration;
 pub mod rls;
 pub mod search_path;

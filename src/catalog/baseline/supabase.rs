@@ -211,6 +211,7 @@ pub(super) fn add(cat: &mut Catalog) {
             Extension {
                 name: Ident::new(*ext),
                 schema: schema.clone(),
+                owner: None,
                 origin: Origin::Baseline,
             },
         );

@@ -47,6 +47,40 @@ impl StatementRule for ChangingColumnType {
             if plain && old.is_some_and(|old| is_relabel_only(old, &new)) {
                 continue;
             }
+            // text and citext share their storage: PostgreSQL keeps the
+            // table's files, but rebuilds each index on the column (a new
+            // operator class), under the same lock.
+            if plain && old.is_some_and(|old| is_citext_relabel(cx, old, &new)) {
+                match indexes_on(cx, &table.name, &column) {
+                    Some(indexes) if indexes.is_empty() => continue,
+                    indexes => {
+                        let which = match indexes {
+                            Some(names) => format!(
+                                "its index{} {}",
+                                if names.len() == 1 { "" } else { "es" },
+                                names
+                                    .iter()
+                                    .map(|n| format!("`{n}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                            None => "any index on it".to_string(),
+                        };
+                        let span = Some(cx.stmt.span_at(written.location));
+                        cx.report_lock(
+                            &table,
+                            span,
+                            format!(
+                                "changing the type of `{column}` to `{}` keeps the rows of `{}` \
+                                 but rebuilds {which} under an ACCESS EXCLUSIVE lock",
+                                display_type(&new),
+                                table.name
+                            ),
+                        );
+                        continue;
+                    }
+                }
+            }
             // timestamp -> timestamptz reads the same instants when the
             // session's zone is UTC: PostgreSQL 12+ skips the rewrite.
             let to_timestamptz = old.is_some_and(|old| {
@@ -123,6 +157,7 @@ fn is_relabel_only(old: &TypeName, new: &TypeName) -> bool {
     }
     match (old.name.name.as_str(), new.name.name.as_str()) {
         ("varchar", "text") => true,
+        ("text", "varchar") => new.mods.is_empty(),
         ("varchar", "varchar") => match (old.mods.as_slice(), new.mods.as_slice()) {
             (_, []) => true,
             ([from], [to]) => to >= from,
@@ -135,6 +170,59 @@ fn is_relabel_only(old: &TypeName, new: &TypeName) -> bool {
         },
         _ => false,
     }
+}
+
+/// `text`, `varchar` (of any length) to `citext`, or `citext` to `text` or
+/// unbounded `varchar`: checked on PostgreSQL 15, the table keeps its
+/// files (citext is stored as text), and each index on the column is
+/// built again. `citext` is the type of the citext extension, in the
+/// schema the extension is in.
+fn is_citext_relabel(cx: &StmtCtx<'_>, old: &TypeName, new: &TypeName) -> bool {
+    let is_citext = |t: &TypeName| {
+        t.name.name.as_str() == "citext"
+            && t.array_dims == 0
+            && cx
+                .catalog
+                .extensions
+                .get(&Ident::new("citext"))
+                .is_some_and(|e| e.schema == t.name.schema)
+    };
+    let textual = |t: &TypeName, bounded_ok: bool| {
+        t.is_builtin()
+            && t.array_dims == 0
+            && match t.name.name.as_str() {
+                "text" => true,
+                "varchar" => bounded_ok || t.mods.is_empty(),
+                _ => false,
+            }
+    };
+    (textual(old, true) && is_citext(new)) || (is_citext(old) && textual(new, false))
+}
+
+/// The indexes of `table` that involve `column` (a key, an expression or
+/// a predicate that may name it), by name; None when pgvet may not know
+/// all the table's indexes (a table no migration made).
+fn indexes_on(
+    cx: &StmtCtx<'_>,
+    table: &crate::catalog::QualifiedName,
+    column: &Ident,
+) -> Option<Vec<Ident>> {
+    use crate::catalog::IndexKey;
+    let t = crate::rules::support::changes::table_from_migrations(cx, table)?;
+    Some(
+        t.indexes
+            .iter()
+            .filter(|ix| {
+                ix.predicate.is_some()
+                    || ix.include.contains(column)
+                    || ix.elems.iter().any(|e| match &e.key {
+                        IndexKey::Column(c) => c == column,
+                        IndexKey::Expression(_) => true,
+                    })
+            })
+            .map(|ix| ix.name.clone())
+            .collect(),
+    )
 }
 
 /// `numeric(p)` is `numeric(p,0)`; `numeric` alone is unconstrained (None).
@@ -280,5 +368,42 @@ mod tests {
             tiny.contains(" info ") && tiny.contains("has about 12 rows"),
             "{tiny}"
         );
+    }
+
+    #[test]
+    fn text_and_citext_keep_the_table_and_rebuild_only_indexes_on_the_column() {
+        // Checked on PostgreSQL 15 in tests/locks.rs.
+        let create = "create extension citext;\n\
+            create table public.u (id bigint primary key, s text, k text, c citext);\n\
+            create index u_k on public.u (k);";
+        for quiet in [
+            "alter table public.u alter column s type citext;",
+            "alter table public.u alter column s type varchar;",
+            "alter table public.u alter column c type text;",
+            "alter table public.u alter column s type citext using s::citext;",
+        ] {
+            files(&[("1.sql", create), ("2.sql", quiet)])
+                .postgres()
+                .quiet(RULE);
+        }
+        let out = files(&[
+            ("1.sql", create),
+            ("2.sql", "alter table public.u alter column k type citext;"),
+        ])
+        .postgres()
+        .fires(RULE);
+        assert!(
+            out.contains("keeps the rows of `public.u` but rebuilds its index `u_k`"),
+            "{out}"
+        );
+        files(&[
+            ("1.sql", create),
+            (
+                "2.sql",
+                "alter table public.u alter column c type varchar(50);",
+            ),
+        ])
+        .postgres()
+        .fires(RULE);
     }
 }

@@ -19,6 +19,12 @@ impl StatementRule for IdentifierTooLong {
         let mut seen: Vec<String> = Vec::new();
         let mut found: Vec<(String, Span)> = Vec::new();
         for tok in tokens.iter().filter(|t| t.kind == Token::Ident) {
+            // A name is never longer than its token (folding keeps the
+            // length; quotes and doubled quotes only shorten it): most
+            // tokens need no copy.
+            if tok.end.saturating_sub(tok.start) as usize <= MAX_BYTES {
+                continue;
+            }
             let Some(text) = cx.stmt.text.get(tok.start as usize..tok.end as usize) else {
                 continue;
             };

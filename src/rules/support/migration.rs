@@ -670,6 +670,47 @@ impl Later {
     }
 }
 
+/// The statements of this file that ran earlier in the transaction block
+/// the statement being checked runs in (none outside one), parsed: the
+/// locks they took are still held. The file is parsed once per thread.
+pub fn earlier_in_transaction(cx: &crate::rules::StmtCtx<'_>) -> Earlier {
+    earlier_in_transaction_from(cx, 0)
+}
+
+/// As [`earlier_in_transaction`], without the first `skip` of them (which
+/// a rule read already): each is found by its span, so a long transaction
+/// costs no more per statement than the statements asked for.
+pub fn earlier_in_transaction_from(cx: &crate::rules::StmtCtx<'_>, skip: usize) -> Earlier {
+    let spans = cx.session.earlier_in_transaction();
+    let wanted = spans.get(skip..).unwrap_or_default();
+    if wanted.is_empty() || !cx.in_transaction() {
+        return Earlier::default();
+    }
+    let all = file_statements(cx.stmt);
+    let picks = wanted
+        .iter()
+        .filter_map(|sp| {
+            // In file order: a binary search finds each span.
+            let i = all.binary_search_by_key(&sp.start, |s| s.span.start).ok()?;
+            (all.get(i).map(|s| s.span) == Some(*sp)).then_some(i)
+        })
+        .collect();
+    Earlier { all, picks }
+}
+
+/// Statements picked from a file ([`earlier_in_transaction`]).
+#[derive(Default)]
+pub struct Earlier {
+    all: std::sync::Arc<Vec<crate::sql::split::Statement>>,
+    picks: Vec<usize>,
+}
+
+impl Earlier {
+    pub fn iter(&self) -> impl Iterator<Item = &crate::sql::split::Statement> {
+        self.picks.iter().filter_map(|i| self.all.get(*i))
+    }
+}
+
 /// Every statement of `stmt`'s file, parsed once per thread and file: the
 /// last file parsed is kept with its text (so that its address cannot be
 /// another text's while it is kept).

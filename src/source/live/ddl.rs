@@ -612,6 +612,11 @@ fn set_owners(cat: &mut Catalog, raw: &Raw, later: &Raw) {
             publication.owner = role(&p.owner);
         }
     }
+    for e in &raw.extensions {
+        if let Some(extension) = cat.extensions.get_mut(&Ident::new(e.name.as_str())) {
+            extension.owner = role(&e.owner);
+        }
+    }
 }
 
 /// A sequence's options as CREATE SEQUENCE writes them; `with_type`:

@@ -13,9 +13,11 @@
 
 mod acl;
 pub mod connect;
+pub mod data;
 mod ddl;
 mod queries;
 mod query;
+pub mod stats;
 
 use std::fmt;
 
@@ -265,6 +267,49 @@ pub fn sizes(opts: &LiveOptions) -> Result<Sizes, LiveError> {
         target: target.label,
         server_version: raw.server_version,
         relations,
+    })
+}
+
+/// `pgvet stats`: reads table sizes and column statistics in one read-only
+/// snapshot with the timeouts set.
+pub fn stats(opts: &LiveOptions) -> Result<stats::StatsFile, LiveError> {
+    let (target, runtime) = prepare(opts)?;
+    let (raw, columns) = runtime.block_on(query::read_stats(&target, opts))?;
+    let mut by_table: std::collections::BTreeMap<(String, String), Vec<stats::ColumnEntry>> =
+        std::collections::BTreeMap::new();
+    for (schema, table, name, null_frac, n_distinct) in columns {
+        by_table
+            .entry((schema, table))
+            .or_default()
+            .push(stats::ColumnEntry {
+                name,
+                null_frac,
+                n_distinct,
+            });
+    }
+    let mut tables: Vec<stats::TableEntry> = raw
+        .relations
+        .into_iter()
+        .map(|(schema, name, kind, rows, bytes)| {
+            let columns = by_table
+                .remove(&(schema.clone(), name.clone()))
+                .unwrap_or_default();
+            stats::TableEntry {
+                schema,
+                name,
+                kind: stats::kind_name(&kind).to_string(),
+                row_estimate: rows,
+                bytes: u64::try_from(bytes).unwrap_or(0),
+                columns,
+            }
+        })
+        .collect();
+    tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+    Ok(stats::StatsFile {
+        format: stats::FORMAT.to_string(),
+        version: stats::VERSION,
+        server_version: raw.server_version,
+        tables,
     })
 }
 

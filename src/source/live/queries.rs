@@ -85,6 +85,7 @@ pub(super) const PUBLICATION_SCHEMAS: Query = query!(
 pub(super) const SIZES_SERVER_VERSION: Query =
     query!("sizes_server_version.sql", "the server version");
 pub(super) const SIZES: Query = query!("sizes.sql", "table sizes (pg_class)");
+pub(super) const COLUMN_STATS: Query = query!("column_stats.sql", "column statistics (pg_stats)");
 pub(super) const HISTORY_TABLES: Query =
     query!("history_tables.sql", "which migration history tables exist");
 pub(super) const HISTORY_TABLE_EXISTS: Query = query!(
@@ -130,7 +131,7 @@ pub(super) const HISTORY_NODE_PG_MIGRATE: Query = query!(
 
 /// Every query, for the tests.
 #[cfg(test)]
-pub(super) const ALL: [&Query; 31] = [
+pub(super) const ALL: [&Query; 32] = [
     &SERVER_VERSION,
     &EXPORT_SNAPSHOT,
     &ROLES,
@@ -151,6 +152,7 @@ pub(super) const ALL: [&Query; 31] = [
     &PUBLICATION_SCHEMAS,
     &SIZES_SERVER_VERSION,
     &SIZES,
+    &COLUMN_STATS,
     &HISTORY_TABLES,
     &HISTORY_TABLE_EXISTS,
     &HISTORY_SUPABASE,

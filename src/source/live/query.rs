@@ -27,6 +27,7 @@ pub struct RawSchema {
 pub struct RawExtension {
     pub name: String,
     pub schema: String,
+    pub owner: String,
 }
 
 pub struct RawType {
@@ -219,7 +220,7 @@ fn connect_error(target: &Target, e: &tokio_postgres::Error) -> LiveError {
 }
 
 /// The server's message when there is one, else the driver's with its cause.
-fn describe(e: &tokio_postgres::Error) -> String {
+pub(super) fn describe(e: &tokio_postgres::Error) -> String {
     if let Some(db) = e.as_db_error() {
         return format!("{} ({})", db.message(), db.code().code());
     }
@@ -259,7 +260,7 @@ fn is_timeout(e: &tokio_postgres::Error) -> bool {
 /// Connects within the connect timeout, which bounds TCP, TLS, startup and
 /// authentication together: a server that accepts and never answers does
 /// not hang the audit.
-async fn connect(target: &Target) -> Result<Client, LiveError> {
+pub(super) async fn connect(target: &Target) -> Result<Client, LiveError> {
     let attempt = open(target);
     match target.connect_timeout.total(target.hosts()) {
         Some(limit) => tokio::time::timeout(limit, attempt)
@@ -382,6 +383,57 @@ pub async fn read_sizes(target: &Target, opts: &LiveOptions) -> Result<RawSizes,
         server_version,
         relations,
     })
+}
+
+/// A row of `queries/column_stats.sql`: schema, table, column, null_frac, n_distinct.
+pub type RawColumnStat = (String, String, String, f64, f64);
+
+/// What `pgvet stats` writes: relation sizes and column statistics, read
+/// in one read-only snapshot.
+pub async fn read_stats(
+    target: &Target,
+    opts: &LiveOptions,
+) -> Result<(RawSizes, Vec<RawColumnStat>), LiveError> {
+    let client = begin_snapshot(target, opts).await?;
+    let version = rows(&client, &queries::SIZES_SERVER_VERSION).await;
+    let sizes = rows(&client, &queries::SIZES).await;
+    let stats = rows(&client, &queries::COLUMN_STATS).await;
+    // Nothing was written; ending the transaction either way is harmless.
+    let _ = client.batch_execute("rollback").await;
+    let version = version.map_err(|f| f.error)?;
+    let sizes = sizes.map_err(|f| f.error)?;
+    let stats = stats.map_err(|f| f.error)?;
+    let server_version = match version.first() {
+        Some(row) => sizes_server_version(row)?,
+        None => String::new(),
+    };
+    let mut relations = Vec::with_capacity(sizes.len());
+    for row in &sizes {
+        relations.push(size(row)?);
+    }
+    let mut columns = Vec::with_capacity(stats.len());
+    for row in &stats {
+        columns.push(column_stat(row)?);
+    }
+    Ok((
+        RawSizes {
+            server_version,
+            relations,
+        },
+        columns,
+    ))
+}
+
+/// A row of `queries/column_stats.sql`.
+fn column_stat(r: &impl Columns) -> Result<RawColumnStat, LiveError> {
+    let w = queries::COLUMN_STATS.what;
+    Ok((
+        get(r, "schema", w)?,
+        get(r, "name", w)?,
+        get(r, "column", w)?,
+        get(r, "null_frac", w)?,
+        get(r, "n_distinct", w)?,
+    ))
 }
 
 /// The history tables pgvet reads, in the order of `queries::ALL`: the
@@ -865,6 +917,7 @@ fn extension(r: &impl Columns) -> Result<RawExtension, LiveError> {
     Ok(RawExtension {
         name: get(r, "name", "extensions")?,
         schema: get(r, "schema", "extensions")?,
+        owner: get(r, "owner", "extensions")?,
     })
 }
 
@@ -1193,6 +1246,7 @@ mod tests {
                 vec![|r| sizes_server_version(r).map(drop)],
             ),
             (&queries::SIZES, vec![|r| size(r).map(drop)]),
+            (&queries::COLUMN_STATS, vec![|r| column_stat(r).map(drop)]),
             (
                 &queries::HISTORY_TABLES,
                 vec![|r| history_tables(r).map(drop)],

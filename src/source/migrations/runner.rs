@@ -7,7 +7,8 @@
 //! never runs would otherwise drop or re-create the schema in the model.
 //! The runner is taken from `migrations.runner` in pgvet.yaml or
 //! `--runner`, else detected from the directory (see [`detect`]).
-//! The facts behind each runner are listed in the README's runner table.
+//! The facts behind each runner are listed in the runner table of
+//! `docs/runners.md`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -280,6 +281,11 @@ pub struct History {
     /// Schemas the runner creates when they are missing (Flyway's
     /// `schemas`): the schema itself is not a migration's.
     pub made_schemas: Vec<String>,
+    /// The schema the runner puts first in the search_path before each
+    /// migration (Flyway's `defaultSchema`, else the first of `schemas`:
+    /// Flyway calls `set_config('search_path', '"<schema>",' || <the
+    /// session's path>)`); None: the server's default path.
+    pub search_path_first: Option<String>,
 }
 
 impl History {
@@ -291,6 +297,7 @@ impl History {
             table: table.to_string(),
             own_schema: history_schema(runner).map(str::to_string),
             made_schemas: Vec::new(),
+            search_path_first: None,
         })
     }
 
@@ -354,6 +361,7 @@ pub fn history_at(runner: Runner, dir: &Path) -> Option<History> {
                 history.table = cfg.table.clone();
                 history.made_schemas = cfg.schemas.clone();
                 history.made_schemas.extend(cfg.default_schema.clone());
+                history.search_path_first = cfg.history_schema().map(str::to_string);
             }
         }
         Runner::Goose => {

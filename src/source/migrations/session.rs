@@ -75,6 +75,22 @@ pub struct Session {
     /// statement of the file. The object's origin is the statement's span.
     made_by_replace: Vec<Span>,
     statements_in_file: usize,
+    /// Statements of this file that ran in the transaction block still
+    /// open, in order: the locks they took are still held.
+    in_open_transaction: Vec<Span>,
+    /// This replay of this file, unique in the process: what rules that
+    /// remember work between statements key it by.
+    file_run: u64,
+    /// Tables whose rows a statement of the run changed (INSERT, UPDATE,
+    /// DELETE, MERGE, COPY FROM, TRUNCATE, a retype with USING), each with
+    /// the first such statement; kept across files.
+    written: BTreeMap<QualifiedName, Span>,
+    /// The first statement of the run that may change any table's rows
+    /// unseen (a DO block, CALL); kept across files.
+    opaque_write: Option<Span>,
+    /// The database's migration history records this file as applied
+    /// (`lint --db`): its writes are in the database's rows already.
+    applied: bool,
 }
 
 /// A setting's state: set for the session, or only until the transaction ends.
@@ -133,6 +149,11 @@ impl Session {
             emptied: Vec::new(),
             made_by_replace: Vec::new(),
             statements_in_file: 0,
+            in_open_transaction: Vec::new(),
+            file_run: 0,
+            written: BTreeMap::new(),
+            opaque_write: None,
+            applied: false,
         }
     }
 
@@ -141,8 +162,40 @@ impl Session {
     /// `run` says how its runner runs it: the transaction mode, and whether
     /// it runs what cannot run in a transaction block outside it.
     pub fn start_file(&mut self, statements: usize, run: FileRun) {
+        let written = std::mem::take(&mut self.written);
+        let opaque_write = self.opaque_write.take();
+        static FILE_RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         *self = Session::with(run);
+        self.file_run = FILE_RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.statements_in_file = statements;
+        self.written = written;
+        self.opaque_write = opaque_write;
+    }
+
+    /// Marks the current file as applied to the database (`lint --db`, as
+    /// its migration history records).
+    pub fn set_applied(&mut self, applied: bool) {
+        self.applied = applied;
+    }
+
+    /// Whether the database's history records the current file as applied.
+    pub fn file_applied(&self) -> bool {
+        self.applied
+    }
+
+    /// The first earlier statement of the run that changed (or, a DO block
+    /// or CALL, may have changed) the rows of `table`: the rows a later
+    /// statement meets are then not the rows a database holds before the run.
+    pub fn written_before(&self, table: &QualifiedName) -> Option<Span> {
+        let direct = self.written.get(table).copied();
+        match (direct, self.opaque_write) {
+            (Some(a), Some(b)) => Some(if (a.file, a.start) <= (b.file, b.start) {
+                a
+            } else {
+                b
+            }),
+            (a, b) => a.or(b),
+        }
     }
 
     /// How many statements the current file has (0 when not known).
@@ -231,10 +284,25 @@ impl Session {
         self.emptied.contains(table)
     }
 
+    /// The statements of this file that ran earlier in the transaction
+    /// block the next statement runs in (their spans, in order); empty
+    /// outside a transaction block.
+    pub fn earlier_in_transaction(&self) -> &[Span] {
+        &self.in_open_transaction
+    }
+
+    /// Which replay of which file this is (0 before the first file): unique
+    /// in the process, so that work a rule keeps between the statements of
+    /// a file is never taken for another file's or another lint's.
+    pub fn file_run(&self) -> u64 {
+        self.file_run
+    }
+
     /// Moves the session past `stmt`. `catalog` and `search_path` are the
     /// schema before it (to resolve the enum of `ALTER TYPE ... ADD VALUE`).
     pub fn apply(&mut self, stmt: &Statement, catalog: &Catalog, search_path: &[Ident]) {
         let in_txn = self.in_transaction(&stmt.node);
+        self.track_writes(stmt, catalog, search_path);
         match &stmt.node {
             NodeEnum::TransactionStmt(t) => self.transaction(t, stmt.span),
             NodeEnum::AlterTableStmt(s) => {
@@ -290,6 +358,9 @@ impl Session {
                 }
             }
             _ => {}
+        }
+        if in_txn {
+            self.in_open_transaction.push(stmt.span);
         }
         // Autocommit: the statement was its own transaction.
         if self.open_begin.is_none() && !self.wrapper_open {
@@ -370,6 +441,47 @@ impl Session {
         words != ["create", "or", "replace"]
     }
 
+    /// Records the tables whose rows `stmt` changes (see `written`).
+    fn track_writes(&mut self, stmt: &Statement, catalog: &Catalog, search_path: &[Ident]) {
+        // An applied file's writes are in the database's rows already.
+        if self.applied {
+            return;
+        }
+        let mut targets: Vec<&pb::RangeVar> = Vec::new();
+        match &stmt.node {
+            NodeEnum::InsertStmt(s) => targets.extend(s.relation.as_ref()),
+            NodeEnum::UpdateStmt(s) => targets.extend(s.relation.as_ref()),
+            NodeEnum::DeleteStmt(s) => targets.extend(s.relation.as_ref()),
+            NodeEnum::MergeStmt(s) => targets.extend(s.relation.as_ref()),
+            NodeEnum::CopyStmt(s) if s.is_from => targets.extend(s.relation.as_ref()),
+            NodeEnum::TruncateStmt(s) => {
+                for rel in &s.relations {
+                    if let Some(NodeEnum::RangeVar(rv)) = &rel.node {
+                        targets.push(rv);
+                    }
+                }
+            }
+            NodeEnum::AlterTableStmt(s) => {
+                let retypes = s.cmds.iter().any(|c| {
+                    matches!(&c.node, Some(NodeEnum::AlterTableCmd(cmd))
+                        if cmd.subtype() == pb::AlterTableType::AtAlterColumnType)
+                });
+                if retypes {
+                    targets.extend(s.relation.as_ref());
+                }
+            }
+            NodeEnum::DoStmt(_) | NodeEnum::CallStmt(_) => {
+                self.opaque_write.get_or_insert(stmt.span);
+            }
+            _ => {}
+        }
+        for rv in targets {
+            let schema = (!rv.schemaname.is_empty()).then_some(rv.schemaname.as_str());
+            let (Ok(name) | Err(name)) = resolve::table(catalog, search_path, schema, &rv.relname);
+            self.written.entry(name).or_insert(stmt.span);
+        }
+    }
+
     fn empty(&mut self, rv: &pb::RangeVar, catalog: &Catalog, search_path: &[Ident]) {
         let schema = (!rv.schemaname.is_empty()).then_some(rv.schemaname.as_str());
         if let Ok(name) = resolve::table(catalog, search_path, schema, &rv.relname) {
@@ -379,6 +491,7 @@ impl Session {
 
     fn end_transaction(&mut self) {
         self.added_labels.clear();
+        self.in_open_transaction.clear();
         self.emptied.clear();
         self.time_zone.local = None;
         self.lock_timeout.local = None;

@@ -33,7 +33,7 @@ try {
   if (!known.includes(platform)) {
     fail([
       `no prebuilt binary for ${platform} (there are: ${known.join(", ")}).`,
-      "Build it from source with cargo instead (pgvet's README, Installing).",
+      "Build it from source with cargo instead (pgvet's docs/getting-started.md, Installing).",
     ]);
   }
   fail([

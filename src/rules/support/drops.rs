@@ -503,14 +503,16 @@ pub fn locked_tables(cx: &StmtCtx<'_>) -> Vec<TableRef> {
     out
 }
 
-fn range_var(node: &pb::Node) -> Option<&pb::RangeVar> {
+/// The RangeVar `node` is, if it is one.
+pub fn range_var(node: &pb::Node) -> Option<&pb::RangeVar> {
     match &node.node {
         Some(NodeEnum::RangeVar(rv)) => Some(rv),
         _ => None,
     }
 }
 
-fn name_list(node: &pb::Node) -> Option<&[pb::Node]> {
+/// The items of the List `node` is, if it is one (a dotted name).
+pub fn name_list(node: &pb::Node) -> Option<&[pb::Node]> {
     match &node.node {
         Some(NodeEnum::List(l)) => Some(&l.items),
         _ => None,

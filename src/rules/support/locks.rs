@@ -12,7 +12,7 @@ use pb::AlterTableType as At;
 use pb::ObjectType as O;
 
 use crate::catalog::QualifiedName;
-use crate::rules::support::drops::has_option;
+use crate::rules::support::drops::{has_option, name_list, range_var};
 use crate::rules::support::migration::{
     added_column, added_constraint, alter_table_cmds, column_constraints,
 };
@@ -99,6 +99,11 @@ pub enum Named<'a> {
     IndexNamed(&'a [pb::Node]),
 }
 
+/// `rv`, when there is one, locked in `mode`.
+fn relation(rv: Option<&pb::RangeVar>, mode: LockMode) -> Option<(Named<'_>, LockMode)> {
+    rv.map(|rv| (Named::Relation(rv), mode))
+}
+
 /// The locks `node` takes on relations it names, strongest per name as
 /// written. Statements and subcommands not modelled contribute nothing.
 pub fn statement_locks(node: &NodeEnum) -> Vec<(Named<'_>, LockMode)> {
@@ -131,11 +136,7 @@ pub fn statement_locks(node: &NodeEnum) -> Vec<(Named<'_>, LockMode)> {
                 _ => false,
             };
             if of_table {
-                out.extend(
-                    s.relation
-                        .as_ref()
-                        .map(|rv| (Named::Relation(rv), LockMode::AccessExclusive)),
-                );
+                out.extend(relation(s.relation.as_ref(), LockMode::AccessExclusive));
             }
         }
         NodeEnum::DropStmt(s) => {
@@ -174,28 +175,16 @@ pub fn statement_locks(node: &NodeEnum) -> Vec<(Named<'_>, LockMode)> {
             } else {
                 LockMode::Share
             };
-            out.extend(s.relation.as_ref().map(|rv| (Named::Relation(rv), mode)));
+            out.extend(relation(s.relation.as_ref(), mode));
         }
         NodeEnum::CreateTrigStmt(s) => {
-            out.extend(
-                s.relation
-                    .as_ref()
-                    .map(|rv| (Named::Relation(rv), LockMode::ShareRowExclusive)),
-            );
+            out.extend(relation(s.relation.as_ref(), LockMode::ShareRowExclusive));
         }
         NodeEnum::CreatePolicyStmt(s) => {
-            out.extend(
-                s.table
-                    .as_ref()
-                    .map(|rv| (Named::Relation(rv), LockMode::AccessExclusive)),
-            );
+            out.extend(relation(s.table.as_ref(), LockMode::AccessExclusive));
         }
         NodeEnum::RuleStmt(s) => {
-            out.extend(
-                s.relation
-                    .as_ref()
-                    .map(|rv| (Named::Relation(rv), LockMode::AccessExclusive)),
-            );
+            out.extend(relation(s.relation.as_ref(), LockMode::AccessExclusive));
         }
         NodeEnum::RefreshMatViewStmt(s) => {
             let mode = if s.concurrent {
@@ -203,15 +192,11 @@ pub fn statement_locks(node: &NodeEnum) -> Vec<(Named<'_>, LockMode)> {
             } else {
                 LockMode::AccessExclusive
             };
-            out.extend(s.relation.as_ref().map(|rv| (Named::Relation(rv), mode)));
+            out.extend(relation(s.relation.as_ref(), mode));
         }
         NodeEnum::ReindexStmt(s) if !has_option(&s.params, "concurrently") => match s.kind() {
             pb::ReindexObjectType::ReindexObjectTable => {
-                out.extend(
-                    s.relation
-                        .as_ref()
-                        .map(|rv| (Named::Relation(rv), LockMode::Share)),
-                );
+                out.extend(relation(s.relation.as_ref(), LockMode::Share));
             }
             pb::ReindexObjectType::ReindexObjectIndex => {
                 out.extend(
@@ -223,43 +208,23 @@ pub fn statement_locks(node: &NodeEnum) -> Vec<(Named<'_>, LockMode)> {
             _ => {}
         },
         NodeEnum::ClusterStmt(s) => {
-            out.extend(
-                s.relation
-                    .as_ref()
-                    .map(|rv| (Named::Relation(rv), LockMode::AccessExclusive)),
-            );
+            out.extend(relation(s.relation.as_ref(), LockMode::AccessExclusive));
         }
         NodeEnum::VacuumStmt(s) if s.is_vacuumcmd && has_option(&s.options, "full") => {
             for rel in &s.rels {
                 if let Some(NodeEnum::VacuumRelation(v)) = &rel.node {
-                    out.extend(
-                        v.relation
-                            .as_ref()
-                            .map(|rv| (Named::Relation(rv), LockMode::AccessExclusive)),
-                    );
+                    out.extend(relation(v.relation.as_ref(), LockMode::AccessExclusive));
                 }
             }
         }
         NodeEnum::UpdateStmt(s) => {
-            out.extend(
-                s.relation
-                    .as_ref()
-                    .map(|rv| (Named::Relation(rv), LockMode::RowExclusive)),
-            );
+            out.extend(relation(s.relation.as_ref(), LockMode::RowExclusive));
         }
         NodeEnum::DeleteStmt(s) => {
-            out.extend(
-                s.relation
-                    .as_ref()
-                    .map(|rv| (Named::Relation(rv), LockMode::RowExclusive)),
-            );
+            out.extend(relation(s.relation.as_ref(), LockMode::RowExclusive));
         }
         NodeEnum::InsertStmt(s) => {
-            out.extend(
-                s.relation
-                    .as_ref()
-                    .map(|rv| (Named::Relation(rv), LockMode::RowExclusive)),
-            );
+            out.extend(relation(s.relation.as_ref(), LockMode::RowExclusive));
         }
         _ => {}
     }
@@ -354,20 +319,6 @@ pub fn held_locks(cx: &StmtCtx<'_>, node: &NodeEnum) -> Vec<(QualifiedName, Lock
         }
     }
     out
-}
-
-fn range_var(node: &pb::Node) -> Option<&pb::RangeVar> {
-    match &node.node {
-        Some(NodeEnum::RangeVar(rv)) => Some(rv),
-        _ => None,
-    }
-}
-
-fn name_list(node: &pb::Node) -> Option<&[pb::Node]> {
-    match &node.node {
-        Some(NodeEnum::List(l)) => Some(&l.items),
-        _ => None,
-    }
 }
 
 /// A lock an earlier statement of the open transaction took on a table

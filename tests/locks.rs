@@ -121,7 +121,70 @@ fn bad_examples_take_the_locks_their_rules_name() {
     };
     // (rule, relation whose lock is checked, strongest mode held after the
     // example's last file, inside BEGIN)
-    let cases: [(&str, &str, LockMode); 7] = [
+    let cases: [(&str, &str, LockMode); 19] = [
+        // The rules that came before this file: what their messages say.
+        (
+            "adding-field-with-default",
+            "app.orders",
+            LockMode::AccessExclusive,
+        ),
+        (
+            "adding-not-nullable-field",
+            "app.customers",
+            LockMode::AccessExclusive,
+        ),
+        (
+            "adding-primary-key-constraint",
+            "app.events",
+            LockMode::AccessExclusive,
+        ),
+        (
+            "adding-serial-primary-key-field",
+            "app.events",
+            LockMode::AccessExclusive,
+        ),
+        (
+            "changing-column-type",
+            "app.events",
+            LockMode::AccessExclusive,
+        ),
+        (
+            "constraint-missing-not-valid",
+            "app.accounts",
+            LockMode::AccessExclusive,
+        ),
+        (
+            "disallowed-unique-constraint",
+            "app.orders",
+            LockMode::AccessExclusive,
+        ),
+        (
+            "require-concurrent-index-deletion",
+            "app.orders",
+            LockMode::AccessExclusive,
+        ),
+        (
+            "require-concurrent-partition-detach",
+            "app.events",
+            LockMode::AccessExclusive,
+        ),
+        // "blocks writes": SHARE, which lets reads through.
+        (
+            "require-concurrent-index-creation",
+            "app.orders",
+            LockMode::Share,
+        ),
+        // "writes to both tables are blocked": SHARE ROW EXCLUSIVE on each.
+        (
+            "adding-foreign-key-constraint",
+            "app.orders",
+            LockMode::ShareRowExclusive,
+        ),
+        (
+            "adding-foreign-key-constraint",
+            "app.customers",
+            LockMode::ShareRowExclusive,
+        ),
         (
             "require-concurrent-refresh",
             "app.sales_by_region",

@@ -210,6 +210,9 @@ pub const TABLE_PRIVILEGES: [&str; 7] = [
     "TRIGGER",
 ];
 
+/// What `ALL` grants on a sequence.
+pub const SEQUENCE_PRIVILEGES: [&str; 3] = ["USAGE", "SELECT", "UPDATE"];
+
 impl Grants {
     /// The roles that hold at least one privilege (PUBLIC as `public`).
     pub fn holders(&self) -> impl Iterator<Item = &Ident> {
@@ -732,6 +735,9 @@ pub struct Sequence {
     pub identity: bool,
     /// Data type, start, increment, bounds, cache, cycle.
     pub options: SequenceOptions,
+    /// Privileges granted to roles other than the owner, as a table's
+    /// (only [`SEQUENCE_PRIVILEGES`]).
+    pub grants: Grants,
     /// Its owner, when known: see [`Schema::owner`].
     pub owner: Option<Ident>,
     pub origin: Origin,

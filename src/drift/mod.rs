@@ -18,8 +18,10 @@
 //! and output names of subqueries are dropped. So a difference
 //! that is only a cast or a qualification is not reported.
 //!
-//! Table, view and column privileges are compared (who holds which, as
-//! one attribute), and EXECUTE on functions and procedures (`execute`).
+//! Table, view, column and sequence privileges are compared (who holds
+//! which, as one attribute; the privileges on a column's own sequence are
+//! the column's `sequence privileges`), and EXECUTE on functions and
+//! procedures (`execute`).
 //! An owner's own privileges are left out: the database does not list
 //! them, and from the migrations the role the database says owns the
 //! project's objects is left out (see `facts`). Standalone
@@ -44,8 +46,7 @@
 //! the database (`usual_owner`); one `REASSIGN OWNED BY role TO other`
 //! moved, naming a role by its name, is `other`'s if that role is the
 //! usual owner, else the usual owner's (`REASSIGNED`). Not compared yet:
-//! a sequence's privileges, and the objects of the schema an extension
-//! makes for itself (pgmq's).
+//! the objects of the schema an extension makes for itself (pgmq's).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -356,6 +357,9 @@ const OWNER: &str = "owner";
 /// The owner of the sequence a column owns (serial, identity, `OWNED BY`),
 /// as [`OWNER`]: PostgreSQL keeps it the table's, and so must the model.
 const SEQUENCE_OWNER: &str = "sequence owner";
+/// The privileges on the sequence a column owns, as a table's
+/// (`privileges`): granting on a table grants nothing on its sequences.
+const SEQUENCE_PRIVILEGES: &str = "sequence privileges";
 /// The owner of an object no migration gave one: the role that ran them.
 const IMPLICIT: &str = "";
 
@@ -539,9 +543,10 @@ const SEQUENCE_OPTIONS: [(&str, &str); 7] = [
 /// options are listed when it owns exactly one sequence (an identity's,
 /// a serial's, or one `OWNED BY` it); one made or freed by hand is a
 /// standalone sequence's finding already.
-const WHEN_BOTH: [&str; 9] = [
+const WHEN_BOTH: [&str; 10] = [
     VIEW_COLUMNS,
     VIEW_READS,
+    SEQUENCE_PRIVILEGES,
     "sequence type",
     "sequence start",
     "sequence increment",
@@ -700,6 +705,7 @@ fn facts(cat: &Catalog, owner: Option<&Ident>, owners: bool) -> Facts {
             ..Object::default()
         };
         sequence_facts(&s.options, false, &mut o);
+        grant_facts(&s.grants, owner, &mut o);
         owner_fact(owners, s.owner.as_ref(), &mut o);
         out.insert((Kind::Sequence, s.name.to_string()), o);
     }
@@ -921,7 +927,7 @@ fn default_privilege_facts(cat: &Catalog, role: &Ident, out: &mut Facts) {
             for p in &dp.privileges {
                 let all: &[&str] = match dp.kind {
                     K::Tables => &crate::catalog::TABLE_PRIVILEGES,
-                    K::Sequences => &["USAGE", "SELECT", "UPDATE"],
+                    K::Sequences => &crate::catalog::SEQUENCE_PRIVILEGES,
                     K::Functions => &["EXECUTE"],
                     K::Types => &["USAGE"],
                     K::Schemas => &["USAGE", "CREATE"],
@@ -964,6 +970,17 @@ fn default_privilege_facts(cat: &Catalog, role: &Ident, out: &mut Facts) {
 /// Table-level privileges as one attribute, `anon: DELETE, SELECT; ...`:
 /// who may read and write through the API is the drift that matters most.
 fn grant_facts(grants: &crate::catalog::Grants, owner: Option<&Ident>, o: &mut Object) {
+    grant_attribute("privileges", grants, owner, o);
+}
+
+/// Privileges as attribute `attribute` ([`grant_facts`]; a column's
+/// sequence's are [`SEQUENCE_PRIVILEGES`]).
+fn grant_attribute(
+    attribute: &'static str,
+    grants: &crate::catalog::Grants,
+    owner: Option<&Ident>,
+    o: &mut Object,
+) {
     let held: Vec<String> = grants
         .iter()
         .filter(|(role, _)| Some(*role) != owner)
@@ -972,7 +989,7 @@ fn grant_facts(grants: &crate::catalog::Grants, owner: Option<&Ident>, o: &mut O
             format!("{role}: {}", list.join(", "))
         })
         .collect();
-    o.attrs.insert("privileges", held.join("; "));
+    o.attrs.insert(attribute, held.join("; "));
 }
 
 fn table_facts(
@@ -1027,6 +1044,7 @@ fn table_facts(
         }
         if let Some([seq]) = owned.get(&(&t.name, &c.name)).map(Vec::as_slice) {
             sequence_facts(&seq.options, true, &mut o);
+            grant_attribute(SEQUENCE_PRIVILEGES, &seq.grants, owner, &mut o);
             owner_attribute(owners, SEQUENCE_OWNER, seq.owner.as_ref(), &mut o);
         }
         out.insert((Kind::Column, format!("{name}.{}", c.name)), o);

@@ -8,7 +8,7 @@ use pg_query::NodeEnum;
 use super::{role_name, Replayer};
 use crate::catalog::{
     baseline, resolve, AnonymousBlock, DefaultObjectKind, DefaultPrivilege, Extension, Grants,
-    Ident, QualifiedName, Schema, TypeDef, TypeKind,
+    Ident, QualifiedName, Schema, TypeDef, TypeKind, SEQUENCE_PRIVILEGES,
 };
 use crate::sql::ast;
 use crate::sql::plpgsql;
@@ -786,7 +786,8 @@ impl Replayer {
                     }
                 }
             }
-            Ok(Ot::ObjectTable) => self.grant_on_relations(s, &grantees),
+            Ok(Ot::ObjectTable) => self.grant_on_relations(s, &grantees, false),
+            Ok(Ot::ObjectSequence) => self.grant_on_relations(s, &grantees, true),
             Ok(Ot::ObjectSchema) if has("create") => {
                 for schema in ast::strings(&s.objects) {
                     let Some(sc) = self.catalog.schemas.get_mut(&Ident::new(schema)) else {
@@ -807,8 +808,11 @@ impl Replayer {
 
     /// GRANT / REVOKE on tables, views and materialized views (`ON TABLE`,
     /// `ON ALL TABLES IN SCHEMA`), and on a table's columns (`SELECT (a)`);
-    /// REVOKE GRANT OPTION FOR keeps the privileges.
-    fn grant_on_relations(&mut self, s: &pb::GrantStmt, grantees: &[Ident]) {
+    /// REVOKE GRANT OPTION FOR keeps the privileges. `on_sequences`: `ON
+    /// SEQUENCE`, `ON ALL SEQUENCES IN SCHEMA`. A sequence named `ON TABLE`
+    /// gets the sequence privileges among those named, as PostgreSQL does
+    /// (with a warning); `ALL TABLES` does not take in sequences.
+    fn grant_on_relations(&mut self, s: &pb::GrantStmt, grantees: &[Ident], on_sequences: bool) {
         if !s.is_grant && s.grant_option {
             return;
         }
@@ -848,10 +852,12 @@ impl Replayer {
                     .into_iter()
                     .map(Ident::new)
                     .collect();
-                self.catalog
-                    .tables
-                    .keys()
-                    .chain(self.catalog.views.keys())
+                let relations: Box<dyn Iterator<Item = &QualifiedName>> = if on_sequences {
+                    Box::new(self.catalog.sequences.keys())
+                } else {
+                    Box::new(self.catalog.tables.keys().chain(self.catalog.views.keys()))
+                };
+                relations
                     .filter(|q| schemas.contains(&q.schema))
                     .cloned()
                     .collect()
@@ -874,6 +880,20 @@ impl Replayer {
                     .collect()
             };
         for name in targets {
+            if let Some(seq) = self.catalog.sequences.get_mut(&name) {
+                let privs = sequence_privileges(privs.iter().map(String::as_str));
+                for g in grantees {
+                    if s.is_grant {
+                        seq.grants.grant(g, privs.iter().copied());
+                    } else {
+                        seq.grants.revoke(g, privs.iter().copied());
+                    }
+                }
+                continue;
+            }
+            if on_sequences {
+                continue;
+            }
             if let Some(t) = self.catalog.tables.get_mut(&name) {
                 for c in &mut t.columns {
                     for g in grantees {
@@ -944,6 +964,17 @@ impl Replayer {
                 grants
             }
         }
+    }
+
+    /// What a new sequence in `schema` is granted by default privileges
+    /// (serial and identity sequences too, as PostgreSQL makes them).
+    pub(super) fn default_sequence_grants(&self, schema: &Ident) -> Grants {
+        let mut grants = Grants::default();
+        for dp in self.default_privileges_for(DefaultObjectKind::Sequences, schema) {
+            let privs = sequence_privileges(dp.privileges.iter().map(String::as_str));
+            grants.grant(&dp.grantee, privs);
+        }
+        grants
     }
 
     pub(super) fn alter_default_privileges(
@@ -1401,11 +1432,25 @@ fn parse_search_path(value: &str) -> Vec<Ident> {
         .collect()
 }
 
+/// The sequence privileges among `privileges` (upper case), `ALL` spelled
+/// out: a sequence has no others.
+fn sequence_privileges<'a>(privileges: impl IntoIterator<Item = &'a str>) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for p in privileges {
+        for s in SEQUENCE_PRIVILEGES {
+            if (p == "ALL" || p == s) && !out.contains(&s) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
 /// What ALL stands for in default privileges of each object kind.
 fn all_privileges(kind: DefaultObjectKind) -> &'static [&'static str] {
     match kind {
         DefaultObjectKind::Tables => &crate::catalog::TABLE_PRIVILEGES,
-        DefaultObjectKind::Sequences => &["USAGE", "SELECT", "UPDATE"],
+        DefaultObjectKind::Sequences => &SEQUENCE_PRIVILEGES,
         DefaultObjectKind::Functions => &["EXECUTE"],
         DefaultObjectKind::Types => &["USAGE"],
         DefaultObjectKind::Schemas => &["USAGE", "CREATE"],

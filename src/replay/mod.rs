@@ -757,6 +757,36 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn sequence_privileges_follow_defaults_grants_and_revokes() {
+        let cat = replay(
+            "create schema app;
+             create table app.t (id serial, k int generated always as identity);
+             grant all on app.t to anon;
+             grant all on all tables in schema app to anon;
+             grant insert, update on app.t_id_seq to authenticated;
+             grant all on sequence app.t_k_seq to authenticated;
+             revoke select on all sequences in schema app from authenticated;
+             create sequence public.s;",
+        );
+        let seq = |schema: &str, name: &str| -> Vec<String> {
+            cat.sequences[&q(schema, name)]
+                .grants
+                .iter()
+                .map(|(r, p)| format!("{r}: {p:?}"))
+                .collect()
+        };
+        // A table's grants are not its sequences'; ON TABLE naming a
+        // sequence grants the sequence privileges among those named.
+        assert_eq!(seq("app", "t_id_seq"), [r#"authenticated: {"UPDATE"}"#]);
+        assert_eq!(
+            seq("app", "t_k_seq"),
+            [r#"authenticated: {"UPDATE", "USAGE"}"#]
+        );
+        // Supabase's default privileges for sequences in public.
+        assert!(seq("public", "s").contains(&r#"anon: {"SELECT", "UPDATE", "USAGE"}"#.to_string()));
+    }
+
+    #[test]
     fn triggers_views_types_extensions_schemas() {
         let cat = replay(
             "create schema app;

@@ -99,6 +99,9 @@ impl Replayer {
             t.owner.clone_from(&owner);
             for s in self.catalog.sequences.values_mut() {
                 if s.owned_by.as_ref().is_some_and(|(table, _)| table == name) {
+                    if let Some(role) = &owner {
+                        s.grants.revoke(role, ["ALL"]);
+                    }
                     s.owner.clone_from(&owner);
                 }
             }
@@ -108,6 +111,9 @@ impl Replayer {
             }
             v.owner = owner;
         } else if let Some(s) = self.catalog.sequences.get_mut(name) {
+            if let Some(role) = &owner {
+                s.grants.revoke(role, ["ALL"]);
+            }
             s.owner = owner;
         }
     }

@@ -156,6 +156,7 @@ impl Replayer {
                     owned_by: Some((table.name.clone(), name.clone())),
                     identity: false,
                     options,
+                    grants: self.default_sequence_grants(&table.name.schema),
                     owner: self.creator(),
                     origin: self.stamp.origin(stmt),
                 },
@@ -1055,6 +1056,7 @@ impl Replayer {
         }
         let owned_by = self.sequence_owner(&s.options).flatten();
         let options = SequenceOptions::new(&self.sequence_change(&s.options));
+        let grants = self.default_sequence_grants(&name.schema);
         self.catalog.sequences.insert(
             name.clone(),
             Sequence {
@@ -1062,6 +1064,7 @@ impl Replayer {
                 owned_by,
                 identity: false,
                 options,
+                grants,
                 owner: self.creator(),
                 origin: self.stamp.origin(stmt),
             },
@@ -1159,6 +1162,7 @@ impl Replayer {
                 owned_by: Some((table.name.clone(), column.clone())),
                 identity: true,
                 options: SequenceOptions::new(&change),
+                grants: self.default_sequence_grants(&table.name.schema),
                 owner: self.creator(),
                 origin: self.stamp.origin(stmt),
             },

@@ -513,12 +513,26 @@ pub fn build(
     }
     // Relations with the same ACL share one copy of their grants.
     let mut shared: HashMap<&[AclItem], Grants> = HashMap::new();
-    for r in raw.relations.iter().filter(|r| own.contains(&r.oid)) {
+    // A serial's or identity's sequence is the project's when its table is.
+    let project = |r: &RawRelation| {
+        own.contains(&r.oid)
+            || (r.kind == "S"
+                && r.owned_by
+                    .as_ref()
+                    .is_some_and(|o| own.contains(&o.relation)))
+    };
+    for r in raw.relations.iter().filter(|r| project(r)) {
         let name = qn(&r.schema, &r.name);
         let grants = shared
             .entry(r.grants.as_slice())
             .or_insert_with(|| relation_grants(&r.grants))
             .clone();
+        if r.kind == "S" {
+            if let Some(seq) = cat.sequences.get_mut(&name) {
+                seq.grants = grants;
+            }
+            continue;
+        }
         if let Some(view) = cat.views.get_mut(&name) {
             view.grants = grants;
             continue;

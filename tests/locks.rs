@@ -121,7 +121,7 @@ fn bad_examples_take_the_locks_their_rules_name() {
     };
     // (rule, relation whose lock is checked, strongest mode held after the
     // example's last file, inside BEGIN)
-    let cases: [(&str, &str, LockMode); 19] = [
+    let cases: [(&str, &str, LockMode); 20] = [
         // The rules that came before this file: what their messages say.
         (
             "adding-field-with-default",
@@ -215,6 +215,12 @@ fn bad_examples_take_the_locks_their_rules_name() {
         (
             "backfill-in-ddl-transaction",
             "app.articles",
+            LockMode::AccessExclusive,
+        ),
+        // Both ALTER TABLE statements hold the first one's lock.
+        (
+            "multiple-alter-table",
+            "app.authors",
             LockMode::AccessExclusive,
         ),
         (
@@ -338,6 +344,98 @@ fn rewrites_show_as_a_new_relfilenode() {
         "alter table t add column one int default 1",
         "t"
     ));
+}
+
+/// multiple-alter-table: in one transaction, two ALTER TABLE statements
+/// that rewrite give the table a new relfilenode each (two rewrites), one
+/// ALTER TABLE with both subcommands gives it one; two SET NOT NULL
+/// statements scan the table twice, one statement with both scans once,
+/// while two foreign keys are checked apart even in one statement.
+#[test]
+fn one_alter_table_makes_one_pass_where_two_make_two() {
+    let Some(c) = Cluster::start() else {
+        return;
+    };
+    let db = "passes";
+    c.create_db(db);
+    c.sql(
+        db,
+        "create table p (id bigint primary key); insert into p values (1); \
+         create table t (id bigint primary key, a int, b int, c int, d int, e bigint, f bigint); \
+         insert into t select g, g, g, g, g, 1, 1 from generate_series(1, 100) g",
+    );
+    // The relfilenode after each statement of one transaction, rolled back.
+    let filenodes = |sql: &str| -> Vec<String> {
+        let mut script = String::from("begin;\n");
+        for stmt in sql.split(';').filter(|s| !s.trim().is_empty()) {
+            script.push_str(&format!("{stmt};\nselect pg_relation_filenode('t');\n"));
+        }
+        script.push_str("rollback;");
+        let out = c.psql(db, &["-A", "-t", "-c", &script]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+            .map(str::to_string)
+            .collect()
+    };
+    let before = c.query(db, "select pg_relation_filenode('t')");
+    let two = filenodes(
+        "alter table t alter column a type bigint; alter table t alter column b type bigint",
+    );
+    assert_eq!(two.len(), 2, "{two:?}");
+    assert!(two[0] != before && two[1] != two[0], "{before} {two:?}");
+    let one = filenodes("alter table t alter column a type bigint, alter column b type bigint");
+    assert_eq!(one.len(), 1, "{one:?}");
+    assert_ne!(one[0], before);
+    // Sequential scans of t, as the statistics count them once the
+    // session that ran `sql` has ended (autocommit, then rolled back by
+    // hand: the NOT NULLs are dropped again).
+    let scans_by = |sql: &str| -> i64 {
+        let count = || -> i64 {
+            c.query(
+                db,
+                "select seq_scan from pg_stat_user_tables where relname = 't'",
+            )
+            .trim()
+            .parse()
+            .unwrap()
+        };
+        let start = count();
+        let out = c.psql(db, &["-c", &format!("begin; {sql}; rollback;")]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        // The ending session flushes its counts; wait until they show.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut last = count();
+        while Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(200));
+            let now = count();
+            if now == last && now != start {
+                break;
+            }
+            last = now;
+        }
+        last - start
+    };
+    assert_eq!(
+        scans_by(
+            "alter table t alter column c set not null; alter table t alter column d set not null"
+        ),
+        2
+    );
+    assert_eq!(
+        scans_by("alter table t alter column c set not null, alter column d set not null"),
+        1
+    );
+    // Each foreign key is checked by a query of its own: merging saves
+    // nothing, which is why the rule leaves them out.
+    assert_eq!(
+        scans_by(
+            "alter table t add foreign key (e) references p, add foreign key (f) references p"
+        ),
+        2
+    );
 }
 
 /// PostgreSQL refuses CONCURRENTLY without a usable unique index, as
@@ -609,7 +707,17 @@ fn type_changes_that_keep_the_files_are_the_ones_changing_column_type_lets_pass(
         create table t (id bigint primary key, v varchar(10), s text, num numeric(10,2), c citext, n int, k text);\n\
         create index t_k on t (k);";
     // (ALTER TABLE, rewrites the table, rebuilds index t_k without a rewrite)
-    let cases: [(&str, bool, bool); 19] = [
+    let cases: [(&str, bool, bool); 21] = [
+        (
+            "alter table t alter column v type text using v",
+            false,
+            false,
+        ),
+        (
+            "alter table t alter column n type bigint using n",
+            true,
+            false,
+        ),
         (
             "alter table t alter column v type varchar(20)",
             false,

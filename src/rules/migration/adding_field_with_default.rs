@@ -60,7 +60,7 @@ impl StatementRule for AddingFieldWithDefault {
 }
 
 /// Why adding a column writes a value into every row.
-struct Rewrite {
+pub(crate) struct Rewrite {
     /// The clause responsible (DEFAULT, GENERATED, the serial type).
     location: i32,
     what: String,
@@ -80,7 +80,7 @@ impl Rewrite {
 
 /// Why adding this column rewrites the table, or None when PostgreSQL only
 /// records it in the catalog.
-fn rewrite(cx: &StmtCtx<'_>, col: &pb::ColumnDef) -> Option<Rewrite> {
+pub(crate) fn rewrite(cx: &StmtCtx<'_>, col: &pb::ColumnDef) -> Option<Rewrite> {
     let version = cx.postgres_version();
     for c in column_constraints(col) {
         match c.contype() {

@@ -81,22 +81,7 @@ impl StatementRule for ChangingColumnType {
                     }
                 }
             }
-            // timestamp -> timestamptz reads the same instants when the
-            // session's zone is UTC: PostgreSQL 12+ skips the rewrite.
-            let to_timestamptz = old.is_some_and(|old| {
-                old.is_builtin()
-                    && old.array_dims == 0
-                    && old.name.name.as_str() == "timestamp"
-                    && new.is_builtin()
-                    && new.array_dims == 0
-                    && new.name.name.as_str() == "timestamptz"
-                    && old.mods == new.mods
-            });
-            if plain
-                && to_timestamptz
-                && cx.session.time_zone_is_utc()
-                && cx.postgres_version() >= 12
-            {
+            if plain && old.is_some_and(|old| is_utc_timestamptz(cx, old, &new)) {
                 continue;
             }
             let span = Some(cx.stmt.span_at(written.location));
@@ -114,12 +99,66 @@ impl StatementRule for ChangingColumnType {
     }
 }
 
-/// `col::type` or `CAST(col AS type)`: the column itself, cast to `new`.
-fn casts_column_to(cx: &StmtCtx<'_>, using: &pb::Node, column: &str, new: &TypeName) -> bool {
-    let Some(NodeEnum::TypeCast(cast)) = using.node.as_ref() else {
+/// Whether this `ALTER COLUMN ... TYPE` of `table` leaves the table's files
+/// and indexes as they are (the cases `check` lets pass without a
+/// finding), so that it costs no pass over the rows; false for any other
+/// subcommand.
+pub(crate) fn keeps_the_table(
+    cx: &StmtCtx<'_>,
+    table: &crate::catalog::QualifiedName,
+    cmd: &pb::AlterTableCmd,
+) -> bool {
+    if cmd.subtype() != pb::AlterTableType::AtAlterColumnType {
+        return false;
+    }
+    let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else {
         return false;
     };
-    let names_column = match cast.arg.as_deref().and_then(|a| a.node.as_ref()) {
+    let Some(written) = def.type_name.as_ref() else {
+        return false;
+    };
+    let new = crate::catalog::types::type_name(written, |n| {
+        resolve::user_type_schema(cx.catalog, cx.search_path, n)
+    });
+    let column = Ident::new(cmd.name.clone());
+    let Some(old) = cx
+        .catalog
+        .table(table)
+        .and_then(|t| t.columns.iter().find(|c| c.name == column))
+        .map(|c| &c.ty)
+    else {
+        return false;
+    };
+    let plain = def.coll_clause.is_none()
+        && def
+            .raw_default
+            .as_deref()
+            .is_none_or(|using| casts_column_to(cx, using, column.as_str(), &new));
+    plain
+        && (is_relabel_only(old, &new)
+            || is_utc_timestamptz(cx, old, &new)
+            || (is_citext_relabel(cx, old, &new)
+                && indexes_on(cx, table, &column).is_some_and(|ix| ix.is_empty())))
+}
+
+/// timestamp -> timestamptz of the same precision while the session's zone
+/// is UTC: the same instants, so PostgreSQL 12+ skips the rewrite.
+fn is_utc_timestamptz(cx: &StmtCtx<'_>, old: &TypeName, new: &TypeName) -> bool {
+    old.is_builtin()
+        && old.array_dims == 0
+        && old.name.name.as_str() == "timestamp"
+        && new.is_builtin()
+        && new.array_dims == 0
+        && new.name.name.as_str() == "timestamptz"
+        && old.mods == new.mods
+        && cx.session.time_zone_is_utc()
+        && cx.postgres_version() >= 12
+}
+
+/// `col`, `col::type` or `CAST(col AS type)`: the column itself, as is
+/// (PostgreSQL converts it as it would without USING) or cast to `new`.
+fn casts_column_to(cx: &StmtCtx<'_>, using: &pb::Node, column: &str, new: &TypeName) -> bool {
+    let is_column = |n: Option<&NodeEnum>| match n {
         Some(NodeEnum::ColumnRef(c)) => {
             crate::sql::ast::strings(&c.fields)
                 .last()
@@ -129,6 +168,13 @@ fn casts_column_to(cx: &StmtCtx<'_>, using: &pb::Node, column: &str, new: &TypeN
         }
         _ => false,
     };
+    if is_column(using.node.as_ref()) {
+        return true;
+    }
+    let Some(NodeEnum::TypeCast(cast)) = using.node.as_ref() else {
+        return false;
+    };
+    let names_column = is_column(cast.arg.as_deref().and_then(|a| a.node.as_ref()));
     let Some(target) = cast.type_name.as_ref() else {
         return false;
     };
@@ -331,6 +377,7 @@ mod tests {
         later("alter table public.t alter column code type text using code::text;").quiet(RULE);
         later("alter table public.t alter column code type varchar(40) using cast(code as varchar(40));")
             .quiet(RULE);
+        later("alter table public.t alter column code type text using code;").quiet(RULE);
     }
 
     #[test]

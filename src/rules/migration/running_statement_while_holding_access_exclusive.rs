@@ -17,13 +17,12 @@ impl StatementRule for RunningStatementWhileHoldingAccessExclusive {
         if !cx.in_transaction() {
             return;
         }
-        let Some(work) = slow_work(cx, &cx.stmt.node) else {
-            return;
-        };
+        let work = slow_work(cx, &cx.stmt.node);
         // One finding per transaction: at the first slow statement under
         // such a lock. The ones after it prolong the same wait, and each
         // has its own rule when it is slow in itself.
-        let Some(held) = first_under_lock(cx) else {
+        let held = first_under_lock(cx, work.is_some());
+        let (Some(work), Some(held)) = (work, held) else {
             return;
         };
         let message = format!(
@@ -37,47 +36,54 @@ impl StatementRule for RunningStatementWhileHoldingAccessExclusive {
     }
 }
 
-/// The lock this statement is the first in its transaction to keep others
-/// waiting on, if no earlier slow statement of the transaction did.
+/// The lock this statement (`slow`: it does slow work) is the first in its
+/// transaction to keep others waiting on, if no earlier slow statement of
+/// the transaction did.
 ///
-/// Each thread keeps what it read of the current transaction (of one
-/// replay of one file): the locks its statements took and whether one of
-/// them was already such a statement, so a long transaction is read once,
-/// not once per statement. A thread that has not seen the transaction
-/// reads it from its start.
-fn first_under_lock(cx: &StmtCtx<'_>) -> Option<Held> {
+/// The rule sees every statement of a transaction in order, and each
+/// thread keeps what it saw of the current one (of one replay of one
+/// file): the locks its statements took and whether one was already such a
+/// statement; each statement adds its own. A thread that missed some (the
+/// replay moves between threads, a statement PostgreSQL rejects is not in
+/// the session) reads the transaction again from its start.
+fn first_under_lock(cx: &StmtCtx<'_>, slow: bool) -> Option<Held> {
     use std::cell::RefCell;
     /// (replay of a file, first statement of the transaction), statements
-    /// read, the locks they hold, and whether one was slow under a lock.
-    type SoFar = ((u64, Span), usize, Vec<Held>, bool);
+    /// seen, the locks they hold, and whether one was slow under a lock.
+    type Seen = ((u64, Span), usize, Vec<Held>, bool);
     thread_local! {
-        static SO_FAR: RefCell<Option<SoFar>> = const { RefCell::new(None) };
+        static SEEN: RefCell<Option<Seen>> = const { RefCell::new(None) };
     }
     let spans = cx.session.earlier_in_transaction();
-    let first = *spans.first()?;
-    let key = (cx.session.file_run(), first);
-    let (mut read, mut held, mut reported) = match SO_FAR.with(|s| s.borrow_mut().take()) {
-        Some((k, read, held, reported)) if k == key && read <= spans.len() => {
-            (read, held, reported)
-        }
-        _ => (0, Vec::new(), false),
-    };
-    if !reported && read < spans.len() {
-        for e in earlier_in_transaction_from(cx, read).iter() {
-            if slow_work(cx, &e.node).is_some() && lock_it_prolongs(cx, &e.node, &held).is_some() {
-                reported = true;
-                break;
+    let key = (
+        cx.session.file_run(),
+        spans.first().copied().unwrap_or(cx.stmt.span),
+    );
+    let (mut held, mut reported) = match SEEN.with(|s| s.borrow_mut().take()) {
+        Some((k, seen, held, reported)) if k == key && seen == spans.len() => (held, reported),
+        _ => {
+            let mut held = Vec::new();
+            let mut reported = false;
+            for e in earlier_in_transaction_from(cx, 0).iter() {
+                if !reported
+                    && slow_work(cx, &e.node).is_some()
+                    && lock_it_prolongs(cx, &e.node, &held).is_some()
+                {
+                    reported = true;
+                }
+                add_locks(cx, e, &mut held);
             }
-            add_locks(cx, e, &mut held);
+            (held, reported)
         }
-    }
-    read = spans.len();
-    let found = if reported {
-        None
-    } else {
-        lock_it_prolongs(cx, &cx.stmt.node, &held)
     };
-    SO_FAR.with(|s| *s.borrow_mut() = Some((key, read, held, reported)));
+    let found = if slow && !reported {
+        lock_it_prolongs(cx, &cx.stmt.node, &held)
+    } else {
+        None
+    };
+    reported |= found.is_some();
+    add_locks(cx, cx.stmt, &mut held);
+    SEEN.with(|s| *s.borrow_mut() = Some((key, spans.len() + 1, held, reported)));
     found
 }
 

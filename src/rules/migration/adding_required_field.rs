@@ -39,7 +39,7 @@ impl StatementRule for AddingRequiredField {
 
 /// NOT NULL (or PRIMARY KEY) with nothing that fills existing rows: no
 /// DEFAULT, identity, generated expression or serial type.
-fn is_required_without_value(col: &pb::ColumnDef) -> bool {
+pub(crate) fn is_required_without_value(col: &pb::ColumnDef) -> bool {
     let mut required = col.is_not_null;
     for c in column_constraints(col) {
         match c.contype() {

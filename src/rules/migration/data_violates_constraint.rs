@@ -10,12 +10,12 @@ use pg_query::protobuf::{self as pb, ConstrType};
 use pg_query::NodeEnum;
 use serde::Deserialize;
 
+use super::adding_required_field::is_required_without_value;
 use crate::catalog::{ConstraintKind, Ident, QualifiedName, TypeKind};
 use crate::findings::Severity;
 use crate::rules::support::drops::user_type;
 use crate::rules::support::migration::{
-    added_column, added_constraint, alter_table_cmds, altered_table, column_constraints,
-    is_plain_table, type_base_name,
+    added_column, added_constraint, alter_table_cmds, altered_table, is_plain_table,
 };
 use crate::rules::{group_digits, History, StatementRule, StmtCtx, TableRef};
 use crate::source::live::data::{Answer, Check, Key, Question, Sample, COUNT_LIMIT};
@@ -233,7 +233,7 @@ fn alter_table_probes(cx: &StmtCtx<'_>) -> Vec<Probe> {
         };
         match cmd.subtype() {
             pb::AlterTableType::AtAddColumn => {
-                let Some(col) = added_column(cmd).filter(|c| needs_a_value(c)) else {
+                let Some(col) = added_column(cmd).filter(|c| is_required_without_value(c)) else {
                     continue;
                 };
                 out.push(probe(
@@ -274,28 +274,6 @@ fn alter_table_probes(cx: &StmtCtx<'_>) -> Vec<Probe> {
         }
     }
     out
-}
-
-/// NOT NULL (or PRIMARY KEY) with nothing that fills the rows there: no
-/// DEFAULT, identity, generated expression or serial type.
-fn needs_a_value(col: &pb::ColumnDef) -> bool {
-    let mut required = col.is_not_null;
-    for c in column_constraints(col) {
-        match c.contype() {
-            ConstrType::ConstrNotnull | ConstrType::ConstrPrimary => required = true,
-            ConstrType::ConstrDefault
-            | ConstrType::ConstrIdentity
-            | ConstrType::ConstrGenerated => return false,
-            _ => {}
-        }
-    }
-    let serial = col.type_name.as_ref().is_some_and(|t| {
-        matches!(
-            type_base_name(t).as_str(),
-            "serial" | "serial2" | "serial4" | "serial8" | "smallserial" | "bigserial"
-        )
-    });
-    required && !serial
 }
 
 /// `ADD CONSTRAINT`: a primary key, unique, check or foreign key, unless

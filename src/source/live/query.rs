@@ -369,14 +369,17 @@ pub async fn read_sizes(target: &Target, opts: &LiveOptions) -> Result<RawSizes,
     let sizes = rows(&client, &queries::SIZES).await;
     // Nothing was written; ending the transaction either way is harmless.
     let _ = client.batch_execute("rollback").await;
-    let version = version.map_err(|f| f.error)?;
-    let sizes = sizes.map_err(|f| f.error)?;
+    raw_sizes(&version.map_err(|f| f.error)?, &sizes.map_err(|f| f.error)?)
+}
+
+/// The rows of the server version and sizes queries, read.
+fn raw_sizes(version: &[impl Columns], sizes: &[impl Columns]) -> Result<RawSizes, LiveError> {
     let server_version = match version.first() {
         Some(row) => sizes_server_version(row)?,
         None => String::new(),
     };
     let mut relations = Vec::with_capacity(sizes.len());
-    for row in &sizes {
+    for row in sizes {
         relations.push(size(row)?);
     }
     Ok(RawSizes {
@@ -403,25 +406,12 @@ pub async fn read_stats(
     let version = version.map_err(|f| f.error)?;
     let sizes = sizes.map_err(|f| f.error)?;
     let stats = stats.map_err(|f| f.error)?;
-    let server_version = match version.first() {
-        Some(row) => sizes_server_version(row)?,
-        None => String::new(),
-    };
-    let mut relations = Vec::with_capacity(sizes.len());
-    for row in &sizes {
-        relations.push(size(row)?);
-    }
+    let sizes = raw_sizes(&version, &sizes)?;
     let mut columns = Vec::with_capacity(stats.len());
     for row in &stats {
         columns.push(column_stat(row)?);
     }
-    Ok((
-        RawSizes {
-            server_version,
-            relations,
-        },
-        columns,
-    ))
+    Ok((sizes, columns))
 }
 
 /// A row of `queries/column_stats.sql`.

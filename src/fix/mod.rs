@@ -71,6 +71,11 @@ pub struct Change {
     pub note: Option<String>,
     /// Cannot run inside a transaction block (CONCURRENTLY).
     pub concurrent: bool,
+    /// (rule, object) of the finding the change knowingly leaves in place
+    /// of those it fixes: RLS enabled on a table without a policy is
+    /// `rls-enabled-no-policy`; today's access kept by a policy,
+    /// `rls-policy-always-true` (the policy to narrow).
+    pub leaves: Vec<(&'static str, String)>,
 }
 
 /// A finding whose rule has a fix that is not safe for this schema.
@@ -114,10 +119,16 @@ pub fn plan(findings: &[Finding], cat: &Catalog, opts: &FixOptions) -> Plan {
     }
     let mut names = IndexNames::new(cat);
     for (remedy, found) in groups {
-        let unsafe_fix = found
+        let unsafe_rule = found
             .iter()
             .any(|f| applicability(f.rule) != Some(Applicability::Safe));
-        let access = unsafe_fix.then(|| access_change(remedy, cat));
+        // A safe rule's fix can still change something for this schema's
+        // roles (see `safe_form_changes`): it is then held like an unsafe one.
+        let access = if unsafe_rule {
+            Some(access_change(remedy, cat))
+        } else {
+            safe_form_changes(remedy, cat)
+        };
         if let (Some(what), false) = (&access, opts.unsafe_fixes) {
             plan.held.extend(found.iter().map(|f| Skipped {
                 rule: f.rule,
@@ -127,7 +138,7 @@ pub fn plan(findings: &[Finding], cat: &Catalog, opts: &FixOptions) -> Plan {
             }));
             continue;
         }
-        match build(remedy, cat, opts, &mut names) {
+        match build(remedy, cat, opts, &mut names, !unsafe_rule) {
             Ok(mut built) => {
                 if let Some(what) = access {
                     let note = format!("UNSAFE (written because of --unsafe-fixes): {what}");
@@ -145,6 +156,11 @@ pub fn plan(findings: &[Finding], cat: &Catalog, opts: &FixOptions) -> Plan {
                     sql: built.sql,
                     note: built.note,
                     concurrent: built.concurrent,
+                    leaves: built
+                        .leaves
+                        .map(|rule| (rule, remedy_object(remedy)))
+                        .into_iter()
+                        .collect(),
                 })
             }
             Err(reason) => plan.skipped.extend(found.iter().map(|f| Skipped {
@@ -227,6 +243,87 @@ fn access_change(remedy: &Remedy, cat: &Catalog) -> String {
     }
 }
 
+/// The roles that reach `t`'s rows today through a privilege of their own
+/// (on the table or one of its columns, PUBLIC included) and that row level
+/// security would apply to: not its owner (when no migration named one, the
+/// role that ran them, `postgres` on Supabase), nor a role that bypasses it.
+/// Members of these roles reach the rows through them, and a policy `TO` a
+/// role applies to its members too.
+fn rls_bound_grantees(cat: &Catalog, t: &crate::catalog::Table) -> Vec<Ident> {
+    let owner = t.owner.clone().unwrap_or_else(|| Ident::new("postgres"));
+    let mut roles: BTreeSet<Ident> = t.grants.holders().cloned().collect();
+    for c in &t.columns {
+        roles.extend(c.grants.holders().cloned());
+    }
+    roles
+        .into_iter()
+        .filter(|r| *r != owner && !cat.bypasses_rls(r))
+        .collect()
+}
+
+/// Enabling row level security on `t`, which has no policy, without taking
+/// anything away: one permissive policy for every command, `true` both
+/// ways, to the roles that reach its rows today. Their privileges still say
+/// which commands each may run; the policy makes today's access explicit,
+/// where the team can narrow it.
+fn keep_todays_access(cat: &Catalog, t: &crate::catalog::Table, enable: String) -> Built {
+    let roles = rls_bound_grantees(cat, t);
+    let table = &t.name;
+    if roles.is_empty() {
+        return Built {
+            sql: enable,
+            note: Some(format!(
+                "No role but `{table}`'s owner and the roles that bypass row level security holds a privilege on it, so no one loses access."
+            )),
+            concurrent: false,
+            leaves: Some("rls-enabled-no-policy"),
+        };
+    }
+    let to = role_names(&roles, "public").join(", ");
+    // Policy names are the table's own; past 63 bytes PostgreSQL would cut it.
+    let long = format!("{}_todays_access", table.name.as_str());
+    let policy = Ident::new(if long.len() <= 63 {
+        long.as_str()
+    } else {
+        "todays_access"
+    });
+    Built {
+        sql: format!(
+            "{enable}\ndrop policy if exists {policy} on {table};\ncreate policy {policy} on {table} as permissive for all to {to}\n  using (true) with check (true);"
+        ),
+        note: Some(format!(
+            "The policy keeps today's access: {to} still read and write every row of `{table}` that their privileges allow. Narrow its USING and WITH CHECK to the rows each role should reach; pgvet reports it as rls-policy-always-true until then."
+        )),
+        concurrent: false,
+        leaves: Some("rls-policy-always-true"),
+    }
+}
+
+/// What the safe form of `remedy` would still change for some role of this
+/// schema, when it would (then it is held like an unsafe fix). Enabling row
+/// level security with a policy that keeps today's access changes two
+/// things a policy cannot keep: PostgreSQL refuses `COPY ... FROM` into the
+/// table for the roles it applies to, and a session with `row_security =
+/// off` (pg_dump's) gets an error instead of the rows. The API's roles do
+/// neither (PostgREST runs plain queries); any other role might.
+fn safe_form_changes(remedy: &Remedy, cat: &Catalog) -> Option<String> {
+    let Remedy::EnableRls { table } = remedy else {
+        return None;
+    };
+    let t = cat.table(table).filter(|t| t.policies.is_empty())?;
+    let others: Vec<Ident> = rls_bound_grantees(cat, t)
+        .into_iter()
+        .filter(|r| r.as_str() == "public" || !cat.api_roles.is_api_role(r))
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    let who = role_names(&others, "every role (PUBLIC)").join(", ");
+    Some(format!(
+        "a policy keeps what {who} read and write in `{table}`, but not two things: PostgreSQL refuses their `COPY ... FROM` into it under row level security (INSERT still works), and their sessions with `row_security = off` (as pg_dump runs) get an error instead of its rows."
+    ))
+}
+
 /// The roles holding a privilege in `grants` that row level security
 /// applies to: not the platform's roles that bypass it, nor `postgres`,
 /// which owns the tables.
@@ -258,6 +355,9 @@ struct Built {
     sql: String,
     note: Option<String>,
     concurrent: bool,
+    /// The rule whose finding on the same object the change knowingly
+    /// leaves in place of the one it fixes (see [`Change::leaves`]).
+    leaves: Option<&'static str>,
 }
 
 impl Built {
@@ -266,15 +366,21 @@ impl Built {
             sql,
             note: None,
             concurrent: false,
+            leaves: None,
         }
     }
 }
 
+/// `safe_form`: every rule asking for `remedy` declares a safe fix, so the
+/// form that keeps today's access is wanted (enabling row level security
+/// with a policy that lets through what the grants let through today);
+/// otherwise the form the unsafe rule asks for.
 fn build(
     remedy: &Remedy,
     cat: &Catalog,
     opts: &FixOptions,
     names: &mut IndexNames,
+    safe_form: bool,
 ) -> Result<Built, String> {
     match remedy {
         Remedy::IndexForeignKey { table, columns } => {
@@ -289,6 +395,7 @@ fn build(
                 ),
                 note: None,
                 concurrent: true,
+                leaves: None,
             })
         }
         Remedy::DropIndex { table, index } => Ok(Built {
@@ -298,6 +405,7 @@ fn build(
             ),
             note: None,
             concurrent: true,
+            leaves: None,
         }),
         Remedy::PinSearchPath { function, args } => {
             let f = find_function(cat, function, args)?;
@@ -329,18 +437,24 @@ fn build(
                 ),
                 note,
                 concurrent: false,
+                leaves: None,
             })
         }
         Remedy::EnableRls { table } => {
             let t = cat
                 .table(table)
                 .ok_or_else(|| format!("`{table}` is not in the schema"))?;
-            let mut built = Built::plain(format!("alter table {table} enable row level security;"));
+            let enable = format!("alter table {table} enable row level security;");
+            if safe_form && t.policies.is_empty() {
+                return Ok(keep_todays_access(cat, t, enable));
+            }
+            let mut built = Built::plain(enable);
             if t.policies.is_empty() {
                 built.note = Some(format!(
                     "With row level security on and no policy, the API's roles can no longer read or write `{table}` (pgvet reports that as rls-enabled-no-policy). Add the policies it needs, for example:\n  create policy {} on {table} for select to authenticated\n    using (user_id = (select auth.uid()));",
                     Ident::new(format!("{}_select_own", table.name.as_str()))
                 ));
+                built.leaves = Some("rls-enabled-no-policy");
             }
             Ok(built)
         }
@@ -699,3 +813,19 @@ fn write_left_out(out: &mut String, title: &str, list: &[Skipped], label: &str) 
 
 #[cfg(test)]
 mod tests;
+
+/// The object a remedy is about, as findings name it.
+fn remedy_object(remedy: &Remedy) -> String {
+    match remedy {
+        Remedy::IndexForeignKey { table, .. }
+        | Remedy::DropIndex { table, .. }
+        | Remedy::EnableRls { table }
+        | Remedy::WrapPolicyCalls { table, .. }
+        | Remedy::DefaultNow { table, .. }
+        | Remedy::ResetOption { table, .. } => table.to_string(),
+        Remedy::PinSearchPath { function, .. } | Remedy::RevokeExecute { function, .. } => {
+            function.to_string()
+        }
+        Remedy::SecurityInvoker { view } => view.to_string(),
+    }
+}

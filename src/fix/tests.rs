@@ -196,18 +196,108 @@ fn a_view_needs_postgres_15_for_security_invoker() {
 }
 
 #[test]
-fn enabling_rls_says_what_happens_to_a_table_without_policies() {
+fn enabling_rls_keeps_todays_access_with_a_policy_to_the_api_roles() {
+    // Supabase's default privileges give the new table to anon,
+    // authenticated and service_role; service_role bypasses RLS.
     let sql = "create table public.t (id bigint primary key);\n";
+    let report = lint(sql);
+    let cat = report.catalog.as_ref().expect("catalog kept");
+    let safe_only = FixOptions {
+        unsafe_fixes: false,
+        ..options()
+    };
+    let plan = plan(&report.findings, cat, &safe_only);
+    assert!(plan.held.is_empty(), "{:#?}", plan.held);
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.resolves.iter().any(|(r, _)| *r == "rls-disabled"))
+        .expect("rls change");
+    assert_eq!(
+        change.sql,
+        "alter table public.t enable row level security;\n\
+         drop policy if exists t_todays_access on public.t;\n\
+         create policy t_todays_access on public.t as permissive for all to anon, authenticated\n  \
+         using (true) with check (true);"
+    );
+    assert!(change
+        .note
+        .as_deref()
+        .is_some_and(|n| n.contains("rls-policy-always-true")));
+    let after = relint(sql, &plan);
+    let left: Vec<&str> = after.findings.iter().map(|f| f.rule).collect();
+    assert!(!left.contains(&"rls-disabled"), "{left:?}");
+    assert!(!left.contains(&"rls-enabled-no-policy"), "{left:?}");
+    // What is left open is now a policy to narrow.
+    assert!(left.contains(&"rls-policy-always-true"), "{left:?}");
+}
+
+#[test]
+fn the_kept_access_counts_column_grants_and_leaves_out_the_owner() {
+    let sql = "create table public.t (id bigint primary key, body text);\n\
+               revoke all on public.t from anon, authenticated;\n\
+               grant select (body) on public.t to authenticated;\n";
     let plan = plan_for(sql);
     let change = plan
         .changes
         .iter()
-        .find(|c| c.sql == "alter table public.t enable row level security;")
+        .find(|c| c.resolves.iter().any(|(r, _)| *r == "rls-disabled"))
         .expect("rls change");
+    assert!(
+        change.sql.contains(" for all to authenticated\n"),
+        "{}",
+        change.sql
+    );
+    // With no role left but the owner and service_role, enabling is all.
+    let closed = "create table public.t (id bigint primary key);\n\
+                  revoke all on public.t from anon, authenticated;\n";
+    let plan = plan_for(closed);
+    assert_eq!(
+        sql_of(&plan),
+        vec!["alter table public.t enable row level security;"]
+    );
+}
+
+#[test]
+fn a_role_outside_the_api_holds_the_kept_access_fix_back() {
+    let sql = "create role reporting;\n\
+               create table public.t (id bigint primary key);\n\
+               grant select, insert on public.t to reporting;\n";
+    let report = lint(sql);
+    let cat = report.catalog.as_ref().expect("catalog kept");
+    let safe_only = FixOptions {
+        unsafe_fixes: false,
+        ..options()
+    };
+    let held = plan(&report.findings, cat, &safe_only);
+    let reason = held
+        .held
+        .iter()
+        .find(|s| s.rule == "rls-disabled")
+        .map(|s| s.reason.as_str())
+        .unwrap_or_else(|| panic!("not held: {:#?}", held.held));
+    assert!(
+        reason.contains("reporting") && reason.contains("COPY ... FROM"),
+        "{reason}"
+    );
+    assert!(!reason.contains("anon"), "{reason}");
+    let written = plan(&report.findings, cat, &options());
+    let change = written
+        .changes
+        .iter()
+        .find(|c| c.resolves.iter().any(|(r, _)| *r == "rls-disabled"))
+        .expect("written with --unsafe-fixes");
+    assert!(
+        change
+            .sql
+            .contains(" for all to anon, authenticated, reporting\n"),
+        "{}",
+        change.sql
+    );
     assert!(change
         .note
         .as_deref()
-        .is_some_and(|n| n.contains("rls-enabled-no-policy")));
+        .is_some_and(|n| n.starts_with("UNSAFE (written because of --unsafe-fixes): ")));
 }
 
 #[test]
@@ -287,7 +377,15 @@ fn unsafe_fixes_are_held_back_unless_asked_for_and_say_what_changes() {
         ..options()
     };
     let held = plan(&report.findings, cat, &safe_only);
-    assert!(held.changes.is_empty(), "{:?}", sql_of(&held));
+    assert_eq!(
+        sql_of(&held),
+        vec![
+            "alter table public.open enable row level security;\n\
+             drop policy if exists open_todays_access on public.open;\n\
+             create policy open_todays_access on public.open as permissive for all to anon, authenticated\n  \
+             using (true) with check (true);"
+        ]
+    );
     let reason = |rule: &str| {
         held.held
             .iter()
@@ -302,8 +400,9 @@ fn unsafe_fixes_are_held_back_unless_asked_for_and_say_what_changes() {
             && revoke.contains("permission denied for function"),
         "{revoke}"
     );
+    // rls-disabled's fix keeps today's access: written without asking.
     assert!(
-        reason("rls-disabled").contains("lose all access to the rows of `public.open`"),
+        held.held.iter().all(|s| s.rule != "rls-disabled"),
         "{:#?}",
         held.held
     );

@@ -46,8 +46,18 @@ pub enum Remedy {
         function: QualifiedName,
         args: Vec<TypeName>,
     },
-    /// rls-disabled, policy-exists-rls-disabled.
+    /// policy-exists-rls-disabled, queue-exposed-in-api: enable row level
+    /// security, and let the policies (or their absence) decide.
     EnableRls { table: QualifiedName },
+    /// rls-disabled, on a table without policies: enable row level security
+    /// with a policy that lets through what the privileges let through
+    /// today. `outside_api`: roles holding privileges on the table that are
+    /// not the API's; a policy cannot keep all they do (COPY FROM, sessions
+    /// with row_security off), so for them the fix is unsafe.
+    KeepAccessWithRls {
+        table: QualifiedName,
+        outside_api: Vec<Ident>,
+    },
     /// rls-initplan: wrap the policy's per-row request calls in `(select ...)`.
     WrapPolicyCalls { table: QualifiedName, policy: Ident },
     /// security-definer-executable-by-public: `public` means PUBLIC.
@@ -68,6 +78,12 @@ pub enum Remedy {
 }
 
 impl Remedy {
+    /// Whether this instance of the fix is unsafe whatever its rule says
+    /// (the rule's YAML gives the applicability of its usual case).
+    pub fn unsafe_here(&self) -> bool {
+        matches!(self, Remedy::KeepAccessWithRls { outside_api, .. } if !outside_api.is_empty())
+    }
+
     pub fn pin_search_path(f: &Function) -> Remedy {
         Remedy::PinSearchPath {
             function: f.name.clone(),

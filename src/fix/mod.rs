@@ -45,6 +45,17 @@ pub fn applicability(rule: &str) -> Option<Applicability> {
     crate::rules::find(rule)?.doc.fix_applicability
 }
 
+/// Whether the fix of this finding is safe or unsafe: its rule's, unless
+/// this instance is unsafe where the rule's usual case is not (see
+/// [`Remedy::unsafe_here`]).
+pub fn applicability_of(f: &Finding) -> Option<Applicability> {
+    let remedy = f.remedy.as_ref()?;
+    if remedy.unsafe_here() {
+        return Some(Applicability::Unsafe);
+    }
+    applicability(f.rule)
+}
+
 #[derive(Debug, Clone)]
 pub struct FixOptions {
     pub platform: Platform,
@@ -119,16 +130,10 @@ pub fn plan(findings: &[Finding], cat: &Catalog, opts: &FixOptions) -> Plan {
     }
     let mut names = IndexNames::new(cat);
     for (remedy, found) in groups {
-        let unsafe_rule = found
+        let unsafe_fix = found
             .iter()
-            .any(|f| applicability(f.rule) != Some(Applicability::Safe));
-        // A safe rule's fix can still change something for this schema's
-        // roles (see `safe_form_changes`): it is then held like an unsafe one.
-        let access = if unsafe_rule {
-            Some(access_change(remedy, cat))
-        } else {
-            safe_form_changes(remedy, cat)
-        };
+            .any(|f| applicability_of(f) != Some(Applicability::Safe));
+        let access = unsafe_fix.then(|| access_change(remedy, cat));
         if let (Some(what), false) = (&access, opts.unsafe_fixes) {
             plan.held.extend(found.iter().map(|f| Skipped {
                 rule: f.rule,
@@ -138,7 +143,7 @@ pub fn plan(findings: &[Finding], cat: &Catalog, opts: &FixOptions) -> Plan {
             }));
             continue;
         }
-        match build(remedy, cat, opts, &mut names, !unsafe_rule) {
+        match build(remedy, cat, opts, &mut names) {
             Ok(mut built) => {
                 if let Some(what) = access {
                     let note = format!("UNSAFE (written because of --unsafe-fixes): {what}");
@@ -197,6 +202,12 @@ fn access_change(remedy: &Remedy, cat: &Catalog) -> String {
                 }
             }
         }
+        Remedy::KeepAccessWithRls { table, outside_api } => {
+            let who = role_names(outside_api, "every role (PUBLIC)").join(", ");
+            format!(
+                "a policy keeps what {who} read and write in `{table}`, but not two things: PostgreSQL refuses their `COPY ... FROM` into it under row level security (INSERT still works), and their sessions with `row_security = off` (as pg_dump runs) get an error instead of its rows."
+            )
+        }
         Remedy::RevokeExecute { function, roles, .. } => {
             let who = role_names(roles, "every role without a grant of its own (PUBLIC)");
             let mut what = format!("{} can no longer call `{function}`.", who.join(", "));
@@ -243,32 +254,15 @@ fn access_change(remedy: &Remedy, cat: &Catalog) -> String {
     }
 }
 
-/// The roles that reach `t`'s rows today through a privilege of their own
-/// (on the table or one of its columns, PUBLIC included) and that row level
-/// security would apply to: not its owner (when no migration named one, the
-/// role that ran them, `postgres` on Supabase), nor a role that bypasses it.
-/// Members of these roles reach the rows through them, and a policy `TO` a
-/// role applies to its members too.
-fn rls_bound_grantees(cat: &Catalog, t: &crate::catalog::Table) -> Vec<Ident> {
-    let owner = t.owner.clone().unwrap_or_else(|| Ident::new("postgres"));
-    let mut roles: BTreeSet<Ident> = t.grants.holders().cloned().collect();
-    for c in &t.columns {
-        roles.extend(c.grants.holders().cloned());
-    }
-    roles
-        .into_iter()
-        .filter(|r| *r != owner && !cat.bypasses_rls(r))
-        .collect()
-}
-
 /// Enabling row level security on `t`, which has no policy, without taking
 /// anything away: one permissive policy for every command, `true` both
 /// ways, to the roles that reach its rows today. Their privileges still say
 /// which commands each may run; the policy makes today's access explicit,
 /// where the team can narrow it.
-fn keep_todays_access(cat: &Catalog, t: &crate::catalog::Table, enable: String) -> Built {
-    let roles = rls_bound_grantees(cat, t);
+fn keep_todays_access(cat: &Catalog, t: &crate::catalog::Table) -> Built {
+    let roles = rls::bound_grantees(cat, t);
     let table = &t.name;
+    let enable = format!("alter table {table} enable row level security;");
     if roles.is_empty() {
         return Built {
             sql: enable,
@@ -297,31 +291,6 @@ fn keep_todays_access(cat: &Catalog, t: &crate::catalog::Table, enable: String) 
         concurrent: false,
         leaves: Some("rls-policy-always-true"),
     }
-}
-
-/// What the safe form of `remedy` would still change for some role of this
-/// schema, when it would (then it is held like an unsafe fix). Enabling row
-/// level security with a policy that keeps today's access changes two
-/// things a policy cannot keep: PostgreSQL refuses `COPY ... FROM` into the
-/// table for the roles it applies to, and a session with `row_security =
-/// off` (pg_dump's) gets an error instead of the rows. The API's roles do
-/// neither (PostgREST runs plain queries); any other role might.
-fn safe_form_changes(remedy: &Remedy, cat: &Catalog) -> Option<String> {
-    let Remedy::EnableRls { table } = remedy else {
-        return None;
-    };
-    let t = cat.table(table).filter(|t| t.policies.is_empty())?;
-    let others: Vec<Ident> = rls_bound_grantees(cat, t)
-        .into_iter()
-        .filter(|r| r.as_str() == "public" || !cat.api_roles.is_api_role(r))
-        .collect();
-    if others.is_empty() {
-        return None;
-    }
-    let who = role_names(&others, "every role (PUBLIC)").join(", ");
-    Some(format!(
-        "a policy keeps what {who} read and write in `{table}`, but not two things: PostgreSQL refuses their `COPY ... FROM` into it under row level security (INSERT still works), and their sessions with `row_security = off` (as pg_dump runs) get an error instead of its rows."
-    ))
 }
 
 /// The roles holding a privilege in `grants` that row level security
@@ -371,16 +340,11 @@ impl Built {
     }
 }
 
-/// `safe_form`: every rule asking for `remedy` declares a safe fix, so the
-/// form that keeps today's access is wanted (enabling row level security
-/// with a policy that lets through what the grants let through today);
-/// otherwise the form the unsafe rule asks for.
 fn build(
     remedy: &Remedy,
     cat: &Catalog,
     opts: &FixOptions,
     names: &mut IndexNames,
-    safe_form: bool,
 ) -> Result<Built, String> {
     match remedy {
         Remedy::IndexForeignKey { table, columns } => {
@@ -444,11 +408,7 @@ fn build(
             let t = cat
                 .table(table)
                 .ok_or_else(|| format!("`{table}` is not in the schema"))?;
-            let enable = format!("alter table {table} enable row level security;");
-            if safe_form && t.policies.is_empty() {
-                return Ok(keep_todays_access(cat, t, enable));
-            }
-            let mut built = Built::plain(enable);
+            let mut built = Built::plain(format!("alter table {table} enable row level security;"));
             if t.policies.is_empty() {
                 built.note = Some(format!(
                     "With row level security on and no policy, the API's roles can no longer read or write `{table}` (pgvet reports that as rls-enabled-no-policy). Add the policies it needs, for example:\n  create policy {} on {table} for select to authenticated\n    using (user_id = (select auth.uid()));",
@@ -457,6 +417,12 @@ fn build(
                 built.leaves = Some("rls-enabled-no-policy");
             }
             Ok(built)
+        }
+        Remedy::KeepAccessWithRls { table, .. } => {
+            let t = cat
+                .table(table)
+                .ok_or_else(|| format!("`{table}` is not in the schema"))?;
+            Ok(keep_todays_access(cat, t))
         }
         Remedy::WrapPolicyCalls { table, policy } => {
             let p = cat
@@ -820,6 +786,7 @@ fn remedy_object(remedy: &Remedy) -> String {
         Remedy::IndexForeignKey { table, .. }
         | Remedy::DropIndex { table, .. }
         | Remedy::EnableRls { table }
+        | Remedy::KeepAccessWithRls { table, .. }
         | Remedy::WrapPolicyCalls { table, .. }
         | Remedy::DefaultNow { table, .. }
         | Remedy::ResetOption { table, .. } => table.to_string(),

@@ -269,6 +269,18 @@ fn a_role_outside_the_api_holds_the_kept_access_fix_back() {
         unsafe_fixes: false,
         ..options()
     };
+    // The counts and the findings-by-rule table say so too.
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "rls-disabled")
+        .expect("rls-disabled");
+    assert_eq!(applicability_of(finding), Some(Applicability::Unsafe));
+    let row = crate::report::statistics::by_rule(&report.findings)
+        .into_iter()
+        .find(|r| r.rule == "rls-disabled")
+        .expect("row");
+    assert_eq!(row.applicability, Some(Applicability::Unsafe));
     let held = plan(&report.findings, cat, &safe_only);
     let reason = held
         .held

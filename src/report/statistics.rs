@@ -35,13 +35,18 @@ pub fn by_rule(findings: &[Finding]) -> Vec<RuleCount> {
             Some(row) => {
                 row.count += 1;
                 row.fixable += usize::from(f.remedy.is_some());
+                // One instance that only --unsafe-fixes writes makes the row's.
+                if crate::fix::applicability_of(f) == Some(Applicability::Unsafe) {
+                    row.applicability = Some(Applicability::Unsafe);
+                }
             }
             None => rows.push(RuleCount {
                 rule: f.rule,
                 severity: f.severity,
                 count: 1,
                 fixable: usize::from(f.remedy.is_some()),
-                applicability: crate::fix::applicability(f.rule),
+                applicability: crate::fix::applicability_of(f)
+                    .or_else(|| crate::fix::applicability(f.rule)),
                 title: title(f.rule),
             }),
         }
@@ -75,7 +80,7 @@ fn title(rule: &str) -> String {
 pub fn fixable(findings: &[Finding]) -> (usize, usize) {
     let mut counts = (0, 0);
     for f in findings.iter().filter(|f| f.remedy.is_some()) {
-        match crate::fix::applicability(f.rule) {
+        match crate::fix::applicability_of(f) {
             Some(Applicability::Safe) => counts.0 += 1,
             _ => counts.1 += 1,
         }

@@ -149,7 +149,7 @@ fn fix_action(project: &Project, f: &Finding, d: &Diagnostic) -> Option<CodeActi
         // Their plan or journal must list the file too: not done here yet.
         return None;
     }
-    let applicability = crate::fix::applicability(f.rule);
+    let applicability = crate::fix::applicability_of(f);
     let unsafe_fix = applicability != Some(Applicability::Safe);
     let opts = crate::fix::FixOptions {
         platform: catalog.platform,

@@ -1,14 +1,30 @@
 //! Tables the API exposes without row level security. Docs: rules/rls-disabled.yaml.
 
 use crate::findings::remedy::Remedy;
-use crate::rules::support::exposed_tables;
+use crate::rules::support::{exposed_tables, rls};
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct RlsDisabled;
 
 impl SchemaRule for RlsDisabled {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
-        for t in exposed_tables(cx.catalog).filter(|t| !t.rls_enabled) {
+        let cat = cx.catalog;
+        for t in exposed_tables(cat).filter(|t| !t.rls_enabled) {
+            // Without policies, RLS can come with one that keeps today's
+            // access (safe for the API's roles); with policies, they decide.
+            let remedy = if t.policies.is_empty() {
+                Remedy::KeepAccessWithRls {
+                    table: t.name.clone(),
+                    outside_api: rls::bound_grantees(cat, t)
+                        .into_iter()
+                        .filter(|r| r.as_str() == "public" || !cat.api_roles.is_api_role(r))
+                        .collect(),
+                }
+            } else {
+                Remedy::EnableRls {
+                    table: t.name.clone(),
+                }
+            };
             // Point at the DISABLE statement when there was one, else at the CREATE.
             cx.report_fixable(
                 &t.name,
@@ -17,9 +33,7 @@ impl SchemaRule for RlsDisabled {
                     "table `{}` is exposed by the API without row level security",
                     t.name
                 ),
-                Remedy::EnableRls {
-                    table: t.name.clone(),
-                },
+                remedy,
             );
         }
     }

@@ -189,8 +189,9 @@ const CASES: &[(&str, &str, bool)] = &[
 ];
 
 /// Earlier migrations that fail in PostgreSQL (a foreign key to a table
-/// or a column of a type no migration made), and a next one that makes
-/// the same object: it is not in the way.
+/// or a column of a type no migration made, a policy calling a function
+/// made after it), and a next one that makes the same object: it is not in
+/// the way.
 const AFTER_A_FAILURE: &[(&str, &str)] = &[
     (
         "create table t (id int, o int references elsewhere (id));",
@@ -223,6 +224,22 @@ const AFTER_A_FAILURE: &[(&str, &str)] = &[
          create table b (id int, a_id int references a (id));
          create policy p on b using (true);",
         "create table b (id int); create policy p on b using (true);",
+    ),
+    // A policy whose expression calls a function, or reads a table, made
+    // only after it: PostgreSQL resolves the expression and fails it.
+    (
+        "create table t (a int);
+         create policy p on t using (public.a_ok(a));
+         create function public.a_ok(x int) returns boolean language sql as 'select x > 0';",
+        "create or replace function public.a_ok(x int) returns boolean language sql as 'select x > 0';
+         create policy p on t using (public.a_ok(a));",
+    ),
+    (
+        "create table t (a int);
+         create policy p on t using (a in (select u.a from public.u));
+         create table public.u (a int);",
+        "create table if not exists public.u (a int);
+         create policy p on t using (a in (select u.a from public.u));",
     ),
 ];
 

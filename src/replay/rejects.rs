@@ -75,7 +75,10 @@ impl Replayer {
         };
         if matches!(
             &stmt.node,
-            NodeEnum::CreateStmt(_) | NodeEnum::AlterTableStmt(_) | NodeEnum::CreateTrigStmt(_)
+            NodeEnum::CreateStmt(_)
+                | NodeEnum::AlterTableStmt(_)
+                | NodeEnum::CreateTrigStmt(_)
+                | NodeEnum::CreatePolicyStmt(_)
         ) && self.names_what_is_missing(stmt)
         {
             self.doubt.failed.push(stmt.span);
@@ -135,7 +138,8 @@ impl Replayer {
 
     /// Whether a CREATE or ALTER TABLE references a table (foreign key,
     /// LIKE, INHERITS, PARTITION OF) or a column type the model does not
-    /// have.
+    /// have; a trigger its function or table; a policy a function or table
+    /// in its expressions.
     fn names_what_is_missing(&self, stmt: &Statement) -> bool {
         let made = match &stmt.node {
             NodeEnum::CreateStmt(s) => s.relation.as_ref().map(|rv| self.name_for_create(rv)),
@@ -261,6 +265,43 @@ impl Replayer {
                 matches!(&c.node, Some(NodeEnum::AlterTableCmd(c))
                     if c.def.as_deref().is_some_and(element_missing))
             }),
+            // PostgreSQL resolves a policy's expressions when it creates the
+            // policy: a function or table that is not there yet (made later
+            // in the file, say) fails it. Only schema-qualified names count:
+            // an unqualified one may be a built-in, which the model does not
+            // list; and the system schemas' names are always there.
+            NodeEnum::CreatePolicyStmt(s) => {
+                let user_schema =
+                    |s: &str| !matches!(s, "pg_catalog" | "information_schema" | "pg_toast");
+                [s.qual.as_deref(), s.with_check.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|e| e.node.as_ref())
+                    .any(|e| {
+                        ast::descendants(e).into_iter().any(|n| match n {
+                            pg_query::NodeRef::FuncCall(call) => {
+                                match ast::split_name(&call.funcname) {
+                                    Some((Some(schema), name)) if user_schema(&schema) => {
+                                        crate::catalog::resolve::function(
+                                            &self.catalog,
+                                            &self.search_path,
+                                            Some(schema.as_str()),
+                                            &name,
+                                        )
+                                        .is_err()
+                                    }
+                                    _ => false,
+                                }
+                            }
+                            pg_query::NodeRef::RangeVar(rv) => {
+                                user_schema(&rv.schemaname)
+                                    && !rv.schemaname.is_empty()
+                                    && missing_table(rv)
+                            }
+                            _ => false,
+                        })
+                    })
+            }
             _ => false,
         }
     }

@@ -351,6 +351,24 @@ pub fn is_uncorrelated(cat: &Catalog, path: &[Ident], sub: &pg_query::NodeEnum) 
     })
 }
 
+/// The roles that reach `t`'s rows today through a privilege of their own
+/// (on the table or one of its columns, PUBLIC included) and that row level
+/// security would apply to: not its owner (when no migration named one, the
+/// role that ran them, `postgres` on Supabase), nor a role that bypasses it.
+/// Members of these roles reach the rows through them, and a policy `TO` a
+/// role applies to its members too.
+pub fn bound_grantees(cat: &Catalog, t: &Table) -> Vec<Ident> {
+    let owner = t.owner.clone().unwrap_or_else(|| Ident::new("postgres"));
+    let mut roles: BTreeSet<Ident> = t.grants.holders().cloned().collect();
+    for c in &t.columns {
+        roles.extend(c.grants.holders().cloned());
+    }
+    roles
+        .into_iter()
+        .filter(|r| *r != owner && !cat.bypasses_rls(r))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,22 +459,4 @@ mod tests {
         assert_eq!((span.start, span.end), (110, 120));
         assert!(node_span(base, -1, 5, None).is_none());
     }
-}
-
-/// The roles that reach `t`'s rows today through a privilege of their own
-/// (on the table or one of its columns, PUBLIC included) and that row level
-/// security would apply to: not its owner (when no migration named one, the
-/// role that ran them, `postgres` on Supabase), nor a role that bypasses it.
-/// Members of these roles reach the rows through them, and a policy `TO` a
-/// role applies to its members too.
-pub fn bound_grantees(cat: &Catalog, t: &Table) -> Vec<Ident> {
-    let owner = t.owner.clone().unwrap_or_else(|| Ident::new("postgres"));
-    let mut roles: BTreeSet<Ident> = t.grants.holders().cloned().collect();
-    for c in &t.columns {
-        roles.extend(c.grants.holders().cloned());
-    }
-    roles
-        .into_iter()
-        .filter(|r| *r != owner && !cat.bypasses_rls(r))
-        .collect()
 }

@@ -27,9 +27,11 @@ enum Mode {
     InTx,
     /// The bigint rules with `columns: all`, which is squawk's behaviour.
     AllColumns,
+    /// `--pg-version 11`.
+    Pg11,
 }
 
-use Mode::{AllColumns, InTx, Plain};
+use Mode::{AllColumns, InTx, Pg11, Plain};
 
 /// The squawk rule ids pgvet shares, plus squawk's alias spelling.
 const SHARED: &[&str] = &[
@@ -2384,7 +2386,32 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
         "SET work_mem = '64MB';",
         false,
     ),
+    // Found by running squawk 2.70's own rule tests against pgvet
+    // (docs/coming-from-squawk.md, "Measured agreement").
+    (
+        "ban-revoke",
+        Plain,
+        "ALTER GROUP auditors DROP USER mallory;",
+        true,
+    ),
+    (
+        "ban-new-write-restriction",
+        Plain,
+        "ALTER TABLE payments ALTER CONSTRAINT payments_order_fk NOT DEFERRABLE;",
+        true,
+    ),
+    (
+        "ban-drop-constraint",
+        Plain,
+        "ALTER TABLE payments ALTER CONSTRAINT payments_order_fk NOT ENFORCED;",
+        true,
+    ),
 ];
+
+/// Why a statement on a table made earlier in the file stays quiet after
+/// the COMMIT of the transaction that made it.
+const NEW_TABLE: &str = "a table made earlier in the file stays new after the COMMIT of the \
+                         transaction that made it: no deployed client uses it yet";
 
 /// A place where pgvet knowingly decides otherwise than squawk.
 struct Departure {
@@ -3254,6 +3281,147 @@ const DEPARTURES: &[Departure] = &[
         instead: Some("ban-drop-table"),
         reason: "privileges on a table a later statement of the file drops go with it; the drop is reported",
     },
+    // The departures below were found by running squawk 2.70's own rule
+    // tests against pgvet (docs/coming-from-squawk.md); the SQL is ours.
+    Departure {
+        rule: "adding-field-with-default",
+        mode: Pg11,
+        sql: "ALTER TABLE invoices ADD COLUMN currency text DEFAULT 'EUR';",
+        squawk_fires: true,
+        instead: None,
+        reason: "PostgreSQL 11 is the release that stopped rewriting the table for a constant default",
+    },
+    Departure {
+        rule: "adding-not-nullable-field",
+        mode: Plain,
+        sql: "ALTER TABLE invoices VALIDATE CONSTRAINT invoices_due_on_present;
+              ALTER TABLE invoices ALTER COLUMN due_on SET NOT NULL;",
+        squawk_fires: false,
+        instead: None,
+        reason: "validating a constraint pgvet has not seen proves nothing about the column; \
+                 squawk takes it as the IS NOT NULL check",
+    },
+    Departure {
+        rule: "adding-foreign-key-constraint",
+        mode: Plain,
+        sql: "BEGIN;
+              CREATE TABLE refunds (id bigint PRIMARY KEY, payment_id bigint);
+              COMMIT;
+              ALTER TABLE refunds ADD CONSTRAINT refunds_payment_fk
+                FOREIGN KEY (payment_id) REFERENCES payments (id);",
+        squawk_fires: true,
+        instead: None,
+        reason: NEW_TABLE,
+    },
+    Departure {
+        rule: "constraint-missing-not-valid",
+        mode: Plain,
+        sql: "BEGIN;
+              CREATE TABLE refunds (id bigint PRIMARY KEY, amount numeric);
+              COMMIT;
+              ALTER TABLE refunds ADD CONSTRAINT refunds_amount_positive CHECK (amount > 0);",
+        squawk_fires: true,
+        instead: None,
+        reason: NEW_TABLE,
+    },
+    Departure {
+        rule: "disallowed-unique-constraint",
+        mode: Plain,
+        sql: "BEGIN;
+              CREATE TABLE refunds (id bigint PRIMARY KEY, ref text);
+              COMMIT;
+              ALTER TABLE refunds ADD CONSTRAINT refunds_ref_key UNIQUE (ref);",
+        squawk_fires: true,
+        instead: None,
+        reason: NEW_TABLE,
+    },
+    Departure {
+        rule: "adding-serial-primary-key-field",
+        mode: Plain,
+        sql: "BEGIN;
+              CREATE TABLE refund_notes (body text);
+              COMMIT;
+              ALTER TABLE refund_notes ADD COLUMN id bigserial PRIMARY KEY;",
+        squawk_fires: true,
+        instead: None,
+        reason: NEW_TABLE,
+    },
+    Departure {
+        rule: "ban-add-column",
+        mode: Plain,
+        sql: "CREATE TABLE IF NOT EXISTS coupons (code text PRIMARY KEY);
+              ALTER TABLE coupons ADD COLUMN expires_at timestamptz;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a table the file makes with CREATE TABLE IF NOT EXISTS, and no replayed \
+                 migration made before, is new to the file",
+    },
+    Departure {
+        rule: "ban-concurrent-index-creation-in-transaction",
+        mode: InTx,
+        sql: "CREATE INDEX CONCURRENTLY payments_created_idx ON payments (created_at);",
+        squawk_fires: false,
+        instead: None,
+        reason: "the transaction mode says the tool wraps every file; squawk guesses that a \
+                 file of one statement runs without it",
+    },
+    Departure {
+        rule: "transaction-nesting",
+        mode: InTx,
+        sql: "-- squawk-disable-assume-in-transaction
+              BEGIN;
+              UPDATE settings SET value = 'on' WHERE key = 'beta';
+              COMMIT;",
+        squawk_fires: false,
+        instead: None,
+        reason: "squawk's comment is not read; a file says it runs without the tool's \
+                 transaction in its runner's way or through migrations.transaction",
+    },
+    Departure {
+        rule: "prefer-identity",
+        mode: Plain,
+        sql: "CREATE TABLE tags (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);
+              CREATE TABLE tags (id bigserial PRIMARY KEY);",
+        squawk_fires: true,
+        instead: Some("object-already-exists"),
+        reason: "PostgreSQL rejects a CREATE TABLE of a table the file made already; its columns are not judged",
+    },
+    Departure {
+        rule: "prefer-bigint-over-int",
+        mode: AllColumns,
+        sql: "CREATE TABLE tags (id bigint PRIMARY KEY);
+              CREATE TABLE tags (id integer PRIMARY KEY);",
+        squawk_fires: true,
+        instead: Some("object-already-exists"),
+        reason: "PostgreSQL rejects a CREATE TABLE of a table the file made already; its columns are not judged",
+    },
+    Departure {
+        rule: "prefer-bigint-over-smallint",
+        mode: AllColumns,
+        sql: "CREATE TABLE tags (id bigint PRIMARY KEY);
+              CREATE TABLE tags (id smallint PRIMARY KEY);",
+        squawk_fires: true,
+        instead: Some("object-already-exists"),
+        reason: "PostgreSQL rejects a CREATE TABLE of a table the file made already; its columns are not judged",
+    },
+    Departure {
+        rule: "prefer-robust-stmts",
+        mode: Plain,
+        sql: "ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_ref_key;
+              ALTER TABLE orders ADD CONSTRAINT orders_ref_key UNIQUE (ref);
+              ALTER TABLE orders ADD CONSTRAINT orders_ref_key UNIQUE (ref);",
+        squawk_fires: true,
+        instead: Some("object-already-exists"),
+        reason: "the second ADD CONSTRAINT of the name fails on the first run, not only on a rerun",
+    },
+    Departure {
+        rule: "ban-new-write-restriction",
+        mode: Plain,
+        sql: "ALTER TABLE payments ALTER CONSTRAINT payments_order_fk DEFERRABLE INITIALLY DEFERRED;",
+        squawk_fires: true,
+        instead: None,
+        reason: "checking a key at commit instead of at once rejects no write that passed before",
+    },
 ];
 
 fn rule_id(id: &str) -> Option<&'static str> {
@@ -3273,6 +3441,7 @@ fn fires(rule: &str, mode: Mode, sql: &str) -> Result<bool, String> {
         select: Some(vec![rule.to_string()]),
         assume_existing: true,
         options,
+        postgres_version: (mode == Pg11).then_some(11),
         ..Default::default()
     };
     let mut settings = Settings::for_platform(Platform::Postgres);

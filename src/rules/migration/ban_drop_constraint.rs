@@ -38,6 +38,22 @@ impl StatementRule for BanDropConstraint {
         };
         let cmds: Vec<&pb::AlterTableCmd> = alter_table_cmds(s).collect();
         for (i, cmd) in cmds.iter().enumerate() {
+            if let Some(name) = unenforced(cmd) {
+                // PostgreSQL 18: the constraint stays, but nothing checks it.
+                let added_here = cx
+                    .catalog
+                    .table(&table.name)
+                    .and_then(|t| t.constraints.iter().find(|c| c.name == name))
+                    .is_some_and(|c| created_in_this_file(cx, &c.origin));
+                if !added_here {
+                    let message = format!(
+                        "making constraint `{name}` of `{}` NOT ENFORCED removes a guarantee that code and data may rely on",
+                        table.name
+                    );
+                    cx.report_unless_new(&table, Some(cx.stmt.span), message);
+                }
+                continue;
+            }
             if cmd.subtype() != pb::AlterTableType::AtDropConstraint {
                 continue;
             }
@@ -71,6 +87,19 @@ impl StatementRule for BanDropConstraint {
             );
             cx.report_unless_new(&table, Some(cx.stmt.span), message);
         }
+    }
+}
+
+/// The constraint `ALTER CONSTRAINT ... NOT ENFORCED` stops checking.
+fn unenforced(cmd: &pb::AlterTableCmd) -> Option<Ident> {
+    if cmd.subtype() != pb::AlterTableType::AtAlterConstraint {
+        return None;
+    }
+    match cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+        Some(NodeEnum::AtalterConstraint(a)) if a.alter_enforceability && !a.is_enforced => {
+            Some(Ident::new(a.conname.as_str()))
+        }
+        _ => None,
     }
 }
 
@@ -276,6 +305,30 @@ mod tests {
             ("3.sql", "alter table public.t drop constraint t_qty_nn;"),
         ])
         .fires(RULE);
+    }
+
+    #[test]
+    fn not_enforced_fires_unless_the_constraint_is_new() {
+        // PostgreSQL 18 changes the enforcement of foreign keys.
+        let create = format!(
+            "{CREATE}\ncreate table public.lines (id bigint primary key, \
+             t_id bigint constraint lines_t_fk references public.t);"
+        );
+        let alter = "alter table public.lines alter constraint lines_t_fk not enforced;";
+        let out = files(&[("1.sql", create.as_str()), ("2.sql", alter)]).fires(RULE);
+        assert!(
+            out.contains("making constraint `lines_t_fk` of `public.lines` NOT ENFORCED"),
+            "{out}"
+        );
+        files(&[
+            ("1.sql", create.as_str()),
+            (
+                "2.sql",
+                "alter table public.lines alter constraint lines_t_fk enforced;",
+            ),
+        ])
+        .quiet(RULE);
+        case(&format!("{create}\n{alter}")).quiet(RULE);
     }
 
     #[test]

@@ -59,6 +59,8 @@ fn table(cx: &mut StmtCtx<'_>) {
                 continue;
             }
             found.push(format!("NOT NULL on column `{column}`"));
+        } else if let Some(what) = altered_constraint_restricts(cmd) {
+            found.push(what);
         }
     }
     let Some(first) = found.first() else {
@@ -72,6 +74,30 @@ fn table(cx: &mut StmtCtx<'_>) {
         "new {first}{more} makes writes to `{name}` that existing clients make fail when they break it"
     );
     cx.report(name, Some(cx.stmt.span), message);
+}
+
+/// What `ALTER CONSTRAINT` adds to what writes must pass: `ENFORCED` (a
+/// constraint that was not checked starts being checked) and `NOT
+/// DEFERRABLE` (a row that breaks it for a moment inside a transaction now
+/// fails at once). `DEFERRABLE` alone also makes an `INITIALLY DEFERRED`
+/// constraint immediate, but the catalog does not say which it was, so it
+/// is left out, as are `NOT ENFORCED` and `INITIALLY DEFERRED`, which relax it.
+fn altered_constraint_restricts(cmd: &pb::AlterTableCmd) -> Option<String> {
+    if cmd.subtype() != pb::AlterTableType::AtAlterConstraint {
+        return None;
+    }
+    let Some(NodeEnum::AtalterConstraint(a)) = cmd.def.as_deref().and_then(|d| d.node.as_ref())
+    else {
+        return None;
+    };
+    let name = Ident::new(a.conname.as_str());
+    if a.alter_enforceability && a.is_enforced {
+        Some(format!("enforcement of constraint `{name}`"))
+    } else if a.alter_deferrability && !a.deferrable {
+        Some(format!("NOT DEFERRABLE checking of constraint `{name}`"))
+    } else {
+        None
+    }
 }
 
 /// What a constraint of `ADD CONSTRAINT` restricts, or None when existing
@@ -108,15 +134,17 @@ fn constraint_restricts(
             // NULLs in its columns are new to refuse.
             let index = Ident::new(c.indexname.as_str());
             let all_not_null = table.is_some_and(|t| {
-                t.indexes.iter().find(|ix| ix.name == index).is_some_and(|ix| {
-                    ix.elems.iter().all(|e| match &e.key {
-                        IndexKey::Column(col) => t
-                            .columns
-                            .iter()
-                            .any(|tc| &tc.name == col && tc.not_null),
-                        IndexKey::Expression(_) => false,
+                t.indexes
+                    .iter()
+                    .find(|ix| ix.name == index)
+                    .is_some_and(|ix| {
+                        ix.elems.iter().all(|e| match &e.key {
+                            IndexKey::Column(col) => {
+                                t.columns.iter().any(|tc| &tc.name == col && tc.not_null)
+                            }
+                            IndexKey::Expression(_) => false,
+                        })
                     })
-                })
             });
             (!all_not_null).then(|| label("primary key"))
         }
@@ -124,11 +152,8 @@ fn constraint_restricts(
         C::ConstrExclusion => Some(label("exclusion constraint")),
         C::ConstrNotnull => {
             let column = keys.first()?;
-            let not_null = table.is_some_and(|t| {
-                t.columns
-                    .iter()
-                    .any(|tc| &tc.name == column && tc.not_null)
-            });
+            let not_null =
+                table.is_some_and(|t| t.columns.iter().any(|tc| &tc.name == column && tc.not_null));
             (!not_null).then(|| format!("NOT NULL on column `{column}`"))
         }
         _ => None,
@@ -258,16 +283,13 @@ fn unique_index(cx: &mut StmtCtx<'_>, s: &pb::IndexStmt) {
         .index_params
         .iter()
         .map(|p| match &p.node {
-            Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => {
-                Some(Ident::new(e.name.as_str()))
-            }
+            Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => Some(Ident::new(e.name.as_str())),
             _ => None,
         })
         .collect();
     if let (Some(columns), Some(t)) = (columns, cx.catalog.table(&table)) {
-        let implied = |keys: &[&Ident]| {
-            !keys.is_empty() && keys.iter().all(|k| columns.contains(k))
-        };
+        let implied =
+            |keys: &[&Ident]| !keys.is_empty() && keys.iter().all(|k| columns.contains(k));
         let by_constraint = t.constraints.iter().any(|c| match &c.kind {
             ConstraintKind::PrimaryKey { columns: keys }
             | ConstraintKind::Unique { columns: keys, .. } => {
@@ -323,7 +345,8 @@ mod tests {
     use crate::rules::testing::{case, files};
 
     const RULE: &str = "ban-new-write-restriction";
-    const CREATE: &str = "create table public.t (id bigint primary key, email text, qty int, note text);\n\
+    const CREATE: &str =
+        "create table public.t (id bigint primary key, email text, qty int, note text);\n\
                           create domain public.qty as int;";
 
     fn later(sql: &str) -> crate::rules::testing::Case {
@@ -331,9 +354,34 @@ mod tests {
     }
 
     #[test]
+    fn alter_constraint_that_checks_more_fires() {
+        let first = format!(
+            "{CREATE}\ncreate table public.shipments (id bigint primary key, t_id bigint \
+             constraint shipments_t_fk references public.t deferrable initially deferred);"
+        );
+        let alter = |change: &str| {
+            let second =
+                format!("alter table public.shipments alter constraint shipments_t_fk {change};");
+            files(&[("1.sql", first.as_str()), ("2.sql", second.as_str())])
+        };
+        let out = alter("not deferrable").fires(RULE);
+        assert!(
+            out.contains("new NOT DEFERRABLE checking of constraint `shipments_t_fk`"),
+            "{out}"
+        );
+        let out = alter("enforced").fires(RULE);
+        assert!(out.contains("new enforcement of constraint"), "{out}");
+        // Relaxing it, or a timing the catalog cannot compare, is quiet.
+        for change in ["not enforced", "initially deferred", "deferrable"] {
+            alter(change).quiet(RULE);
+        }
+    }
+
+    #[test]
     fn constraints_on_a_table_from_an_earlier_file_fire() {
-        let out = later("alter table public.t add constraint t_qty_check check (qty > 0) not valid;")
-            .fires(RULE);
+        let out =
+            later("alter table public.t add constraint t_qty_check check (qty > 0) not valid;")
+                .fires(RULE);
         assert_eq!(
             out,
             "2.sql:1:1 ban-new-write-restriction warning [public.t] new CHECK constraint `t_qty_check` makes writes to `public.t` that existing clients make fail when they break it"

@@ -7,7 +7,7 @@ use pg_query::NodeEnum;
 use crate::catalog::{Ident, QualifiedName};
 use crate::rules::support::changes::{
     function_dropped_later_in_file, new_in_this_file, relation_dropped_later_in_file,
-    relation_new_in_this_file, role_created_earlier_in_file, role_of,
+    relation_new_in_this_file, role_created_earlier_in_file, role_of, role_spec,
 };
 use crate::rules::support::drops::{functions, kind_noun, user_type};
 use crate::rules::{StatementRule, StmtCtx};
@@ -20,6 +20,8 @@ impl StatementRule for BanRevoke {
         match &cx.stmt.node {
             NodeEnum::GrantStmt(s) if !s.is_grant => revoke_privileges(cx, s),
             NodeEnum::GrantRoleStmt(s) if !s.is_grant => revoke_membership(cx, s),
+            // ALTER GROUP g DROP USER u: PostgreSQL's older spelling of REVOKE g FROM u.
+            NodeEnum::AlterRoleStmt(s) if s.action < 0 => drop_group_members(cx, s),
             // ALTER DEFAULT PRIVILEGES ... REVOKE changes only objects made
             // after it, which no deployed client uses yet (squawk reports it).
             _ => {}
@@ -63,9 +65,6 @@ fn revoke_privileges(cx: &mut StmtCtx<'_>, s: &pb::GrantStmt) {
 
 fn revoke_membership(cx: &mut StmtCtx<'_>, s: &pb::GrantRoleStmt) {
     let members: Vec<Ident> = s.grantee_roles.iter().filter_map(role_of).collect();
-    if !members.is_empty() && members.iter().all(|m| role_created_earlier_in_file(cx, m)) {
-        return;
-    }
     let Some(role) = s.granted_roles.iter().find_map(role_of) else {
         return;
     };
@@ -74,12 +73,40 @@ fn revoke_membership(cx: &mut StmtCtx<'_>, s: &pb::GrantRoleStmt) {
     } else {
         format!("role `{role}`")
     };
+    report_membership(cx, &role, what, &members);
+}
+
+/// `ALTER GROUP role DROP USER member, ...`, which PostgreSQL runs as a
+/// revoke of `role` from each member.
+fn drop_group_members(cx: &mut StmtCtx<'_>, s: &pb::AlterRoleStmt) {
+    let Some(role) = s.role.as_ref().map(role_spec) else {
+        return;
+    };
+    let members: Vec<Ident> = ast::def_elems(&s.options)
+        .filter(|d| d.defname == "rolemembers")
+        .filter_map(|d| match d.arg.as_deref().and_then(|a| a.node.as_ref()) {
+            Some(NodeEnum::List(l)) => Some(l.items.iter().filter_map(role_of)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    if members.is_empty() {
+        return;
+    }
+    let what = format!("role `{role}`");
+    report_membership(cx, &role, what, &members);
+}
+
+fn report_membership(cx: &mut StmtCtx<'_>, role: &Ident, what: String, members: &[Ident]) {
+    if !members.is_empty() && members.iter().all(|m| role_created_earlier_in_file(cx, m)) {
+        return;
+    }
     let message = format!(
         "revoking {what} from {} takes away the rights they had through it",
-        grantees_phrase(&members)
+        grantees_phrase(members)
     );
     cx.report(
-        &QualifiedName::new("pg_roles", role),
+        &QualifiedName::new("pg_roles", role.clone()),
         Some(cx.stmt.span),
         message,
     );
@@ -356,6 +383,20 @@ mod tests {
             out.contains("[pg_roles.admin] revoking role `admin` from `alice`"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn alter_group_drop_user_fires() {
+        let out = case("alter group billing_staff drop user dana, eli;").fires(RULE);
+        assert!(
+            out.contains(
+                "[pg_roles.billing_staff] revoking role `billing_staff` from `dana`, `eli`"
+            ),
+            "{out}"
+        );
+        case("alter group billing_staff add user dana;").quiet(RULE);
+        case("create role temp_worker;\nalter group billing_staff drop user temp_worker;")
+            .quiet(RULE);
     }
 
     #[test]

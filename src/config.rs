@@ -9,6 +9,7 @@ use crate::catalog::Platform;
 use crate::findings::Severity;
 pub use crate::rules::SizeThresholds;
 use crate::rules::{self, Engine, MigrationEnv, Rule};
+pub use crate::source::migrations::config::RunnerFlags;
 use crate::source::migrations::files;
 pub use crate::source::migrations::session::TransactionMode;
 
@@ -136,8 +137,89 @@ struct RawMigrations {
     dir: Option<PathBuf>,
     transaction: Option<TransactionMode>,
     runner: Option<crate::source::migrations::runner::Runner>,
+    history_table: Option<String>,
+    flyway: Option<RawFlyway>,
     large_table: Option<RawTableSize>,
     small_table: Option<RawTableSize>,
+}
+
+/// `migrations.flyway:` as written: the command-line flags Flyway is run
+/// with that change what pgvet reads, by Flyway's names (its `-table` is
+/// `migrations.history_table`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawFlyway {
+    schemas: Option<Words>,
+    default_schema: Option<String>,
+    locations: Option<Words>,
+    placeholders: Option<BTreeMap<String, Scalar>>,
+    placeholder_replacement: Option<bool>,
+    placeholder_prefix: Option<String>,
+    placeholder_suffix: Option<String>,
+    execute_in_transaction: Option<bool>,
+}
+
+/// A list, or one string of comma-separated items (as Flyway's flags give
+/// `-schemas=a,b`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Words {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Words {
+    fn joined(self) -> String {
+        match self {
+            Words::One(s) => s,
+            Words::Many(items) => items.join(","),
+        }
+    }
+}
+
+/// A placeholder's value as YAML may write it.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Text(String),
+    Integer(i64),
+    Number(f64),
+    Boolean(bool),
+}
+
+impl RawFlyway {
+    /// Flyway's settings by Flyway's names, as [`RunnerFlags::flyway`] holds them.
+    fn settings(self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let mut put = |key: &str, value: Option<String>| {
+            if let Some(v) = value {
+                out.insert(key.to_string(), v);
+            }
+        };
+        put("schemas", self.schemas.map(Words::joined));
+        put("defaultSchema", self.default_schema);
+        put("locations", self.locations.map(Words::joined));
+        put(
+            "placeholderReplacement",
+            self.placeholder_replacement.map(|b| b.to_string()),
+        );
+        put("placeholderPrefix", self.placeholder_prefix);
+        put("placeholderSuffix", self.placeholder_suffix);
+        put(
+            "executeInTransaction",
+            self.execute_in_transaction.map(|b| b.to_string()),
+        );
+        for (name, value) in self.placeholders.unwrap_or_default() {
+            let value = match value {
+                Scalar::Text(s) => s,
+                Scalar::Integer(i) => i.to_string(),
+                Scalar::Number(n) => n.to_string(),
+                Scalar::Boolean(b) => b.to_string(),
+            };
+            out.insert(format!("placeholders.{name}"), value);
+        }
+        out
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -253,6 +335,9 @@ pub struct Config {
     pub transaction: Option<TransactionMode>,
     /// `migrations.runner`; None: detected from the directory.
     pub runner: Option<crate::source::migrations::runner::Runner>,
+    /// `migrations.history_table`, `migrations.flyway` (and
+    /// `--history-table`): the flags the runner is started with.
+    pub runner_flags: RunnerFlags,
     pub size_thresholds: SizeThresholds,
     /// Tables a migration touches but no migration created are old and not
     /// empty, and are not reported as undefined (`--assume-existing`).
@@ -260,6 +345,33 @@ pub struct Config {
     /// `strict: true` or `--strict`: everything pgvet could not analyze is
     /// an error finding (rule `not-analyzed`).
     pub strict: bool,
+}
+
+/// `migrations.history_table` and `migrations.flyway`, checked: Flyway
+/// keeps its history table in its default schema, so the two cannot name
+/// different ones.
+fn runner_flags(
+    history_table: Option<String>,
+    flyway: Option<RawFlyway>,
+) -> Result<RunnerFlags, String> {
+    let history_table = history_table
+        .map(|t| crate::source::migrations::config::history_table_name(&t))
+        .transpose()
+        .map_err(|e| format!("migrations.history_table: {e}"))?;
+    let flyway = flyway.map(RawFlyway::settings).unwrap_or_default();
+    if let (Some((Some(schema), _)), Some(default)) = (&history_table, flyway.get("defaultSchema"))
+    {
+        if schema != default {
+            return Err(format!(
+                "migrations.history_table is in schema `{schema}` but migrations.flyway.defaultSchema is `{default}`: Flyway keeps its history table in its default schema"
+            ));
+        }
+    }
+    Ok(RunnerFlags {
+        history_table,
+        flyway,
+        base: None,
+    })
 }
 
 /// A config file's text: a regular file of bounded size (`--config
@@ -276,6 +388,8 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         Self::parse(&read_config(path)?, &path.display().to_string()).map(|mut c| {
             c.source = Some(path.to_path_buf());
+            // Flyway's locations in it are relative to its folder.
+            c.runner_flags.base = path.parent().map(Path::to_path_buf);
             c
         })
     }
@@ -345,6 +459,8 @@ impl Config {
             .map(RawApiRoles::roles)
             .transpose()
             .map_err(invalid)?;
+        let runner_flags =
+            runner_flags(raw.migrations.history_table, raw.migrations.flyway).map_err(invalid)?;
         let cfg = Config {
             platform: raw.platform,
             exposed_schemas: raw.exposed_schemas,
@@ -360,6 +476,7 @@ impl Config {
             migrations_dir: raw.migrations.dir,
             transaction: raw.migrations.transaction,
             runner: raw.migrations.runner,
+            runner_flags,
             size_thresholds,
             assume_existing: false,
             strict: raw.strict,
@@ -732,6 +849,41 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("per-statement"), "{err}");
+    }
+
+    #[test]
+    fn history_table_and_flyway_flags_parse() {
+        let cfg = Config::parse(
+            "migrations:\n  history_table: ops.deploy_log\n  flyway:\n    schemas: [ops, app]\n    locations: filesystem:sql,filesystem:more\n    placeholders: { owner: app_owner, version: 2 }\n    executeInTransaction: false\n",
+            "x",
+        )
+        .unwrap();
+        let flags = &cfg.runner_flags;
+        assert_eq!(
+            flags.history_table,
+            Some((Some("ops".to_string()), "deploy_log".to_string()))
+        );
+        let get = |k: &str| flags.flyway.get(k).map(String::as_str);
+        assert_eq!(get("schemas"), Some("ops,app"));
+        assert_eq!(get("locations"), Some("filesystem:sql,filesystem:more"));
+        assert_eq!(get("placeholders.owner"), Some("app_owner"));
+        assert_eq!(get("placeholders.version"), Some("2"));
+        assert_eq!(get("executeInTransaction"), Some("false"));
+        let err = Config::parse("migrations:\n  history_table: a.b.c\n", "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("migrations.history_table: `a.b.c`"), "{err}");
+        let err = Config::parse(
+            "migrations:\n  history_table: ops.log\n  flyway: { defaultSchema: app }\n",
+            "x",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("default schema"), "{err}");
+        let err = Config::parse("migrations:\n  flyway: { defaultSchemas: app }\n", "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("did you mean `defaultSchema`?"), "{err}");
     }
 
     #[test]

@@ -251,7 +251,7 @@ pub fn read_migrations_over(
     unsaved: &(dyn Fn(&Path) -> Option<String> + Sync),
 ) -> Migrations {
     use source::migrations::runner;
-    let layout = runner::layout(paths, settings.runner);
+    let layout = runner::layout(paths, settings.runner, &cfg.runner_flags);
     let mut errors = layout.errors;
     let texts: Vec<_> = layout
         .migrations
@@ -545,9 +545,12 @@ fn lint_sources_here(
     for (i, chunk) in chunks.iter().enumerate() {
         let parsed = next.take().unwrap_or_default();
         let following = chunks.get(i + 1);
-        let (upcoming, ()) = rayon::join(
-            || following.map(|c| parse(c)),
+        // The replay stays on this thread (the other closure may move to
+        // another): rules that note a transaction's statements as they see
+        // them keep what they noted from one chunk to the next.
+        let ((), upcoming) = rayon::join(
             || state.replay_chunk(chunk, parsed),
+            || following.map(|c| parse(c)),
         );
         next = upcoming;
     }
@@ -947,20 +950,22 @@ pub fn drift(
     // The runner's history table says which migrations the database has
     // seen: only those are compared; the others are listed.
     let mut history = Vec::new();
+    let mut notes = Vec::new();
     let own = read.history.clone();
     if let Some(runner) = read.runner {
         // An empty history (a database migrated by hand, or a table made
         // ahead of the runner) says nothing: every file is compared.
-        if let Some(recorded) =
-            source::live::migration_history(&opts, runner, read.history.as_ref())?
-                .filter(|r| !r.is_empty())
-        {
-            let (applied, pending) = split_applied(read.inputs, runner, &recorded);
+        let recorded = source::live::migration_history(&opts, runner, read.history.as_ref())?;
+        if let Some(recorded) = recorded.as_ref().filter(|r| !r.is_empty()) {
+            let (applied, pending) = split_applied(read.inputs, runner, recorded);
             read.inputs = applied;
-            history = history_findings(runner, &pending, &recorded, &read.inputs);
+            history = history_findings(runner, &pending, recorded, &read.inputs);
+        } else if let (None, Some(h)) = (&recorded, &own) {
+            notes.extend(history_elsewhere(runner, h, &opts)?);
         }
     }
     let mut migrations = lint_read(read, &replay_only, &settings);
+    migrations.notes = notes;
     let Some(model) = migrations.catalog.take() else {
         return Ok(migrations);
     };
@@ -977,6 +982,30 @@ pub fn drift(
     migrations.database = Some(snapshot.target);
     migrations.finish();
     Ok(migrations)
+}
+
+/// The note for a history table that is not in the database drift reads
+/// because the runner's configuration records in another database
+/// (sqitch.conf's target): drift cannot read it from here, so every
+/// migration is compared. None when the configuration names no database,
+/// or this one.
+fn history_elsewhere(
+    runner: source::migrations::runner::Runner,
+    history: &source::migrations::runner::History,
+    opts: &source::live::LiveOptions,
+) -> Result<Option<String>, source::live::LiveError> {
+    let Some((database, said_by)) = &history.database else {
+        return Ok(None);
+    };
+    let here = source::live::database_name(opts)?;
+    if here == *database {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "{}'s history (`{}`) is in database `{database}` ({said_by}), which drift does not read (it reads `{here}`): every migration is compared, none is listed as unapplied",
+        source::migrations::runner::describe(runner),
+        history.qualified(),
+    )))
 }
 
 /// What the runner's history table says beside the schema: migration files

@@ -770,3 +770,46 @@ fn a_misspelt_exposed_schema_is_a_warning_with_a_suggestion() {
         stdout(&o)
     );
 }
+
+/// `--history-table` says where the runner keeps its history when its own
+/// command line moves it: the table is there before the first migration
+/// (a view over it names a table that exists); a name that is not
+/// `schema.table` or `table` is a usage error.
+#[test]
+fn history_table_flag_moves_the_runners_table() {
+    let d = tmp();
+    write(
+        d.path(),
+        "m/1_applied.sql",
+        "-- +goose Up\ncreate view public.applied as select version_id from meta.goose_log;\n",
+    );
+    let undefined = |args: &[&str]| {
+        let o = pgvet(
+            d.path(),
+            &[
+                &["lint", "--format", "json", "--select", "undefined-object"],
+                args,
+                &["m"],
+            ]
+            .concat(),
+        );
+        let v: serde_json::Value =
+            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+        v["findings"].as_array().unwrap().len()
+    };
+    assert_eq!(undefined(&[]), 1);
+    assert_eq!(undefined(&["--history-table", "meta.goose_log"]), 0);
+    write(
+        d.path(),
+        "pgvet.yaml",
+        "migrations:\n  history_table: meta.goose_log\n",
+    );
+    assert_eq!(undefined(&[]), 0);
+    let o = pgvet(d.path(), &["lint", "--history-table", "a.b.c", "m"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`a.b.c` is not `schema.table` or `table`"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -1697,6 +1697,176 @@ fn partition_indexes_are_compared() {
     );
 }
 
+/// `DROP OWNED BY`, as PostgreSQL runs it: what the role owns is dropped
+/// (a schema with what is in it, a trigger running its function), what it
+/// was granted is revoked (on tables, columns, sequences, views,
+/// functions, schemas; the default privileges granted to it and its own),
+/// and a policy loses it (one for it alone goes). A role the migrations
+/// did not make may be the one running them: what that one made stays in
+/// the model, and the report says so.
+#[test]
+fn drop_owned_is_replayed() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    template(&cluster);
+    let db = "drop_owned";
+    fresh_db(&cluster, db);
+    cluster.sql(db, "create role drop_old;");
+    let dir = migrate(
+        &cluster,
+        db,
+        "create role drop_app;\n\
+         create schema app;\n\
+         grant usage, create on schema app to drop_app;\n\
+         create table app.kept (id serial primary key, a int, b text);\n\
+         grant select, insert on app.kept to drop_app;\n\
+         grant update (a) on app.kept to drop_app;\n\
+         grant select on app.kept to anon;\n\
+         grant usage on sequence app.kept_id_seq to drop_app;\n\
+         create sequence app.counter;\n\
+         grant usage, select on sequence app.counter to drop_app;\n\
+         create view app.kept_v as select id, a from app.kept;\n\
+         grant select on app.kept_v to drop_app;\n\
+         create function app.kept_f() returns int language sql as $$ select 1 $$;\n\
+         grant execute on function app.kept_f() to drop_app;\n\
+         alter table app.kept enable row level security;\n\
+         create policy only_app on app.kept to drop_app using (true);\n\
+         create policy shared on app.kept to drop_app, authenticated using (true);\n\
+         alter default privileges in schema app grant select on tables to drop_app;\n\
+         alter default privileges grant execute on functions to drop_app;\n\
+         alter default privileges in schema app grant usage on sequences to anon;\n\
+         alter default privileges for role drop_app in schema app grant select on tables to anon;\n\
+         create schema drop_schema authorization drop_app;\n\
+         create table drop_schema.t (id int);\n\
+         set role drop_app;\n\
+         create table app.theirs (id int primary key);\n\
+         create function app.theirs_f() returns trigger language plpgsql as $$ begin return new; end $$;\n\
+         create type app.theirs_mood as enum ('x');\n\
+         create view app.theirs_v as select id from app.theirs;\n\
+         create sequence app.their_seq;\n\
+         reset role;\n\
+         create trigger uses_theirs before insert on app.kept for each row execute function app.theirs_f();\n\
+         create table app.given (id bigserial);\n\
+         alter table app.given owner to drop_app;\n\
+         create publication drop_pub for table app.kept;\n\
+         alter publication drop_pub owner to drop_app;\n\
+         create table app.old (id int);\n\
+         alter table app.old owner to drop_old;\n\
+         grant select on app.kept to drop_old;\n\
+         drop owned by drop_app cascade;\n\
+         drop owned by drop_old;\n\
+         drop role drop_app;\n\
+         create table app.after (id int);",
+    );
+    assert_eq!(
+        cluster.query(
+            db,
+            "select string_agg(relname, ', ' order by relname) from pg_class \
+             where relnamespace = 'app'::regnamespace and relkind <> 'i'"
+        ),
+        "after, counter, kept, kept_id_seq, kept_v",
+        "PostgreSQL dropped the roles' relations"
+    );
+    let settings = supabase();
+    let paths = [dir.path().to_path_buf()];
+    assert_eq!(
+        drift_with(&cluster, db, &paths, &settings, &OWNERS),
+        Vec::<String>::new(),
+        "drift right after migrating"
+    );
+    // `drop_old` was not made by the migrations: it may be the role that
+    // ran them, whose objects the model keeps; the report says so.
+    let report = pgvet::drift(
+        &paths,
+        &Config::default(),
+        &settings,
+        &options(&cluster, db, &settings.exposed_schemas),
+        &pgvet::drift::Options::default(),
+    )
+    .unwrap();
+    let gaps: Vec<(&str, &str)> = report
+        .not_analyzed
+        .iter()
+        .map(|g| (g.kind.as_str(), g.reason.as_str()))
+        .collect();
+    assert_eq!(gaps.len(), 1, "{gaps:#?}");
+    assert_eq!(gaps[0].0, "drop-owned");
+    assert!(
+        gaps[0].1.starts_with(
+            "`DROP OWNED BY drop_old` was replayed in part: pgvet cannot tell whether `drop_old` is the role that runs the migrations"
+        ),
+        "{gaps:#?}"
+    );
+}
+
+/// pgmq's queues (`pgmq.create()` and the like make `pgmq.q_<queue>` and
+/// its archive `pgmq.a_<queue>`): whether each exists, and what the
+/// project sets on them (row level security, privileges, policies,
+/// triggers), not what pgmq makes of them (columns, indexes, the SELECT it
+/// gives pg_monitor, its notify trigger) nor their rows.
+#[test]
+fn pgmq_queues_are_compared() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    template(&cluster);
+    let db = "pgmq_queues";
+    fresh_db(&cluster, db);
+    let dir = migrate(
+        &cluster,
+        db,
+        "create extension pgmq;\n\
+         select pgmq.create('jobs');\n\
+         select pgmq.create('Emails');\n\
+         select * from pgmq.create('from_clause');\n\
+         select pgmq.create_unlogged('fast');\n\
+         select pgmq.create('gone');\n\
+         select pgmq.drop_queue('gone');\n\
+         alter table pgmq.q_jobs enable row level security;\n\
+         alter table pgmq.a_jobs enable row level security;\n\
+         grant select, insert, update, delete on pgmq.q_jobs to authenticated;\n\
+         grant select on pgmq.a_jobs to service_role;\n\
+         create policy workers on pgmq.q_jobs for select to authenticated using (true);\n\
+         select pgmq.enable_notify_insert('fast');\n\
+         create function public.on_job() returns trigger language plpgsql as $$ begin return new; end $$;\n\
+         create trigger on_job after insert on pgmq.q_jobs for each row execute function public.on_job();",
+    );
+    let settings = supabase();
+    let paths = [dir.path().to_path_buf()];
+    assert_eq!(
+        drift_with(&cluster, db, &paths, &settings, &OWNERS),
+        Vec::<String>::new(),
+        "drift right after migrating"
+    );
+    cluster.sql(
+        db,
+        "select pgmq.create('by_hand');\n\
+         select pgmq.drop_queue('emails');\n\
+         grant delete on pgmq.a_jobs to anon;\n\
+         alter table pgmq.q_jobs force row level security;\n\
+         drop policy workers on pgmq.q_jobs;\n\
+         drop trigger on_job on pgmq.q_jobs;\n\
+         select pgmq.enable_notify_insert('jobs');\n\
+         select pgmq.send('jobs', '{\"n\": 1}');",
+    );
+    let mut found = drift(&cluster, db, &paths, &settings);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "drift-changed table `pgmq.a_jobs`: privileges is `service_role: SELECT` in the migrations and `anon: DELETE; service_role: SELECT` in the database",
+            "drift-changed table `pgmq.q_jobs`: forced row level security is `false` in the migrations and `true` in the database",
+            "drift-extra table `pgmq.a_by_hand` is in the database but no migration creates it",
+            "drift-extra table `pgmq.q_by_hand` is in the database but no migration creates it",
+            "drift-missing policy `pgmq.q_jobs.workers` is in the migrations but not in the database",
+            "drift-missing table `pgmq.a_emails` is in the migrations but not in the database",
+            "drift-missing table `pgmq.q_emails` is in the migrations but not in the database",
+            "drift-missing trigger `pgmq.q_jobs.on_job` is in the migrations but not in the database",
+        ]
+    );
+}
+
 /// A history table where the runner's configuration puts it: Flyway's in
 /// the first of its `schemas` under its `table` name, goose's as
 /// GOOSE_TABLE in the project's .env says. It is read there, and neither
@@ -1837,4 +2007,253 @@ fn drift_reads_the_history_table_where_the_runners_config_puts_it() {
         found[1].starts_with("drift-unapplied migration `2_index.sql` is not applied"),
         "{found:#?}"
     );
+}
+
+/// The drift report of `paths` against `db` with `cfg` (pgvet.yaml).
+fn drift_report(
+    cluster: &Cluster,
+    db: &str,
+    paths: &[PathBuf],
+    cfg: &Config,
+) -> pgvet::report::Report {
+    let settings = Settings::for_platform(Platform::Postgres);
+    let report = pgvet::drift(
+        paths,
+        cfg,
+        &settings,
+        &options(cluster, db, &settings.exposed_schemas),
+        &pgvet::drift::Options::default(),
+    )
+    .unwrap_or_else(|e| panic!("drift of {db} failed: {e}"));
+    assert!(report.errors.is_empty(), "{db}: {:?}", report.errors);
+    report
+}
+
+/// Each finding as `rule object`, sorted.
+fn rules_and_objects(report: &pgvet::report::Report) -> Vec<String> {
+    let mut out: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| format!("{} {}", f.rule, f.object))
+        .collect();
+    out.sort();
+    out
+}
+
+/// `pgvet drift` run as a user would, JSON out: (exit code, `rule object`
+/// of each finding, sorted).
+fn drift_command(
+    cluster: &Cluster,
+    db: &str,
+    dir: &Path,
+    args: &[&str],
+    vars: &[(&str, &str)],
+) -> (Option<i32>, Vec<String>) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
+        .args(["drift", "--sslmode", "disable", "--format", "json", "--db"])
+        .arg(cluster.socket_url(db))
+        .args(args)
+        .arg(dir)
+        .current_dir(dir)
+        .envs(vars.iter().copied())
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let mut found: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"].as_str().unwrap(),
+                f["object"].as_str().unwrap()
+            )
+        })
+        .collect();
+    found.sort();
+    (out.status.code(), found)
+}
+
+/// pgvet.yaml's `migrations.history_table` (and `--history-table`) moves
+/// the history table drift reads, as goose's `-table` and Flyway's
+/// `-table` / `-defaultSchema` move the runner's; Flyway's `FLYWAY_*`
+/// variables do it too.
+#[test]
+fn pgvet_yaml_history_table_moves_the_history_drift_reads() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    // goose, run with `-table deploy_log`.
+    cluster.create_db("goose_flag_history");
+    let db = "goose_flag_history";
+    let project = tempfile::tempdir().unwrap();
+    let migrations = project.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    std::fs::write(
+        migrations.join("1_init.sql"),
+        "-- +goose Up\ncreate table public.item (id bigint primary key, label text);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        migrations.join("2_index.sql"),
+        "-- +goose Up\ncreate index item_label on public.item (label);\n",
+    )
+    .unwrap();
+    cluster.sql(
+        db,
+        "create table public.deploy_log (id serial primary key, version_id bigint not null, \
+           is_applied boolean not null, tstamp timestamp default now());\n\
+         insert into public.deploy_log (version_id, is_applied) values (0, true), (1, true);\n\
+         create table public.item (id bigint primary key, label text);",
+    );
+    let paths = [migrations.clone()];
+    // Without the setting, goose_db_version is not there: every file is
+    // compared, and the moved table is someone's.
+    let without = drift_report(&cluster, db, &paths, &Config::default());
+    assert_eq!(
+        rules_and_objects(&without),
+        [
+            "drift-extra public.deploy_log",
+            "drift-missing public.item_label"
+        ]
+    );
+    let unapplied =
+        ["drift-unapplied ".to_string() + &migrations.join("2_index.sql").display().to_string()];
+    let cfg = Config::parse("migrations:\n  history_table: deploy_log\n", "pgvet.yaml").unwrap();
+    let with = drift_report(&cluster, db, &paths, &cfg);
+    assert_eq!(rules_and_objects(&with), unapplied);
+    let (code, found) = drift_command(
+        &cluster,
+        db,
+        &migrations,
+        &["--history-table", "public.deploy_log"],
+        &[],
+    );
+    assert_eq!((code, found.len()), (Some(1), 1), "{found:?}");
+    assert!(found[0].starts_with("drift-unapplied ") && found[0].ends_with("2_index.sql"));
+
+    // Flyway, run with `-table=fw_log -defaultSchema=ops`: the scripts'
+    // unqualified names land in `ops`, which Flyway makes.
+    cluster.create_db("flyway_flag_history");
+    let db = "flyway_flag_history";
+    let project = tempfile::tempdir().unwrap();
+    let sql = project.path().join("sql");
+    std::fs::create_dir(&sql).unwrap();
+    std::fs::write(
+        sql.join("V1__init.sql"),
+        "create table item (id bigint primary key, label text default '${label}');\n",
+    )
+    .unwrap();
+    std::fs::write(
+        sql.join("V2__index.sql"),
+        "create index item_label on item (label);\n",
+    )
+    .unwrap();
+    cluster.sql(
+        db,
+        "create schema ops;\n\
+         create table ops.fw_log (installed_rank int primary key, version varchar(50), \
+           description varchar(200) not null, type varchar(20) not null, script varchar(1000) not null, \
+           checksum int, installed_by varchar(100) not null, installed_on timestamp not null default now(), \
+           execution_time int not null, success boolean not null);\n\
+         insert into ops.fw_log values (1, '1', 'init', 'SQL', 'V1__init.sql', 0, 'me', now(), 1, true);\n\
+         create table ops.item (id bigint primary key, label text default 'none');",
+    );
+    let cfg = Config::parse(
+        "migrations:\n  history_table: ops.fw_log\n  flyway:\n    placeholders: { label: none }\n",
+        "pgvet.yaml",
+    )
+    .unwrap();
+    let with = drift_report(&cluster, db, std::slice::from_ref(&sql), &cfg);
+    let found = rules_and_objects(&with);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("drift-unapplied ") && found[0].ends_with("V2__index.sql"));
+    // The same flags as Flyway's environment variables.
+    let (code, found) = drift_command(
+        &cluster,
+        db,
+        &sql,
+        &[],
+        &[
+            ("FLYWAY_DEFAULT_SCHEMA", "ops"),
+            ("FLYWAY_TABLE", "fw_log"),
+            ("FLYWAY_PLACEHOLDERS_LABEL", "none"),
+        ],
+    );
+    assert_eq!((code, found.len()), (Some(1), 1), "{found:?}");
+    assert!(found[0].starts_with("drift-unapplied ") && found[0].ends_with("V2__index.sql"));
+}
+
+/// sqitch.conf's `registry` moves sqitch's `changes`: drift reads it there
+/// and the registry schema is not drift. A registry in the database of
+/// another target cannot be read from this one: one note says so, and
+/// every migration is compared.
+#[test]
+fn drift_reads_the_registry_sqitch_conf_names() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    let p = project.path();
+    std::fs::create_dir(p.join("deploy")).unwrap();
+    std::fs::write(
+        p.join("sqitch.plan"),
+        "%syntax-version=1.0.0\n%project=shop\n\nitems 2024-01-01T00:00:00Z A <a@b>\nlabels [items] 2024-01-02T00:00:00Z A <a@b>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("deploy/items.sql"),
+        "begin;\ncreate table public.items (id bigint primary key);\ncommit;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("deploy/labels.sql"),
+        "begin;\nalter table public.items add column label text;\ncommit;\n",
+    )
+    .unwrap();
+    let conf = |text: &str| std::fs::write(p.join("sqitch.conf"), text).unwrap();
+    conf("[core]\n\tengine = pg\n[engine \"pg\"]\n\tregistry = deploy_meta\n");
+    cluster.create_db("sqitch_registry");
+    let db = "sqitch_registry";
+    cluster.sql(
+        db,
+        "create schema deploy_meta;\n\
+         create table deploy_meta.projects (project text primary key);\n\
+         create table deploy_meta.changes (change_id text primary key, change text not null, project text not null);\n\
+         insert into deploy_meta.changes values ('1', 'items', 'shop');\n\
+         create table public.items (id bigint primary key);",
+    );
+    let report = drift_report(&cluster, db, &[p.to_path_buf()], &Config::default());
+    let found = rules_and_objects(&report);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("drift-unapplied ") && found[0].ends_with("labels.sql"));
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
+
+    // The default target deploys to database widgets_prod: its registry is
+    // there, not in this database.
+    conf("[core]\n\tengine = pg\n[engine \"pg\"]\n\ttarget = prod\n[target \"prod\"]\n\turi = db:pg://deployer@db.example.com/widgets_prod\n\tregistry = deploy_meta\n");
+    cluster.create_db("sqitch_registry_elsewhere");
+    let db = "sqitch_registry_elsewhere";
+    cluster.sql(db, "create table public.items (id bigint primary key);");
+    let report = drift_report(&cluster, db, &[p.to_path_buf()], &Config::default());
+    assert_eq!(
+        rules_and_objects(&report),
+        ["drift-missing public.items.label"]
+    );
+    assert_eq!(report.notes.len(), 1, "{:?}", report.notes);
+    let note = &report.notes[0];
+    assert!(
+        note.contains("`widgets_prod`")
+            && note.contains("sqitch.conf's target `prod`")
+            && note.contains("`sqitch_registry_elsewhere`"),
+        "{note}"
+    );
+    let human = pgvet::report::human::render(&report, false);
+    assert!(human.contains(&format!("note: {note}\n")), "{human}");
+    // A target naming this database: nothing to say.
+    conf("[core]\n\tengine = pg\n\ttarget = db:pg:sqitch_registry_elsewhere\n");
+    let report = drift_report(&cluster, db, &[p.to_path_buf()], &Config::default());
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
 }

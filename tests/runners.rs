@@ -1057,3 +1057,228 @@ fn atlas_txmode_none_runs_the_file_outside_a_transaction() {
     assert_eq!(mode_of(&r, "20240101000000_a.sql").0, TransactionMode::None);
     assert_ne!(mode_of(&r, "20240102000000_b.sql").0, TransactionMode::None);
 }
+
+/// `pgvet.yaml` as written in a project folder.
+fn config_in(dir: &Path, yaml: &str) -> Config {
+    let path = dir.join("pgvet.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    Config::load(&path).unwrap()
+}
+
+fn write_all(dir: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+/// pgvet.yaml says what Flyway's command line says, over flyway.conf:
+/// `history_table` is `-table` (with a schema, `-defaultSchema`),
+/// `migrations.flyway` gives `-schemas`, `-placeholders.*` and
+/// `-executeInTransaction`.
+#[test]
+fn pgvet_yaml_gives_flyways_flags_over_flyway_conf() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    write_all(
+        p,
+        &[
+            (
+                "flyway.conf",
+                "flyway.locations=filesystem:sql\nflyway.schemas=app\nflyway.table=conf_history\nflyway.placeholders.owner=conf_owner\n",
+            ),
+            (
+                "sql/V1__init.sql",
+                "create table item (id bigint primary key, owner text default '${owner}');\n",
+            ),
+            ("sql/V2__label.sql", "alter table item add column label text;\n"),
+        ],
+    );
+    let sql = p.join("sql");
+    // flyway.conf alone.
+    let m = pgvet::read_migrations(std::slice::from_ref(&sql), &Config::default(), &settings());
+    assert!(m.errors.is_empty(), "{:?}", m.errors);
+    assert_eq!(
+        history_of(&m),
+        ("app".to_string(), "conf_history".to_string())
+    );
+    assert!(m.inputs[0].text.contains("'conf_owner'"));
+    assert_eq!(m.inputs[0].run.unwrap().mode, TransactionMode::PerFile);
+
+    let cfg = config_in(
+        p,
+        "migrations:\n  history_table: ops.deploy_log\n  flyway:\n    schemas: [ops, app]\n    placeholders: { owner: yaml_owner }\n    executeInTransaction: false\n",
+    );
+    let m = pgvet::read_migrations(std::slice::from_ref(&sql), &cfg, &settings());
+    assert!(m.errors.is_empty(), "{:?}", m.errors);
+    assert_eq!(
+        history_of(&m),
+        ("ops".to_string(), "deploy_log".to_string())
+    );
+    let h = m.history.as_ref().unwrap();
+    assert_eq!(h.search_path_first.as_deref(), Some("ops"));
+    assert!(h.owns("ops") && h.owns("app") && h.owns("ops.deploy_log"));
+    assert!(
+        m.inputs[0].text.contains("'yaml_owner'"),
+        "{}",
+        m.inputs[0].text
+    );
+    assert!(m
+        .inputs
+        .iter()
+        .all(|i| i.run.unwrap().mode == TransactionMode::None));
+    // The unqualified table lands in the default schema the yaml gives.
+    let report = pgvet::lint(std::slice::from_ref(&sql), &cfg, &settings());
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(
+        table_columns_in(&report, "ops", "item"),
+        ["id", "owner", "label"]
+    );
+}
+
+/// `migrations.flyway.locations` are read from pgvet.yaml's folder, as
+/// `-locations` from where Flyway runs: given that folder or one of the
+/// locations, pgvet reads them all (and nothing else under the folder),
+/// ordered together by version.
+#[test]
+fn pgvet_yaml_gives_flyways_locations() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    write_all(
+        p,
+        &[
+            (
+                "db/base/V1__init.sql",
+                "create table item (id bigint primary key);\n",
+            ),
+            (
+                "db/base/V3__note.sql",
+                "alter table item add column note text;\n",
+            ),
+            (
+                "db/extra/V2__label.sql",
+                "alter table item add column label text;\n",
+            ),
+            // Not a location: Flyway never reads it.
+            ("db/retired/V9__drop.sql", "drop table item;\n"),
+        ],
+    );
+    let cfg = config_in(
+        p,
+        "migrations:\n  runner: flyway\n  flyway:\n    locations: [filesystem:db/base, filesystem:db/extra]\n",
+    );
+    let forced = Settings {
+        runner: cfg.runner,
+        ..settings()
+    };
+    for given in [p.to_path_buf(), p.join("db/extra")] {
+        let m = pgvet::read_migrations(std::slice::from_ref(&given), &cfg, &forced);
+        assert!(m.errors.is_empty(), "{}: {:?}", given.display(), m.errors);
+        let files: Vec<String> = m.inputs.iter().map(|i| rel(&i.path, p)).collect();
+        assert_eq!(
+            files,
+            [
+                "db/base/V1__init.sql",
+                "db/extra/V2__label.sql",
+                "db/base/V3__note.sql"
+            ],
+            "{}",
+            given.display()
+        );
+    }
+    // Without the yaml, the folder given is read alone.
+    let m = pgvet::read_migrations(&[p.join("db/extra")], &Config::default(), &settings());
+    assert_eq!(m.inputs.len(), 1);
+}
+
+/// `history_table` moves any runner's history table, over what its
+/// configuration says (goose's GOOSE_TABLE in .env, as its `-table` flag
+/// would); a table without a schema is in the runner's default one.
+#[test]
+fn pgvet_yaml_history_table_wins_over_the_runners_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_in(dir.path(), "migrations:\n  history_table: deploy_log\n");
+    let m = pgvet::read_migrations(&[root().join("goose-envsub/migrations")], &cfg, &settings());
+    assert!(m.errors.is_empty(), "{:?}", m.errors);
+    assert_eq!(
+        history_of(&m),
+        ("public".to_string(), "deploy_log".to_string())
+    );
+    let cfg = config_in(dir.path(), "migrations:\n  history_table: ops.db_history\n");
+    let m = pgvet::read_migrations(&[root().join("diesel/migrations")], &cfg, &settings());
+    assert_eq!(m.runner, Some(Runner::Diesel));
+    assert_eq!(
+        history_of(&m),
+        ("ops".to_string(), "db_history".to_string())
+    );
+}
+
+/// sqitch.conf's `registry` (of `[engine "pg"]`, or of the target it
+/// deploys to by default) is where sqitch keeps `changes`: drift reads it
+/// there, and nothing in that schema is a migration's. The target's URI
+/// names the database the registry is in.
+#[test]
+fn sqitch_conf_names_the_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    write_all(
+        p,
+        &[
+            (
+                "sqitch.conf",
+                "[core]\n\tengine = pg\n[engine \"pg\"]\n\tregistry = deploy_meta\n",
+            ),
+            (
+                "sqitch.plan",
+                "%syntax-version=1.0.0\n%project=shop\n\nitems 2024-01-01T00:00:00Z A <a@b>\n",
+            ),
+            (
+                "deploy/items.sql",
+                "create table public.items (id bigint primary key);\n",
+            ),
+        ],
+    );
+    for given in [p.to_path_buf(), p.join("deploy")] {
+        let m = pgvet::read_migrations(
+            std::slice::from_ref(&given),
+            &Config::default(),
+            &settings(),
+        );
+        assert_eq!(m.runner, Some(Runner::Sqitch));
+        assert_eq!(
+            history_of(&m),
+            ("deploy_meta".to_string(), "changes".to_string()),
+            "{}",
+            given.display()
+        );
+        let h = m.history.as_ref().unwrap();
+        assert!(h.owns("deploy_meta") && h.owns("deploy_meta.tags") && !h.owns("sqitch"));
+        assert_eq!(h.database, None);
+    }
+    // The default target's registry wins; its URI names its database.
+    std::fs::write(
+        p.join("sqitch.conf"),
+        "[core]\n\tengine = pg\n[engine \"pg\"]\n\ttarget = prod\n\tregistry = deploy_meta\n[target \"prod\"]\n\turi = db:pg://deployer@db.example.com/widgets\n\tregistry = prod_meta\n",
+    )
+    .unwrap();
+    let m = pgvet::read_migrations(&[p.to_path_buf()], &Config::default(), &settings());
+    let h = m.history.as_ref().unwrap();
+    assert_eq!(
+        (h.schema.as_str(), h.table.as_str()),
+        ("prod_meta", "changes")
+    );
+    assert_eq!(
+        h.database,
+        Some((
+            "widgets".to_string(),
+            "sqitch.conf's target `prod`".to_string()
+        ))
+    );
+    // pgvet.yaml's history_table wins over sqitch.conf.
+    let cfg = config_in(p, "migrations:\n  history_table: reg.changes\n");
+    let m = pgvet::read_migrations(&[p.to_path_buf()], &cfg, &settings());
+    let h = m.history.as_ref().unwrap();
+    assert_eq!((h.schema.as_str(), h.table.as_str()), ("reg", "changes"));
+    assert!(h.owns("reg.tags") && !h.owns("prod_meta.tags"));
+}

@@ -724,6 +724,20 @@ pub struct AnonymousBlock {
     pub origin: Origin,
 }
 
+/// A `DROP OWNED BY` naming a role that may be the one running the
+/// migrations, which they do not name: the objects that role would own
+/// (those no migration gave an owner) were kept in the model, since
+/// whether PostgreSQL dropped them depends on who ran the migrations. A
+/// live database keeps no trace of it: always empty for the live source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeptByDropOwned {
+    /// The roles the statement names, as it names them.
+    pub roles: Vec<String>,
+    /// The objects kept, as findings name them, in the model's order.
+    pub kept: Vec<String>,
+    pub origin: Origin,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sequence {
     pub name: QualifiedName,
@@ -874,6 +888,9 @@ pub struct Catalog {
     pub default_privileges_role: Option<Ident>,
     /// DO blocks from migrations, in replay order (static source only).
     pub anonymous_blocks: Vec<AnonymousBlock>,
+    /// `DROP OWNED BY` statements that kept objects the model cannot tell
+    /// the owner of, in replay order (static source only).
+    pub kept_by_drop_owned: Vec<KeptByDropOwned>,
     /// Schemas the API serves; RLS and privilege rules guard these.
     pub exposed_schemas: BTreeSet<Ident>,
     /// The roles API requests run as (config `api_roles`).
@@ -940,6 +957,7 @@ impl Catalog {
             public_execute_revoked: false,
             default_privileges_role: None,
             anonymous_blocks: Vec::new(),
+            kept_by_drop_owned: Vec::new(),
             exposed_schemas: BTreeSet::new(),
             api_roles: ApiRoles::default(),
         }

@@ -32,6 +32,26 @@ pub fn apply_runner(cfg: &mut Config, runner: Option<&str>) {
     }
 }
 
+/// `--history-table`: `schema.table` or `table`.
+fn history_table(text: &str) -> Result<HistoryTable, String> {
+    crate::source::migrations::config::history_table_name(text)
+}
+
+/// A history table as `--history-table` names it: (schema, table).
+type HistoryTable = (Option<String>, String);
+
+/// `--history-table` over the config's `migrations.history_table`. For
+/// Flyway a schema given here is its default schema, whatever the
+/// config's `migrations.flyway.defaultSchema` says (the flag wins).
+pub fn apply_history_table(cfg: &mut Config, table: Option<&HistoryTable>) {
+    if let Some(table) = table {
+        if table.0.is_some() {
+            cfg.runner_flags.flyway.remove("defaultSchema");
+        }
+        cfg.runner_flags.history_table = Some(table.clone());
+    }
+}
+
 #[derive(clap::Args)]
 pub struct LintArgs {
     /// Migration files or directories (a directory is read as its runner
@@ -44,6 +64,12 @@ pub struct LintArgs {
     /// pgvet.yaml, else detected from the directory).
     #[arg(long, value_name = "RUNNER", value_parser = runner_names())]
     pub runner: Option<String>,
+    /// The runner's history table, `schema.table` or `table`, when its
+    /// command line moves it (goose's -table, Flyway's -table and
+    /// -defaultSchema, ...). Default: `migrations.history_table` in
+    /// pgvet.yaml, else where the runner's configuration puts it.
+    #[arg(long, value_name = "TABLE", value_parser = history_table)]
+    pub history_table: Option<HistoryTable>,
     /// Tables no migration creates exist already, with data (squawk-style
     /// linting of single files); they are not reported as undefined.
     #[arg(long)]
@@ -189,6 +215,12 @@ pub struct DriftArgs {
     /// pgvet.yaml, else detected from the directory).
     #[arg(long, value_name = "RUNNER", value_parser = runner_names())]
     pub runner: Option<String>,
+    /// The runner's history table, `schema.table` or `table`, when its
+    /// command line moves it (goose's -table, Flyway's -table and
+    /// -defaultSchema, ...). Default: `migrations.history_table` in
+    /// pgvet.yaml, else where the runner's configuration puts it.
+    #[arg(long, value_name = "TABLE", value_parser = history_table)]
+    pub history_table: Option<HistoryTable>,
     /// As for `lint`: the largest migration file read.
     #[arg(long, value_name = "SIZE", value_parser = file_size)]
     pub max_file_size: Option<u64>,

@@ -9,6 +9,7 @@ pub fn run(args: DriftArgs) -> Result<Outcome> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let mut cfg = load_config(&args.common, &cwd)?;
     super::args::apply_runner(&mut cfg, args.runner.as_deref());
+    super::args::apply_history_table(&mut cfg, args.history_table.as_ref());
     let paths = migration_paths(&args.paths, &cfg, &cwd)?;
     let mut settings = crate::Settings::resolve(&cfg, &paths, &cwd)?;
     settings.max_file_size = args.max_file_size.unwrap_or(settings.max_file_size);

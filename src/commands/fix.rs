@@ -60,6 +60,7 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
         let lint_args = LintArgs {
             paths: args.paths.clone(),
             runner: args.runner.clone(),
+            history_table: None,
             assume_existing: args.assume_existing,
             max_file_size: args.max_file_size,
             db: None,

@@ -87,6 +87,7 @@ pub fn lint_report(
     let mut cfg = load_config(&args.common, &cwd)?;
     cfg.assume_existing |= args.assume_existing;
     super::args::apply_runner(&mut cfg, args.runner.as_deref());
+    super::args::apply_history_table(&mut cfg, args.history_table.as_ref());
     let paths = migration_paths(&args.paths, &cfg, &cwd)?;
     let mut settings = crate::Settings::resolve(&cfg, &paths, &cwd)?;
     let mut data_db = None;

@@ -45,8 +45,10 @@
 //! name, so it must be owned by the role that owns most such objects in
 //! the database (`usual_owner`); one `REASSIGN OWNED BY role TO other`
 //! moved, naming a role by its name, is `other`'s if that role is the
-//! usual owner, else the usual owner's (`REASSIGNED`). Not compared yet:
-//! the objects of the schema an extension makes for itself (pgmq's).
+//! usual owner, else the usual owner's (`REASSIGNED`). pgmq's queues are
+//! compared for what the project sets on them (`queue_facts`); the rest of
+//! a schema an extension makes for itself is the extension's (members,
+//! left out on both sides) or rows it keeps (pg_cron's jobs), not compared.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -247,8 +249,11 @@ pub fn compare(migrations: &Catalog, database: &Catalog, options: &Options) -> V
     // Default privileges are compared when the database says whose the
     // project's are (the role owning its objects).
     let role = database.default_privileges_role.as_ref();
-    let ours = facts(migrations, role, options.owners);
-    let theirs = facts(database, role, options.owners);
+    // pgmq's queues, when the migrations install pgmq (without it, the
+    // model has no queue of its own to compare).
+    let queues = migrations.extensions.contains_key(&Ident::new("pgmq"));
+    let ours = facts(migrations, role, options.owners, queues);
+    let theirs = facts(database, role, options.owners, queues);
     let usual = usual_owner(&ours, &theirs, role);
     let mut out = Vec::new();
     for ((kind, object), mine) in &ours {
@@ -635,8 +640,9 @@ fn shown(value: &str) -> String {
 /// `FOR ROLE` another), and its own privileges are not listed anywhere,
 /// as the database does not list an owner's (a migration may grant them
 /// to it, as pg_dump's `GRANT ALL ... TO postgres` does). `owners`: each
-/// object's own owner is an attribute (`--owners`).
-fn facts(cat: &Catalog, owner: Option<&Ident>, owners: bool) -> Facts {
+/// object's own owner is an attribute (`--owners`). `queues`: pgmq's queue
+/// tables are compared ([`queue_facts`]).
+fn facts(cat: &Catalog, owner: Option<&Ident>, owners: bool, queues: bool) -> Facts {
     let mut out = Facts::new();
     let own = |origin: &Origin| !origin.is_baseline();
     for s in cat.schemas.values() {
@@ -718,12 +724,26 @@ fn facts(cat: &Catalog, owner: Option<&Ident>, owners: bool) -> Facts {
         }
     }
     for t in cat.user_tables() {
+        // A queue's table is one whatever made it: both sides alike.
+        if queues && crate::catalog::is_pgmq_queue_table(&t.name) {
+            continue;
+        }
         table_facts(t, owner, owners, &owned, &mut out);
         if let Some(o) = out.get_mut(&(Kind::Table, t.name.to_string())) {
             owner_fact(owners, t.owner.as_ref(), o);
         }
         if t.partition_of.is_some() {
             partition_index_facts(cat, t, &mut out);
+        }
+    }
+    if queues {
+        // Not the partitions pg_partman makes of a partitioned queue.
+        for t in cat.tables.values().filter(|t| {
+            crate::catalog::is_pgmq_queue_table(&t.name)
+                && t.partition_of.is_none()
+                && own(&t.origin)
+        }) {
+            queue_facts(t, owner, owners, &mut out);
         }
     }
     let relation_names: std::collections::HashSet<&str> = cat
@@ -1103,6 +1123,44 @@ fn table_facts(
         policy_facts(&name, p, out);
     }
     for tr in &t.triggers {
+        trigger_facts(&name, tr, out);
+    }
+}
+
+/// The role pgmq's own default privileges in its schema give SELECT on
+/// every queue table and sequence (pgmq 1.x's CREATE EXTENSION sets them
+/// for the role that runs it).
+const PGMQ_MONITOR: &str = "pg_monitor";
+
+/// A pgmq queue's table (`pgmq.q_<queue>`, or its archive
+/// `pgmq.a_<queue>`): that it exists, and what the project sets on it: row
+/// level security, privileges (but the SELECT pgmq gives `pg_monitor`),
+/// policies, triggers (but pgmq's own, which run a function of its schema:
+/// `enable_notify_insert`) and, with `--owners`, its owner. Its columns,
+/// keys, indexes and storage are pgmq's, and differ between its versions.
+fn queue_facts(t: &Table, owner: Option<&Ident>, owners: bool, out: &mut Facts) {
+    let name = t.name.to_string();
+    let mut o = Object {
+        span: t.origin.span(),
+        ..Object::default()
+    };
+    o.attrs
+        .insert("row level security", t.rls_enabled.to_string());
+    o.attrs
+        .insert("forced row level security", t.rls_forced.to_string());
+    let mut grants = t.grants.clone();
+    grants.revoke(&Ident::new(PGMQ_MONITOR), ["SELECT"]);
+    grant_facts(&grants, owner, &mut o);
+    owner_fact(owners, t.owner.as_ref(), &mut o);
+    out.insert((Kind::Table, name.clone()), o);
+    for p in &t.policies {
+        policy_facts(&name, p, out);
+    }
+    for tr in t
+        .triggers
+        .iter()
+        .filter(|tr| tr.function.schema.as_str() != "pgmq")
+    {
         trigger_facts(&name, tr, out);
     }
 }

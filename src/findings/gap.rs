@@ -20,6 +20,9 @@ pub enum GapKind {
     BodyLanguageNotAnalyzed,
     /// A DO block: recorded, never run, so what it does is not in the model.
     DoBlock,
+    /// `DROP OWNED BY` a role that may be the one running the migrations:
+    /// what that one made without naming an owner stayed in the model.
+    DropOwned,
     /// CREATE EXTENSION of an extension whose objects pgvet does not model.
     UnknownExtension,
     /// A psql meta-command that hides SQL: an included file, `\gexec`.
@@ -33,6 +36,7 @@ impl GapKind {
             GapKind::DynamicSql => "dynamic-sql",
             GapKind::BodyLanguageNotAnalyzed => "body-language-not-analyzed",
             GapKind::DoBlock => "do-block",
+            GapKind::DropOwned => "drop-owned",
             GapKind::UnknownExtension => "unknown-extension",
             GapKind::PsqlMetaCommand => "psql-meta-command",
         }

@@ -194,6 +194,9 @@ pub struct Report {
     /// The schema the findings are about, when the caller asked to keep it
     /// (`pgvet fix` builds its SQL from it).
     pub catalog: Option<crate::catalog::Catalog>,
+    /// What the reader should know about how the run read its inputs (drift:
+    /// a runner's history that is in another database), one line each.
+    pub notes: Vec<String>,
 }
 
 impl Report {

@@ -117,10 +117,13 @@ pub fn next_in_dir(
     now: u64,
 ) -> Result<Vec<String>, String> {
     let cfg = match runner {
-        Runner::Flyway => crate::source::migrations::config::flyway(dir)
-            .ok()
-            .flatten()
-            .unwrap_or_default(),
+        Runner::Flyway => crate::source::migrations::config::flyway(
+            dir,
+            &crate::source::migrations::config::RunnerFlags::default(),
+        )
+        .ok()
+        .flatten()
+        .unwrap_or_default(),
         _ => return next_for_runner(runner, existing, name, count, now),
     };
     let suffix = cfg

@@ -52,6 +52,41 @@ pub fn of_catalog(cat: &Catalog, files: &[String]) -> Vec<Gap> {
         };
         out.push(Gap::new(GapKind::DoBlock, file, span, reason));
     }
+    for drop in &cat.kept_by_drop_owned {
+        let span = drop.origin.span();
+        let file = span
+            .and_then(|s| files.get(s.file.0 as usize))
+            .cloned()
+            .unwrap_or_default();
+        let roles: Vec<String> = drop.roles.iter().map(|r| format!("`{r}`")).collect();
+        let who = match roles.as_slice() {
+            [one] => format!("{one} is"),
+            _ => format!("one of {} is", roles.join(", ")),
+        };
+        // `table public.t` as table `public.t`.
+        let mut shown: Vec<String> = drop
+            .kept
+            .iter()
+            .take(3)
+            .map(|k| match k.split_once(' ') {
+                Some((kind, name)) if !name.contains(' ') => format!("{kind} `{name}`"),
+                _ => k.clone(),
+            })
+            .collect();
+        if drop.kept.len() > shown.len() {
+            shown.push(format!("and {} more", drop.kept.len() - shown.len()));
+        }
+        out.push(Gap::new(
+            GapKind::DropOwned,
+            file,
+            span,
+            format!(
+                "`DROP OWNED BY {}` was replayed in part: pgvet cannot tell whether {who} the role that runs the migrations, so the objects it would then own stayed in pgvet's model ({})",
+                drop.roles.join(", "),
+                shown.join(", "),
+            ),
+        ));
+    }
     for ext in cat.extensions.values() {
         let (functions, types) = crate::catalog::extensions::objects(ext.name.as_str());
         // Only what the migrations create: a live database's extensions are

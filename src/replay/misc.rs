@@ -435,48 +435,71 @@ impl Replayer {
                         .remove(&Ident::new(name.sval.clone()));
                 }
                 (Ok(Ot::ObjectSchema), NodeEnum::String(name)) => {
-                    let schema = Ident::new(name.sval.clone());
-                    self.catalog.schemas.remove(&schema);
-                    for p in self.catalog.publications.values_mut() {
-                        p.schemas.remove(&schema);
-                    }
-                    let doomed: Vec<QualifiedName> = self
-                        .catalog
-                        .tables
-                        .keys()
-                        .chain(self.catalog.views.keys())
-                        .chain(self.catalog.sequences.keys())
-                        .filter(|q| q.schema == schema)
-                        .cloned()
-                        .collect();
-                    for q in doomed {
-                        self.drop_relation(&q);
-                    }
-                    self.catalog.functions.retain(|q, _| q.schema != schema);
-                    self.catalog.types.retain(|q, _| q.schema != schema);
+                    self.drop_schema(&Ident::new(name.sval.clone()));
                 }
                 (Ok(Ot::ObjectExtension), NodeEnum::String(name)) => {
-                    if let Some(ext) = self
-                        .catalog
-                        .extensions
-                        .remove(&Ident::new(name.sval.clone()))
-                    {
-                        let (functions, types) =
-                            crate::catalog::extensions::objects(ext.name.as_str());
-                        for f in functions {
-                            self.catalog
-                                .functions
-                                .remove(&QualifiedName::new(ext.schema.clone(), Ident::new(*f)));
-                        }
-                        for t in types {
-                            self.catalog
-                                .types
-                                .remove(&QualifiedName::new(ext.schema.clone(), Ident::new(*t)));
-                        }
-                    }
+                    self.drop_extension(&Ident::new(name.sval.clone()));
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// A schema and everything in it (`DROP SCHEMA ... CASCADE`): the
+    /// extensions installed in it and its default privileges too.
+    pub(super) fn drop_schema(&mut self, schema: &Ident) {
+        self.catalog.schemas.remove(schema);
+        let extensions: Vec<Ident> = self
+            .catalog
+            .extensions
+            .values()
+            .filter(|e| e.schema == *schema)
+            .map(|e| e.name.clone())
+            .collect();
+        for e in &extensions {
+            self.drop_extension(e);
+        }
+        self.catalog
+            .default_privileges
+            .retain(|dp| dp.schema.as_ref() != Some(schema));
+        for p in self.catalog.publications.values_mut() {
+            p.schemas.remove(schema);
+        }
+        let doomed: Vec<QualifiedName> = self
+            .catalog
+            .tables
+            .keys()
+            .chain(self.catalog.views.keys())
+            .chain(self.catalog.sequences.keys())
+            .filter(|q| q.schema == *schema)
+            .cloned()
+            .collect();
+        for q in doomed {
+            self.drop_relation(&q);
+        }
+        self.catalog.functions.retain(|q, _| q.schema != *schema);
+        self.catalog.types.retain(|q, _| q.schema != *schema);
+    }
+
+    /// An extension and the objects the model has of it.
+    pub(super) fn drop_extension(&mut self, name: &Ident) {
+        let Some(ext) = self.catalog.extensions.remove(name) else {
+            return;
+        };
+        let (functions, types) = crate::catalog::extensions::objects(ext.name.as_str());
+        // Those in a schema of its own (pg_net's `net`) are there.
+        let schema = crate::catalog::extensions::find(ext.name.as_str())
+            .and_then(|k| k.objects_schema)
+            .map_or_else(|| ext.schema.clone(), Ident::new);
+        for f in functions {
+            self.catalog
+                .functions
+                .remove(&QualifiedName::new(schema.clone(), Ident::new(*f)));
+        }
+        for t in types {
+            self.catalog
+                .types
+                .remove(&QualifiedName::new(schema.clone(), Ident::new(*t)));
         }
     }
 
@@ -1276,6 +1299,27 @@ impl Replayer {
     /// `SELECT f(...)` of the functions that change the schema:
     /// `set_config('search_path', ...)` and pgmq's queue functions.
     pub(super) fn select_calls(&mut self, s: &pb::SelectStmt, stmt: &Statement) {
+        // `SELECT * FROM pgmq.create('jobs')` runs it as well.
+        for from in &s.from_clause {
+            let Some(NodeEnum::RangeFunction(rf)) = &from.node else {
+                continue;
+            };
+            for f in &rf.functions {
+                let Some(NodeEnum::List(pair)) = &f.node else {
+                    continue;
+                };
+                let Some(NodeEnum::FuncCall(call)) =
+                    pair.items.first().and_then(|n| n.node.as_ref())
+                else {
+                    continue;
+                };
+                if let Some((Some(schema), name)) = ast::split_name(&call.funcname) {
+                    if schema == "pgmq" {
+                        self.pgmq_call(&name, call, stmt);
+                    }
+                }
+            }
+        }
         for target in &s.target_list {
             let Some(NodeEnum::ResTarget(rt)) = &target.node else {
                 continue;

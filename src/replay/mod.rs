@@ -97,6 +97,9 @@ pub struct Replayer {
     /// The schema the runner puts first in each file's search_path (see
     /// [`Replayer::set_runner_schema`]).
     runner_schema: Option<Ident>,
+    /// The roles a migration made (`CREATE ROLE`): none of them is the
+    /// role that runs the migrations, which existed before them.
+    made_roles: std::collections::BTreeSet<Ident>,
 }
 
 impl Replayer {
@@ -122,6 +125,7 @@ impl Replayer {
             doubt: Default::default(),
             session: Default::default(),
             runner_schema: None,
+            made_roles: Default::default(),
         }
     }
 
@@ -161,6 +165,7 @@ impl Replayer {
             NodeEnum::AlterTableStmt(s) => self.alter_table(s, stmt),
             NodeEnum::AlterOwnerStmt(s) => self.alter_owner(s),
             NodeEnum::ReassignOwnedStmt(s) => self.reassign_owned(s),
+            NodeEnum::DropOwnedStmt(s) => self.drop_owned(s, stmt),
             NodeEnum::IndexStmt(s) => self.create_index(s, stmt),
             NodeEnum::RenameStmt(s) => self.rename(s, stmt),
             NodeEnum::DropStmt(s) => self.drop(s),
@@ -209,6 +214,9 @@ impl Replayer {
             NodeEnum::DoStmt(s) => self.record_do_block(s, stmt),
             NodeEnum::CreateRoleStmt(s) => {
                 self.catalog.roles.insert(Ident::new(s.role.clone()));
+                if self.stamp.has_positions() {
+                    self.made_roles.insert(Ident::new(s.role.clone()));
+                }
             }
             NodeEnum::DropRoleStmt(s) => {
                 for r in &s.roles {
@@ -872,6 +880,27 @@ pub(crate) mod tests {
             .all(|c| !matches!(c.kind, ConstraintKind::ForeignKey(_))));
         assert!(cat.table(&q("public", "a")).is_none());
         assert!(!cat.function_exists(&q("public", "f")));
+    }
+
+    #[test]
+    fn drop_schema_takes_its_default_privileges_and_extensions() {
+        // As PostgreSQL 15 does (pg_default_acl rows depend on the schema).
+        let cat = replay_on(
+            Platform::Postgres,
+            "create schema app;
+             alter default privileges in schema app grant select on tables to anon;
+             alter default privileges grant select on tables to anon;
+             create extension citext with schema app;
+             drop schema app cascade;",
+        );
+        let left: Vec<Option<&str>> = cat
+            .default_privileges
+            .iter()
+            .map(|dp| dp.schema.as_ref().map(Ident::as_str))
+            .collect();
+        assert_eq!(left, [None]);
+        assert!(!cat.extensions.contains_key(&Ident::new("citext")));
+        assert!(!cat.types.contains_key(&q("app", "citext")));
     }
 
     /// (type, start, increment, min, max, cache, cycle) of a sequence.

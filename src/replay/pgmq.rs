@@ -146,6 +146,16 @@ mod tests {
     }
 
     #[test]
+    fn a_call_in_from_makes_the_queue_too() {
+        let cat = replay(
+            "create extension pgmq;\nselect * from pgmq.create('jobs');\nselect from pgmq.create_unlogged('fast');\n",
+        );
+        for n in ["q_jobs", "a_jobs", "q_fast", "a_fast"] {
+            assert!(cat.tables.contains_key(&name(n)), "{n}");
+        }
+    }
+
+    #[test]
     fn partitioned_queue_and_drop_queue() {
         let cat = replay(
             "create extension pgmq;\nselect pgmq.create_partitioned('a');\nselect pgmq.create('b');\nselect pgmq.drop_queue('b');\n",

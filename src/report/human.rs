@@ -85,6 +85,9 @@ pub fn render_view(report: &Report, view: &View) -> String {
 pub fn closing_notes(report: &Report) -> String {
     let mut out = summary_line(report);
     out.push('\n');
+    for note in &report.notes {
+        out.push_str(&format!("note: {}\n", printable(note)));
+    }
     out.push_str(&not_analyzed_note(report));
     out.push_str(&skipped_note(report));
     if let Some(changed) = &report.changed {

@@ -19,6 +19,9 @@ struct JsonReport<'a> {
     /// The database an audit read (`user@host:port/db`, never the password).
     #[serde(skip_serializing_if = "Option::is_none")]
     database: Option<&'a str>,
+    /// How the run read its inputs, one line each (`Report::notes`).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
 }
 
 /// The summary, with the findings counted by rule (added in version 1;
@@ -43,6 +46,7 @@ pub fn render(report: &Report) -> String {
         baseline: report.baseline.as_ref(),
         changed: report.changed.as_ref(),
         database: report.database.as_deref(),
+        notes: &report.notes,
     };
     let mut out =
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));

@@ -236,6 +236,19 @@ pub struct Sizes {
 
 /// Connects and reads only what `lint --db` needs, in one read-only
 /// snapshot with the timeouts set: one catalog query, no model built.
+/// The name of the database `opts` connect to (libpq's: the user's name
+/// when no database is named), worked out without connecting.
+pub fn database_name(opts: &LiveOptions) -> Result<String, LiveError> {
+    let env = |k: &str| std::env::var(k).ok();
+    let target = connect::resolve(&opts.connect, &env)?;
+    let config = &target.config;
+    Ok(config
+        .get_dbname()
+        .or_else(|| config.get_user())
+        .unwrap_or_default()
+        .to_string())
+}
+
 /// The migration versions `runner` recorded as applied in the database
 /// (its history table, where `at` says when its configuration moved it,
 /// read in a read-only snapshot of its own); None when pgvet does not read

@@ -1,6 +1,8 @@
 //! Runner configuration files that change what a runner applies or where it
-//! keeps its history: Flyway's `flyway.conf` / `flyway.toml`, sqitch's
-//! `sqitch.conf`, and the literal parts of a `drizzle.config.*`.
+//! keeps its history: Flyway's `flyway.conf` / `flyway.toml` (and its
+//! `FLYWAY_*` variables), sqitch's `sqitch.conf`, and the literal parts of
+//! a `drizzle.config.*`; and [`RunnerFlags`], what pgvet.yaml says in place
+//! of the runner's command-line flags, which win over them.
 //!
 //! Each is read as text and never executed: a value that only a program
 //! could compute (a Drizzle config's variable, a Flyway resolver such as
@@ -47,6 +49,10 @@ pub struct Flyway {
     /// The `filesystem:` (and `classpath:`, under `src/main/resources`)
     /// locations, resolved against the configuration file's folder.
     pub locations: Vec<PathBuf>,
+    /// The folder the locations were given from (the configuration file's,
+    /// the working directory for `FLYWAY_LOCATIONS`, pgvet.yaml's): Flyway
+    /// run there reads them.
+    pub locations_from: Option<PathBuf>,
     pub prefix: String,
     pub repeatable_prefix: String,
     pub undo_prefix: String,
@@ -72,6 +78,7 @@ impl Default for Flyway {
         Flyway {
             file: None,
             locations: Vec::new(),
+            locations_from: None,
             prefix: "V".to_string(),
             repeatable_prefix: "R".to_string(),
             undo_prefix: "U".to_string(),
@@ -144,11 +151,70 @@ fn database_of_url(url: &str) -> Option<&str> {
     (!db.is_empty()).then_some(db)
 }
 
+/// What a runner is told on its command line, which pgvet cannot see, said
+/// in pgvet.yaml (`migrations.history_table`, `migrations.flyway`) or on
+/// pgvet's own command line (`--history-table`). It wins over the runner's
+/// configuration files and environment, as the flags it stands for do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunnerFlags {
+    /// Where the runner keeps its history table: (schema, table); no
+    /// schema: the runner's own default schema (Flyway: its default schema).
+    pub history_table: Option<(Option<String>, String)>,
+    /// Flyway's settings by Flyway's names (`schemas`, `defaultSchema`,
+    /// `locations`, `placeholders.<name>`, `placeholderReplacement`,
+    /// `executeInTransaction`), lists joined with commas.
+    pub flyway: BTreeMap<String, String>,
+    /// The folder relative `locations` are read from (pgvet.yaml's).
+    pub base: Option<PathBuf>,
+}
+
+impl RunnerFlags {
+    /// The Flyway settings these flags give: `migrations.flyway`, with
+    /// `history_table` as Flyway's `-table` and, when it names a schema,
+    /// `-defaultSchema` (Flyway keeps its table in its default schema).
+    fn flyway_settings(&self) -> Settings {
+        let mut out = self.flyway.clone();
+        if let Some((schema, table)) = &self.history_table {
+            out.insert("table".to_string(), table.clone());
+            if let Some(schema) = schema {
+                out.entry("defaultSchema".to_string())
+                    .or_insert_with(|| schema.clone());
+            }
+        }
+        out
+    }
+}
+
+/// `schema.table` or `table`, as pgvet.yaml's `migrations.history_table`
+/// and `--history-table` take it (a part in double quotes as written).
+pub fn history_table_name(text: &str) -> Result<(Option<String>, String), String> {
+    let part = |p: &str| {
+        let p = p.trim();
+        let p = p
+            .strip_prefix('"')
+            .and_then(|q| q.strip_suffix('"'))
+            .unwrap_or(p);
+        (!p.is_empty() && !p.contains('.')).then(|| p.to_string())
+    };
+    let bad = || format!("`{text}` is not `schema.table` or `table`");
+    match text.split_once('.') {
+        Some((schema, table)) => Ok((
+            Some(part(schema).ok_or_else(bad)?),
+            part(table).ok_or_else(bad)?,
+        )),
+        None => Ok((None, part(text).ok_or_else(bad)?)),
+    }
+}
+
 /// The Flyway configuration for the migrations in `dir`: the first
 /// `flyway.toml` or `flyway.conf` found in it or a folder above it
-/// (`flyway.toml` first in a folder holding both, as Flyway 10 prefers it).
-pub fn flyway(dir: &Path) -> Result<Option<Flyway>, InputError> {
-    for folder in candidates(dir) {
+/// (`flyway.toml` first in a folder holding both, as Flyway 10 prefers it),
+/// then the `FLYWAY_*` variables of the environment, then `flags`: the
+/// order in which Flyway lets its files, its environment and its
+/// command-line flags win. None: nothing sets anything.
+pub fn flyway(dir: &Path, flags: &RunnerFlags) -> Result<Option<Flyway>, InputError> {
+    let mut cfg = None;
+    'found: for folder in candidates(dir) {
         for (name, toml) in [("flyway.toml", true), ("flyway.conf", false)] {
             let path = folder.join(name);
             if !path.is_file() {
@@ -162,98 +228,132 @@ pub fn flyway(dir: &Path) -> Result<Option<Flyway>, InputError> {
             } else {
                 properties(&text)
             };
-            let mut cfg = flyway_from(&settings, &folder, &path);
-            from_environment(&mut cfg);
-            return Ok(Some(cfg));
+            let mut found = Flyway {
+                file: Some(path.clone()),
+                ..Flyway::default()
+            };
+            apply(&mut found, &settings, &folder);
+            cfg = Some(found);
+            break 'found;
         }
     }
-    let mut cfg = Flyway::default();
-    from_environment(&mut cfg);
+    let mut cfg = cfg.unwrap_or_default();
+    apply(&mut cfg, &environment(std::env::vars()), Path::new(""));
+    let base = flags.base.clone().unwrap_or_default();
+    apply(&mut cfg, &flags.flyway_settings(), &base);
     Ok((cfg != Flyway::default()).then_some(cfg))
 }
 
-/// The placeholder settings Flyway takes from its environment, which wins
-/// over its files: `FLYWAY_PLACEHOLDERS_<NAME>` (the name lowercased, as
-/// Flyway reads it) and `FLYWAY_PLACEHOLDER_REPLACEMENT`; read from pgvet's
-/// own environment, the one Flyway sees when both run in the same job.
-fn from_environment(cfg: &mut Flyway) {
-    for (key, value) in std::env::vars() {
-        if let Some(name) = key.strip_prefix("FLYWAY_PLACEHOLDERS_") {
-            cfg.placeholders.insert(name.to_ascii_lowercase(), value);
-        } else if key == "FLYWAY_PLACEHOLDER_REPLACEMENT" {
-            cfg.placeholder_replacement = !value.trim().eq_ignore_ascii_case("false");
-        } else if key == "FLYWAY_EXECUTE_IN_TRANSACTION" {
-            cfg.execute_in_transaction = !value.trim().eq_ignore_ascii_case("false");
+/// The settings Flyway takes from its environment, by their names in its
+/// configuration: `FLYWAY_DEFAULT_SCHEMA` is `defaultSchema`,
+/// `FLYWAY_PLACEHOLDERS_<NAME>` is `placeholders.<name>` (lowercased, as
+/// Flyway reads it). Read from pgvet's own environment, the one Flyway sees
+/// when both run in the same job.
+fn environment(vars: impl IntoIterator<Item = (String, String)>) -> Settings {
+    let mut out = Settings::new();
+    for (key, value) in vars {
+        let Some(name) = key.strip_prefix("FLYWAY_") else {
+            continue;
+        };
+        if let Some(placeholder) = name.strip_prefix("PLACEHOLDERS_") {
+            out.insert(
+                format!("placeholders.{}", placeholder.to_ascii_lowercase()),
+                value,
+            );
+            continue;
         }
+        let mut camel = String::with_capacity(name.len());
+        for (i, word) in name.split('_').enumerate() {
+            let word = word.to_ascii_lowercase();
+            let mut chars = word.chars();
+            if let (true, Some(first)) = (i > 0, chars.next()) {
+                camel.push(first.to_ascii_uppercase());
+                camel.extend(chars);
+            } else {
+                camel.push_str(&word);
+            }
+        }
+        out.insert(camel, value);
     }
+    out
 }
 
 /// Flyway's settings by their name without `flyway.` (`locations`,
 /// `placeholders.x`), as given: lists joined with commas.
 type Settings = BTreeMap<String, String>;
 
-fn flyway_from(settings: &Settings, folder: &Path, file: &Path) -> Flyway {
-    let mut out = Flyway {
-        file: Some(file.to_path_buf()),
-        ..Flyway::default()
-    };
+/// `cfg` with what `settings` set over it; relative locations are read
+/// from `folder`.
+fn apply(cfg: &mut Flyway, settings: &Settings, folder: &Path) {
     let get = |k: &str| settings.get(k).map(|v| v.trim().to_string());
-    let list = |k: &str| -> Vec<String> {
-        get(k)
-            .map(|v| {
-                v.split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
+    let list = |k: &str| -> Option<Vec<String>> {
+        get(k).map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
     };
-    for location in list("locations") {
-        let path = if let Some(p) = location.strip_prefix("filesystem:") {
-            PathBuf::from(p)
-        } else if let Some(p) = location.strip_prefix("classpath:") {
-            Path::new("src/main/resources").join(p.trim_start_matches('/'))
-        } else if location.contains(':') && !location.starts_with(['.', '/']) {
-            // s3:, gcs:, a resolver: not a folder pgvet can read.
-            continue;
+    if let Some(locations) = list("locations") {
+        cfg.locations.clear();
+        for location in locations {
+            let path = if let Some(p) = location.strip_prefix("filesystem:") {
+                PathBuf::from(p)
+            } else if let Some(p) = location.strip_prefix("classpath:") {
+                Path::new("src/main/resources").join(p.trim_start_matches('/'))
+            } else if location.contains(':') && !location.starts_with(['.', '/']) {
+                // s3:, gcs:, a resolver: not a folder pgvet can read.
+                continue;
+            } else {
+                PathBuf::from(location)
+            };
+            cfg.locations.push(folder.join(path));
+        }
+        cfg.locations_from = Some(if folder.as_os_str().is_empty() {
+            PathBuf::from(".")
         } else {
-            PathBuf::from(location)
-        };
-        out.locations.push(folder.join(path));
+            folder.to_path_buf()
+        });
     }
     let set = |target: &mut String, key: &str| {
         if let Some(v) = get(key).filter(|v| !v.is_empty()) {
             *target = v;
         }
     };
-    set(&mut out.prefix, "sqlMigrationPrefix");
-    set(&mut out.repeatable_prefix, "repeatableSqlMigrationPrefix");
-    set(&mut out.undo_prefix, "undoSqlMigrationPrefix");
-    set(&mut out.baseline_prefix, "baselineMigrationPrefix");
-    set(&mut out.separator, "sqlMigrationSeparator");
-    set(&mut out.placeholder_prefix, "placeholderPrefix");
-    set(&mut out.placeholder_suffix, "placeholderSuffix");
-    set(&mut out.table, "table");
-    let suffixes = list("sqlMigrationSuffixes");
-    if !suffixes.is_empty() {
-        out.suffixes = suffixes;
+    set(&mut cfg.prefix, "sqlMigrationPrefix");
+    set(&mut cfg.repeatable_prefix, "repeatableSqlMigrationPrefix");
+    set(&mut cfg.undo_prefix, "undoSqlMigrationPrefix");
+    set(&mut cfg.baseline_prefix, "baselineMigrationPrefix");
+    set(&mut cfg.separator, "sqlMigrationSeparator");
+    set(&mut cfg.placeholder_prefix, "placeholderPrefix");
+    set(&mut cfg.placeholder_suffix, "placeholderSuffix");
+    set(&mut cfg.table, "table");
+    if let Some(suffixes) = list("sqlMigrationSuffixes").filter(|s| !s.is_empty()) {
+        cfg.suffixes = suffixes;
     }
     if let Some(v) = get("placeholderReplacement") {
-        out.placeholder_replacement = !v.eq_ignore_ascii_case("false");
+        cfg.placeholder_replacement = !v.eq_ignore_ascii_case("false");
     }
     if let Some(v) = get("executeInTransaction") {
-        out.execute_in_transaction = !v.eq_ignore_ascii_case("false");
+        cfg.execute_in_transaction = !v.eq_ignore_ascii_case("false");
     }
-    out.schemas = list("schemas");
-    out.default_schema = get("defaultSchema").filter(|s| !s.is_empty());
-    out.user = get("user").filter(|s| !s.is_empty());
-    out.url = get("url").filter(|s| !s.is_empty());
+    if let Some(schemas) = list("schemas") {
+        cfg.schemas = schemas;
+    }
+    if let Some(v) = get("defaultSchema") {
+        cfg.default_schema = Some(v).filter(|s| !s.is_empty());
+    }
+    if let Some(v) = get("user") {
+        cfg.user = Some(v).filter(|s| !s.is_empty());
+    }
+    if let Some(v) = get("url") {
+        cfg.url = Some(v).filter(|s| !s.is_empty());
+    }
     for (k, v) in settings {
         if let Some(name) = k.strip_prefix("placeholders.") {
-            out.placeholders.insert(name.to_string(), v.clone());
+            cfg.placeholders.insert(name.to_string(), v.clone());
         }
     }
-    out
 }
 
 /// A Java properties file's `flyway.*` settings: `key=value`, `key: value`
@@ -362,37 +462,109 @@ pub struct Sqitch {
     pub deploy: PathBuf,
 }
 
-/// The layout `sqitch.conf` in `root` gives (`[core]` `top_dir`,
-/// `plan_file`, `deploy_dir`, and the same keys under `[engine "pg"]`,
-/// which win), relative to `root`; None without a `sqitch.conf` or when it
-/// names none of them.
-pub fn sqitch(root: &Path) -> Option<Sqitch> {
+/// `sqitch.conf` in `root`, read as git reads its configuration: each
+/// setting by its full name, the section and the key lowercased, a
+/// subsection as written (`engine.pg.registry`, `target.prod.uri`).
+fn sqitch_conf(root: &Path) -> Option<BTreeMap<String, String>> {
     let text = files::read_text(&root.join("sqitch.conf"), files::MAX_CONFIG_BYTES).ok()?;
     let mut section = String::new();
-    let mut core = BTreeMap::new();
-    let mut engine = BTreeMap::new();
+    let mut out = BTreeMap::new();
     for line in text.lines() {
         let line = line.trim();
         if line.starts_with(['#', ';']) || line.is_empty() {
             continue;
         }
-        if let Some(s) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            section = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        if let Some(s) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+            section = match s.trim().split_once(char::is_whitespace) {
+                Some((name, sub)) => format!(
+                    "{}.{}",
+                    name.to_ascii_lowercase(),
+                    sub.trim().trim_matches('"')
+                ),
+                None => s.trim().to_ascii_lowercase(),
+            };
             continue;
         }
         let Some((k, v)) = line.split_once('=') else {
             continue;
         };
-        let k = k.trim().to_ascii_lowercase();
-        let v = v.trim().trim_matches('"').to_string();
-        match section.as_str() {
-            "core" => core.insert(k, v),
-            "engine \"pg\"" => engine.insert(k, v),
-            _ => None,
+        let v = v.trim();
+        let v = match v.strip_prefix('"') {
+            Some(quoted) => quoted.split('"').next().unwrap_or(quoted),
+            // A comment after the value starts with whitespace then # or ;.
+            None => v
+                .find([' ', '\t'])
+                .filter(|&at| {
+                    v.get(at..)
+                        .is_some_and(|r| r.trim_start().starts_with(['#', ';']))
+                })
+                .map_or(v, |at| v.get(..at).unwrap_or(v)),
         };
+        out.insert(
+            format!("{section}.{}", k.trim().to_ascii_lowercase()),
+            v.to_string(),
+        );
     }
-    let get = |k: &str| engine.get(k).or_else(|| core.get(k)).cloned();
-    let (top, plan, deploy) = (get("top_dir"), get("plan_file"), get("deploy_dir"));
+    Some(out)
+}
+
+/// What sqitch deploys to with no target named on its command line, as
+/// `sqitch.conf` says: `core.target`, else `engine.pg.target` (a target's
+/// name, or a `db:pg:` URI), and the target's settings.
+struct SqitchTarget<'c> {
+    conf: &'c BTreeMap<String, String>,
+    /// The target's name, when the configuration names one.
+    name: Option<String>,
+    /// Its URI (`db:pg://host/db`); None: `db:pg:`.
+    uri: Option<String>,
+}
+
+impl<'c> SqitchTarget<'c> {
+    fn of(conf: &'c BTreeMap<String, String>) -> SqitchTarget<'c> {
+        let named = conf
+            .get("core.target")
+            .or_else(|| conf.get("engine.pg.target"))
+            .or_else(|| conf.get("core.pg.target"))
+            .filter(|t| !t.is_empty());
+        let (name, uri) = match named {
+            Some(t) if t.contains(':') => (None, Some(t.clone())),
+            Some(t) => (
+                Some(t.clone()),
+                conf.get(&format!("target.{t}.uri")).cloned(),
+            ),
+            None => (None, None),
+        };
+        SqitchTarget { conf, name, uri }
+    }
+
+    /// A setting as sqitch looks it up: the target's, the engine's (and
+    /// the deprecated `core.pg`), then `core`'s.
+    fn get(&self, key: &str) -> Option<String> {
+        let target = self
+            .name
+            .as_ref()
+            .and_then(|n| self.conf.get(&format!("target.{n}.{key}")));
+        target
+            .or_else(|| self.conf.get(&format!("engine.pg.{key}")))
+            .or_else(|| self.conf.get(&format!("core.pg.{key}")))
+            .or_else(|| self.conf.get(&format!("core.{key}")))
+            .filter(|v| !v.is_empty())
+            .cloned()
+    }
+}
+
+/// The layout `sqitch.conf` in `root` gives (`top_dir`, `plan_file`,
+/// `deploy_dir` of the default target, else of `[engine "pg"]`, else of
+/// `[core]`), relative to `root`; None without a `sqitch.conf` or when it
+/// names none of them.
+pub fn sqitch(root: &Path) -> Option<Sqitch> {
+    let conf = sqitch_conf(root)?;
+    let target = SqitchTarget::of(&conf);
+    let (top, plan, deploy) = (
+        target.get("top_dir"),
+        target.get("plan_file"),
+        target.get("deploy_dir"),
+    );
     if top.is_none() && plan.is_none() && deploy.is_none() {
         return None;
     }
@@ -401,6 +573,58 @@ pub fn sqitch(root: &Path) -> Option<Sqitch> {
         plan: plan.map_or_else(|| top.join("sqitch.plan"), |p| root.join(p)),
         deploy: deploy.map_or_else(|| top.join("deploy"), |d| root.join(d)),
     })
+}
+
+/// Where sqitch keeps its registry, as `sqitch.conf` in `root` says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SqitchRegistry {
+    /// The registry schema (`registry` of the default target, of
+    /// `[engine "pg"]` or of `[core]`); None: `sqitch`.
+    pub schema: Option<String>,
+    /// The database the default target's URI names; None: the URI names
+    /// none (`db:pg:`), so it is the one sqitch connects to by default.
+    pub database: Option<String>,
+    /// What names the database, as a message says it: sqitch.conf's
+    /// target `prod`, or its target URI.
+    pub target: Option<String>,
+}
+
+/// The registry `sqitch.conf` in `root` gives (sqitch keeps it in the
+/// target's database, in its own schema).
+pub fn sqitch_registry(root: &Path) -> SqitchRegistry {
+    let Some(conf) = sqitch_conf(root) else {
+        return SqitchRegistry::default();
+    };
+    let target = SqitchTarget::of(&conf);
+    SqitchRegistry {
+        schema: target.get("registry"),
+        database: target.uri.as_deref().and_then(database_of_sqitch_uri),
+        target: target
+            .name
+            .as_ref()
+            .map(|n| format!("sqitch.conf's target `{n}`"))
+            .or_else(|| {
+                // The URI may hold a password: not repeated.
+                target
+                    .uri
+                    .as_ref()
+                    .map(|_| "sqitch.conf's target URI".to_string())
+            }),
+    }
+}
+
+/// `db` of `db:pg://user@host:5432/db?x=y`, `db:pg:db` or `db:pg:///db`;
+/// None for another engine, or a URI without a database (`db:pg:`).
+fn database_of_sqitch_uri(uri: &str) -> Option<String> {
+    let rest = ["db:pg:", "db:postgres:", "db:postgresql:"]
+        .iter()
+        .find_map(|scheme| uri.strip_prefix(scheme))?;
+    let path = match rest.strip_prefix("//") {
+        Some(authority_and_path) => authority_and_path.split_once('/')?.1,
+        None => rest,
+    };
+    let db = path.split(['?', '#']).next()?;
+    (!db.is_empty()).then(|| db.to_string())
 }
 
 /// Where Drizzle's migrator keeps its history, as a `drizzle.config.*`
@@ -470,8 +694,9 @@ fn string_at(text: &str, key: &str) -> Option<String> {
 
 /// goose's history table when `GOOSE_TABLE` names it: in the environment
 /// pgvet runs in, else in a `.env` file in or above the migrations (the
-/// goose CLI reads both; its `-table` flag pgvet cannot see). `schema.table`,
-/// or `table` (in `public`).
+/// goose CLI reads both; its `-table` flag pgvet cannot see, and
+/// [`RunnerFlags::history_table`] stands for it). `schema.table`, or
+/// `table` (in `public`).
 pub fn goose_table(dir: &Path) -> Option<(Option<String>, String)> {
     let from_env = std::env::var("GOOSE_TABLE").ok();
     let from_file = || {
@@ -532,6 +757,125 @@ mod tests {
         assert_eq!(string_at(block, "table").as_deref(), Some("hist"));
         assert_eq!(string_at(block, "schema").as_deref(), Some("meta"));
         assert_eq!(string_at("{ table: process.env.T }", "table"), None);
+    }
+
+    #[test]
+    fn flyway_flags_win_over_its_environment_which_wins_over_its_files() {
+        let mut cfg = Flyway::default();
+        let file = properties(
+            "flyway.schemas=file_s\nflyway.table=file_t\nflyway.executeInTransaction=false\nflyway.placeholders.owner=file\nflyway.placeholders.keep=file\n",
+        );
+        apply(&mut cfg, &file, Path::new("project"));
+        let vars = [
+            ("FLYWAY_SCHEMAS", "env_s,other"),
+            ("FLYWAY_DEFAULT_SCHEMA", "env_d"),
+            ("FLYWAY_PLACEHOLDERS_OWNER", "env"),
+            ("FLYWAY_EXECUTE_IN_TRANSACTION", "true"),
+            ("FLYWAY_LOCATIONS", "filesystem:db/sql"),
+            ("FLYWAY_SQL_MIGRATION_PREFIX", "M"),
+            ("PATH", "/bin"),
+        ];
+        let env = environment(vars.map(|(k, v)| (k.to_string(), v.to_string())));
+        assert_eq!(env.get("defaultSchema").map(String::as_str), Some("env_d"));
+        assert_eq!(env.get("sqlMigrationPrefix").map(String::as_str), Some("M"));
+        assert_eq!(
+            env.get("placeholders.owner").map(String::as_str),
+            Some("env")
+        );
+        apply(&mut cfg, &env, Path::new(""));
+        let flags = RunnerFlags {
+            history_table: Some((None, "flag_t".to_string())),
+            flyway: BTreeMap::from([
+                ("defaultSchema".to_string(), "flag_d".to_string()),
+                ("locations".to_string(), "filesystem:sql,other".to_string()),
+            ]),
+            base: Some(PathBuf::from("conf")),
+        };
+        apply(&mut cfg, &flags.flyway_settings(), Path::new("conf"));
+        assert_eq!(cfg.schemas, ["env_s", "other"]);
+        assert_eq!(cfg.default_schema.as_deref(), Some("flag_d"));
+        assert_eq!(cfg.history_schema(), Some("flag_d"));
+        assert_eq!(cfg.table, "flag_t");
+        assert!(cfg.execute_in_transaction);
+        assert_eq!(cfg.prefix, "M");
+        assert_eq!(
+            cfg.placeholders.get("owner").map(String::as_str),
+            Some("env")
+        );
+        assert_eq!(
+            cfg.placeholders.get("keep").map(String::as_str),
+            Some("file")
+        );
+        assert_eq!(
+            cfg.locations,
+            [PathBuf::from("conf/sql"), PathBuf::from("conf/other")]
+        );
+        assert_eq!(cfg.locations_from, Some(PathBuf::from("conf")));
+        // A schema with the table is Flyway's default schema, unless given.
+        let flags = RunnerFlags {
+            history_table: Some((Some("ops".to_string()), "log".to_string())),
+            ..RunnerFlags::default()
+        };
+        let mut cfg = Flyway::default();
+        apply(&mut cfg, &flags.flyway_settings(), Path::new(""));
+        assert_eq!(
+            (cfg.history_schema(), cfg.table.as_str()),
+            (Some("ops"), "log")
+        );
+    }
+
+    #[test]
+    fn history_table_names_are_a_table_or_schema_and_table() {
+        assert_eq!(
+            history_table_name("ops.log"),
+            Ok((Some("ops".to_string()), "log".to_string()))
+        );
+        assert_eq!(history_table_name("log"), Ok((None, "log".to_string())));
+        assert_eq!(
+            history_table_name("\"Ops\".\"Log\""),
+            Ok((Some("Ops".to_string()), "Log".to_string()))
+        );
+        for bad in ["", "a.", ".b", "a.b.c"] {
+            assert!(history_table_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sqitch_conf_names_the_registry_and_the_targets_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = |text: &str| {
+            std::fs::write(dir.path().join("sqitch.conf"), text).unwrap();
+            sqitch_registry(dir.path())
+        };
+        let head = "[core]\n\tengine = pg\n\tregistry = core_reg\n";
+        assert_eq!(conf(head).schema.as_deref(), Some("core_reg"));
+        let engine = format!("{head}[engine \"pg\"]\n\ttarget = prod ; the default\n\tregistry = engine_reg # ours\n");
+        let r = conf(&engine);
+        assert_eq!(r.schema.as_deref(), Some("engine_reg"));
+        // A target named but not configured: no URI, no database.
+        assert_eq!(r.database, None);
+        let r = conf(&format!(
+            "{engine}[target \"prod\"]\n\turi = db:pg://me:secret@db.example.com:5432/widgets?sslmode=require\n\tregistry = \"prod_reg\"\n"
+        ));
+        assert_eq!(r.schema.as_deref(), Some("prod_reg"));
+        assert_eq!(r.database.as_deref(), Some("widgets"));
+        assert_eq!(r.target.as_deref(), Some("sqitch.conf's target `prod`"));
+        // core.target wins over the engine's; a URI's password is not repeated.
+        let r = conf(&format!(
+            "{engine}[core]\n\ttarget = db:pg://me:secret@h/orders\n"
+        ));
+        assert_eq!(r.database.as_deref(), Some("orders"));
+        assert_eq!(r.target.as_deref(), Some("sqitch.conf's target URI"));
+        assert_eq!(r.schema.as_deref(), Some("engine_reg"));
+        for (uri, db) in [
+            ("db:pg:", None),
+            ("db:pg:shop", Some("shop")),
+            ("db:pg:///shop", Some("shop")),
+            ("db:postgres://h:5432/", None),
+            ("db:sqlite:shop.db", None),
+        ] {
+            assert_eq!(database_of_sqitch_uri(uri).as_deref(), db, "{uri}");
+        }
     }
 
     #[test]

@@ -286,6 +286,10 @@ pub struct History {
     /// Flyway calls `set_config('search_path', '"<schema>",' || <the
     /// session's path>)`); None: the server's default path.
     pub search_path_first: Option<String>,
+    /// The database the runner's configuration says it records in, and
+    /// the setting that says so (sqitch.conf's target URI: sqitch keeps
+    /// its registry in the database it deploys to); None: not named.
+    pub database: Option<(String, String)>,
 }
 
 impl History {
@@ -298,6 +302,7 @@ impl History {
             own_schema: history_schema(runner).map(str::to_string),
             made_schemas: Vec::new(),
             search_path_first: None,
+            database: None,
         })
     }
 
@@ -349,12 +354,19 @@ impl History {
 
 /// Where `runner` keeps its history for the migrations in `dir`, as its
 /// configuration there says: Flyway's `schemas` / `defaultSchema` and
-/// `table`; goose's `GOOSE_TABLE`; a Drizzle config's `migrations`.
-pub fn history_at(runner: Runner, dir: &Path) -> Option<History> {
+/// `table`; goose's `GOOSE_TABLE`; a Drizzle config's `migrations`;
+/// sqitch.conf's `registry` and target. `flags` (`history_table`) win.
+pub fn history_at(runner: Runner, dir: &Path, flags: &config::RunnerFlags) -> Option<History> {
     let mut history = History::default_for(runner)?;
+    // `history_table` without a schema: the runner's default one.
+    let given = flags
+        .history_table
+        .clone()
+        .map(|(schema, table)| (schema.unwrap_or_else(|| history.schema.clone()), table));
     match runner {
         Runner::Flyway => {
-            if let Ok(Some(cfg)) = config::flyway(dir) {
+            // The flags are Flyway's `-table` and `-defaultSchema` there.
+            if let Ok(Some(cfg)) = config::flyway(dir, flags) {
                 if let Some(schema) = cfg.history_schema() {
                     history.schema = schema.to_string();
                 }
@@ -363,6 +375,7 @@ pub fn history_at(runner: Runner, dir: &Path) -> Option<History> {
                 history.made_schemas.extend(cfg.default_schema.clone());
                 history.search_path_first = cfg.history_schema().map(str::to_string);
             }
+            return Some(history);
         }
         Runner::Goose => {
             if let Some((schema, table)) = config::goose_table(dir) {
@@ -371,7 +384,10 @@ pub fn history_at(runner: Runner, dir: &Path) -> Option<History> {
             }
         }
         Runner::Drizzle => {
-            let (schema, table) = config::drizzle(dir);
+            let (schema, table) = match given.clone() {
+                Some((schema, table)) => (Some(schema), Some(table)),
+                None => config::drizzle(dir),
+            };
             if let Some(schema) = schema.filter(|s| *s != history.schema) {
                 // drizzle-kit makes the schema (`CREATE SCHEMA IF NOT
                 // EXISTS`); the project's own objects may share it.
@@ -382,8 +398,28 @@ pub fn history_at(runner: Runner, dir: &Path) -> Option<History> {
             if let Some(table) = table {
                 history.table = table;
             }
+            return Some(history);
+        }
+        Runner::Sqitch => {
+            let root = sqitch_project(dir).map_or_else(|| dir.to_path_buf(), |(root, ..)| root);
+            let registry = config::sqitch_registry(&root);
+            if let Some(schema) = registry.schema {
+                history.schema = schema;
+            }
+            history.database = registry.database.zip(registry.target);
+            if let Some((schema, table)) = given.clone() {
+                history.schema = schema;
+                history.table = table;
+            }
+            // Nothing in the registry schema is a migration's.
+            history.own_schema = Some(history.schema.clone());
+            return Some(history);
         }
         _ => {}
+    }
+    if let Some((schema, table)) = given {
+        history.schema = schema;
+        history.table = table;
     }
     Some(history)
 }
@@ -391,7 +427,7 @@ pub fn history_at(runner: Runner, dir: &Path) -> Option<History> {
 /// The layout of the given paths: a directory is read as its runner reads
 /// it (`forced`, else detected); a file is taken as given, its sections as
 /// its runner (forced, else told by its text) marks them.
-pub fn layout(paths: &[PathBuf], forced: Option<Runner>) -> Layout {
+pub fn layout(paths: &[PathBuf], forced: Option<Runner>, flags: &config::RunnerFlags) -> Layout {
     let mut out = Layout::default();
     for path in paths {
         match std::fs::metadata(path) {
@@ -402,11 +438,11 @@ pub fn layout(paths: &[PathBuf], forced: Option<Runner>) -> Layout {
             Ok(meta) if meta.is_dir() => {
                 let runner = forced.unwrap_or_else(|| detect(path));
                 if out.runner.is_none() {
-                    out.history = history_at(runner, path);
+                    out.history = history_at(runner, path, flags);
                 }
                 out.runner.get_or_insert(runner);
                 let before = out.migrations.len() + out.errors.len();
-                directory(path, runner, &mut out);
+                directory(path, runner, flags, &mut out);
                 if let Some(note) = subfolder_note(path, runner) {
                     eprintln!("{note}");
                 }
@@ -431,7 +467,16 @@ pub fn layout(paths: &[PathBuf], forced: Option<Runner>) -> Layout {
                     .or_else(|| marked_runner(path))
                     .unwrap_or(Runner::Plain);
                 if out.runner.is_none() {
-                    out.history = History::default_for(runner);
+                    out.history = History::default_for(runner).map(|mut h| {
+                        if let Some((schema, table)) = &flags.history_table {
+                            h.schema = schema.clone().unwrap_or(h.schema);
+                            h.table = table.clone();
+                            if h.own_schema.is_some() {
+                                h.own_schema = Some(h.schema.clone());
+                            }
+                        }
+                        h
+                    });
                 }
                 out.runner.get_or_insert(runner);
                 out.migrations.push(Migration {
@@ -497,7 +542,10 @@ pub fn detect(dir: &Path) -> Runner {
     if dir.join("flyway.conf").is_file() || dir.join("flyway.toml").is_file() {
         return Runner::Flyway;
     }
-    let flyway = config::flyway(dir).ok().flatten().unwrap_or_default();
+    let flyway = config::flyway(dir, &config::RunnerFlags::default())
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     if names
         .iter()
         .any(|n| matches!(flyway_name(n, &flyway), FlywayName::Versioned(_)))
@@ -750,7 +798,7 @@ fn envsub_line(line: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
     out
 }
 
-fn directory(dir: &Path, runner: Runner, out: &mut Layout) {
+fn directory(dir: &Path, runner: Runner, flags: &config::RunnerFlags, out: &mut Layout) {
     let names = file_names(dir);
     let take = |path: PathBuf, out: &mut Layout| {
         let transaction = side_transaction(runner, &path);
@@ -861,7 +909,7 @@ fn directory(dir: &Path, runner: Runner, out: &mut Layout) {
                 }
             }
         }
-        Runner::Flyway => flyway(dir, out),
+        Runner::Flyway => flyway(dir, flags, out),
         Runner::Sqitch => sqitch(dir, out),
         Runner::Prisma | Runner::Diesel => {
             let script = if runner == Runner::Prisma {
@@ -1146,14 +1194,16 @@ fn flyway_name(name: &str, cfg: &config::Flyway) -> FlywayName {
 }
 
 /// The folders Flyway reads for the migrations in `dir`: the configured
-/// locations when `dir` is one of them or holds the configuration, else
-/// `dir` alone.
+/// locations when `dir` is one of them, holds the configuration or is the
+/// folder the locations were given from, else `dir` alone.
 fn flyway_folders(dir: &Path, cfg: &config::Flyway) -> Vec<PathBuf> {
     let config_here = cfg
         .file
         .as_deref()
         .and_then(Path::parent)
-        .is_some_and(|f| same_dir(f, dir));
+        .into_iter()
+        .chain(cfg.locations_from.as_deref())
+        .any(|f| same_dir(f, dir));
     if !cfg.locations.is_empty() && (config_here || cfg.locations.iter().any(|l| same_dir(l, dir)))
     {
         cfg.locations.clone()
@@ -1186,8 +1236,8 @@ fn files_below(folder: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn flyway(dir: &Path, out: &mut Layout) {
-    let cfg = match config::flyway(dir) {
+fn flyway(dir: &Path, flags: &config::RunnerFlags, out: &mut Layout) {
+    let cfg = match config::flyway(dir, flags) {
         Ok(cfg) => cfg.unwrap_or_default(),
         Err(e) => {
             out.errors.push(e);
@@ -1290,7 +1340,7 @@ fn flyway_version(name: &str) -> Option<Vec<u128>> {
 /// in or above its folder says.
 fn flyway_version_at(path: &Path) -> Option<Vec<u128>> {
     let name = path.file_name()?.to_str()?;
-    let cfg = config::flyway(path.parent()?)
+    let cfg = config::flyway(path.parent()?, &config::RunnerFlags::default())
         .ok()
         .flatten()
         .unwrap_or_default();
@@ -1346,27 +1396,34 @@ fn digits_before_underscore(stem: &str) -> Option<&str> {
 /// directory, the project above it that names it (or `sqitch.plan` beside
 /// a `deploy/`).
 pub fn sqitch_plan(dir: &Path) -> Option<(PathBuf, PathBuf)> {
+    sqitch_project(dir).map(|(_, plan, deploy)| (plan, deploy))
+}
+
+/// [`sqitch_plan`], with the project root first: the folder whose
+/// `sqitch.conf` sqitch reads (it runs there).
+fn sqitch_project(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
     if let Some(c) = config::sqitch(dir) {
         if c.plan.is_file() {
-            return Some((c.plan, c.deploy));
+            return Some((dir.to_path_buf(), c.plan, c.deploy));
         }
     }
     let here = dir.join("sqitch.plan");
     if here.is_file() {
-        return Some((here, dir.join("deploy")));
+        return Some((dir.to_path_buf(), here, dir.join("deploy")));
     }
     for root in dir.ancestors().skip(1).take(3) {
         let Some(c) = config::sqitch(root) else {
             continue;
         };
         if c.plan.is_file() && same_dir(&c.deploy, dir) {
-            return Some((c.plan, dir.to_path_buf()));
+            return Some((root.to_path_buf(), c.plan, dir.to_path_buf()));
         }
     }
     if dir.file_name().is_some_and(|n| n == "deploy") {
-        let beside = dir.parent()?.join("sqitch.plan");
+        let root = dir.parent()?;
+        let beside = root.join("sqitch.plan");
         if beside.is_file() {
-            return Some((beside, dir.to_path_buf()));
+            return Some((root.to_path_buf(), beside, dir.to_path_buf()));
         }
     }
     None

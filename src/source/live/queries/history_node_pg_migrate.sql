@@ -1,3 +1,3 @@
 -- drift: the migrations node-pg-migrate recorded as applied (file names
 -- without extension).
-select name::text as version from public.pgmigrations
+select name::text as version from {history_table(public, pgmigrations)}

@@ -1,2 +1,3 @@
--- drift: the changes sqitch deployed (its registry, in schema sqitch).
-select change::text as version from sqitch.changes
+-- drift: the changes sqitch deployed (its registry: schema sqitch, or the
+-- `registry` sqitch.conf names).
+select change::text as version from {history_table(sqitch, changes)}

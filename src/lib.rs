@@ -37,7 +37,7 @@ use findings::{InputError, Report, SourceFile};
 use passes::{coverage, suppress};
 use replay::Replayer;
 use source::migrations::files;
-use source::migrations::session::{FileRun, Session};
+use source::migrations::session::{FileOutline, FileRun, Session};
 use sql::split;
 
 /// Platform and exposed schemas for a run, after config and autodetection.
@@ -459,11 +459,15 @@ fn lint_sources_here(
     let mut split_errors = Vec::new();
     let mut ranges_of: Vec<Vec<(usize, usize)>> = vec![Vec::new(); sources.len()];
     let mut statements_per_file = vec![0usize; sources.len()];
+    let mut outlines = vec![FileOutline::default(); sources.len()];
     for (i, (src, ranges)) in sources.iter().zip(split).enumerate() {
         match ranges {
             Ok(ranges) => {
                 if let Some(n) = statements_per_file.get_mut(i) {
                     *n = ranges.len();
+                }
+                if let Some(outline) = outlines.get_mut(i) {
+                    *outline = FileOutline::read(src.id, &src.text, &ranges);
                 }
                 pieces.extend(ranges.iter().map(|r| (src, *r)));
                 if let Some(slot) = ranges_of.get_mut(i) {
@@ -486,6 +490,7 @@ fn lint_sources_here(
         replayer,
         session: Session::new(settings.platform, settings.transaction),
         statements_per_file: &statements_per_file,
+        outlines: &outlines,
         runs: &runs,
         default_run,
         findings: Vec::new(),
@@ -793,6 +798,8 @@ struct ReplayState<'a> {
     replayer: Replayer,
     session: Session,
     statements_per_file: &'a [usize],
+    /// Where each file's transactions end ([`FileOutline`]).
+    outlines: &'a [FileOutline],
     runs: &'a [FileRun],
     default_run: FileRun,
     findings: Vec<findings::Finding>,
@@ -831,6 +838,8 @@ impl<'a> ReplayState<'a> {
             let applied = self.engine.env.applied_files.as_deref();
             self.session
                 .set_applied(applied.is_some_and(|a| a.contains(&src.path)));
+            self.session
+                .set_outline(self.outlines.get(index).cloned().unwrap_or_default());
         }
         match result {
             Ok(stmts) => {
@@ -851,9 +860,7 @@ impl<'a> ReplayState<'a> {
                     if rejected.is_some() {
                         continue;
                     }
-                    self.session
-                        .apply(stmt, &self.replayer.catalog, &self.replayer.search_path);
-                    self.replayer.apply(stmt);
+                    self.session.step(&mut self.replayer, stmt);
                 }
             }
             Err(e) => self.errors.push(input_error(src, e.clone())),

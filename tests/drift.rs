@@ -416,6 +416,51 @@ fn replay_matches_postgresql_on_real_project_shapes() {
                for values from ('2023-01-01') to ('2024-01-01');\n\
              alter table public.ev detach partition public.ev_2023;",
         ),
+        (
+            // SELECT ... INTO makes a table as CREATE TABLE AS does: typed
+            // from the one table it reads, its columns unknown otherwise.
+            "select_into_makes_tables",
+            "create table public.src (id bigint primary key, name text not null);\n\
+             select id, name as label into public.copy from public.src where id > 0;\n\
+             select * into unlogged table public.everything from public.src;\n\
+             select 1 as n, 'x'::text as t into public.consts;\n\
+             alter table public.consts add constraint consts_n check (n > 0);\n\
+             select id into public.ids from public.src union select 2;\n\
+             create index copy_label on public.copy (label);",
+        ),
+        (
+            // What a ROLLBACK (ABORT, ROLLBACK TO SAVEPOINT, ROLLBACK AND
+            // CHAIN) undoes is gone; RELEASE and COMMIT AND CHAIN keep it.
+            "rolled_back_transactions_leave_nothing",
+            "begin;\n\
+             create table public.coupons (code text);\n\
+             create type public.mood as enum ('ok');\n\
+             commit;\n\
+             begin;\n\
+             create table public.gone (id int);\n\
+             alter table public.coupons add column extra int, add constraint coupons_code check (code <> '');\n\
+             alter type public.mood add value 'meh';\n\
+             rollback;\n\
+             begin;\n\
+             create table public.kept (id int);\n\
+             savepoint s;\n\
+             create table public.undone (id int);\n\
+             alter table public.kept add column later int;\n\
+             rollback to savepoint s;\n\
+             alter table public.kept add column n int;\n\
+             savepoint t;\n\
+             create index kept_n on public.kept (n);\n\
+             release savepoint t;\n\
+             commit;\n\
+             begin;\n\
+             create table public.chained (id int);\n\
+             commit and chain;\n\
+             create table public.unchained (id int);\n\
+             rollback and chain;\n\
+             create table public.last (id int);\n\
+             commit;\n\
+             abort;",
+        ),
     ];
     let mut failures = Vec::new();
     for (name, sql) in cases {

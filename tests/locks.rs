@@ -113,6 +113,115 @@ fn someone_waits_for(c: &Cluster, db: &str, oid: &str, mode: LockMode) -> bool {
     false
 }
 
+/// Waits until `n` sessions of `db` other than the caller's are in `state`
+/// (a condition on pg_stat_activity); false after ten seconds.
+fn sessions_in(c: &Cluster, db: &str, state: &str) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        let n = c.query(
+            db,
+            &format!(
+                "select count(*) from pg_stat_activity where datname = '{db}' \
+                 and pid <> pg_backend_pid() and {state}"
+            ),
+        );
+        if n != "0" {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// Runs `sql` inside BEGIN in a session of its own, which then sleeps in
+/// the open transaction, holding what `sql` locked until [`release`].
+fn hold(c: &Cluster, db: &str, sql: &str) -> std::process::Child {
+    let mut holder = c
+        .psql_command(db)
+        .args(["-c", &format!("begin;\n{sql};\nselect pg_sleep(60);")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the holding session");
+    if !sessions_in(c, db, "wait_event = 'PgSleep'") {
+        let _ = holder.kill();
+        let out = holder.wait_with_output().expect("the holding session");
+        panic!("{sql}: did not run: {}", stderr(&out));
+    }
+    holder
+}
+
+/// Ends the sleep of [`hold`]'s session, which rolls back.
+fn release(c: &Cluster, db: &str, mut holder: std::process::Child) {
+    c.query(
+        db,
+        &format!(
+            "select count(pg_cancel_backend(pid)) from pg_stat_activity \
+             where datname = '{db}' and wait_event = 'PgSleep'"
+        ),
+    );
+    holder.wait().expect("the holding session ends");
+}
+
+/// Whether `other`, run in a second session (with a lock_timeout of 300
+/// ms), waits for a lock while `holder`'s transaction is open.
+fn waits_behind(c: &Cluster, db: &str, holder: &str, other: &str) -> bool {
+    let held = hold(c, db, holder);
+    let out = c.psql(db, &["-c", &format!("set lock_timeout = '300ms'; {other}")]);
+    release(c, db, held);
+    let waited = !out.status.success();
+    assert!(
+        !waited || stderr(&out).contains("lock timeout"),
+        "{other}: {}",
+        stderr(&out)
+    );
+    waited
+}
+
+/// What PostgreSQL tells at DEBUG1 while `sql` runs (inside BEGIN, rolled
+/// back): `verifying table "t"` when it scans t, `rewriting table "t"`
+/// when it rewrites it.
+fn debug_notes(c: &Cluster, db: &str, sql: &str) -> String {
+    let out = c.psql(
+        db,
+        &[
+            "-c",
+            &format!("set client_min_messages = debug1; begin; {sql}; rollback;"),
+        ],
+    );
+    assert!(out.status.success(), "{sql}: {}", stderr(&out));
+    stderr(&out)
+}
+
+/// Sequential scans of `table` that `sql` makes (inside BEGIN, rolled
+/// back), as the statistics count them once its session has ended.
+fn seq_scans_by(c: &Cluster, db: &str, table: &str, sql: &str) -> i64 {
+    let count = || -> i64 {
+        c.query(
+            db,
+            &format!("select seq_scan from pg_stat_user_tables where relid = '{table}'::regclass"),
+        )
+        .trim()
+        .parse()
+        .unwrap()
+    };
+    let start = count();
+    let out = c.psql(db, &["-c", &format!("begin; {sql}; rollback;")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The ending session flushes its counts; wait until they show.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut last = count();
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = count();
+        if now == last && now != start {
+            break;
+        }
+        last = now;
+    }
+    last - start
+}
+
 /// Each rule's bad example takes, on PostgreSQL, the lock its message names.
 #[test]
 fn bad_examples_take_the_locks_their_rules_name() {
@@ -121,7 +230,7 @@ fn bad_examples_take_the_locks_their_rules_name() {
     };
     // (rule, relation whose lock is checked, strongest mode held after the
     // example's last file, inside BEGIN)
-    let cases: [(&str, &str, LockMode); 20] = [
+    let cases: [(&str, &str, LockMode); 29] = [
         // The rules that came before this file: what their messages say.
         (
             "adding-field-with-default",
@@ -228,6 +337,53 @@ fn bad_examples_take_the_locks_their_rules_name() {
             // see the next test).
             "ban-vacuum-full-and-cluster",
             "app.events",
+            LockMode::AccessExclusive,
+        ),
+        // "A plain REINDEX takes a SHARE lock on the table ... and an ACCESS
+        // EXCLUSIVE lock on each index it rebuilds."
+        ("require-concurrent-reindex", "app.orders", LockMode::Share),
+        (
+            "require-concurrent-reindex",
+            "app.orders_customer_id_idx",
+            LockMode::AccessExclusive,
+        ),
+        // "holding a SHARE lock on each of their tables"
+        (
+            "ban-alter-domain-with-add-constraint",
+            "app.products",
+            LockMode::Share,
+        ),
+        // "only a brief lock": ACCESS EXCLUSIVE, for a catalog change.
+        (
+            "ban-drop-not-null",
+            "app.customers",
+            LockMode::AccessExclusive,
+        ),
+        (
+            "ban-drop-generated-expression",
+            "app.items",
+            LockMode::AccessExclusive,
+        ),
+        // "other sessions' writes wait for the lock": SHARE ROW EXCLUSIVE.
+        (
+            "ban-disable-trigger",
+            "app.orders",
+            LockMode::ShareRowExclusive,
+        ),
+        // "locks an existing table at SHARE UPDATE EXCLUSIVE or stronger"
+        (
+            "require-lock-timeout",
+            "app.orders",
+            LockMode::AccessExclusive,
+        ),
+        (
+            "require-statement-timeout",
+            "app.orders",
+            LockMode::AccessExclusive,
+        ),
+        (
+            "require-timeout-settings",
+            "app.orders",
             LockMode::AccessExclusive,
         ),
     ];
@@ -389,35 +545,8 @@ fn one_alter_table_makes_one_pass_where_two_make_two() {
     let one = filenodes("alter table t alter column a type bigint, alter column b type bigint");
     assert_eq!(one.len(), 1, "{one:?}");
     assert_ne!(one[0], before);
-    // Sequential scans of t, as the statistics count them once the
-    // session that ran `sql` has ended (autocommit, then rolled back by
-    // hand: the NOT NULLs are dropped again).
-    let scans_by = |sql: &str| -> i64 {
-        let count = || -> i64 {
-            c.query(
-                db,
-                "select seq_scan from pg_stat_user_tables where relname = 't'",
-            )
-            .trim()
-            .parse()
-            .unwrap()
-        };
-        let start = count();
-        let out = c.psql(db, &["-c", &format!("begin; {sql}; rollback;")]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        // The ending session flushes its counts; wait until they show.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let mut last = count();
-        while Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(200));
-            let now = count();
-            if now == last && now != start {
-                break;
-            }
-            last = now;
-        }
-        last - start
-    };
+    // Sequential scans of t (the NOT NULLs are rolled back).
+    let scans_by = |sql: &str| seq_scans_by(&c, db, "t", sql);
     assert_eq!(
         scans_by(
             "alter table t alter column c set not null; alter table t alter column d set not null"
@@ -538,30 +667,16 @@ fn update_without_where_blocks_writes_to_every_row_until_commit() {
     );
     // The example's UPDATE, and a DELETE without WHERE: each locks every
     // row against other writers until its transaction ends.
-    for statement in [last.as_str(), "delete from app.orders;"] {
-        let mut writer = c
-            .psql_command(db)
-            .args([
-                "-c",
-                &format!("begin; {statement} select pg_sleep(3); rollback;"),
-            ])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("start the statement");
-        std::thread::sleep(Duration::from_millis(700));
-        let out = c.psql(
-            db,
-            &[
-                "-c",
-                "set lock_timeout = '300ms'; update app.orders set archived = true where id = 10",
-            ],
-        );
-        assert!(writer.wait().unwrap().success());
+    for statement in [last.as_str(), "delete from app.orders"] {
         assert!(
-            !out.status.success(),
+            waits_behind(
+                &c,
+                db,
+                statement,
+                "update app.orders set archived = true where id = 10"
+            ),
             "{statement}: the second writer did not wait"
         );
-        assert!(stderr(&out).contains("lock timeout"), "{}", stderr(&out));
     }
 }
 
@@ -807,4 +922,778 @@ fn type_changes_that_keep_the_files_are_the_ones_changing_column_type_lets_pass(
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// What renaming-column and renaming-table call instant, and what
+/// ban-drop-column and ban-drop-not-null say PostgreSQL does at once: each
+/// bad example takes an ACCESS EXCLUSIVE lock for a catalog change and
+/// keeps the table's files. A view on a dropped column makes the drop
+/// fail; after a rename, views (and SQL functions with a BEGIN ATOMIC
+/// body) follow the table, and functions whose body is a string do not.
+#[test]
+fn renames_and_drops_change_only_the_catalog() {
+    let Some(c) = Cluster::start() else {
+        return;
+    };
+    for (i, (rule, relation)) in [
+        ("renaming-column", "app.customers"),
+        ("renaming-table", "app.customers"),
+        ("ban-drop-column", "app.orders"),
+        ("ban-drop-not-null", "app.customers"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let db = format!("instant_{i}");
+        let last = all_but_last(&c, &db, rule);
+        // By oid: a rename changes the name.
+        let oid = oid(&c, &db, relation);
+        let modes = modes_after(&c, &db, &last, &oid).unwrap();
+        assert_eq!(
+            strongest(&modes),
+            Some(LockMode::AccessExclusive),
+            "{rule}: {modes:?}"
+        );
+        assert!(!rewrites(&c, &db, &last, &oid), "{rule} rewrote");
+    }
+
+    // ban-drop-column: "Views that use the column block the drop, or
+    // disappear with it under CASCADE."
+    let db = "drop_column_view";
+    let last = all_but_last(&c, db, "ban-drop-column");
+    c.sql(
+        db,
+        "create view app.order_codes as select id, legacy_code from app.orders",
+    );
+    let out = c.psql(db, &["-c", &last]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("view app.order_codes depends on column legacy_code"),
+        "{}",
+        stderr(&out)
+    );
+    c.sql(db, "alter table app.orders drop column legacy_code cascade");
+    assert_eq!(
+        c.query(db, "select to_regclass('app.order_codes') is null"),
+        "t"
+    );
+
+    // renaming-table: what follows the table and what does not.
+    let db = "rename_followers";
+    let last = all_but_last(&c, db, "renaming-table");
+    c.sql(
+        db,
+        "create view app.customer_ids as select id from app.customers;\n\
+         create function app.customers_string() returns bigint language sql\n\
+           as $$ select count(*) from app.customers $$;\n\
+         create function app.customers_atomic() returns bigint language sql\n\
+           begin atomic select count(*) from app.customers; end;",
+    );
+    c.sql(db, &last);
+    c.sql(
+        db,
+        "select count(*) from app.customer_ids; select app.customers_atomic()",
+    );
+    let out = c.psql(db, &["-c", "select app.customers_string()"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("relation \"app.customers\" does not exist"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// The column type changes the rules' texts say rewrite (or do not) the
+/// table: each under an ACCESS EXCLUSIVE lock, on the table of the rule's
+/// bad example, and with a rewrite also its indexes.
+#[test]
+fn type_changes_rewrite_where_the_rules_say() {
+    let Some(c) = Cluster::start() else {
+        return;
+    };
+    // (rule whose bad example makes the table, SQL run after it, the
+    // change, its table, an index that a rewrite rebuilds, rewrites)
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        bool,
+    );
+    let cases: [Case; 13] = [
+        // prefer-text-field: raising the limit is a catalog change, lowering
+        // it rewrites, and so does nothing to `text`.
+        (
+            "prefer-text-field",
+            "",
+            "alter table app.articles alter column title type varchar(200)",
+            "app.articles",
+            None,
+            false,
+        ),
+        (
+            "prefer-text-field",
+            "",
+            "alter table app.articles alter column title type varchar(60)",
+            "app.articles",
+            None,
+            true,
+        ),
+        (
+            "prefer-text-field",
+            "",
+            "alter table app.articles alter column title type text",
+            "app.articles",
+            None,
+            false,
+        ),
+        // prefer-text-field, unbounded-text: a length CHECK changes without a
+        // rewrite.
+        (
+            "prefer-text-field",
+            "alter table app.articles alter column title type text, \
+             add constraint title_length check (char_length(title) <= 120)",
+            "alter table app.articles drop constraint title_length, \
+             add constraint title_length check (char_length(title) <= 200) not valid",
+            "app.articles",
+            None,
+            false,
+        ),
+        // ban-char-field: "rewrites the table and its indexes".
+        (
+            "ban-char-field",
+            "create index countries_iso_code on app.countries (iso_code)",
+            "alter table app.countries alter column iso_code type text",
+            "app.countries",
+            Some("app.countries_iso_code"),
+            true,
+        ),
+        // prefer-bigint-over-int, prefer-bigint-over-smallint (and
+        // fk-type-mismatch): "rewrites the table and every index on it".
+        (
+            "prefer-bigint-over-int",
+            "",
+            "alter table app.events alter column id type bigint",
+            "app.events",
+            Some("app.events_pkey"),
+            true,
+        ),
+        (
+            "prefer-bigint-over-smallint",
+            "",
+            "alter table app.tags alter column id type bigint",
+            "app.tags",
+            Some("app.tags_pkey"),
+            true,
+        ),
+        // prefer-timestamptz: no rewrite with the session in UTC, a rewrite
+        // in another zone or with AT TIME ZONE.
+        (
+            "prefer-timestamptz",
+            "",
+            "set timezone = 'UTC'; alter table app.events alter column created_at type timestamptz",
+            "app.events",
+            None,
+            false,
+        ),
+        (
+            "prefer-timestamptz",
+            "",
+            "set timezone = 'Europe/Paris'; \
+             alter table app.events alter column created_at type timestamptz",
+            "app.events",
+            None,
+            true,
+        ),
+        (
+            "prefer-timestamptz",
+            "",
+            "set timezone = 'UTC'; alter table app.events alter column created_at \
+             type timestamptz using created_at at time zone 'Europe/Paris'",
+            "app.events",
+            None,
+            true,
+        ),
+        // ban-create-domain-with-constraint, ban-drop-domain: a column moves
+        // to the domain's base type without a rewrite; onto a domain with a
+        // CHECK, with one.
+        (
+            "ban-create-domain-with-constraint",
+            "create table app.products (id bigint primary key, sku app.sku not null)",
+            "alter table app.products alter column sku type text",
+            "app.products",
+            None,
+            false,
+        ),
+        (
+            "ban-create-domain-with-constraint",
+            "create table app.products (id bigint primary key, sku text not null)",
+            "alter table app.products alter column sku type app.sku",
+            "app.products",
+            None,
+            true,
+        ),
+        (
+            "ban-drop-domain",
+            "create table app.users (id bigint primary key, email app.email)",
+            "alter table app.users alter column email type text",
+            "app.users",
+            None,
+            false,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (i, (rule, setup, change, table, index, rewrite)) in cases.into_iter().enumerate() {
+        let db = format!("retype_{i}");
+        let last = all_but_last(&c, &db, rule);
+        // A one-file example only makes the table.
+        if bad_example(rule).len() == 1 {
+            c.sql(&db, &last);
+        }
+        if !setup.is_empty() {
+            c.sql(&db, setup);
+        }
+        let modes = modes_after(&c, &db, change, &oid(&c, &db, table)).unwrap();
+        if strongest(&modes) != Some(LockMode::AccessExclusive) {
+            failures.push(format!("{rule}: {change}: {table} holds {modes:?}"));
+        }
+        let index_files =
+            |db: &str| index.map(|ix| c.query(db, &format!("select pg_relation_filenode('{ix}')")));
+        let index_before = index_files(&db);
+        let rewrote = rewrites(&c, &db, change, table);
+        if rewrote != rewrite || (index.is_some() && (index_files(&db) != index_before) != rewrite)
+        {
+            failures.push(format!("{rule}: {change}: rewrote {table}: {rewrote}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// prefer-identity's fix: a serial column becomes an identity column
+/// without a rewrite, under an ACCESS EXCLUSIVE lock, and numbers on from
+/// the start given.
+#[test]
+fn a_serial_column_becomes_identity_without_a_rewrite() {
+    let Some(c) = Cluster::start() else {
+        return;
+    };
+    let db = "identity";
+    let last = all_but_last(&c, db, "prefer-identity");
+    c.sql(db, &last);
+    c.sql(
+        db,
+        "insert into app.invoices (reference) select 'r' || g from generate_series(1, 10) g",
+    );
+    let fix = "alter table app.invoices alter column id drop default;\n\
+               drop sequence app.invoices_id_seq;\n\
+               alter table app.invoices alter column id\n\
+                 add generated by default as identity (start with 100000)";
+    let modes = modes_after(&c, db, fix, &oid(&c, db, "app.invoices")).unwrap();
+    assert_eq!(
+        strongest(&modes),
+        Some(LockMode::AccessExclusive),
+        "{modes:?}"
+    );
+    assert!(!rewrites(&c, db, fix, "app.invoices"));
+    assert_eq!(
+        c.query(
+            db,
+            "insert into app.invoices (reference) values ('x') returning id"
+        )
+        .lines()
+        .next(),
+        Some("100000")
+    );
+}
+
+/// adding-required-field's bad example fails on a table with a row, and
+/// the constant default of its fix is instant (no rewrite, no scan);
+/// table-without-primary-key's fix fills an identity key by rewriting the
+/// table under an ACCESS EXCLUSIVE lock.
+#[test]
+fn required_columns_fail_with_rows_and_defaults_need_no_rewrite() {
+    let Some(c) = Cluster::start() else {
+        return;
+    };
+    let db = "required";
+    let last = all_but_last(&c, db, "adding-required-field");
+    c.sql(db, "insert into app.customers default values");
+    let out = c.psql(db, &["-c", &last]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("column \"region\" of relation \"customers\" contains null values"),
+        "{}",
+        stderr(&out)
+    );
+    let with_default = "alter table app.customers add column region text not null default 'eu'";
+    let notes = debug_notes(&c, db, with_default);
+    assert!(
+        !notes.contains("verifying table") && !notes.contains("rewriting table"),
+        "{notes}"
+    );
+    assert!(!rewrites(&c, db, with_default, "app.customers"));
+
+    c.sql(
+        db,
+        "create table public.events (user_id uuid, name text not null); \
+         insert into public.events (name) values ('a'), ('b')",
+    );
+    let key =
+        "alter table public.events add column id bigint generated always as identity primary key";
+    let modes = modes_after(&c, db, key, &oid(&c, db, "public.events")).unwrap();
+    assert_eq!(
+        strongest(&modes),
+        Some(LockMode::AccessExclusive),
+        "{modes:?}"
+    );
+    assert!(rewrites(&c, db, key, "public.events"));
+}
+
+/// SET NOT NULL scans the table (adding-not-nullable-field,
+/// timestamp-nullable), unless a validated CHECK (col IS NOT NULL) proves
+/// it: then it skips the scan, as adding-not-nullable-field's note and
+/// the fixes of adding-required-field and timestamp-nullable say. A NOT
+/// VALID CHECK does not count.
+#[test]
+fn set_not_null_skips_the_scan_given_a_validated_check() {
+    let Some(c) = Cluster::start() else {
+        return;
+    };
+    let db = "not_null_scan";
+    c.create_db(db);
+    c.sql(
+        db,
+        "create table t (id bigint primary key, created_at timestamptz); \
+         insert into t select g, now() from generate_series(1, 100) g",
+    );
+    let set = "alter table t alter column created_at set not null";
+    let scans = "verifying table \"t\"";
+    let proven = "existing constraints on column \"t.created_at\" are sufficient";
+    let notes = debug_notes(&c, db, set);
+    assert!(notes.contains(scans) && !notes.contains(proven), "{notes}");
+    c.sql(
+        db,
+        "alter table t add constraint created_at_not_null check (created_at is not null) not valid",
+    );
+    let notes = debug_notes(&c, db, set);
+    assert!(notes.contains(scans) && !notes.contains(proven), "{notes}");
+    c.sql(db, "alter table t validate constraint created_at_not_null");
+    let notes = debug_notes(&c, db, set);
+    assert!(!notes.contains(scans) && notes.contains(proven), "{notes}");
+}
+
+/// fk-missing-index: without an index on the referencing column, deleting
+/// parent rows scans the child table once per row; with one, not at all.
+#[test]
+fn a_foreign_key_without_an_index_scans_the_child_per_parent_row() {
+    let Some(c) = Cluster::start() else {
+        return;
+    };
+    let db = "fk_scans";
+    c.create_db(db);
+    c.sql(
+        db,
+        "create table parent (id bigint primary key); \
+         create table child (id bigint primary key, parent_id bigint references parent on delete set null); \
+         insert into parent select g from generate_series(1, 1000) g; \
+         insert into child select g, g % 1000 + 1 from generate_series(1, 10000) g; \
+         analyze parent; analyze child",
+    );
+    let delete = "delete from parent where id <= 3";
+    assert_eq!(seq_scans_by(&c, db, "child", delete), 3);
+    c.sql(
+        db,
+        "create index child_parent_id on child (parent_id); analyze child",
+    );
+    assert_eq!(seq_scans_by(&c, db, "child", delete), 0);
+}
+
+/// What each lock lets through, with a second session: the rules that say
+/// "blocks writes" let reads through, REINDEX keeps out nearly every read
+/// too (the planner locks every index of the table), and VALIDATE
+/// CONSTRAINT of a table lets writes through where that of a domain does
+/// not (up to PostgreSQL 18).
+#[test]
+fn second_sessions_wait_where_the_rules_say() {
+    let Some(c) = Cluster::start() else {
+        return;
+    };
+    let mut failures = Vec::new();
+    let mut expect = |db: &str, holder: &str, other: &str, waits: bool| {
+        if waits_behind(&c, db, holder, other) != waits {
+            failures.push(format!("{db}: after {holder}: {other} waits: {}", !waits));
+        }
+    };
+    // ban-disable-trigger: "other sessions' writes wait for the lock".
+    let db = "waits_trigger";
+    let last = all_but_last(&c, db, "ban-disable-trigger");
+    c.sql(db, "insert into app.orders default values");
+    expect(db, &last, "update app.orders set updated_at = now()", true);
+    expect(db, &last, "select count(*) from app.orders", false);
+    // require-concurrent-reindex: writes wait, and so do reads that do
+    // not use the index being rebuilt.
+    let db = "waits_reindex";
+    let last = all_but_last(&c, db, "require-concurrent-reindex");
+    c.sql(db, "insert into app.orders (customer_id) values (1)");
+    expect(
+        db,
+        &last,
+        "insert into app.orders (customer_id) values (2)",
+        true,
+    );
+    expect(db, &last, "select count(*) from app.orders", true);
+    expect(db, &last, "select * from app.orders where id = 1", true);
+    // ban-alter-domain-with-add-constraint: writes to the tables of the
+    // type wait, reads do not; so with VALIDATE CONSTRAINT of the domain
+    // (ban-create-domain-with-constraint).
+    let db = "waits_domain";
+    let last = all_but_last(&c, db, "ban-alter-domain-with-add-constraint");
+    c.sql(db, "insert into app.products (sku) values ('SKU-0001')");
+    let insert = "insert into app.products (sku) values ('SKU-0002')";
+    expect(db, &last, insert, true);
+    expect(db, &last, "select count(*) from app.products", false);
+    c.sql(
+        db,
+        &format!("{} not valid", last.trim_end().trim_end_matches(';')),
+    );
+    expect(
+        db,
+        "alter domain app.sku validate constraint sku_format",
+        insert,
+        true,
+    );
+    // The good example's way, and the fixes of check-nonnegative,
+    // prefer-text-field and missing-foreign-key: VALIDATE CONSTRAINT of a
+    // table lets writes through, to the referenced table too.
+    c.sql(
+        db,
+        "alter table app.products add constraint products_sku_format \
+           check (sku ~ '^[A-Z0-9-]{4,32}$') not valid; \
+         create table app.lines (id bigint primary key, product_id bigint); \
+         insert into app.lines values (1, 1); \
+         alter table app.lines add constraint lines_product_id_fkey \
+           foreign key (product_id) references app.products (id) not valid",
+    );
+    let check = "alter table app.products validate constraint products_sku_format";
+    expect(db, check, insert, false);
+    let fk = "alter table app.lines validate constraint lines_product_id_fkey";
+    expect(db, fk, "insert into app.lines values (2, 1)", false);
+    expect(db, fk, insert, false);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// require-lock-timeout, require-statement-timeout, require-timeout-settings
+/// (and prefer-text-field): a statement waiting for an ACCESS EXCLUSIVE
+/// lock behind a running transaction makes every later query of the table
+/// wait behind it, reads included; with lock_timeout it gives up and the
+/// queries go on; statement_timeout cancels a statement and releases its
+/// transaction's locks at once. DROP INDEX waits the same way, DROP INDEX
+/// CONCURRENTLY lets reads and writes through while it waits
+/// (duplicate-index).
+#[test]
+fn a_statement_waiting_for_its_lock_holds_up_the_queries_behind_it() {
+    let Some(c) = Cluster::start() else {
+        return;
+    };
+    let db = "queue";
+    c.create_db(db);
+    c.sql(
+        db,
+        "create table t (id bigint primary key, n int); create index t_n on t (n); \
+         insert into t select g, g from generate_series(1, 100) g",
+    );
+    let t = oid(&c, db, "t");
+    let read = "set lock_timeout = '300ms'; select count(*) from t";
+    let write = "set lock_timeout = '300ms'; insert into t values (1000, 1)";
+    let lock_timed_out = |sql: &str| {
+        let out = c.psql(db, &["-c", sql]);
+        !out.status.success() && stderr(&out).contains("lock timeout")
+    };
+    // Behind a reader, an ALTER TABLE and a DROP INDEX wait, and hold up
+    // the reads after them.
+    for ddl in ["alter table t add column z int", "drop index t_n"] {
+        let reader = hold(&c, db, "select count(*) from t");
+        let mut waiting = c
+            .psql_command(db)
+            .args(["-c", ddl])
+            .spawn()
+            .expect("start the DDL");
+        assert!(
+            someone_waits_for(&c, db, &t, LockMode::AccessExclusive),
+            "{ddl}"
+        );
+        assert!(lock_timed_out(read), "{ddl}: a read went past it");
+        assert!(lock_timed_out(write), "{ddl}: a write went past it");
+        release(&c, db, reader);
+        assert!(waiting.wait().unwrap().success(), "{ddl}");
+    }
+    c.sql(db, "create index t_n on t (n)");
+    // With lock_timeout, the ALTER TABLE gives up, and the reads go on.
+    let reader = hold(&c, db, "select count(*) from t");
+    assert!(lock_timed_out(
+        "set lock_timeout = '300ms'; alter table t add column y int"
+    ));
+    assert!(!lock_timed_out(read));
+    // DROP INDEX CONCURRENTLY waits for the reader without holding up
+    // anyone.
+    let mut dropping = c
+        .psql_command(db)
+        .args(["-c", "drop index concurrently t_n"])
+        .spawn()
+        .expect("start DROP INDEX CONCURRENTLY");
+    assert!(sessions_in(&c, db, "wait_event_type = 'Lock'"));
+    assert!(!lock_timed_out(read));
+    assert!(!lock_timed_out(write));
+    release(&c, db, reader);
+    assert!(dropping.wait().unwrap().success());
+    // statement_timeout cancels the statement; the transaction is then
+    // aborted and has let go of its lock while its session stays open.
+    let mut timed = c
+        .psql_command(db)
+        .args(["-v", "ON_ERROR_STOP=0"])
+        .args(["-c", "set statement_timeout = '300ms'", "-c", "begin"])
+        .args(["-c", "lock table t", "-c", "select pg_sleep(5)"])
+        .args(["-c", "\\! sleep 2", "-c", "rollback"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the session with a statement_timeout");
+    assert!(sessions_in(
+        &c,
+        db,
+        "state = 'idle in transaction (aborted)'"
+    ));
+    assert!(!lock_timed_out(read));
+    timed.wait().unwrap();
+}
+
+/// The statements require-lock-timeout, require-statement-timeout and
+/// require-timeout-settings count are the ones that lock an existing
+/// relation at SHARE UPDATE EXCLUSIVE or stronger: for each form their
+/// text names, the strongest lock PostgreSQL takes on it, and whether
+/// require-timeout-settings reports it. ALTER INDEX locks only the index:
+/// SHARE UPDATE EXCLUSIVE, which lets reads and writes through, or, to
+/// move it, ACCESS EXCLUSIVE, which keeps out every query planned on the
+/// table.
+#[test]
+fn timeout_rules_count_the_statements_that_lock_an_existing_relation() {
+    let Some(c) = Cluster::start() else {
+        return;
+    };
+    let setup = "create schema other;\n\
+        create table t (id bigint primary key, n int);\n\
+        create index t_n on t (n);\n\
+        create table t2 (id int);\n\
+        create view v as select id, n from t;\n\
+        create materialized view mv as select id from t;\n\
+        create unique index mv_id on mv (id);\n\
+        create function tf() returns trigger language plpgsql as $$begin return new; end$$;\n\
+        create trigger tr before update on t for each row execute function tf();\n\
+        create policy p on t using (true);\n\
+        create table pt (id int, k int) partition by range (k);";
+    use LockMode::*;
+    // (statement, relation, strongest lock on it, reported)
+    let cases: [(&str, &str, Option<LockMode>, bool); 27] = [
+        (
+            "alter table t add column z int",
+            "t",
+            Some(AccessExclusive),
+            true,
+        ),
+        (
+            "alter view v set (security_invoker = true)",
+            "v",
+            Some(AccessExclusive),
+            true,
+        ),
+        ("create index on t (n)", "t", Some(Share), true),
+        (
+            "create table c (id bigint references t)",
+            "t",
+            Some(ShareRowExclusive),
+            true,
+        ),
+        (
+            "create table pt1 partition of pt for values from (1) to (10)",
+            "pt",
+            Some(AccessExclusive),
+            true,
+        ),
+        ("drop table t2", "t2", Some(AccessExclusive), true),
+        ("drop view v", "v", Some(AccessExclusive), true),
+        ("drop index t_n", "t", Some(AccessExclusive), true),
+        ("drop trigger tr on t", "t", Some(AccessExclusive), true),
+        ("drop policy p on t", "t", Some(AccessExclusive), true),
+        ("truncate t2", "t2", Some(AccessExclusive), true),
+        (
+            "lock table t2 in share update exclusive mode",
+            "t2",
+            Some(ShareUpdateExclusive),
+            true,
+        ),
+        (
+            "refresh materialized view mv",
+            "mv",
+            Some(AccessExclusive),
+            true,
+        ),
+        (
+            "refresh materialized view concurrently mv",
+            "mv",
+            Some(Exclusive),
+            true,
+        ),
+        ("reindex table t", "t", Some(Share), true),
+        ("cluster t using t_pkey", "t", Some(AccessExclusive), true),
+        (
+            "create trigger tr2 after insert on t for each row execute function tf()",
+            "t",
+            Some(ShareRowExclusive),
+            true,
+        ),
+        (
+            "create policy p2 on t using (true)",
+            "t",
+            Some(AccessExclusive),
+            true,
+        ),
+        (
+            "alter policy p on t using (false)",
+            "t",
+            Some(AccessExclusive),
+            true,
+        ),
+        (
+            "create rule r as on delete to t2 do instead nothing",
+            "t2",
+            Some(AccessExclusive),
+            true,
+        ),
+        (
+            "alter table t rename to t9",
+            "t",
+            Some(AccessExclusive),
+            true,
+        ),
+        (
+            "alter table t rename column n to m",
+            "t",
+            Some(AccessExclusive),
+            true,
+        ),
+        (
+            "alter table t set schema other",
+            "t",
+            Some(AccessExclusive),
+            true,
+        ),
+        (
+            "alter index t_n set tablespace pg_default",
+            "t_n",
+            Some(AccessExclusive),
+            true,
+        ),
+        (
+            "lock table t2 in row exclusive mode",
+            "t2",
+            Some(RowExclusive),
+            false,
+        ),
+        // The table is not locked, and the index's lock blocks no query.
+        ("alter index t_n rename to t_n9", "t", None, false),
+        ("alter index t_n set (fillfactor = 50)", "t", None, false),
+    ];
+    let db = "timeouts";
+    c.create_db(db);
+    c.sql(db, setup);
+    let settings = Settings::for_platform(Platform::Postgres);
+    let cfg = Config {
+        select: Some(vec!["require-timeout-settings".to_string()]),
+        ..Config::default()
+    };
+    let mut failures = Vec::new();
+    for (sql, relation, mode, reported) in cases {
+        let held = modes_after(&c, db, sql, &oid(&c, db, relation)).map(|modes| strongest(&modes));
+        if held != Ok(mode) {
+            failures.push(format!(
+                "{sql}: {relation} holds {held:?}, expected {mode:?}"
+            ));
+        }
+        let report = pgvet::lint_sources(
+            vec![
+                ("1_setup.sql".to_string(), setup.to_string()),
+                ("2_change.sql".to_string(), format!("{sql};")),
+            ],
+            &cfg,
+            &settings,
+        );
+        assert!(report.errors.is_empty(), "{sql}: {:?}", report.errors);
+        if report.findings.is_empty() == reported {
+            failures.push(format!(
+                "{sql}: require-timeout-settings reported: {}",
+                !reported
+            ));
+        }
+        if reported && mode < Some(ShareUpdateExclusive) {
+            failures.push(format!("{sql}: counted with {mode:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// What PostgreSQL refuses in a transaction block, as
+/// ban-concurrent-index-creation-in-transaction (with DROP INDEX and
+/// REINDEX CONCURRENTLY), ban-drop-database and the fixes that say
+/// "outside a transaction block" have it, and the label
+/// enum-value-used-in-same-transaction says cannot be used before commit,
+/// even in an enum new in the transaction.
+#[test]
+fn statements_a_transaction_block_refuses() {
+    let Some(c) = Cluster::start() else {
+        return;
+    };
+    let db = "blocks";
+    c.create_db(db);
+    c.sql(
+        db,
+        "create table t (id bigint primary key, n int); create index t_n on t (n); \
+         create type mood as enum ('sad', 'ok')",
+    );
+    for (sql, message) in [
+        (
+            "create index concurrently t_n2 on t (n)",
+            "CREATE INDEX CONCURRENTLY cannot run inside a transaction block",
+        ),
+        (
+            "drop index concurrently t_n",
+            "DROP INDEX CONCURRENTLY cannot run inside a transaction block",
+        ),
+        (
+            "reindex index concurrently t_n",
+            "REINDEX CONCURRENTLY cannot run inside a transaction block",
+        ),
+        (
+            "drop database if exists gone",
+            "DROP DATABASE cannot run inside a transaction block",
+        ),
+        (
+            "alter type mood add value 'happy'; select 'happy'::mood",
+            "unsafe use of new value \"happy\" of enum type mood",
+        ),
+        // Also when the enum is new in the transaction ...
+        (
+            "create type mood2 as enum ('sad'); alter type mood2 add value 'ok'; \
+             select 'ok'::mood2",
+            "unsafe use of new value \"ok\" of enum type mood2",
+        ),
+    ] {
+        let out = c.psql(db, &["-c", &format!("begin; {sql}; commit;")]);
+        assert!(!out.status.success(), "{sql} ran");
+        assert!(stderr(&out).contains(message), "{sql}: {}", stderr(&out));
+    }
+    // ... where only the labels of its CREATE TYPE can be used.
+    c.sql(
+        db,
+        "begin; create type mood2 as enum ('sad'); select 'sad'::mood2; commit;",
+    );
 }

@@ -30,6 +30,12 @@ const CASES: &[(&str, &str, bool)] = &[
         true,
     ),
     ("create sequence s;", "create table s (id int);", true),
+    ("create table t (id int);", "select 1 as id into t;", true),
+    (
+        "create view v as select 1 as x;",
+        "select 2 as y into table v union select 3;",
+        true,
+    ),
     (
         "create table t (a int);",
         "alter table t add column a int;",
@@ -174,6 +180,11 @@ const CASES: &[(&str, &str, bool)] = &[
     (
         "create temporary table t (id int);",
         "create temporary table t (id int);",
+        false,
+    ),
+    (
+        "create table t (id int);",
+        "select 1 as id into temporary t;",
         false,
     ),
     (
@@ -389,5 +400,66 @@ fn every_file_pgvet_says_fails_fails_on_postgresql() {
     }
     // The rule's own bad example is one of them.
     assert!(checked >= 1, "no example was flagged");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// (a migration, PostgreSQL rejects it for a column named twice) for
+/// `ban-duplicate-column-assignments`: it reports exactly those.
+const DUPLICATE_COLUMNS: &[(&str, bool)] = &[
+    ("create table notes (body text, body text);", true),
+    ("create foreign table remote (a int, a text) server nowhere;", true),
+    ("create type addr as (zip text, zip text);", true),
+    (
+        "create schema app create table notes (body text, body text);",
+        true,
+    ),
+    ("create table p (a int) partition by list (a);\ncreate table p1 partition of p (a not null, a default 1) for values in (1);", true),
+    ("create view v as select 1, 2;", true),
+    ("create view v (a, a) as select 1, 2;", true),
+    ("create view v as select * from t x, t y;", true),
+    ("create materialized view mv as select a, a from t;", true),
+    ("select 1 as a, 2 as a into z;", true),
+    ("select 1, 2 into temp scratch;", true),
+    ("create table z as select 1 as a, 2 as a;", true),
+    ("create table z (a) as select 1, 2 as a;", true),
+    ("create table u (a int, \"A\" int);", false),
+    ("create table child (a int, extra int) inherits (t);", false),
+    ("create view v as select * from t x join t y using (id, a);", false),
+    ("create view v (x, y) as select 1 as a, 2 as a;", false),
+    ("create table z (x, y) as select 1 as a, 2 as a;", false),
+    ("select 1 as x, 2 into z;", false),
+    ("select 1 as a, 2 as a;", false),
+];
+
+#[test]
+fn duplicate_columns_pgvet_reports_are_what_postgresql_rejects() {
+    const DUPLICATES: &str = "ban-duplicate-column-assignments";
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let mut failures = Vec::new();
+    for (i, (sql, rejects)) in DUPLICATE_COLUMNS.iter().enumerate() {
+        let db = format!("dup_{i}");
+        cluster.create_db(&db);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("001_next.sql");
+        let text = format!("create table t (id bigint primary key, a int);\n{sql}\n");
+        std::fs::write(&path, &text).unwrap();
+        let out = cluster.psql(&db, &["-f", &path.display().to_string()]);
+        let twice = stderr(&out).contains("specified more than once");
+        if twice != *rejects {
+            failures.push(format!("`{sql}`: PostgreSQL says {}", stderr(&out).trim()));
+        }
+        let report = pgvet::lint(&[path], &Config::default(), &settings());
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        let found = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == DUPLICATES)
+            .count();
+        if (found > 0) != *rejects {
+            failures.push(format!("`{sql}`: pgvet reports it {found} times"));
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -191,6 +191,26 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
         "ALTER TABLE wallets ADD CONSTRAINT wallets_balance_nonneg CHECK (balance >= 0) NOT VALID;",
         false,
     ),
+    // SELECT ... INTO makes a table; ROLLBACK takes back what its
+    // transaction made.
+    (
+        "constraint-missing-not-valid",
+        Plain,
+        "BEGIN;
+         SELECT id, balance INTO wallet_copy FROM wallets;
+         ALTER TABLE wallet_copy ADD CONSTRAINT wallet_copy_balance_nonneg CHECK (balance >= 0);
+         COMMIT;",
+        false,
+    ),
+    (
+        "constraint-missing-not-valid",
+        Plain,
+        "BEGIN;
+         CREATE TABLE coupons (code text);
+         ROLLBACK;
+         ALTER TABLE coupons ADD CONSTRAINT coupons_code_nonempty CHECK (code <> '');",
+        true,
+    ),
     (
         "constraint-missing-not-valid",
         Plain,
@@ -367,6 +387,32 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
         "ALTER TABLE users ADD COLUMN display_name text;",
         false,
     ),
+    // Views, foreign tables and composite types: their clients read the
+    // names too.
+    (
+        "renaming-column",
+        Plain,
+        "ALTER VIEW order_summaries RENAME COLUMN status TO state;",
+        true,
+    ),
+    (
+        "renaming-column",
+        Plain,
+        "ALTER MATERIALIZED VIEW daily_sales RENAME COLUMN total TO amount;",
+        true,
+    ),
+    (
+        "renaming-column",
+        Plain,
+        "ALTER FOREIGN TABLE remote_orders RENAME COLUMN note TO remark;",
+        true,
+    ),
+    (
+        "renaming-column",
+        Plain,
+        "ALTER TYPE money_amount RENAME ATTRIBUTE rate TO exchange_rate;",
+        true,
+    ),
     // renaming-table: the documented way round is a view under the new name.
     (
         "renaming-table",
@@ -398,6 +444,18 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
         Plain,
         "ALTER TABLE users ALTER COLUMN legacy_flag DROP NOT NULL;",
         false,
+    ),
+    (
+        "ban-drop-column",
+        Plain,
+        "ALTER FOREIGN TABLE remote_orders DROP COLUMN note;",
+        true,
+    ),
+    (
+        "ban-drop-column",
+        Plain,
+        "ALTER TYPE money_amount DROP ATTRIBUTE rate;",
+        true,
     ),
     // ban-drop-table: tables and foreign tables.
     ("ban-drop-table", Plain, "DROP TABLE audit_log;", true),
@@ -669,6 +727,45 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
          ALTER TABLE accounts ADD CONSTRAINT accounts_owner_fk
            FOREIGN KEY (owner_id) REFERENCES users (id) NOT VALID;",
         true,
+    ),
+    // A block committed before more of the file runs is left applied when
+    // the rest fails, and the rerun meets it first (squawk: when the rest
+    // is alembic's version update).
+    (
+        "prefer-robust-stmts",
+        Plain,
+        "BEGIN;
+         ALTER TABLE accounts ADD COLUMN nickname text;
+         COMMIT;
+         BEGIN;
+         UPDATE alembic_version SET version_num = 'bbc810e82b46';
+         COMMIT;",
+        true,
+    ),
+    (
+        "prefer-robust-stmts",
+        Plain,
+        "BEGIN;
+         UPDATE schema_version SET version = 42;
+         COMMIT;
+         BEGIN;
+         ALTER TABLE accounts ADD COLUMN nickname text;
+         COMMIT;",
+        false,
+    ),
+    // Each block records its own migration: the rerun starts after it.
+    (
+        "prefer-robust-stmts",
+        Plain,
+        "BEGIN;
+         ALTER TABLE accounts ADD COLUMN nickname text;
+         UPDATE alembic_version SET version_num = 'v2';
+         COMMIT;
+         BEGIN;
+         ALTER TABLE accounts ADD COLUMN handle text;
+         UPDATE alembic_version SET version_num = 'v3';
+         COMMIT;",
+        false,
     ),
     // A file of one statement cannot be left half applied (squawk 0.15).
     (
@@ -1489,6 +1586,43 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
         "ban-duplicate-column-assignments",
         Plain,
         "CREATE FUNCTION touch() RETURNS void LANGUAGE sql AS $$ UPDATE orders SET status = 'a', status = 'b' $$;",
+        false,
+    ),
+    // Columns a new table, view or type would have twice.
+    (
+        "ban-duplicate-column-assignments",
+        Plain,
+        "CREATE TABLE notes (body text, body text);",
+        true,
+    ),
+    (
+        "ban-duplicate-column-assignments",
+        Plain,
+        "CREATE FOREIGN TABLE remote_notes (body text, body text) SERVER archive;",
+        true,
+    ),
+    (
+        "ban-duplicate-column-assignments",
+        Plain,
+        "CREATE VIEW order_pairs AS SELECT 1, 2;",
+        true,
+    ),
+    (
+        "ban-duplicate-column-assignments",
+        Plain,
+        "CREATE VIEW order_pairs (a, a) AS SELECT 1, 2;",
+        true,
+    ),
+    (
+        "ban-duplicate-column-assignments",
+        Plain,
+        "SELECT 1 AS a, 2 AS a INTO order_pairs;",
+        true,
+    ),
+    (
+        "ban-duplicate-column-assignments",
+        Plain,
+        "CREATE TABLE order_pairs (a, b) AS SELECT 1 AS a, 2 AS a;",
         false,
     ),
     // require-enum-value-ordering (cases checked against squawk 2.70's binary).
@@ -2549,6 +2683,47 @@ const DEPARTURES: &[Departure] = &[
         instead: None,
         reason: "lock rules are history-aware: a table created earlier in the same file is \
                  new and empty, with or without a transaction (squawk exempts it only inside one)",
+    },
+    Departure {
+        rule: "prefer-robust-stmts",
+        mode: Plain,
+        sql: "BEGIN;
+              ALTER TABLE accounts ADD COLUMN nickname text;
+              COMMIT;
+              BEGIN;
+              UPDATE schema_version SET version = 42;
+              COMMIT;",
+        squawk_fires: false,
+        instead: None,
+        reason: "any statement after the COMMIT can fail and leave the block applied, not \
+                 only alembic's version update, which is all squawk looks for",
+    },
+    Departure {
+        rule: "ban-duplicate-column-assignments",
+        mode: Plain,
+        sql: "CREATE TABLE order_pairs AS SELECT 1 AS a, 2 AS a;",
+        squawk_fires: false,
+        instead: None,
+        reason: "PostgreSQL rejects CREATE TABLE AS with a column named twice as it rejects \
+                 SELECT INTO (checked on PostgreSQL 15)",
+    },
+    Departure {
+        rule: "changing-column-type",
+        mode: Plain,
+        sql: "ALTER FOREIGN TABLE remote_orders ALTER COLUMN note TYPE varchar(200);",
+        squawk_fires: true,
+        instead: None,
+        reason: "a foreign table's rows live on the remote server: nothing is rewritten or \
+                 locked for long, only the type the local server reads them as changes",
+    },
+    Departure {
+        rule: "changing-column-type",
+        mode: Plain,
+        sql: "ALTER TYPE money_amount ALTER ATTRIBUTE rate TYPE numeric(12, 6);",
+        squawk_fires: true,
+        instead: None,
+        reason: "PostgreSQL refuses to retype the attribute of a composite type a table \
+                 column uses, so no stored value is rewritten (checked on PostgreSQL 15)",
     },
     Departure {
         rule: "changing-column-type",

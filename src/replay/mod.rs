@@ -210,7 +210,13 @@ impl Replayer {
                 self.set_session_role(s);
                 self.set_variable(s);
             }
-            NodeEnum::SelectStmt(s) => self.select_calls(s, stmt),
+            NodeEnum::SelectStmt(s) => {
+                // SELECT ... INTO t makes a table, as CREATE TABLE t AS does.
+                if let Some(made) = ast::select_into_as_create_table(s) {
+                    self.create_table_as(&made, stmt);
+                }
+                self.select_calls(s, stmt);
+            }
             NodeEnum::DoStmt(s) => self.record_do_block(s, stmt),
             NodeEnum::CreateRoleStmt(s) => {
                 self.catalog.roles.insert(Ident::new(s.role.clone()));
@@ -901,6 +907,37 @@ pub(crate) mod tests {
         assert_eq!(left, [None]);
         assert!(!cat.extensions.contains_key(&Ident::new("citext")));
         assert!(!cat.types.contains_key(&q("app", "citext")));
+    }
+
+    #[test]
+    fn select_into_makes_a_table_as_create_table_as_does() {
+        let cat = replay_on(
+            Platform::Postgres,
+            "create schema app;
+             create table app.src (id bigint primary key, name text not null);
+             select id, name as label into app.copy from app.src where id > 0;
+             select * into unlogged table app.everything from app.src;
+             select 1 as n into staging;
+             select id into app.ids from app.src union select 2;
+             select 1 as n into app.copy;",
+        );
+        let columns = |schema: &str, name: &str| -> (Vec<String>, bool) {
+            let t = cat.table(&q(schema, name)).unwrap();
+            let cols = t.columns.iter().map(|c| format!("{} {}", c.name, c.ty));
+            (cols.collect(), t.columns_unknown)
+        };
+        // Typed as CREATE TABLE AS types them: from the one table read.
+        assert_eq!(
+            columns("app", "copy"),
+            (vec!["id int8".to_string(), "label text".to_string()], false)
+        );
+        assert_eq!(columns("app", "everything").0.len(), 2);
+        // Columns it cannot type: the table exists, its columns are unknown.
+        assert!(columns("public", "staging").1);
+        assert!(columns("app", "ids").1);
+        // A plain SELECT makes nothing.
+        let cat = replay("select 1 as n;");
+        assert!(cat.table(&q("public", "n")).is_none());
     }
 
     /// (type, start, increment, min, max, cache, cycle) of a sequence.

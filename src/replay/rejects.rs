@@ -381,6 +381,9 @@ impl Replayer {
             NodeEnum::CreateTableAsStmt(s) if !s.if_not_exists => {
                 self.relation_in_the_way(s.into.as_ref()?.rel.as_ref()?, true)
             }
+            NodeEnum::SelectStmt(s) => {
+                self.relation_in_the_way(ast::select_into(s)?.rel.as_ref()?, true)
+            }
             NodeEnum::ViewStmt(s) if !s.replace => self.relation_in_the_way(s.view.as_ref()?, true),
             NodeEnum::CreateSeqStmt(s) if !s.if_not_exists => {
                 self.relation_in_the_way(s.sequence.as_ref()?, false)

@@ -113,6 +113,9 @@ pub fn statement_subject(
         NodeEnum::CreateTrigStmt(s) => s.relation.as_ref().map(rel),
         NodeEnum::ViewStmt(s) => s.view.as_ref().map(rel),
         NodeEnum::CreateTableAsStmt(s) => s.into.as_ref().and_then(|i| i.rel.as_ref()).map(rel),
+        NodeEnum::SelectStmt(s) => crate::sql::ast::select_into(s)
+            .and_then(|i| i.rel.as_ref())
+            .map(rel),
         NodeEnum::RenameStmt(s) => s.relation.as_ref().map(rel),
         NodeEnum::InsertStmt(s) => s.relation.as_ref().map(rel),
         NodeEnum::UpdateStmt(s) => s.relation.as_ref().map(rel),

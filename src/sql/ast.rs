@@ -74,6 +74,44 @@ pub fn descendants(node: &NodeEnum) -> Vec<pg_query::NodeRef<'_>> {
     all
 }
 
+/// The INTO clause of `SELECT ... INTO [TEMP | UNLOGGED] [TABLE] t`: that
+/// of the left-most SELECT of a UNION, INTERSECT or EXCEPT, the only one
+/// PostgreSQL accepts it in. None for a SELECT without INTO.
+pub fn select_into(s: &pb::SelectStmt) -> Option<&pb::IntoClause> {
+    let mut leaf = s;
+    while is_set_operation(leaf) {
+        leaf = leaf.larg.as_deref()?;
+    }
+    leaf.into_clause.as_deref()
+}
+
+/// `SELECT ... INTO t` as the `CREATE TABLE t AS SELECT ...` PostgreSQL runs
+/// it as (`transformOptionalSelectInto`): the statement's query without its
+/// INTO clause, which becomes the new table's. None without INTO.
+pub fn select_into_as_create_table(s: &pb::SelectStmt) -> Option<pb::CreateTableAsStmt> {
+    let into = select_into(s)?.clone();
+    let mut query = s.clone();
+    let mut leaf = &mut query;
+    while is_set_operation(leaf) {
+        leaf = leaf.larg.as_deref_mut()?;
+    }
+    leaf.into_clause = None;
+    Some(pb::CreateTableAsStmt {
+        query: Some(Box::new(Node {
+            node: Some(NodeEnum::SelectStmt(Box::new(query))),
+        })),
+        into: Some(Box::new(into)),
+        objtype: pb::ObjectType::ObjectTable as i32,
+        is_select_into: true,
+        if_not_exists: false,
+    })
+}
+
+/// UNION, INTERSECT or EXCEPT (not a plain SELECT).
+fn is_set_operation(s: &pb::SelectStmt) -> bool {
+    s.op != pb::SetOperation::SetopNone as i32 && s.op != pb::SetOperation::Undefined as i32
+}
+
 /// The subcommands of an ALTER TABLE, in written order.
 pub fn alter_table_cmds(s: &pb::AlterTableStmt) -> Vec<&pb::AlterTableCmd> {
     s.cmds

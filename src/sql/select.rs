@@ -28,6 +28,12 @@ pub fn output_columns(query: &Node, relation: &Lookup) -> Option<Vec<String>> {
     select_columns(s, &[], relation, 0)
 }
 
+/// As [`output_columns`], for a `SelectStmt` itself (the query of a
+/// `SELECT ... INTO`, whose INTO clause changes no name).
+pub fn select_output_columns(s: &pb::SelectStmt, relation: &Lookup) -> Option<Vec<String>> {
+    select_columns(s, &[], relation, 0)
+}
+
 /// A CTE in scope: its name and columns (None: not known).
 type Cte = (String, Option<Vec<String>>);
 

@@ -162,6 +162,38 @@ mod tests {
     }
 
     #[test]
+    fn table_made_by_select_into_earlier_in_the_file_is_quiet() {
+        // SELECT ... INTO makes the table, as CREATE TABLE AS does.
+        case("select 1 as id into staging;\nalter table staging add check (id > 0);")
+            .postgres()
+            .assume_existing()
+            .quiet(RULE);
+        case("select 1 as id into temp scratch;\nalter table scratch add check (id > 0);")
+            .postgres()
+            .assume_existing()
+            .quiet(RULE);
+        // Without INTO the SELECT makes nothing: the table is an old one.
+        case("select 1 as id;\nalter table staging add check (id > 0);")
+            .postgres()
+            .assume_existing()
+            .fires(RULE);
+    }
+
+    #[test]
+    fn table_made_in_a_rolled_back_transaction_does_not_exist() {
+        // PostgreSQL undid the CREATE: the ALTER meets an existing table.
+        case("begin;\ncreate table coupons (code text);\nrollback;\nalter table coupons add check (code <> '');")
+            .postgres()
+            .fires(RULE);
+        // Only the table made after the savepoint is gone.
+        let out = case("begin;\ncreate table coupons (code text);\nsavepoint s;\ncreate table codes (code text);\nrollback to savepoint s;\nalter table coupons add check (code <> '');\nalter table codes add check (code <> '');\ncommit;")
+            .postgres()
+            .fires(RULE);
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(out.contains("`public.codes`"), "{out}");
+    }
+
+    #[test]
     fn not_valid_is_quiet() {
         files(&[
             ("1.sql", CREATE),

@@ -23,7 +23,15 @@ impl StatementRule for PreferRobustStmts {
         if cx.session.statements_in_file() == 1 && !concurrent_index {
             return;
         }
-        let in_transaction = cx.in_transaction();
+        // A block committed before more of the file runs is no shelter: a
+        // failure after its COMMIT leaves it applied, and the rerun of the
+        // whole file meets it first. Unless the block records its own
+        // migration: the rerun then starts after it.
+        let in_transaction = cx.in_transaction()
+            && cx
+                .session
+                .committed_before_more(cx.stmt.span)
+                .is_none_or(|commit| records_its_migration(cx, commit));
         let span = Some(cx.stmt.span);
         match &cx.stmt.node {
             NodeEnum::CreateStmt(s) if !in_transaction && !s.if_not_exists => {
@@ -82,6 +90,59 @@ impl StatementRule for PreferRobustStmts {
             _ => {}
         }
     }
+}
+
+/// Whether the transaction block of the statement being checked, which
+/// commits at offset `commit`, writes a migration runner's history table
+/// (or alembic's `alembic_version`): a file of several migrations, each in
+/// a block with its own record, as `alembic upgrade --sql` writes them. A
+/// failure after the block leaves it recorded as applied, and the rerun
+/// starts after it.
+fn records_its_migration(cx: &StmtCtx<'_>, commit: u32) -> bool {
+    use crate::rules::support::migration::{earlier_in_transaction, later_in_file};
+    use crate::source::migrations::runner::{history_table, Runner};
+    let tables: Vec<(&str, &str)> = Runner::ALL
+        .iter()
+        .filter_map(|r| history_table(*r)?.split_once('.'))
+        .chain([("public", "alembic_version")])
+        .collect();
+    // Cheap tests first: most files name no such table.
+    let names = |text: &str| -> Option<&str> {
+        let text = text.as_bytes();
+        tables.iter().map(|(_, t)| *t).find(|t| {
+            text.windows(t.len())
+                .any(|w| w.eq_ignore_ascii_case(t.as_bytes()))
+        })
+    };
+    if names(&cx.stmt.text).is_none() {
+        return false;
+    }
+    let rest = cx.stmt.text.get(cx.stmt.span.end as usize..).unwrap_or("");
+    let writes_history = |node: &NodeEnum| {
+        let rv = match node {
+            NodeEnum::InsertStmt(s) => s.relation.as_ref(),
+            NodeEnum::UpdateStmt(s) => s.relation.as_ref(),
+            NodeEnum::DeleteStmt(s) => s.relation.as_ref(),
+            _ => None,
+        };
+        rv.is_some_and(|rv| {
+            tables.iter().any(|(schema, table)| {
+                rv.relname == *table
+                    && (rv.schemaname == *schema
+                        || (rv.schemaname.is_empty() && *schema == "public"))
+            })
+        })
+    };
+    writes_history(&cx.stmt.node)
+        || earlier_in_transaction(cx)
+            .iter()
+            .any(|s| writes_history(&s.node))
+        || names(rest).is_some_and(|word| {
+            later_in_file(cx.stmt, word)
+                .iter()
+                .take_while(|s| s.span.start < commit)
+                .any(|s| writes_history(&s.node))
+        })
 }
 
 /// The ALTER TABLE subcommands that fail the second time: ADD/DROP COLUMN
@@ -392,21 +453,73 @@ mod tests {
     }
 
     #[test]
-    fn statements_inside_begin_are_quiet_and_after_commit_fire() {
-        let out = case(
-            "begin;\ncreate table app.a (id bigint primary key);\ncommit;\ncreate table app.b (id bigint primary key);",
-        )
-        .postgres()
-        .fires(RULE);
+    fn only_a_block_committed_before_more_of_the_file_runs_fires() {
+        // A failure in the second block leaves the first applied; the rerun
+        // of the file stops at its ADD COLUMN.
+        let out = case("begin;\nalter table app.accounts add column nick text;\ncommit;\nbegin;\nupdate app.version set v = 2;\ncommit;")
+            .postgres()
+            .fires(RULE);
         assert_eq!(out.lines().count(), 1, "{out}");
-        assert!(out.contains("`app.b`"), "{out}");
+        assert!(out.starts_with("test.sql:2:"), "{out}");
+        assert!(
+            out.contains("column `nick` is added to `app.accounts`"),
+            "{out}"
+        );
+        // Statements after the COMMIT, outside any block, fire as ever.
+        let out = case("begin;\ncreate table app.a (id bigint primary key);\ncommit;\ncreate table app.b (id bigint primary key);")
+            .postgres()
+            .fires(RULE);
+        assert_eq!(out.lines().count(), 2, "{out}");
+        // The last block of the file, or a COMMIT that ends the tool's
+        // transaction as the last statement, shelters its statements.
+        case("select 1;\nbegin;\ncreate table app.a (id bigint primary key);\ncommit;")
+            .postgres()
+            .quiet(RULE);
+        case("create table app.a (id bigint primary key);\nalter table app.a add column n int;\ncommit;")
+            .quiet(RULE);
+        case("begin;\nupdate app.version set v = 2;\ncommit;\nbegin;\nalter table app.accounts add column nick text;\ncommit;")
+            .postgres()
+            .quiet(RULE);
+        // A block rolled back leaves nothing for the rerun to meet.
+        case("begin;\ncreate table app.a (id bigint primary key);\nrollback;\ncreate table if not exists app.a (id bigint primary key);")
+            .postgres()
+            .quiet(RULE);
+    }
+
+    #[test]
+    fn a_block_that_records_its_own_migration_is_quiet() {
+        // Two alembic migrations, each recorded in its own transaction.
+        case("BEGIN;\nALTER TABLE app.t ADD COLUMN a TEXT;\nUPDATE alembic_version SET version_num = 'v2';\nCOMMIT;\nBEGIN;\nALTER TABLE app.t ADD COLUMN b TEXT;\nUPDATE alembic_version SET version_num = 'v3';\nCOMMIT;")
+            .postgres()
+            .quiet(RULE);
+        case("begin;\ninsert into public.schema_migrations (version) values ('2');\nalter table app.t add column a text;\ncommit;\nbegin;\nalter table app.t add column b text;\ncommit;")
+            .postgres()
+            .quiet(RULE);
+        // The record in the next block does not shelter this one.
+        case("BEGIN;\nALTER TABLE app.t ADD COLUMN a TEXT;\nCOMMIT;\nBEGIN;\nUPDATE alembic_version SET version_num = 'v3';\nCOMMIT;")
+            .postgres()
+            .fires(RULE);
+        // A table of that name in another schema is not the runner's.
+        case("begin;\nupdate app.schema_migrations set version = '2';\nalter table app.t add column a text;\ncommit;\nselect 1;")
+            .postgres()
+            .fires(RULE);
+    }
+
+    #[test]
+    fn commit_and_chain_commits_what_came_before() {
+        let out = case("begin;\ncreate table app.a (id bigint primary key);\ncommit and chain;\ncreate table app.b (id bigint primary key);\ncommit;")
+            .postgres()
+            .fires(RULE);
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(out.contains("`app.a`"), "{out}");
     }
 
     #[test]
     fn commit_in_a_supabase_file_ends_the_tool_transaction() {
+        // Both tables: the first was committed before the second ran.
         let out = case("create table app.a (id bigint primary key);\ncommit;\ncreate table app.b (id bigint primary key);")
             .fires(RULE);
-        assert_eq!(out.lines().count(), 1, "{out}");
+        assert_eq!(out.lines().count(), 2, "{out}");
     }
 
     #[test]

@@ -28,8 +28,8 @@ impl StatementRule for RequireConcurrentReindex {
                 let Some(rv) = &s.relation else { return };
                 let table = cx.table(rv);
                 let message = format!(
-                    "reindexing `{}` without CONCURRENTLY blocks its writes, and the reads \
-                     that use its indexes, until every index is rebuilt",
+                    "reindexing `{}` without CONCURRENTLY blocks its writes, and its reads \
+                     (the planner locks each of its indexes), until every index is rebuilt",
                     table.name
                 );
                 cx.report_lock(&table, span, message);
@@ -83,8 +83,8 @@ fn reindex_index(cx: &mut StmtCtx<'_>, rv: &pb::RangeVar, span: Option<crate::ca
         Some(owner) => {
             let table = cx.table_named(owner);
             let message = format!(
-                "reindexing index `{}` without CONCURRENTLY blocks writes to `{}`, and the \
-                 reads that use the index, until it is rebuilt",
+                "reindexing index `{}` without CONCURRENTLY blocks writes to `{}`, and its \
+                 reads (the planner locks each of its indexes), until it is rebuilt",
                 Ident::new(rv.relname.as_str()),
                 table.name
             );
@@ -102,7 +102,7 @@ fn reindex_index(cx: &mut StmtCtx<'_>, rv: &pb::RangeVar, span: Option<crate::ca
             };
             let message = format!(
                 "reindexing index `{index}` without CONCURRENTLY blocks writes to its table, \
-                 and the reads that use the index, until it is rebuilt"
+                 and its reads (the planner locks each of its indexes), until it is rebuilt"
             );
             cx.report(&index, span, message);
         }
@@ -139,7 +139,7 @@ mod tests {
         let out = files(&[("1.sql", CREATE), ("2.sql", "reindex table public.t;")]).fires(RULE);
         assert_eq!(
             out,
-            "2.sql:1:1 require-concurrent-reindex warning [public.t] reindexing `public.t` without CONCURRENTLY blocks its writes, and the reads that use its indexes, until every index is rebuilt"
+            "2.sql:1:1 require-concurrent-reindex warning [public.t] reindexing `public.t` without CONCURRENTLY blocks its writes, and its reads (the planner locks each of its indexes), until every index is rebuilt"
         );
     }
 

@@ -160,11 +160,18 @@ mod tests {
             "create trigger t_f before insert on public.t for each row execute function public.f();",
             "create policy p on public.t for select using (true);",
             "drop index public.t_n_idx;",
-            "alter index public.t_n_idx rename to t_n_idx2;",
+            "alter index public.t_n_idx set tablespace pg_default;",
             "drop trigger if exists tr on public.t;",
         ] {
             let out = files(&[("1.sql", setup), ("2.sql", stmt)]).fires(RULE);
             assert!(out.contains("[public.t]"), "{stmt}: {out}");
+        }
+        // SHARE UPDATE EXCLUSIVE on the index alone: reads and writes go on.
+        for stmt in [
+            "alter index public.t_n_idx rename to t_n_idx2;",
+            "alter index public.t_n_idx set (fillfactor = 50);",
+        ] {
+            files(&[("1.sql", setup), ("2.sql", stmt)]).quiet(RULE);
         }
     }
 

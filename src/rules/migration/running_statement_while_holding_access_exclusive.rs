@@ -4,11 +4,12 @@ use pg_query::protobuf::{self as pb, AlterTableType as At};
 use pg_query::NodeEnum;
 
 use crate::catalog::Span;
-use crate::rules::support::locks::{add_locks, held_locks, picks_one_row, Held, LockMode};
-use crate::rules::support::migration::{
-    added_constraint, alter_table_cmds, earlier_in_transaction_from,
+use crate::rules::support::locks::{
+    held_locks, picks_one_row, walk_earlier, with_held_before, Held, LockMode,
 };
+use crate::rules::support::migration::{added_constraint, alter_table_cmds};
 use crate::rules::{StatementRule, StmtCtx};
+use crate::source::migrations::session::succeeds_only_on_empty;
 
 pub struct RunningStatementWhileHoldingAccessExclusive;
 
@@ -40,50 +41,49 @@ impl StatementRule for RunningStatementWhileHoldingAccessExclusive {
 /// transaction to keep others waiting on, if no earlier slow statement of
 /// the transaction did.
 ///
-/// The rule sees every statement of a transaction in order, and each
-/// thread keeps what it saw of the current one (of one replay of one
-/// file): the locks its statements took and whether one was already such a
-/// statement; each statement adds its own. A thread that missed some (the
-/// replay moves between threads, a statement PostgreSQL rejects is not in
-/// the session) reads the transaction again from its start.
+/// The locks held come from the tracker the lock rules share
+/// ([`with_held_before`]), which must see every statement of the
+/// transaction. Each thread keeps whether an earlier statement of the
+/// current transaction (of one replay of one file) was already slow under
+/// a lock; a thread that missed some of its statements (see
+/// [`with_held_before`]) reads the transaction again from its start.
 fn first_under_lock(cx: &StmtCtx<'_>, slow: bool) -> Option<Held> {
-    use std::cell::RefCell;
+    use std::cell::Cell;
     /// (replay of a file, first statement of the transaction), statements
-    /// seen, the locks they hold, and whether one was slow under a lock.
-    type Seen = ((u64, Span), usize, Vec<Held>, bool);
+    /// seen, and whether one was slow under a lock.
+    type Seen = ((u64, Span), usize, bool);
     thread_local! {
-        static SEEN: RefCell<Option<Seen>> = const { RefCell::new(None) };
+        static SEEN: Cell<Option<Seen>> = const { Cell::new(None) };
+    }
+    #[cfg(test)]
+    if crate::rules::support::locks::tests::forgets(cx) {
+        SEEN.set(None);
     }
     let spans = cx.session.earlier_in_transaction();
     let key = (
         cx.session.file_run(),
         spans.first().copied().unwrap_or(cx.stmt.span),
     );
-    let (mut held, mut reported) = match SEEN.with(|s| s.borrow_mut().take()) {
-        Some((k, seen, held, reported)) if k == key && seen == spans.len() => (held, reported),
+    let reported = match SEEN.get() {
+        Some((k, seen, reported)) if k == key && seen == spans.len() => reported,
         _ => {
-            let mut held = Vec::new();
             let mut reported = false;
-            for e in earlier_in_transaction_from(cx, 0).iter() {
-                if !reported
-                    && slow_work(cx, &e.node).is_some()
-                    && lock_it_prolongs(cx, &e.node, &held).is_some()
-                {
-                    reported = true;
-                }
-                add_locks(cx, e, &mut held);
-            }
-            (held, reported)
+            walk_earlier(cx, |e, held| {
+                reported = reported
+                    || (slow_work(cx, &e.node).is_some()
+                        && lock_it_prolongs(cx, &e.node, held).is_some());
+            });
+            reported
         }
     };
-    let found = if slow && !reported {
-        lock_it_prolongs(cx, &cx.stmt.node, &held)
-    } else {
-        None
-    };
-    reported |= found.is_some();
-    add_locks(cx, cx.stmt, &mut held);
-    SEEN.with(|s| *s.borrow_mut() = Some((key, spans.len() + 1, held, reported)));
+    let found = with_held_before(cx, |held| {
+        if slow && !reported {
+            lock_it_prolongs(cx, &cx.stmt.node, held)
+        } else {
+            None
+        }
+    });
+    SEEN.set(Some((key, spans.len() + 1, reported || found.is_some())));
     found
 }
 
@@ -151,6 +151,11 @@ fn slow_work(cx: &StmtCtx<'_>, node: &NodeEnum) -> Option<String> {
         }
         NodeEnum::AlterTableStmt(s) => {
             let name = existing(s.relation.as_ref()?)?;
+            // It fails on a table with rows ("column ... contains null
+            // values"), so when it runs the table is empty.
+            if succeeds_only_on_empty(s, cx.catalog, cx.search_path) {
+                return None;
+            }
             alter_table_cmds(s)
                 .any(reads_rows)
                 .then(|| format!("this ALTER TABLE, which reads every row of `{name}`,"))
@@ -295,6 +300,31 @@ mod tests {
         assert_eq!(lines.len(), 2, "{out}");
         assert!(
             lines[0].starts_with("2.sql:2:1 ") && lines[1].starts_with("2.sql:7:1 "),
+            "{out}"
+        );
+    }
+
+    /// hatchet's v0.7.0 migration: an ALTER TABLE that adds a required
+    /// column nothing fills fails on a table with rows, so where it runs its
+    /// CHECK (or primary key) reads no row; the UPDATE after it is the first
+    /// slow statement under the lock.
+    #[test]
+    fn an_alter_table_that_needs_an_empty_table_is_not_slow() {
+        let out = files(&[
+            (
+                "1.sql",
+                &format!("{CREATE}\ncreate table public.w (id bigint primary key, n int);"),
+            ),
+            (
+                "2.sql",
+                "alter table public.t add column m int;\n\
+                 alter table public.u add column k int not null, add constraint u_n check (n > 0);\n\
+                 update public.w set n = 0;",
+            ),
+        ])
+        .fires(RULE);
+        assert!(
+            out.starts_with("2.sql:3:1 ") && out.lines().count() == 1,
             "{out}"
         );
     }

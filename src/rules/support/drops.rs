@@ -8,6 +8,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::ObjectType as O;
 
 use crate::catalog::{resolve, types, Function, Ident, Origin, QualifiedName};
+use crate::rules::support::locks::LockMode;
 use crate::rules::support::migration::{
     added_column, added_constraint, alter_table_cmds, column_constraints,
 };
@@ -388,8 +389,21 @@ pub fn locked_tables(cx: &StmtCtx<'_>) -> Vec<TableRef> {
                 O::ObjectTable | O::ObjectView | O::ObjectMatview | O::ObjectForeignTable => {
                     rvs.extend(s.relation.as_ref());
                 }
+                // ALTER INDEX locks the index alone, mostly SHARE UPDATE
+                // EXCLUSIVE, which lets reads and writes through. Moving it
+                // or attaching a partition's index to it takes ACCESS
+                // EXCLUSIVE on an index, which waits for, and holds up,
+                // every query planned on the table: the planner locks each
+                // index of a table (tests/locks.rs).
                 O::ObjectIndex => {
-                    if let Some(rv) = &s.relation {
+                    let blocks_queries = alter_table_cmds(s).any(|c| {
+                        matches!(
+                            c.subtype(),
+                            pb::AlterTableType::AtSetTableSpace
+                                | pb::AlterTableType::AtAttachPartition
+                        )
+                    });
+                    if let Some(rv) = s.relation.as_ref().filter(|_| blocks_queries) {
                         let schema = (!rv.schemaname.is_empty()).then_some(rv.schemaname.as_str());
                         out.extend(index_owner(cx, schema, &rv.relname));
                     }
@@ -445,7 +459,13 @@ pub fn locked_tables(cx: &StmtCtx<'_>) -> Vec<TableRef> {
             }
         }
         NodeEnum::TruncateStmt(s) => rvs.extend(s.relations.iter().filter_map(range_var)),
-        NodeEnum::LockStmt(s) => rvs.extend(s.relations.iter().filter_map(range_var)),
+        // A weaker LOCK lets reads and writes through.
+        NodeEnum::LockStmt(s)
+            if LockMode::from_lock_stmt(s.mode)
+                .is_some_and(|m| m >= LockMode::ShareUpdateExclusive) =>
+        {
+            rvs.extend(s.relations.iter().filter_map(range_var))
+        }
         // Even CONCURRENTLY takes an EXCLUSIVE lock on the view.
         NodeEnum::RefreshMatViewStmt(s) => rvs.extend(s.relation.as_ref()),
         NodeEnum::ReindexStmt(s) if !has_option(&s.params, "concurrently") => match s.kind() {
@@ -481,12 +501,7 @@ pub fn locked_tables(cx: &StmtCtx<'_>) -> Vec<TableRef> {
             | O::ObjectTrigger
             | O::ObjectPolicy
             | O::ObjectRule => rvs.extend(s.relation.as_ref()),
-            O::ObjectIndex => {
-                if let Some(rv) = &s.relation {
-                    let schema = (!rv.schemaname.is_empty()).then_some(rv.schemaname.as_str());
-                    out.extend(index_owner(cx, schema, &rv.relname));
-                }
-            }
+            // Renaming an index takes SHARE UPDATE EXCLUSIVE on it alone.
             _ => {}
         },
         NodeEnum::AlterObjectSchemaStmt(s) => {

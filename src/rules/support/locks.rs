@@ -71,7 +71,7 @@ impl LockMode {
     }
 
     /// `LOCK TABLE ... IN <mode> MODE`: pg_query numbers the modes 1 to 8.
-    fn from_lock_stmt(mode: i32) -> Option<LockMode> {
+    pub fn from_lock_stmt(mode: i32) -> Option<LockMode> {
         Some(match mode {
             1 => LockMode::AccessShare,
             2 => LockMode::RowShare,
@@ -349,54 +349,116 @@ impl Held {
 /// The locks earlier statements of the open transaction hold on tables
 /// made before this file, from SHARE UPDATE EXCLUSIVE up (DML's ROW
 /// EXCLUSIVE is left out), each (table, mode) once, with the first
-/// statement that took it, in statement order. Tables made earlier in this
-/// file are left out: no one else uses them yet.
+/// statement that took it, in statement order, passed to `f`. Tables made
+/// earlier in this file are left out: no one else uses them yet.
 ///
-/// Each thread keeps what it read of the current transaction (of one
-/// replay of one file), so a statement reads only the statements since the
-/// last one that asked: a transaction of n statements costs n, not n².
-pub fn held_in_transaction(cx: &StmtCtx<'_>) -> std::rc::Rc<Vec<Held>> {
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    /// What was read: for (replay of a file, first statement of the
-    /// transaction), how many of its statements, and the locks they hold.
-    type SoFar = ((u64, crate::catalog::Span), usize, Rc<Vec<Held>>);
-    thread_local! {
-        static SO_FAR: RefCell<Option<SoFar>> = const { RefCell::new(None) };
+/// This notes the locks of the statement `cx` checks, for the statements
+/// after it: a rule that asks must ask at every statement of a transaction.
+/// Each statement's locks are noted once, with the catalog as it stood
+/// before it, however many rules ask; a transaction of n statements costs
+/// n, and the file is not parsed again. The replay stays on one thread
+/// (`lint`); a thread that still missed statements of the transaction (it
+/// ran another lint's replay while waiting, in a process that lints
+/// several sources at once) reads it again from its start, resolving its
+/// names in the catalog as it stands now: an index dropped since is not
+/// found there, and neither is the lock its DROP took.
+pub fn with_held_before<R>(cx: &StmtCtx<'_>, f: impl FnOnce(&[Held]) -> R) -> R {
+    if !cx.in_transaction() {
+        return f(&[]);
     }
-    let spans = cx.session.earlier_in_transaction();
-    let Some(first) = spans.first().copied().filter(|_| cx.in_transaction()) else {
-        return Rc::default();
-    };
-    let key = (cx.session.file_run(), first);
-    // Taken out, so that the list is not shared while it grows.
-    let (read, mut out) = match SO_FAR.with(|so_far| so_far.borrow_mut().take()) {
-        Some((k, read, held)) if k == key && read <= spans.len() => (read, held),
-        _ => (0, Rc::default()),
-    };
-    if read < spans.len() {
-        let earlier = crate::rules::support::migration::earlier_in_transaction_from(cx, read);
-        read_locks(cx, &earlier, Rc::make_mut(&mut out));
+    #[cfg(test)]
+    if tests::forgets(cx) {
+        NOTED.with(|n| n.borrow_mut().take());
     }
-    SO_FAR.with(|so_far| *so_far.borrow_mut() = Some((key, spans.len(), out.clone())));
+    let earlier = cx.session.earlier_in_transaction();
+    let transaction = (
+        cx.session.file_run(),
+        earlier.first().copied().unwrap_or(cx.stmt.span),
+    );
+    // Taken out while `f` runs, so that the list is never shared.
+    let noted = match NOTED.with(|n| n.borrow_mut().take()) {
+        // Another rule asked at this statement already.
+        Some(n)
+            if n.transaction == transaction
+                && n.last == cx.stmt.span
+                && n.before_last == earlier.len() =>
+        {
+            n
+        }
+        // The statement after the one noted last.
+        Some(mut n)
+            if n.transaction == transaction
+                && n.before_last + 1 == earlier.len()
+                && earlier.last() == Some(&n.last) =>
+        {
+            n.held_before_last = n.held.len();
+            n.last = cx.stmt.span;
+            n.before_last = earlier.len();
+            add_locks(cx, cx.stmt, &mut n.held);
+            n
+        }
+        _ => {
+            let mut held = walk_earlier(cx, |_, _| {});
+            let held_before_last = held.len();
+            add_locks(cx, cx.stmt, &mut held);
+            Noted {
+                transaction,
+                last: cx.stmt.span,
+                before_last: earlier.len(),
+                held,
+                held_before_last,
+            }
+        }
+    };
+    let out = f(noted.held.get(..noted.held_before_last).unwrap_or_default());
+    NOTED.with(|n| *n.borrow_mut() = Some(noted));
     out
 }
 
-/// Adds the locks `earlier`'s statements took to `out` (see
-/// [`held_in_transaction`]).
-fn read_locks(
+/// What [`with_held_before`] noted of the current transaction on this
+/// thread.
+struct Noted {
+    /// The replay of a file, and the first statement of the transaction.
+    transaction: (u64, crate::catalog::Span),
+    /// The statement noted last, and how many came before it in the
+    /// transaction.
+    last: crate::catalog::Span,
+    before_last: usize,
+    /// The locks held once `last` has run; the first `held_before_last` of
+    /// them were held before it.
+    held: Vec<Held>,
+    held_before_last: usize,
+}
+
+thread_local! {
+    static NOTED: std::cell::RefCell<Option<Noted>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Reads the statements of the open transaction before the one `cx`
+/// checks from the file, in order, calling `visit` with each and the locks
+/// held before it (as [`with_held_before`] gives them, resolved in `cx`'s
+/// catalog); returns the locks held after the last. For a thread that
+/// missed statements of the transaction.
+pub fn walk_earlier(
     cx: &StmtCtx<'_>,
-    earlier: &crate::rules::support::migration::Earlier,
-    out: &mut Vec<Held>,
-) {
-    for stmt in earlier.iter() {
-        add_locks(cx, stmt, out);
+    mut visit: impl FnMut(&crate::sql::split::Statement, &[Held]),
+) -> Vec<Held> {
+    let mut held = Vec::new();
+    let earlier = crate::rules::support::migration::earlier_in_transaction(cx);
+    #[cfg(test)]
+    if earlier.iter().next().is_some() {
+        tests::walked(cx);
     }
+    for stmt in earlier.iter() {
+        visit(stmt, &held);
+        add_locks(cx, stmt, &mut held);
+    }
+    held
 }
 
 /// Adds the locks `stmt` takes to `out`, the locks the statements before it
-/// in the transaction hold (see [`held_in_transaction`]).
-pub fn add_locks(cx: &StmtCtx<'_>, stmt: &crate::sql::split::Statement, out: &mut Vec<Held>) {
+/// in the transaction hold (see [`with_held_before`]).
+fn add_locks(cx: &StmtCtx<'_>, stmt: &crate::sql::split::Statement, out: &mut Vec<Held>) {
     use crate::rules::support::changes::relation_new_in_this_file;
     // DML takes ROW EXCLUSIVE, which neither blocks reads nor writes:
     // skipped before resolving anything (a data file may hold thousands).
@@ -506,4 +568,102 @@ pub fn picks_one_row(cx: &StmtCtx<'_>, table: &QualifiedName, clause: &pb::Node)
                 _ => false,
             }
     })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use crate::rules::testing::files;
+    use crate::rules::StmtCtx;
+    use std::sync::{Arc, Mutex};
+
+    /// A file holding this line is checked as if each statement ran on
+    /// another thread than the one before: what was noted is forgotten.
+    const FORGET: &str = "-- test: forget what was noted";
+
+    /// The files whose transaction was read again ([`super::walk_earlier`]).
+    static WALKED: Mutex<Vec<Arc<str>>> = Mutex::new(Vec::new());
+
+    pub(crate) fn forgets(cx: &StmtCtx<'_>) -> bool {
+        cx.stmt.text.contains(FORGET)
+    }
+
+    pub(super) fn walked(cx: &StmtCtx<'_>) {
+        WALKED.lock().unwrap().push(cx.stmt.text.clone());
+    }
+
+    fn read_again(marker: &str) -> bool {
+        WALKED.lock().unwrap().iter().any(|t| t.contains(marker))
+    }
+
+    const BACKFILL: &str = "backfill-in-ddl-transaction";
+    const RUNNING: &str = "running-statement-while-holding-access-exclusive";
+
+    /// The findings of the two rules that share the tracker, each run
+    /// alone, then both in one lint; `marker` goes on the file's first line.
+    fn findings(sql: &str, marker: &str) -> [Vec<String>; 3] {
+        let create = "create table public.t (id bigint primary key, n int);\n\
+                      create table public.u (id bigint primary key, n int);";
+        let text = format!("-- {marker}\n{sql}");
+        let alone = |rule: &str| files(&[("1.sql", create), ("2.sql", &text)]).run(rule);
+        let cfg = crate::config::Config {
+            select: Some(vec![BACKFILL.to_string(), RUNNING.to_string()]),
+            ..crate::config::Config::default()
+        };
+        let sources = vec![
+            ("1.sql".to_string(), create.to_string()),
+            ("2.sql".to_string(), text.clone()),
+        ];
+        let report = crate::lint_sources(sources, &cfg, &crate::test_support::supabase());
+        let together = report
+            .findings
+            .iter()
+            .map(|f| {
+                let l = f.location.as_ref().unwrap();
+                let (file, line, col) = (&l.file, l.line, l.column);
+                let severity = f.severity.as_str();
+                format!(
+                    "{file}:{line}:{col} {} {severity} [{}] {}",
+                    f.rule, f.object, f.message
+                )
+            })
+            .collect();
+        [alone(BACKFILL), alone(RUNNING), together]
+    }
+
+    const TRANSACTION: &str = "alter table public.t add column m int;\n\
+        create index u_n on public.u (n);\n\
+        update public.u set n = 0;\n\
+        alter table public.u add column k int;\n\
+        update public.t set m = n;\n\
+        update public.u set k = n;";
+
+    #[test]
+    fn each_rule_notes_every_statement_so_neither_reads_the_file_again() {
+        let [backfill, running, together] = findings(TRANSACTION, "noted as checked");
+        assert_eq!(
+            backfill,
+            [
+                "2.sql:4:1 backfill-in-ddl-transaction warning [public.u] this UPDATE backfills `public.u` in the transaction of the CREATE INDEX at line 3, whose SHARE lock on the table is held until commit: its writes wait for the whole backfill",
+                "2.sql:6:1 backfill-in-ddl-transaction warning [public.t] this UPDATE backfills `public.t` in the transaction of the ALTER TABLE at line 2, whose ACCESS EXCLUSIVE lock on the table is held until commit: its reads and writes wait for the whole backfill",
+                "2.sql:7:1 backfill-in-ddl-transaction warning [public.u] this UPDATE backfills `public.u` in the transaction of the CREATE INDEX at line 3, whose SHARE lock on the table is held until commit: its writes wait for the whole backfill",
+            ]
+        );
+        assert_eq!(
+            running,
+            ["2.sql:3:1 running-statement-while-holding-access-exclusive warning [public.t] building an index on `public.u` runs while `public.t` is still locked ACCESS EXCLUSIVE by the ALTER TABLE at line 2 (held until the transaction commits): every read and write of `public.t` waits for this statement too"]
+        );
+        // Sorted by line, then rule.
+        let mut both = [backfill, running].concat();
+        both.sort_by_key(|f| f.split(' ').next().map(|at| at.replace(":1", "")));
+        assert_eq!(together, both);
+        assert!(!read_again("noted as checked"));
+    }
+
+    #[test]
+    fn a_thread_that_missed_statements_reads_the_transaction_again() {
+        let noted = findings(TRANSACTION, "noted");
+        let forgot = findings(TRANSACTION, &format!("forgot {FORGET}"));
+        assert!(read_again("forgot"));
+        assert_eq!(noted, forgot);
+    }
 }

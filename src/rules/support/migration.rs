@@ -636,6 +636,30 @@ pub fn column_is_new(
         .is_some_and(|s| s.file == cx.stmt.span.file)
 }
 
+/// The composite type `ALTER TYPE` names (`rv`, as PostgreSQL parses it),
+/// and whether the file being linted made it: no deployed code uses its
+/// attributes yet. A type no migration made counts as an old one.
+pub fn altered_type(
+    cx: &crate::rules::StmtCtx<'_>,
+    rv: &pb::RangeVar,
+) -> (crate::catalog::QualifiedName, bool) {
+    use crate::catalog::{resolve, Ident, QualifiedName};
+    let schema = if rv.schemaname.is_empty() {
+        resolve::user_type_schema(cx.catalog, cx.search_path, &rv.relname)
+            .unwrap_or_else(|| resolve::creation_schema(cx.catalog, cx.search_path))
+    } else {
+        Ident::new(rv.schemaname.as_str())
+    };
+    let name = QualifiedName::new(schema, Ident::new(rv.relname.as_str()));
+    let new = cx
+        .catalog
+        .types
+        .get(&name)
+        .and_then(|t| t.origin.span())
+        .is_some_and(|s| s.file == cx.stmt.span.file);
+    (name, new)
+}
+
 /// The statements after `stmt` in its file, parsed, when the rest of the
 /// file contains `word` (lowercase; a cheap test first, since most
 /// findings need no look ahead). Statements that do not parse are left

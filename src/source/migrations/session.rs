@@ -3,7 +3,8 @@
 //! BEGIN), which timeouts are set, which enum labels the open
 //! transaction added, and which CREATE OR REPLACE statements of the file
 //! made an object that did not exist before it. Statement rules read it as it stood before their
-//! statement; the lint loop moves it forward after each one.
+//! statement; the lint loop moves it forward after each one ([`Session::step`]),
+//! and a ROLLBACK moves it and the model back to where the transaction began.
 
 use std::collections::BTreeMap;
 
@@ -11,9 +12,12 @@ use pg_query::protobuf as pb;
 use pg_query::NodeEnum;
 use serde::Deserialize;
 
-use crate::catalog::{resolve, Catalog, Ident, Platform, QualifiedName, Span};
+use std::sync::Arc;
+
+use crate::catalog::{resolve, Catalog, FileId, Ident, Platform, QualifiedName, Span};
+use crate::replay::Replayer;
 use crate::sql::ast;
-use crate::sql::split::Statement;
+use crate::sql::split::{self, Statement};
 
 /// How the migration tool runs each file: inside one transaction it opens
 /// and commits around the file (`per-file`), or statement by statement in
@@ -91,6 +95,121 @@ pub struct Session {
     /// The database's migration history records this file as applied
     /// (`lint --db`): its writes are in the database's rows already.
     applied: bool,
+    /// Where the file's transactions end, read before its replay.
+    outline: FileOutline,
+    /// What a ROLLBACK in the file returns the model to.
+    undo: Undo,
+}
+
+/// What a file's top-level transaction statements say, read before the
+/// file is replayed: where its transactions end, and whether it rolls any
+/// back.
+#[derive(Debug, Clone, Default)]
+pub struct FileOutline {
+    /// The statements that end a transaction, by the offset they start
+    /// at, in file order: true for a COMMIT (END, PREPARE TRANSACTION,
+    /// also AND CHAIN), false for a ROLLBACK (ABORT).
+    ends: Vec<(u32, bool)>,
+    /// Where the file's last statement starts.
+    last: u32,
+    /// Where its ROLLBACK TO SAVEPOINT statements start, in file order.
+    rollbacks_to: Vec<u32>,
+    /// The file has a ROLLBACK, ABORT or ROLLBACK TO SAVEPOINT.
+    rolls_back: bool,
+}
+
+impl FileOutline {
+    /// The outline of the file `text` split into `ranges`. Only the few
+    /// statements whose first word can end a transaction are parsed.
+    pub fn read(file: FileId, text: &Arc<str>, ranges: &[(usize, usize)]) -> FileOutline {
+        use pb::TransactionStmtKind as K;
+        const WORDS: [&str; 5] = ["commit", "end", "rollback", "abort", "prepare"];
+        let mut outline = FileOutline::default();
+        for &(start, end) in ranges {
+            let piece = text.get(start..end).unwrap_or_default();
+            let Some(first) = split::first_token(piece) else {
+                continue;
+            };
+            outline.last = u32::try_from(start + first).unwrap_or(u32::MAX);
+            let rest = piece.get(first..).unwrap_or_default();
+            let len = rest
+                .bytes()
+                .position(|b| !b.is_ascii_alphabetic())
+                .unwrap_or(rest.len());
+            let word = rest.get(..len).unwrap_or_default();
+            if !WORDS.iter().any(|w| word.eq_ignore_ascii_case(w)) {
+                continue;
+            }
+            for stmt in split::parse_range(file, text, (start, end)).unwrap_or_default() {
+                let NodeEnum::TransactionStmt(t) = &stmt.node else {
+                    continue;
+                };
+                match K::try_from(t.kind) {
+                    Ok(K::TransStmtCommit | K::TransStmtPrepare) => {
+                        outline.ends.push((stmt.span.start, true));
+                    }
+                    Ok(K::TransStmtRollback) => {
+                        outline.ends.push((stmt.span.start, false));
+                        outline.rolls_back = true;
+                    }
+                    Ok(K::TransStmtRollbackTo) => {
+                        outline.rollbacks_to.push(stmt.span.start);
+                        outline.rolls_back = true;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        outline
+    }
+
+    /// The first statement after offset `at` that ends a transaction:
+    /// where it starts, and whether it commits.
+    fn next_end(&self, at: u32) -> Option<(u32, bool)> {
+        let i = self.ends.partition_point(|(start, _)| *start <= at);
+        self.ends.get(i).copied()
+    }
+
+    /// Whether the transaction open at offset `at` ends in a ROLLBACK.
+    fn rolled_back_after(&self, at: u32) -> bool {
+        self.next_end(at).is_some_and(|(_, commit)| !commit)
+    }
+
+    /// Whether a ROLLBACK TO SAVEPOINT comes after offset `at` in the
+    /// transaction open there.
+    fn rolled_back_to_after(&self, at: u32) -> bool {
+        let end = self.next_end(at).map_or(u32::MAX, |(start, _)| start);
+        let i = self.rollbacks_to.partition_point(|start| *start <= at);
+        self.rollbacks_to.get(i).is_some_and(|start| *start < end)
+    }
+}
+
+/// The model and the session as they stood where the open transaction
+/// began, and at each of its savepoints: what a ROLLBACK returns to. Kept
+/// only in files that roll back ([`FileOutline`]): a copy of the model at
+/// every BEGIN would cost every file.
+#[derive(Clone, Default)]
+struct Undo {
+    begin: Option<Box<Saved>>,
+    /// The savepoints of the open transaction, by name, oldest first.
+    savepoints: Vec<(String, Box<Saved>)>,
+}
+
+#[derive(Clone)]
+struct Saved {
+    replayer: Replayer,
+    /// The session, without its own [`Undo`].
+    session: Session,
+}
+
+impl std::fmt::Debug for Undo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let savepoints: Vec<&str> = self.savepoints.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("Undo")
+            .field("begin", &self.begin.is_some())
+            .field("savepoints", &savepoints)
+            .finish()
+    }
 }
 
 /// A setting's state: set for the session, or only until the transaction ends.
@@ -154,6 +273,8 @@ impl Session {
             written: BTreeMap::new(),
             opaque_write: None,
             applied: false,
+            outline: FileOutline::default(),
+            undo: Undo::default(),
         }
     }
 
@@ -181,6 +302,23 @@ impl Session {
     /// Whether the database's history records the current file as applied.
     pub fn file_applied(&self) -> bool {
         self.applied
+    }
+
+    /// Tells the session where the current file's transactions end (read
+    /// with [`FileOutline::read`] before the file is replayed).
+    pub fn set_outline(&mut self, outline: FileOutline) {
+        self.outline = outline;
+    }
+
+    /// Where the COMMIT starts that commits the transaction block the
+    /// statement at `at` runs in, when more statements of the file run
+    /// after it: the first COMMIT (END, PREPARE TRANSACTION) or ROLLBACK
+    /// after the statement is a COMMIT, and not the file's last statement.
+    /// A failure after it leaves the block applied without the rest of the
+    /// file.
+    pub fn committed_before_more(&self, at: Span) -> Option<u32> {
+        let (start, commit) = self.outline.next_end(at.start)?;
+        (commit && start < self.outline.last).then_some(start)
     }
 
     /// The first earlier statement of the run that changed (or, a DO block
@@ -298,6 +436,131 @@ impl Session {
         self.file_run
     }
 
+    /// Moves the session and the model past `stmt`: [`Session::apply`],
+    /// then `replayer.apply`. As in PostgreSQL, a ROLLBACK (ABORT) returns
+    /// both to where its transaction began and a ROLLBACK TO SAVEPOINT to
+    /// the savepoint: the tables made, enum values added, settings and
+    /// roles set since are gone.
+    pub fn step(&mut self, replayer: &mut Replayer, stmt: &Statement) {
+        let tracked = self.outline.rolls_back;
+        if tracked {
+            self.before_for_undo(replayer, stmt);
+        }
+        self.apply(stmt, &replayer.catalog, &replayer.search_path);
+        replayer.apply(stmt);
+        if tracked {
+            use pb::TransactionStmtKind as K;
+            let ended = matches!(&stmt.node, NodeEnum::TransactionStmt(t)
+                if matches!(K::try_from(t.kind), Ok(K::TransStmtCommit | K::TransStmtRollback | K::TransStmtPrepare)));
+            // A chained transaction starts from what the old one committed.
+            if ended || !self.block_open() {
+                self.undo = Undo::default();
+            }
+        }
+    }
+
+    /// A transaction block is open: an explicit BEGIN, the tool's per-file
+    /// transaction, or the implicit one of a file sent as one query.
+    fn block_open(&self) -> bool {
+        self.open_begin.is_some()
+            || self.wrapper_open
+            || (self.one_query && self.statements_in_file > 1)
+    }
+
+    /// Keeps what a later ROLLBACK returns to, or returns to it, before
+    /// `stmt` is applied ([`Session::step`]). A copy is made only where
+    /// the file's outline says a ROLLBACK (or ROLLBACK TO) will use it.
+    fn before_for_undo(&mut self, replayer: &mut Replayer, stmt: &Statement) {
+        use pb::TransactionStmtKind as K;
+        if !self.block_open() {
+            return;
+        }
+        let at = stmt.span.start;
+        // At the first statement of a transaction that ends in ROLLBACK,
+        // the model is still as the transaction found it.
+        let first = self.undo.begin.is_none() && self.outline.rolled_back_after(at);
+        let NodeEnum::TransactionStmt(t) = &stmt.node else {
+            if first && self.in_transaction(&stmt.node) {
+                self.undo.begin = Some(self.saved(replayer));
+            }
+            return;
+        };
+        let named = |undo: &Undo| {
+            undo.savepoints
+                .iter()
+                .rposition(|(name, _)| *name == t.savepoint_name)
+        };
+        match K::try_from(t.kind) {
+            Ok(K::TransStmtRollback) => {
+                if let Some(saved) = self.undo.begin.take() {
+                    self.restore(replayer, *saved);
+                }
+                self.undo.savepoints.clear();
+            }
+            Ok(K::TransStmtSavepoint) => {
+                if first {
+                    self.undo.begin = Some(self.saved(replayer));
+                }
+                if self.outline.rolled_back_to_after(at) {
+                    let saved = self.saved(replayer);
+                    self.undo.savepoints.push((t.savepoint_name.clone(), saved));
+                }
+            }
+            // The savepoint stays, for a later ROLLBACK TO; the later ones go.
+            Ok(K::TransStmtRollbackTo) => {
+                if let Some(i) = named(&self.undo) {
+                    self.undo.savepoints.truncate(i + 1);
+                    let saved = if self.outline.rolled_back_to_after(at) {
+                        self.undo.savepoints.get(i).map(|(_, s)| (**s).clone())
+                    } else {
+                        self.undo.savepoints.pop().map(|(_, s)| *s)
+                    };
+                    if let Some(saved) = saved {
+                        self.restore(replayer, saved);
+                    }
+                }
+            }
+            Ok(K::TransStmtRelease) => {
+                if let Some(i) = named(&self.undo) {
+                    self.undo.savepoints.truncate(i);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The model and the session now, for [`Undo`].
+    fn saved(&mut self, replayer: &Replayer) -> Box<Saved> {
+        let undo = std::mem::take(&mut self.undo);
+        let session = self.clone();
+        self.undo = undo;
+        Box::new(Saved {
+            replayer: replayer.clone(),
+            session,
+        })
+    }
+
+    /// Returns the model and what the session knows of the transaction to
+    /// `saved`; where the file is and which transaction is open stay.
+    fn restore(&mut self, replayer: &mut Replayer, saved: Saved) {
+        let undone = std::mem::replace(replayer, saved.replayer);
+        // Freeing a large model takes as long as copying it, and nothing
+        // waits for it.
+        std::thread::spawn(move || drop(undone));
+        let old = saved.session;
+        self.lock_timeout = old.lock_timeout;
+        self.statement_timeout = old.statement_timeout;
+        self.time_zone = old.time_zone;
+        self.added_labels = old.added_labels;
+        self.freed_constraints = old.freed_constraints;
+        self.emptied = old.emptied;
+        self.made_by_replace = old.made_by_replace;
+        // Locks taken after a savepoint go when it is rolled back to.
+        self.in_open_transaction = old.in_open_transaction;
+        self.written = old.written;
+        self.opaque_write = old.opaque_write;
+    }
+
     /// Moves the session past `stmt`. `catalog` and `search_path` are the
     /// schema before it (to resolve the enum of `ALTER TYPE ... ADD VALUE`).
     pub fn apply(&mut self, stmt: &Statement, catalog: &Catalog, search_path: &[Ident]) {
@@ -307,11 +570,7 @@ impl Session {
             NodeEnum::TransactionStmt(t) => self.transaction(t, stmt.span),
             NodeEnum::AlterTableStmt(s) => {
                 self.track_constraint_names(s);
-                if in_txn
-                    && s.cmds
-                        .iter()
-                        .any(|c| requires_empty(c, s, catalog, search_path))
-                {
+                if in_txn && succeeds_only_on_empty(s, catalog, search_path) {
                     if let Some(rv) = &s.relation {
                         self.empty(rv, catalog, search_path);
                     }
@@ -375,6 +634,12 @@ impl Session {
             // still the tool's, so remember the outermost BEGIN.
             Ok(K::TransStmtBegin | K::TransStmtStart) if self.open_begin.is_none() => {
                 self.open_begin = Some(span);
+            }
+            // AND CHAIN begins the next transaction at once: the tool's
+            // COMMIT at the end of the file ends it, or the file must.
+            Ok(K::TransStmtCommit | K::TransStmtRollback) if t.chain && self.block_open() => {
+                self.end_transaction();
+                self.open_begin = (!self.wrapper_open).then_some(span);
             }
             Ok(K::TransStmtCommit | K::TransStmtRollback | K::TransStmtCommitPrepared) => {
                 self.open_begin = None;
@@ -548,6 +813,19 @@ impl Session {
             setting.local = None;
         }
     }
+}
+
+/// Whether ALTER TABLE `s` succeeds only on an empty table: one of its
+/// commands adds a required column that nothing fills ([`requires_empty`]).
+/// It then reads no rows, and the table is empty after it.
+pub fn succeeds_only_on_empty(
+    s: &pb::AlterTableStmt,
+    catalog: &Catalog,
+    search_path: &[Ident],
+) -> bool {
+    s.cmds
+        .iter()
+        .any(|c| requires_empty(c, s, catalog, search_path))
 }
 
 /// Whether this ALTER TABLE command succeeds only on an empty table: ADD
@@ -860,6 +1138,197 @@ mod tests {
         );
         let labels: Vec<usize> = t.iter().map(|x| x.3).collect();
         assert_eq!(labels, [0, 0, 0, 0, 0, 1, 1, 0]);
+    }
+
+    /// The session and model after `sql`, one file replayed as the lint
+    /// loop does ([`Session::step`], with the file's outline).
+    fn stepped(platform: Platform, mode: TransactionMode, sql: &str) -> (Session, Replayer) {
+        stepped_first(platform, mode, sql, usize::MAX)
+    }
+
+    /// As [`stepped`], after the first `n` statements of the file only.
+    fn stepped_first(
+        platform: Platform,
+        mode: TransactionMode,
+        sql: &str,
+        n: usize,
+    ) -> (Session, Replayer) {
+        let (stmts, errors) = parse_file(FileId(0), sql);
+        assert!(errors.is_empty(), "{errors:?}");
+        let text: Arc<str> = sql.into();
+        let ranges = split::split_file(FileId(0), &text).unwrap();
+        let mut replayer = Replayer::new(baseline::catalog(platform));
+        let mut session = Session::new(platform, mode);
+        session.start_file(
+            stmts.len(),
+            super::super::runner::Runner::Plain.file_run(platform, mode),
+        );
+        session.set_outline(FileOutline::read(FileId(0), &text, &ranges));
+        replayer.start_file();
+        for s in stmts.iter().take(n) {
+            session.step(&mut replayer, s);
+        }
+        (session, replayer)
+    }
+
+    fn has_table(r: &Replayer, name: &str) -> bool {
+        r.catalog
+            .table(&QualifiedName::new("public", name))
+            .is_some()
+    }
+
+    #[test]
+    fn rollback_returns_the_model_and_settings_to_the_begin() {
+        let (session, r) = stepped(
+            Platform::Postgres,
+            TransactionMode::None,
+            "create table keep (id int);
+             create type mood as enum ('ok');
+             begin;
+             create table coupons (code text);
+             alter table keep add column extra int;
+             alter type mood add value 'meh';
+             set lock_timeout = '1s';
+             set search_path = nowhere;
+             rollback;
+             create table after (id int);",
+        );
+        assert!(!has_table(&r, "coupons"));
+        assert!(has_table(&r, "after"), "the search_path is back to public");
+        let keep = r
+            .catalog
+            .table(&QualifiedName::new("public", "keep"))
+            .unwrap();
+        assert_eq!(keep.columns.len(), 1);
+        let mood = &r.catalog.types[&QualifiedName::new("public", "mood")];
+        assert!(
+            matches!(&mood.kind, crate::catalog::TypeKind::Enum { labels } if labels == &["ok"])
+        );
+        assert!(!session.lock_timeout_set());
+        // With no transaction open, ROLLBACK only warns.
+        let (_, r) = stepped(
+            Platform::Postgres,
+            TransactionMode::None,
+            "create table a (id int); rollback; begin; commit; rollback;",
+        );
+        assert!(has_table(&r, "a"));
+        // ABORT is ROLLBACK.
+        let (_, r) = stepped(
+            Platform::Postgres,
+            TransactionMode::None,
+            "begin; create table gone (id int); abort;",
+        );
+        assert!(!has_table(&r, "gone"));
+    }
+
+    #[test]
+    fn rollback_to_savepoint_returns_to_the_savepoint() {
+        let (session, r) = stepped(
+            Platform::Postgres,
+            TransactionMode::None,
+            "begin;
+             create table a (id int);
+             savepoint one;
+             create table b (id int);
+             set local statement_timeout = '5s';
+             savepoint two;
+             create table c (id int);
+             rollback to savepoint one;
+             create table d (id int);
+             savepoint three;
+             create table e (id int);
+             release savepoint three;
+             commit;",
+        );
+        let tables: Vec<bool> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|t| has_table(&r, t))
+            .collect();
+        assert_eq!(tables, [true, false, false, true, true]);
+        assert!(!session.statement_timeout_set());
+        // The savepoint stays after ROLLBACK TO; RELEASE keeps what was done.
+        let (_, r) = stepped(
+            Platform::Postgres,
+            TransactionMode::None,
+            "begin;
+             savepoint s;
+             create table a (id int);
+             rollback to s;
+             create table b (id int);
+             rollback to s;
+             savepoint t;
+             create table c (id int);
+             release t;
+             commit;",
+        );
+        let tables: Vec<bool> = ["a", "b", "c"].iter().map(|t| has_table(&r, t)).collect();
+        assert_eq!(tables, [false, false, true]);
+    }
+
+    #[test]
+    fn rollback_in_the_tools_transaction_returns_to_the_start_of_the_file() {
+        let (_, r) = stepped(
+            Platform::Supabase,
+            TransactionMode::PerFile,
+            "create table a (id int); begin; create table b (id int); rollback; create table c (id int);",
+        );
+        let tables: Vec<bool> = ["a", "b", "c"].iter().map(|t| has_table(&r, t)).collect();
+        assert_eq!(tables, [false, false, true]);
+    }
+
+    #[test]
+    fn chained_transactions_commit_and_roll_back_in_turn() {
+        let sql = "begin;
+             create table t (id int);
+             commit and chain;
+             create table u (id int);
+             rollback and chain;
+             select 1;
+             commit;
+             select 2;";
+        let (_, r) = stepped(Platform::Postgres, TransactionMode::None, sql);
+        assert!(has_table(&r, "t") && !has_table(&r, "u"));
+        // AND CHAIN opens the next transaction at once.
+        let in_txn: Vec<bool> = trace(Platform::Postgres, TransactionMode::None, sql)
+            .iter()
+            .map(|x| x.0)
+            .collect();
+        assert_eq!(in_txn, [false, true, true, true, true, true, true, false]);
+    }
+
+    #[test]
+    fn only_a_file_that_rolls_back_keeps_a_copy_of_the_model() {
+        let (session, _) = stepped(
+            Platform::Postgres,
+            TransactionMode::None,
+            "begin; create table a (id int);",
+        );
+        assert!(session.undo.begin.is_none());
+        let (session, _) = stepped(
+            Platform::Postgres,
+            TransactionMode::None,
+            "begin; create table a (id int); -- rollback is only a comment here\n",
+        );
+        assert!(session.undo.begin.is_none());
+        // Nor a transaction that commits, in a file that rolls another back.
+        let sql = "begin; create table a (id int); commit; begin; create table b (id int); savepoint s; select 1; rollback;";
+        let (session, _) = stepped_first(Platform::Postgres, TransactionMode::None, sql, 2);
+        assert!(session.undo.begin.is_none());
+        let (session, _) = stepped_first(Platform::Postgres, TransactionMode::None, sql, 7);
+        assert!(session.undo.begin.is_some());
+        assert!(session.undo.savepoints.is_empty(), "no ROLLBACK TO uses it");
+    }
+
+    #[test]
+    fn outline_finds_where_transactions_end() {
+        let sql = "begin;\ncreate table a (id int);\nCOMMIT;\nbegin;\nrollback to savepoint s;\nend;\nprepare stmt as select 2;\ncommit prepared 'x';\nselect 1;";
+        let text: Arc<str> = sql.into();
+        let ranges = split::split_file(FileId(0), &text).unwrap();
+        let outline = FileOutline::read(FileId(0), &text, &ranges);
+        let at = |needle: &str| u32::try_from(sql.find(needle).unwrap()).unwrap();
+        assert_eq!(outline.ends, [(at("COMMIT"), true), (at("end;"), true)]);
+        assert_eq!(outline.last, at("select 1"));
+        assert!(outline.rolls_back);
     }
 
     #[test]

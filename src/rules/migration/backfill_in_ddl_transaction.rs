@@ -54,16 +54,17 @@ fn backfill_under_ddl(cx: &StmtCtx<'_>, held: &[Held]) -> Option<(TableRef, Held
     {
         return None;
     }
-    // `WHERE c IS NULL` of a column no row can hold NULL in: it writes
-    // nothing (the scan under the lock is running-statement's finding).
-    if fills_nothing(cx, s, &table.name) {
-        return None;
-    }
     // A LOCK TABLE, earlier DML or a trigger switch is the author's choice.
     let held = held
         .iter()
         .find(|h| h.table == table.name && !h.deliberate && h.mode.blocks_writes())?
         .clone();
+    // `WHERE c IS NULL` of a column no row can hold NULL in: it writes
+    // nothing (the scan under the lock is running-statement's finding).
+    // Asked last: it may read the transaction's statements from the file.
+    if fills_nothing(cx, s, &table.name) {
+        return None;
+    }
     Some((table, held))
 }
 

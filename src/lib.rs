@@ -360,6 +360,17 @@ pub struct LintCache {
 }
 
 impl LintCache {
+    /// How many tables the last lint found changed since the lint before
+    /// it (per-table schema rules checked only those again); None when it
+    /// had no earlier lint from the same checkpoint to start from.
+    pub fn last_changed_tables(&self) -> Option<usize> {
+        self.checkpoint
+            .as_ref()?
+            .schema_memo
+            .as_ref()?
+            .changed_tables()
+    }
+
     /// The statement ranges of each of `sources`, split again only where
     /// the text changed.
     fn split_all(&mut self, sources: &[SourceFile]) -> Vec<FileSplit> {
@@ -394,6 +405,8 @@ struct Checkpoint {
     findings: Vec<findings::Finding>,
     errors: Vec<InputError>,
     statements: usize,
+    /// The schema rules' findings of the last lint from here.
+    schema_memo: Option<rules::memo::SchemaMemo>,
 }
 
 impl Checkpoint {
@@ -559,6 +572,7 @@ fn lint_sources_here(
         );
         next = upcoming;
     }
+    let mut checkpoint = None;
     if let Some((cache, _)) = cached {
         state.end_file();
         if let Some(at) = save_at {
@@ -575,6 +589,7 @@ fn lint_sources_here(
                 findings: state.findings.clone(),
                 errors: state.errors.clone(),
                 statements: state.statements,
+                schema_memo: None,
             });
         }
         // The files from the checkpoint on: parsed once per text.
@@ -602,6 +617,7 @@ fn lint_sources_here(
             kept.insert(key, (src.text.clone(), parse));
         }
         cache.parsed = kept;
+        checkpoint = cache.checkpoint.as_mut();
     }
     state.end_file();
     let ReplayState {
@@ -615,7 +631,10 @@ fn lint_sources_here(
     errors.append(&mut replay_errors);
     phase.done("replay");
     let paths: Vec<String> = sources.iter().map(|s| s.path.clone()).collect();
-    engine.check_schema(&replayer.catalog, &paths, &mut findings);
+    // An editor's lint checks again only what changed since the last one
+    // from the same checkpoint.
+    let reuse = checkpoint.map(|cp| (&cp.replayer.catalog, &mut cp.schema_memo));
+    engine.check_schema_reusing(&replayer.catalog, &paths, &mut findings, reuse);
     phase.done("schema rules");
     let mut not_analyzed = coverage::of_catalog(&replayer.catalog, &paths);
     not_analyzed.extend(coverage::of_sources(&sources));

@@ -966,19 +966,27 @@ impl Catalog {
     /// Tables a project owns: not from the baseline, not extension-owned,
     /// not in a platform schema, not temporary.
     pub fn user_tables(&self) -> impl Iterator<Item = &Table> {
-        self.tables.values().filter(|t| {
-            !t.origin.is_baseline()
-                && !t.extension_owned
-                && !self.is_platform_schema(&t.name.schema)
-                && !is_temporary_schema(&t.name.schema)
-        })
+        self.tables.values().filter(|t| self.is_user_table(t))
+    }
+
+    /// One of [`Self::user_tables`].
+    pub fn is_user_table(&self, t: &Table) -> bool {
+        !t.origin.is_baseline()
+            && !t.extension_owned
+            && !self.is_platform_schema(&t.name.schema)
+            && !is_temporary_schema(&t.name.schema)
     }
 
     /// The user tables whose rows PostgreSQL stores itself: not foreign
     /// tables, where a CHECK is not enforced and a foreign key or unique
     /// index cannot be declared, so rules that ask for one skip them.
     pub fn stored_tables(&self) -> impl Iterator<Item = &Table> {
-        self.user_tables().filter(|t| t.kind != RelKind::Foreign)
+        self.tables.values().filter(|t| self.is_stored_table(t))
+    }
+
+    /// One of [`Self::stored_tables`].
+    pub fn is_stored_table(&self, t: &Table) -> bool {
+        self.is_user_table(t) && t.kind != RelKind::Foreign
     }
 
     /// Functions a project owns: not from the baseline, not extension-owned,

@@ -4,6 +4,7 @@
 //! Rules are found by build.rs: one file per rule in `src/rules/<category>/`,
 //! documented and exemplified in `rules/<rule-id>.yaml`.
 
+pub mod memo;
 pub mod support;
 
 use std::collections::BTreeMap;
@@ -12,7 +13,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::catalog::{resolve, Catalog, Ident, Origin, QualifiedName, Span, TableStats};
+use crate::catalog::{resolve, Catalog, Ident, Origin, QualifiedName, Span, Table, TableStats};
 use crate::findings::remedy::Remedy;
 use crate::findings::{Finding, Severity};
 use crate::source::migrations::session::Session;
@@ -27,6 +28,19 @@ mod registry {
 /// A rule that reads the finished catalog (lint and audit).
 pub trait SchemaRule: Sync {
     fn check(&self, cx: &mut SchemaCtx<'_>);
+
+    /// `Some` for a rule whose findings on a table follow from that table
+    /// alone, together with the catalog's settings (schemas, types, roles,
+    /// extensions, publications, default privileges, the exposed schemas
+    /// and API roles) and the parts listed. Such a rule reads tables only
+    /// through [`SchemaCtx::tables`] (or its `user_tables` and
+    /// `stored_tables`), and keeps nothing from one table to the next. An
+    /// editor's lint then runs it again only on the tables a change reached
+    /// ([`memo`]); `tests/incremental.rs` compares the result with a lint
+    /// from scratch.
+    fn per_table(&self) -> Option<&'static [memo::Beyond]> {
+        None
+    }
 }
 
 /// A rule that reads one statement and the catalog before it (lint only).
@@ -326,8 +340,31 @@ pub struct SchemaCtx<'a> {
     /// Display paths of the migration files, indexed by `FileId` (empty for
     /// a live database).
     pub files: &'a [String],
+    /// The one table a per-table rule is asked about, or None for all.
+    only: Option<&'a Table>,
     options: Option<&'a serde_norway::Value>,
     sink: Sink<'a>,
+}
+
+impl<'a> SchemaCtx<'a> {
+    /// The tables to check: all the catalog's, or the one a per-table rule
+    /// ([`SchemaRule::per_table`]) is asked about.
+    pub fn tables(&self) -> impl Iterator<Item = &'a Table> + 'a {
+        let all = self.only.is_none().then(|| self.catalog.tables.values());
+        self.only.into_iter().chain(all.into_iter().flatten())
+    }
+
+    /// [`Self::tables`] a project owns ([`Catalog::user_tables`]).
+    pub fn user_tables(&self) -> impl Iterator<Item = &'a Table> + 'a {
+        let cat = self.catalog;
+        self.tables().filter(move |t| cat.is_user_table(t))
+    }
+
+    /// [`Self::tables`] whose rows PostgreSQL stores ([`Catalog::stored_tables`]).
+    pub fn stored_tables(&self) -> impl Iterator<Item = &'a Table> + 'a {
+        let cat = self.catalog;
+        self.tables().filter(move |t| cat.is_stored_table(t))
+    }
 }
 
 impl SchemaCtx<'_> {
@@ -837,35 +874,81 @@ impl Engine {
     /// Runs the schema rules on the finished catalog, in parallel (they only
     /// read it); findings come back in rule order.
     pub fn check_schema(&self, catalog: &Catalog, files: &[String], findings: &mut Vec<Finding>) {
+        self.check_schema_reusing(catalog, files, findings, None);
+    }
+
+    /// As [`Self::check_schema`]; with `reuse` (an editor's lint: the
+    /// catalog the replay resumed from, and what the last lint from it
+    /// found), per-table rules run only on the tables that changed since
+    /// that lint, and the memo is brought up to date.
+    pub fn check_schema_reusing(
+        &self,
+        catalog: &Catalog,
+        files: &[String],
+        findings: &mut Vec<Finding>,
+        reuse: Option<(&Catalog, &mut Option<memo::SchemaMemo>)>,
+    ) {
         use rayon::prelude::*;
         let timing = std::env::var_os("PGVET_TIMING").is_some();
-        let per_rule: Vec<Vec<Finding>> = self
-            .schema
-            .par_iter()
-            .map(|(rule, imp, severity)| {
-                let started = std::time::Instant::now();
-                let _report = TimingGuard {
-                    on: timing,
-                    rule: rule.id(),
-                    started,
-                };
+        let (changes, memo) = match reuse {
+            Some((base, memo)) => (
+                Some(memo::Changes::between(base, catalog, files, memo.as_ref())),
+                Some(memo),
+            ),
+            None => (None, None),
+        };
+        let last = memo.as_ref().and_then(|m| m.as_ref());
+        let run =
+            |rule: &'static Rule, imp: &dyn SchemaRule, level: &Level, only: Option<&Table>| {
                 let mut found = Vec::new();
                 let mut cx = SchemaCtx {
                     catalog,
                     files,
+                    only,
                     options: self.options.get(rule.id()),
                     sink: Sink {
                         rule,
-                        severity: severity.severity,
-                        level_set: severity.set_by_user,
+                        severity: level.severity,
+                        level_set: level.set_by_user,
                         findings: &mut found,
                     },
                 };
                 imp.check(&mut cx);
                 found
+            };
+        let per_rule: Vec<(Vec<Finding>, Option<memo::ByTable>)> = self
+            .schema
+            .par_iter()
+            .map(|(rule, imp, level)| {
+                let _report = TimingGuard {
+                    on: timing,
+                    rule: rule.id(),
+                    started: std::time::Instant::now(),
+                };
+                match (&changes, imp.per_table()) {
+                    (Some(changes), Some(beyond)) => {
+                        let kept = changes
+                            .recheck(beyond)
+                            .and_then(|recheck| Some((last?.by_rule.get(rule.id())?, recheck)));
+                        let by_table = memo::by_table(catalog, kept, |table| {
+                            run(rule, *imp, level, Some(table))
+                        });
+                        (memo::flatten(&by_table), Some(by_table))
+                    }
+                    _ => (run(rule, *imp, level, None), None),
+                }
             })
             .collect();
-        findings.extend(per_rule.into_iter().flatten());
+        let mut by_rule = std::collections::HashMap::new();
+        for ((rule, _, _), (found, by_table)) in self.schema.iter().zip(per_rule) {
+            findings.extend(found);
+            if let Some(by_table) = by_table {
+                by_rule.insert(rule.id(), by_table);
+            }
+        }
+        if let (Some(changes), Some(memo)) = (changes, memo) {
+            *memo = Some(changes.into_memo(by_rule));
+        }
     }
 }
 

@@ -4,10 +4,11 @@ use pg_query::NodeRef;
 use serde::Deserialize;
 
 use crate::catalog::{ConstraintKind, Ident, IndexKey, Span, Table};
-use crate::sql::expr;
+use crate::rules::memo::Beyond;
 use crate::rules::support::foreign_keys;
 use crate::rules::support::integrity::{column_type, columns_in, is_character, is_citext, owned};
 use crate::rules::{SchemaCtx, SchemaRule};
+use crate::sql::expr;
 
 pub struct CaseInsensitiveUnique;
 
@@ -103,10 +104,15 @@ fn plain_unique(table: &Table, column: &Ident) -> Option<(Ident, Option<Span>)> 
 }
 
 impl SchemaRule for CaseInsensitiveUnique {
+    /// Reads the table alone.
+    fn per_table(&self) -> Option<&'static [Beyond]> {
+        Some(&[])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let opts: Options = cx.options();
         let cat = cx.catalog;
-        for table in cat.stored_tables() {
+        for table in cx.stored_tables() {
             for col in &table.columns {
                 let name = col.name.as_str();
                 let ty = column_type(cat, col);

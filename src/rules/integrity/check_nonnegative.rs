@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::rules::memo::Beyond;
 use crate::rules::support::integrity::{
     bounds_below, checks, column_type, is_key_column, is_numeric, owned, words,
 };
@@ -97,10 +98,15 @@ impl Options {
 }
 
 impl SchemaRule for CheckNonnegative {
+    /// Reads the table alone.
+    fn per_table(&self) -> Option<&'static [Beyond]> {
+        Some(&[])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let opts: Options = cx.options();
         let cat = cx.catalog;
-        for table in cat.stored_tables() {
+        for table in cx.stored_tables() {
             for col in &table.columns {
                 let name = col.name.as_str();
                 let ty = column_type(cat, col);

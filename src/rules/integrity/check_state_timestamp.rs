@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use crate::catalog::Table;
+use crate::rules::memo::Beyond;
 use crate::rules::support::integrity::{
     checks, column, column_type, is_bool, is_temporal, mentions_all, owned,
 };
@@ -60,8 +61,7 @@ impl Options {
             }
             for suffix in &self.suffixes {
                 let at = format!("{stem}{suffix}");
-                if has(&at) && !found.contains(&(name.to_string(), at.clone()))
-                {
+                if has(&at) && !found.contains(&(name.to_string(), at.clone())) {
                     found.push((name.to_string(), at));
                 }
             }
@@ -71,10 +71,15 @@ impl Options {
 }
 
 impl SchemaRule for CheckStateTimestamp {
+    /// Reads the table alone.
+    fn per_table(&self) -> Option<&'static [Beyond]> {
+        Some(&[])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let opts: Options = cx.options();
         let cat = cx.catalog;
-        for table in cat.stored_tables() {
+        for table in cx.stored_tables() {
             for (flag, at) in opts.pairs_in(table) {
                 let (Some(f), Some(t)) = (column(table, &flag), column(table, &at)) else {
                     continue;

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use crate::catalog::Table;
+use crate::rules::memo::Beyond;
 use crate::rules::support::integrity::{
     checks, column, column_type, compares, is_numeric, is_temporal, words,
 };
@@ -87,10 +88,15 @@ impl Options {
 }
 
 impl SchemaRule for CheckTemporalOrder {
+    /// Reads the table alone.
+    fn per_table(&self) -> Option<&'static [Beyond]> {
+        Some(&[])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let opts: Options = cx.options();
         let cat = cx.catalog;
-        for table in cat.stored_tables() {
+        for table in cx.stored_tables() {
             for (earlier, later) in opts.pairs_in(table) {
                 let (Some(a), Some(b)) = (column(table, &earlier), column(table, &later)) else {
                     continue;

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::rules::memo::Beyond;
 use crate::rules::support::integrity::{
     checks, column_type, is_character, is_fk_column, limits_values, matches_vocabulary, owned,
 };
@@ -61,10 +62,15 @@ impl Default for Options {
 }
 
 impl SchemaRule for FreeTextEnum {
+    /// Reads the table alone.
+    fn per_table(&self) -> Option<&'static [Beyond]> {
+        Some(&[])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let opts: Options = cx.options();
         let cat = cx.catalog;
-        for table in cat.stored_tables() {
+        for table in cx.stored_tables() {
             for col in &table.columns {
                 let name = col.name.as_str();
                 let ty = column_type(cat, col);

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use crate::findings::remedy::Remedy;
+use crate::rules::memo::Beyond;
 use crate::rules::support::integrity::{column_type, defaults_to_now, is_temporal, owned};
 use crate::rules::{SchemaCtx, SchemaRule};
 
@@ -29,10 +30,15 @@ impl Default for Options {
 }
 
 impl SchemaRule for TimestampNullable {
+    /// Reads the table alone.
+    fn per_table(&self) -> Option<&'static [Beyond]> {
+        Some(&[])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let opts: Options = cx.options();
         let cat = cx.catalog;
-        for table in cat.stored_tables() {
+        for table in cx.stored_tables() {
             for col in table.columns.iter().filter(|c| !c.generated) {
                 let name = col.name.as_str();
                 let problem = if opts.names.iter().any(|n| n == name) {
@@ -45,7 +51,10 @@ impl SchemaRule for TimestampNullable {
                 } else if opts.now_defaults
                     && !col.not_null
                     && is_temporal(column_type(cat, col).base)
-                    && col.default.as_ref().is_some_and(|d| defaults_to_now(&d.node()))
+                    && col
+                        .default
+                        .as_ref()
+                        .is_some_and(|d| defaults_to_now(&d.node()))
                 {
                     "defaults to the current time but is nullable"
                 } else {

@@ -3,14 +3,20 @@
 use crate::catalog::{Index, IndexKey};
 use crate::findings::remedy::Remedy;
 use crate::findings::Related;
-use crate::sql::expr::to_sql;
+use crate::rules::memo::Beyond;
 use crate::rules::{SchemaCtx, SchemaRule};
+use crate::sql::expr::to_sql;
 
 pub struct DuplicateIndex;
 
 impl SchemaRule for DuplicateIndex {
+    /// Reads the table alone.
+    fn per_table(&self) -> Option<&'static [Beyond]> {
+        Some(&[])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
-        for table in cx.catalog.user_tables() {
+        for table in cx.user_tables() {
             let shapes: Vec<Shape> = table.indexes.iter().map(shape).collect();
             for (later, (ix, sh)) in table.indexes.iter().zip(&shapes).enumerate() {
                 let earlier = table

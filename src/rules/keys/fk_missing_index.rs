@@ -2,14 +2,20 @@
 
 use crate::catalog::Ident;
 use crate::findings::remedy::Remedy;
+use crate::rules::memo::Beyond;
 use crate::rules::support::{foreign_keys, index_serves_fk};
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct FkMissingIndex;
 
 impl SchemaRule for FkMissingIndex {
+    /// Reads the table alone.
+    fn per_table(&self) -> Option<&'static [Beyond]> {
+        Some(&[])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
-        for table in cx.catalog.user_tables() {
+        for table in cx.user_tables() {
             for (con, fk) in foreign_keys(table) {
                 if table.indexes.iter().any(|ix| index_serves_fk(ix, fk)) {
                     continue;

@@ -1,6 +1,7 @@
 //! Policies that call `auth.uid()` and friends once per row. Docs: rules/rls-initplan.yaml.
 
 use crate::findings::remedy::Remedy;
+use crate::rules::memo::Beyond;
 use crate::rules::support::rls::{
     bare_request_calls, call_text, conditions, node_span, user_policies,
 };
@@ -9,9 +10,14 @@ use crate::rules::{SchemaCtx, SchemaRule};
 pub struct RlsInitplan;
 
 impl SchemaRule for RlsInitplan {
+    /// Reads the table and the functions its policies call.
+    fn per_table(&self) -> Option<&'static [Beyond]> {
+        Some(&[Beyond::Functions])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let cat = cx.catalog;
-        for table in cat.tables.values() {
+        for table in cx.tables() {
             for policy in user_policies(table) {
                 for (clause, cond, base) in conditions(policy) {
                     // One finding per call and clause, at its first use: the
@@ -67,7 +73,10 @@ mod tests {
             &format!("{TABLE}create policy p on public.t for update to authenticated\n  using (user_id = auth.uid() or org = auth.uid())\n  with check (user_id = auth.uid());"),
         );
         assert_eq!(out.lines().count(), 2, "{out}");
-        assert!(out.contains("test.sql:4:20") && out.contains("test.sql:5:25"), "{out}");
+        assert!(
+            out.contains("test.sql:4:20") && out.contains("test.sql:5:25"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -4,17 +4,23 @@ use pg_query::protobuf::{self as pb, NullTestType, SubLinkType};
 use pg_query::NodeEnum;
 
 use crate::catalog::{Expr, PolicyCommand};
-use crate::sql::expr;
+use crate::rules::memo::Beyond;
 use crate::rules::support::rls::user_policies;
 use crate::rules::{SchemaCtx, SchemaRule};
+use crate::sql::expr;
 
 pub struct RlsPolicyAlwaysTrue;
 
 impl SchemaRule for RlsPolicyAlwaysTrue {
+    /// Reads the table alone.
+    fn per_table(&self) -> Option<&'static [Beyond]> {
+        Some(&[])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         // A table without row level security is reported too: enabling it
         // (as `policy-exists-rls-disabled` asks) puts the policy in force.
-        for table in cx.catalog.tables.values() {
+        for table in cx.tables() {
             for policy in user_policies(table) {
                 // SELECT with USING (true) is a deliberate public read.
                 if policy.command == PolicyCommand::Select || !policy.permissive {
@@ -102,8 +108,7 @@ fn is_signed_in_test(node: &pb::Node) -> bool {
             match (e.lexpr.as_deref(), e.rexpr.as_deref()) {
                 (Some(l), Some(r)) => {
                     let says_authenticated = |n: &pb::Node| {
-                        crate::sql::ast::const_text(n).as_deref()
-                            == Some("authenticated")
+                        crate::sql::ast::const_text(n).as_deref() == Some("authenticated")
                     };
                     (is_auth_call(l, &["role"]) && says_authenticated(r))
                         || (is_auth_call(r, &["role"]) && says_authenticated(l))

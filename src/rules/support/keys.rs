@@ -84,6 +84,9 @@ pub fn implied_parent<'a>(
     table: &Table,
     col: &Column,
 ) -> Option<(&'a Table, &'a Column)> {
+    // The name first: most columns name no table, and the default is
+    // decoded only for those that do.
+    let (parent, pk) = named_parent(cat, table, col)?;
     if col
         .default
         .as_ref()
@@ -91,7 +94,6 @@ pub fn implied_parent<'a>(
     {
         return None;
     }
-    let (parent, pk) = named_parent(cat, table, col)?;
     let natural = column(parent, &col.name).is_some_and(|same| {
         same.name != pk.name && same_key_type(key_type(cat, same), key_type(cat, col))
     });

@@ -1,0 +1,293 @@
+//! What an editor's lint keeps of the schema rules between two lints.
+//!
+//! Most schema rules look at one table at a time: its columns, constraints,
+//! indexes and policies, and a few settings of the catalog. Such a rule says
+//! so ([`super::SchemaRule::per_table`]); an editor's lint, which replays
+//! from a checkpoint before the file in focus, then runs it again only on
+//! the tables a change reached, and keeps its findings on the others.
+//!
+//! What changed is found by comparing models, not by trusting the replay to
+//! say what it touched. The base (the checkpoint's catalog, which does not
+//! change between two lints from it) is at hand; each lint keeps copies of
+//! the entries where its final catalog differs from the base, which are
+//! few (what the file in focus made). The last lint's catalog is the base
+//! with those entries, so comparing it with this one's reads only the
+//! entries either lint changed. A table that compares equal is not checked
+//! again; neither is any table when a part the rule reads besides tables
+//! (the catalog's settings, and functions, views or sequences if it says
+//! so) changed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::catalog::{
+    ApiRoles, Catalog, DefaultPrivilege, Extension, Function, Ident, Platform, Publication,
+    QualifiedName, Schema, Sequence, Table, TypeDef, View,
+};
+use crate::findings::Finding;
+
+/// A part of the catalog a per-table rule reads besides the table it
+/// checks and the catalog's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Beyond {
+    Functions,
+    Views,
+    Sequences,
+}
+
+/// A per-table rule's findings, by the table they were found on.
+pub type ByTable = BTreeMap<QualifiedName, Vec<Finding>>;
+
+/// The last lint from one base catalog: where its catalog differed from
+/// the base, and what each per-table rule found on each table.
+#[derive(Debug, Default)]
+pub struct SchemaMemo {
+    files: Vec<String>,
+    differed: Differed,
+    pub(super) by_rule: HashMap<&'static str, ByTable>,
+    /// How many tables changed since the lint before (None: it had none
+    /// to start from).
+    changed: Option<usize>,
+}
+
+impl SchemaMemo {
+    /// How many tables the lint that made this memo found changed since
+    /// the lint before it from the same base: the tables per-table rules
+    /// checked again, unless a part they read changed too. None when
+    /// there was no lint before it to start from.
+    pub fn changed_tables(&self) -> Option<usize> {
+        self.changed
+    }
+}
+
+/// The entries of one of the catalog's maps that differ from the base's:
+/// the value now, or None where the base has an entry and the catalog not.
+type Delta<K, V> = BTreeMap<K, Option<V>>;
+
+fn delta<K: Ord + Clone, V: PartialEq + Clone>(
+    base: &BTreeMap<K, V>,
+    now: &BTreeMap<K, V>,
+) -> Delta<K, V> {
+    let mut out: Delta<K, V> = now
+        .iter()
+        .filter(|(key, value)| base.get(*key) != Some(*value))
+        .map(|(key, value)| (key.clone(), Some(value.clone())))
+        .collect();
+    for key in base.keys().filter(|key| !now.contains_key(*key)) {
+        out.insert(key.clone(), None);
+    }
+    out
+}
+
+/// The keys whose entries differ between the last lint's map (the base's
+/// with `last`'s differences) and `now` (the base's with `now_delta`'s).
+/// An entry in neither delta is the base's both times.
+fn changed<'k, K: Ord, V: PartialEq>(
+    base: &BTreeMap<K, V>,
+    last: &'k Delta<K, V>,
+    now: &BTreeMap<K, V>,
+    now_delta: &'k Delta<K, V>,
+) -> BTreeSet<&'k K> {
+    last.keys()
+        .chain(now_delta.keys())
+        .filter(|key| {
+            let then = match last.get(*key) {
+                Some(value) => value.as_ref(),
+                None => base.get(*key),
+            };
+            then != now.get(*key)
+        })
+        .collect()
+}
+
+/// Where a final catalog differs from the base: its maps' differences, and
+/// its other settings whole (they are small).
+#[derive(Debug, Default)]
+struct Differed {
+    tables: Delta<QualifiedName, Table>,
+    functions: Delta<QualifiedName, Vec<Function>>,
+    views: Delta<QualifiedName, View>,
+    sequences: Delta<QualifiedName, Sequence>,
+    schemas: Delta<Ident, Schema>,
+    types: Delta<QualifiedName, TypeDef>,
+    publications: Delta<Ident, Publication>,
+    extensions: Delta<Ident, Extension>,
+    rest: Rest,
+}
+
+/// The catalog's settings that are not maps of objects.
+#[derive(Debug, Default, PartialEq)]
+struct Rest {
+    platform: Option<Platform>,
+    roles: BTreeSet<Ident>,
+    default_privileges: Vec<DefaultPrivilege>,
+    public_execute_revoked: bool,
+    default_privileges_role: Option<Ident>,
+    exposed_schemas: BTreeSet<Ident>,
+    api_roles: Option<ApiRoles>,
+}
+
+impl Differed {
+    fn between(base: &Catalog, now: &Catalog) -> Differed {
+        Differed {
+            tables: delta(&base.tables, &now.tables),
+            functions: delta(&base.functions, &now.functions),
+            views: delta(&base.views, &now.views),
+            sequences: delta(&base.sequences, &now.sequences),
+            schemas: delta(&base.schemas, &now.schemas),
+            types: delta(&base.types, &now.types),
+            publications: delta(&base.publications, &now.publications),
+            extensions: delta(&base.extensions, &now.extensions),
+            rest: Rest {
+                platform: Some(now.platform),
+                roles: now.roles.clone(),
+                default_privileges: now.default_privileges.clone(),
+                public_execute_revoked: now.public_execute_revoked,
+                default_privileges_role: now.default_privileges_role.clone(),
+                exposed_schemas: now.exposed_schemas.clone(),
+                api_roles: Some(now.api_roles.clone()),
+            },
+        }
+    }
+}
+
+/// What changed between the last lint's catalog and this one's.
+struct Since {
+    tables: BTreeSet<QualifiedName>,
+    settings: bool,
+    functions: bool,
+    views: bool,
+    sequences: bool,
+}
+
+impl Since {
+    fn between(base: &Catalog, last: &Differed, now: &Catalog, now_delta: &Differed) -> Since {
+        let settings = last.rest != now_delta.rest
+            || !changed(
+                &base.schemas,
+                &last.schemas,
+                &now.schemas,
+                &now_delta.schemas,
+            )
+            .is_empty()
+            || !changed(&base.types, &last.types, &now.types, &now_delta.types).is_empty()
+            || !changed(
+                &base.publications,
+                &last.publications,
+                &now.publications,
+                &now_delta.publications,
+            )
+            .is_empty()
+            || !changed(
+                &base.extensions,
+                &last.extensions,
+                &now.extensions,
+                &now_delta.extensions,
+            )
+            .is_empty();
+        Since {
+            tables: changed(&base.tables, &last.tables, &now.tables, &now_delta.tables)
+                .into_iter()
+                .cloned()
+                .collect(),
+            settings,
+            functions: !changed(
+                &base.functions,
+                &last.functions,
+                &now.functions,
+                &now_delta.functions,
+            )
+            .is_empty(),
+            views: !changed(&base.views, &last.views, &now.views, &now_delta.views).is_empty(),
+            sequences: !changed(
+                &base.sequences,
+                &last.sequences,
+                &now.sequences,
+                &now_delta.sequences,
+            )
+            .is_empty(),
+        }
+    }
+
+    fn reaches(&self, part: Beyond) -> bool {
+        match part {
+            Beyond::Functions => self.functions,
+            Beyond::Views => self.views,
+            Beyond::Sequences => self.sequences,
+        }
+    }
+}
+
+/// What changed since the last lint from the same base.
+pub struct Changes {
+    /// Where the catalog differs from the base now (kept for the next lint).
+    now: Differed,
+    files: Vec<String>,
+    /// What changed since the last lint; None when there is no last lint
+    /// to start from (everything is checked).
+    since: Option<Since>,
+}
+
+impl Changes {
+    pub fn between(
+        base: &Catalog,
+        catalog: &Catalog,
+        files: &[String],
+        last: Option<&SchemaMemo>,
+    ) -> Changes {
+        let now = Differed::between(base, catalog);
+        let since = last
+            .filter(|m| m.files == files)
+            .map(|m| Since::between(base, &m.differed, catalog, &now));
+        Changes {
+            now,
+            files: files.to_vec(),
+            since,
+        }
+    }
+
+    /// The tables to check again, when the findings on the others can be
+    /// kept for a rule reading `beyond`.
+    pub(super) fn recheck(&self, beyond: &[Beyond]) -> Option<&BTreeSet<QualifiedName>> {
+        let since = self.since.as_ref()?;
+        let kept = !since.settings && beyond.iter().all(|&part| !since.reaches(part));
+        kept.then_some(&since.tables)
+    }
+
+    pub(super) fn into_memo(self, by_rule: HashMap<&'static str, ByTable>) -> SchemaMemo {
+        SchemaMemo {
+            changed: self.since.as_ref().map(|s| s.tables.len()),
+            files: self.files,
+            differed: self.now,
+            by_rule,
+        }
+    }
+}
+
+/// A per-table rule's findings on every table of `catalog`: `run` on the
+/// tables to check again, the last lint's on the others (`kept`, with the
+/// tables to check again).
+pub(super) fn by_table(
+    catalog: &Catalog,
+    kept: Option<(&ByTable, &BTreeSet<QualifiedName>)>,
+    mut run: impl FnMut(&Table) -> Vec<Finding>,
+) -> ByTable {
+    let mut out = ByTable::new();
+    for (name, table) in &catalog.tables {
+        let found = match kept {
+            Some((last, recheck)) if !recheck.contains(name) => match last.get(name) {
+                Some(found) => found.clone(),
+                None => continue,
+            },
+            _ => run(table),
+        };
+        if !found.is_empty() {
+            out.insert(name.clone(), found);
+        }
+    }
+    out
+}
+
+/// The findings of [`by_table`], in table order.
+pub(super) fn flatten(by_table: &ByTable) -> Vec<Finding> {
+    by_table.values().flatten().cloned().collect()
+}

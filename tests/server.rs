@@ -415,6 +415,35 @@ fn a_duplicate_index_points_at_the_index_it_repeats() {
 }
 
 #[test]
+fn a_related_place_in_another_file_follows_that_files_edits() {
+    let mut c = Client::start();
+    let more = c.file_uri("20240102000000_more.sql");
+    // Ten bytes on two lines, then on one: every offset in init stays the
+    // same and only the line of the related place moves.
+    let init = |head: &str| {
+        format!("{head}{INIT}create index orders_user_id_idx on public.orders (user_id);\n")
+    };
+    c.open("20240101000000_init.sql", &init("-- a\n-- b\n"));
+    c.open(
+        "20240102000000_more.sql",
+        "create index orders_user_again on public.orders (user_id);\n",
+    );
+    let line_of = |list: &[Value]| {
+        list.iter()
+            .find(|d| d["code"] == "duplicate-index")
+            .map(|d| d["relatedInformation"][0]["location"]["range"]["start"]["line"].clone())
+    };
+    c.diagnostics_until(&more, |d| line_of(d) == Some(json!(9)));
+    c.change(
+        "20240101000000_init.sql",
+        2,
+        json!([{ "text": init("-- a -- b\n") }]),
+    );
+    c.diagnostics_until(&more, |d| line_of(d) == Some(json!(8)));
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
 fn unsaved_text_wins_over_the_file_on_disk() {
     let mut c = Client::start();
     let init = c.file_uri("20240101000000_init.sql");

@@ -57,6 +57,12 @@ impl SchemaMemo {
     pub fn changed_tables(&self) -> Option<usize> {
         self.changed
     }
+
+    /// The findings by rule, taken out (the next lint moves what it keeps
+    /// of them into its own memo instead of copying them).
+    pub(super) fn take_findings(&mut self) -> HashMap<&'static str, ByTable> {
+        std::mem::take(&mut self.by_rule)
+    }
 }
 
 /// The entries of one of the catalog's maps that differ from the base's:
@@ -268,14 +274,14 @@ impl Changes {
 /// tables to check again).
 pub(super) fn by_table(
     catalog: &Catalog,
-    kept: Option<(&ByTable, &BTreeSet<QualifiedName>)>,
+    mut kept: Option<(ByTable, &BTreeSet<QualifiedName>)>,
     mut run: impl FnMut(&Table) -> Vec<Finding>,
 ) -> ByTable {
     let mut out = ByTable::new();
     for (name, table) in &catalog.tables {
-        let found = match kept {
-            Some((last, recheck)) if !recheck.contains(name) => match last.get(name) {
-                Some(found) => found.clone(),
+        let found = match &mut kept {
+            Some((last, recheck)) if !recheck.contains(name) => match last.remove(name) {
+                Some(found) => found,
                 None => continue,
             },
             _ => run(table),

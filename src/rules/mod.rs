@@ -890,14 +890,24 @@ impl Engine {
     ) {
         use rayon::prelude::*;
         let timing = std::env::var_os("PGVET_TIMING").is_some();
-        let (changes, memo) = match reuse {
+        let (changes, mut memo) = match reuse {
             Some((base, memo)) => (
                 Some(memo::Changes::between(base, catalog, files, memo.as_ref())),
                 Some(memo),
             ),
             None => (None, None),
         };
-        let last = memo.as_ref().and_then(|m| m.as_ref());
+        // The last lint's findings move to this one's memo, rule by rule.
+        let mut last = memo
+            .as_mut()
+            .and_then(|m| m.as_mut())
+            .map(memo::SchemaMemo::take_findings)
+            .unwrap_or_default();
+        let lasts: Vec<Option<memo::ByTable>> = self
+            .schema
+            .iter()
+            .map(|(rule, _, _)| last.remove(rule.id()))
+            .collect();
         let run =
             |rule: &'static Rule, imp: &dyn SchemaRule, level: &Level, only: Option<&Table>| {
                 let mut found = Vec::new();
@@ -919,7 +929,8 @@ impl Engine {
         let per_rule: Vec<(Vec<Finding>, Option<memo::ByTable>)> = self
             .schema
             .par_iter()
-            .map(|(rule, imp, level)| {
+            .zip(lasts)
+            .map(|((rule, imp, level), last)| {
                 let _report = TimingGuard {
                     on: timing,
                     rule: rule.id(),
@@ -929,7 +940,7 @@ impl Engine {
                     (Some(changes), Some(beyond)) => {
                         let kept = changes
                             .recheck(beyond)
-                            .and_then(|recheck| Some((last?.by_rule.get(rule.id())?, recheck)));
+                            .and_then(|recheck| Some((last?, recheck)));
                         let by_table = memo::by_table(catalog, kept, |table| {
                             run(rule, *imp, level, Some(table))
                         });

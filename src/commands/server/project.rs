@@ -34,6 +34,8 @@ pub struct Project {
     pub published: BTreeMap<String, Vec<Diagnostic>>,
     /// What the next lint can start from.
     pub cache: crate::LintCache,
+    /// The diagnostics of the last lint, by file.
+    diagnostics_memo: DiagnosticsMemo,
 }
 
 impl Project {
@@ -49,6 +51,7 @@ impl Project {
             report: None,
             published: BTreeMap::new(),
             cache: crate::LintCache::default(),
+            diagnostics_memo: DiagnosticsMemo::default(),
             root,
         };
         if let Err(e) = project.configure() {
@@ -164,7 +167,7 @@ impl Project {
         }
         if let Some(report) = &self.report {
             let mut uris: HashMap<PathBuf, Option<String>> = HashMap::new();
-            for (path, diagnostic) in report_diagnostics(report) {
+            for (path, diagnostic) in report_diagnostics(report, &mut self.diagnostics_memo) {
                 let uri = uris
                     .entry(path)
                     .or_insert_with_key(|p| path_to_uri(p).map(|u| u.as_str().to_string()));
@@ -276,40 +279,90 @@ fn buffer(unsaved: &HashMap<PathBuf, String>, path: &Path) -> Option<String> {
 }
 
 /// The diagnostic of every finding and input error, with its file.
-fn report_diagnostics(report: &Report) -> Vec<(PathBuf, Diagnostic)> {
+/// The diagnostics of one file's findings at the last lint, with the
+/// file's text they were placed in: kept while both stay the same.
+#[derive(Default)]
+pub struct DiagnosticsMemo {
+    by_file: HashMap<String, FileDiagnostics>,
+}
+
+/// A file's text, its findings and their diagnostics.
+type FileDiagnostics = (std::sync::Arc<str>, Vec<Finding>, Vec<Diagnostic>);
+
+fn report_diagnostics(report: &Report, memo: &mut DiagnosticsMemo) -> Vec<(PathBuf, Diagnostic)> {
     let lines = SourceLines::new(report);
     let mut out = Vec::new();
     // A large project has thousands of findings of a few dozen rules.
     let mut hrefs: HashMap<&str, Option<Uri>> = HashMap::new();
-    for f in &report.findings {
-        if let Some((path, range)) = lines.finding_range(f) {
-            let href = hrefs
-                .entry(f.rule)
-                .or_insert_with(|| rule_href(f.rule))
-                .clone();
-            let mut diagnostic = finding_diagnostic(f, range, href);
-            let related: Vec<DiagnosticRelatedInformation> = f
-                .related
-                .iter()
-                .filter_map(|r| {
-                    let span = r.span?;
-                    let (src, lines) = lines.get(span.file.0 as usize)?;
-                    let uri = path_to_uri(Path::new(&src.path))?;
-                    Some(DiagnosticRelatedInformation {
-                        location: lsp_types::Location {
-                            uri,
-                            range: lines.range(span.start as usize, span.end as usize),
-                        },
-                        message: r.message.clone(),
-                    })
+    let mut diagnostic_of = |f: &Finding, range: Range| {
+        let href = hrefs
+            .entry(f.rule)
+            .or_insert_with(|| rule_href(f.rule))
+            .clone();
+        let mut diagnostic = finding_diagnostic(f, range, href);
+        let related: Vec<DiagnosticRelatedInformation> = f
+            .related
+            .iter()
+            .filter_map(|r| {
+                let span = r.span?;
+                let (src, lines) = lines.get(span.file.0 as usize)?;
+                let uri = path_to_uri(Path::new(&src.path))?;
+                Some(DiagnosticRelatedInformation {
+                    location: lsp_types::Location {
+                        uri,
+                        range: lines.range(span.start as usize, span.end as usize),
+                    },
+                    message: r.message.clone(),
                 })
-                .collect();
-            if !related.is_empty() {
-                diagnostic.related_information = Some(related);
+            })
+            .collect();
+        if !related.is_empty() {
+            diagnostic.related_information = Some(related);
+        }
+        diagnostic
+    };
+    // Findings placed in a file, by file; the others (no span) one by one.
+    let mut in_file: BTreeMap<usize, Vec<&Finding>> = BTreeMap::new();
+    for f in &report.findings {
+        match f.span {
+            Some(span) => in_file.entry(span.file.0 as usize).or_default().push(f),
+            None => {
+                if let Some((path, range)) = lines.finding_range(f) {
+                    out.push((path, diagnostic_of(f, range)));
+                }
             }
-            out.push((path, diagnostic));
         }
     }
+    let mut kept = HashMap::new();
+    for (index, found) in in_file {
+        let Some(src) = report.sources.get(index) else {
+            continue;
+        };
+        // Equal findings carry equal lines and columns, their related
+        // places' in other files too (tests/server.rs moves one).
+        let last = memo
+            .by_file
+            .remove(&src.path)
+            .filter(|(text, findings, _)| {
+                **text == *src.text
+                    && findings.len() == found.len()
+                    && findings.iter().zip(&found).all(|(a, b)| a == *b)
+            });
+        let (findings, diagnostics) = match last {
+            Some((_, findings, diagnostics)) => (findings, diagnostics),
+            None => {
+                let diagnostics = found
+                    .iter()
+                    .filter_map(|f| Some(diagnostic_of(f, lines.finding_range(f)?.1)))
+                    .collect();
+                (found.into_iter().cloned().collect(), diagnostics)
+            }
+        };
+        let path = PathBuf::from(&src.path);
+        out.extend(diagnostics.iter().map(|d| (path.clone(), d.clone())));
+        kept.insert(src.path.clone(), (src.text.clone(), findings, diagnostics));
+    }
+    memo.by_file = kept;
     for e in &report.errors {
         let range = match (lines.by_path(&e.file), e.line) {
             (Some((_, lines)), Some(line)) => {

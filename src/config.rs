@@ -340,7 +340,9 @@ pub struct Config {
     pub runner_flags: RunnerFlags,
     pub size_thresholds: SizeThresholds,
     /// Tables a migration touches but no migration created are old and not
-    /// empty, and are not reported as undefined (`--assume-existing`).
+    /// empty, and are not reported as undefined; other objects no migration
+    /// made (views, functions, types, ...) exist too, unless a statement
+    /// of the run dropped them (`--assume-existing`).
     pub assume_existing: bool,
     /// `strict: true` or `--strict`: everything pgvet could not analyze is
     /// an error finding (rule `not-analyzed`).

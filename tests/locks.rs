@@ -784,6 +784,9 @@ fn modelled_lock_modes_are_the_ones_postgres_takes() {
         ("refresh materialized view concurrently mv", "mv"),
         ("reindex table t", "t"),
         ("cluster t using t_n", "t"),
+        ("comment on table t is 'orders'", "t"),
+        ("comment on column t.n is 'count'", "t"),
+        ("comment on materialized view mv is 'ids'", "mv"),
         ("update t set n = 1 where id = 1", "t"),
         ("insert into t (id) values (1000)", "t"),
     ];
@@ -1493,7 +1496,7 @@ fn timeout_rules_count_the_statements_that_lock_an_existing_relation() {
         create table pt (id int, k int) partition by range (k);";
     use LockMode::*;
     // (statement, relation, strongest lock on it, reported)
-    let cases: [(&str, &str, Option<LockMode>, bool); 27] = [
+    let cases: [(&str, &str, Option<LockMode>, bool); 33] = [
         (
             "alter table t add column z int",
             "t",
@@ -1602,6 +1605,35 @@ fn timeout_rules_count_the_statements_that_lock_an_existing_relation() {
         // The table is not locked, and the index's lock blocks no query.
         ("alter index t_n rename to t_n9", "t", None, false),
         ("alter index t_n set (fillfactor = 50)", "t", None, false),
+        // A comment locks the relation it is on, or whose column it is on;
+        // on a constraint it takes only ACCESS SHARE on the table, on an
+        // index the index's lock alone.
+        (
+            "comment on table t is 'orders'",
+            "t",
+            Some(ShareUpdateExclusive),
+            true,
+        ),
+        (
+            "comment on column t.n is 'count'",
+            "t",
+            Some(ShareUpdateExclusive),
+            true,
+        ),
+        (
+            "comment on view v is 'orders'",
+            "v",
+            Some(ShareUpdateExclusive),
+            true,
+        ),
+        (
+            "comment on constraint t_pkey on t is 'key'",
+            "t",
+            Some(AccessShare),
+            false,
+        ),
+        ("comment on index t_n is 'by n'", "t", None, false),
+        ("comment on function tf() is 'trigger'", "t", None, false),
     ];
     let db = "timeouts";
     c.create_db(db);
@@ -1636,6 +1668,88 @@ fn timeout_rules_count_the_statements_that_lock_an_existing_relation() {
         }
         if reported && mode < Some(ShareUpdateExclusive) {
             failures.push(format!("{sql}: counted with {mode:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The timeout rules' statements that cannot be read inside BEGIN, or name
+/// no table pgvet knows: VACUUM (outside a transaction block) waits for
+/// SHARE UPDATE EXCLUSIVE, as pgvet's lock model has it, behind a session
+/// that holds that lock, FULL false too; REINDEX INDEX takes SHARE on the
+/// table of the index, which the rules count when no migration built it.
+#[test]
+fn timeout_rules_count_vacuum_and_reindex_of_an_unseen_index() {
+    let Some(c) = Cluster::start() else {
+        return;
+    };
+    let db = "vacuum_reindex";
+    c.create_db(db);
+    c.sql(
+        db,
+        "create table t (id bigint primary key, n int); create index t_n on t (n)",
+    );
+    let t = oid(&c, db, "t");
+    let settings = Settings::for_platform(Platform::Postgres);
+    let cfg = Config {
+        select: Some(vec!["require-timeout-settings".to_string()]),
+        ..Config::default()
+    };
+    // pgvet sees the table made by an earlier migration, but not the index.
+    let setup = "create table t (id bigint primary key, n int);";
+    let findings = |sql: &str| {
+        let report = pgvet::lint_sources(
+            vec![
+                ("1_setup.sql".to_string(), setup.to_string()),
+                ("2_change.sql".to_string(), format!("{sql};")),
+            ],
+            &cfg,
+            &settings,
+        );
+        assert!(report.errors.is_empty(), "{sql}: {:?}", report.errors);
+        report
+            .findings
+            .iter()
+            .map(|f| f.object.clone())
+            .collect::<Vec<_>>()
+    };
+    let mut failures = Vec::new();
+    for sql in ["vacuum t", "vacuum (full false) t", "vacuum (analyze) t"] {
+        let (parsed, _) = pgvet::sql::split::parse_file(FileId(0), sql);
+        let modelled = parsed
+            .iter()
+            .flat_map(|s| statement_locks(&s.node).into_iter().map(|(_, m)| m))
+            .max();
+        if modelled != Some(LockMode::ShareUpdateExclusive) {
+            failures.push(format!("{sql}: pgvet assumes {modelled:?}"));
+        }
+        let held = hold(&c, db, "lock table t in share update exclusive mode");
+        let mut vacuum = c
+            .psql_command(db)
+            .args(["-c", sql])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start VACUUM");
+        let waits = someone_waits_for(&c, db, &t, LockMode::ShareUpdateExclusive);
+        release(&c, db, held);
+        assert!(vacuum.wait().unwrap().success(), "{sql} failed");
+        if !waits {
+            failures.push(format!("{sql}: did not wait for SHARE UPDATE EXCLUSIVE"));
+        }
+        if findings(sql) != ["public.t"] {
+            failures.push(format!("{sql}: reported {:?}", findings(sql)));
+        }
+    }
+    for sql in [
+        "reindex index t_n",
+        "reindex (concurrently false) index t_n",
+    ] {
+        match modes_after(&c, db, sql, &t) {
+            Ok(modes) if strongest(&modes) == Some(LockMode::Share) => {}
+            other => failures.push(format!("{sql}: t holds {other:?}")),
+        }
+        if findings(sql) != ["public.t_n"] {
+            failures.push(format!("{sql}: reported {:?}", findings(sql)));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -1,8 +1,9 @@
 //! pgvet against squawk's documented behaviour.
 //!
 //! Each case is a single migration file in squawk's default world: no
-//! transaction around the file, every table it touches already exists
-//! (`assume_existing`), PostgreSQL 15. Cases marked `InTx` use squawk's
+//! transaction around the file, every table and other object it names
+//! that the file did not make or drop already exists (`assume_existing`),
+//! PostgreSQL 15. Cases marked `InTx` use squawk's
 //! `assume-in-transaction` mode, which is pgvet's per-file transaction.
 //! The SQL is written for this test; what it embodies comes from the rule
 //! pages of squawk's documentation; where a page is silent (the two domain
@@ -978,6 +979,14 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
         "DROP VIEW order_summaries;",
         true,
     ),
+    // IF EXISTS of a view no migration made: the file's world says it is
+    // there (assume_existing), so the drop drops it.
+    (
+        "ban-drop-view",
+        Plain,
+        "DROP MATERIALIZED VIEW IF EXISTS daily_sales CASCADE;",
+        true,
+    ),
     (
         "ban-drop-view",
         Plain,
@@ -1000,6 +1009,12 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
     (
         "ban-drop-function",
         Plain,
+        "DROP PROCEDURE IF EXISTS archive_orders();",
+        true,
+    ),
+    (
+        "ban-drop-function",
+        Plain,
         "CREATE OR REPLACE FUNCTION calculate_tax(amount numeric) RETURNS numeric LANGUAGE sql AS $$ SELECT amount * 0.2 $$;",
         false,
     ),
@@ -1008,6 +1023,12 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
         "ban-drop-type",
         Plain,
         "DROP TYPE order_status;",
+        true,
+    ),
+    (
+        "ban-drop-type",
+        Plain,
+        "DROP TYPE IF EXISTS order_status CASCADE;",
         true,
     ),
     (
@@ -1044,6 +1065,12 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
     (
         "ban-drop-schema",
         Plain,
+        "DROP SCHEMA IF EXISTS reporting CASCADE;",
+        true,
+    ),
+    (
+        "ban-drop-schema",
+        Plain,
         "CREATE SCHEMA IF NOT EXISTS reporting;",
         false,
     ),
@@ -1052,6 +1079,12 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
         "ban-drop-sequence",
         Plain,
         "DROP SEQUENCE invoice_number_seq;",
+        true,
+    ),
+    (
+        "ban-drop-sequence",
+        Plain,
+        "DROP SEQUENCE IF EXISTS invoice_number_seq, credit_note_seq;",
         true,
     ),
     (
@@ -1084,6 +1117,12 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
         "ban-drop-extension",
         Plain,
         "DROP EXTENSION pg_trgm;",
+        true,
+    ),
+    (
+        "ban-drop-extension",
+        Plain,
+        "DROP EXTENSION IF EXISTS hstore CASCADE;",
         true,
     ),
     (
@@ -1359,6 +1398,46 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
         "UPDATE orders SET total = 0 WHERE id = 1;",
         false,
     ),
+    // COMMENT ON a table or column takes SHARE UPDATE EXCLUSIVE on the
+    // table, and so does a VACUUM that does not rewrite it; REINDEX INDEX
+    // takes SHARE on the table of an index pgvet has not seen built.
+    (
+        "require-lock-timeout",
+        Plain,
+        "COMMENT ON TABLE orders IS 'One row per checkout.';",
+        true,
+    ),
+    (
+        "require-lock-timeout",
+        Plain,
+        "COMMENT ON COLUMN orders.total IS 'In cents.';",
+        true,
+    ),
+    (
+        "require-lock-timeout",
+        Plain,
+        "SET lock_timeout = '1s';
+         COMMENT ON TABLE orders IS 'One row per checkout.';",
+        false,
+    ),
+    (
+        "require-lock-timeout",
+        Plain,
+        "VACUUM (ANALYZE) orders;",
+        true,
+    ),
+    (
+        "require-lock-timeout",
+        Plain,
+        "VACUUM (FULL false) orders;",
+        true,
+    ),
+    (
+        "require-lock-timeout",
+        Plain,
+        "REINDEX INDEX orders_customer_idx;",
+        true,
+    ),
     // require-statement-timeout (cases checked against squawk 2.70's binary).
     (
         "require-statement-timeout",
@@ -1391,6 +1470,24 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
         Plain,
         "UPDATE orders SET total = 0 WHERE id = 1;",
         false,
+    ),
+    (
+        "require-statement-timeout",
+        Plain,
+        "COMMENT ON COLUMN orders.total IS 'In cents.';",
+        true,
+    ),
+    (
+        "require-statement-timeout",
+        Plain,
+        "VACUUM (FULL false) orders;",
+        true,
+    ),
+    (
+        "require-statement-timeout",
+        Plain,
+        "REINDEX (CONCURRENTLY false) INDEX orders_customer_idx;",
+        true,
     ),
     // require-concurrent-reindex (cases checked against squawk 2.70's binary).
     (
@@ -2100,6 +2197,15 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
         "ALTER FOREIGN TABLE remote_orders ADD COLUMN note text;",
         true,
     ),
+    // A table no migration made exists (assume_existing): CREATE TABLE IF
+    // NOT EXISTS of it does nothing, and the column changes its rows.
+    (
+        "ban-add-column",
+        Plain,
+        "CREATE TABLE IF NOT EXISTS coupons (code text PRIMARY KEY);
+         ALTER TABLE coupons ADD COLUMN expires_at timestamptz;",
+        true,
+    ),
     (
         "ban-add-column",
         Plain,
@@ -2170,7 +2276,27 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
         "ALTER TABLE orders ADD COLUMN source text DEFAULT 'web';",
         false,
     ),
-    // ban-replace-view-function: in squawk's one-file world, every CREATE OR REPLACE but of a rule creates its object (see DEPARTURES).
+    // ban-replace-view-function: in the file's world (assume_existing) what
+    // no migration made is there, so every CREATE OR REPLACE replaces it
+    // (an object made or dropped earlier in the file: see DEPARTURES).
+    (
+        "ban-replace-view-function",
+        Plain,
+        "CREATE OR REPLACE VIEW order_ids AS SELECT id FROM orders;",
+        true,
+    ),
+    (
+        "ban-replace-view-function",
+        Plain,
+        "CREATE OR REPLACE FUNCTION order_tax(total numeric) RETURNS numeric LANGUAGE sql AS $$ SELECT total * 0.2 $$;",
+        true,
+    ),
+    (
+        "ban-replace-view-function",
+        Plain,
+        "CREATE OR REPLACE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();",
+        true,
+    ),
     (
         "ban-replace-view-function",
         Plain,
@@ -2344,6 +2470,56 @@ const CASES: &[(&str, Mode, &str, bool)] = &[
         "ban-replica-identity",
         Plain,
         "ALTER TABLE orders SET LOGGED;",
+        false,
+    ),
+    // Publications: dropping one, or taking tables, schemas or kinds of
+    // change out of it; adding to it or creating one is quiet.
+    (
+        "ban-replica-identity",
+        Plain,
+        "DROP PUBLICATION order_feed;",
+        true,
+    ),
+    (
+        "ban-replica-identity",
+        Plain,
+        "ALTER PUBLICATION order_feed DROP TABLE orders;",
+        true,
+    ),
+    (
+        "ban-replica-identity",
+        Plain,
+        "ALTER PUBLICATION order_feed DROP TABLES IN SCHEMA billing;",
+        true,
+    ),
+    (
+        "ban-replica-identity",
+        Plain,
+        "ALTER PUBLICATION order_feed SET TABLE orders, refunds;",
+        true,
+    ),
+    (
+        "ban-replica-identity",
+        Plain,
+        "ALTER PUBLICATION order_feed SET TABLES IN SCHEMA billing;",
+        true,
+    ),
+    (
+        "ban-replica-identity",
+        Plain,
+        "ALTER PUBLICATION order_feed SET (publish = 'insert, update');",
+        true,
+    ),
+    (
+        "ban-replica-identity",
+        Plain,
+        "ALTER PUBLICATION order_feed ADD TABLE refunds;",
+        false,
+    ),
+    (
+        "ban-replica-identity",
+        Plain,
+        "CREATE PUBLICATION order_feed FOR TABLE orders;",
         false,
     ),
     // ban-detach-inheritance: DETACH PARTITION in each form, and NO INHERIT.
@@ -2560,66 +2736,6 @@ struct Departure {
 }
 
 const DEPARTURES: &[Departure] = &[
-    Departure {
-        rule: "ban-drop-view",
-        mode: Plain,
-        sql: "DROP MATERIALIZED VIEW IF EXISTS daily_sales CASCADE;",
-        squawk_fires: true,
-        instead: None,
-        reason: "IF EXISTS of an object no migration made, or one an earlier migration \
-                 dropped already: a cleanup that guards itself, judged false on real \
-                 projects (docs/precision.md); without IF EXISTS it is reported",
-    },
-    Departure {
-        rule: "ban-drop-function",
-        mode: Plain,
-        sql: "DROP PROCEDURE IF EXISTS archive_orders();",
-        squawk_fires: true,
-        instead: None,
-        reason: "IF EXISTS of an object no migration made, or one an earlier migration \
-                 dropped already: a cleanup that guards itself, judged false on real \
-                 projects (docs/precision.md); without IF EXISTS it is reported",
-    },
-    Departure {
-        rule: "ban-drop-type",
-        mode: Plain,
-        sql: "DROP TYPE IF EXISTS order_status CASCADE;",
-        squawk_fires: true,
-        instead: None,
-        reason: "IF EXISTS of an object no migration made, or one an earlier migration \
-                 dropped already: a cleanup that guards itself, judged false on real \
-                 projects (docs/precision.md); without IF EXISTS it is reported",
-    },
-    Departure {
-        rule: "ban-drop-schema",
-        mode: Plain,
-        sql: "DROP SCHEMA IF EXISTS reporting CASCADE;",
-        squawk_fires: true,
-        instead: None,
-        reason: "IF EXISTS of an object no migration made, or one an earlier migration \
-                 dropped already: a cleanup that guards itself, judged false on real \
-                 projects (docs/precision.md); without IF EXISTS it is reported",
-    },
-    Departure {
-        rule: "ban-drop-sequence",
-        mode: Plain,
-        sql: "DROP SEQUENCE IF EXISTS invoice_number_seq, credit_note_seq;",
-        squawk_fires: true,
-        instead: None,
-        reason: "IF EXISTS of an object no migration made, or one an earlier migration \
-                 dropped already: a cleanup that guards itself, judged false on real \
-                 projects (docs/precision.md); without IF EXISTS it is reported",
-    },
-    Departure {
-        rule: "ban-drop-extension",
-        mode: Plain,
-        sql: "DROP EXTENSION IF EXISTS hstore CASCADE;",
-        squawk_fires: true,
-        instead: None,
-        reason: "IF EXISTS of an object no migration made, or one an earlier migration \
-                 dropped already: a cleanup that guards itself, judged false on real \
-                 projects (docs/precision.md); without IF EXISTS it is reported",
-    },
     Departure {
         rule: "adding-foreign-key-constraint",
         mode: Plain,
@@ -3275,30 +3391,6 @@ const DEPARTURES: &[Departure] = &[
     Departure {
         rule: "ban-replace-view-function",
         mode: Plain,
-        sql: "CREATE OR REPLACE VIEW order_ids AS SELECT id FROM orders;",
-        squawk_fires: true,
-        instead: None,
-        reason: "no such view exists before the statement: OR REPLACE creates it",
-    },
-    Departure {
-        rule: "ban-replace-view-function",
-        mode: Plain,
-        sql: "CREATE OR REPLACE FUNCTION order_tax(total numeric) RETURNS numeric LANGUAGE sql AS $$ SELECT total * 0.2 $$;",
-        squawk_fires: true,
-        instead: None,
-        reason: "no such function exists before the statement: OR REPLACE creates it",
-    },
-    Departure {
-        rule: "ban-replace-view-function",
-        mode: Plain,
-        sql: "CREATE OR REPLACE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();",
-        squawk_fires: true,
-        instead: None,
-        reason: "no such trigger exists before the statement: OR REPLACE creates it",
-    },
-    Departure {
-        rule: "ban-replace-view-function",
-        mode: Plain,
         sql: "CREATE VIEW order_ids AS SELECT id FROM orders;
               CREATE OR REPLACE VIEW order_ids AS SELECT id, total FROM orders;",
         squawk_fires: true,
@@ -3374,6 +3466,15 @@ const DEPARTURES: &[Departure] = &[
         squawk_fires: true,
         instead: None,
         reason: "a table created earlier in the same file has sent no change to any consumer",
+    },
+    Departure {
+        rule: "ban-replica-identity",
+        mode: Plain,
+        sql: "CREATE PUBLICATION order_feed FOR TABLE orders;
+              ALTER PUBLICATION order_feed SET (publish = 'insert');",
+        squawk_fires: true,
+        instead: None,
+        reason: "a publication created earlier in the same file has no subscriber yet",
     },
     Departure {
         rule: "ban-detach-inheritance",
@@ -3522,16 +3623,6 @@ const DEPARTURES: &[Departure] = &[
         reason: NEW_TABLE,
     },
     Departure {
-        rule: "ban-add-column",
-        mode: Plain,
-        sql: "CREATE TABLE IF NOT EXISTS coupons (code text PRIMARY KEY);
-              ALTER TABLE coupons ADD COLUMN expires_at timestamptz;",
-        squawk_fires: true,
-        instead: None,
-        reason: "a table the file makes with CREATE TABLE IF NOT EXISTS, and no replayed \
-                 migration made before, is new to the file",
-    },
-    Departure {
         rule: "ban-concurrent-index-creation-in-transaction",
         mode: InTx,
         sql: "CREATE INDEX CONCURRENTLY payments_created_idx ON payments (created_at);",
@@ -3596,6 +3687,47 @@ const DEPARTURES: &[Departure] = &[
         squawk_fires: true,
         instead: None,
         reason: "checking a key at commit instead of at once rejects no write that passed before",
+    },
+    Departure {
+        rule: "ban-drop-view",
+        mode: Plain,
+        sql: "ALTER VIEW order_summaries RENAME TO order_summaries_old;
+              DROP VIEW IF EXISTS order_summaries;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a name an earlier statement of the run dropped or renamed away, or whose \
+                 schema it dropped, holds nothing: assume_existing covers what no migration \
+                 touched, and this IF EXISTS drops nothing",
+    },
+    Departure {
+        rule: "ban-drop-function",
+        mode: Plain,
+        sql: "DROP SCHEMA billing CASCADE;
+              DROP FUNCTION IF EXISTS billing.invoice_total(bigint);",
+        squawk_fires: true,
+        instead: Some("ban-drop-schema"),
+        reason: "a name an earlier statement of the run dropped or renamed away, or whose \
+                 schema it dropped, holds nothing: assume_existing covers what no migration \
+                 touched, and this IF EXISTS drops nothing",
+    },
+    Departure {
+        rule: "ban-replace-view-function",
+        mode: Plain,
+        sql: "DROP VIEW IF EXISTS order_ids;
+              CREATE OR REPLACE VIEW order_ids AS SELECT id FROM orders;",
+        squawk_fires: true,
+        instead: Some("ban-drop-view"),
+        reason: "a view the file dropped is made again, not replaced; the drop is reported",
+    },
+    Departure {
+        rule: "ban-add-column",
+        mode: Plain,
+        sql: "DROP TABLE IF EXISTS coupons;
+              CREATE TABLE IF NOT EXISTS coupons (code text PRIMARY KEY);
+              ALTER TABLE coupons ADD COLUMN expires_at timestamptz;",
+        squawk_fires: true,
+        instead: None,
+        reason: "a table the file dropped and made again is new to the file, IF NOT EXISTS or not",
     },
 ];
 

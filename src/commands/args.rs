@@ -70,8 +70,11 @@ pub struct LintArgs {
     /// pgvet.yaml, else where the runner's configuration puts it.
     #[arg(long, value_name = "TABLE", value_parser = history_table)]
     pub history_table: Option<HistoryTable>,
-    /// Tables no migration creates exist already, with data (squawk-style
-    /// linting of single files); they are not reported as undefined.
+    /// Tables no migration creates exist already, with data, and so do
+    /// other objects no migration creates (a DROP ... IF EXISTS drops
+    /// them, CREATE OR REPLACE replaces them) unless the run dropped or
+    /// renamed them: squawk-style linting of single files. None of them is
+    /// reported as undefined.
     #[arg(long)]
     pub assume_existing: bool,
     /// The largest migration file read (a larger one is an input error):
@@ -171,7 +174,8 @@ pub struct FixArgs {
     /// changes for whom.
     #[arg(long)]
     pub unsafe_fixes: bool,
-    /// As for `lint`: tables no migration creates exist already.
+    /// As for `lint`: tables and other objects no migration creates exist
+    /// already.
     #[arg(long)]
     pub assume_existing: bool,
     /// As for `lint`: the largest migration file read.

@@ -459,7 +459,9 @@ pub struct MigrationEnv {
     /// `postgres_version` from the config (major version).
     pub postgres_version: u32,
     pub thresholds: SizeThresholds,
-    /// `--assume-existing`: tables no migration created are old and not empty.
+    /// `--assume-existing`: tables no migration created are old and not
+    /// empty, and other objects no migration created exist
+    /// ([`support::changes::assumed_to_exist`]).
     pub assume_existing: bool,
     /// `--db`: every table of the live database with its size, when read.
     pub live_tables: Option<std::sync::Arc<LiveTables>>,
@@ -579,7 +581,8 @@ impl StmtCtx<'_> {
         TableRef { name, history }
     }
 
-    /// `--assume-existing`: tables no migration created exist (old, not empty).
+    /// `--assume-existing`: tables no migration created exist (old, not
+    /// empty), and so do other objects ([`support::changes::assumed_to_exist`]).
     pub fn assumes_existing_tables(&self) -> bool {
         self.env.assume_existing
     }

@@ -3,6 +3,7 @@
 use pg_query::protobuf::ObjectType;
 
 use crate::catalog::{Ident, QualifiedName};
+use crate::rules::support::changes::assumed_to_exist;
 use crate::rules::support::drops::{
     cascade_note, created_in_this_file, drop_objects, dropped, plain_name,
 };
@@ -32,8 +33,11 @@ impl StatementRule for BanDropExtension {
                 continue;
             }
             // IF EXISTS of one no migration installed (nor the platform),
-            // or installed again in the same transaction.
-            if (s.missing_ok && !cx.catalog.extensions.contains_key(&name))
+            // unless --assume-existing says it is there; or installed again
+            // in the same transaction.
+            if (s.missing_ok
+                && !cx.catalog.extensions.contains_key(&name)
+                && !assumed_to_exist(cx, ObjectType::ObjectExtension, None, &name, None))
                 || made_again_later(
                     cx,
                     "extension",
@@ -105,5 +109,28 @@ mod tests {
         ])
         .quiet(RULE);
         case("drop extension if exists postgres_fdw;").quiet(RULE);
+    }
+
+    #[test]
+    fn if_exists_fires_under_assume_existing_until_the_run_drops_it() {
+        // The user says what no migration installed is there: IF EXISTS drops it.
+        let out = case("drop extension if exists hstore;")
+            .assume_existing()
+            .fires(RULE);
+        assert_eq!(
+            out,
+            "test.sql:1:1 ban-drop-extension warning [pg_extension.hstore] dropping extension `hstore` removes its functions, types and operators, which breaks code that still uses them"
+        );
+        // Once a statement of the run dropped it, nothing is left to drop.
+        let out = files(&[
+            ("1.sql", "drop extension hstore;"),
+            ("2.sql", "drop extension if exists hstore;"),
+        ])
+        .assume_existing()
+        .fires(RULE);
+        assert!(
+            out.starts_with("1.sql:1:1 ") && out.lines().count() == 1,
+            "{out}"
+        );
     }
 }

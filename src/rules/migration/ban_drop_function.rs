@@ -3,6 +3,7 @@
 use pg_query::protobuf::ObjectType;
 use pg_query::NodeEnum;
 
+use crate::rules::support::changes::{assumed_to_exist, named_args};
 use crate::rules::support::drops::{
     cascade_note, created_in_this_file, drop_objects, dropped, function_recreated_later, functions,
 };
@@ -37,8 +38,18 @@ impl StatementRule for BanDropFunction {
             let Some((name, overloads)) = functions(cx, f) else {
                 continue;
             };
-            // IF EXISTS of a function no migration left.
-            if overloads.is_empty() && s.missing_ok {
+            // IF EXISTS of a function no migration left, unless
+            // --assume-existing says it is there.
+            if overloads.is_empty()
+                && s.missing_ok
+                && !assumed_to_exist(
+                    cx,
+                    ObjectType::ObjectFunction,
+                    Some(&name.schema),
+                    &name.name,
+                    named_args(cx, f).as_deref(),
+                )
+            {
                 continue;
             }
             // Overloads this file made are called by no deployed code yet.
@@ -158,5 +169,37 @@ mod tests {
     fn if_exists_of_a_function_no_migration_made_is_quiet() {
         crate::rules::testing::case("drop function if exists public.never_made(int);")
             .quiet("ban-drop-function");
+    }
+
+    #[test]
+    fn if_exists_fires_under_assume_existing_until_the_run_drops_it() {
+        use crate::rules::testing::case;
+        // The user says what no migration made is there: IF EXISTS drops it.
+        let out = case(
+            "drop function if exists public.legacy_total(int);
+                        drop procedure if exists public.legacy_sync();",
+        )
+        .assume_existing()
+        .fires("ban-drop-function");
+        assert!(
+            out.contains("function `public.legacy_total`")
+                && out.contains("procedure `public.legacy_sync`"),
+            "{out}"
+        );
+        // Dropped earlier in the run: that overload is gone, another is not.
+        let out = case(
+            "drop function public.legacy_total(int);
+             drop function if exists public.legacy_total(integer);
+             drop function if exists public.legacy_total(text);",
+        )
+        .assume_existing()
+        .fires("ban-drop-function");
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines.len() == 2
+                && lines[0].starts_with("test.sql:1:1 ")
+                && lines[1].starts_with("test.sql:3:"),
+            "{out}"
+        );
     }
 }

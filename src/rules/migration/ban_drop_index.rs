@@ -5,7 +5,7 @@ use pg_query::NodeEnum;
 
 use crate::catalog::{resolve, Ident, QualifiedName};
 use crate::rules::support::changes::{
-    new_in_this_file, relation_dropped_later_in_file, relation_new_in_this_file,
+    assumed_to_exist, new_in_this_file, relation_dropped_later_in_file, relation_new_in_this_file,
 };
 use crate::rules::support::drops::{drop_objects, dropped};
 use crate::rules::support::migration::{index_owner, made_again_later};
@@ -45,8 +45,18 @@ impl StatementRule for BanDropIndex {
                 continue;
             }
             // IF EXISTS of an index the migrations never built, or dropped
-            // already: most likely nothing to drop.
-            if known.is_none() && s.missing_ok && !cx.assumes_existing_tables() {
+            // already: most likely nothing to drop, unless --assume-existing
+            // says it is there (it may be on a table pgvet does not know).
+            if known.is_none()
+                && s.missing_ok
+                && !assumed_to_exist(
+                    cx,
+                    ObjectType::ObjectIndex,
+                    schema.as_deref().map(Ident::new).as_ref(),
+                    &index,
+                    None,
+                )
+            {
                 continue;
             }
             if made_again(cx, &index) {
@@ -84,9 +94,11 @@ fn index_name(cx: &StmtCtx<'_>, schema: Option<&str>, index: &Ident) -> Qualifie
 /// Built again under the same name later in the transaction (to change
 /// its columns or method): no query runs without it after the commit.
 fn made_again(cx: &StmtCtx<'_>, index: &Ident) -> bool {
-    made_again_later(cx, &index.as_str().to_ascii_lowercase(), |n| {
-        matches!(n, NodeEnum::IndexStmt(i) if Ident::new(i.idxname.as_str()) == *index)
-    })
+    made_again_later(
+        cx,
+        &index.as_str().to_ascii_lowercase(),
+        |n| matches!(n, NodeEnum::IndexStmt(i) if Ident::new(i.idxname.as_str()) == *index),
+    )
 }
 
 #[cfg(test)]
@@ -100,8 +112,7 @@ mod tests {
 
     #[test]
     fn index_from_an_earlier_file_fires() {
-        let out = files(&[("1.sql", CREATE), ("2.sql", "drop index public.t_n_idx;")])
-            .fires(RULE);
+        let out = files(&[("1.sql", CREATE), ("2.sql", "drop index public.t_n_idx;")]).fires(RULE);
         assert_eq!(
             out,
             "2.sql:1:1 ban-drop-index warning [public.t] dropping index `t_n_idx` of `public.t` can turn the queries it served into scans of the table"
@@ -129,7 +140,11 @@ mod tests {
 
     #[test]
     fn if_exists_of_an_index_no_migration_left_is_quiet() {
-        files(&[("1.sql", CREATE), ("2.sql", "drop index if exists t_gone_idx;")]).quiet(RULE);
+        files(&[
+            ("1.sql", CREATE),
+            ("2.sql", "drop index if exists t_gone_idx;"),
+        ])
+        .quiet(RULE);
         // Without IF EXISTS, an index the migrations never built was made by hand.
         let out = case("drop index legacy_idx;").fires(RULE);
         assert!(out.contains("[public.legacy_idx]"), "{out}");
@@ -137,6 +152,17 @@ mod tests {
         case("drop index if exists legacy_idx;")
             .assume_existing()
             .fires(RULE);
+        // ... unless a statement of the run dropped it already.
+        let out = files(&[
+            ("1.sql", "drop index legacy_idx;"),
+            ("2.sql", "drop index if exists legacy_idx;"),
+        ])
+        .assume_existing()
+        .fires(RULE);
+        assert!(
+            out.starts_with("1.sql:1:1 ") && out.lines().count() == 1,
+            "{out}"
+        );
     }
 
     #[test]

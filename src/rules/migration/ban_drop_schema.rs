@@ -3,6 +3,7 @@
 use pg_query::protobuf::ObjectType;
 
 use crate::catalog::QualifiedName;
+use crate::rules::support::changes::assumed_to_exist;
 use crate::rules::support::drops::{
     cascade_note, created_in_this_file, drop_objects, dropped, plain_name,
 };
@@ -26,7 +27,12 @@ impl StatementRule for BanDropSchema {
             {
                 continue;
             }
-            if s.missing_ok && !cx.catalog.schemas.contains_key(&name) {
+            // IF EXISTS of a schema no migration made, unless
+            // --assume-existing says it is there.
+            if s.missing_ok
+                && !cx.catalog.schemas.contains_key(&name)
+                && !assumed_to_exist(cx, ObjectType::ObjectSchema, None, &name, None)
+            {
                 continue;
             }
             let message = format!(
@@ -88,5 +94,22 @@ mod tests {
     #[test]
     fn dropping_an_extension_is_not_this_rule() {
         case("drop extension if exists hstore;").quiet(RULE);
+    }
+
+    #[test]
+    fn if_exists_fires_under_assume_existing_until_the_run_drops_it() {
+        case("drop schema if exists reporting cascade;").quiet(RULE);
+        // The user says what no migration made is there: IF EXISTS drops it.
+        let out = case("drop schema if exists reporting cascade;")
+            .assume_existing()
+            .fires(RULE);
+        assert!(out.contains("[pg_namespace.reporting]"), "{out}");
+        // Renamed away earlier in the file: nothing of that name is left.
+        case(
+            "alter schema reporting rename to reporting_old;
+drop schema if exists reporting;",
+        )
+        .assume_existing()
+        .quiet(RULE);
     }
 }

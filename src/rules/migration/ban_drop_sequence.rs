@@ -3,6 +3,7 @@
 use pg_query::protobuf::ObjectType;
 use pg_query::NodeEnum;
 
+use crate::rules::support::changes::assumed_to_exist;
 use crate::rules::support::drops::{
     cascade_note, created_in_this_file, drop_objects, dropped, relation_name,
 };
@@ -30,7 +31,18 @@ impl StatementRule for BanDropSequence {
             {
                 continue;
             }
-            if s.missing_ok && !cx.catalog.sequences.contains_key(&name) {
+            // IF EXISTS of a sequence no migration made, unless
+            // --assume-existing says it is there.
+            if s.missing_ok
+                && !cx.catalog.sequences.contains_key(&name)
+                && !assumed_to_exist(
+                    cx,
+                    ObjectType::ObjectSequence,
+                    Some(&name.schema),
+                    &name.name,
+                    None,
+                )
+            {
                 continue;
             }
             let message = format!(
@@ -94,6 +106,23 @@ mod tests {
             ("1.sql", "create table public.t (id serial primary key);"),
             ("2.sql", "drop table public.t;"),
         ])
+        .quiet(RULE);
+    }
+
+    #[test]
+    fn if_exists_fires_under_assume_existing_until_the_run_drops_it() {
+        case("drop sequence if exists legacy_seq;").quiet(RULE);
+        // The user says what no migration made is there: IF EXISTS drops it.
+        let out = case("drop sequence if exists legacy_seq;")
+            .assume_existing()
+            .fires(RULE);
+        assert!(out.contains("[public.legacy_seq]"), "{out}");
+        // Its schema dropped earlier in the run took it along.
+        case(
+            "drop schema billing cascade;
+drop sequence if exists billing.invoice_no;",
+        )
+        .assume_existing()
         .quiet(RULE);
     }
 }

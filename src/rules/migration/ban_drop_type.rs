@@ -6,6 +6,7 @@ use pg_query::NodeEnum;
 
 use crate::catalog::resolve;
 use crate::catalog::Ident;
+use crate::rules::support::changes::assumed_to_exist;
 use crate::rules::support::drops::{
     cascade_note, created_in_this_file, drop_objects, dropped, type_name,
 };
@@ -46,10 +47,19 @@ impl StatementRule for BanDropType {
                         continue;
                     }
                     let bare = name.name.as_str();
-                    // IF EXISTS of a type no migration left; the old half of
+                    // IF EXISTS of a type no migration left (unless
+                    // --assume-existing says it is there); the old half of
                     // a swap (renamed to this name earlier in the file); a
                     // type made again under this name in the transaction.
-                    if (s.missing_ok && !cx.catalog.types.contains_key(&name))
+                    if (s.missing_ok
+                        && !cx.catalog.types.contains_key(&name)
+                        && !assumed_to_exist(
+                            cx,
+                            ObjectType::ObjectType,
+                            Some(&name.schema),
+                            &name.name,
+                            None,
+                        ))
                         || renamed_to_earlier_in_file(cx.stmt, bare)
                         || made_again_later(cx, &bare.to_ascii_lowercase(), |n| {
                             created_type_name(n)
@@ -217,5 +227,25 @@ mod tests {
             .quiet("ban-drop-type");
         // Without IF EXISTS it is a type PostgreSQL has: reported.
         crate::rules::testing::case("drop type public.legacy_kind;").fires("ban-drop-type");
+    }
+
+    #[test]
+    fn if_exists_fires_under_assume_existing_until_the_run_drops_it() {
+        use crate::rules::testing::{case, files};
+        // The user says what no migration made is there: IF EXISTS drops it.
+        let out = case("drop type if exists public.legacy_kind cascade;")
+            .assume_existing()
+            .fires("ban-drop-type");
+        assert!(out.contains("[public.legacy_kind]"), "{out}");
+        // Made by a migration and dropped by a later one: gone.
+        files(&[
+            ("1.sql", "create type public.mood as enum ('a');"),
+            ("2.sql", "drop type public.mood;"),
+            ("3.sql", "drop type if exists public.mood;"),
+        ])
+        .assume_existing()
+        .fires("ban-drop-type")
+        .lines()
+        .for_each(|l| assert!(l.starts_with("2.sql:"), "{l}"));
     }
 }

@@ -3,6 +3,7 @@
 use pg_query::protobuf::ObjectType;
 use pg_query::NodeEnum;
 
+use crate::rules::support::changes::assumed_to_exist;
 use crate::rules::support::drops::{
     cascade_note, created_in_this_file, drop_objects, dropped, relation_name, view_recreated_later,
 };
@@ -26,8 +27,7 @@ impl StatementRule for BanDropView {
             let Some(name) = relation_name(cx, &list.items) else {
                 continue;
             };
-            // A view this file made is in no deployed code yet; IF EXISTS of
-            // a view no migration made still fires (made by hand, perhaps).
+            // A view this file made is in no deployed code yet.
             if cx
                 .catalog
                 .views
@@ -36,8 +36,11 @@ impl StatementRule for BanDropView {
             {
                 continue;
             }
-            // IF EXISTS of a view no migration left.
-            if (s.missing_ok && !cx.catalog.views.contains_key(&name))
+            // IF EXISTS of a view no migration left, unless
+            // --assume-existing says it is there.
+            if (s.missing_ok
+                && !cx.catalog.views.contains_key(&name)
+                && !assumed_to_exist(cx, s.remove_type(), Some(&name.schema), &name.name, None))
                 || view_recreated_later(cx, s, &name)
             {
                 continue;
@@ -141,5 +144,50 @@ mod tests {
     #[test]
     fn dropping_a_table_is_not_this_rule() {
         files(&[("1.sql", CREATE), ("2.sql", "drop table public.t cascade;")]).quiet(RULE);
+    }
+
+    #[test]
+    fn if_exists_fires_under_assume_existing_until_the_run_drops_it() {
+        // The user says what no migration made is there: IF EXISTS drops it.
+        let out = case(
+            "drop view if exists legacy_report;
+                        drop materialized view if exists legacy_totals;",
+        )
+        .assume_existing()
+        .fires(RULE);
+        assert!(
+            out.contains("view `public.legacy_report`")
+                && out.contains("materialized view `public.legacy_totals`"),
+            "{out}"
+        );
+        // Dropped by an earlier statement (of any file): nothing left to drop.
+        let out = files(&[
+            ("1.sql", "drop view legacy_report;"),
+            ("2.sql", "drop view if exists legacy_report cascade;"),
+        ])
+        .assume_existing()
+        .fires(RULE);
+        assert!(
+            out.starts_with("1.sql:1:1 ") && out.lines().count() == 1,
+            "{out}"
+        );
+        // A drop that was rolled back removed nothing.
+        let out = case(
+            "begin;
+drop view legacy_report;
+rollback;
+drop view if exists legacy_report;",
+        )
+        .postgres()
+        .assume_existing()
+        .fires(RULE);
+        assert_eq!(out.lines().count(), 2, "{out}");
+        // Renamed away: the name holds nothing any more.
+        case(
+            "alter view legacy_report rename to old_report;
+drop view if exists legacy_report;",
+        )
+        .assume_existing()
+        .quiet(RULE);
     }
 }

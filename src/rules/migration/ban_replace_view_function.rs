@@ -5,7 +5,10 @@ use pg_query::protobuf::{self as pb, FunctionParameterMode as Mode, ObjectType};
 use pg_query::NodeEnum;
 
 use crate::catalog::{resolve, types, FunctionKind, Ident, Origin, QualifiedName};
-use crate::rules::support::changes::{declared_earlier_in_file, relation_new_in_this_file, trigger};
+use crate::rules::support::changes::{
+    assumed_to_exist, declared_earlier_in_file, relation_new_in_this_file, table_from_migrations,
+    trigger,
+};
 use crate::rules::{StatementRule, StmtCtx};
 use crate::sql::ast;
 
@@ -21,15 +24,20 @@ impl StatementRule for BanReplaceViewFunction {
                     return;
                 }
                 let name = created_name(cx, rv.schemaname.as_str(), &rv.relname);
-                let Some(view) = cx.catalog.views.get(&name) else {
-                    return;
-                };
-                if !replaces(cx, &view.origin) {
+                let old = cx.catalog.views.get(&name).map(|v| &v.origin);
+                if !replaces_or_assumed(cx, old, || {
+                    assumed_to_exist(
+                        cx,
+                        ObjectType::ObjectView,
+                        Some(&name.schema),
+                        &name.name,
+                        None,
+                    )
+                }) {
                     return;
                 }
-                let message = format!(
-                    "replacing view `{name}` changes the rows or columns its readers get"
-                );
+                let message =
+                    format!("replacing view `{name}` changes the rows or columns its readers get");
                 (name, message)
             }
             NodeEnum::CreateFunctionStmt(f) if f.replace => {
@@ -38,18 +46,23 @@ impl StatementRule for BanReplaceViewFunction {
                 };
                 let name = created_name(cx, schema.as_deref().unwrap_or(""), &name);
                 let args = input_types(cx, &f.parameters);
-                let Some(old) = cx
+                let old = cx
                     .catalog
                     .functions
                     .get(&name)
                     .and_then(|o| o.iter().find(|o| o.has_signature(&args)))
-                else {
-                    return;
-                };
-                if !replaces(cx, &old.origin) {
+                    .map(|o| &o.origin);
+                if !replaces_or_assumed(cx, old, || {
+                    let kind = ObjectType::ObjectFunction;
+                    assumed_to_exist(cx, kind, Some(&name.schema), &name.name, Some(&args))
+                }) {
                     return;
                 }
-                let noun = if f.is_procedure { "procedure" } else { "function" };
+                let noun = if f.is_procedure {
+                    "procedure"
+                } else {
+                    "function"
+                };
                 let message = format!(
                     "replacing {noun} `{name}` changes what its callers get, though they call it as before"
                 );
@@ -60,12 +73,16 @@ impl StatementRule for BanReplaceViewFunction {
                     return;
                 };
                 let name = created_name(cx, schema.as_deref().unwrap_or(""), &name);
-                let Some(old) = cx.catalog.functions.get(&name).and_then(|o| {
-                    o.iter().find(|o| o.kind == FunctionKind::Aggregate)
-                }) else {
-                    return;
-                };
-                if !replaces(cx, &old.origin) {
+                let old = cx
+                    .catalog
+                    .functions
+                    .get(&name)
+                    .and_then(|o| o.iter().find(|o| o.kind == FunctionKind::Aggregate))
+                    .map(|o| &o.origin);
+                if !replaces_or_assumed(cx, old, || {
+                    let kind = ObjectType::ObjectAggregate;
+                    assumed_to_exist(cx, kind, Some(&name.schema), &name.name, None)
+                }) {
                     return;
                 }
                 let message = format!(
@@ -74,16 +91,20 @@ impl StatementRule for BanReplaceViewFunction {
                 (name, message)
             }
             NodeEnum::CreateTrigStmt(t) if t.replace => {
-                let Some(rv) = t.relation.as_ref() else { return };
+                let Some(rv) = t.relation.as_ref() else {
+                    return;
+                };
                 let table = cx.table(rv).name;
                 let name = Ident::new(t.trigname.as_str());
                 if relation_new_in_this_file(cx, &table) {
                     return;
                 }
-                let Some(old) = trigger(cx, &table, &name) else {
-                    return;
-                };
-                if !replaces(cx, &old.origin) {
+                let old = trigger(cx, &table, &name).map(|t| &t.origin);
+                // pgvet knows every trigger of a table the migrations made.
+                if !replaces_or_assumed(cx, old, || {
+                    table_from_migrations(cx, &table).is_none()
+                        && assumed_to_exist(cx, ObjectType::ObjectTrigger, None, &name, None)
+                }) {
                     return;
                 }
                 let message = format!(
@@ -93,7 +114,9 @@ impl StatementRule for BanReplaceViewFunction {
             }
             // pgvet does not model rules: each one replaced may exist.
             NodeEnum::RuleStmt(r) if r.replace => {
-                let Some(rv) = r.relation.as_ref() else { return };
+                let Some(rv) = r.relation.as_ref() else {
+                    return;
+                };
                 let table = cx.table(rv).name;
                 if relation_new_in_this_file(cx, &table) {
                     return;
@@ -115,6 +138,20 @@ impl StatementRule for BanReplaceViewFunction {
 /// one to judge), nor one from outside the migrations' history.
 fn replaces(cx: &StmtCtx<'_>, old: &Origin) -> bool {
     !declared_earlier_in_file(cx, old)
+}
+
+/// Whether the statement replaces something deployed code may use: the
+/// object found (`old`), as [`replaces`] judges it, or, when the model has
+/// none, one `--assume-existing` says is there (`assumed`).
+fn replaces_or_assumed(
+    cx: &StmtCtx<'_>,
+    old: Option<&Origin>,
+    assumed: impl FnOnce() -> bool,
+) -> bool {
+    match old {
+        Some(origin) => replaces(cx, origin),
+        None => assumed(),
+    }
 }
 
 /// Where CREATE OR REPLACE looks for the object: the schema written, or
@@ -258,5 +295,44 @@ mod tests {
             crate::rules::find(RULE).map(|r| r.doc.default_enabled),
             Some(false)
         );
+    }
+
+    #[test]
+    fn under_assume_existing_what_no_migration_made_is_replaced() {
+        let sql = "create or replace view public.order_ids as select 1 as id;\n\
+                   create or replace function public.tax(n numeric) returns numeric language sql set search_path = '' as $$ select n $$;\n\
+                   create or replace aggregate public.total (int) (sfunc = int4pl, stype = int);\n\
+                   create or replace trigger orders_touch before insert on public.orders for each row execute function public.touch();";
+        // Without the flag, OR REPLACE of what no migration made creates it.
+        case(sql).quiet(RULE);
+        let out = case(sql).assume_existing().fires(RULE);
+        assert!(
+            out.contains("view `public.order_ids`")
+                && out.contains("function `public.tax`")
+                && out.contains("aggregate `public.total`")
+                && out.contains("trigger `orders_touch` on `public.orders`"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn under_assume_existing_what_the_run_dropped_or_the_migrations_know_is_made() {
+        // Dropped earlier in the run: OR REPLACE makes it anew.
+        case(
+            "drop view if exists public.order_ids;\n\
+             create or replace view public.order_ids as select 1 as id;",
+        )
+        .assume_existing()
+        .quiet(RULE);
+        // pgvet knows every trigger of a table the migrations made.
+        files(&[
+            ("1.sql", CREATE),
+            (
+                "2.sql",
+                "create or replace trigger t_touch before insert on public.t for each row execute function public.touch();",
+            ),
+        ])
+        .assume_existing()
+        .quiet(RULE);
     }
 }

@@ -176,6 +176,74 @@ mod tests {
     }
 
     #[test]
+    fn comment_on_a_relation_or_its_column_locks_it() {
+        let setup = "create table public.t (id bigint primary key, n int constraint n_pos check (n > 0));\n\
+                     create index t_n_idx on public.t (n);\n\
+                     create view public.v as select id, n from public.t;\n\
+                     create materialized view public.mv as select id from public.t;\n\
+                     create type public.pair as (a int, b int);\n\
+                     create function public.f() returns int language sql as $$ select 1 $$;";
+        // SHARE UPDATE EXCLUSIVE on the relation (tests/locks.rs).
+        for (stmt, object) in [
+            ("comment on table public.t is 'orders';", "[public.t]"),
+            ("comment on column public.t.n is 'count';", "[public.t]"),
+            ("comment on view public.v is 'orders';", "[public.v]"),
+            ("comment on column public.v.n is 'count';", "[public.v]"),
+            (
+                "comment on materialized view public.mv is 'ids';",
+                "[public.mv]",
+            ),
+        ] {
+            let out = files(&[("1.sql", setup), ("2.sql", stmt)]).fires(RULE);
+            assert!(out.contains(object), "{stmt}: {out}");
+        }
+        // ACCESS SHARE on the table, a lock on the index alone, or on no
+        // relation at all.
+        for stmt in [
+            "comment on constraint n_pos on public.t is 'positive';",
+            "comment on index public.t_n_idx is 'by n';",
+            "comment on column public.pair.a is 'first';",
+            "comment on function public.f() is 'one';",
+            "comment on schema public is 'app';",
+        ] {
+            files(&[("1.sql", setup), ("2.sql", stmt)]).quiet(RULE);
+        }
+        // A table made earlier in the same file is new.
+        case("create table public.u (id bigint);\ncomment on table public.u is 'new';").quiet(RULE);
+    }
+
+    #[test]
+    fn plain_vacuum_locks_each_table_it_names_or_every_table() {
+        let setup = "create table public.t (id bigint primary key, n int);";
+        for (stmt, object) in [
+            ("vacuum public.t;", "[public.t]"),
+            ("vacuum (analyze) public.t;", "[public.t]"),
+            ("vacuum (full false) public.t;", "[public.t]"),
+            ("vacuum;", "[pg_database.current_database]"),
+        ] {
+            let out = files(&[("1.sql", setup), ("2.sql", stmt)]).fires(RULE);
+            assert!(out.contains(object), "{stmt}: {out}");
+        }
+        case("create table public.u (id bigint);\nvacuum public.u;").quiet(RULE);
+    }
+
+    #[test]
+    fn reindex_of_an_index_pgvet_has_not_seen_locks_its_table() {
+        let out = case("reindex index legacy_idx;").fires(RULE);
+        assert!(
+            out.contains(
+                "[public.legacy_idx] this statement locks the table of index `public.legacy_idx`"
+            ),
+            "{out}"
+        );
+        case("reindex (concurrently false) index app.legacy_idx;").fires(RULE);
+        case("reindex index concurrently legacy_idx;").quiet(RULE);
+        // An index built earlier in the same file sits on a table it knows.
+        case("create table public.u (id bigint);\ncreate index u_id on public.u (id);\nreindex index u_id;")
+            .quiet(RULE);
+    }
+
+    #[test]
     fn unknown_table_counts_as_existing() {
         case("alter table legacy add column m int;").fires(RULE);
     }

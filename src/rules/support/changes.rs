@@ -33,6 +33,42 @@ pub fn relation_new_in_this_file(cx: &StmtCtx<'_>, name: &QualifiedName) -> bool
         .is_some_and(|o| new_in_this_file(cx, o))
 }
 
+/// `--assume-existing`: whether an object of `kind` that the model does
+/// not have is there all the same. The flag says what no migration made
+/// exists (`DROP ... IF EXISTS` of it drops it, `CREATE OR REPLACE`
+/// replaces it), but not what a statement of the run dropped or renamed
+/// away, nor what was in a schema it dropped. Without the flag, never:
+/// what the migrations never made is taken to be absent, so `IF EXISTS`
+/// of it drops nothing and `OR REPLACE` makes it. `args` are a
+/// function's input types, when the statement gives them.
+pub fn assumed_to_exist(
+    cx: &StmtCtx<'_>,
+    kind: pb::ObjectType,
+    schema: Option<&Ident>,
+    name: &Ident,
+    args: Option<&[crate::catalog::TypeName]>,
+) -> bool {
+    cx.assumes_existing_tables() && !cx.session.removed_earlier(kind, schema, name, args)
+}
+
+/// The input argument types a `DROP FUNCTION` (`ALTER FUNCTION`, ...)
+/// names the overload by, resolved; None when it gives no list.
+pub fn named_args(
+    cx: &StmtCtx<'_>,
+    f: &pb::ObjectWithArgs,
+) -> Option<Vec<crate::catalog::TypeName>> {
+    if f.args_unspecified {
+        return None;
+    }
+    let args = f.objargs.iter().filter_map(|a| match &a.node {
+        Some(NodeEnum::TypeName(t)) => Some(crate::catalog::types::type_name(t, |n| {
+            crate::catalog::resolve::user_type_schema(cx.catalog, cx.search_path, n)
+        })),
+        _ => None,
+    });
+    Some(args.collect())
+}
+
 /// A table a migration (not the platform, not a live read) made: pgvet
 /// knows all its triggers and policies, so one it lacks is not there.
 pub fn table_from_migrations<'c>(cx: &StmtCtx<'c>, name: &QualifiedName) -> Option<&'c Table> {

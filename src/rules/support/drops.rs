@@ -373,11 +373,80 @@ pub fn function_recreated_later(
 /// timeout rules. Rules keep no state between statements, so every such
 /// statement of the file is reported, not only the first.
 pub fn report_lock_without(cx: &mut StmtCtx<'_>, missing: &str) {
-    let Some(table) = locked_tables(cx).into_iter().find(|t| !t.is_new()) else {
-        return;
-    };
-    let message = format!("this statement locks `{}` while {missing}", table.name);
-    cx.report_lock(&table, Some(cx.stmt.span), message);
+    if let Some(table) = locked_tables(cx).into_iter().find(|t| !t.is_new()) {
+        let message = format!("this statement locks `{}` while {missing}", table.name);
+        cx.report_lock(&table, Some(cx.stmt.span), message);
+    } else if let Some((object, what)) = locked_unnamed(cx) {
+        let message = format!("this statement locks {what} while {missing}");
+        cx.report(&object, Some(cx.stmt.span), message);
+    }
+}
+
+/// Tables a statement locks that it does not name and the catalog cannot
+/// tell: the object to report, and the words for what is locked.
+/// `REINDEX INDEX` of an index no migration built takes SHARE on the table
+/// it belongs to (and ACCESS EXCLUSIVE on the index, which holds up every
+/// query planned on that table); a `VACUUM` that names no table takes
+/// SHARE UPDATE EXCLUSIVE on each table of the database in turn.
+fn locked_unnamed(cx: &StmtCtx<'_>) -> Option<(QualifiedName, String)> {
+    match &cx.stmt.node {
+        NodeEnum::ReindexStmt(s)
+            if s.kind() == pb::ReindexObjectType::ReindexObjectIndex
+                && !has_option(&s.params, "concurrently") =>
+        {
+            let rv = s.relation.as_ref()?;
+            let schema = (!rv.schemaname.is_empty()).then_some(rv.schemaname.as_str());
+            if crate::rules::support::migration::index_owner(
+                cx.catalog,
+                cx.search_path,
+                schema,
+                &rv.relname,
+            )
+            .is_some()
+            {
+                // An index the migrations built: whether its table counts is
+                // `locked_tables`' call.
+                return None;
+            }
+            let index = QualifiedName::new(
+                schema.map_or_else(
+                    || resolve::creation_schema(cx.catalog, cx.search_path),
+                    Ident::new,
+                ),
+                rv.relname.as_str(),
+            );
+            Some((index.clone(), format!("the table of index `{index}`")))
+        }
+        NodeEnum::VacuumStmt(s) if s.is_vacuumcmd && s.rels.is_empty() => Some((
+            // A database belongs to the cluster: named as a row of pg_database.
+            QualifiedName::new("pg_database", "current_database"),
+            "each table of the database in turn".to_string(),
+        )),
+        _ => None,
+    }
+}
+
+/// The relation a `COMMENT ON` locks SHARE UPDATE EXCLUSIVE: a table,
+/// view, materialized view or foreign table, commented on or one of its
+/// columns (not a composite type's attribute). A comment on a constraint,
+/// trigger, policy or rule takes only ACCESS SHARE on the table, one on an
+/// index locks the index alone (tests/locks.rs).
+fn commented_relation(cx: &StmtCtx<'_>, s: &pb::CommentStmt) -> Option<TableRef> {
+    let names = s.object.as_deref().and_then(name_list)?;
+    match s.objtype() {
+        O::ObjectTable | O::ObjectView | O::ObjectMatview | O::ObjectForeignTable => {
+            named_table(cx, names)
+        }
+        O::ObjectColumn => {
+            let (_, relation) = names.split_last()?;
+            named_table(cx, relation).filter(|t| {
+                cx.catalog.table(&t.name).is_some()
+                    || cx.catalog.views.contains_key(&t.name)
+                    || !cx.catalog.types.contains_key(&t.name)
+            })
+        }
+        _ => None,
+    }
 }
 
 pub fn locked_tables(cx: &StmtCtx<'_>) -> Vec<TableRef> {
@@ -479,8 +548,10 @@ pub fn locked_tables(cx: &StmtCtx<'_>) -> Vec<TableRef> {
             _ => {}
         },
         NodeEnum::ClusterStmt(s) => rvs.extend(s.relation.as_ref()),
-        // Plain VACUUM lets reads and writes through; FULL rewrites the table.
-        NodeEnum::VacuumStmt(s) if s.is_vacuumcmd && has_option(&s.options, "full") => {
+        // Plain VACUUM takes SHARE UPDATE EXCLUSIVE, which lets reads and
+        // writes through but waits for DDL; FULL rewrites the table under
+        // ACCESS EXCLUSIVE.
+        NodeEnum::VacuumStmt(s) if s.is_vacuumcmd => {
             for rel in &s.rels {
                 if let Some(NodeEnum::VacuumRelation(v)) = &rel.node {
                     rvs.extend(v.relation.as_ref());
@@ -504,6 +575,7 @@ pub fn locked_tables(cx: &StmtCtx<'_>) -> Vec<TableRef> {
             // Renaming an index takes SHARE UPDATE EXCLUSIVE on it alone.
             _ => {}
         },
+        NodeEnum::CommentStmt(s) => out.extend(commented_relation(cx, s)),
         NodeEnum::AlterObjectSchemaStmt(s) => {
             if matches!(
                 s.object_type(),

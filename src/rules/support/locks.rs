@@ -210,11 +210,34 @@ pub fn statement_locks(node: &NodeEnum) -> Vec<(Named<'_>, LockMode)> {
         NodeEnum::ClusterStmt(s) => {
             out.extend(relation(s.relation.as_ref(), LockMode::AccessExclusive));
         }
-        NodeEnum::VacuumStmt(s) if s.is_vacuumcmd && has_option(&s.options, "full") => {
+        // VACUUM runs outside a transaction block; its lock shows to a
+        // session that holds a conflicting one.
+        NodeEnum::VacuumStmt(s) if s.is_vacuumcmd => {
+            let mode = if has_option(&s.options, "full") {
+                LockMode::AccessExclusive
+            } else {
+                LockMode::ShareUpdateExclusive
+            };
             for rel in &s.rels {
                 if let Some(NodeEnum::VacuumRelation(v)) = &rel.node {
-                    out.extend(relation(v.relation.as_ref(), LockMode::AccessExclusive));
+                    out.extend(relation(v.relation.as_ref(), mode));
                 }
+            }
+        }
+        // A comment on a relation or one of its columns; one on a
+        // constraint, trigger, policy or rule takes ACCESS SHARE on the
+        // table (and a lock on that object), one on an index locks only
+        // the index.
+        NodeEnum::CommentStmt(s) => {
+            if let Some(names) = s.object.as_deref().and_then(name_list) {
+                let relation = match s.objtype() {
+                    O::ObjectTable | O::ObjectView | O::ObjectMatview | O::ObjectForeignTable => {
+                        Some(names)
+                    }
+                    O::ObjectColumn => names.split_last().map(|(_, rel)| rel),
+                    _ => None,
+                };
+                out.extend(relation.map(|n| (Named::Names(n), LockMode::ShareUpdateExclusive)));
             }
         }
         NodeEnum::UpdateStmt(s) => {
@@ -517,6 +540,7 @@ fn statement_kind(node: &NodeEnum) -> &'static str {
         NodeEnum::RefreshMatViewStmt(_) => "REFRESH MATERIALIZED VIEW",
         NodeEnum::ReindexStmt(_) => "REINDEX",
         NodeEnum::ClusterStmt(_) => "CLUSTER",
+        NodeEnum::CommentStmt(_) => "COMMENT",
         _ => "statement",
     }
 }

@@ -1,8 +1,9 @@
 //! What a migration session knows beside the schema: whether a statement
 //! runs inside a transaction (the tool's per-file one or an explicit
 //! BEGIN), which timeouts are set, which enum labels the open
-//! transaction added, and which CREATE OR REPLACE statements of the file
-//! made an object that did not exist before it. Statement rules read it as it stood before their
+//! transaction added, which CREATE OR REPLACE statements of the file
+//! made an object that did not exist before it, and which objects the run
+//! dropped or renamed away. Statement rules read it as it stood before their
 //! statement; the lint loop moves it forward after each one ([`Session::step`]),
 //! and a ROLLBACK moves it and the model back to where the transaction began.
 
@@ -14,7 +15,7 @@ use serde::Deserialize;
 
 use std::sync::Arc;
 
-use crate::catalog::{resolve, Catalog, FileId, Ident, Platform, QualifiedName, Span};
+use crate::catalog::{resolve, Catalog, FileId, Ident, Platform, QualifiedName, Span, TypeName};
 use crate::replay::Replayer;
 use crate::sql::ast;
 use crate::sql::split::{self, Statement};
@@ -41,6 +42,16 @@ pub struct FileRun {
     /// one statement (golang-migrate, Prisma; dbmate and diesel when their
     /// transaction is turned off).
     pub one_query: bool,
+}
+
+/// An object [`Session::removed_earlier`] knows is gone: its kind's name
+/// space, its bare name, and for a function the input argument types the
+/// statement gave (None: every overload).
+#[derive(Debug, Clone, PartialEq)]
+struct Removed {
+    space: pb::ObjectType,
+    name: Ident,
+    args: Option<Vec<TypeName>>,
 }
 
 /// An enum label added by `ALTER TYPE ... ADD VALUE` in the open transaction.
@@ -92,6 +103,10 @@ pub struct Session {
     /// The first statement of the run that may change any table's rows
     /// unseen (a DO block, CALL); kept across files.
     opaque_write: Option<Span>,
+    /// Objects a DROP of the run took away (or would have, IF EXISTS) or a
+    /// rename moved off their name, in file order; kept across files. What
+    /// `--assume-existing` takes to be there is not ([`Session::removed_earlier`]).
+    removed: Vec<Removed>,
     /// The database's migration history records this file as applied
     /// (`lint --db`): its writes are in the database's rows already.
     applied: bool,
@@ -272,6 +287,7 @@ impl Session {
             file_run: 0,
             written: BTreeMap::new(),
             opaque_write: None,
+            removed: Vec::new(),
             applied: false,
             outline: FileOutline::default(),
             undo: Undo::default(),
@@ -285,12 +301,14 @@ impl Session {
     pub fn start_file(&mut self, statements: usize, run: FileRun) {
         let written = std::mem::take(&mut self.written);
         let opaque_write = self.opaque_write.take();
+        let removed = std::mem::take(&mut self.removed);
         static FILE_RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         *self = Session::with(run);
         self.file_run = FILE_RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.statements_in_file = statements;
         self.written = written;
         self.opaque_write = opaque_write;
+        self.removed = removed;
     }
 
     /// Marks the current file as applied to the database (`lint --db`, as
@@ -334,6 +352,33 @@ impl Session {
             }),
             (a, b) => a.or(b),
         }
+    }
+
+    /// Whether an earlier statement of the run took away an object of
+    /// `kind` named `name`: a DROP of it (IF EXISTS too: afterwards it is
+    /// not there, whether or not it was), a rename to another name, or a
+    /// DROP of its `schema`. Names are compared without their schema, and
+    /// a function's argument types only when both statements give them.
+    /// `--assume-existing` takes an object no migration made to exist, but
+    /// not one of these.
+    pub fn removed_earlier(
+        &self,
+        kind: pb::ObjectType,
+        schema: Option<&Ident>,
+        name: &Ident,
+        args: Option<&[TypeName]>,
+    ) -> bool {
+        let space = name_space(kind);
+        self.removed.iter().any(|r| {
+            let same_args = match (&r.args, args) {
+                (Some(a), Some(b)) => {
+                    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_base(y))
+                }
+                _ => true,
+            };
+            (r.space == space && r.name == *name && same_args)
+                || (r.space == pb::ObjectType::ObjectSchema && schema == Some(&r.name))
+        })
     }
 
     /// How many statements the current file has (0 when not known).
@@ -559,6 +604,7 @@ impl Session {
         self.in_open_transaction = old.in_open_transaction;
         self.written = old.written;
         self.opaque_write = old.opaque_write;
+        self.removed = old.removed;
     }
 
     /// Moves the session past `stmt`. `catalog` and `search_path` are the
@@ -566,6 +612,7 @@ impl Session {
     pub fn apply(&mut self, stmt: &Statement, catalog: &Catalog, search_path: &[Ident]) {
         let in_txn = self.in_transaction(&stmt.node);
         self.track_writes(stmt, catalog, search_path);
+        self.track_removed(stmt, catalog, search_path);
         match &stmt.node {
             NodeEnum::TransactionStmt(t) => self.transaction(t, stmt.span),
             NodeEnum::AlterTableStmt(s) => {
@@ -704,6 +751,79 @@ impl Session {
             .map(str::to_ascii_lowercase)
             .collect();
         words != ["create", "or", "replace"]
+    }
+
+    /// Notes what a DROP or a rename takes away ([`Session::removed_earlier`]).
+    fn track_removed(&mut self, stmt: &Statement, catalog: &Catalog, search_path: &[Ident]) {
+        let resolve_type = |t: &pb::TypeName| {
+            crate::catalog::types::type_name(t, |n| {
+                resolve::user_type_schema(catalog, search_path, n)
+            })
+        };
+        let named = |node: &NodeEnum| -> Option<(String, Option<Vec<TypeName>>)> {
+            match node {
+                NodeEnum::List(l) => Some((ast::split_name(&l.items)?.1, None)),
+                NodeEnum::String(s) => Some((s.sval.clone(), None)),
+                NodeEnum::TypeName(t) => Some((ast::split_name(&t.names)?.1, None)),
+                NodeEnum::ObjectWithArgs(f) => {
+                    let args = (!f.args_unspecified).then(|| {
+                        f.objargs
+                            .iter()
+                            .filter_map(|a| match &a.node {
+                                Some(NodeEnum::TypeName(t)) => Some(resolve_type(t)),
+                                _ => None,
+                            })
+                            .collect()
+                    });
+                    Some((ast::split_name(&f.objname)?.1, args))
+                }
+                _ => None,
+            }
+        };
+        let mut gone = |kind: pb::ObjectType, (name, args): (String, Option<Vec<TypeName>>)| {
+            self.removed.push(Removed {
+                space: name_space(kind),
+                name: Ident::new(name.as_str()),
+                args,
+            });
+        };
+        match &stmt.node {
+            NodeEnum::DropStmt(s) => {
+                for node in s.objects.iter().filter_map(|o| o.node.as_ref()) {
+                    if let Some(n) = named(node) {
+                        gone(s.remove_type(), n);
+                    }
+                }
+            }
+            NodeEnum::RenameStmt(r) => {
+                use pb::ObjectType as O;
+                let old = match r.rename_type() {
+                    O::ObjectTable
+                    | O::ObjectView
+                    | O::ObjectMatview
+                    | O::ObjectSequence
+                    | O::ObjectIndex
+                    | O::ObjectForeignTable => {
+                        r.relation.as_ref().map(|rv| (rv.relname.clone(), None))
+                    }
+                    // Named by `subname`; a trigger's, policy's or rule's
+                    // `relation` is its table.
+                    O::ObjectSchema | O::ObjectTrigger | O::ObjectPolicy | O::ObjectRule => {
+                        Some((r.subname.clone(), None))
+                    }
+                    O::ObjectColumn | O::ObjectAttribute | O::ObjectTabconstraint => None,
+                    _ => r
+                        .object
+                        .as_deref()
+                        .and_then(|o| o.node.as_ref())
+                        .and_then(named),
+                };
+                if let Some(old) = old {
+                    gone(r.rename_type(), old);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Records the tables whose rows `stmt` changes (see `written`).
@@ -931,6 +1051,24 @@ fn set_config_calls(s: &pb::SelectStmt) -> Vec<(String, String, bool)> {
         }
     }
     out
+}
+
+/// The kind whose names an object's name can clash with: relations share
+/// one name space (a DROP VIEW IF EXISTS after a DROP TABLE of the name
+/// finds nothing), as do routines (DROP ROUTINE drops a function) and
+/// types (DROP TYPE drops a domain).
+fn name_space(kind: pb::ObjectType) -> pb::ObjectType {
+    use pb::ObjectType as O;
+    match kind {
+        O::ObjectView
+        | O::ObjectMatview
+        | O::ObjectSequence
+        | O::ObjectIndex
+        | O::ObjectForeignTable => O::ObjectTable,
+        O::ObjectProcedure | O::ObjectAggregate | O::ObjectRoutine => O::ObjectFunction,
+        O::ObjectDomain => O::ObjectType,
+        other => other,
+    }
 }
 
 /// For a CREATE OR REPLACE of a view, function, procedure or trigger: the

@@ -85,24 +85,22 @@ fn delta<K: Ord + Clone, V: PartialEq + Clone>(
 }
 
 /// The keys whose entries differ between the last lint's map (the base's
-/// with `last`'s differences) and `now` (the base's with `now_delta`'s).
-/// An entry in neither delta is the base's both times.
+/// with `last`'s differences) and `now` (the base's with `now_delta`'s),
+/// lazily (a key both deltas hold may come twice). An entry in neither
+/// delta is the base's both times.
 fn changed<'k, K: Ord, V: PartialEq>(
-    base: &BTreeMap<K, V>,
+    base: &'k BTreeMap<K, V>,
     last: &'k Delta<K, V>,
-    now: &BTreeMap<K, V>,
+    now: &'k BTreeMap<K, V>,
     now_delta: &'k Delta<K, V>,
-) -> BTreeSet<&'k K> {
-    last.keys()
-        .chain(now_delta.keys())
-        .filter(|key| {
-            let then = match last.get(*key) {
-                Some(value) => value.as_ref(),
-                None => base.get(*key),
-            };
-            then != now.get(*key)
-        })
-        .collect()
+) -> impl Iterator<Item = &'k K> + 'k {
+    last.keys().chain(now_delta.keys()).filter(move |key| {
+        let then = match last.get(*key) {
+            Some(value) => value.as_ref(),
+            None => base.get(*key),
+        };
+        then != now.get(*key)
+    })
 }
 
 /// Where a final catalog differs from the base: its maps' differences, and
@@ -167,50 +165,22 @@ struct Since {
 
 impl Since {
     fn between(base: &Catalog, last: &Differed, now: &Catalog, now_delta: &Differed) -> Since {
-        let settings = last.rest != now_delta.rest
-            || !changed(
-                &base.schemas,
-                &last.schemas,
-                &now.schemas,
-                &now_delta.schemas,
-            )
-            .is_empty()
-            || !changed(&base.types, &last.types, &now.types, &now_delta.types).is_empty()
-            || !changed(
-                &base.publications,
-                &last.publications,
-                &now.publications,
-                &now_delta.publications,
-            )
-            .is_empty()
-            || !changed(
-                &base.extensions,
-                &last.extensions,
-                &now.extensions,
-                &now_delta.extensions,
-            )
-            .is_empty();
+        // The keys of one map that changed since the last lint.
+        macro_rules! changed_in {
+            ($part:ident) => {
+                changed(&base.$part, &last.$part, &now.$part, &now_delta.$part)
+            };
+        }
         Since {
-            tables: changed(&base.tables, &last.tables, &now.tables, &now_delta.tables)
-                .into_iter()
-                .cloned()
-                .collect(),
-            settings,
-            functions: !changed(
-                &base.functions,
-                &last.functions,
-                &now.functions,
-                &now_delta.functions,
-            )
-            .is_empty(),
-            views: !changed(&base.views, &last.views, &now.views, &now_delta.views).is_empty(),
-            sequences: !changed(
-                &base.sequences,
-                &last.sequences,
-                &now.sequences,
-                &now_delta.sequences,
-            )
-            .is_empty(),
+            tables: changed_in!(tables).cloned().collect(),
+            settings: last.rest != now_delta.rest
+                || changed_in!(schemas).next().is_some()
+                || changed_in!(types).next().is_some()
+                || changed_in!(publications).next().is_some()
+                || changed_in!(extensions).next().is_some(),
+            functions: changed_in!(functions).next().is_some(),
+            views: changed_in!(views).next().is_some(),
+            sequences: changed_in!(sequences).next().is_some(),
         }
     }
 

@@ -5,7 +5,7 @@ use pg_query::NodeEnum;
 
 use crate::catalog::{Ident, QualifiedName};
 use crate::rules::support::changes::{assumed_to_exist, relation_new_in_this_file};
-use crate::rules::support::drops::altered_table;
+use crate::rules::support::drops::{altered_table, text_at};
 use crate::rules::support::migration::{added_column, alter_table_cmds};
 use crate::rules::{StatementRule, StmtCtx};
 
@@ -64,12 +64,7 @@ fn made_if_not_exists_over_assumed(cx: &StmtCtx<'_>, name: &QualifiedName) -> bo
     else {
         return false;
     };
-    let text = cx
-        .stmt
-        .text
-        .get(span.start as usize..span.end as usize)
-        .unwrap_or("");
-    crate::sql::split::parse_file(span.file, text)
+    crate::sql::split::parse_file(span.file, text_at(cx, span))
         .0
         .first()
         .is_some_and(|s| matches!(&s.node, NodeEnum::CreateStmt(c) if c.if_not_exists))

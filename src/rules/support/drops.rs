@@ -15,6 +15,15 @@ use crate::rules::support::migration::{
 use crate::rules::{StmtCtx, TableRef};
 use crate::sql::{ast, split_name};
 
+/// The text at `span` of the file being checked (empty when it is not
+/// there): a declaration made earlier in the file.
+pub fn text_at<'c>(cx: &'c StmtCtx<'_>, span: crate::catalog::Span) -> &'c str {
+    cx.stmt
+        .text
+        .get(span.start as usize..span.end as usize)
+        .unwrap_or("")
+}
+
 /// Whether an object whose declaration is at `origin` is new in the file
 /// being checked: made there by a CREATE without OR REPLACE. A CREATE OR
 /// REPLACE may have replaced an object from an earlier file, which deployed
@@ -26,11 +35,7 @@ pub fn created_in_this_file(cx: &StmtCtx<'_>, origin: &Origin) -> bool {
     if span.file != cx.stmt.span.file || span.start >= cx.stmt.span.start {
         return false;
     }
-    let text = cx
-        .stmt
-        .text
-        .get(span.start as usize..span.end as usize)
-        .unwrap_or("");
+    let text = text_at(cx, span);
     let words: Vec<String> = text
         .split_whitespace()
         .take(3)

@@ -120,6 +120,53 @@ impl fmt::Display for QualifiedName {
     }
 }
 
+/// A schema-qualified name as two borrowed strings, to look a
+/// [`QualifiedName`] key up in a map without making one: name lookups run
+/// for nearly every statement, and allocating the two strings of a key for
+/// each probe was a good part of them. `&("public", "t") as &dyn NameKey`.
+/// Ordered as `QualifiedName` is: schema, then name.
+pub trait NameKey {
+    fn parts(&self) -> (&str, &str);
+}
+
+impl NameKey for QualifiedName {
+    fn parts(&self) -> (&str, &str) {
+        (self.schema.as_str(), self.name.as_str())
+    }
+}
+
+impl NameKey for (&str, &str) {
+    fn parts(&self) -> (&str, &str) {
+        (self.0, self.1)
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn NameKey + 'a> for QualifiedName {
+    fn borrow(&self) -> &(dyn NameKey + 'a) {
+        self
+    }
+}
+
+impl PartialEq for dyn NameKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn NameKey + '_ {}
+
+impl PartialOrd for dyn NameKey + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for dyn NameKey + '_ {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.parts().cmp(&other.parts())
+    }
+}
+
 impl Serialize for QualifiedName {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -129,6 +176,31 @@ impl Serialize for QualifiedName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn borrowed_names_find_what_qualified_names_find() {
+        // A map ordered by QualifiedName must find a key by its borrowed
+        // parts: both orders must agree, schema first.
+        let names = [
+            ("public", "b"),
+            ("public", "a"),
+            ("auth", "z"),
+            ("Public", "a"),
+            ("public", "ab"),
+            ("", "a"),
+            ("public", ""),
+        ];
+        let map: std::collections::BTreeMap<QualifiedName, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, (s, n))| (QualifiedName::new(*s, *n), i))
+            .collect();
+        for (i, (s, n)) in names.iter().enumerate() {
+            assert_eq!(map.get(&(*s, *n) as &dyn NameKey), Some(&i), "{s}.{n}");
+        }
+        assert_eq!(map.get(&("public", "c") as &dyn NameKey), None);
+        assert_eq!(map.get(&("storage", "a") as &dyn NameKey), None);
+    }
 
     #[test]
     fn quotes_only_when_postgres_would() {

@@ -1014,7 +1014,7 @@ impl Catalog {
     }
 
     /// Whether a relation (table, view, materialized view, sequence) of this name exists.
-    pub fn relation_exists(&self, name: &QualifiedName) -> bool {
+    pub fn relation_exists(&self, name: &dyn ident::NameKey) -> bool {
         self.tables.contains_key(name)
             || self.views.contains_key(name)
             || self.sequences.contains_key(name)
@@ -1027,7 +1027,7 @@ impl Catalog {
             .and_then(|v| v.get_mut(overload))
     }
 
-    pub fn function_exists(&self, name: &QualifiedName) -> bool {
+    pub fn function_exists(&self, name: &dyn ident::NameKey) -> bool {
         self.functions.get(name).is_some_and(|v| !v.is_empty())
     }
 

@@ -1,5 +1,6 @@
 //! Name resolution as PostgreSQL does it: explicit schema, or the search_path.
 
+use super::ident::NameKey;
 use super::{Catalog, Ident, QualifiedName};
 
 /// The schema an unqualified CREATE lands in: the first existing schema on the path.
@@ -29,17 +30,17 @@ fn lookup(
     search_path: &[Ident],
     schema: Option<&str>,
     name: &str,
-    exists: impl Fn(&QualifiedName) -> bool,
+    exists: impl Fn(&dyn NameKey) -> bool,
 ) -> Result<QualifiedName, QualifiedName> {
     if let Some(s) = schema {
+        let found = exists(&(s, name));
         let qn = QualifiedName::new(s, name);
-        return if exists(&qn) { Ok(qn) } else { Err(qn) };
+        return if found { Ok(qn) } else { Err(qn) };
     }
-    let pg_catalog = Ident::new("pg_catalog");
-    for s in std::iter::once(&pg_catalog).chain(search_path) {
-        let qn = QualifiedName::new(s.clone(), Ident::new(name));
-        if exists(&qn) {
-            return Ok(qn);
+    let path = std::iter::once("pg_catalog").chain(search_path.iter().map(Ident::as_str));
+    for s in path {
+        if exists(&(s, name)) {
+            return Ok(QualifiedName::new(s, name));
         }
     }
     let first = search_path
@@ -56,7 +57,7 @@ pub fn relation(
     schema: Option<&str>,
     name: &str,
 ) -> Result<QualifiedName, QualifiedName> {
-    lookup(search_path, schema, name, |qn| cat.relation_exists(qn))
+    lookup(search_path, schema, name, |key| cat.relation_exists(key))
 }
 
 pub fn table(
@@ -65,7 +66,9 @@ pub fn table(
     schema: Option<&str>,
     name: &str,
 ) -> Result<QualifiedName, QualifiedName> {
-    lookup(search_path, schema, name, |qn| cat.tables.contains_key(qn))
+    lookup(search_path, schema, name, |key| {
+        cat.tables.contains_key(key)
+    })
 }
 
 /// The table or materialized view holding index `name`: in `schema`, or in
@@ -105,7 +108,7 @@ pub fn function(
     schema: Option<&str>,
     name: &str,
 ) -> Result<QualifiedName, QualifiedName> {
-    lookup(search_path, schema, name, |qn| cat.function_exists(qn))
+    lookup(search_path, schema, name, |key| cat.function_exists(key))
 }
 
 /// A user-defined type (enum, domain, composite, extension type), unqualified.
@@ -113,10 +116,10 @@ pub fn user_type_schema(cat: &Catalog, search_path: &[Ident], name: &str) -> Opt
     search_path
         .iter()
         .find(|s| {
-            let qn = QualifiedName::new((*s).clone(), Ident::new(name));
-            cat.types.contains_key(&qn)
-                || cat.tables.contains_key(&qn)
-                || cat.views.contains_key(&qn)
+            let key: &dyn NameKey = &(s.as_str(), name);
+            cat.types.contains_key(key)
+                || cat.tables.contains_key(key)
+                || cat.views.contains_key(key)
         })
         .cloned()
 }

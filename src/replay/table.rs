@@ -331,7 +331,9 @@ impl Replayer {
                     self.constraint_name_taken(&schema, n)
                         || (backed && self.relation_name_taken(&schema, n))
                 };
-                default_constraint_name(table, &kind, column, &taken)
+                // A CHECK's expression is read from the statement's tree, not
+                // decoded again from the model.
+                default_constraint_name(table, &kind, c.raw_expr.as_deref(), column, &taken)
             }
         };
         // PRIMARY KEY and UNIQUE are backed by a btree index of the constraint's name.
@@ -1418,6 +1420,7 @@ fn merge_keys(table: &mut Table, added: Vec<(Ident, bool)>) {
 fn default_constraint_name(
     table: &Table,
     kind: &ConstraintKind,
+    check: Option<&pb::Node>,
     column: Option<&Ident>,
     taken_elsewhere: &dyn Fn(&str) -> bool,
 ) -> Ident {
@@ -1429,9 +1432,9 @@ fn default_constraint_name(
         ConstraintKind::ForeignKey(fk) => (Some(cols(&fk.columns)), "fkey"),
         // `t_col_check` when the expression uses exactly one column (as
         // PostgreSQL approximates "a column constraint"), else `t_check`.
-        ConstraintKind::Check { expr } => {
-            let mut used: Vec<String> = match expr {
-                Some(e) => crate::sql::expr::column_refs(&e.node())
+        ConstraintKind::Check { .. } => {
+            let mut used: Vec<String> = match check {
+                Some(e) => crate::sql::expr::column_refs(e)
                     .into_iter()
                     .filter_map(|(parts, _)| parts.last().cloned())
                     .collect(),

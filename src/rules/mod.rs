@@ -70,6 +70,9 @@ pub type ValidateOptions = fn(&serde_norway::Value) -> Result<(), String>;
 pub struct RuleEntry {
     pub id: &'static str,
     pub yaml: &'static str,
+    /// The same document as JSON, converted by build.rs: what [`parse_doc`]
+    /// reads (parsing YAML at every start cost more than a small lint).
+    pub json: &'static str,
     pub imp: RuleImpl,
     /// Checks `options.<rule-id>` from pgvet.yaml: they must decode as the
     /// `Options` type the rule's file declares (build.rs finds it; declare it
@@ -196,7 +199,7 @@ pub fn all() -> &'static [Rule] {
 }
 
 pub fn parse_doc(entry: &RuleEntry) -> Result<RuleDoc, String> {
-    serde_norway::from_str(entry.yaml).map_err(|e| e.to_string())
+    serde_json::from_str(entry.json).map_err(|e| e.to_string())
 }
 
 fn broken_doc(entry: &RuleEntry, error: &str) -> RuleDoc {
@@ -450,6 +453,8 @@ pub struct StmtCtx<'a> {
     pub rejected: Option<&'a crate::replay::Rejection>,
     env: &'a MigrationEnv,
     options: Option<&'a serde_norway::Value>,
+    /// What [`StmtCtx::subject`] found, shared by the statement's rules.
+    subject: &'a std::cell::OnceCell<Option<QualifiedName>>,
     sink: Sink<'a>,
 }
 
@@ -512,6 +517,14 @@ impl StmtCtx<'_> {
     /// This rule's options (`options.<rule-id>` in pgvet.yaml), or their defaults.
     pub fn options<T: serde::de::DeserializeOwned + Default>(&self) -> T {
         decode_options(self.options)
+    }
+
+    /// [`support::statement_subject`] of this statement in this catalog,
+    /// looked up once for all the rules that ask.
+    pub fn subject(&self) -> Option<QualifiedName> {
+        self.subject
+            .get_or_init(|| support::statement_subject(self.catalog, self.search_path, self.stmt))
+            .clone()
     }
 
     pub fn report(&mut self, object: &dyn Display, span: Option<Span>, message: String) {
@@ -825,11 +838,13 @@ impl Engine {
         rejected: Option<&crate::replay::Rejection>,
         findings: &mut Vec<Finding>,
     ) {
+        let subject = std::cell::OnceCell::new();
         for (rule, imp, severity) in &self.statement {
             if rejected.is_some() && !imp.sees_rejected() {
                 continue;
             }
             let mut cx = StmtCtx {
+                subject: &subject,
                 rejected,
                 catalog,
                 search_path,
@@ -1175,6 +1190,24 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::example_sources;
+
+    #[test]
+    fn each_rule_reads_its_json_as_its_yaml_says() {
+        // build.rs converts rules/*.yaml to the JSON the binary reads.
+        for entry in super::registry::RULES {
+            let from_yaml: super::RuleDoc = serde_norway::from_str(entry.yaml)
+                .unwrap_or_else(|e| panic!("rules/{}.yaml: {e}", entry.id));
+            let from_json = super::parse_doc(entry)
+                .unwrap_or_else(|e| panic!("the JSON of rules/{}.yaml: {e}", entry.id));
+            assert_eq!(
+                format!("{from_yaml:?}"),
+                format!("{from_json:?}"),
+                "rules/{}.yaml",
+                entry.id
+            );
+            assert!(!from_json.summary.is_empty(), "rules/{}.yaml", entry.id);
+        }
+    }
 
     #[test]
     fn rules_that_ask_for_a_constraint_skip_foreign_tables() {

@@ -320,7 +320,7 @@ pub fn parse_range(
             .into_iter()
             .filter_map(|raw| raw.stmt.and_then(|n| n.node))
             .map(|node| {
-                Statement::new(
+                let stmt = Statement::new(
                     Span {
                         file,
                         start: to_u32(start + first),
@@ -329,7 +329,24 @@ pub fn parse_range(
                     to_u32(start),
                     node,
                     Arc::clone(text),
-                )
+                );
+                // The replay and the rules place names and clauses of DDL
+                // in its tokens: scanned here, on a parsing thread, rather
+                // than on the one thread that replays. Data statements
+                // (INSERT, COPY, ...) are rarely looked into.
+                if !matches!(
+                    stmt.node,
+                    NodeEnum::InsertStmt(_)
+                        | NodeEnum::UpdateStmt(_)
+                        | NodeEnum::DeleteStmt(_)
+                        | NodeEnum::SelectStmt(_)
+                        | NodeEnum::CopyStmt(_)
+                        | NodeEnum::VariableSetStmt(_)
+                        | NodeEnum::TransactionStmt(_)
+                ) {
+                    stmt.tokens();
+                }
+                stmt
             })
             .collect()),
         Err(e) => Err(ParseError {

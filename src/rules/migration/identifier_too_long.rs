@@ -3,7 +3,6 @@
 use pg_query::protobuf::Token;
 
 use crate::catalog::{resolve, QualifiedName, Span};
-use crate::rules::support::statement_subject;
 use crate::rules::{StatementRule, StmtCtx};
 
 pub struct IdentifierTooLong;
@@ -13,6 +12,13 @@ const MAX_BYTES: usize = 63;
 
 impl StatementRule for IdentifierTooLong {
     fn check(&self, cx: &mut StmtCtx<'_>) {
+        let span = cx.stmt.span;
+        let text = cx.stmt.text.get(span.start as usize..span.end as usize);
+        // Scanning the statement's tokens costs more than looking at its
+        // bytes, and few statements could hold a long name.
+        if !text.is_some_and(may_hold_long_name) {
+            return;
+        }
         let Some(tokens) = cx.stmt.tokens() else {
             return;
         };
@@ -44,7 +50,7 @@ impl StatementRule for IdentifierTooLong {
         }
         // The finding is about what the statement works on; failing that,
         // the object the name would make.
-        let subject = statement_subject(cx.catalog, cx.search_path, cx.stmt);
+        let subject = cx.subject();
         for (name, span) in found {
             let subject = subject.clone().unwrap_or_else(|| {
                 QualifiedName::new(
@@ -60,6 +66,27 @@ impl StatementRule for IdentifierTooLong {
             cx.report(&subject, Some(span), message);
         }
     }
+}
+
+/// Whether `text` may hold an identifier token longer than [`MAX_BYTES`]:
+/// it has a quote, or more than that many identifier bytes in a row (an
+/// unquoted identifier is letters, digits, `_`, `$` and non-ASCII bytes).
+fn may_hold_long_name(text: &str) -> bool {
+    if text.contains('"') {
+        return true;
+    }
+    let mut run = 0;
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || !b.is_ascii() {
+            run += 1;
+            if run > MAX_BYTES {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
 }
 
 /// The name an identifier token stands for: folded to lower case unless
@@ -134,6 +161,19 @@ mod tests {
             "€".repeat(21)
         ))
         .quiet(RULE);
+    }
+
+    #[test]
+    fn unquoted_names_of_non_ascii_letters_and_dollars_fire() {
+        // The statement's bytes are looked at before its tokens: these
+        // names must count as long there too.
+        for long in ["é".repeat(32), format!("a{}", "$".repeat(63))] {
+            let out = case(&format!(
+                "create table public.t (id bigint primary key, {long} int);"
+            ))
+            .fires(RULE);
+            assert!(out.contains("is 64 bytes long"), "{out}");
+        }
     }
 
     #[test]

@@ -6,7 +6,6 @@ use pg_query::NodeEnum;
 
 use crate::catalog::{baseline, extensions, resolve, Catalog, Ident, QualifiedName, Span};
 use crate::findings::Severity;
-use crate::rules::support::statement_subject;
 use crate::rules::{StatementRule, StmtCtx};
 use crate::sql::split::Statement;
 use crate::sql::{ast, is_name_token, split_name};
@@ -101,7 +100,7 @@ impl StatementRule for MissingExtension {
                 }
             }
         }
-        let subject = statement_subject(cx.catalog, cx.search_path, stmt);
+        let subject = cx.subject();
         let session = cx.search_path.to_vec();
         report(cx, &uses, &session, &Lookup::Session, subject.as_ref());
 
@@ -342,40 +341,16 @@ fn provider(kind: Kind, schema: Option<&str>, name: &str) -> Option<&'static str
 /// PostgreSQL's scanner over every statement was a tenth of a lint's CPU;
 /// this pass over the bytes is what decides whether to.
 fn mentions_provided_name(text: &str) -> bool {
-    // The names, the length of the longest, and the function name prefixes.
-    type Words = (
-        std::collections::HashSet<&'static str>,
-        usize,
-        Vec<&'static str>,
-    );
     static WORDS: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
-    let (words, longest, prefixes) = WORDS.get_or_init(|| {
-        let words: std::collections::HashSet<&'static str> =
-            extensions::all_object_names().collect();
-        let longest = words.iter().map(|w| w.len()).max().unwrap_or(0);
-        (words, longest, extensions::function_prefixes().collect())
-    });
-    let is_word_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80;
+    let words = WORDS.get_or_init(Words::new);
     let bytes = text.as_bytes();
+    // U&"..." spells an identifier with escapes: look at it properly.
+    if bytes.windows(2).any(|w| matches!(w, [b'u' | b'U', b'&'])) {
+        return true;
+    }
     let mut lower = [0u8; 64];
-    let mut i = 0;
-    while let Some(&c) = bytes.get(i) {
-        if !is_word_byte(c) {
-            // U&"..." spells an identifier with escapes: look at it properly.
-            if c == b'&' && i > 0 && matches!(bytes.get(i - 1), Some(b'u' | b'U')) {
-                return true;
-            }
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while bytes.get(i).is_some_and(|&c| is_word_byte(c)) {
-            i += 1;
-        }
-        let Some(word) = bytes.get(start..i) else {
-            break;
-        };
-        let prefixed = prefixes.iter().any(|p| {
+    for word in bytes.split(|&b| !is_word_byte(b)).filter(|w| !w.is_empty()) {
+        let prefixed = words.prefixes.iter().any(|p| {
             word.len() > p.len()
                 && word
                     .get(..p.len())
@@ -384,7 +359,7 @@ fn mentions_provided_name(text: &str) -> bool {
         if prefixed {
             return true;
         }
-        if word.len() > (*longest).min(lower.len()) {
+        if word.len() > words.longest.min(lower.len()) || !words.may_hold(word) {
             continue;
         }
         let Some(folded) = lower.get_mut(..word.len()) else {
@@ -392,11 +367,71 @@ fn mentions_provided_name(text: &str) -> bool {
         };
         folded.copy_from_slice(word);
         folded.make_ascii_lowercase();
-        if std::str::from_utf8(folded).is_ok_and(|w| words.contains(w)) {
+        if std::str::from_utf8(folded).is_ok_and(|w| words.names.contains(w)) {
             return true;
         }
     }
     false
+}
+
+/// The names extensions provide, for [`mentions_provided_name`].
+struct Words {
+    names: std::collections::HashSet<&'static str>,
+    /// The length of the longest name.
+    longest: usize,
+    /// Function name prefixes.
+    prefixes: Vec<&'static str>,
+    /// The lengths of the names (bit n: a name of n bytes; 63 for longer).
+    lengths: u64,
+    /// The first two bytes of the names, lower case (bit 256 * a + b; b
+    /// is 0 for a one-byte name): most words of a statement fail these two
+    /// tests, which cost less than hashing the word.
+    starts: Box<[u64]>,
+}
+
+impl Words {
+    fn new() -> Words {
+        let names: std::collections::HashSet<&'static str> =
+            extensions::all_object_names().collect();
+        let mut lengths = 0u64;
+        let mut starts = vec![0u64; 65536 / 64].into_boxed_slice();
+        for name in &names {
+            lengths |= 1 << name.len().min(63);
+            let bit = Words::start_bit(name.as_bytes());
+            if let Some(slot) = starts.get_mut(bit / 64) {
+                *slot |= 1 << (bit % 64);
+            }
+        }
+        Words {
+            longest: names.iter().map(|w| w.len()).max().unwrap_or(0),
+            names,
+            prefixes: extensions::function_prefixes().collect(),
+            lengths,
+            starts,
+        }
+    }
+
+    fn start_bit(word: &[u8]) -> usize {
+        let byte = |i: usize| usize::from(word.get(i).map_or(0, u8::to_ascii_lowercase));
+        byte(0) * 256 + byte(1)
+    }
+
+    /// False when no name has `word`'s length or first two bytes (case
+    /// aside); true when one may be `word`.
+    fn may_hold(&self, word: &[u8]) -> bool {
+        let bit = Words::start_bit(word);
+        self.lengths & (1 << word.len().min(63)) != 0
+            && self
+                .starts
+                .get(bit / 64)
+                .is_some_and(|slot| slot & (1 << (bit % 64)) != 0)
+    }
+}
+
+/// Whether `b` is a byte of a word: a letter, digit, `_`, `$` or a
+/// non-ASCII byte.
+fn is_word_byte(b: u8) -> bool {
+    matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'$' | 0x80..=0xff)
 }
 
 /// The `SET search_path` of a CREATE FUNCTION, as written (comma-joined).
@@ -518,7 +553,6 @@ fn scan(body: &str) -> Vec<(Kind, Option<String>, String, i32, usize)> {
     scan_tokens_of(&toks)
 }
 
-
 /// Calls, casts and qualified names in (kind, is_name, text, offset) tokens.
 fn scan_tokens_of(
     toks: &[(Token, bool, &str, i32)],
@@ -590,6 +624,62 @@ fn fold(text: &str) -> String {
 mod tests {
     use crate::rules::testing::{fires, quiet};
 
+    /// What `mentions_provided_name` answers, the slow way: each word
+    /// folded to lower case and looked up, or starting with a prefix.
+    fn mentions_word_by_word(text: &str) -> bool {
+        let names: std::collections::HashSet<&str> =
+            crate::catalog::extensions::all_object_names().collect();
+        let prefixes: Vec<&str> = crate::catalog::extensions::function_prefixes().collect();
+        text.to_ascii_lowercase().contains("u&")
+            || text
+                .as_bytes()
+                .split(|b| !super::is_word_byte(*b))
+                .filter(|w| !w.is_empty())
+                .any(|w| {
+                    let w = String::from_utf8_lossy(w).to_ascii_lowercase();
+                    names.contains(w.as_str())
+                        || prefixes.iter().any(|p| w.len() > p.len() && w.starts_with(p))
+                })
+    }
+
+    #[test]
+    fn provided_names_are_found_as_whole_words_only() {
+        let name = crate::catalog::extensions::all_object_names()
+            .find(|n| n.len() > 4)
+            .expect("extensions provide names");
+        let upper = name.to_ascii_uppercase();
+        let texts = [
+            format!("select {name}(1);"),
+            format!("select {upper}(1);"),
+            format!("select x{name}(1);"),
+            format!("select {name}x(1);"),
+            format!("select {name}$(1);"),
+            format!("select é{name};"),
+            format!("select \"{name}\";"),
+            format!("create table t (a {name});"),
+            format!("select {};", &name[..name.len() - 1]),
+            "select st_point(1, 2);".to_string(),
+            "select ST_Point(1, 2);".to_string(),
+            "select st_;".to_string(),
+            "select xst_point();".to_string(),
+            "select \"st_\"x;".to_string(),
+            "select U&\"d\\0061t\";".to_string(),
+            "select menu&1;".to_string(),
+            "create table t (id bigint primary key, body text);".to_string(),
+            String::new(),
+        ];
+        for text in &texts {
+            assert_eq!(
+                super::mentions_provided_name(text),
+                mentions_word_by_word(text),
+                "{text}"
+            );
+        }
+        // Both answers occur among these.
+        assert!(texts.iter().any(|t| super::mentions_provided_name(t)));
+        assert!(!texts.iter().all(|t| super::mentions_provided_name(t)));
+    }
+
     const RULE: &str = "missing-extension";
 
     #[test]
@@ -604,14 +694,19 @@ mod tests {
         assert!(m("select cron.schedule('x', '* * * * *', 'y')"));
         assert!(m("select U&\"\\0063rypt\"('x')"));
         // Words that merely contain a provided name are not it.
-        assert!(!m("create table public.encryption_keys (first_name text, last_st text)"));
+        assert!(!m(
+            "create table public.encryption_keys (first_name text, last_st text)"
+        ));
         assert!(!m("create index on public.t (created_at)"));
         assert!(!m(""));
     }
 
     #[test]
     fn uppercase_call_still_fires() {
-        let out = fires(RULE, "create view public.v as select SIMILARITY('a', 'b') as s;");
+        let out = fires(
+            RULE,
+            "create view public.v as select SIMILARITY('a', 'b') as s;",
+        );
         assert!(out.contains("similarity"), "{out}");
     }
 

@@ -6,7 +6,6 @@ use pg_query::protobuf::{self as pb, ConstrType, Node};
 use pg_query::{NodeEnum, NodeRef};
 
 use crate::catalog::{resolve, Ident, QualifiedName, Span, Table};
-use crate::rules::support::statement_subject;
 use crate::rules::{StatementRule, StmtCtx};
 use crate::sql::{descendants, strings};
 
@@ -110,7 +109,7 @@ impl StatementRule for UndefinedColumn {
             }
             _ => {}
         }
-        let subject = statement_subject(cx.catalog, cx.search_path, cx.stmt);
+        let subject = cx.subject();
         for m in missing {
             let object = subject.clone().unwrap_or_else(|| m.relation.clone());
             cx.report(
@@ -321,7 +320,7 @@ fn check_create_table(cx: &StmtCtx<'_>, s: &pb::CreateStmt, out: &mut Vec<Missin
         return;
     }
     let Some(rv) = &s.relation else { return };
-    let Some(name) = statement_subject(cx.catalog, cx.search_path, cx.stmt) else {
+    let Some(name) = cx.subject() else {
         return;
     };
     let scope = Scope {

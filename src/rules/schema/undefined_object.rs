@@ -5,7 +5,6 @@ use pg_query::protobuf::{self as pb, ObjectType as Ot};
 use pg_query::{NodeEnum, NodeRef};
 
 use crate::catalog::{resolve, types, Ident, QualifiedName};
-use crate::rules::support::statement_subject;
 use crate::rules::{StatementRule, StmtCtx};
 use crate::sql::{descendants, split_name, strings};
 
@@ -29,7 +28,7 @@ impl StatementRule for UndefinedObject {
             return;
         }
         let created = created_relation(cx);
-        let subject = statement_subject(cx.catalog, cx.search_path, cx.stmt);
+        let subject = cx.subject();
         for need in needed {
             let Some((kind, name, location)) = missing(cx, &need, created.as_ref()) else {
                 continue;
@@ -54,7 +53,7 @@ impl StatementRule for UndefinedObject {
 /// The relation this statement itself creates (a self-referencing FK is fine).
 fn created_relation(cx: &StmtCtx<'_>) -> Option<QualifiedName> {
     match &cx.stmt.node {
-        NodeEnum::CreateStmt(_) => statement_subject(cx.catalog, cx.search_path, cx.stmt),
+        NodeEnum::CreateStmt(_) => cx.subject(),
         _ => None,
     }
 }

@@ -68,6 +68,12 @@ pub struct Settings {
     /// its configuration says (set from the migrations read); None: the
     /// runner's defaults.
     pub history: Option<source::migrations::runner::History>,
+    /// `lint --only/--staged/--changed-since`: the files (canonical paths)
+    /// whose findings are kept. Statement rules check only their
+    /// statements (every file is still replayed, and schema rules run on
+    /// the whole model): a statement rule's findings are placed in the
+    /// file of the statement it checks. None: every file.
+    pub statement_files: Option<std::sync::Arc<std::collections::BTreeSet<PathBuf>>>,
 }
 
 impl Settings {
@@ -86,6 +92,7 @@ impl Settings {
             keep_catalog: false,
             max_file_size: files::MAX_MIGRATION_BYTES,
             history: None,
+            statement_files: None,
         }
     }
 }
@@ -153,6 +160,7 @@ impl Settings {
             keep_catalog: false,
             max_file_size: files::MAX_MIGRATION_BYTES,
             history: None,
+            statement_files: None,
         })
     }
 }
@@ -510,6 +518,18 @@ fn lint_sources_here(
         errors: Vec::new(),
         statements: 0,
         current_file: None,
+        checked: match (&settings.statement_files, &cached) {
+            // An editor's checkpoint keeps every file's findings.
+            (Some(files), None) => sources
+                .iter()
+                .map(|s| {
+                    Path::new(&s.path)
+                        .canonicalize()
+                        .is_ok_and(|p| files.contains(&p))
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
     };
     // With a cache (an editor's), the replay starts from the checkpoint
     // when the files before it are unchanged, and a new checkpoint is
@@ -825,6 +845,9 @@ struct ReplayState<'a> {
     errors: Vec<InputError>,
     statements: usize,
     current_file: Option<&'a SourceFile>,
+    /// By file index: whether statement rules check its statements
+    /// ([`Settings::statement_files`]); empty: every file's.
+    checked: Vec<bool>,
 }
 
 impl<'a> ReplayState<'a> {
@@ -867,15 +890,19 @@ impl<'a> ReplayState<'a> {
                     // A statement PostgreSQL rejects changes nothing:
                     // reported, not replayed.
                     let rejected = self.replayer.rejection(stmt);
-                    self.engine.check_statement(
-                        &self.replayer.catalog,
-                        &self.replayer.search_path,
-                        &self.session,
-                        &src.path,
-                        stmt,
-                        rejected.as_ref(),
-                        &mut self.findings,
-                    );
+                    if self.checks(src) {
+                        let before = self.findings.len();
+                        self.engine.check_statement(
+                            &self.replayer.catalog,
+                            &self.replayer.search_path,
+                            &self.session,
+                            &src.path,
+                            stmt,
+                            rejected.as_ref(),
+                            &mut self.findings,
+                        );
+                        debug_assert_placed_in(self.findings.get(before..), src);
+                    }
                     if rejected.is_some() {
                         continue;
                     }
@@ -889,11 +916,42 @@ impl<'a> ReplayState<'a> {
     /// Runs the end-of-file checks for the file replayed last, if any.
     fn end_file(&mut self) {
         if let Some(done) = self.current_file.take() {
+            if !self.checks(done) {
+                return;
+            }
+            let before = self.findings.len();
             self.engine.check_end_of_file(
                 &self.replayer.catalog,
                 &self.session,
                 &done.path,
                 &mut self.findings,
+            );
+            debug_assert_placed_in(self.findings.get(before..), done);
+        }
+    }
+
+    /// Whether statement rules check `src`'s statements.
+    fn checks(&self, src: &SourceFile) -> bool {
+        self.checked.is_empty()
+            || usize::try_from(src.id.0)
+                .ok()
+                .and_then(|i| self.checked.get(i))
+                .is_some_and(|c| *c)
+    }
+}
+
+/// What makes checking only some files' statements exact
+/// ([`Settings::statement_files`]): the findings of a statement rule are
+/// placed in the file of the statement it checked, or nowhere. The test
+/// suite (a debug build) asserts it on every statement it lints.
+fn debug_assert_placed_in(found: Option<&[findings::Finding]>, src: &SourceFile) {
+    if cfg!(debug_assertions) {
+        for f in found.unwrap_or_default() {
+            debug_assert!(
+                f.span.is_none_or(|s| s.file == src.id),
+                "{} placed a finding on a statement of {} in another file",
+                f.rule,
+                src.path
             );
         }
     }

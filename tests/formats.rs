@@ -684,6 +684,62 @@ fn only_reports_the_files_named_while_replaying_all() {
 }
 
 #[test]
+fn only_keeps_of_a_full_lint_exactly_the_findings_in_the_files_named() {
+    // Statement rules check only the named files' statements: what they
+    // find there must be what a full lint finds there, whatever the other
+    // files hold (a transaction left open, the same table locked, a
+    // suppression, an object they made or dropped).
+    let d = repository();
+    write(
+        d.path(),
+        "supabase/migrations/002_b.sql",
+        "begin;\nalter table a add column b int not null;\ncreate index a_b on a (b);\n\
+         -- pgvet-ignore require-concurrent-index-creation: small table\n\
+         create index a_b2 on a (b);\n",
+    );
+    write(
+        d.path(),
+        "supabase/migrations/003_c.sql",
+        "alter table a add column c int not null;\nalter table a alter column b type bigint;\n\
+         create index a_c on a (c);\ndrop table if exists nothing;\nupdate a set c = 1;\n\
+         create table \"d\" (id int, x varchar(20));\n",
+    );
+    write(
+        d.path(),
+        "supabase/migrations/004_d.sql",
+        "alter table a add column e int not null;\ncreate index a_e on a (e);\n",
+    );
+    let full = pgvet(d.path(), &["lint", "--format", "json"]);
+    let full: Value = serde_json::from_str(&text(&full)).unwrap();
+    let all = full["findings"].as_array().unwrap();
+    for named in [
+        &["supabase/migrations/003_c.sql"][..],
+        &[
+            "supabase/migrations/002_b.sql",
+            "supabase/migrations/004_d.sql",
+        ],
+        &["supabase/migrations/001_a.sql"],
+    ] {
+        let mut args = vec!["lint", "--format", "json", "--only"];
+        args.extend(named);
+        let only: Value = serde_json::from_str(&text(&pgvet(d.path(), &args))).unwrap();
+        let kept: Vec<&Value> = all
+            .iter()
+            .filter(|f| named.iter().any(|n| f["location"]["file"] == *n))
+            .collect();
+        let got: Vec<&Value> = only["findings"].as_array().unwrap().iter().collect();
+        assert_eq!(got, kept, "{named:?}");
+    }
+    assert!(
+        all.iter()
+            .filter(|f| f["location"]["file"] == "supabase/migrations/003_c.sql")
+            .count()
+            >= 4,
+        "{all:?}"
+    );
+}
+
+#[test]
 fn related_places_are_in_json_sarif_and_human() {
     let dir = tempfile::tempdir().unwrap();
     write(

@@ -20,16 +20,15 @@ pub fn run(args: LintArgs) -> Result<Outcome> {
         (None, false, false) => Some(changed::Scope::Listed(args.only.clone())),
         (None, false, true) => None,
     };
-    let (mut report, cfg, paths) = lint_report(&args, false)?;
+    // Without a baseline (which reads every finding), statement rules
+    // check only the files whose findings are kept.
+    let (mut report, cfg, _, changed) =
+        lint_report_scoped(&args, false, scope, recorded.is_none())?;
     if let (Some(recorded), Some(file)) = (&recorded, &args.baseline) {
         baseline::apply(&mut report, recorded, &file.display().to_string(), &cfg);
     }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    if let Some(scope) = scope {
-        let changed = match scope {
-            changed::Scope::Listed(given) => changed::listed_files(&given, &cwd),
-            scope => changed::changed_files(&changed::repository_dir(&paths, &cwd), scope)?,
-        };
+    if let Some(changed) = changed {
         changed::apply(&mut report, &changed);
     }
     let root = project_root(&cwd, &cfg);
@@ -83,6 +82,25 @@ pub fn lint_report(
     args: &LintArgs,
     keep_catalog: bool,
 ) -> Result<(crate::report::Report, Config, Vec<PathBuf>)> {
+    let (report, cfg, paths, _) = lint_report_scoped(args, keep_catalog, None, false)?;
+    Ok((report, cfg, paths))
+}
+
+/// [`lint_report`], and the files `scope` keeps the findings of (found
+/// before the lint: a git error fails before it); with `narrow`, statement
+/// rules check only those files' statements (`Settings::statement_files`).
+fn lint_report_scoped(
+    args: &LintArgs,
+    keep_catalog: bool,
+    scope: Option<crate::workflow::changed::Scope>,
+    narrow: bool,
+) -> Result<(
+    crate::report::Report,
+    Config,
+    Vec<PathBuf>,
+    Option<crate::workflow::changed::Changed>,
+)> {
+    use crate::workflow::changed;
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let mut cfg = load_config(&args.common, &cwd)?;
     cfg.assume_existing |= args.assume_existing;
@@ -90,6 +108,19 @@ pub fn lint_report(
     super::args::apply_history_table(&mut cfg, args.history_table.as_ref());
     let paths = migration_paths(&args.paths, &cfg, &cwd)?;
     let mut settings = crate::Settings::resolve(&cfg, &paths, &cwd)?;
+    let changed = match scope {
+        Some(changed::Scope::Listed(given)) => Some(changed::listed_files(&given, &cwd)),
+        Some(scope) => Some(changed::changed_files(
+            &changed::repository_dir(&paths, &cwd),
+            scope,
+        )?),
+        None => None,
+    };
+    if narrow {
+        settings.statement_files = changed
+            .as_ref()
+            .map(|c| std::sync::Arc::new(c.files.clone()));
+    }
     let mut data_db = None;
     settings.keep_catalog = keep_catalog;
     settings.max_file_size = args.max_file_size.unwrap_or(settings.max_file_size);
@@ -138,7 +169,7 @@ pub fn lint_report(
         }
     }
     let report = crate::lint_read(read, &cfg, &settings);
-    Ok((report, cfg, paths))
+    Ok((report, cfg, paths, changed))
 }
 
 /// The rule whose checks read the rows of the database (`lint --db`).

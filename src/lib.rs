@@ -576,7 +576,7 @@ fn lint_sources_here(
     let parse = |chunk: &[(&SourceFile, (usize, usize))]| -> Vec<_> {
         chunk
             .par_iter()
-            .map(|(src, range)| split::parse_range(src.id, &src.text, *range))
+            .map(|(src, range)| split::parse_range_scanned(src.id, &src.text, *range))
             .collect()
     };
     let mut next = chunks.first().map(|c| parse(c));
@@ -626,7 +626,7 @@ fn lint_sources_here(
                     std::sync::Arc::new(
                         ranges
                             .par_iter()
-                            .map(|range| split::parse_range(src.id, &src.text, *range))
+                            .map(|range| split::parse_range_scanned(src.id, &src.text, *range))
                             .collect(),
                     )
                 }
@@ -784,7 +784,7 @@ pub fn model_around(
                     std::sync::Arc::new(
                         ranges
                             .par_iter()
-                            .map(|range| split::parse_range(src.id, &src.text, *range))
+                            .map(|range| split::parse_range_scanned(src.id, &src.text, *range))
                             .collect(),
                     )
                 }

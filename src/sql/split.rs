@@ -320,7 +320,7 @@ pub fn parse_range(
             .into_iter()
             .filter_map(|raw| raw.stmt.and_then(|n| n.node))
             .map(|node| {
-                let stmt = Statement::new(
+                Statement::new(
                     Span {
                         file,
                         start: to_u32(start + first),
@@ -329,24 +329,7 @@ pub fn parse_range(
                     to_u32(start),
                     node,
                     Arc::clone(text),
-                );
-                // The replay and the rules place names and clauses of DDL
-                // in its tokens: scanned here, on a parsing thread, rather
-                // than on the one thread that replays. Data statements
-                // (INSERT, COPY, ...) are rarely looked into.
-                if !matches!(
-                    stmt.node,
-                    NodeEnum::InsertStmt(_)
-                        | NodeEnum::UpdateStmt(_)
-                        | NodeEnum::DeleteStmt(_)
-                        | NodeEnum::SelectStmt(_)
-                        | NodeEnum::CopyStmt(_)
-                        | NodeEnum::VariableSetStmt(_)
-                        | NodeEnum::TransactionStmt(_)
-                ) {
-                    stmt.tokens();
-                }
-                stmt
+                )
             })
             .collect()),
         Err(e) => Err(ParseError {
@@ -355,6 +338,34 @@ pub fn parse_range(
             message: e.message,
         }),
     }
+}
+
+/// [`parse_range`] for a lint, on a parsing thread: a DDL statement's
+/// tokens are scanned too, since the replay and the rules place names and
+/// clauses of DDL in them, and the one thread that replays is better spared
+/// the scan. Data statements (INSERT, COPY, ...) are rarely looked into; an
+/// audit, which places nothing in a text, has no use for tokens.
+pub fn parse_range_scanned(
+    file: FileId,
+    text: &Arc<str>,
+    range: (usize, usize),
+) -> Result<Vec<Statement>, ParseError> {
+    let stmts = parse_range(file, text, range)?;
+    for stmt in &stmts {
+        if !matches!(
+            stmt.node,
+            NodeEnum::InsertStmt(_)
+                | NodeEnum::UpdateStmt(_)
+                | NodeEnum::DeleteStmt(_)
+                | NodeEnum::SelectStmt(_)
+                | NodeEnum::CopyStmt(_)
+                | NodeEnum::VariableSetStmt(_)
+                | NodeEnum::TransactionStmt(_)
+        ) {
+            stmt.tokens();
+        }
+    }
+    Ok(stmts)
 }
 
 /// Rows of a multi-row `INSERT ... VALUES` kept for analysis when the

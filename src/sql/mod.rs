@@ -17,6 +17,13 @@ pub use ast::{descendants, split_name, strings};
 
 use pg_query::protobuf::{KeywordKind, Token};
 
+/// Whether a byte can continue an identifier (PostgreSQL's `ident_cont`;
+/// bytes of non-ASCII characters count as letters): letters, digits, `_`,
+/// `$` and non-ASCII bytes.
+pub fn is_ident_cont(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+}
+
 /// Whether a scanner token can be a name: an identifier, or a keyword
 /// PostgreSQL also accepts as one (unreserved, column-name and
 /// type/function-name keywords).

@@ -12,6 +12,8 @@
 
 use std::borrow::Cow;
 
+use super::is_ident_cont;
+
 /// What a skipped region holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SkipKind {
@@ -68,12 +70,6 @@ fn contains_ascii_ci(text: &str, word: &str) -> bool {
     text.as_bytes()
         .windows(word.len())
         .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
-}
-
-/// Whether a byte can continue an identifier (PostgreSQL's `ident_cont`;
-/// bytes of non-ASCII characters count as letters).
-fn is_ident_cont(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
 }
 
 fn is_ident_start(b: u8) -> bool {

@@ -197,7 +197,7 @@ fn name_chains(line: &str) -> Vec<Vec<(String, usize, usize)>> {
     let mut chains = Vec::new();
     let mut chain: Vec<(String, usize, usize)> = Vec::new();
     let mut i = 0;
-    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
+    let word = crate::sql::is_ident_cont;
     while let Some(&b) = bytes.get(i) {
         if b == b'"' {
             let start = i;

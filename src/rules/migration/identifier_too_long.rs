@@ -77,7 +77,7 @@ fn may_hold_long_name(text: &str) -> bool {
     }
     let mut run = 0;
     for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || !b.is_ascii() {
+        if crate::sql::is_ident_cont(b) {
             run += 1;
             if run > MAX_BYTES {
                 return true;

@@ -8,7 +8,7 @@ use crate::catalog::{baseline, extensions, resolve, Catalog, Ident, QualifiedNam
 use crate::findings::Severity;
 use crate::rules::{StatementRule, StmtCtx};
 use crate::sql::split::Statement;
-use crate::sql::{ast, is_name_token, split_name};
+use crate::sql::{ast, is_ident_cont, is_name_token, split_name};
 
 pub struct MissingExtension;
 
@@ -349,7 +349,10 @@ fn mentions_provided_name(text: &str) -> bool {
         return true;
     }
     let mut lower = [0u8; 64];
-    for word in bytes.split(|&b| !is_word_byte(b)).filter(|w| !w.is_empty()) {
+    for word in bytes
+        .split(|&b| !is_ident_cont(b))
+        .filter(|w| !w.is_empty())
+    {
         let prefixed = words.prefixes.iter().any(|p| {
             word.len() > p.len()
                 && word
@@ -426,12 +429,6 @@ impl Words {
                 .get(bit / 64)
                 .is_some_and(|slot| slot & (1 << (bit % 64)) != 0)
     }
-}
-
-/// Whether `b` is a byte of a word: a letter, digit, `_`, `$` or a
-/// non-ASCII byte.
-fn is_word_byte(b: u8) -> bool {
-    matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'$' | 0x80..=0xff)
 }
 
 /// The `SET search_path` of a CREATE FUNCTION, as written (comma-joined).
@@ -633,12 +630,14 @@ mod tests {
         text.to_ascii_lowercase().contains("u&")
             || text
                 .as_bytes()
-                .split(|b| !super::is_word_byte(*b))
+                .split(|b| !crate::sql::is_ident_cont(*b))
                 .filter(|w| !w.is_empty())
                 .any(|w| {
                     let w = String::from_utf8_lossy(w).to_ascii_lowercase();
                     names.contains(w.as_str())
-                        || prefixes.iter().any(|p| w.len() > p.len() && w.starts_with(p))
+                        || prefixes
+                            .iter()
+                            .any(|p| w.len() > p.len() && w.starts_with(p))
                 })
     }
 

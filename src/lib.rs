@@ -641,12 +641,13 @@ fn lint_sources_here(
     }
     state.end_file();
     let ReplayState {
-        replayer,
+        mut replayer,
         mut findings,
         errors: mut replay_errors,
         statements,
         ..
     } = state;
+    replayer.catalog.shrink_to_fit();
     let mut errors = split_errors;
     errors.append(&mut replay_errors);
     phase.done("replay");

@@ -817,31 +817,40 @@ impl Replay {
         };
         let text: Arc<str> = text.into();
         let file = FileId(0);
-        // Parse a chunk in parallel, replay it in order, drop its parse
-        // trees: memory stays flat however large the schema. (Replaying one
-        // chunk while parsing the next was slower: the threads then contend
-        // for the allocator's locks, freeing each other's trees.)
+        // Parse a chunk in parallel and replay it in order, one thread
+        // replaying while the others parse the next chunk, then drop its
+        // parse trees: memory stays flat however large the schema.
         const CHUNK: usize = 512;
-        for (n, chunk) in ranges.chunks(CHUNK).enumerate() {
-            let parsed: Vec<_> = chunk
+        let chunks: Vec<&[(usize, usize)]> = ranges.chunks(CHUNK).collect();
+        let parse = |chunk: &[(usize, usize)]| -> Vec<_> {
+            chunk
                 .par_iter()
                 .map(|range| split::parse_range(file, &text, *range))
-                .collect();
-            for (i, result) in parsed.into_iter().enumerate() {
-                let audited = ddl.get(n * CHUNK + i).is_some_and(|d| d.audited);
-                self.replayer.stamp = Stamp::Live { audited };
-                match result {
-                    Ok(stmts) => {
-                        for stmt in &stmts {
-                            self.replayer.apply(stmt);
+                .collect()
+        };
+        let mut next = chunks.first().map(|c| parse(c));
+        for n in 0..chunks.len() {
+            let parsed = next.take().unwrap_or_default();
+            let following = chunks.get(n + 1);
+            let replay = || {
+                for (i, result) in parsed.into_iter().enumerate() {
+                    let audited = ddl.get(n * CHUNK + i).is_some_and(|d| d.audited);
+                    self.replayer.stamp = Stamp::Live { audited };
+                    match result {
+                        Ok(stmts) => {
+                            for stmt in &stmts {
+                                self.replayer.apply(stmt);
+                            }
                         }
+                        Err(e) => self.problems.push(Unreadable {
+                            object: object_at(e.offset as usize),
+                            message: e.message,
+                        }),
                     }
-                    Err(e) => self.problems.push(Unreadable {
-                        object: object_at(e.offset as usize),
-                        message: e.message,
-                    }),
                 }
-            }
+            };
+            let ((), upcoming) = rayon::join(replay, || following.map(|c| parse(c)));
+            next = upcoming;
         }
     }
 

@@ -249,8 +249,10 @@ fn the_model_at_a_statement_is_the_same_from_the_checkpoint() {
 /// say about (check-temporal-order, check-nonnegative, free-text-enum,
 /// check-state-timestamp, timestamp-nullable, case-insensitive-unique,
 /// duplicate-index, fk-missing-index, rls-initplan,
-/// rls-policy-always-true).
-const TABLES: [(&str, &str); 2] = [
+/// rls-policy-always-true), and policies that lead into other tables
+/// (rls-policy-subquery, rls-recursion), so that an edit of one table
+/// changes what is found on another.
+const TABLES: [(&str, &str); 3] = [
     (
         "20240101000000_tables.sql",
         "create table public.accounts (id uuid primary key, email text unique, status text, \
@@ -272,12 +274,25 @@ const TABLES: [(&str, &str); 2] = [
          alter table public.rooms enable row level security;\n\
          create policy mine on public.rooms for select to authenticated using (owner = public.me());\n",
     ),
+    (
+        "20240102100000_teams.sql",
+        "create table public.teams (id bigint primary key, name text);\n\
+         create table public.members (team_id bigint, user_id uuid, primary key (team_id, user_id));\n\
+         alter table public.teams enable row level security;\n\
+         alter table public.members enable row level security;\n\
+         create policy by_member on public.teams for select to authenticated \
+         using (exists (select 1 from public.members m where m.team_id = teams.id and m.user_id = (select auth.uid())));\n\
+         create policy mine on public.teams for update to authenticated \
+         using (id in (select team_id from public.members where user_id = (select auth.uid())));\n\
+         create policy of_team on public.members for select to authenticated \
+         using (team_id in (select id from public.teams));\n",
+    ),
 ];
 
 /// Statements an edit of the last file draws from: each changes what one
 /// of the per-table rules finds, on a table of an earlier file, a new one,
 /// or through a type or function the rules read.
-const EDITS: [&str; 18] = [
+const EDITS: [&str; 23] = [
     "create or replace function public.me() returns uuid language sql stable as $$ select auth.uid() $$;",
     "alter domain public.fee add constraint fee_positive check (value >= 0);",
     "alter table public.bookings add constraint bookings_order check (ends_at > starts_at);",
@@ -296,6 +311,11 @@ const EDITS: [&str; 18] = [
     "create policy mine2 on public.rooms for select to authenticated using (public.me2() is not null);",
     "alter table public.accounts alter column created_at set not null;",
     "alter table public.bookings rename column is_paid to paid;",
+    "drop policy of_team on public.members;",
+    "alter table public.members disable row level security;",
+    "alter table public.members rename column user_id to uid;",
+    "drop table public.members cascade;",
+    "create table public.members_log (team_id bigint, note text);",
 ];
 
 #[test]
@@ -313,6 +333,8 @@ fn per_table_rules_are_checked_again_only_where_an_edit_reached() {
         "fk-missing-index",
         "rls-initplan",
         "rls-policy-always-true",
+        "rls-policy-subquery",
+        "rls-recursion",
     ] {
         assert!(first.contains(rule), "{rule} does not fire: {first}");
     }

@@ -94,6 +94,15 @@ impl Expr {
         }
     }
 
+    /// Whether `text` occurs in the encoded tree. Strings (constants,
+    /// names) are stored as they are, so an expression holding a string
+    /// that contains `text` always does: a rule looking for one can skip
+    /// the expressions that do not without decoding them.
+    pub fn mentions(&self, text: &str) -> bool {
+        let text = text.as_bytes();
+        !text.is_empty() && self.bytes.windows(text.len()).any(|w| w == text)
+    }
+
     /// The expression's tree. It was decoded from a statement once, so it
     /// decodes again (an empty node if it ever did not).
     pub fn node(&self) -> Box<Node> {

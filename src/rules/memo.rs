@@ -15,7 +15,9 @@
 //! entries either lint changed. A table that compares equal is not checked
 //! again; neither is any table when a part the rule reads besides tables
 //! (the catalog's settings, and functions, views or sequences if it says
-//! so) changed.
+//! so) changed. A rule that follows a table's policies into other tables
+//! notes their names as it checks it ([`Beyond::NamedTables`]); the table
+//! is checked again when a table of one of those names changed.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -32,10 +34,18 @@ pub enum Beyond {
     Functions,
     Views,
     Sequences,
+    /// Other tables, by name: the rule notes each name it looks up while
+    /// it checks a table ([`super::SchemaCtx::note_table_name`]), whether
+    /// a table of that name exists or not.
+    NamedTables,
 }
 
 /// A per-table rule's findings, by the table they were found on.
 pub type ByTable = BTreeMap<QualifiedName, Vec<Finding>>;
+
+/// The table names (without schema) a [`Beyond::NamedTables`] rule looked
+/// up while it checked each table; only tables with some.
+pub type NamesByTable = BTreeMap<QualifiedName, Vec<Ident>>;
 
 /// The last lint from one base catalog: where its catalog differed from
 /// the base, and what each per-table rule found on each table.
@@ -43,7 +53,7 @@ pub type ByTable = BTreeMap<QualifiedName, Vec<Finding>>;
 pub struct SchemaMemo {
     files: Vec<String>,
     differed: Differed,
-    pub(super) by_rule: HashMap<&'static str, ByTable>,
+    pub(super) by_rule: HashMap<&'static str, (ByTable, NamesByTable)>,
     /// How many tables changed since the lint before (None: it had none
     /// to start from).
     changed: Option<usize>,
@@ -58,9 +68,10 @@ impl SchemaMemo {
         self.changed
     }
 
-    /// The findings by rule, taken out (the next lint moves what it keeps
-    /// of them into its own memo instead of copying them).
-    pub(super) fn take_findings(&mut self) -> HashMap<&'static str, ByTable> {
+    /// The findings (and names looked up) by rule, taken out (the next
+    /// lint moves what it keeps of them into its own memo instead of
+    /// copying them).
+    pub(super) fn take_findings(&mut self) -> HashMap<&'static str, (ByTable, NamesByTable)> {
         std::mem::take(&mut self.by_rule)
     }
 }
@@ -189,6 +200,9 @@ impl Since {
             Beyond::Functions => self.functions,
             Beyond::Views => self.views,
             Beyond::Sequences => self.sequences,
+            // Which tables a change reaches through names is known only
+            // table by table (`with_named`).
+            Beyond::NamedTables => false,
         }
     }
 }
@@ -229,7 +243,10 @@ impl Changes {
         kept.then_some(&since.tables)
     }
 
-    pub(super) fn into_memo(self, by_rule: HashMap<&'static str, ByTable>) -> SchemaMemo {
+    pub(super) fn into_memo(
+        self,
+        by_rule: HashMap<&'static str, (ByTable, NamesByTable)>,
+    ) -> SchemaMemo {
         SchemaMemo {
             changed: self.since.as_ref().map(|s| s.tables.len()),
             files: self.files,
@@ -239,28 +256,50 @@ impl Changes {
     }
 }
 
-/// A per-table rule's findings on every table of `catalog`: `run` on the
-/// tables to check again, the last lint's on the others (`kept`, with the
-/// tables to check again).
+/// The tables to check again, `recheck`, with those whose last check
+/// looked up the name of one of them (`named`, from that check).
+pub(super) fn with_named(
+    recheck: &BTreeSet<QualifiedName>,
+    named: &NamesByTable,
+) -> BTreeSet<QualifiedName> {
+    let changed: std::collections::HashSet<&str> =
+        recheck.iter().map(|q| q.name.as_str()).collect();
+    let mut out = recheck.clone();
+    out.extend(
+        named
+            .iter()
+            .filter(|(_, names)| names.iter().any(|n| changed.contains(n.as_str())))
+            .map(|(table, _)| table.clone()),
+    );
+    out
+}
+
+/// A per-table rule's findings on every table of `catalog`, with the
+/// table names it looked up: `run` on the tables to check again, the last
+/// lint's on the others (`kept`, with the tables to check again).
 pub(super) fn by_table(
     catalog: &Catalog,
-    mut kept: Option<(ByTable, &BTreeSet<QualifiedName>)>,
-    mut run: impl FnMut(&Table) -> Vec<Finding>,
-) -> ByTable {
+    mut kept: Option<(ByTable, NamesByTable, &BTreeSet<QualifiedName>)>,
+    mut run: impl FnMut(&Table) -> (Vec<Finding>, Vec<Ident>),
+) -> (ByTable, NamesByTable) {
     let mut out = ByTable::new();
+    let mut named = NamesByTable::new();
     for (name, table) in &catalog.tables {
-        let found = match &mut kept {
-            Some((last, recheck)) if !recheck.contains(name) => match last.remove(name) {
-                Some(found) => found,
-                None => continue,
-            },
+        let (found, names) = match &mut kept {
+            Some((last, last_named, recheck)) if !recheck.contains(name) => (
+                last.remove(name).unwrap_or_default(),
+                last_named.remove(name).unwrap_or_default(),
+            ),
             _ => run(table),
         };
         if !found.is_empty() {
             out.insert(name.clone(), found);
         }
+        if !names.is_empty() {
+            named.insert(name.clone(), names);
+        }
     }
-    out
+    (out, named)
 }
 
 /// The findings of [`by_table`], in table order.

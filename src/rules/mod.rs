@@ -347,6 +347,8 @@ pub struct SchemaCtx<'a> {
     only: Option<&'a Table>,
     options: Option<&'a serde_norway::Value>,
     sink: Sink<'a>,
+    /// The table names noted while checking `only` ([`Self::note_table_name`]).
+    named: Vec<Ident>,
 }
 
 impl<'a> SchemaCtx<'a> {
@@ -367,6 +369,22 @@ impl<'a> SchemaCtx<'a> {
     pub fn stored_tables(&self) -> impl Iterator<Item = &'a Table> + 'a {
         let cat = self.catalog;
         self.tables().filter(move |t| cat.is_stored_table(t))
+    }
+
+    /// Notes that checking the table at hand looked up a table called
+    /// `name` (in any schema, whether one exists or not): for a rule that
+    /// says [`memo::Beyond::NamedTables`], a change to a table of that name
+    /// checks the table again in an editor's lint.
+    pub fn note_table_name(&mut self, name: &str) {
+        if self.notes_table_names() && !self.named.iter().any(|n| n.as_str() == name) {
+            self.named.push(Ident::new(name));
+        }
+    }
+
+    /// Whether [`Self::note_table_name`] keeps what it is told (only when
+    /// one table is checked): a rule can skip finding the names otherwise.
+    pub fn notes_table_names(&self) -> bool {
+        self.only.is_some()
     }
 }
 
@@ -921,7 +939,7 @@ impl Engine {
             .and_then(|m| m.as_mut())
             .map(memo::SchemaMemo::take_findings)
             .unwrap_or_default();
-        let lasts: Vec<Option<memo::ByTable>> = self
+        let lasts: Vec<Option<(memo::ByTable, memo::NamesByTable)>> = self
             .schema
             .iter()
             .map(|(rule, _, _)| last.remove(rule.id()))
@@ -940,11 +958,14 @@ impl Engine {
                         level_set: level.set_by_user,
                         findings: &mut found,
                     },
+                    named: Vec::new(),
                 };
                 imp.check(&mut cx);
-                found
+                let named = cx.named;
+                (found, named)
             };
-        let per_rule: Vec<(Vec<Finding>, Option<memo::ByTable>)> = self
+        type PerRule = (Vec<Finding>, Option<(memo::ByTable, memo::NamesByTable)>);
+        let per_rule: Vec<PerRule> = self
             .schema
             .par_iter()
             .zip(lasts)
@@ -956,15 +977,26 @@ impl Engine {
                 };
                 match (&changes, imp.per_table()) {
                     (Some(changes), Some(beyond)) => {
-                        let kept = changes
-                            .recheck(beyond)
-                            .and_then(|recheck| Some((last?, recheck)));
-                        let by_table = memo::by_table(catalog, kept, |table| {
+                        // A rule that follows names checks again the
+                        // tables that looked up a changed one's.
+                        let recheck = changes.recheck(beyond).map(|recheck| {
+                            match (&last, beyond.contains(&memo::Beyond::NamedTables)) {
+                                (Some((_, named)), true) => {
+                                    std::borrow::Cow::Owned(memo::with_named(recheck, named))
+                                }
+                                _ => std::borrow::Cow::Borrowed(recheck),
+                            }
+                        });
+                        let kept = recheck.as_deref().and_then(|recheck| {
+                            let (found, named) = last?;
+                            Some((found, named, recheck))
+                        });
+                        let (by_table, named) = memo::by_table(catalog, kept, |table| {
                             run(rule, *imp, level, Some(table))
                         });
-                        (memo::flatten(&by_table), Some(by_table))
+                        (memo::flatten(&by_table), Some((by_table, named)))
                     }
-                    _ => (run(rule, *imp, level, None), None),
+                    _ => (run(rule, *imp, level, None).0, None),
                 }
             })
             .collect();

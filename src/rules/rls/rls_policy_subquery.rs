@@ -4,12 +4,13 @@ use pg_query::protobuf::SubLinkType;
 use pg_query::NodeRef;
 
 use crate::catalog::{Ident, QualifiedName};
-use crate::sql::expr;
+use crate::rules::memo::Beyond;
 use crate::rules::support::rls::{
     conditions, is_uncorrelated, policy_search_path, table, user_policies,
 };
 use crate::rules::{SchemaCtx, SchemaRule};
 use crate::sql::ast;
+use crate::sql::expr;
 
 pub struct RlsPolicySubquery;
 
@@ -17,10 +18,19 @@ impl SchemaRule for RlsPolicySubquery {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let cat = cx.catalog;
         let path = policy_search_path();
-        for t in cat.tables.values() {
+        for t in cx.tables() {
             for policy in user_policies(t) {
                 let mut others: Vec<QualifiedName> = Vec::new();
                 for (_, cond, _) in conditions(policy) {
+                    // What the findings on `t` depend on besides `t`: the
+                    // tables its policies name, and their columns.
+                    if cx.notes_table_names() {
+                        for n in expr::nodes(&cond) {
+                            if let NodeRef::RangeVar(rv) = n {
+                                cx.note_table_name(&rv.relname);
+                            }
+                        }
+                    }
                     for s in expr::sublinks(&cond) {
                         if !matches!(
                             s.sub_link_type(),
@@ -70,6 +80,10 @@ impl SchemaRule for RlsPolicySubquery {
                 );
             }
         }
+    }
+
+    fn per_table(&self) -> Option<&'static [Beyond]> {
+        Some(&[Beyond::NamedTables])
     }
 }
 

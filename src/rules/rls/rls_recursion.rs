@@ -6,13 +6,14 @@ use pg_query::NodeRef;
 
 use crate::catalog::{Catalog, Function, PolicyCommand, QualifiedName, Span};
 use crate::findings::Related;
-use crate::sql::expr;
+use crate::rules::memo::Beyond;
 use crate::rules::support::rls::{
     applies_to, body_refs, conditions, function_search_path, functions, policy_search_path, table,
     MAX_DEPTH,
 };
 use crate::rules::{SchemaCtx, SchemaRule};
 use crate::sql::ast;
+use crate::sql::expr;
 
 pub struct RlsRecursion;
 
@@ -26,13 +27,22 @@ struct Read {
 impl SchemaRule for RlsRecursion {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let cat = cx.catalog;
-        for t in cat.tables.values().filter(|t| t.rls_enabled) {
+        for t in cx.tables().filter(|t| t.rls_enabled) {
             for policy in t.policies.iter().filter(|p| !p.origin.is_baseline()) {
+                // Every table name looked up on the way, found or not: what
+                // the findings on `t` depend on besides `t` and functions.
+                let mut named = Vec::new();
                 let reads: Vec<Read> = conditions(policy)
                     .into_iter()
-                    .flat_map(|(_, e, _)| expr_reads(cat, &e))
+                    .flat_map(|(_, e, _)| expr_reads(cat, &e, &mut named))
                     .collect();
-                let Some((path, hops)) = cycle(cat, &t.name, &reads) else {
+                let found = cycle(cat, &t.name, &reads, &mut named);
+                if cx.notes_table_names() {
+                    for name in &named {
+                        cx.note_table_name(name);
+                    }
+                }
+                let Some((path, hops)) = found else {
                     continue;
                 };
                 let related = hops
@@ -52,6 +62,12 @@ impl SchemaRule for RlsRecursion {
             }
         }
     }
+
+    /// Reads the table, the tables its policies lead to (by name) and the
+    /// functions they call.
+    fn per_table(&self) -> Option<&'static [Beyond]> {
+        Some(&[Beyond::NamedTables, Beyond::Functions])
+    }
 }
 
 /// The policies on the way from one table to the next: where each is, and
@@ -60,7 +76,12 @@ type Hops = Vec<(Option<Span>, String)>;
 
 /// How the reads of a policy come back to `start`, if they do: the way in
 /// words, and the other policies on it.
-fn cycle(cat: &Catalog, start: &QualifiedName, first: &[Read]) -> Option<(String, Hops)> {
+fn cycle(
+    cat: &Catalog,
+    start: &QualifiedName,
+    first: &[Read],
+    named: &mut Vec<String>,
+) -> Option<(String, Hops)> {
     let mut seen: BTreeSet<QualifiedName> = BTreeSet::new();
     // (table reached, description of the way there, policies on it)
     let mut queue: Vec<(QualifiedName, String, Hops)> = Vec::new();
@@ -88,7 +109,7 @@ fn cycle(cat: &Catalog, start: &QualifiedName, first: &[Read]) -> Option<(String
                 .filter(|p| applies_to(p, PolicyCommand::Select))
             {
                 let Some(using) = &p.using else { continue };
-                for r in expr_reads(cat, &using.node()) {
+                for r in expr_reads(cat, &using.node(), named) {
                     let step = format!(
                         "{way}, whose policy `{}` reads {} `{}`",
                         p.name, r.how, r.table
@@ -115,13 +136,15 @@ fn cycle(cat: &Catalog, start: &QualifiedName, first: &[Read]) -> Option<(String
 }
 
 /// Tables a condition reads: in subqueries, and in the bodies of the
-/// SECURITY INVOKER functions it calls (transitively).
-fn expr_reads(cat: &Catalog, e: &pg_query::protobuf::Node) -> Vec<Read> {
+/// SECURITY INVOKER functions it calls (transitively). The names of the
+/// tables looked up go to `named`.
+fn expr_reads(cat: &Catalog, e: &pg_query::protobuf::Node, named: &mut Vec<String>) -> Vec<Read> {
     let path = policy_search_path();
     let mut out = Vec::new();
     for n in expr::nodes(e) {
         if let NodeRef::RangeVar(rv) = n {
             let (schema, name) = ast::range_var_name(rv);
+            named.push(name.clone());
             if let Some(qn) = table(cat, &path, schema.as_deref(), &name) {
                 out.push(Read {
                     table: qn,
@@ -133,7 +156,7 @@ fn expr_reads(cat: &Catalog, e: &pg_query::protobuf::Node) -> Vec<Read> {
     let mut seen = BTreeSet::new();
     for (_, schema, name) in expr::calls(e) {
         for f in functions(cat, &path, schema.as_deref(), &name) {
-            function_reads(cat, f, f, 0, &mut seen, &mut out);
+            function_reads(cat, f, f, 0, &mut seen, &mut out, named);
         }
     }
     out
@@ -146,6 +169,7 @@ fn function_reads(
     depth: usize,
     seen: &mut BTreeSet<QualifiedName>,
     out: &mut Vec<Read>,
+    named: &mut Vec<String>,
 ) {
     // A SECURITY DEFINER function runs as its owner, who bypasses RLS.
     if depth > MAX_DEPTH || f.security_definer || !seen.insert(f.name.clone()) {
@@ -154,6 +178,7 @@ fn function_reads(
     let path = function_search_path(f);
     let refs = body_refs(f);
     for (schema, name) in &refs.tables {
+        named.push(name.clone());
         if let Some(qn) = table(cat, &path, schema.as_deref(), name) {
             out.push(Read {
                 table: qn,
@@ -163,7 +188,7 @@ fn function_reads(
     }
     for (schema, name) in &refs.calls {
         for g in functions(cat, &path, schema.as_deref(), name) {
-            function_reads(cat, called, g, depth + 1, seen, out);
+            function_reads(cat, called, g, depth + 1, seen, out, named);
         }
     }
 }
@@ -211,7 +236,12 @@ mod tests {
         assert_eq!(on_a.related.len(), 1, "{on_a:?}");
         let place = on_a.related[0].location.as_ref().unwrap();
         assert_eq!((place.file.as_str(), place.line), ("test.sql", 6));
-        assert!(on_a.related[0].message.contains("policy `pb` on `public.b` reads directly `public.a`"), "{on_a:?}");
+        assert!(
+            on_a.related[0]
+                .message
+                .contains("policy `pb` on `public.b` reads directly `public.a`"),
+            "{on_a:?}"
+        );
     }
 
     #[test]

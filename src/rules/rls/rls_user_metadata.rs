@@ -6,13 +6,13 @@ use pg_query::protobuf as pb;
 use pg_query::NodeRef;
 
 use crate::catalog::{Catalog, Function, QualifiedName, Span};
-use crate::sql::expr;
 use crate::rules::support::rls::{
-    body_refs, conditions, function_search_path, functions, node_span, policy_search_path,
-    user_policies, MAX_DEPTH,
+    body_refs, function_search_path, functions, node_span, policy_search_path, user_policies,
+    MAX_DEPTH,
 };
 use crate::rules::{SchemaCtx, SchemaRule};
 use crate::sql::ast;
+use crate::sql::expr;
 
 pub struct RlsUserMetadata;
 
@@ -25,10 +25,34 @@ impl SchemaRule for RlsUserMetadata {
             BTreeMap::new();
         // Each function's body is read once, however many policies call it.
         let mut memo = Memo::default();
+        // Only a function whose body reads user metadata is reported; when
+        // none does, the calls of the policies need not be followed.
+        let any_reader = cat
+            .functions
+            .values()
+            .flatten()
+            .any(|f| f.body.as_deref().and_then(metadata_offset).is_some());
         for table in cat.tables.values() {
             for policy in user_policies(table) {
-                for (clause, cond, base) in conditions(policy) {
-                    for n in expr::nodes(&cond) {
+                let conds = [
+                    ("USING", &policy.using, policy.using_base),
+                    ("WITH CHECK", &policy.with_check, policy.with_check_base),
+                ];
+                for (clause, cond, base) in conds {
+                    let Some(cond) = cond else { continue };
+                    // Every access `is_user_metadata_access` finds has the
+                    // key in a string constant.
+                    let direct = cond.mentions("user_metadata");
+                    if !direct && !any_reader {
+                        continue;
+                    }
+                    let cond = cond.node();
+                    let nodes = if direct {
+                        expr::nodes(&cond)
+                    } else {
+                        Vec::new()
+                    };
+                    for n in nodes {
                         let NodeRef::AExpr(e) = n else { continue };
                         if !is_user_metadata_access(e) {
                             continue;
@@ -46,6 +70,9 @@ impl SchemaRule for RlsUserMetadata {
                                 policy.name, table.name
                             ),
                         );
+                    }
+                    if !any_reader {
+                        continue;
                     }
                     let mut seen = BTreeSet::new();
                     for (_, schema, name) in expr::calls(&cond) {

@@ -31,7 +31,7 @@ pub struct Project {
     /// The diagnostics last published, by file: a file that has none now
     /// gets an empty list, and a file whose list is the same is not sent
     /// again.
-    pub published: BTreeMap<String, Vec<Diagnostic>>,
+    pub published: BTreeMap<String, Shared>,
     /// What the next lint can start from.
     pub cache: crate::LintCache,
     /// The diagnostics of the last lint, by file.
@@ -158,8 +158,11 @@ impl Project {
         open: &[&Path],
         focus: Option<&Path>,
     ) -> Vec<(Uri, Vec<Diagnostic>)> {
-        // By the URI's text: `Uri` caches parts of itself in cells.
-        let mut by_file: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
+        // By the URI's text: `Uri` caches parts of itself in cells. Each
+        // file's diagnostics come in parts: those of the findings placed in
+        // it, as one list the memo shares while they are unchanged, and
+        // the others one by one.
+        let mut by_file: BTreeMap<String, Vec<Shared>> = BTreeMap::new();
         for path in open.iter().filter(|p| self.owns(p)) {
             if let Some(uri) = path_to_uri(path) {
                 by_file.insert(uri.as_str().to_string(), Vec::new());
@@ -167,12 +170,12 @@ impl Project {
         }
         if let Some(report) = &self.report {
             let mut uris: HashMap<PathBuf, Option<String>> = HashMap::new();
-            for (path, diagnostic) in report_diagnostics(report, &mut self.diagnostics_memo) {
+            for (path, part) in report_diagnostics(report, &mut self.diagnostics_memo) {
                 let uri = uris
                     .entry(path)
                     .or_insert_with_key(|p| path_to_uri(p).map(|u| u.as_str().to_string()));
                 if let Some(uri) = uri {
-                    by_file.entry(uri.clone()).or_default().push(diagnostic);
+                    by_file.entry(uri.clone()).or_default().push(part);
                 }
             }
         }
@@ -184,23 +187,33 @@ impl Project {
             .and_then(path_to_uri)
             .map(|u| u.as_str().to_string());
         let mut out = Vec::new();
-        for (uri, list) in by_file {
+        for (uri, parts) in by_file {
+            let list = match <[Shared; 1]>::try_from(parts) {
+                Ok([one]) => one,
+                Err(parts) => Shared::new(parts.iter().flat_map(|p| p.iter().cloned()).collect()),
+            };
             let first = focus.as_ref() == Some(&uri);
-            if !first && self.published.get(&uri) == Some(&list) {
+            // A list the memo kept is the very one published last time.
+            let same = self
+                .published
+                .get(&uri)
+                .is_some_and(|last| Shared::ptr_eq(last, &list) || **last == *list);
+            if !first && same {
                 continue;
             }
             let Ok(parsed) = uri.parse::<Uri>() else {
                 continue;
             };
+            let sent = (*list).clone();
             if list.is_empty() {
                 self.published.remove(&uri);
             } else {
-                self.published.insert(uri, list.clone());
+                self.published.insert(uri, list);
             }
             if first {
-                out.insert(0, (parsed, list));
+                out.insert(0, (parsed, sent));
             } else {
-                out.push((parsed, list));
+                out.push((parsed, sent));
             }
         }
         out
@@ -286,10 +299,16 @@ pub struct DiagnosticsMemo {
     by_file: HashMap<String, FileDiagnostics>,
 }
 
-/// A file's text, its findings and their diagnostics.
-type FileDiagnostics = (std::sync::Arc<str>, Vec<Finding>, Vec<Diagnostic>);
+/// A list of diagnostics, shared between the memo and what was published.
+pub type Shared = std::rc::Rc<Vec<Diagnostic>>;
 
-fn report_diagnostics(report: &Report, memo: &mut DiagnosticsMemo) -> Vec<(PathBuf, Diagnostic)> {
+/// A file's text, its findings and their diagnostics.
+type FileDiagnostics = (std::sync::Arc<str>, Vec<Finding>, Shared);
+
+/// The report's diagnostics in parts, each with the file it is in: the
+/// diagnostics of the findings placed in a file as one list (the memo's
+/// own while they are unchanged), the others one by one.
+fn report_diagnostics(report: &Report, memo: &mut DiagnosticsMemo) -> Vec<(PathBuf, Shared)> {
     let lines = SourceLines::new(report);
     let mut out = Vec::new();
     // A large project has thousands of findings of a few dozen rules.
@@ -328,7 +347,7 @@ fn report_diagnostics(report: &Report, memo: &mut DiagnosticsMemo) -> Vec<(PathB
             Some(span) => in_file.entry(span.file.0 as usize).or_default().push(f),
             None => {
                 if let Some((path, range)) = lines.finding_range(f) {
-                    out.push((path, diagnostic_of(f, range)));
+                    out.push((path, Shared::new(vec![diagnostic_of(f, range)])));
                 }
             }
         }
@@ -355,11 +374,13 @@ fn report_diagnostics(report: &Report, memo: &mut DiagnosticsMemo) -> Vec<(PathB
                     .iter()
                     .filter_map(|f| Some(diagnostic_of(f, lines.finding_range(f)?.1)))
                     .collect();
-                (found.into_iter().cloned().collect(), diagnostics)
+                (
+                    found.into_iter().cloned().collect(),
+                    Shared::new(diagnostics),
+                )
             }
         };
-        let path = PathBuf::from(&src.path);
-        out.extend(diagnostics.iter().map(|d| (path.clone(), d.clone())));
+        out.push((PathBuf::from(&src.path), diagnostics.clone()));
         kept.insert(src.path.clone(), (src.text.clone(), findings, diagnostics));
     }
     memo.by_file = kept;
@@ -374,14 +395,14 @@ fn report_diagnostics(report: &Report, memo: &mut DiagnosticsMemo) -> Vec<(PathB
         };
         out.push((
             PathBuf::from(&e.file),
-            Diagnostic {
+            Shared::new(vec![Diagnostic {
                 range,
                 severity: Some(DiagnosticSeverity::ERROR),
                 code: Some(NumberOrString::String(INPUT_ERROR.to_string())),
                 source: Some("pgvet".to_string()),
                 message: e.message.clone(),
                 ..Diagnostic::default()
-            },
+            }]),
         ));
     }
     out

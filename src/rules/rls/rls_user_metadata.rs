@@ -7,8 +7,8 @@ use pg_query::NodeRef;
 
 use crate::catalog::{Catalog, Function, QualifiedName, Span};
 use crate::rules::support::rls::{
-    body_refs, function_search_path, functions, node_span, policy_search_path, user_policies,
-    MAX_DEPTH,
+    body_refs, encoded_conditions, function_search_path, functions, node_span, policy_search_path,
+    user_policies, MAX_DEPTH,
 };
 use crate::rules::{SchemaCtx, SchemaRule};
 use crate::sql::ast;
@@ -34,12 +34,7 @@ impl SchemaRule for RlsUserMetadata {
             .any(|f| f.body.as_deref().and_then(metadata_offset).is_some());
         for table in cat.tables.values() {
             for policy in user_policies(table) {
-                let conds = [
-                    ("USING", &policy.using, policy.using_base),
-                    ("WITH CHECK", &policy.with_check, policy.with_check_base),
-                ];
-                for (clause, cond, base) in conds {
-                    let Some(cond) = cond else { continue };
+                for (clause, cond, base) in encoded_conditions(policy) {
                     // Every access `is_user_metadata_access` finds has the
                     // key in a string constant.
                     let direct = cond.mentions("user_metadata");

@@ -8,7 +8,7 @@ use pg_query::protobuf::{self as pb, Node, SubLinkType};
 use pg_query::{NodeEnum, NodeRef};
 
 use crate::catalog::{
-    resolve, Catalog, Function, Ident, Policy, PolicyCommand, QualifiedName, Span, Table,
+    resolve, Catalog, Expr, Function, Ident, Policy, PolicyCommand, QualifiedName, Span, Table,
     Volatility,
 };
 use crate::sql::ast;
@@ -17,17 +17,22 @@ use crate::sql::expr;
 /// How deep the rules follow functions that call functions.
 pub const MAX_DEPTH: usize = 8;
 
-/// A policy's conditions: (`USING` or `WITH CHECK`, the expression, the base
-/// its node locations count from).
+/// A policy's conditions, still encoded: (`USING` or `WITH CHECK`, the
+/// expression, the base its node locations count from).
+pub fn encoded_conditions(p: &Policy) -> impl Iterator<Item = (&'static str, &Expr, Option<Span>)> {
+    [
+        ("USING", p.using.as_ref(), p.using_base),
+        ("WITH CHECK", p.with_check.as_ref(), p.with_check_base),
+    ]
+    .into_iter()
+    .filter_map(|(clause, e, base)| Some((clause, e?, base)))
+}
+
+/// A policy's conditions ([`encoded_conditions`]), decoded.
 pub fn conditions(p: &Policy) -> Vec<(&'static str, Box<Node>, Option<Span>)> {
-    let mut out = Vec::new();
-    if let Some(e) = &p.using {
-        out.push(("USING", e.node(), p.using_base));
-    }
-    if let Some(e) = &p.with_check {
-        out.push(("WITH CHECK", e.node(), p.with_check_base));
-    }
-    out
+    encoded_conditions(p)
+        .map(|(clause, e, base)| (clause, e.node(), base))
+        .collect()
 }
 
 /// The span of a node of a policy condition that starts at `location` and

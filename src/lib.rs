@@ -13,6 +13,7 @@
     )
 )]
 
+pub mod cache;
 pub mod catalog;
 pub mod commands;
 pub mod config;
@@ -191,6 +192,64 @@ pub fn lint_read_cached(
     lint_read_here(read, cfg, settings, Some((cache, focus)))
 }
 
+/// [`lint_read`] that starts from the replay checkpoint `store` keeps,
+/// when the files before it are unchanged, and leaves there a checkpoint
+/// before the file a next lint most likely finds changed: the first of
+/// [`Settings::statement_files`] (the files a hook passes), else the last
+/// file. The report is the one [`lint_read`] gives.
+pub fn lint_read_stored(
+    read: Migrations,
+    cfg: &Config,
+    settings: &Settings,
+    store: &cache::Store,
+) -> Report {
+    let phase = Phase::start();
+    let mut lint_cache = LintCache {
+        checkpoint: store.load().map(|cp| Checkpoint::from_stored(cp, settings)),
+        ..LintCache::default()
+    };
+    phase.done("cache read");
+    let focus = match &settings.statement_files {
+        Some(files) => read
+            .inputs
+            .iter()
+            .find(|i| {
+                Path::new(&i.path)
+                    .canonicalize()
+                    .is_ok_and(|p| files.contains(&p))
+            })
+            .map(|i| PathBuf::from(&i.path)),
+        None => read.inputs.last().map(|i| PathBuf::from(&i.path)),
+    };
+    let report = lint_read_here(
+        read,
+        cfg,
+        settings,
+        Some((&mut lint_cache, focus.as_deref())),
+    );
+    let phase = Phase::start();
+    match &lint_cache.checkpoint {
+        // A cache that cannot be written only makes the next lint slower.
+        Some(cp) if lint_cache.new_checkpoint && cp.statements >= cache_min_statements() => {
+            let _ = store.save(cp.writing(&lint_cache.split));
+        }
+        Some(_) if !lint_cache.new_checkpoint => cache::touch(&store.path()),
+        _ => {}
+    }
+    phase.done("cache write");
+    report
+}
+
+/// How many statements the files before a checkpoint must hold for it to
+/// be worth a cache file: below, replaying them is about as quick as
+/// reading the file. `PGVET_CACHE_MIN_STATEMENTS` sets another (tests).
+fn cache_min_statements() -> usize {
+    std::env::var("PGVET_CACHE_MIN_STATEMENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500)
+}
+
 fn lint_read_here(
     read: Migrations,
     cfg: &Config,
@@ -345,7 +404,7 @@ pub fn lint_inputs(
 type FileParse = Vec<Result<Vec<split::Statement>, split::ParseError>>;
 
 /// A file's statement ranges, or why it could not be split.
-type FileSplit = Result<Vec<(usize, usize)>, split::ParseError>;
+type FileSplit = cache::FileSplit;
 
 /// What [`lint_read_cached`] keeps from one lint of a project to the next.
 #[derive(Default)]
@@ -365,6 +424,9 @@ pub struct LintCache {
     /// to parse (the others' parses were kept).
     pub last_replayed: usize,
     pub last_parsed: usize,
+    /// The last lint made a new checkpoint (the one it had did not hold,
+    /// or lay before the file in focus).
+    pub new_checkpoint: bool,
 }
 
 impl LintCache {
@@ -379,17 +441,28 @@ impl LintCache {
             .changed_tables()
     }
 
-    /// The statement ranges of each of `sources`, split again only where
-    /// the text changed.
-    fn split_all(&mut self, sources: &[SourceFile]) -> Vec<FileSplit> {
+    /// The statement ranges of each of `sources` (run as `runs`), split
+    /// again only where the text changed.
+    fn split_all(&mut self, sources: &[SourceFile], runs: &[FileRun]) -> Vec<FileSplit> {
         let old = std::mem::take(&mut self.split);
+        // A checkpoint read from the cache brings the ranges of the files
+        // before it, which hold when those files are the same.
+        let stored = match &mut self.checkpoint {
+            Some(cp) if !cp.splits.is_empty() && cp.prefix_holds(sources, runs) => {
+                std::mem::take(&mut cp.splits)
+            }
+            _ => Vec::new(),
+        };
         let out: Vec<FileSplit> = sources
             .par_iter()
             .enumerate()
-            .map(|(i, src)| match old.get(&(i, src.path.clone())) {
-                Some((text, split)) if **text == *src.text => split.clone(),
-                _ => split::split_file(src.id, &src.text),
-            })
+            .map(
+                |(i, src)| match (stored.get(i), old.get(&(i, src.path.clone()))) {
+                    (Some(split), _) => split.clone(),
+                    (None, Some((text, split))) if **text == *src.text => split.clone(),
+                    _ => split::split_file(src.id, &src.text),
+                },
+            )
             .collect();
         self.split = sources
             .iter()
@@ -405,7 +478,7 @@ impl LintCache {
 /// and what the statement rules found in them.
 struct Checkpoint {
     /// The files replayed before it: path, text and how the runner ran it.
-    before: Vec<(String, std::sync::Arc<str>, FileRun)>,
+    before: Vec<(String, Was, FileRun)>,
     /// The rules that ran (a suppression comment can add one).
     rules: Vec<&'static str>,
     replayer: Replayer,
@@ -415,6 +488,12 @@ struct Checkpoint {
     statements: usize,
     /// The schema rules' findings of the last lint from here.
     schema_memo: Option<rules::memo::SchemaMemo>,
+    /// The statement ranges of the files before it, when it was read from
+    /// the cache (an editor keeps every file's in [`LintCache`]).
+    splits: Vec<FileSplit>,
+    /// A copy of `replayer` read from the cache beside it, for the first
+    /// lint from here to replay on.
+    spare: Option<Replayer>,
 }
 
 impl Checkpoint {
@@ -428,12 +507,85 @@ impl Checkpoint {
     /// `runs` (the replayed model does not depend on the rules).
     fn prefix_holds(&self, sources: &[SourceFile], runs: &[FileRun]) -> bool {
         self.before.len() <= runs.len()
-            && self.before.iter().zip(sources.iter().zip(runs)).all(
-                |((path, text, run), (src, now))| {
-                    *path == src.path && **text == *src.text && run == now
-                },
-            )
+            && self
+                .before
+                .par_iter()
+                .zip(sources.par_iter().zip(runs))
+                .all(|((path, was, run), (src, now))| {
+                    *path == src.path
+                        && run == now
+                        && match was {
+                            Was::Text(text) => **text == *src.text,
+                            Was::Hash(hash) => *hash == cache::text_hash(&src.text),
+                        }
+                })
     }
+
+    /// The checkpoint read from a cache file, for a lint with `settings`.
+    fn from_stored(cp: cache::Checkpoint, settings: &Settings) -> Checkpoint {
+        Checkpoint {
+            before: cp
+                .before
+                .into_iter()
+                .map(|(path, hash, run)| (path, Was::Hash(hash), run))
+                .collect(),
+            rules: cp.rules,
+            replayer: cp.replayer,
+            session: Session::resumed(settings.platform, settings.transaction, cp.carried),
+            findings: cp.findings,
+            errors: cp.errors,
+            statements: cp.statements,
+            schema_memo: cp.memo.and_then(rules::memo::SchemaMemo::restored),
+            splits: cp.splits,
+            spare: Some(cp.spare),
+        }
+    }
+
+    /// The checkpoint as a cache file keeps it; `split` holds the
+    /// statement ranges of the files before it.
+    fn writing<'a>(
+        &'a self,
+        split: &std::collections::HashMap<(usize, String), (std::sync::Arc<str>, FileSplit)>,
+    ) -> cache::Writing<'a> {
+        cache::Writing {
+            before: self
+                .before
+                .par_iter()
+                .map(|(path, was, run)| {
+                    let hash = match was {
+                        Was::Text(text) => cache::text_hash(text),
+                        Was::Hash(hash) => *hash,
+                    };
+                    (path.clone(), hash, *run)
+                })
+                .collect(),
+            rules: &self.rules,
+            replayer: &self.replayer,
+            carried: self.session.carried(),
+            findings: &self.findings,
+            errors: &self.errors,
+            statements: self.statements,
+            memo: self
+                .schema_memo
+                .as_ref()
+                .map(rules::memo::SchemaMemo::stored),
+            splits: self
+                .before
+                .iter()
+                .enumerate()
+                .map_while(|(i, (path, _, _))| {
+                    split.get(&(i, path.clone())).map(|(_, s)| s.clone())
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What a file before a checkpoint held: its text (an editor's
+/// checkpoint), or the text's hash (a checkpoint read from the cache).
+enum Was {
+    Text(std::sync::Arc<str>),
+    Hash(cache::TextHash),
 }
 
 fn lint_sources_here(
@@ -468,7 +620,7 @@ fn lint_sources_here(
     // each chunk is replayed in order before the next is parsed: parse trees
     // never pile up for the whole input.
     let split: Vec<FileSplit> = match cached.as_mut() {
-        Some((cache, _)) => cache.split_all(&sources),
+        Some((cache, _)) => cache.split_all(&sources, &runs),
         None => sources
             .par_iter()
             .map(|src| split::split_file(src.id, &src.text))
@@ -545,9 +697,12 @@ fn lint_sources_here(
                 .position(|s| Path::new(&s.path) == f)
         });
         match cache.checkpoint.take() {
-            Some(cp) if cp.holds(&sources, &runs, &rules) => {
+            Some(mut cp) if cp.holds(&sources, &runs, &rules) => {
                 resume_at = cp.before.len();
-                state.replayer = cp.replayer.clone();
+                state.replayer = match cp.spare.take() {
+                    Some(spare) => spare,
+                    None => cp.replayer.clone(),
+                };
                 state.session = cp.session.clone();
                 state.findings.clone_from(&cp.findings);
                 state.errors.clone_from(&cp.errors);
@@ -557,6 +712,9 @@ fn lint_sources_here(
             }
             _ => save_at = Some(focus_index.unwrap_or(applied)),
         }
+    }
+    if resume_at > 0 && std::env::var_os("PGVET_TIMING").is_some() {
+        eprintln!("cache: resumed after {resume_at} of {applied} files");
     }
     let first_cached = save_at.unwrap_or(if cached.is_some() {
         resume_at
@@ -595,13 +753,14 @@ fn lint_sources_here(
     let mut checkpoint = None;
     if let Some((cache, _)) = cached {
         state.end_file();
+        cache.new_checkpoint = save_at.is_some();
         if let Some(at) = save_at {
             cache.checkpoint = Some(Checkpoint {
                 before: sources
                     .iter()
                     .zip(&runs)
                     .take(at)
-                    .map(|(s, run)| (s.path.clone(), s.text.clone(), *run))
+                    .map(|(s, run)| (s.path.clone(), Was::Text(s.text.clone()), *run))
                     .collect(),
                 rules,
                 replayer: state.replayer.clone(),
@@ -610,6 +769,8 @@ fn lint_sources_here(
                 errors: state.errors.clone(),
                 statements: state.statements,
                 schema_memo: None,
+                splits: Vec::new(),
+                spare: None,
             });
         }
         // The files from the checkpoint on: parsed once per text.

@@ -22,6 +22,7 @@ const LAYERS: &[&str] = &[
     "passes",   // suppressions, coverage, psql meta-commands
     "fix",      // SQL for the remedies
     "workflow", // baselines, changed files
+    "cache",    // the replay checkpoint on disk
     "report",   // formatters
     "lib",      // the pipeline (src/lib.rs)
     "commands", // the I/O of each command

@@ -46,7 +46,7 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// One identifier, as PostgreSQL stores it in the catalog.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct Ident(String);
 
@@ -167,9 +167,28 @@ impl Ord for dyn NameKey + '_ {
     }
 }
 
+/// `schema.name` in a report (JSON); both parts in a binary form (a cached
+/// model), where a dot in a name cannot make it ambiguous.
 impl Serialize for QualifiedName {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            (&self.schema, &self.name).serialize(s)
+        }
+    }
+}
+
+/// Only the binary form is read back.
+impl<'de> serde::Deserialize<'de> for QualifiedName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            return Err(serde::de::Error::custom(
+                "a qualified name is read back only from its binary form",
+            ));
+        }
+        let (schema, name) = <(Ident, Ident)>::deserialize(d)?;
+        Ok(QualifiedName { schema, name })
     }
 }
 

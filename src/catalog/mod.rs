@@ -22,7 +22,7 @@ pub use sequence::{SequenceChange, SequenceOptions, SequenceType};
 pub use types::TypeName;
 
 /// Where an object or fact came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Origin {
     /// The platform model: present before the first migration.
     Baseline,
@@ -111,13 +111,42 @@ impl Expr {
     }
 }
 
+/// Stored as its encoded bytes (a cached model, [`crate::catalog`] users
+/// never see the difference).
+impl serde::Serialize for Expr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.bytes)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Expr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = Expr;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an encoded expression")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Expr, E> {
+                Ok(Expr { bytes: v.into() })
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Expr, E> {
+                Ok(Expr {
+                    bytes: v.into_boxed_slice(),
+                })
+            }
+        }
+        d.deserialize_bytes(Bytes)
+    }
+}
+
 impl std::fmt::Debug for Expr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Expr").field("node", &self.node()).finish()
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Schema {
     pub name: Ident,
     /// Managed by the platform (auth, storage, ...): user migrations should not own objects there.
@@ -151,14 +180,14 @@ pub fn reassigned_from(owner: &Ident) -> Option<(Ident, Ident)> {
     Some((Ident::new(role), Ident::new(to)))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RelKind {
     Table,
     Partitioned,
     Foreign,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     pub name: QualifiedName,
     pub kind: RelKind,
@@ -204,7 +233,7 @@ pub fn is_pgmq_queue_table(name: &QualifiedName) -> bool {
 /// Shared between relations until one of them changes: most tables hold
 /// exactly what the default privileges gave them, and a map per table was
 /// a tenth of the model's memory.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Grants(std::sync::Arc<BTreeMap<Ident, BTreeSet<String>>>);
 
 /// What `ALL` grants on a table, view or sequence, as PostgreSQL 13 to 16
@@ -278,7 +307,7 @@ impl Grants {
 }
 
 /// What the planner knows about a table's size (`reltuples`, `relpages`).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TableStats {
     /// -1 when the table was never analyzed.
     pub row_estimate: f64,
@@ -332,7 +361,7 @@ impl Table {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Column {
     pub name: Ident,
     pub ty: TypeName,
@@ -359,7 +388,7 @@ impl Column {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FkAction {
     NoAction,
     Restrict,
@@ -368,7 +397,7 @@ pub enum FkAction {
     SetDefault,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ForeignKey {
     pub columns: Vec<Ident>,
     pub ref_table: QualifiedName,
@@ -378,7 +407,7 @@ pub struct ForeignKey {
     pub on_update: FkAction,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ConstraintKind {
     PrimaryKey {
         columns: Vec<Ident>,
@@ -394,7 +423,7 @@ pub enum ConstraintKind {
     Exclusion,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Constraint {
     pub name: Ident,
     pub kind: ConstraintKind,
@@ -403,20 +432,20 @@ pub struct Constraint {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum IndexKey {
     Column(Ident),
     Expression(Expr),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IndexElem {
     pub key: IndexKey,
     pub opclass: Option<QualifiedName>,
     pub descending: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Index {
     pub name: Ident,
     pub method: Ident,
@@ -449,7 +478,9 @@ impl Index {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum TriggerEvent {
     Insert,
     Update,
@@ -457,7 +488,7 @@ pub enum TriggerEvent {
     Truncate,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Trigger {
     pub name: Ident,
     pub function: QualifiedName,
@@ -474,7 +505,9 @@ pub struct Trigger {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum PolicyCommand {
     All,
     Select,
@@ -483,7 +516,7 @@ pub enum PolicyCommand {
     Delete,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
     pub name: Ident,
     pub command: PolicyCommand,
@@ -502,7 +535,7 @@ pub struct Policy {
     pub with_check_base: Option<Span>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct View {
     pub name: QualifiedName,
     pub materialized: bool,
@@ -522,7 +555,7 @@ pub struct View {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FunctionKind {
     Function,
     Procedure,
@@ -530,14 +563,14 @@ pub enum FunctionKind {
     Window,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Volatility {
     Immutable,
     Stable,
     Volatile,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionArg {
     pub name: Option<Ident>,
     pub ty: TypeName,
@@ -546,7 +579,7 @@ pub struct FunctionArg {
     pub has_default: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ArgMode {
     In,
     Out,
@@ -555,7 +588,7 @@ pub enum ArgMode {
     Table,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Function {
     pub name: QualifiedName,
     pub kind: FunctionKind,
@@ -594,7 +627,7 @@ pub struct Function {
 }
 
 /// What PostgreSQL's PL/pgSQL parser made of a function body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BodyCheck {
     /// Not PL/pgSQL, or no body: there was nothing to parse.
     NotPlpgsql,
@@ -627,6 +660,20 @@ impl<T> Memo<T> {
 impl<T> Default for Memo<T> {
     fn default() -> Self {
         Memo(std::sync::OnceLock::new())
+    }
+}
+
+/// A memo is stored empty: what it caches is computed again on first use.
+impl<T> serde::Serialize for Memo<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+}
+
+impl<'de, T> serde::Deserialize<'de> for Memo<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <()>::deserialize(d)?;
+        Ok(Memo::default())
     }
 }
 
@@ -688,7 +735,7 @@ impl Function {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum TypeKind {
     Enum {
         labels: Vec<String>,
@@ -703,7 +750,7 @@ pub enum TypeKind {
     Opaque,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TypeDef {
     pub name: QualifiedName,
     pub kind: TypeKind,
@@ -712,7 +759,7 @@ pub struct TypeDef {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Extension {
     pub name: Ident,
     pub schema: Ident,
@@ -725,7 +772,7 @@ pub struct Extension {
 /// A `DO` block seen in a migration. It is recorded, never executed: whatever
 /// it creates is not in the model. A live database keeps no trace of DO
 /// blocks, so this list is always empty for the live source.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AnonymousBlock {
     /// `plpgsql` unless the block names another language.
     pub language: String,
@@ -738,7 +785,7 @@ pub struct AnonymousBlock {
 /// (those no migration gave an owner) were kept in the model, since
 /// whether PostgreSQL dropped them depends on who ran the migrations. A
 /// live database keeps no trace of it: always empty for the live source.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeptByDropOwned {
     /// The roles the statement names, as it names them.
     pub roles: Vec<String>,
@@ -747,7 +794,7 @@ pub struct KeptByDropOwned {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Sequence {
     pub name: QualifiedName,
     /// The column a `serial` made it for (`OWNED BY`): dropping the column
@@ -767,7 +814,7 @@ pub struct Sequence {
 }
 
 /// What a publication sends to logical replication subscribers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Publication {
     pub name: Ident,
     /// `FOR ALL TABLES`: every table, now and later.
@@ -787,7 +834,7 @@ pub struct Publication {
 }
 
 /// A table a publication names, with its column list and row filter (15+).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PublishedTable {
     pub table: QualifiedName,
     /// Empty: every column.
@@ -796,7 +843,7 @@ pub struct PublishedTable {
 }
 
 /// The changes a publication sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PublishActions {
     pub insert: bool,
     pub update: bool,
@@ -850,7 +897,9 @@ impl Publication {
 }
 
 /// Object kinds in ALTER DEFAULT PRIVILEGES.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum DefaultObjectKind {
     Tables,
     Sequences,
@@ -861,7 +910,7 @@ pub enum DefaultObjectKind {
 
 /// One `ALTER DEFAULT PRIVILEGES [FOR ROLE r] [IN SCHEMA s] GRANT ... TO
 /// role` fact.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DefaultPrivilege {
     /// `FOR ROLE`: whose new objects it applies to; None for the role
     /// running the statement.
@@ -874,7 +923,7 @@ pub struct DefaultPrivilege {
 }
 
 /// The whole schema.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Catalog {
     pub platform: Platform,
     pub schemas: BTreeMap<Ident, Schema>,
@@ -908,7 +957,7 @@ pub struct Catalog {
 
 /// The roles an API (PostgREST, Supabase) runs requests as: one for requests
 /// without a login, and the ones signed-in users get. PUBLIC counts as both.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ApiRoles {
     pub anonymous: BTreeSet<Ident>,
     pub signed_in: BTreeSet<Ident>,

@@ -9,7 +9,7 @@ use std::fmt;
 use super::TypeName;
 
 /// The data type of a sequence (`AS smallint | integer | bigint`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SequenceType {
     Smallint,
     Integer,
@@ -63,7 +63,7 @@ impl fmt::Display for SequenceType {
 }
 
 /// What a sequence generates: pg_sequence's columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SequenceOptions {
     pub data_type: SequenceType,
     pub start: i64,
@@ -77,7 +77,7 @@ pub struct SequenceOptions {
 /// The options one CREATE or ALTER SEQUENCE (or an identity column's
 /// options) writes; None for what it leaves out. `RESTART` changes only the
 /// current value, which the model does not keep.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SequenceChange {
     pub data_type: Option<SequenceType>,
     pub increment: Option<i64>,

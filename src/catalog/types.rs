@@ -9,7 +9,7 @@ use crate::sql::ast;
 
 /// A column, argument or return type. Built-in types are stored under
 /// `pg_catalog` with PostgreSQL's internal name (`int4`, `timestamptz`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct TypeName {
     pub name: QualifiedName,
     /// Type modifiers as written: `varchar(20)` -> [20], `numeric(10,3)` -> [10, 3].

@@ -107,6 +107,12 @@ pub struct LintArgs {
     /// every migration is still replayed.
     #[arg(long)]
     pub staged: bool,
+    /// Neither read nor write the replay checkpoint cache (in
+    /// $PGVET_CACHE_DIR, else $XDG_CACHE_HOME/pgvet or ~/.cache/pgvet),
+    /// which lets the next lint skip the files before the newest (or the
+    /// first one passed) when they did not change.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Report only findings in these files (what pre-commit passes, also
     /// with `--all-files`); every migration is still replayed. Takes the
     /// rest of the command line.

@@ -69,6 +69,7 @@ pub fn run(args: FixArgs) -> Result<Outcome> {
             baseline: None,
             changed_since: None,
             staged: false,
+            no_cache: false,
             only: Vec::new(),
             common,
         };

@@ -168,8 +168,45 @@ fn lint_report_scoped(
             settings.applied_files = Some(std::sync::Arc::new(applied));
         }
     }
-    let report = crate::lint_read(read, &cfg, &settings);
+    let store = if args.no_cache {
+        None
+    } else {
+        checkpoint_store(&cfg, &settings, &read, &paths, &cwd)
+    };
+    let report = match &store {
+        Some(store) => crate::lint_read_stored(read, &cfg, &settings, store),
+        None => crate::lint_read(read, &cfg, &settings),
+    };
     Ok((report, cfg, paths, changed))
+}
+
+/// Where the replay checkpoint of this lint is kept: a slot named by
+/// everything the replay depends on besides the files, which the
+/// checkpoint names itself. None when the lint reads a database (its
+/// tables and rows are not in the key), or no cache directory is known.
+fn checkpoint_store(
+    cfg: &Config,
+    settings: &crate::Settings,
+    read: &crate::Migrations,
+    paths: &[PathBuf],
+    cwd: &Path,
+) -> Option<crate::cache::Store> {
+    if settings.live_tables.is_some() || settings.data.is_some() || settings.applied_files.is_some()
+    {
+        return None;
+    }
+    // The files a lint keeps the findings of change from one lint to the
+    // next and do not change the replay; neither does keeping the model.
+    let replayed = crate::Settings {
+        statement_files: None,
+        keep_catalog: false,
+        ..settings.clone()
+    };
+    let key = format!(
+        "{cfg:?}\n{replayed:?}\n{:?} {:?}\n{paths:?}\n{cwd:?}",
+        read.runner, read.history
+    );
+    crate::cache::Store::new(crate::cache::Store::default_dir()?, &key)
 }
 
 /// The rule whose checks read the rows of the database (`lint --db`).

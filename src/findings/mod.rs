@@ -5,6 +5,7 @@ pub mod changed;
 pub(crate) mod fingerprint;
 pub mod gap;
 pub mod remedy;
+pub mod stored;
 mod text;
 
 pub use text::printable;
@@ -35,7 +36,7 @@ impl Severity {
 }
 
 /// A resolved position: 1-based lines and columns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     pub file: String,
     pub line: u32,

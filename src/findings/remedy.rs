@@ -32,7 +32,7 @@ impl Applicability {
 }
 
 /// A fix a rule knows for one finding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Remedy {
     /// fk-missing-index: a btree index on the foreign key's columns.
     IndexForeignKey {

@@ -27,7 +27,7 @@ use crate::sql::ast;
 use crate::sql::split::Statement;
 
 /// Where the objects a statement builds come from, as their [`Origin`] says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Stamp {
     /// A migration file: an object points at the statement, or the clause,
     /// that made it.
@@ -62,7 +62,7 @@ impl Stamp {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Replayer {
     pub catalog: Catalog,
     /// The session's search_path (without the implicit pg_catalog).

@@ -647,7 +647,7 @@ enum Runner<'a> {
 
 /// The role `SET ROLE` and `SET SESSION AUTHORIZATION` switched to, in
 /// this file (each migration file runs in a fresh session).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Session {
     pub role: Option<Ident>,
     pub user: Option<Ident>,

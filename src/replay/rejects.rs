@@ -35,7 +35,7 @@ pub struct Rejection {
 
 /// Since where the model may miss a drop (file, offset of the statement),
 /// and which statements may have failed for a reason of their own.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Doubt {
     /// Statements that name a table or type the model does not have (a
     /// foreign key to a table made outside the migrations): PostgreSQL

@@ -25,6 +25,7 @@ use crate::catalog::{
     ApiRoles, Catalog, DefaultPrivilege, Extension, Function, Ident, Platform, Publication,
     QualifiedName, Schema, Sequence, Table, TypeDef, View,
 };
+use crate::findings::stored::StoredFinding;
 use crate::findings::Finding;
 
 /// A part of the catalog a per-table rule reads besides the table it
@@ -76,6 +77,66 @@ impl SchemaMemo {
     }
 }
 
+/// A per-table rule's findings by table, as a cache file keeps them.
+type StoredByTable = Vec<(QualifiedName, Vec<StoredFinding>)>;
+
+/// A [`SchemaMemo`] as a cache file keeps it: the rules by id, and the
+/// findings with every field.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct StoredMemo {
+    files: Vec<String>,
+    differed: Differed,
+    by_rule: Vec<(String, StoredByTable, NamesByTable)>,
+    changed: Option<usize>,
+}
+
+impl SchemaMemo {
+    pub fn stored(&self) -> StoredMemo {
+        let mut by_rule: Vec<_> = self
+            .by_rule
+            .iter()
+            .map(|(rule, (by_table, named))| {
+                let by_table = by_table
+                    .iter()
+                    .map(|(t, found)| (t.clone(), found.iter().map(StoredFinding::of).collect()))
+                    .collect();
+                (rule.to_string(), by_table, named.clone())
+            })
+            .collect();
+        by_rule.sort_by(|a, b| a.0.cmp(&b.0));
+        StoredMemo {
+            files: self.files.clone(),
+            differed: self.differed.clone(),
+            by_rule,
+            changed: self.changed,
+        }
+    }
+
+    /// The memo `stored` keeps; None when it names a rule this build does
+    /// not have.
+    pub fn restored(stored: StoredMemo) -> Option<SchemaMemo> {
+        let mut by_rule = HashMap::new();
+        for (rule, by_table, named) in stored.by_rule {
+            let rule = super::id_of(&rule)?;
+            let mut found = ByTable::new();
+            for (table, list) in by_table {
+                let list = list
+                    .into_iter()
+                    .map(|f| f.finding(super::id_of))
+                    .collect::<Option<Vec<_>>>()?;
+                found.insert(table, list);
+            }
+            by_rule.insert(rule, (found, named));
+        }
+        Some(SchemaMemo {
+            files: stored.files,
+            differed: stored.differed,
+            by_rule,
+            changed: stored.changed,
+        })
+    }
+}
+
 /// The entries of one of the catalog's maps that differ from the base's:
 /// the value now, or None where the base has an entry and the catalog not.
 type Delta<K, V> = BTreeMap<K, Option<V>>;
@@ -116,7 +177,7 @@ fn changed<'k, K: Ord, V: PartialEq>(
 
 /// Where a final catalog differs from the base: its maps' differences, and
 /// its other settings whole (they are small).
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Differed {
     tables: Delta<QualifiedName, Table>,
     functions: Delta<QualifiedName, Vec<Function>>,
@@ -130,7 +191,7 @@ struct Differed {
 }
 
 /// The catalog's settings that are not maps of objects.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Rest {
     platform: Option<Platform>,
     roles: BTreeSet<Ident>,

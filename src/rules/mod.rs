@@ -264,6 +264,12 @@ pub fn find(id: &str) -> Option<&'static Rule> {
         .find(|r| r.id() == id || r.doc.aliases.iter().any(|a| a == id))
 }
 
+/// This build's id of the rule whose id is `id` (not an alias): how a
+/// finding read back from a cache file gets its rule.
+pub fn id_of(id: &str) -> Option<&'static str> {
+    find(id).map(|r| r.id()).filter(|r| *r == id)
+}
+
 /// Where findings go, stamped with the running rule's id, severity and help.
 struct Sink<'a> {
     rule: &'static Rule,

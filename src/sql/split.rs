@@ -182,7 +182,7 @@ fn name_end(tokens: &[Tok]) -> Option<u32> {
 }
 
 /// A statement PostgreSQL rejected.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ParseError {
     pub file: FileId,
     pub offset: u32,

@@ -23,7 +23,7 @@ use crate::sql::split::{self, Statement};
 /// How the migration tool runs each file: inside one transaction it opens
 /// and commits around the file (`per-file`), or statement by statement in
 /// autocommit (`none`). Explicit BEGIN/COMMIT in a file count either way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TransactionMode {
     PerFile,
@@ -31,7 +31,7 @@ pub enum TransactionMode {
 }
 
 /// How a runner runs one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct FileRun {
     pub mode: TransactionMode,
     /// Statements that cannot run in a transaction block run outside the
@@ -47,11 +47,36 @@ pub struct FileRun {
 /// An object [`Session::removed_earlier`] knows is gone: its kind's name
 /// space, its bare name, and for a function the input argument types the
 /// statement gave (None: every overload).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
 struct Removed {
+    #[serde(with = "object_type")]
     space: pb::ObjectType,
     name: Ident,
     args: Option<Vec<TypeName>>,
+}
+
+/// An object type as its number in PostgreSQL's parse tree.
+mod object_type {
+    use pg_query::protobuf::ObjectType;
+
+    pub fn serialize<S: serde::Serializer>(t: &ObjectType, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i32(*t as i32)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ObjectType, D::Error> {
+        let n = <i32 as serde::Deserialize>::deserialize(d)?;
+        ObjectType::try_from(n).map_err(|_| serde::de::Error::custom("unknown object type"))
+    }
+}
+
+/// What a session carries from one file into the next: everything else
+/// starts afresh with each file ([`Session::start_file`]). A checkpoint
+/// between two files (a cached replay) keeps only this of the session.
+#[derive(Debug, Clone, Default, serde::Serialize, Deserialize)]
+pub struct Carried {
+    written: BTreeMap<QualifiedName, Span>,
+    opaque_write: Option<Span>,
+    removed: Vec<Removed>,
 }
 
 /// An enum label added by `ALTER TYPE ... ADD VALUE` in the open transaction.
@@ -309,6 +334,31 @@ impl Session {
         self.written = written;
         self.opaque_write = opaque_write;
         self.removed = removed;
+    }
+
+    /// What this session carries into the next file.
+    pub fn carried(&self) -> Carried {
+        Carried {
+            written: self.written.clone(),
+            opaque_write: self.opaque_write,
+            removed: self.removed.clone(),
+        }
+    }
+
+    /// A session between two files that carries `carried` into the next:
+    /// the same, for the next file, as the session that gave it.
+    pub fn resumed(platform: Platform, mode: TransactionMode, carried: Carried) -> Session {
+        let Carried {
+            written,
+            opaque_write,
+            removed,
+        } = carried;
+        Session {
+            written,
+            opaque_write,
+            removed,
+            ..Session::new(platform, mode)
+        }
     }
 
     /// Marks the current file as applied to the database (`lint --db`, as

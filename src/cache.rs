@@ -152,7 +152,8 @@ impl Store {
     pub fn load(&self) -> Option<Checkpoint> {
         let bytes = std::fs::read(self.path()).ok()?;
         let (model, rest) = self.sections(&bytes)?;
-        let read_model = || postcard::from_bytes::<Replayer>(model).ok();
+        let read_model =
+            || crate::catalog::sharing(|| postcard::from_bytes::<Replayer>(model).ok());
         let ((replayer, spare), rest) = rayon::join(
             || rayon::join(read_model, read_model),
             || postcard::from_bytes::<Rest>(rest).ok(),
@@ -228,7 +229,8 @@ impl Store {
             memo: cp.memo,
             splits: cp.splits.as_slice().into(),
         };
-        let model = postcard::to_stdvec(cp.replayer).map_err(std::io::Error::other)?;
+        let model = crate::catalog::sharing(|| postcard::to_stdvec(cp.replayer))
+            .map_err(std::io::Error::other)?;
         let rest = postcard::to_stdvec(&rest).map_err(std::io::Error::other)?;
         let mut payload = Vec::with_capacity(8 + model.len() + rest.len());
         payload.extend_from_slice(&(model.len() as u64).to_le_bytes());

@@ -237,6 +237,8 @@ pub fn lint_read_stored(
         _ => {}
     }
     phase.done("cache write");
+    // Freeing the checkpoint's model takes a while and nothing waits for it.
+    std::thread::spawn(move || drop(lint_cache));
     report
 }
 

@@ -233,8 +233,93 @@ pub fn is_pgmq_queue_table(name: &QualifiedName) -> bool {
 /// Shared between relations until one of them changes: most tables hold
 /// exactly what the default privileges gave them, and a map per table was
 /// a tenth of the model's memory.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grants(std::sync::Arc<BTreeMap<Ident, BTreeSet<String>>>);
+
+type GrantMap = BTreeMap<Ident, BTreeSet<String>>;
+
+/// The grant maps one (de)serialization has seen, so that relations that
+/// share one in the model share it again when read back ([`sharing`]).
+#[derive(Default)]
+struct SeenGrants {
+    active: bool,
+    written: std::collections::HashMap<usize, u32>,
+    read: Vec<std::sync::Arc<GrantMap>>,
+}
+
+thread_local! {
+    static SEEN_GRANTS: std::cell::RefCell<SeenGrants> = std::cell::RefCell::new(SeenGrants::default());
+}
+
+/// Runs `f`, a serialization or deserialization of a model on this thread,
+/// with grant maps shared: each map is written once, and the relations
+/// that shared it get a reference to it (without this, every relation's
+/// map is written, and read back as a map of its own).
+pub fn sharing<R>(f: impl FnOnce() -> R) -> R {
+    let reset = |active| {
+        SEEN_GRANTS.with(|seen| {
+            *seen.borrow_mut() = SeenGrants {
+                active,
+                ..SeenGrants::default()
+            }
+        })
+    };
+    reset(true);
+    let out = f();
+    reset(false);
+    out
+}
+
+/// A reference to a map written earlier in the same [`sharing`] run, or
+/// the map itself.
+const NEW_MAP: u32 = u32::MAX;
+
+impl serde::Serialize for Grants {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let key = std::sync::Arc::as_ptr(&self.0) as usize;
+        let earlier = SEEN_GRANTS.with(|seen| {
+            let mut seen = seen.borrow_mut();
+            if !seen.active {
+                return None;
+            }
+            let next = u32::try_from(seen.written.len()).ok()?;
+            match seen.written.get(&key) {
+                Some(&index) => Some(index),
+                None => {
+                    seen.written.insert(key, next);
+                    None
+                }
+            }
+        });
+        match earlier {
+            Some(index) => (index, None::<&GrantMap>).serialize(s),
+            None => (NEW_MAP, Some(&*self.0)).serialize(s),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Grants {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (index, map) = <(u32, Option<GrantMap>)>::deserialize(d)?;
+        SEEN_GRANTS.with(|seen| {
+            let mut seen = seen.borrow_mut();
+            match map {
+                Some(map) => {
+                    let map = std::sync::Arc::new(map);
+                    if seen.active {
+                        seen.read.push(map.clone());
+                    }
+                    Ok(Grants(map))
+                }
+                None => usize::try_from(index)
+                    .ok()
+                    .and_then(|i| seen.read.get(i))
+                    .map(|map| Grants(map.clone()))
+                    .ok_or_else(|| serde::de::Error::custom("a grant map that was not written")),
+            }
+        })
+    }
+}
 
 /// What `ALL` grants on a table, view or sequence, as PostgreSQL 13 to 16
 /// spell them (17 adds MAINTAIN).

@@ -68,10 +68,15 @@ impl Default for Options {
 }
 
 impl SchemaRule for UnboundedText {
+    /// Reads the table alone (with the types and exposed schemas).
+    fn per_table(&self) -> Option<&'static [crate::rules::memo::Beyond]> {
+        Some(&[])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let opts: Options = cx.options();
         let cat = cx.catalog;
-        for table in cat
+        for table in cx
             .stored_tables()
             .filter(|t| cat.is_exposed(&t.name.schema))
         {

@@ -64,6 +64,8 @@ pub struct Checkpoint {
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
     pub statements: usize,
+    /// The statement rules checked only some files, none before it.
+    pub narrowed: bool,
     /// The schema rules' findings of the lint that wrote it.
     pub memo: Option<StoredMemo>,
     /// The statement ranges of the files before it.
@@ -79,6 +81,7 @@ pub struct Writing<'a> {
     pub findings: &'a [Finding],
     pub errors: &'a [InputError],
     pub statements: usize,
+    pub narrowed: bool,
     pub memo: Option<StoredMemo>,
     pub splits: Vec<FileSplit>,
 }
@@ -97,6 +100,7 @@ struct Rest<'a> {
     findings: Vec<StoredFinding>,
     errors: Vec<StoredError<'a>>,
     statements: usize,
+    narrowed: bool,
     memo: Option<StoredMemo>,
     splits: std::borrow::Cow<'a, [FileSplit]>,
 }
@@ -188,6 +192,7 @@ impl Store {
             findings,
             errors,
             statements: rest.statements,
+            narrowed: rest.narrowed,
             memo: rest.memo,
             splits: rest.splits.into_owned(),
         })
@@ -226,6 +231,7 @@ impl Store {
                 })
                 .collect(),
             statements: cp.statements,
+            narrowed: cp.narrowed,
             memo: cp.memo,
             splits: cp.splits.as_slice().into(),
         };

@@ -496,6 +496,9 @@ struct Checkpoint {
     /// A copy of `replayer` read from the cache beside it, for the first
     /// lint from here to replay on.
     spare: Option<Replayer>,
+    /// The statement rules checked only some files' statements
+    /// ([`Settings::statement_files`]), none of them before it.
+    narrowed: bool,
 }
 
 impl Checkpoint {
@@ -540,6 +543,7 @@ impl Checkpoint {
             schema_memo: cp.memo.and_then(rules::memo::SchemaMemo::restored),
             splits: cp.splits,
             spare: Some(cp.spare),
+            narrowed: cp.narrowed,
         }
     }
 
@@ -567,6 +571,7 @@ impl Checkpoint {
             findings: &self.findings,
             errors: &self.errors,
             statements: self.statements,
+            narrowed: self.narrowed,
             memo: self
                 .schema_memo
                 .as_ref()
@@ -672,9 +677,8 @@ fn lint_sources_here(
         errors: Vec::new(),
         statements: 0,
         current_file: None,
-        checked: match (&settings.statement_files, &cached) {
-            // An editor's checkpoint keeps every file's findings.
-            (Some(files), None) => sources
+        checked: match &settings.statement_files {
+            Some(files) => sources
                 .iter()
                 .map(|s| {
                     Path::new(&s.path)
@@ -682,8 +686,15 @@ fn lint_sources_here(
                         .is_ok_and(|p| files.contains(&p))
                 })
                 .collect(),
-            _ => Vec::new(),
+            None => Vec::new(),
         },
+    };
+    // A checkpoint of a lint whose statement rules checked only some files
+    // lacks their findings in the others: it holds for a lint that keeps
+    // the findings of none of the files before it.
+    let narrowed = !state.checked.is_empty();
+    let narrowing_holds = |cp: &Checkpoint| {
+        !cp.narrowed || (narrowed && !state.checked.iter().take(cp.before.len()).any(|c| *c))
     };
     // With a cache (an editor's), the replay starts from the checkpoint
     // when the files before it are unchanged, and a new checkpoint is
@@ -699,7 +710,7 @@ fn lint_sources_here(
                 .position(|s| Path::new(&s.path) == f)
         });
         match cache.checkpoint.take() {
-            Some(mut cp) if cp.holds(&sources, &runs, &rules) => {
+            Some(mut cp) if narrowing_holds(&cp) && cp.holds(&sources, &runs, &rules) => {
                 resume_at = cp.before.len();
                 state.replayer = match cp.spare.take() {
                     Some(spare) => spare,
@@ -773,6 +784,7 @@ fn lint_sources_here(
                 schema_memo: None,
                 splits: Vec::new(),
                 spare: None,
+                narrowed,
             });
         }
         // The files from the checkpoint on: parsed once per text.

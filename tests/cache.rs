@@ -241,6 +241,65 @@ fn what_the_run_dropped_stays_dropped_after_the_checkpoint() {
     assert_eq!(stdout(&warm), expected);
 }
 
+/// `--only` runs the statement rules on the files it keeps only: the
+/// checkpoint such a lint leaves lacks the statement findings of the files
+/// before it, so only a lint that keeps none of those files resumes from it.
+#[test]
+fn a_checkpoint_of_an_only_lint_serves_only_lints_that_keep_later_files() {
+    let p = Project::new();
+    let last = ["--only", "migrations/003_last.sql"];
+    let second = ["--only", "migrations/002_second.sql"];
+    let expected_all = p.expected(&[]);
+    let expected_last = p.expected(&last);
+    let expected_second = p.expected(&second);
+    assert!(
+        rules_found(&expected_all).len() > rules_found(&expected_last).len(),
+        "the earlier files should have findings of their own"
+    );
+
+    let out = p.lint(&last);
+    assert!(!resumed(&out));
+    assert_eq!(stdout(&out), expected_last);
+    let out = p.lint(&last);
+    assert!(resumed(&out), "the same --only lint resumes");
+    assert_eq!(stdout(&out), expected_last);
+
+    // A whole lint needs the earlier files' statement findings.
+    let out = p.lint(&[]);
+    assert!(
+        !resumed(&out),
+        "a whole lint resumed from an --only checkpoint"
+    );
+    assert_eq!(stdout(&out), expected_all);
+
+    // The whole lint left a checkpoint with every finding: an --only
+    // lint resumes from it.
+    let out = p.lint(&last);
+    assert!(resumed(&out));
+    assert_eq!(stdout(&out), expected_last);
+
+    // An --only lint of an earlier file resumes from a whole lint's
+    // checkpoint after it (which has that file's findings too).
+    let out = p.lint(&second);
+    assert!(resumed(&out));
+    assert_eq!(stdout(&out), expected_second);
+
+    // From an --only lint's checkpoint after it, it does not: it starts
+    // over, and leaves a checkpoint before its file.
+    let fresh = Project::new();
+    let expected_second = fresh.expected(&second);
+    stdout(&fresh.lint(&last));
+    let out = fresh.lint(&second);
+    assert!(
+        !resumed(&out),
+        "resumed from a checkpoint without its file's findings"
+    );
+    assert_eq!(stdout(&out), expected_second);
+    let out = fresh.lint(&second);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("resumed after 1 of 3 files"));
+    assert_eq!(stdout(&out), expected_second);
+}
+
 #[test]
 fn no_cache_neither_reads_nor_writes() {
     let p = Project::new();

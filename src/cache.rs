@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::findings::stored::StoredFinding;
+use crate::findings::stored::{StoredError, StoredFinding};
 use crate::findings::{Finding, InputError};
 use crate::replay::Replayer;
 use crate::rules::memo::StoredMemo;
@@ -98,19 +98,11 @@ struct Rest<'a> {
     rules: Vec<std::borrow::Cow<'a, str>>,
     carried: std::borrow::Cow<'a, Carried>,
     findings: Vec<StoredFinding>,
-    errors: Vec<StoredError<'a>>,
+    errors: Vec<StoredError>,
     statements: usize,
     narrowed: bool,
     memo: Option<StoredMemo>,
     splits: std::borrow::Cow<'a, [FileSplit]>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct StoredError<'a> {
-    file: std::borrow::Cow<'a, str>,
-    line: Option<u32>,
-    column: Option<u32>,
-    message: std::borrow::Cow<'a, str>,
 }
 
 /// Where one project's checkpoint is kept.
@@ -173,16 +165,7 @@ impl Store {
             .into_iter()
             .map(|f| f.finding(crate::rules::id_of))
             .collect::<Option<Vec<_>>>()?;
-        let errors = rest
-            .errors
-            .into_iter()
-            .map(|e| InputError {
-                file: e.file.into_owned(),
-                line: e.line,
-                column: e.column,
-                message: e.message.into_owned(),
-            })
-            .collect();
+        let errors = rest.errors.into_iter().map(StoredError::error).collect();
         Some(Checkpoint {
             before: rest.before.into_owned(),
             rules,
@@ -220,16 +203,7 @@ impl Store {
             rules: cp.rules.iter().map(|r| (*r).into()).collect(),
             carried: std::borrow::Cow::Borrowed(&cp.carried),
             findings: cp.findings.iter().map(StoredFinding::of).collect(),
-            errors: cp
-                .errors
-                .iter()
-                .map(|e| StoredError {
-                    file: e.file.as_str().into(),
-                    line: e.line,
-                    column: e.column,
-                    message: e.message.as_str().into(),
-                })
-                .collect(),
+            errors: cp.errors.iter().map(StoredError::of).collect(),
             statements: cp.statements,
             narrowed: cp.narrowed,
             memo: cp.memo,

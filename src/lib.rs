@@ -213,11 +213,7 @@ pub fn lint_read_stored(
         Some(files) => read
             .inputs
             .iter()
-            .find(|i| {
-                Path::new(&i.path)
-                    .canonicalize()
-                    .is_ok_and(|p| files.contains(&p))
-            })
+            .find(|i| is_among(&i.path, files))
             .map(|i| PathBuf::from(&i.path)),
         None => read.inputs.last().map(|i| PathBuf::from(&i.path)),
     };
@@ -240,6 +236,14 @@ pub fn lint_read_stored(
     // Freeing the checkpoint's model takes a while and nothing waits for it.
     std::thread::spawn(move || drop(lint_cache));
     report
+}
+
+/// Whether the file read as `path` is one of `files` (canonical paths,
+/// [`Settings::statement_files`]).
+fn is_among(path: &str, files: &std::collections::BTreeSet<PathBuf>) -> bool {
+    Path::new(path)
+        .canonicalize()
+        .is_ok_and(|p| files.contains(&p))
 }
 
 /// How many statements the files before a checkpoint must hold for it to
@@ -450,8 +454,12 @@ impl LintCache {
         // A checkpoint read from the cache brings the ranges of the files
         // before it, which hold when those files are the same.
         let stored = match &mut self.checkpoint {
-            Some(cp) if !cp.splits.is_empty() && cp.prefix_holds(sources, runs) => {
-                std::mem::take(&mut cp.splits)
+            Some(cp) if !cp.splits.is_empty() => {
+                if cp.verify(sources, runs) {
+                    std::mem::take(&mut cp.splits)
+                } else {
+                    Vec::new()
+                }
             }
             _ => Vec::new(),
         };
@@ -524,6 +532,19 @@ impl Checkpoint {
                             Was::Hash(hash) => *hash == cache::text_hash(&src.text),
                         }
                 })
+    }
+
+    /// [`Self::prefix_holds`]; when it holds, the hashes of the files
+    /// before it are replaced by their texts, so that checking it again
+    /// compares texts instead of hashing them again.
+    fn verify(&mut self, sources: &[SourceFile], runs: &[FileRun]) -> bool {
+        if !self.prefix_holds(sources, runs) {
+            return false;
+        }
+        for ((_, was, _), src) in self.before.iter_mut().zip(sources) {
+            *was = Was::Text(src.text.clone());
+        }
+        true
     }
 
     /// The checkpoint read from a cache file, for a lint with `settings`.
@@ -678,14 +699,7 @@ fn lint_sources_here(
         statements: 0,
         current_file: None,
         checked: match &settings.statement_files {
-            Some(files) => sources
-                .iter()
-                .map(|s| {
-                    Path::new(&s.path)
-                        .canonicalize()
-                        .is_ok_and(|p| files.contains(&p))
-                })
-                .collect(),
+            Some(files) => sources.iter().map(|s| is_among(&s.path, files)).collect(),
             None => Vec::new(),
         },
     };

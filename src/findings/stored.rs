@@ -1,11 +1,11 @@
-//! A finding with every field, as a cache file keeps it: the report's own
+//! A finding (and an input error) with every field, as a cache file keeps it: the report's own
 //! serialization (JSON) leaves out what only pgvet reads, and the rule is
 //! kept by id (the layers above know the rules).
 
 use serde::{Deserialize, Serialize};
 
 use super::remedy::Remedy;
-use super::{Finding, Location, Related, Severity};
+use super::{Finding, InputError, Location, Related, Severity};
 use crate::catalog::Span;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,5 +62,34 @@ impl StoredFinding {
                 })
                 .collect(),
         })
+    }
+}
+
+/// An [`InputError`] with every field (its JSON form leaves the column out).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredError {
+    file: String,
+    line: Option<u32>,
+    column: Option<u32>,
+    message: String,
+}
+
+impl StoredError {
+    pub fn of(e: &InputError) -> Self {
+        StoredError {
+            file: e.file.clone(),
+            line: e.line,
+            column: e.column,
+            message: e.message.clone(),
+        }
+    }
+
+    pub fn error(self) -> InputError {
+        InputError {
+            file: self.file,
+            line: self.line,
+            column: self.column,
+            message: self.message,
+        }
     }
 }

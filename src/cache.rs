@@ -55,11 +55,6 @@ pub struct Checkpoint {
     /// The rules that ran.
     pub rules: Vec<&'static str>,
     pub replayer: Replayer,
-    /// A second copy of `replayer`, read beside the first: the lint
-    /// replays on one and keeps the other as the base its schema rules'
-    /// memo compares with (reading it again on the other core is quicker
-    /// than copying it after).
-    pub spare: Replayer,
     pub carried: Carried,
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
@@ -150,10 +145,8 @@ impl Store {
         let (model, rest) = self.sections(&bytes)?;
         let read_model =
             || crate::catalog::sharing(|| postcard::from_bytes::<Replayer>(model).ok());
-        let ((replayer, spare), rest) = rayon::join(
-            || rayon::join(read_model, read_model),
-            || postcard::from_bytes::<Rest>(rest).ok(),
-        );
+        let (replayer, rest) = rayon::join(read_model, || postcard::from_bytes::<Rest>(rest).ok());
+        let replayer = replayer?;
         let rest = rest?;
         let rules = rest
             .rules
@@ -169,8 +162,7 @@ impl Store {
         Some(Checkpoint {
             before: rest.before.into_owned(),
             rules,
-            replayer: replayer?,
-            spare: spare?,
+            replayer,
             carried: rest.carried.into_owned(),
             findings,
             errors,

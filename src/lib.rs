@@ -501,9 +501,6 @@ struct Checkpoint {
     /// The statement ranges of the files before it, when it was read from
     /// the cache (an editor keeps every file's in [`LintCache`]).
     splits: Vec<FileSplit>,
-    /// A copy of `replayer` read from the cache beside it, for the first
-    /// lint from here to replay on.
-    spare: Option<Replayer>,
     /// The statement rules checked only some files' statements
     /// ([`Settings::statement_files`]), none of them before it.
     narrowed: bool,
@@ -563,7 +560,6 @@ impl Checkpoint {
             statements: cp.statements,
             schema_memo: cp.memo.and_then(rules::memo::SchemaMemo::restored),
             splits: cp.splits,
-            spare: Some(cp.spare),
             narrowed: cp.narrowed,
         }
     }
@@ -724,12 +720,9 @@ fn lint_sources_here(
                 .position(|s| Path::new(&s.path) == f)
         });
         match cache.checkpoint.take() {
-            Some(mut cp) if narrowing_holds(&cp) && cp.holds(&sources, &runs, &rules) => {
+            Some(cp) if narrowing_holds(&cp) && cp.holds(&sources, &runs, &rules) => {
                 resume_at = cp.before.len();
-                state.replayer = match cp.spare.take() {
-                    Some(spare) => spare,
-                    None => cp.replayer.clone(),
-                };
+                state.replayer = cp.replayer.clone();
                 state.session = cp.session.clone();
                 state.findings.clone_from(&cp.findings);
                 state.errors.clone_from(&cp.errors);
@@ -797,7 +790,6 @@ fn lint_sources_here(
                 statements: state.statements,
                 schema_memo: None,
                 splits: Vec::new(),
-                spare: None,
                 narrowed,
             });
         }
@@ -834,6 +826,7 @@ fn lint_sources_here(
         mut findings,
         errors: mut replay_errors,
         statements,
+        checked,
         ..
     } = state;
     replayer.catalog.shrink_to_fit();
@@ -864,6 +857,15 @@ fn lint_sources_here(
     findings.extend(passes::psql::findings(&sources, cfg));
     suppressions.apply(&mut findings, &sources, cfg);
     passes::overlap::drop_covered(&mut findings);
+    // With `statement_files`, only the findings placed in those files are
+    // reported (`workflow::changed::apply`): the others go before their
+    // positions are worked out.
+    if !checked.is_empty() {
+        findings.retain(|f| {
+            f.span
+                .is_some_and(|s| checked.get(s.file.0 as usize) == Some(&true))
+        });
+    }
     let file_index = |e: &InputError| {
         sources
             .iter()
@@ -1476,7 +1478,7 @@ impl LiveContext {
 }
 
 fn input_error(src: &SourceFile, e: split::ParseError) -> InputError {
-    let (line, column) = src.lines.position(&src.text, e.offset as usize);
+    let (line, column) = src.lines().position(&src.text, e.offset as usize);
     InputError {
         file: src.path.clone(),
         line: Some(line),

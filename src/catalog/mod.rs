@@ -11,6 +11,7 @@ pub mod ident;
 mod keywords;
 pub mod resolve;
 pub mod sequence;
+pub mod shared;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,6 +20,7 @@ pub use crate::sql::{FileId, Span};
 pub use ident::{Ident, QualifiedName};
 use pg_query::protobuf::Node;
 pub use sequence::{SequenceChange, SequenceOptions, SequenceType};
+pub use shared::Shared;
 pub use types::TypeName;
 
 /// Where an object or fact came from.
@@ -419,6 +421,14 @@ impl Table {
             .chain(self.indexes.iter_mut().map(|i| &mut i.origin))
             .chain(self.triggers.iter_mut().map(|t| &mut t.origin))
             .chain(self.policies.iter_mut().map(|p| &mut p.origin))
+    }
+
+    /// The table's foreign keys.
+    pub fn foreign_keys(&self) -> impl Iterator<Item = &ForeignKey> {
+        self.constraints.iter().filter_map(|c| match &c.kind {
+            ConstraintKind::ForeignKey(fk) => Some(fk),
+            _ => None,
+        })
     }
 
     /// An empty table: no columns, constraints, indexes, RLS off.
@@ -1007,16 +1017,59 @@ pub struct DefaultPrivilege {
     pub origin: Origin,
 }
 
+/// A map of the model read back from its binary form, where it was written
+/// in key order: built in one pass from the sorted entries (serde's own
+/// inserts them one by one, each a search from the root; at 6,000 tables
+/// that was a good part of reading a cached model).
+fn sorted_map<'de, D, K, V>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    K: serde::Deserialize<'de> + Ord,
+    V: serde::Deserialize<'de>,
+{
+    struct Entries<K, V>(std::marker::PhantomData<(K, V)>);
+    impl<'de, K, V> serde::de::Visitor<'de> for Entries<K, V>
+    where
+        K: serde::Deserialize<'de> + Ord,
+        V: serde::Deserialize<'de>,
+    {
+        type Value = BTreeMap<K, V>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            // At most 4,096 reserved ahead: the length comes from the file.
+            let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+            while let Some(entry) = map.next_entry()? {
+                entries.push(entry);
+            }
+            // Sorted already, so collecting only checks the order (and
+            // keeps the last of equal keys, as inserting would).
+            Ok(entries.into_iter().collect())
+        }
+    }
+    d.deserialize_map(Entries(std::marker::PhantomData))
+}
+
 /// The whole schema.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Catalog {
     pub platform: Platform,
+    #[serde(deserialize_with = "sorted_map")]
     pub schemas: BTreeMap<Ident, Schema>,
-    pub tables: BTreeMap<QualifiedName, Table>,
+    #[serde(deserialize_with = "sorted_map")]
+    pub tables: BTreeMap<QualifiedName, Shared<Table>>,
+    #[serde(deserialize_with = "sorted_map")]
     pub views: BTreeMap<QualifiedName, View>,
     /// Overloads by name.
+    #[serde(deserialize_with = "sorted_map")]
     pub functions: BTreeMap<QualifiedName, Vec<Function>>,
+    #[serde(deserialize_with = "sorted_map")]
     pub types: BTreeMap<QualifiedName, TypeDef>,
+    #[serde(deserialize_with = "sorted_map")]
     pub sequences: BTreeMap<QualifiedName, Sequence>,
     pub publications: BTreeMap<Ident, Publication>,
     pub extensions: BTreeMap<Ident, Extension>,
@@ -1079,7 +1132,16 @@ impl Catalog {
     /// (a list of one trigger holds room for four), once the replay is
     /// done: the schema rules' findings then reuse it.
     pub fn shrink_to_fit(&mut self) {
-        for t in self.tables.values_mut() {
+        // Only tables with room to give back: the others may be shared
+        // with a checkpoint's copy of the model.
+        let spare = |t: &Table| {
+            t.columns.capacity() > t.columns.len()
+                || t.constraints.capacity() > t.constraints.len()
+                || t.indexes.capacity() > t.indexes.len()
+                || t.triggers.capacity() > t.triggers.len()
+                || t.policies.capacity() > t.policies.len()
+        };
+        for t in self.tables.values_mut().filter(|t| spare(t)) {
             t.columns.shrink_to_fit();
             t.constraints.shrink_to_fit();
             t.indexes.shrink_to_fit();
@@ -1122,7 +1184,10 @@ impl Catalog {
     /// Tables a project owns: not from the baseline, not extension-owned,
     /// not in a platform schema, not temporary.
     pub fn user_tables(&self) -> impl Iterator<Item = &Table> {
-        self.tables.values().filter(|t| self.is_user_table(t))
+        self.tables
+            .values()
+            .map(|t| &**t)
+            .filter(|t| self.is_user_table(t))
     }
 
     /// One of [`Self::user_tables`].
@@ -1137,7 +1202,10 @@ impl Catalog {
     /// tables, where a CHECK is not enforced and a foreign key or unique
     /// index cannot be declared, so rules that ask for one skip them.
     pub fn stored_tables(&self) -> impl Iterator<Item = &Table> {
-        self.tables.values().filter(|t| self.is_stored_table(t))
+        self.tables
+            .values()
+            .map(|t| &**t)
+            .filter(|t| self.is_stored_table(t))
     }
 
     /// One of [`Self::stored_tables`].
@@ -1162,11 +1230,11 @@ impl Catalog {
     }
 
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
-        self.tables.get(name)
+        self.tables.get(name).map(|t| &**t)
     }
 
     pub fn table_mut(&mut self, name: &QualifiedName) -> Option<&mut Table> {
-        self.tables.get_mut(name)
+        self.tables.get_mut(name).map(|t| &mut **t)
     }
 
     /// Whether a relation (table, view, materialized view, sequence) of this name exists.

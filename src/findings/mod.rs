@@ -126,23 +126,29 @@ pub struct SourceFile {
     pub path: String,
     /// Shared with the statements parsed from it (they narrow spans with it).
     pub text: std::sync::Arc<str>,
-    pub lines: LineIndex,
+    /// Where its lines start, worked out when first asked for (a lint that
+    /// reports the findings of some files only needs theirs).
+    lines: std::sync::OnceLock<LineIndex>,
 }
 
 impl SourceFile {
     pub fn new(id: FileId, path: String, text: String) -> Self {
-        let lines = LineIndex::new(&text);
         SourceFile {
             id,
             path,
             text: text.into(),
-            lines,
+            lines: std::sync::OnceLock::new(),
         }
     }
 
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
+    }
+
     pub fn location(&self, span: Span) -> Location {
-        let (line, column) = self.lines.position(&self.text, span.start as usize);
-        let (end_line, end_column) = self.lines.position(&self.text, span.end as usize);
+        let lines = self.lines();
+        let (line, column) = lines.position(&self.text, span.start as usize);
+        let (end_line, end_column) = lines.position(&self.text, span.end as usize);
         Location {
             file: self.path.clone(),
             line,

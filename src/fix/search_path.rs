@@ -236,7 +236,8 @@ mod tests {
         let name = QualifiedName::new("public", "profiles");
         cat.tables.insert(
             name.clone(),
-            crate::catalog::Table::new(name, crate::catalog::RelKind::Table, Origin::Baseline),
+            crate::catalog::Table::new(name, crate::catalog::RelKind::Table, Origin::Baseline)
+                .into(),
         );
         cat
     }

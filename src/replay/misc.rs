@@ -78,7 +78,12 @@ impl Replayer {
                     }
                 }
                 // Foreign keys elsewhere that point at the renamed column.
-                for other in self.catalog.tables.values_mut() {
+                for other in self
+                    .catalog
+                    .tables
+                    .values_mut()
+                    .filter(|t| t.foreign_keys().any(|fk| fk.ref_table == name))
+                {
                     for c in &mut other.constraints {
                         if let crate::catalog::ConstraintKind::ForeignKey(fk) = &mut c.kind {
                             if fk.ref_table == name {
@@ -117,10 +122,12 @@ impl Replayer {
                 let Some(rv) = &s.relation else { return };
                 let (schema, name) = ast::range_var_name(rv);
                 let schema = schema.map(Ident::new);
-                for t in self.catalog.tables.values_mut() {
-                    if schema.as_ref().is_some_and(|s| s != &t.name.schema) {
-                        continue;
-                    }
+                // Only the tables with such an index (the others may be
+                // shared with a checkpoint's copy of the model).
+                for t in self.catalog.tables.values_mut().filter(|t| {
+                    schema.as_ref().is_none_or(|s| s == &t.name.schema)
+                        && t.indexes.iter().any(|ix| ix.name.as_str() == name)
+                }) {
                     let mut backs_constraint = false;
                     for ix in t.indexes.iter_mut().filter(|ix| ix.name.as_str() == name) {
                         ix.name = new.clone();
@@ -151,7 +158,12 @@ impl Replayer {
                 self.catalog.types.insert(renamed.clone(), def);
                 // Columns keep their type through the rename (PostgreSQL
                 // stores its oid).
-                for t in self.catalog.tables.values_mut() {
+                for t in self
+                    .catalog
+                    .tables
+                    .values_mut()
+                    .filter(|t| t.columns.iter().any(|c| c.ty.name == old))
+                {
                     for c in t.columns.iter_mut().filter(|c| c.ty.name == old) {
                         c.ty.name = renamed.clone();
                     }
@@ -196,7 +208,12 @@ impl Replayer {
                         let mut f = overloads.remove(idx);
                         f.name = QualifiedName::new(name.schema.clone(), new.clone());
                         // Triggers name their function by oid: they follow.
-                        for t in self.catalog.tables.values_mut() {
+                        for t in self
+                            .catalog
+                            .tables
+                            .values_mut()
+                            .filter(|t| t.triggers.iter().any(|tr| tr.function == name))
+                        {
                             for tr in t.triggers.iter_mut().filter(|tr| tr.function == name) {
                                 tr.function = f.name.clone();
                             }
@@ -258,7 +275,12 @@ impl Replayer {
                     }
                 }
             }
-            for other in self.catalog.tables.values_mut() {
+            for other in self
+                .catalog
+                .tables
+                .values_mut()
+                .filter(|t| t.foreign_keys().any(|fk| &fk.ref_table == old))
+            {
                 for c in &mut other.constraints {
                     if let crate::catalog::ConstraintKind::ForeignKey(fk) = &mut c.kind {
                         if &fk.ref_table == old {
@@ -368,14 +390,14 @@ impl Replayer {
                     };
                     let schema = schema.map(Ident::new);
                     let search = self.search_path.clone();
-                    for t in self.catalog.tables.values_mut() {
+                    for t in self.catalog.tables.values_mut().filter(|t| {
                         let visible = match &schema {
                             Some(s) => s == &t.name.schema,
                             None => search.contains(&t.name.schema),
                         };
-                        if visible {
-                            t.indexes.retain(|ix| ix.name.as_str() != name);
-                        }
+                        visible && t.indexes.iter().any(|ix| ix.name.as_str() == name)
+                    }) {
+                        t.indexes.retain(|ix| ix.name.as_str() != name);
                     }
                 }
                 (
@@ -397,7 +419,12 @@ impl Replayer {
                         }
                         // CASCADE drops the triggers that run the function.
                         if cascade {
-                            for t in self.catalog.tables.values_mut() {
+                            for t in self
+                                .catalog
+                                .tables
+                                .values_mut()
+                                .filter(|t| t.triggers.iter().any(|tr| tr.function == name))
+                            {
                                 t.triggers.retain(|tr| tr.function != name);
                             }
                         }
@@ -512,7 +539,12 @@ impl Replayer {
                 .retain(|_, s| s.owned_by.as_ref().is_none_or(|(t, _)| t != qn));
             // DROP ... CASCADE removes foreign keys pointing at it (without
             // CASCADE, PostgreSQL refuses while they exist).
-            for t in self.catalog.tables.values_mut() {
+            for t in self
+                .catalog
+                .tables
+                .values_mut()
+                .filter(|t| t.foreign_keys().any(|fk| &fk.ref_table == qn))
+            {
                 t.constraints.retain(|c| !matches!(&c.kind, crate::catalog::ConstraintKind::ForeignKey(fk) if &fk.ref_table == qn));
             }
         } else if self.catalog.views.remove(qn).is_none() {

@@ -502,7 +502,11 @@ impl Replayer {
         let c = &mut self.catalog;
         // A trigger that runs a function dropped: dropped with it (CASCADE;
         // without, PostgreSQL refuses unless its table goes too).
-        for t in c.tables.values_mut() {
+        for t in c.tables.values_mut().filter(|t| {
+            t.triggers
+                .iter()
+                .any(|tr| trigger_functions.contains(&tr.function))
+        }) {
             t.triggers
                 .retain(|tr| !trigger_functions.contains(&tr.function));
         }

@@ -83,7 +83,7 @@ impl Replayer {
         // Most tables keep the columns they are created with: no room to grow.
         table.columns.shrink_to_fit();
         table.constraints.shrink_to_fit();
-        self.catalog.tables.insert(name, table);
+        self.catalog.tables.insert(name, table.into());
     }
 
     /// CREATE FOREIGN TABLE: a table whose rows live on a foreign server.
@@ -283,7 +283,7 @@ impl Replayer {
                     let parent = if ref_table == table.name {
                         Some(&*table)
                     } else {
-                        self.catalog.tables.get(&ref_table)
+                        self.catalog.tables.get(&ref_table).map(|t| &**t)
                     };
                     ref_columns = parent.map(primary_key).unwrap_or_default();
                 }
@@ -413,7 +413,8 @@ impl Replayer {
                         name.clone(),
                         RelKind::Table,
                         crate::catalog::Origin::Baseline,
-                    ),
+                    )
+                    .into(),
                 );
                 name
             }
@@ -894,7 +895,7 @@ impl Replayer {
                 s.into.as_ref().map_or(&[][..], |i| &i.options[..]),
                 false,
             );
-            self.catalog.tables.insert(name, table);
+            self.catalog.tables.insert(name, table.into());
         }
     }
 

@@ -208,7 +208,7 @@ fn frame(
     end: usize,
     line: u32,
 ) -> Option<(&str, std::ops::Range<usize>)> {
-    let (line_start, line_end) = src.lines.line_range(&src.text, line)?;
+    let (line_start, line_end) = src.lines().line_range(&src.text, line)?;
     let text = src.text.get(line_start..line_end)?;
     let from = start.saturating_sub(line_start);
     // At least one character, never past the line, always on character boundaries.

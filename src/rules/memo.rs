@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::catalog::{
     ApiRoles, Catalog, DefaultPrivilege, Extension, Function, Ident, Platform, Publication,
-    QualifiedName, Schema, Sequence, Table, TypeDef, View,
+    QualifiedName, Schema, Sequence, Shared, Table, TypeDef, View,
 };
 use crate::findings::stored::StoredFinding;
 use crate::findings::Finding;
@@ -118,14 +118,17 @@ impl SchemaMemo {
         let mut by_rule = HashMap::new();
         for (rule, by_table, named) in stored.by_rule {
             let rule = super::id_of(&rule)?;
-            let mut found = ByTable::new();
-            for (table, list) in by_table {
-                let list = list
-                    .into_iter()
-                    .map(|f| f.finding(super::id_of))
-                    .collect::<Option<Vec<_>>>()?;
-                found.insert(table, list);
-            }
+            // In table order, as `stored` wrote them: collected in one pass.
+            let found = by_table
+                .into_iter()
+                .map(|(table, list)| {
+                    let list = list
+                        .into_iter()
+                        .map(|f| f.finding(super::id_of))
+                        .collect::<Option<Vec<_>>>()?;
+                    Some((table, list))
+                })
+                .collect::<Option<ByTable>>()?;
             by_rule.insert(rule, (found, named));
         }
         Some(SchemaMemo {
@@ -145,15 +148,21 @@ fn delta<K: Ord + Clone, V: PartialEq + Clone>(
     base: &BTreeMap<K, V>,
     now: &BTreeMap<K, V>,
 ) -> Delta<K, V> {
-    let mut out: Delta<K, V> = now
-        .iter()
-        .filter(|(key, value)| base.get(*key) != Some(*value))
-        .map(|(key, value)| (key.clone(), Some(value.clone())))
-        .collect();
-    for key in base.keys().filter(|key| !now.contains_key(*key)) {
-        out.insert(key.clone(), None);
+    // Both maps walked side by side in key order (one comparison of keys
+    // per step, not a search of `base` per key of `now`).
+    let mut out = Vec::new();
+    let mut base = base.iter().peekable();
+    for (key, value) in now {
+        while let Some((gone, _)) = base.next_if(|(k, _)| *k < key) {
+            out.push((gone.clone(), None));
+        }
+        match base.next_if(|(k, _)| *k == key) {
+            Some((_, was)) if was == value => {}
+            _ => out.push((key.clone(), Some(value.clone()))),
+        }
     }
-    out
+    out.extend(base.map(|(gone, _)| (gone.clone(), None)));
+    out.into_iter().collect()
 }
 
 /// The keys whose entries differ between the last lint's map (the base's
@@ -179,7 +188,7 @@ fn changed<'k, K: Ord, V: PartialEq>(
 /// its other settings whole (they are small).
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Differed {
-    tables: Delta<QualifiedName, Table>,
+    tables: Delta<QualifiedName, Shared<Table>>,
     functions: Delta<QualifiedName, Vec<Function>>,
     views: Delta<QualifiedName, View>,
     sequences: Delta<QualifiedName, Sequence>,
@@ -304,6 +313,21 @@ impl Changes {
         kept.then_some(&since.tables)
     }
 
+    /// What changed, for `PGVET_TIMING`.
+    pub(super) fn describe(&self) -> String {
+        match &self.since {
+            None => "no memo to start from".to_string(),
+            Some(s) => format!(
+                "{} tables changed; settings {}, functions {}, views {}, sequences {}",
+                s.tables.len(),
+                s.settings,
+                s.functions,
+                s.views,
+                s.sequences
+            ),
+        }
+    }
+
     pub(super) fn into_memo(
         self,
         by_rule: HashMap<&'static str, (ByTable, NamesByTable)>,
@@ -343,8 +367,9 @@ pub(super) fn by_table(
     mut kept: Option<(ByTable, NamesByTable, &BTreeSet<QualifiedName>)>,
     mut run: impl FnMut(&Table) -> (Vec<Finding>, Vec<Ident>),
 ) -> (ByTable, NamesByTable) {
-    let mut out = ByTable::new();
-    let mut named = NamesByTable::new();
+    // Filled in table order, then collected in one pass each.
+    let mut out = Vec::new();
+    let mut named = Vec::new();
     for (name, table) in &catalog.tables {
         let (found, names) = match &mut kept {
             Some((last, last_named, recheck)) if !recheck.contains(name) => (
@@ -354,16 +379,43 @@ pub(super) fn by_table(
             _ => run(table),
         };
         if !found.is_empty() {
-            out.insert(name.clone(), found);
+            out.push((name.clone(), found));
         }
         if !names.is_empty() {
-            named.insert(name.clone(), names);
+            named.push((name.clone(), names));
         }
     }
-    (out, named)
+    (out.into_iter().collect(), named.into_iter().collect())
 }
 
 /// The findings of [`by_table`], in table order.
 pub(super) fn flatten(by_table: &ByTable) -> Vec<Finding> {
     by_table.values().flatten().cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delta_holds_the_entries_added_changed_and_removed() {
+        let base: BTreeMap<u32, &str> = [(1, "a"), (3, "c"), (5, "e"), (7, "g"), (9, "i")].into();
+        let now: BTreeMap<u32, &str> =
+            [(0, "z"), (3, "c"), (4, "d"), (5, "E"), (9, "i"), (10, "j")].into();
+        let got = delta(&base, &now);
+        let want: Delta<u32, &str> = [
+            (0, Some("z")),
+            (1, None),
+            (4, Some("d")),
+            (5, Some("E")),
+            (7, None),
+            (10, Some("j")),
+        ]
+        .into();
+        assert_eq!(got, want);
+        assert!(delta(&base, &base).is_empty());
+        let empty = BTreeMap::new();
+        assert_eq!(delta(&empty, &base).len(), base.len());
+        assert!(delta(&base, &empty).values().all(Option::is_none));
+    }
 }

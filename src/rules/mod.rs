@@ -267,7 +267,13 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 /// This build's id of the rule whose id is `id` (not an alias): how a
 /// finding read back from a cache file gets its rule.
 pub fn id_of(id: &str) -> Option<&'static str> {
-    find(id).map(|r| r.id()).filter(|r| *r == id)
+    // A cached lint reads back one id per finding: a map, not a search
+    // through every rule and alias.
+    static IDS: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static str>> =
+        std::sync::OnceLock::new();
+    IDS.get_or_init(|| all().iter().map(|r| (r.id(), r.id())).collect())
+        .get(id)
+        .copied()
 }
 
 /// Where findings go, stamped with the running rule's id, severity and help.
@@ -361,7 +367,10 @@ impl<'a> SchemaCtx<'a> {
     /// The tables to check: all the catalog's, or the one a per-table rule
     /// ([`SchemaRule::per_table`]) is asked about.
     pub fn tables(&self) -> impl Iterator<Item = &'a Table> + 'a {
-        let all = self.only.is_none().then(|| self.catalog.tables.values());
+        let all = self
+            .only
+            .is_none()
+            .then(|| self.catalog.tables.values().map(|t| &**t));
         self.only.into_iter().chain(all.into_iter().flatten())
     }
 
@@ -939,6 +948,9 @@ impl Engine {
             ),
             None => (None, None),
         };
+        if let (true, Some(changes)) = (timing, &changes) {
+            eprintln!("schema memo: {}", changes.describe());
+        }
         // The last lint's findings move to this one's memo, rule by rule.
         let mut last = memo
             .as_mut()

@@ -131,7 +131,7 @@ fn table(cat: &mut Catalog, schema: &str, name: &str, columns: Vec<Column>, pk: 
     t.constraints = constraints;
     t.indexes = indexes;
     t.rls_enabled = rls;
-    cat.tables.insert(qn, t);
+    cat.tables.insert(qn, t.into());
 }
 
 /// The table a migration runner keeps its history in (`schema.name`),
@@ -156,7 +156,7 @@ fn opaque_table(cat: &mut Catalog, schema: &str, name: &str, rls: bool) {
     let mut t = Table::new(qn.clone(), RelKind::Table, Origin::Baseline);
     t.columns_unknown = true;
     t.rls_enabled = rls;
-    cat.tables.insert(qn, t);
+    cat.tables.insert(qn, t.into());
 }
 
 fn function(schema: &str, name: &str, args: &[&str], returns: &str) -> Function {

@@ -301,7 +301,7 @@ fn lookup<'c>(
             let mut policies: Vec<(&Table, &Policy)> = cat
                 .tables
                 .values()
-                .flat_map(|t| t.policies.iter().map(move |p| (t, p)))
+                .flat_map(|t| t.policies.iter().map(move |p| (&**t, p)))
                 .filter(|(_, p)| p.name == n)
                 .collect();
             policies.sort_by_key(|(t, _)| !statement.contains(t.name.name.as_str()));
@@ -321,6 +321,7 @@ fn lookup<'c>(
                 .tables
                 .values()
                 .filter(|t| t.name.name.as_str() == a)
+                .map(|t| &**t)
                 .collect();
             tables.sort_by_key(|t| t.name.schema.as_str() != "public");
             tables
@@ -545,7 +546,7 @@ fn origin_text(project: &Project, origin: Origin) -> String {
                 .and_then(|r| r.sources.get(span.file.0 as usize));
             match src {
                 Some(src) => {
-                    let (line, _) = src.lines.position(&src.text, span.start as usize);
+                    let (line, _) = src.lines().position(&src.text, span.start as usize);
                     format!("Created at `{}:{line}`", project.shown(&src.path))
                 }
                 None => "Created in a migration".to_string(),

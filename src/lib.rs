@@ -206,6 +206,7 @@ pub fn lint_read_stored(
     let phase = Phase::start();
     let mut lint_cache = LintCache {
         checkpoint: store.load().map(|cp| Checkpoint::from_stored(cp, settings)),
+        one_lint: true,
         ..LintCache::default()
     };
     phase.done("cache read");
@@ -433,6 +434,9 @@ pub struct LintCache {
     /// The last lint made a new checkpoint (the one it had did not hold,
     /// or lay before the file in focus).
     pub new_checkpoint: bool,
+    /// It lives for one lint ([`lint_read_stored`]): the schema rules'
+    /// memo of that lint is kept only when a new checkpoint is written.
+    one_lint: bool,
 }
 
 impl LintCache {
@@ -771,6 +775,7 @@ fn lint_sources_here(
         next = upcoming;
     }
     let mut checkpoint = None;
+    let mut keep_memo = false;
     if let Some((cache, _)) = cached {
         state.end_file();
         cache.new_checkpoint = save_at.is_some();
@@ -818,6 +823,7 @@ fn lint_sources_here(
             kept.insert(key, (src.text.clone(), parse));
         }
         cache.parsed = kept;
+        keep_memo = !cache.one_lint || cache.new_checkpoint;
         checkpoint = cache.checkpoint.as_mut();
     }
     state.end_file();
@@ -836,7 +842,11 @@ fn lint_sources_here(
     let paths: Vec<String> = sources.iter().map(|s| s.path.clone()).collect();
     // An editor's lint checks again only what changed since the last one
     // from the same checkpoint.
-    let reuse = checkpoint.map(|cp| (&cp.replayer.catalog, &mut cp.schema_memo));
+    let reuse = checkpoint.map(|cp| rules::Reuse {
+        base: &cp.replayer.catalog,
+        memo: &mut cp.schema_memo,
+        keep: keep_memo,
+    });
     engine.check_schema_reusing(&replayer.catalog, &paths, &mut findings, reuse);
     phase.done("schema rules");
     let mut not_analyzed = coverage::of_catalog(&replayer.catalog, &paths);

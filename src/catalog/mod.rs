@@ -6,6 +6,7 @@
 
 pub mod baseline;
 pub mod body;
+mod chunked;
 pub mod extensions;
 pub mod ident;
 mod keywords;
@@ -257,18 +258,17 @@ thread_local! {
 /// with grant maps shared: each map is written once, and the relations
 /// that shared it get a reference to it (without this, every relation's
 /// map is written, and read back as a map of its own).
+///
+/// A run inside another on the same thread (a part of the model written or
+/// read on its own) has maps of its own; the outer run's are back after it.
 pub fn sharing<R>(f: impl FnOnce() -> R) -> R {
-    let reset = |active| {
-        SEEN_GRANTS.with(|seen| {
-            *seen.borrow_mut() = SeenGrants {
-                active,
-                ..SeenGrants::default()
-            }
-        })
+    let fresh = SeenGrants {
+        active: true,
+        ..SeenGrants::default()
     };
-    reset(true);
+    let outer = SEEN_GRANTS.with(|seen| std::mem::replace(&mut *seen.borrow_mut(), fresh));
     let out = f();
-    reset(false);
+    SEEN_GRANTS.with(|seen| *seen.borrow_mut() = outer);
     out
 }
 
@@ -339,6 +339,11 @@ pub const TABLE_PRIVILEGES: [&str; 7] = [
 pub const SEQUENCE_PRIVILEGES: [&str; 3] = ["USAGE", "SELECT", "UPDATE"];
 
 impl Grants {
+    /// Whether `a` and `b` are one map (not only equal ones).
+    pub fn same(a: &Grants, b: &Grants) -> bool {
+        std::sync::Arc::ptr_eq(&a.0, &b.0)
+    }
+
     /// The roles that hold at least one privilege (PUBLIC as `public`).
     pub fn holders(&self) -> impl Iterator<Item = &Ident> {
         self.0.iter().filter(|(_, p)| !p.is_empty()).map(|(r, _)| r)
@@ -1060,7 +1065,7 @@ pub struct Catalog {
     pub platform: Platform,
     #[serde(deserialize_with = "sorted_map")]
     pub schemas: BTreeMap<Ident, Schema>,
-    #[serde(deserialize_with = "sorted_map")]
+    #[serde(with = "chunked")]
     pub tables: BTreeMap<QualifiedName, Shared<Table>>,
     #[serde(deserialize_with = "sorted_map")]
     pub views: BTreeMap<QualifiedName, View>,

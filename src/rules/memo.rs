@@ -364,18 +364,36 @@ pub(super) fn with_named(
 /// lint's on the others (`kept`, with the tables to check again).
 pub(super) fn by_table(
     catalog: &Catalog,
-    mut kept: Option<(ByTable, NamesByTable, &BTreeSet<QualifiedName>)>,
+    kept: Option<(ByTable, NamesByTable, &BTreeSet<QualifiedName>)>,
     mut run: impl FnMut(&Table) -> (Vec<Finding>, Vec<Ident>),
 ) -> (ByTable, NamesByTable) {
+    // The last lint's entries are walked in table order beside the
+    // catalog's tables (all three are ordered by name).
+    let mut kept = kept.map(|(last, last_named, recheck)| {
+        (
+            last.into_iter().peekable(),
+            last_named.into_iter().peekable(),
+            recheck,
+        )
+    });
+    fn take<V: Default>(
+        entries: &mut std::iter::Peekable<impl Iterator<Item = (QualifiedName, V)>>,
+        name: &QualifiedName,
+    ) -> V {
+        while entries.next_if(|(key, _)| key < name).is_some() {}
+        entries
+            .next_if(|(key, _)| key == name)
+            .map(|(_, value)| value)
+            .unwrap_or_default()
+    }
     // Filled in table order, then collected in one pass each.
     let mut out = Vec::new();
     let mut named = Vec::new();
     for (name, table) in &catalog.tables {
         let (found, names) = match &mut kept {
-            Some((last, last_named, recheck)) if !recheck.contains(name) => (
-                last.remove(name).unwrap_or_default(),
-                last_named.remove(name).unwrap_or_default(),
-            ),
+            Some((last, last_named, recheck)) if !recheck.contains(name) => {
+                (take(last, name), take(last_named, name))
+            }
             _ => run(table),
         };
         if !found.is_empty() {

@@ -276,6 +276,18 @@ pub fn id_of(id: &str) -> Option<&'static str> {
         .copied()
 }
 
+/// What a lint from a checkpoint gives the schema rules to reuse
+/// ([`Engine::check_schema_reusing`]).
+pub struct Reuse<'a> {
+    /// The catalog the replay resumed from.
+    pub base: &'a Catalog,
+    /// What the last lint from there found (brought up to date).
+    pub memo: &'a mut Option<memo::SchemaMemo>,
+    /// Whether the memo is kept for a next lint; if not, it is dropped,
+    /// and its findings move into this lint's instead of being copied.
+    pub keep: bool,
+}
+
 /// Where findings go, stamped with the running rule's id, severity and help.
 struct Sink<'a> {
     rule: &'static Rule,
@@ -928,21 +940,23 @@ impl Engine {
         self.check_schema_reusing(catalog, files, findings, None);
     }
 
-    /// As [`Self::check_schema`]; with `reuse` (an editor's lint: the
-    /// catalog the replay resumed from, and what the last lint from it
+    /// As [`Self::check_schema`]; with `reuse` (a lint from a checkpoint:
+    /// the catalog the replay resumed from, and what the last lint from it
     /// found), per-table rules run only on the tables that changed since
-    /// that lint, and the memo is brought up to date.
+    /// that lint, and the memo is brought up to date (or, when it is not
+    /// kept, the last lint's findings move into this one's).
     pub fn check_schema_reusing(
         &self,
         catalog: &Catalog,
         files: &[String],
         findings: &mut Vec<Finding>,
-        reuse: Option<(&Catalog, &mut Option<memo::SchemaMemo>)>,
+        reuse: Option<Reuse<'_>>,
     ) {
         use rayon::prelude::*;
         let timing = std::env::var_os("PGVET_TIMING").is_some();
+        let keep = reuse.as_ref().is_some_and(|r| r.keep);
         let (changes, mut memo) = match reuse {
-            Some((base, memo)) => (
+            Some(Reuse { base, memo, .. }) => (
                 Some(memo::Changes::between(base, catalog, files, memo.as_ref())),
                 Some(memo),
             ),
@@ -1012,7 +1026,11 @@ impl Engine {
                         let (by_table, named) = memo::by_table(catalog, kept, |table| {
                             run(rule, *imp, level, Some(table))
                         });
-                        (memo::flatten(&by_table), Some((by_table, named)))
+                        if keep {
+                            (memo::flatten(&by_table), Some((by_table, named)))
+                        } else {
+                            (by_table.into_values().flatten().collect(), None)
+                        }
                     }
                     _ => (run(rule, *imp, level, None).0, None),
                 }
@@ -1026,7 +1044,7 @@ impl Engine {
             }
         }
         if let (Some(changes), Some(memo)) = (changes, memo) {
-            *memo = Some(changes.into_memo(by_rule));
+            *memo = keep.then(|| changes.into_memo(by_rule));
         }
     }
 }

@@ -864,18 +864,25 @@ fn lint_sources_here(
         std::thread::spawn(move || drop(replayer));
         None
     };
+    // With `statement_files`, only the findings placed in those files are
+    // reported (`workflow::changed::apply`): the others go before the
+    // passes and before their positions are worked out. The passes judge
+    // a finding by what else its own file holds (a suppression comment, a
+    // covering finding at the same span), so the kept files' findings come
+    // out the same; what they add in other files goes after them.
+    let keep_checked = |findings: &mut Vec<findings::Finding>| {
+        if !checked.is_empty() {
+            findings.retain(|f| {
+                f.span
+                    .is_some_and(|s| checked.get(s.file.0 as usize) == Some(&true))
+            });
+        }
+    };
+    keep_checked(&mut findings);
     findings.extend(passes::psql::findings(&sources, cfg));
     suppressions.apply(&mut findings, &sources, cfg);
     passes::overlap::drop_covered(&mut findings);
-    // With `statement_files`, only the findings placed in those files are
-    // reported (`workflow::changed::apply`): the others go before their
-    // positions are worked out.
-    if !checked.is_empty() {
-        findings.retain(|f| {
-            f.span
-                .is_some_and(|s| checked.get(s.file.0 as usize) == Some(&true))
-        });
-    }
+    keep_checked(&mut findings);
     let file_index = |e: &InputError| {
         sources
             .iter()

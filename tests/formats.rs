@@ -702,12 +702,27 @@ fn only_keeps_of_a_full_lint_exactly_the_findings_in_the_files_named() {
         "supabase/migrations/003_c.sql",
         "alter table a add column c int not null;\nalter table a alter column b type bigint;\n\
          create index a_c on a (c);\ndrop table if exists nothing;\nupdate a set c = 1;\n\
-         create table \"d\" (id int, x varchar(20));\n",
+         create table \"d\" (id int, x varchar(20));\ncreate table f (id int primary key);\n",
     );
+    // Suppressions used and unused in several files: the pass that judges
+    // them must judge the named files' findings alike when the others' are
+    // left out.
     write(
         d.path(),
         "supabase/migrations/004_d.sql",
-        "alter table a add column e int not null;\ncreate index a_e on a (e);\n",
+        "alter table a add column e int not null;\ncreate index a_e on a (e);\n\
+         -- pgvet-ignore ban-drop-column: nothing is dropped here\n\
+         alter table a add constraint a_c_fkey foreign key (c) references f (id);\n",
+    );
+    write(
+        d.path(),
+        "supabase/migrations/005_e.sql",
+        "-- pgvet-ignore-file require-concurrent-index-creation: small\n\
+         create index a_e2 on a (e);\n\
+         -- pgvet-ignore table-without-primary-key: a log\n\
+         create table g (x int);\n\
+         -- pgvet-ignore ban-drop-column: nothing is dropped here either\n\
+         create table h (id int primary key);\n",
     );
     let full = pgvet(d.path(), &["lint", "--format", "json"]);
     let full: Value = serde_json::from_str(&text(&full)).unwrap();
@@ -719,6 +734,11 @@ fn only_keeps_of_a_full_lint_exactly_the_findings_in_the_files_named() {
             "supabase/migrations/004_d.sql",
         ],
         &["supabase/migrations/001_a.sql"],
+        &["supabase/migrations/005_e.sql"],
+        &[
+            "supabase/migrations/003_c.sql",
+            "supabase/migrations/005_e.sql",
+        ],
     ] {
         let mut args = vec!["lint", "--format", "json", "--only"];
         args.extend(named);
@@ -737,6 +757,20 @@ fn only_keeps_of_a_full_lint_exactly_the_findings_in_the_files_named() {
             >= 4,
         "{all:?}"
     );
+    // The cases above happen: an unused suppression in 004 and 005, a
+    // used one in 005.
+    let rules_in = |file: &str| -> Vec<&str> {
+        all.iter()
+            .filter(|f| f["location"]["file"] == file)
+            .map(|f| f["rule"].as_str().unwrap())
+            .collect()
+    };
+    for file in ["004_d.sql", "005_e.sql"] {
+        let rules = rules_in(&format!("supabase/migrations/{file}"));
+        assert!(rules.contains(&"unused-suppression"), "{file}: {rules:?}");
+    }
+    let rules = rules_in("supabase/migrations/005_e.sql");
+    assert!(!rules.contains(&"table-without-primary-key"), "{rules:?}");
 }
 
 #[test]

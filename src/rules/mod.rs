@@ -259,9 +259,23 @@ pub fn example_sources(default_name: &str, sql: &str) -> Vec<(String, String)> {
 
 /// A rule id or one of its aliases.
 pub fn find(id: &str) -> Option<&'static Rule> {
-    all()
-        .iter()
-        .find(|r| r.id() == id || r.doc.aliases.iter().any(|a| a == id))
+    // Asked once per finding by the passes: a map of every id and alias,
+    // where the first rule (in `all` order) with that id or alias wins.
+    static BY_NAME: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static Rule>> =
+        std::sync::OnceLock::new();
+    BY_NAME
+        .get_or_init(|| {
+            let mut map = std::collections::HashMap::new();
+            for rule in all() {
+                let names = std::iter::once(rule.id()).chain(rule.doc.aliases.iter().map(|a| &**a));
+                for name in names {
+                    map.entry(name).or_insert(rule);
+                }
+            }
+            map
+        })
+        .get(id)
+        .copied()
 }
 
 /// This build's id of the rule whose id is `id` (not an alias): how a

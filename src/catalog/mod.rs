@@ -428,10 +428,10 @@ impl Table {
             .chain(self.policies.iter_mut().map(|p| &mut p.origin))
     }
 
-    /// The table's foreign keys.
-    pub fn foreign_keys(&self) -> impl Iterator<Item = &ForeignKey> {
+    /// The table's foreign keys, with their constraints.
+    pub fn foreign_keys(&self) -> impl Iterator<Item = (&Constraint, &ForeignKey)> {
         self.constraints.iter().filter_map(|c| match &c.kind {
-            ConstraintKind::ForeignKey(fk) => Some(fk),
+            ConstraintKind::ForeignKey(fk) => Some((c, fk)),
             _ => None,
         })
     }

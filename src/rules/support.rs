@@ -64,10 +64,7 @@ fn same_set(a: &[&Ident], b: &[Ident]) -> bool {
 pub fn foreign_keys(
     table: &Table,
 ) -> impl Iterator<Item = (&crate::catalog::Constraint, &ForeignKey)> {
-    table.constraints.iter().filter_map(|c| match &c.kind {
-        ConstraintKind::ForeignKey(fk) => Some((c, fk)),
-        _ => None,
-    })
+    table.foreign_keys()
 }
 
 pub fn has_primary_key(table: &Table) -> bool {

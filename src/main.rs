@@ -120,7 +120,8 @@ enum Command {
 /// With 4 KiB pages the audit takes about 15% less CPU and the lint the
 /// same; both use less memory (issues 5 and 8). This is what mimalloc's
 /// `MIMALLOC_ALLOW_THP=0` does, done here because that variable is read
-/// before `main`.
+/// before `main`. A lint that starts from a checkpoint turns them on again
+/// (`commands::lint`).
 fn no_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes one integer argument and only sets a

@@ -272,7 +272,17 @@ const TABLES: [(&str, &str); 3] = [
          create table public.rooms (id bigint primary key, kind text, capacity int, fee public.fee, owner uuid);\n\
          create function public.me() returns uuid language sql immutable as $$ select null::uuid $$;\n\
          alter table public.rooms enable row level security;\n\
-         create policy mine on public.rooms for select to authenticated using (owner = public.me());\n",
+         create policy mine on public.rooms for select to authenticated using (owner = public.me());\n\
+         create policy anon_read on public.rooms for select to anon using (auth.uid() is null or owner = auth.uid());\n\
+         create table public.widgets (id uuid primary key, kind regconfig);\n\
+         create table public.profiles (id uuid primary key references public.accounts, \
+         account_id uuid unique references public.accounts (id));\n\
+         create function public.touch() returns trigger language plpgsql as $$ \
+         begin new.updated_at := now(); return new; end $$;\n\
+         create table public.events (id bigint, at date, updated_at timestamptz) partition by range (at);\n\
+         create table public.events_2024 (id bigint, at date, updated_at timestamptz);\n\
+         alter table public.events attach partition public.events_2024 \
+         for values from ('2024-01-01') to ('2025-01-01');\n",
     ),
     (
         "20240102100000_teams.sql",
@@ -285,14 +295,17 @@ const TABLES: [(&str, &str); 3] = [
          create policy mine on public.teams for update to authenticated \
          using (id in (select team_id from public.members where user_id = (select auth.uid())));\n\
          create policy of_team on public.members for select to authenticated \
-         using (team_id in (select id from public.teams));\n",
+         using (team_id in (select id from public.teams));\n\
+         create table public.crews (id bigint primary key);\n\
+         create table public.parts (id bigint primary key, widget_id uuid, gadget_id int, \
+         team_id int references public.teams (id), crew int references public.crews (id));\n",
     ),
 ];
 
 /// Statements an edit of the last file draws from: each changes what one
 /// of the per-table rules finds, on a table of an earlier file, a new one,
 /// or through a type or function the rules read.
-const EDITS: [&str; 23] = [
+const EDITS: [&str; 34] = [
     "create or replace function public.me() returns uuid language sql stable as $$ select auth.uid() $$;",
     "alter domain public.fee add constraint fee_positive check (value >= 0);",
     "alter table public.bookings add constraint bookings_order check (ends_at > starts_at);",
@@ -310,12 +323,23 @@ const EDITS: [&str; 23] = [
     "create function public.me2() returns uuid language sql stable as $$ select auth.uid() $$;",
     "create policy mine2 on public.rooms for select to authenticated using (public.me2() is not null);",
     "alter table public.accounts alter column created_at set not null;",
+    "alter table public.crews alter column id type int;",
     "alter table public.bookings rename column is_paid to paid;",
     "drop policy of_team on public.members;",
     "alter table public.members disable row level security;",
     "alter table public.members rename column user_id to uid;",
     "drop table public.members cascade;",
     "create table public.members_log (team_id bigint, note text);",
+    "create table public.gadgets (id bigint primary key);",
+    "create table public.gadget (id int primary key);",
+    "alter table public.widgets alter column id type text;",
+    "alter table public.accounts drop constraint accounts_pkey cascade;",
+    "drop table public.widgets;",
+    "create trigger events_touch before update on public.events for each row execute function public.touch();",
+    "alter table public.profiles drop constraint profiles_account_id_key;",
+    "alter table public.rooms add column target regoper;",
+    "drop policy anon_read on public.rooms;",
+    "alter table public.bookings drop constraint bookings_account_id_fkey;",
 ];
 
 #[test]
@@ -335,6 +359,13 @@ fn per_table_rules_are_checked_again_only_where_an_edit_reached() {
         "rls-policy-always-true",
         "rls-policy-subquery",
         "rls-recursion",
+        "fk-type-mismatch",
+        "missing-foreign-key",
+        "redundant-column-without-check",
+        "updated-at-without-trigger",
+        "unsupported-reg-types",
+        "fk-missing-on-delete",
+        "rls-policy-null-auth-disjunct",
     ] {
         assert!(first.contains(rule), "{rule} does not fire: {first}");
     }
@@ -352,6 +383,15 @@ fn per_table_rules_are_checked_again_only_where_an_edit_reached() {
         text.contains("valid_to") && text.contains("ends_at"),
         "{text}"
     );
+
+    // A comment changes no table: every per-table finding is the last
+    // lint's, taken whole.
+    p.write(
+        last,
+        "create table public.trips (id bigint primary key, valid_from date, valid_to date);\n-- note\n",
+    );
+    assert_eq!(p.lint_both(last), text);
+    assert_eq!(p.cache.last_changed_tables(), Some(0));
 
     // Each statement alone, then in a changing mix: always the report of a
     // lint from scratch.

@@ -347,6 +347,9 @@ pub(super) fn with_named(
     recheck: &BTreeSet<QualifiedName>,
     named: &NamesByTable,
 ) -> BTreeSet<QualifiedName> {
+    if recheck.is_empty() {
+        return BTreeSet::new();
+    }
     let changed: std::collections::HashSet<&str> =
         recheck.iter().map(|q| q.name.as_str()).collect();
     let mut out = recheck.clone();
@@ -367,6 +370,13 @@ pub(super) fn by_table(
     kept: Option<(ByTable, NamesByTable, &BTreeSet<QualifiedName>)>,
     mut run: impl FnMut(&Table) -> (Vec<Finding>, Vec<Ident>),
 ) -> (ByTable, NamesByTable) {
+    // Nothing to check again: the catalog has the last lint's tables, each
+    // unchanged (an added or removed table is a changed one), so the last
+    // lint's findings and names are this one's.
+    let kept = match kept {
+        Some((last, last_named, recheck)) if recheck.is_empty() => return (last, last_named),
+        kept => kept,
+    };
     // The last lint's entries are walked in table order beside the
     // catalog's tables (all three are ordered by name).
     let mut kept = kept.map(|(last, last_named, recheck)| {

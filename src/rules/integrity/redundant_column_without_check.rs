@@ -1,6 +1,7 @@
 //! Two unique columns that point at the same row, with nothing keeping them equal. Docs: rules/redundant-column-without-check.yaml.
 
 use crate::catalog::{ConstraintKind, Ident, IndexKey, Span, Table};
+use crate::rules::memo::Beyond;
 use crate::rules::support::foreign_keys;
 use crate::rules::support::integrity::{checks, mentions_all};
 use crate::rules::{SchemaCtx, SchemaRule};
@@ -72,9 +73,20 @@ fn tied(table: &Table, a: &Ident, b: &Ident) -> bool {
 }
 
 impl SchemaRule for RedundantColumnWithoutCheck {
+    /// Reads the table and the tables its single-column foreign keys
+    /// reference without naming columns (by name).
+    fn per_table(&self) -> Option<&'static [Beyond]> {
+        Some(&[Beyond::NamedTables])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let mut found = Vec::new();
-        for table in cx.catalog.stored_tables() {
+        for table in cx.stored_tables() {
+            for (_, fk) in foreign_keys(table) {
+                if fk.ref_columns.is_empty() {
+                    cx.note_table_name(fk.ref_table.name.as_str());
+                }
+            }
             let refs: Vec<Reference> = foreign_keys(table)
                 .filter_map(|(con, fk)| match fk.columns.as_slice() {
                     [column] => target_column(cx, fk).map(|col| Reference {

@@ -3,9 +3,10 @@
 
 use serde::Deserialize;
 
-use crate::catalog::{Catalog, Function, Table, Trigger, TriggerEvent};
-use crate::rules::support::integrity::owned;
 use crate::catalog::body;
+use crate::catalog::{Catalog, Function, Table, Trigger, TriggerEvent};
+use crate::rules::memo::Beyond;
+use crate::rules::support::integrity::owned;
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct UpdatedAtWithoutTrigger;
@@ -30,10 +31,21 @@ impl Default for Options {
 const MAX_PARTITION_DEPTH: usize = 8;
 
 impl SchemaRule for UpdatedAtWithoutTrigger {
+    /// Reads the table, its partitioned ancestors (by name) and the
+    /// trigger functions.
+    fn per_table(&self) -> Option<&'static [Beyond]> {
+        Some(&[Beyond::NamedTables, Beyond::Functions])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let opts: Options = cx.options();
         let cat = cx.catalog;
-        for table in cat.stored_tables() {
+        for table in cx.stored_tables() {
+            if cx.notes_table_names() {
+                for name in ancestor_names(cat, table) {
+                    cx.note_table_name(name);
+                }
+            }
             for col in table.columns.iter().filter(|c| !c.generated) {
                 let name = col.name.as_str();
                 if !opts.columns.iter().any(|c| c == name) {
@@ -80,6 +92,19 @@ fn triggers_of<'a>(cat: &'a Catalog, table: &'a Table) -> Vec<&'a Trigger> {
         };
         out.extend(p.triggers.iter().filter(|t| t.enabled));
         parent = p.partition_of.as_ref();
+    }
+    out
+}
+
+/// The names [`triggers_of`] looks up: the partitioned ancestors of
+/// `table`, and the name of a missing one.
+fn ancestor_names<'a>(cat: &'a Catalog, table: &'a Table) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut parent = table.partition_of.as_ref();
+    for _ in 0..MAX_PARTITION_DEPTH {
+        let Some(name) = parent else { break };
+        out.push(name.name.as_str());
+        parent = cat.table(name).and_then(|p| p.partition_of.as_ref());
     }
     out
 }

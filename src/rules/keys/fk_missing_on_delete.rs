@@ -7,8 +7,13 @@ use crate::rules::{SchemaCtx, SchemaRule};
 pub struct FkMissingOnDelete;
 
 impl SchemaRule for FkMissingOnDelete {
+    /// Reads the table alone.
+    fn per_table(&self) -> Option<&'static [crate::rules::memo::Beyond]> {
+        Some(&[])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
-        for table in cx.catalog.user_tables() {
+        for table in cx.user_tables() {
             // A written ON DELETE NO ACTION is the default to PostgreSQL, and
             // an audit cannot tell the two apart: both are reported.
             for (con, fk) in foreign_keys(table) {

@@ -1,20 +1,28 @@
 //! Foreign key columns whose type differs from the referenced column. Docs: rules/fk-type-mismatch.yaml.
 
 use crate::findings::Severity;
+use crate::rules::memo::Beyond;
 use crate::rules::support::foreign_keys;
 use crate::rules::support::keys::{
-    column, covered_by_fk, display_type, implied_parent, key_type, primary_key, referenced_columns,
-    same_key_type,
+    column, covered_by_fk, display_type, implied_parent, implied_parent_names, key_type,
+    primary_key, referenced_columns, same_key_type,
 };
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct FkTypeMismatch;
 
 impl SchemaRule for FkTypeMismatch {
+    /// Reads the table, the tables its foreign keys reference and the
+    /// tables its `<thing>_id` columns are named for (by name).
+    fn per_table(&self) -> Option<&'static [Beyond]> {
+        Some(&[Beyond::NamedTables])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let cat = cx.catalog;
-        for table in cat.stored_tables() {
+        for table in cx.stored_tables() {
             for (con, fk) in foreign_keys(table) {
+                cx.note_table_name(fk.ref_table.name.as_str());
                 // An unknown parent or column is undefined-object's and undefined-column's.
                 let Some(parent) = cat.table(&fk.ref_table) else {
                     continue;
@@ -49,6 +57,11 @@ impl SchemaRule for FkTypeMismatch {
             // A `<thing>_id` column with no foreign key because the types do not
             // match (the chat seed's text `videos.channel_id` against uuid keys).
             for col in &table.columns {
+                if cx.notes_table_names() {
+                    for name in implied_parent_names(col) {
+                        cx.note_table_name(&name);
+                    }
+                }
                 if covered_by_fk(table, &col.name)
                     || primary_key(table).is_some_and(|pk| pk == std::slice::from_ref(&col.name))
                 {

@@ -8,13 +8,19 @@ use crate::rules::{SchemaCtx, SchemaRule};
 pub struct FkeyToAuthUnique;
 
 impl SchemaRule for FkeyToAuthUnique {
+    /// Reads the table and the `auth` tables its foreign keys reference (by name).
+    fn per_table(&self) -> Option<&'static [crate::rules::memo::Beyond]> {
+        Some(&[crate::rules::memo::Beyond::NamedTables])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let cat = cx.catalog;
-        for table in cat.user_tables() {
+        for table in cx.user_tables() {
             for (con, fk) in foreign_keys(table) {
                 if fk.ref_table.schema.as_str() != "auth" || fk.ref_columns.is_empty() {
                     continue;
                 }
+                cx.note_table_name(fk.ref_table.name.as_str());
                 // Without a known primary key there is nothing to compare with.
                 let Some(pk) = cat.table(&fk.ref_table).and_then(primary_key) else {
                     continue;

@@ -1,17 +1,29 @@
 //! `<thing>_id` columns that match a table's key but have no foreign key. Docs: rules/missing-foreign-key.yaml.
 
+use crate::rules::memo::Beyond;
 use crate::rules::support::keys::{
-    covered_by_fk, implied_parent, key_type, primary_key, same_key_type,
+    covered_by_fk, implied_parent, implied_parent_names, key_type, primary_key, same_key_type,
 };
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct MissingForeignKey;
 
 impl SchemaRule for MissingForeignKey {
+    /// Reads the table and the tables its `<thing>_id` columns are named
+    /// for (by name).
+    fn per_table(&self) -> Option<&'static [Beyond]> {
+        Some(&[Beyond::NamedTables])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let cat = cx.catalog;
-        for table in cat.stored_tables() {
+        for table in cx.stored_tables() {
             for col in &table.columns {
+                if cx.notes_table_names() {
+                    for name in implied_parent_names(col) {
+                        cx.note_table_name(&name);
+                    }
+                }
                 let is_own_key =
                     primary_key(table).is_some_and(|pk| pk == std::slice::from_ref(&col.name));
                 if is_own_key || col.generated || covered_by_fk(table, &col.name) {

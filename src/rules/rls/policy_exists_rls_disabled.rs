@@ -6,8 +6,13 @@ use crate::rules::{SchemaCtx, SchemaRule};
 pub struct PolicyExistsRlsDisabled;
 
 impl SchemaRule for PolicyExistsRlsDisabled {
+    /// Reads the table alone.
+    fn per_table(&self) -> Option<&'static [crate::rules::memo::Beyond]> {
+        Some(&[])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
-        for t in cx.catalog.user_tables().filter(|t| !t.rls_enabled) {
+        for t in cx.user_tables().filter(|t| !t.rls_enabled) {
             for p in &t.policies {
                 cx.report_fixable(
                     &t.name,

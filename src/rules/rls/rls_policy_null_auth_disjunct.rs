@@ -4,16 +4,21 @@
 use pg_query::protobuf::{self as pb, BoolExprType, NullTestType, SubLinkType};
 use pg_query::NodeEnum;
 
-use crate::sql::expr;
 use crate::rules::support::rls::{conditions, node_span, user_policies};
 use crate::rules::{SchemaCtx, SchemaRule};
 use crate::sql::ast;
+use crate::sql::expr;
 
 pub struct RlsPolicyNullAuthDisjunct;
 
 impl SchemaRule for RlsPolicyNullAuthDisjunct {
+    /// Reads the table alone (and the catalog's API roles).
+    fn per_table(&self) -> Option<&'static [crate::rules::memo::Beyond]> {
+        Some(&[])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
-        for table in cx.catalog.tables.values() {
+        for table in cx.tables() {
             for policy in user_policies(table) {
                 // A policy only for `authenticated` (or a backend role) never
                 // sees a request without a user: the branch is dead there.

@@ -20,10 +20,15 @@ const UNSUPPORTED: &[&str] = &[
 ];
 
 impl SchemaRule for UnsupportedRegTypes {
+    /// Reads the table alone.
+    fn per_table(&self) -> Option<&'static [crate::rules::memo::Beyond]> {
+        Some(&[])
+    }
+
     fn check(&self, cx: &mut SchemaCtx<'_>) {
         let cat = cx.catalog;
         // Foreign tables store nothing here for pg_upgrade to carry over.
-        for t in cat.user_tables().filter(|t| t.kind != RelKind::Foreign) {
+        for t in cx.user_tables().filter(|t| t.kind != RelKind::Foreign) {
             for c in &t.columns {
                 let ty = column_type(cat, c).base;
                 if !ty.is_builtin() || !UNSUPPORTED.contains(&ty.name.name.as_str()) {

@@ -171,6 +171,16 @@ fn named_parent<'a>(
     with_pk(first)
 }
 
+/// The table names [`implied_parent`] looks up for `col`, in any schema
+/// (none unless the column is named `<thing>_id`): what a per-table rule
+/// that calls it notes ([`crate::rules::SchemaCtx::note_table_name`]).
+pub fn implied_parent_names(col: &Column) -> Vec<String> {
+    match col.name.as_str().strip_suffix("_id") {
+        Some(thing) if !thing.is_empty() => candidate_names(thing),
+        _ => Vec::new(),
+    }
+}
+
 fn candidate_names(thing: &str) -> Vec<String> {
     let mut names = vec![thing.to_string(), format!("{thing}s"), format!("{thing}es")];
     if let Some(stem) = thing.strip_suffix('y') {

@@ -121,7 +121,7 @@ enum Command {
 /// same; both use less memory (issues 5 and 8). This is what mimalloc's
 /// `MIMALLOC_ALLOW_THP=0` does, done here because that variable is read
 /// before `main`. A lint that starts from a checkpoint turns them on again
-/// (`commands::lint`).
+/// (`memory_for_warm_lint` in `commands::lint`).
 fn no_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes one integer argument and only sets a
@@ -138,8 +138,9 @@ fn no_huge_pages() {
 /// 175 to 145 MB on the 6,000-table one, for about 0.06 s more system time
 /// (issue 27). Not for `audit` and `drift`: reading a live catalog frees
 /// far more as it goes, and there the purges cost 0.35 s of system time
-/// at 6,000 tables (peak 198 to 174 MB). mimalloc's `MIMALLOC_PURGE_DELAY`
-/// wins if set.
+/// at 6,000 tables (peak 198 to 174 MB). Nor for a lint that starts from
+/// a checkpoint (`memory_for_warm_lint` in `commands::lint`).
+/// mimalloc's `MIMALLOC_PURGE_DELAY` wins if set.
 fn prompt_purge() {
     // From mimalloc.h (version 3, which the mimalloc crate links): the
     // library is in the binary already, and libmimalloc-sys declares this

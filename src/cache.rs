@@ -156,7 +156,7 @@ impl Store {
         let findings = rest
             .findings
             .into_iter()
-            .map(|f| f.finding(crate::rules::id_of))
+            .map(|f| f.finding(crate::rules::stored_rule))
             .collect::<Option<Vec<_>>>()?;
         let errors = rest.errors.into_iter().map(StoredError::error).collect();
         Some(Checkpoint {
@@ -194,7 +194,11 @@ impl Store {
             before: cp.before.as_slice().into(),
             rules: cp.rules.iter().map(|r| (*r).into()).collect(),
             carried: std::borrow::Cow::Borrowed(&cp.carried),
-            findings: cp.findings.iter().map(StoredFinding::of).collect(),
+            findings: cp
+                .findings
+                .iter()
+                .map(|f| StoredFinding::of(f, crate::rules::help_of(f.rule)))
+                .collect(),
             errors: cp.errors.iter().map(StoredError::of).collect(),
             statements: cp.statements,
             narrowed: cp.narrowed,

@@ -15,21 +15,26 @@ pub struct StoredFinding {
     message: String,
     object: String,
     location: Option<Location>,
-    help: String,
+    /// None when it is the rule's own help, as nearly always: the rule's
+    /// documentation gives it back, and the file does not hold it once
+    /// per finding.
+    help: Option<String>,
     span: Option<Span>,
     remedy: Option<Remedy>,
     related: Vec<(String, Option<Location>, Option<Span>)>,
 }
 
 impl StoredFinding {
-    pub fn of(f: &Finding) -> Self {
+    /// `f` as a cache file keeps it; `rule_help` is its rule's help text
+    /// (see [`Self::finding`]).
+    pub fn of(f: &Finding, rule_help: &str) -> Self {
         StoredFinding {
             rule: f.rule.to_string(),
             severity: f.severity,
             message: f.message.clone(),
             object: f.object.clone(),
             location: f.location.clone(),
-            help: f.help.clone(),
+            help: (f.help != rule_help).then(|| f.help.clone()),
             span: f.span,
             remedy: f.remedy.clone(),
             related: f
@@ -40,16 +45,20 @@ impl StoredFinding {
         }
     }
 
-    /// The finding, its rule's id found by `rule_id`; None when it finds
-    /// none (a rule this build does not have).
-    pub fn finding(self, rule_id: impl Fn(&str) -> Option<&'static str>) -> Option<Finding> {
+    /// The finding, its rule's id and help text found by `rule`; None
+    /// when it finds none (a rule this build does not have).
+    pub fn finding(
+        self,
+        rule: impl Fn(&str) -> Option<(&'static str, &'static str)>,
+    ) -> Option<Finding> {
+        let (id, rule_help) = rule(&self.rule)?;
         Some(Finding {
-            rule: rule_id(&self.rule)?,
+            rule: id,
             severity: self.severity,
             message: self.message,
             object: self.object,
             location: self.location,
-            help: self.help,
+            help: self.help.unwrap_or_else(|| rule_help.to_string()),
             span: self.span,
             remedy: self.remedy,
             related: self
@@ -91,5 +100,38 @@ impl StoredError {
             column: self.column,
             message: self.message,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(help: &str) -> Finding {
+        Finding {
+            rule: "r",
+            severity: Severity::Warning,
+            message: "m".to_string(),
+            object: "public.t".to_string(),
+            location: None,
+            help: help.to_string(),
+            span: None,
+            remedy: None,
+            related: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn help_is_kept_only_when_it_is_not_the_rules() {
+        let rule = |id: &str| (id == "r").then_some(("r", "the rule's help"));
+        let own = StoredFinding::of(&finding("the rule's help"), "the rule's help");
+        assert_eq!(own.help, None);
+        assert_eq!(own.finding(rule), Some(finding("the rule's help")));
+        let other = StoredFinding::of(&finding("something else"), "the rule's help");
+        assert_eq!(other.help.as_deref(), Some("something else"));
+        assert_eq!(other.finding(rule), Some(finding("something else")));
+        // A rule this build does not have: no finding.
+        let gone = StoredFinding::of(&finding("h"), "h");
+        assert_eq!(gone.finding(|_| None), None);
     }
 }

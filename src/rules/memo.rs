@@ -96,9 +96,13 @@ impl SchemaMemo {
             .by_rule
             .iter()
             .map(|(rule, (by_table, named))| {
+                let help = super::help_of(rule);
                 let by_table = by_table
                     .iter()
-                    .map(|(t, found)| (t.clone(), found.iter().map(StoredFinding::of).collect()))
+                    .map(|(t, found)| {
+                        let found = found.iter().map(|f| StoredFinding::of(f, help)).collect();
+                        (t.clone(), found)
+                    })
                     .collect();
                 (rule.to_string(), by_table, named.clone())
             })
@@ -124,7 +128,7 @@ impl SchemaMemo {
                 .map(|(table, list)| {
                     let list = list
                         .into_iter()
-                        .map(|f| f.finding(super::id_of))
+                        .map(|f| f.finding(super::stored_rule))
                         .collect::<Option<Vec<_>>>()?;
                     Some((table, list))
                 })

@@ -281,13 +281,30 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 /// This build's id of the rule whose id is `id` (not an alias): how a
 /// finding read back from a cache file gets its rule.
 pub fn id_of(id: &str) -> Option<&'static str> {
-    // A cached lint reads back one id per finding: a map, not a search
-    // through every rule and alias.
-    static IDS: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static str>> =
+    by_id(id).map(Rule::id)
+}
+
+/// The rule whose id is `id` (not an alias). A cached lint reads back one
+/// id per finding: a map, not a search through every rule and alias.
+fn by_id(id: &str) -> Option<&'static Rule> {
+    static IDS: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static Rule>> =
         std::sync::OnceLock::new();
-    IDS.get_or_init(|| all().iter().map(|r| (r.id(), r.id())).collect())
+    IDS.get_or_init(|| all().iter().map(|r| (r.id(), r)).collect())
         .get(id)
         .copied()
+}
+
+/// The help text a finding of rule `id` has unless it says otherwise
+/// (what a cache file leaves out, [`StoredFinding`](crate::findings::stored::StoredFinding));
+/// empty for an id no rule has.
+pub fn help_of(id: &str) -> &'static str {
+    by_id(id).map_or("", |r| r.doc.help.trim())
+}
+
+/// A stored finding's rule id as this build has it, with its help text
+/// ([`crate::findings::stored::StoredFinding::finding`]).
+pub fn stored_rule(id: &str) -> Option<(&'static str, &'static str)> {
+    by_id(id).map(|r| (r.id(), r.doc.help.trim()))
 }
 
 /// What a lint from a checkpoint gives the schema rules to reuse

@@ -112,53 +112,8 @@ enum Command {
     },
 }
 
-/// No transparent huge pages for this process. mimalloc asks for them on
-/// its arenas, and every fresh 2 MB page is zeroed when first touched: on an
-/// audit of 6,000 tables a quarter of the CPU time went to the kernel
-/// zeroing huge pages (perf: `clear_page_erms` under
-/// `do_huge_pmd_anonymous_page`), and peak memory rose by 20 to 35 MB.
-/// With 4 KiB pages the audit takes about 15% less CPU and the lint the
-/// same; both use less memory (issues 5 and 8). This is what mimalloc's
-/// `MIMALLOC_ALLOW_THP=0` does, done here because that variable is read
-/// before `main`. A lint that starts from a checkpoint turns them on again
-/// (`memory_for_warm_lint` in `commands::lint`).
-fn no_huge_pages() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: PR_SET_THP_DISABLE takes one integer argument and only sets a
-    // flag on this process; the unused arguments must be zero.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
-}
-
-/// mimalloc (version 3) keeps freed memory for a second before it hands it
-/// back to the system; a lint builds its model, drops the parse trees and
-/// moves on well within that, so peak memory held both. At 10 ms, peak
-/// memory fell from 80 to 65 MB on the 2,000-table bench project and from
-/// 175 to 145 MB on the 6,000-table one, for about 0.06 s more system time
-/// (issue 27). Not for `audit` and `drift`: reading a live catalog frees
-/// far more as it goes, and there the purges cost 0.35 s of system time
-/// at 6,000 tables (peak 198 to 174 MB). Nor for a lint that starts from
-/// a checkpoint (`memory_for_warm_lint` in `commands::lint`).
-/// mimalloc's `MIMALLOC_PURGE_DELAY` wins if set.
-fn prompt_purge() {
-    // From mimalloc.h (version 3, which the mimalloc crate links): the
-    // library is in the binary already, and libmimalloc-sys declares this
-    // function only behind a feature that adds a crate.
-    extern "C" {
-        fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
-    }
-    /// `mi_option_purge_delay` in mimalloc 3's `mi_option_e`.
-    const PURGE_DELAY: std::ffi::c_int = 15;
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: the signature is mimalloc's; it sets one option value,
-        // which mimalloc reads atomically, and 10 is valid for this one.
-        unsafe { mi_option_set(PURGE_DELAY, 10) }
-    }
-}
-
 fn main() -> ExitCode {
-    no_huge_pages();
+    commands::memory::no_huge_pages();
     // clap keeps the version as a `&'static str`; this string lives as long
     // as the process anyway.
     // The parser's version costs a parse: only when asked for.
@@ -178,7 +133,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     if !matches!(command, Command::Audit(_) | Command::Drift(_)) {
-        prompt_purge();
+        commands::memory::prompt_purge();
     }
     match run(command) {
         Ok(Outcome::Clean) => ExitCode::from(0),

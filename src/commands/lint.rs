@@ -174,52 +174,13 @@ fn lint_report_scoped(
         checkpoint_store(&cfg, &settings, &read, &paths, &cwd)
     };
     if store.as_ref().is_some_and(|s| s.path().exists()) {
-        memory_for_warm_lint();
+        super::memory::for_warm_lint();
     }
     let report = match &store {
         Some(store) => crate::lint_read_stored(read, &cfg, &settings, store),
         None => crate::lint_read(read, &cfg, &settings),
     };
     Ok((report, cfg, paths, changed))
-}
-
-/// Memory settings for a lint that starts from a checkpoint. `main` turns
-/// transparent huge pages off for the process and has mimalloc hand freed
-/// memory back after 10 ms; both pay off in a cold lint, which frees its
-/// parse trees as it builds the model. A warm lint instead allocates most
-/// of its memory at once, reading the model back, and on this kind of
-/// machine (a virtual one) a 4 KiB page fault costs more than zeroing the
-/// page. Measured on a warm `--only` lint of 6,000 tables (issue 27):
-/// - huge pages: 0.2 s of system time in page faults became 0.08 s, and
-///   the lint took 0.27 s instead of 0.38 s, for 30 MB more peak memory;
-/// - then mimalloc's default delay (1 s, so no purge in a lint this short)
-///   instead of 10 ms: 0.28 s to 0.24 s (20 runs each), about 25 MB more
-///   peak memory; a purged huge page is zeroed again when it is reused.
-///
-/// A lint without a checkpoint keeps the settings of `main`: there huge
-/// pages cost memory and saved no time. `MIMALLOC_PURGE_DELAY` still wins
-/// if set.
-fn memory_for_warm_lint() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: PR_SET_THP_DISABLE takes one integer argument and only sets a
-    // flag on this process; the unused arguments must be zero.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 0, 0, 0, 0);
-    }
-    // From mimalloc.h (version 3, which the mimalloc crate links; see
-    // `prompt_purge` in main.rs).
-    extern "C" {
-        fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
-    }
-    /// `mi_option_purge_delay` in mimalloc 3's `mi_option_e`.
-    const PURGE_DELAY: std::ffi::c_int = 15;
-    /// Its default in mimalloc 3, in milliseconds.
-    const DEFAULT_DELAY: std::ffi::c_long = 1000;
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: the signature is mimalloc's; it sets one option value,
-        // which mimalloc reads atomically, and the default is valid.
-        unsafe { mi_option_set(PURGE_DELAY, DEFAULT_DELAY) }
-    }
 }
 
 /// Where the replay checkpoint of this lint is kept: a slot named by

@@ -10,6 +10,7 @@ pub mod explain;
 pub mod fix;
 pub mod init;
 pub mod lint;
+pub mod memory;
 pub mod rules;
 pub mod server;
 pub mod stats;

@@ -235,7 +235,7 @@ pub fn findings(gaps: &[Gap], cfg: &Config, rule_runs: bool) -> Vec<Finding> {
             message: g.reason.clone(),
             object: g.object.clone(),
             location: None,
-            help: rule.doc.help.trim().to_string(),
+            help: rule.help().to_string(),
             span: g.span,
             related: Vec::new(),
             remedy: None,

@@ -40,7 +40,7 @@ pub fn findings(sources: &[SourceFile], cfg: &Config) -> Vec<Finding> {
                 message: describe(command),
                 object: src.path.clone(),
                 location: None,
-                help: rule.doc.help.trim().to_string(),
+                help: rule.help().to_string(),
                 span: Some(Span {
                     file: src.id,
                     start: to_u32(r.start),

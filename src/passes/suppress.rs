@@ -367,7 +367,7 @@ impl Emitter {
             message,
             object: object.to_string(),
             location: None,
-            help: self.rule.doc.help.trim().to_string(),
+            help: self.rule.help().to_string(),
             span: Some(span),
             related: Vec::new(),
             remedy: None,

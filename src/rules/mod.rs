@@ -165,6 +165,11 @@ impl Rule {
         self.entry.id
     }
 
+    /// The help text its findings carry: the documentation's, trimmed.
+    pub fn help(&self) -> &str {
+        self.doc.help.trim()
+    }
+
     pub fn validate_options(&self, raw: &serde_norway::Value) -> Result<(), String> {
         match self.entry.options {
             Some(validate) => validate(raw),
@@ -298,13 +303,13 @@ fn by_id(id: &str) -> Option<&'static Rule> {
 /// (what a cache file leaves out, [`StoredFinding`](crate::findings::stored::StoredFinding));
 /// empty for an id no rule has.
 pub fn help_of(id: &str) -> &'static str {
-    by_id(id).map_or("", |r| r.doc.help.trim())
+    by_id(id).map_or("", Rule::help)
 }
 
 /// A stored finding's rule id as this build has it, with its help text
 /// ([`crate::findings::stored::StoredFinding::finding`]).
 pub fn stored_rule(id: &str) -> Option<(&'static str, &'static str)> {
-    by_id(id).map(|r| (r.id(), r.doc.help.trim()))
+    by_id(id).map(|r| (r.id(), r.help()))
 }
 
 /// What a lint from a checkpoint gives the schema rules to reuse
@@ -385,7 +390,7 @@ impl Sink<'_> {
             message,
             object: object.to_string(),
             location: None,
-            help: self.rule.doc.help.trim().to_string(),
+            help: self.rule.help().to_string(),
             span,
             related,
             remedy,

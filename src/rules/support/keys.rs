@@ -130,11 +130,7 @@ fn named_parent<'a>(
     table: &Table,
     col: &Column,
 ) -> Option<(&'a Table, &'a Column)> {
-    let thing = col.name.as_str().strip_suffix("_id")?;
-    if thing.is_empty() {
-        return None;
-    }
-    let names = candidate_names(thing);
+    let names = candidate_names(named_thing(col)?);
     let with_pk = |t: &'a Table| -> Option<(&'a Table, &'a Column)> {
         match primary_key(t)? {
             [pk] => column(t, pk).map(|c| (t, c)),
@@ -175,10 +171,15 @@ fn named_parent<'a>(
 /// (none unless the column is named `<thing>_id`): what a per-table rule
 /// that calls it notes ([`crate::rules::SchemaCtx::note_table_name`]).
 pub fn implied_parent_names(col: &Column) -> Vec<String> {
-    match col.name.as_str().strip_suffix("_id") {
-        Some(thing) if !thing.is_empty() => candidate_names(thing),
-        _ => Vec::new(),
-    }
+    named_thing(col).map(candidate_names).unwrap_or_default()
+}
+
+/// `thing` of a column named `<thing>_id`.
+fn named_thing(col: &Column) -> Option<&str> {
+    col.name
+        .as_str()
+        .strip_suffix("_id")
+        .filter(|thing| !thing.is_empty())
 }
 
 fn candidate_names(thing: &str) -> Vec<String> {

@@ -436,6 +436,11 @@ impl Table {
         })
     }
 
+    /// Whether one of its foreign keys references `table`.
+    pub fn references(&self, table: &QualifiedName) -> bool {
+        self.foreign_keys().any(|(_, fk)| &fk.ref_table == table)
+    }
+
     /// An empty table: no columns, constraints, indexes, RLS off.
     pub fn new(name: QualifiedName, kind: RelKind, origin: Origin) -> Self {
         Table {

@@ -82,7 +82,7 @@ impl Replayer {
                     .catalog
                     .tables
                     .values_mut()
-                    .filter(|t| t.foreign_keys().any(|(_, fk)| fk.ref_table == name))
+                    .filter(|t| t.references(&name))
                 {
                     for c in &mut other.constraints {
                         if let crate::catalog::ConstraintKind::ForeignKey(fk) = &mut c.kind {
@@ -279,7 +279,7 @@ impl Replayer {
                 .catalog
                 .tables
                 .values_mut()
-                .filter(|t| t.foreign_keys().any(|(_, fk)| &fk.ref_table == old))
+                .filter(|t| t.references(old))
             {
                 for c in &mut other.constraints {
                     if let crate::catalog::ConstraintKind::ForeignKey(fk) = &mut c.kind {
@@ -543,7 +543,7 @@ impl Replayer {
                 .catalog
                 .tables
                 .values_mut()
-                .filter(|t| t.foreign_keys().any(|(_, fk)| &fk.ref_table == qn))
+                .filter(|t| t.references(qn))
             {
                 t.constraints.retain(|c| !matches!(&c.kind, crate::catalog::ConstraintKind::ForeignKey(fk) if &fk.ref_table == qn));
             }

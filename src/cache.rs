@@ -36,7 +36,7 @@ use crate::source::migrations::session::{Carried, FileRun};
 use crate::sql::split::ParseError;
 
 /// The first bytes of a checkpoint file; the digit is the format's version.
-const MARK: &[u8; 8] = b"PGVETCP1";
+const MARK: &[u8; 8] = b"PGVETCP2";
 
 /// What the directory may hold in all; the oldest files beyond it are removed.
 const DIR_BOUND: u64 = 512 << 20;

@@ -204,6 +204,34 @@ fn a_lint_from_the_checkpoint_reports_what_a_lint_without_it_does() {
     assert_eq!(stdout(&out), expected);
 }
 
+/// An `--only` lint reads back, of the schema findings the checkpoint
+/// keeps, only those placed in the files it reports: here every one of
+/// them comes from there (no table changed since the lint that wrote it),
+/// and they are what a lint without the cache reports.
+#[test]
+fn an_only_lint_takes_its_files_schema_findings_from_the_checkpoint() {
+    let p = Project::new();
+    p.write("003_last.sql", LAST_EDITED);
+    let only = ["--only", "migrations/003_last.sql"];
+    let expected = p.expected(&only);
+    for rule in [
+        "fk-missing-index",
+        "fk-missing-on-delete",
+        "case-insensitive-unique",
+    ] {
+        assert!(
+            rules_found(&expected).iter().any(|r| r == rule),
+            "{rule}: {expected}"
+        );
+    }
+    stdout(&p.lint(&[]));
+    let warm = p.lint(&only);
+    let stderr = String::from_utf8_lossy(&warm.stderr);
+    assert!(resumed(&warm), "{stderr}");
+    assert!(stderr.contains("schema memo: 0 tables changed"), "{stderr}");
+    assert_eq!(stdout(&warm), expected);
+}
+
 #[test]
 fn another_config_does_not_resume_from_the_checkpoint() {
     let p = Project::new();

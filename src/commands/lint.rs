@@ -176,6 +176,9 @@ fn lint_report_scoped(
     if store.as_ref().is_some_and(|s| s.path().exists()) {
         super::memory::for_warm_lint();
     }
+    // The process ends after this lint (the language server lints through
+    // other functions).
+    crate::ends_after_lint();
     let report = match &store {
         Some(store) => crate::lint_read_stored(read, &cfg, &settings, store),
         None => crate::lint_read(read, &cfg, &settings),

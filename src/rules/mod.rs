@@ -322,6 +322,9 @@ pub struct Reuse<'a> {
     /// Whether the memo is kept for a next lint; if not, it is dropped,
     /// and its findings move into this lint's instead of being copied.
     pub keep: bool,
+    /// The files whose findings the lint keeps, by file id (None: all):
+    /// of a memo that is not kept, only their findings are read back.
+    pub files: Option<&'a [bool]>,
 }
 
 /// Where findings go, stamped with the running rule's id, severity and help.
@@ -991,6 +994,8 @@ impl Engine {
         use rayon::prelude::*;
         let timing = std::env::var_os("PGVET_TIMING").is_some();
         let keep = reuse.as_ref().is_some_and(|r| r.keep);
+        // A memo kept for the next lint needs every file's findings.
+        let wanted = reuse.as_ref().and_then(|r| r.files).filter(|_| !keep);
         let (changes, mut memo) = match reuse {
             Some(Reuse { base, memo, .. }) => (
                 Some(memo::Changes::between(base, catalog, files, memo.as_ref())),
@@ -1007,7 +1012,7 @@ impl Engine {
             .and_then(|m| m.as_mut())
             .map(memo::SchemaMemo::take_findings)
             .unwrap_or_default();
-        let lasts: Vec<Option<(memo::ByTable, memo::NamesByTable)>> = self
+        let lasts: Vec<Option<memo::RuleMemo>> = self
             .schema
             .iter()
             .map(|(rule, _, _)| last.remove(rule.id()))
@@ -1045,15 +1050,22 @@ impl Engine {
                 };
                 match (&changes, imp.per_table()) {
                     (Some(changes), Some(beyond)) => {
+                        let recheck = changes.recheck(beyond);
+                        let follows_names = beyond.contains(&memo::Beyond::NamedTables);
+                        // What the last lint found counts only when some
+                        // tables are not checked again; the names it
+                        // noted, when the memo is kept or some table is.
+                        let last = recheck.and_then(|recheck| {
+                            let names = keep || (follows_names && !recheck.is_empty());
+                            last?.open(wanted, names)
+                        });
                         // A rule that follows names checks again the
                         // tables that looked up a changed one's.
-                        let recheck = changes.recheck(beyond).map(|recheck| {
-                            match (&last, beyond.contains(&memo::Beyond::NamedTables)) {
-                                (Some((_, named)), true) => {
-                                    std::borrow::Cow::Owned(memo::with_named(recheck, named))
-                                }
-                                _ => std::borrow::Cow::Borrowed(recheck),
+                        let recheck = recheck.map(|recheck| match (&last, follows_names) {
+                            (Some((_, named)), true) => {
+                                std::borrow::Cow::Owned(memo::with_named(recheck, named))
                             }
+                            _ => std::borrow::Cow::Borrowed(recheck),
                         });
                         let kept = recheck.as_deref().and_then(|recheck| {
                             let (found, named) = last?;

@@ -179,7 +179,7 @@ impl Store {
         let rest = bytes.strip_prefix(MARK.as_slice())?;
         let rest = rest.strip_prefix(self.key.as_slice())?;
         let (sum, payload) = rest.split_at_checked(32)?;
-        if blake3::hash(payload).as_bytes() != sum {
+        if payload_hash(payload).as_bytes() != sum {
             return None;
         }
         let (len, sections) = payload.split_at_checked(8)?;
@@ -225,7 +225,7 @@ impl Store {
             let mut file = std::fs::File::create(&tmp)?;
             file.write_all(MARK)?;
             file.write_all(&self.key)?;
-            file.write_all(blake3::hash(&payload).as_bytes())?;
+            file.write_all(payload_hash(&payload).as_bytes())?;
             file.write_all(&payload)?;
             std::fs::rename(&tmp, &path)
         };
@@ -237,6 +237,13 @@ impl Store {
         trim(&self.dir, DIR_BOUND, &path);
         Ok(())
     }
+}
+
+/// The hash a checkpoint file carries of its content, on every core: at
+/// 6,000 tables the file holds about 20 MB, which took 6 ms to hash on one
+/// core of a warm lint's 0.15 s.
+fn payload_hash(payload: &[u8]) -> blake3::Hash {
+    blake3::Hasher::new().update_rayon(payload).finalize()
 }
 
 /// What tells this build of pgvet from another: its version, and the size

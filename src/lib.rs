@@ -655,10 +655,15 @@ fn lint_sources_here(
     let applied = inputs.len();
     // A skipped file is a source without text: nothing of it is replayed,
     // but a finding about its name (`migration-filename`) has a place.
-    let sources: Vec<SourceFile> = inputs
+    // Each text is copied once more here (into a shared string): on every
+    // core.
+    let texts: Vec<(String, String)> = inputs
         .into_iter()
         .map(|i| (i.path, i.text))
         .chain(skipped.iter().map(|s| (s.file.clone(), String::new())))
+        .collect();
+    let sources: Vec<SourceFile> = texts
+        .into_par_iter()
         .enumerate()
         .map(|(i, (path, text))| {
             SourceFile::new(FileId(u32::try_from(i).unwrap_or(u32::MAX)), path, text)
@@ -682,15 +687,19 @@ fn lint_sources_here(
     let mut split_errors = Vec::new();
     let mut ranges_of: Vec<Vec<(usize, usize)>> = vec![Vec::new(); sources.len()];
     let mut statements_per_file = vec![0usize; sources.len()];
-    let mut outlines = vec![FileOutline::default(); sources.len()];
+    let outlines: Vec<FileOutline> = sources
+        .par_iter()
+        .zip(&split)
+        .map(|(src, ranges)| match ranges {
+            Ok(ranges) => FileOutline::read(src.id, &src.text, ranges),
+            Err(_) => FileOutline::default(),
+        })
+        .collect();
     for (i, (src, ranges)) in sources.iter().zip(split).enumerate() {
         match ranges {
             Ok(ranges) => {
                 if let Some(n) = statements_per_file.get_mut(i) {
                     *n = ranges.len();
-                }
-                if let Some(outline) = outlines.get_mut(i) {
-                    *outline = FileOutline::read(src.id, &src.text, &ranges);
                 }
                 pieces.extend(ranges.iter().map(|r| (src, *r)));
                 if let Some(slot) = ranges_of.get_mut(i) {

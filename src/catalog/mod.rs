@@ -1074,9 +1074,9 @@ pub struct Catalog {
     pub tables: BTreeMap<QualifiedName, Shared<Table>>,
     #[serde(deserialize_with = "sorted_map")]
     pub views: BTreeMap<QualifiedName, View>,
-    /// Overloads by name.
+    /// Overloads by name; shared with the model's copies like tables.
     #[serde(deserialize_with = "sorted_map")]
-    pub functions: BTreeMap<QualifiedName, Vec<Function>>,
+    pub functions: BTreeMap<QualifiedName, Shared<Vec<Function>>>,
     #[serde(deserialize_with = "sorted_map")]
     pub types: BTreeMap<QualifiedName, TypeDef>,
     #[serde(deserialize_with = "sorted_map")]

@@ -185,12 +185,19 @@ impl Suppressions {
         sources: &[SourceFile],
         ranges: &[Result<Vec<(usize, usize)>, ParseError>],
     ) -> Suppressions {
-        let mut placed = Vec::new();
-        for (src, ranges) in sources.iter().zip(ranges) {
-            if let Ok(ranges) = ranges {
-                scan_file(src, ranges, &mut placed);
-            }
-        }
+        use rayon::prelude::*;
+        // File by file on every core, in file order.
+        let placed = sources
+            .par_iter()
+            .zip(ranges)
+            .flat_map_iter(|(src, ranges)| {
+                let mut placed = Vec::new();
+                if let Ok(ranges) = ranges {
+                    scan_file(src, ranges, &mut placed);
+                }
+                placed
+            })
+            .collect();
         Suppressions {
             placed,
             judged_only: BTreeSet::new(),

@@ -170,7 +170,7 @@ impl Replayer {
             .catalog
             .functions
             .get(&qn)
-            .map(Vec::as_slice)
+            .map(|v| v.as_slice())
             .unwrap_or_default();
         overloads
             .iter()

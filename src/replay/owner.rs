@@ -289,7 +289,7 @@ impl Replayer {
                     .filter_map(|s| Some((s.name.clone(), moved(&s.owner, &s.origin)?))),
             )
             .collect();
-        for f in c.functions.values_mut().flatten() {
+        for f in c.functions.values_mut().flat_map(|v| v.iter_mut()) {
             if let Some(owner) = moved(&f.owner, &f.origin) {
                 if let Some(role) = &owner {
                     f.execute_grantees.remove(role);
@@ -532,7 +532,7 @@ impl Replayer {
             for q in c.sequences.values_mut() {
                 q.grants.revoke(role, ["ALL"]);
             }
-            for f in c.functions.values_mut().flatten() {
+            for f in c.functions.values_mut().flat_map(|v| v.iter_mut()) {
                 f.execute_grantees.remove(role);
             }
             for x in c.schemas.values_mut() {

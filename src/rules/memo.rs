@@ -298,7 +298,7 @@ fn changed<'k, K: Ord, V: PartialEq>(
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Differed {
     tables: Delta<QualifiedName, Shared<Table>>,
-    functions: Delta<QualifiedName, Vec<Function>>,
+    functions: Delta<QualifiedName, Shared<Vec<Function>>>,
     views: Delta<QualifiedName, View>,
     sequences: Delta<QualifiedName, Sequence>,
     schemas: Delta<Ident, Schema>,
@@ -482,50 +482,39 @@ pub(super) fn by_table(
     kept: Option<(ByTable, NamesByTable, &BTreeSet<QualifiedName>)>,
     mut run: impl FnMut(&Table) -> (Vec<Finding>, Vec<Ident>),
 ) -> (ByTable, NamesByTable) {
-    // Nothing to check again: the catalog has the last lint's tables, each
-    // unchanged (an added or removed table is a changed one), so the last
-    // lint's findings and names are this one's.
-    let kept = match kept {
-        Some((last, last_named, recheck)) if recheck.is_empty() => return (last, last_named),
-        kept => kept,
-    };
-    // The last lint's entries are walked in table order beside the
-    // catalog's tables (all three are ordered by name).
-    let mut kept = kept.map(|(last, last_named, recheck)| {
-        (
-            last.into_iter().peekable(),
-            last_named.into_iter().peekable(),
-            recheck,
-        )
-    });
-    fn take<V: Default>(
-        entries: &mut std::iter::Peekable<impl Iterator<Item = (QualifiedName, V)>>,
-        name: &QualifiedName,
-    ) -> V {
-        while entries.next_if(|(key, _)| key < name).is_some() {}
-        entries
-            .next_if(|(key, _)| key == name)
-            .map(|(_, value)| value)
-            .unwrap_or_default()
-    }
-    // Filled in table order, then collected in one pass each.
-    let mut out = Vec::new();
-    let mut named = Vec::new();
-    for (name, table) in &catalog.tables {
-        let (found, names) = match &mut kept {
-            Some((last, last_named, recheck)) if !recheck.contains(name) => {
-                (take(last, name), take(last_named, name))
+    let Some((mut found, mut named, recheck)) = kept else {
+        // Every table checked.
+        let (mut found, mut named) = (Vec::new(), Vec::new());
+        for (name, table) in &catalog.tables {
+            let (list, names) = run(table);
+            if !list.is_empty() {
+                found.push((name.clone(), list));
             }
-            _ => run(table),
-        };
-        if !found.is_empty() {
-            out.push((name.clone(), found));
+            if !names.is_empty() {
+                named.push((name.clone(), names));
+            }
         }
-        if !names.is_empty() {
-            named.push((name.clone(), names));
+        // In table order: collected in one pass each.
+        return (found.into_iter().collect(), named.into_iter().collect());
+    };
+    // The tables to check again hold every table added, changed or
+    // removed since the last lint: the last lint's entries for the others
+    // are this one's, and only those to check again are replaced (in a
+    // warm lint, a few among thousands).
+    for name in recheck {
+        found.remove(name);
+        named.remove(name);
+        if let Some(table) = catalog.tables.get(name) {
+            let (list, names) = run(table);
+            if !list.is_empty() {
+                found.insert(name.clone(), list);
+            }
+            if !names.is_empty() {
+                named.insert(name.clone(), names);
+            }
         }
     }
-    (out.into_iter().collect(), named.into_iter().collect())
+    (found, named)
 }
 
 /// The findings of [`by_table`], in table order.

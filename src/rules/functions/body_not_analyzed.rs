@@ -1,16 +1,25 @@
 //! PL/pgSQL functions whose body PostgreSQL's parser rejects, so that no rule
 //! could read it. Docs: rules/body-not-analyzed.yaml.
 
-use crate::catalog::BodyCheck;
 use crate::catalog::body;
+use crate::catalog::BodyCheck;
 use crate::rules::{SchemaCtx, SchemaRule};
 
 pub struct BodyNotAnalyzed;
 
 impl SchemaRule for BodyNotAnalyzed {
     fn check(&self, cx: &mut SchemaCtx<'_>) {
+        use rayon::prelude::*;
         let cat = cx.catalog;
-        for f in cat.user_functions() {
+        // Each body is parsed once and the judgement kept on its function:
+        // on every core first (a warm lint of 6,000 tables spent 10 to 20 ms
+        // here on one core while the other rules were done), then reported
+        // in order.
+        let functions: Vec<_> = cat.user_functions().collect();
+        functions.par_iter().for_each(|f| {
+            body::check(f);
+        });
+        for f in functions {
             // The same judgement feeds the report's `not_analyzed` list.
             let BodyCheck::Unparsed(reason) = body::check(f) else {
                 continue;

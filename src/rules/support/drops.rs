@@ -101,7 +101,11 @@ pub fn functions<'c>(
     let (schema, name) = split_name(&f.objname)?;
     let (Ok(qn) | Err(qn)) =
         resolve::function(cx.catalog, cx.search_path, schema.as_deref(), &name);
-    let overloads = cx.catalog.functions.get(&qn).map_or(&[][..], Vec::as_slice);
+    let overloads = cx
+        .catalog
+        .functions
+        .get(&qn)
+        .map_or(&[][..], |v| v.as_slice());
     let matching = if f.args_unspecified {
         overloads.iter().collect()
     } else {

@@ -181,7 +181,7 @@ pub fn functions<'a>(
     resolve::function(cat, search_path, schema, name)
         .ok()
         .and_then(|qn| cat.functions.get(&qn))
-        .map_or(&[], Vec::as_slice)
+        .map_or(&[], |v| v.as_slice())
 }
 
 /// A table named in SQL, if the catalog has it.

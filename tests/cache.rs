@@ -232,6 +232,42 @@ fn an_only_lint_takes_its_files_schema_findings_from_the_checkpoint() {
     assert_eq!(stdout(&warm), expected);
 }
 
+/// The checkpoint keeps what the PL/pgSQL parser made of each body: a
+/// lint from it reports the bodies it cannot read as a lint without the
+/// cache does, after the last file renames or replaces such a function.
+#[test]
+fn a_lint_from_the_checkpoint_judges_function_bodies_as_a_lint_without_it() {
+    let p = Project::new();
+    p.write(
+        "002_second.sql",
+        &format!(
+            "{SECOND}create function public.broken() returns int language plpgsql as $$ begin retrun 1; end $$;\n"
+        ),
+    );
+    let edits = [
+        LAST,
+        "alter function public.broken() rename to broken_renamed;\n",
+        "create or replace function public.touch() returns trigger language plpgsql as $$ begin retrun new; end $$;\n",
+        "drop function public.broken();\n",
+    ];
+    stdout(&p.lint(&[]));
+    for last in edits {
+        p.write("003_last.sql", last);
+        let expected = p.expected(&[]);
+        let warm = p.lint(&[]);
+        assert!(resumed(&warm), "{last}");
+        assert_eq!(stdout(&warm), expected, "{last}");
+        if last == LAST {
+            assert!(
+                rules_found(&expected)
+                    .iter()
+                    .any(|r| r == "body-not-analyzed"),
+                "{expected}"
+            );
+        }
+    }
+}
+
 #[test]
 fn another_config_does_not_resume_from_the_checkpoint() {
     let p = Project::new();

@@ -177,6 +177,34 @@ mod tests {
         r.catalog.functions[&QualifiedName::new("public", name)][0].clone()
     }
 
+    #[test]
+    fn a_cached_model_keeps_the_judgement_of_a_body_and_a_rename_clears_it() {
+        let mut f = function(
+            "create function public.f() returns int language plpgsql as $$ begin retrun 1; end $$;",
+            "f",
+        );
+        let judged = check(&f).clone();
+        assert!(matches!(judged, BodyCheck::Unparsed(_)), "{judged:?}");
+        // The binary form (a cache file's model) keeps it...
+        let bytes = postcard::to_stdvec(&f).unwrap();
+        let back: Function = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back.body_check.get(), Some(&judged));
+        // ... and keeps nothing for a function not judged yet.
+        let fresh = function(
+            "create function public.g() returns int language sql as 'select 1';",
+            "g",
+        );
+        let back: Function = postcard::from_bytes(&postcard::to_stdvec(&fresh).unwrap()).unwrap();
+        assert_eq!(back.body_check.get(), None);
+        // The human-readable form leaves it out.
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["body_check"], serde_json::Value::Null);
+        // A rename: judged again, as part of a statement with the new name.
+        f.rename(QualifiedName::new("public", "f2"));
+        assert_eq!(f.body_check.get(), None);
+        assert_eq!(check(&f), &judged);
+    }
+
     const COUNTER: &str = "create function public.count_assets()
 returns trigger
 language plpgsql

@@ -10,8 +10,15 @@
 /// With 4 KiB pages the audit takes about 15% less CPU and the lint the
 /// same; both use less memory (issues 5 and 8). This is what mimalloc's
 /// `MIMALLOC_ALLOW_THP=0` does, done at the start of `main` because that
-/// variable is read before it. A lint that starts from a checkpoint turns
-/// them on again ([`for_warm_lint`]).
+/// variable is read before it.
+///
+/// A lint that starts from a checkpoint keeps them off too. With huge pages
+/// it was faster only right after another such lint had freed its own
+/// (0.12 against 0.17 s for `--only` at 6,000 tables); after any other
+/// work, here a cold lint of the same project, the kernel spent its time
+/// zeroing fresh huge pages (65% of the cycles in `clear_page_erms`), and
+/// the warm lint took 0.56 s instead of 0.30 s, `--only` 0.32 s instead of
+/// 0.16 s (medians of 6 to 7 runs, issue 27).
 pub fn no_huge_pages() {
     set_huge_pages(false);
 }
@@ -29,25 +36,14 @@ pub fn prompt_purge() {
     set_purge_delay(10);
 }
 
-/// For a lint that starts from a checkpoint: huge pages again, and
-/// mimalloc's default purge delay. Both settings above pay off in a cold
-/// lint, which frees its parse trees as it builds the model. A warm lint
-/// instead allocates most of its memory at once, reading the model back,
-/// and on this kind of machine (a virtual one) a 4 KiB page fault costs
-/// more than zeroing the page. Measured on a warm `--only` lint of 6,000
-/// tables (issue 27):
-/// - huge pages: 0.2 s of system time in page faults became 0.08 s, and
-///   the lint took 0.27 s instead of 0.38 s (10 runs each), for 30 MB more
-///   peak memory;
-/// - then the default delay (1 s, so no purge in a lint this short)
-///   instead of 10 ms, since a purged huge page is zeroed again when it is
-///   reused: median 0.29 to 0.27 s over 30 interleaved runs, system time
-///   0.11 to 0.09 s, about 25 MB more peak memory.
-///
-/// A lint without a checkpoint keeps the settings above: there huge pages
-/// made it no faster and 18 MB bigger.
+/// For a lint that starts from a checkpoint: mimalloc's default purge
+/// delay again. A cold lint frees its parse trees as it builds the model,
+/// where the 10 ms delay above pays off; a warm lint instead allocates
+/// most of its memory at once, reading the model back, and memory handed
+/// back is faulted in again on reuse. After a cold lint of the 6,000-table
+/// project, a warm lint took 0.30 s with the default delay and 0.34 s with
+/// 10 ms (medians of 6 runs, issue 27).
 pub(crate) fn for_warm_lint() {
-    set_huge_pages(true);
     /// mimalloc 3's default purge delay, in milliseconds.
     const DEFAULT_DELAY: std::ffi::c_long = 1000;
     set_purge_delay(DEFAULT_DELAY);

@@ -206,7 +206,7 @@ impl Replayer {
                     };
                     if idx < overloads.len() {
                         let mut f = overloads.remove(idx);
-                        f.name = QualifiedName::new(name.schema.clone(), new.clone());
+                        f.rename(QualifiedName::new(name.schema.clone(), new.clone()));
                         // Triggers name their function by oid: they follow.
                         for t in self
                             .catalog

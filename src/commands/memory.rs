@@ -20,7 +20,16 @@
 /// the warm lint took 0.56 s instead of 0.30 s, `--only` 0.32 s instead of
 /// 0.16 s (medians of 6 to 7 runs, issue 27).
 pub fn no_huge_pages() {
-    set_huge_pages(false);
+    #[cfg(target_os = "linux")]
+    {
+        // The kernel reads each argument as an unsigned long.
+        let (disable, unused): (libc::c_ulong, libc::c_ulong) = (1, 0);
+        // SAFETY: PR_SET_THP_DISABLE takes one integer argument and only
+        // sets a flag on this process; the unused arguments must be zero.
+        unsafe {
+            libc::prctl(libc::PR_SET_THP_DISABLE, disable, unused, unused, unused);
+        }
+    }
 }
 
 /// mimalloc (version 3) keeps freed memory for a second before it hands it
@@ -47,21 +56,6 @@ pub(crate) fn for_warm_lint() {
     /// mimalloc 3's default purge delay, in milliseconds.
     const DEFAULT_DELAY: std::ffi::c_long = 1000;
     set_purge_delay(DEFAULT_DELAY);
-}
-
-fn set_huge_pages(allowed: bool) {
-    #[cfg(target_os = "linux")]
-    {
-        // The kernel reads each argument as an unsigned long.
-        let (flag, unused): (libc::c_ulong, libc::c_ulong) = (u64::from(!allowed), 0);
-        // SAFETY: PR_SET_THP_DISABLE takes one integer argument and only
-        // sets a flag on this process; the unused arguments must be zero.
-        unsafe {
-            libc::prctl(libc::PR_SET_THP_DISABLE, flag, unused, unused, unused);
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = allowed;
 }
 
 /// Sets mimalloc's purge delay, unless `MIMALLOC_PURGE_DELAY` does.

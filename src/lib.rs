@@ -253,7 +253,7 @@ pub fn ends_after_lint() {
 
 /// Lets go of `value`, which nothing waits for: freed on a thread of its
 /// own, or never when the process ends after the lint ([`ends_after_lint`]).
-fn discard<T: Send + 'static>(value: T) {
+pub(crate) fn discard<T: Send + 'static>(value: T) {
     if ENDS_AFTER_LINT.load(std::sync::atomic::Ordering::Relaxed) {
         std::mem::forget(value);
     } else {
@@ -937,6 +937,7 @@ fn lint_sources_here(
     report.summary.skipped_files = skipped;
     report.summary.statements = statements;
     report.finish();
+    phase.done("report finish");
     report
 }
 

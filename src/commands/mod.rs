@@ -60,14 +60,22 @@ pub fn finish(report: &report::Report, common: &CommonArgs) -> Result<Outcome> {
         statistics: common.statistics,
     };
     let out = match common.format {
-        Format::Json => report::json::render(report),
-        Format::Human => report::human::render_view(report, &view),
-        Format::Concise => report::concise::render(report, &view),
-        Format::Sarif => report::sarif::render(report),
-        Format::Github => report::github::render(report),
-        Format::Gitlab => report::gitlab::render(report),
+        // A large report's JSON goes out as it is written (13 MB for 23,000
+        // findings), without a copy in memory.
+        Format::Json => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write_or_closed(report::json::write(report, &mut out).and_then(|()| out.flush()))?;
+            None
+        }
+        Format::Human => Some(report::human::render_view(report, &view)),
+        Format::Concise => Some(report::concise::render(report, &view)),
+        Format::Sarif => Some(report::sarif::render(report)),
+        Format::Github => Some(report::github::render(report)),
+        Format::Gitlab => Some(report::gitlab::render(report)),
     };
-    write_stdout(&out)?;
+    if let Some(out) = out {
+        write_stdout(&out)?;
+    }
 
     if !report.errors.is_empty() {
         return Ok(Outcome::Failed);
@@ -112,8 +120,13 @@ fn wants_color(
 
 pub fn write_stdout(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        // A closed pipe (`pgvet rules | head`) is not an error worth reporting.
+    write_or_closed(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+}
+
+/// What writing to stdout came to: a closed pipe (`pgvet rules | head`) is
+/// not an error worth reporting.
+fn write_or_closed(written: std::io::Result<()>) -> Result<()> {
+    match written {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write to stdout"),
     }

@@ -257,27 +257,32 @@ impl Report {
     }
 
     /// Fills locations from spans and sorts findings by file, line, rule.
+    /// Both on every core: a large report has tens of thousands of findings.
     pub fn finish(&mut self) {
-        for f in &mut self.findings {
-            if let Some(span) = f.span {
-                f.location = self
-                    .sources
-                    .get(span.file.0 as usize)
-                    .map(|src| src.location(span));
-            }
-            for r in &mut f.related {
-                if let Some(span) = r.span {
-                    r.location = self
-                        .sources
-                        .get(span.file.0 as usize)
-                        .map(|src| src.location(span));
+        use rayon::prelude::*;
+        let sources = &self.sources;
+        let place = |span: Span| {
+            sources
+                .get(span.file.0 as usize)
+                .map(|src| src.location(span))
+        };
+        self.findings
+            .par_iter_mut()
+            .with_min_len(256)
+            .for_each(|f| {
+                if let Some(span) = f.span {
+                    f.location = place(span);
                 }
-            }
-        }
+                for r in &mut f.related {
+                    if let Some(span) = r.span {
+                        r.location = place(span);
+                    }
+                }
+            });
         let file_order = |f: &Finding| f.span.map_or(u32::MAX, |s| s.file.0);
         // Findings without a location (a live audit) are grouped by object.
         let unplaced = |f: &Finding| f.location.is_none().then(|| f.object.clone());
-        self.findings.sort_by(|a, b| {
+        self.findings.par_sort_by(|a, b| {
             (
                 file_order(a),
                 a.location.as_ref().map(|l| (l.line, l.column)),

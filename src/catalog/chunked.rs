@@ -3,6 +3,10 @@
 //! Reading a cached model of 6,000 tables was most of a warm lint's time,
 //! and the tables most of the model. The human-readable form (JSON) is the
 //! plain map.
+//!
+//! A cache file keeps the tables apart from the rest of the model
+//! ([`apart`], [`write`], [`read`]), so that the rest, read on one thread,
+//! is read while the tables are.
 
 use std::collections::BTreeMap;
 
@@ -26,36 +30,78 @@ impl Serialize for Bytes<'_> {
     }
 }
 
-pub fn serialize<S: serde::Serializer>(tables: &Tables, s: S) -> Result<S::Ok, S::Error> {
+thread_local! {
+    /// Set while [`apart`] runs on this thread.
+    static APART: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` (which writes or reads a model in binary form on this thread)
+/// with the catalog's tables left out: written as none, read as none. The
+/// caller keeps them with [`write`] and [`read`].
+pub fn apart<R>(f: impl FnOnce() -> R) -> R {
+    let outer = APART.with(|a| a.replace(true));
+    let out = f();
+    APART.with(|a| a.set(outer));
+    out
+}
+
+/// The tables' chunks, each written on its own core.
+fn chunks(tables: &Tables) -> postcard::Result<Vec<Vec<u8>>> {
     use rayon::prelude::*;
+    let entries: Vec<(&QualifiedName, &Shared<Table>)> = tables.iter().collect();
+    entries
+        .par_chunks(CHUNK)
+        .map(|chunk| sharing(|| postcard::to_stdvec(chunk)))
+        .collect()
+}
+
+/// The tables read back from their chunks, each on its own core.
+fn from_chunks(chunks: &[&[u8]]) -> postcard::Result<Tables> {
+    use rayon::prelude::*;
+    let read = chunks
+        .par_iter()
+        .map(|chunk| sharing(|| postcard::from_bytes::<Vec<(QualifiedName, Shared<Table>)>>(chunk)))
+        .collect::<postcard::Result<Vec<_>>>()?;
+    // In key order, chunk after chunk: collected in one pass.
+    Ok(read.into_iter().flatten().collect())
+}
+
+/// The tables in the form [`read`] reads: their chunks, as a model holds them.
+pub fn write(tables: &Tables) -> postcard::Result<Vec<u8>> {
+    let chunks = chunks(tables)?;
+    postcard::to_stdvec(&chunks.iter().map(|c| Bytes(c)).collect::<Vec<_>>())
+}
+
+/// The tables [`write`] wrote.
+pub fn read(bytes: &[u8]) -> postcard::Result<Tables> {
+    from_chunks(&postcard::from_bytes::<Vec<&[u8]>>(bytes)?)
+}
+
+pub fn serialize<S: serde::Serializer>(tables: &Tables, s: S) -> Result<S::Ok, S::Error> {
     if s.is_human_readable() {
         return tables.serialize(s);
     }
-    let entries: Vec<(&QualifiedName, &Shared<Table>)> = tables.iter().collect();
-    let chunks = entries
-        .par_chunks(CHUNK)
-        .map(|chunk| sharing(|| postcard::to_stdvec(chunk)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(serde::ser::Error::custom)?;
+    if APART.with(std::cell::Cell::get) {
+        return s.collect_seq(std::iter::empty::<Bytes<'_>>());
+    }
+    let chunks = chunks(tables).map_err(serde::ser::Error::custom)?;
     s.collect_seq(chunks.iter().map(|c| Bytes(c)))
 }
 
 pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Tables, D::Error> {
-    use rayon::prelude::*;
     if d.is_human_readable() {
         return Err(serde::de::Error::custom(
             "tables are read back only from their binary form",
         ));
     }
     let chunks = Vec::<&'de [u8]>::deserialize(d)?;
-
-    let read = chunks
-        .par_iter()
-        .map(|chunk| sharing(|| postcard::from_bytes::<Vec<(QualifiedName, Shared<Table>)>>(chunk)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(serde::de::Error::custom)?;
-    // In key order, chunk after chunk: collected in one pass.
-    Ok(read.into_iter().flatten().collect())
+    if APART.with(std::cell::Cell::get) {
+        return match chunks.is_empty() {
+            true => Ok(Tables::new()),
+            false => Err(serde::de::Error::custom("tables where none were written")),
+        };
+    }
+    from_chunks(&chunks).map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]
@@ -104,6 +150,21 @@ mod tests {
             .unwrap();
         assert_eq!(back.tables, cat.tables);
         assert_eq!(back.sequences, cat.sequences);
+        // Apart: the model without its tables, and the tables on their own.
+        let (without, tables) = pool.install(|| {
+            let without = super::apart(|| crate::catalog::sharing(|| postcard::to_stdvec(&cat)));
+            (without.unwrap(), super::write(&cat.tables).unwrap())
+        });
+        assert!(without.len() < bytes.len() / 4);
+        let mut apart: Catalog = pool
+            .install(|| super::apart(|| crate::catalog::sharing(|| postcard::from_bytes(&without))))
+            .unwrap();
+        assert!(apart.tables.is_empty());
+        assert_eq!(apart.sequences, cat.sequences);
+        apart.tables = pool.install(|| super::read(&tables)).unwrap();
+        assert_eq!(apart.tables, cat.tables);
+        // A model with its tables is not read as one without.
+        assert!(super::apart(|| postcard::from_bytes::<Catalog>(&bytes)).is_err());
         let seq: Vec<_> = back.sequences.values().map(|s| &s.grants).collect();
         assert!(seq.windows(2).all(|w| Grants::same(w[0], w[1])));
         // Within a chunk, tables share one map again.

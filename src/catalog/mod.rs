@@ -6,7 +6,7 @@
 
 pub mod baseline;
 pub mod body;
-mod chunked;
+pub mod chunked;
 pub mod extensions;
 pub mod ident;
 mod keywords;

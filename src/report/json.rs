@@ -97,7 +97,11 @@ pub fn write(report: &Report, w: &mut dyn io::Write) -> io::Result<()> {
     w.write_all(b"[")?;
     for (i, run) in runs.iter().enumerate() {
         // The first value follows the bracket without a comma.
-        w.write_all(if i == 0 { &run[1..] } else { run })?;
+        w.write_all(if i == 0 {
+            run.get(1..).unwrap_or_default()
+        } else {
+            run
+        })?;
     }
     w.write_all(b"\n  ]")?;
     w.write_all(tail)?;
@@ -231,18 +235,18 @@ mod tests {
         };
         Finding {
             rule: "fk-missing-index",
-            severity: if i % 3 == 0 {
+            severity: if i.is_multiple_of(3) {
                 Severity::Error
             } else {
                 Severity::Warning
             },
             message: format!("message {i} with \"quotes\", a tab\tand ünïcode"),
             object: format!("public.t{i}"),
-            location: (i % 5 != 0).then(|| at(i as u32)),
+            location: (!i.is_multiple_of(5)).then(|| at(i as u32)),
             help: "line one\nline two".into(),
             span: None,
             remedy: None,
-            related: if i % 4 == 0 {
+            related: if i.is_multiple_of(4) {
                 vec![Related {
                     message: "the other one".into(),
                     location: Some(at(1)),

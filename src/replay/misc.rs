@@ -150,24 +150,8 @@ impl Replayer {
                 let Some(old) = self.type_ref(&list.items) else {
                     return;
                 };
-                let Some(mut def) = self.catalog.types.remove(&old) else {
-                    return;
-                };
                 let renamed = QualifiedName::new(old.schema.clone(), new);
-                def.name = renamed.clone();
-                self.catalog.types.insert(renamed.clone(), def);
-                // Columns keep their type through the rename (PostgreSQL
-                // stores its oid).
-                for t in self
-                    .catalog
-                    .tables
-                    .values_mut()
-                    .filter(|t| t.columns.iter().any(|c| c.ty.name == old))
-                {
-                    for c in t.columns.iter_mut().filter(|c| c.ty.name == old) {
-                        c.ty.name = renamed.clone();
-                    }
-                }
+                self.move_type(&old, renamed);
             }
             Ok(Ot::ObjectPolicy) | Ok(Ot::ObjectTrigger) => {
                 let Some(name) = s.relation.as_ref().and_then(|rv| self.find_table(rv)) else {
@@ -201,29 +185,8 @@ impl Replayer {
                     return;
                 };
                 for (name, idx) in self.matching_functions(func).into_iter().rev() {
-                    let Some(overloads) = self.catalog.functions.get_mut(&name) else {
-                        continue;
-                    };
-                    if idx < overloads.len() {
-                        let mut f = overloads.remove(idx);
-                        f.rename(QualifiedName::new(name.schema.clone(), new.clone()));
-                        // Triggers name their function by oid: they follow.
-                        for t in self
-                            .catalog
-                            .tables
-                            .values_mut()
-                            .filter(|t| t.triggers.iter().any(|tr| tr.function == name))
-                        {
-                            for tr in t.triggers.iter_mut().filter(|tr| tr.function == name) {
-                                tr.function = f.name.clone();
-                            }
-                        }
-                        self.catalog
-                            .functions
-                            .entry(f.name.clone())
-                            .or_default()
-                            .push(f);
-                    }
+                    let to = QualifiedName::new(name.schema.clone(), new.clone());
+                    self.move_function(&name, idx, to);
                 }
             }
             Ok(Ot::ObjectPublication) => {
@@ -255,6 +218,29 @@ impl Replayer {
                         .collect();
                     for q in moved {
                         self.move_relation(&q, QualifiedName::new(new.clone(), q.name.clone()));
+                    }
+                    // Functions and types are in the schema by oid too.
+                    let functions: Vec<(QualifiedName, usize)> = self
+                        .catalog
+                        .functions
+                        .iter()
+                        .filter(|(q, _)| q.schema == old)
+                        .flat_map(|(q, overloads)| (0..overloads.len()).map(|i| (q.clone(), i)))
+                        .collect();
+                    for (q, idx) in functions.into_iter().rev() {
+                        let to = QualifiedName::new(new.clone(), q.name.clone());
+                        self.move_function(&q, idx, to);
+                    }
+                    let types: Vec<QualifiedName> = self
+                        .catalog
+                        .types
+                        .keys()
+                        .filter(|q| q.schema == old)
+                        .cloned()
+                        .collect();
+                    for q in types {
+                        let to = QualifiedName::new(new.clone(), q.name.clone());
+                        self.move_type(&q, to);
                     }
                 }
             }
@@ -309,6 +295,57 @@ impl Replayer {
         }
     }
 
+    /// Renames or moves overload `idx` of function `name`; the triggers
+    /// that run it follow (PostgreSQL names the function by oid).
+    fn move_function(&mut self, name: &QualifiedName, idx: usize, to: QualifiedName) {
+        let Some(overloads) = self.catalog.functions.get_mut(name) else {
+            return;
+        };
+        if idx >= overloads.len() {
+            return;
+        }
+        let mut f = overloads.remove(idx);
+        if overloads.is_empty() {
+            self.catalog.functions.remove(name);
+        }
+        f.rename(to);
+        for t in self
+            .catalog
+            .tables
+            .values_mut()
+            .filter(|t| t.triggers.iter().any(|tr| &tr.function == name))
+        {
+            for tr in t.triggers.iter_mut().filter(|tr| &tr.function == name) {
+                tr.function = f.name.clone();
+            }
+        }
+        self.catalog
+            .functions
+            .entry(f.name.clone())
+            .or_default()
+            .push(f);
+    }
+
+    /// Renames or moves a type or domain; the columns of that type keep it
+    /// (PostgreSQL stores its oid).
+    fn move_type(&mut self, old: &QualifiedName, to: QualifiedName) {
+        let Some(mut def) = self.catalog.types.remove(old) else {
+            return;
+        };
+        def.name = to.clone();
+        self.catalog.types.insert(to.clone(), def);
+        for t in self
+            .catalog
+            .tables
+            .values_mut()
+            .filter(|t| t.columns.iter().any(|c| &c.ty.name == old))
+        {
+            for c in t.columns.iter_mut().filter(|c| &c.ty.name == old) {
+                c.ty.name = to.clone();
+            }
+        }
+    }
+
     pub(super) fn set_schema(&mut self, s: &pb::AlterObjectSchemaStmt) {
         if Ot::try_from(s.object_type) == Ok(Ot::ObjectExtension) {
             if let Some(NodeEnum::String(name)) = s.object.as_deref().and_then(|o| o.node.as_ref())
@@ -319,6 +356,28 @@ impl Replayer {
                 );
             }
             return;
+        }
+        let to = Ident::new(s.newschema.clone());
+        let object = s.object.as_deref().and_then(|o| o.node.as_ref());
+        match (Ot::try_from(s.object_type), object) {
+            (
+                Ok(Ot::ObjectFunction) | Ok(Ot::ObjectProcedure) | Ok(Ot::ObjectRoutine),
+                Some(NodeEnum::ObjectWithArgs(func)),
+            ) => {
+                for (name, idx) in self.matching_functions(func).into_iter().rev() {
+                    let moved = QualifiedName::new(to.clone(), name.name.clone());
+                    self.move_function(&name, idx, moved);
+                }
+                return;
+            }
+            (Ok(Ot::ObjectType) | Ok(Ot::ObjectDomain), Some(NodeEnum::List(list))) => {
+                if let Some(old) = self.type_ref(&list.items) {
+                    let moved = QualifiedName::new(to, old.name.clone());
+                    self.move_type(&old, moved);
+                }
+                return;
+            }
+            _ => {}
         }
         let Some(rv) = &s.relation else { return };
         let (schema, name) = ast::range_var_name(rv);

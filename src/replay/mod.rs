@@ -467,6 +467,45 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn functions_and_types_move_with_set_schema_and_schema_renames() {
+        let make = "create schema private;
+             create type public.mood as enum ('a', 'b');
+             create table t (id int primary key, m public.mood);
+             create function public.touch() returns trigger language plpgsql as $$begin return new; end$$;
+             create trigger t_touch before update on t for each row execute function public.touch();";
+        let trigger_fn = |cat: &Catalog| cat.tables[&q("public", "t")].triggers[0].function.clone();
+        let column_ty = |cat: &Catalog| cat.tables[&q("public", "t")].columns[1].ty.name.clone();
+        let cat = replay(&format!(
+            "{make}
+             alter function public.touch() set schema private;
+             alter type public.mood set schema private;"
+        ));
+        assert!(!cat.functions.contains_key(&q("public", "touch")));
+        assert_eq!(cat.functions[&q("private", "touch")].len(), 1);
+        assert_eq!(trigger_fn(&cat), q("private", "touch"));
+        assert!(!cat.types.contains_key(&q("public", "mood")));
+        assert_eq!(cat.types[&q("private", "mood")].name, q("private", "mood"));
+        assert_eq!(column_ty(&cat), q("private", "mood"));
+        // A schema renamed takes its functions and types along.
+        let cat = replay(&format!(
+            "{make}
+             alter function public.touch() set schema private;
+             alter type public.mood set schema private;
+             alter schema private rename to internal;"
+        ));
+        assert!(cat.functions.keys().all(|f| f.schema.as_str() != "private"));
+        assert_eq!(cat.functions[&q("internal", "touch")].len(), 1);
+        assert_eq!(trigger_fn(&cat), q("internal", "touch"));
+        assert_eq!(column_ty(&cat), q("internal", "mood"));
+        // A rename leaves no empty list of overloads behind.
+        let cat = replay(&format!(
+            "{make} alter function public.touch() rename to touched;"
+        ));
+        assert!(!cat.functions.contains_key(&q("public", "touch")));
+        assert_eq!(trigger_fn(&cat), q("public", "touched"));
+    }
+
+    #[test]
     fn alter_table_adds_columns_before_constraints() {
         let cat = replay(
             "create table t (id int);

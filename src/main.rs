@@ -130,9 +130,6 @@ static HUGE_PAGES_OFF: extern "C" fn() = {
 };
 
 fn main() -> ExitCode {
-    // Again, in case the loader ran `.init_array` after the first
-    // allocation (it costs one system call).
-    commands::memory::no_huge_pages();
     // clap keeps the version as a `&'static str`; this string lives as long
     // as the process anyway.
     // The parser's version costs a parse: only when asked for.

@@ -9,8 +9,9 @@
 /// `do_huge_pmd_anonymous_page`), and peak memory rose by 20 to 35 MB.
 /// With 4 KiB pages the audit takes about 15% less CPU and the lint the
 /// same; both use less memory (issues 5 and 8). This is what mimalloc's
-/// `MIMALLOC_ALLOW_THP=0` does, done at the start of `main` because that
-/// variable is read before it.
+/// `MIMALLOC_ALLOW_THP=0` does, done before the Rust runtime's first
+/// allocation (from `.init_array`, see `main.rs`) because mimalloc reserves
+/// its arena at that allocation, before it could read a setting.
 ///
 /// A lint that starts from a checkpoint keeps them off too. With huge pages
 /// it was faster only right after another such lint had freed its own
